@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <siamese/kernels/linear.hpp>
+#include <siamese/layers/layer.hpp>
+#include <siamese/random.hpp>
+
+#include <string>
+
+namespace siamese {
+
+/// Fully connected layer: [N, IN] -> [N, OUT], y = x W^T + b with W [OUT, IN].
+/// Caches a copy of its input for the weight gradient.
+template <class T = float>
+class Linear {
+public:
+    using value_type = T;
+
+    /// Weight [OUT, IN] and bias [OUT], initialised like PyTorch's default from `rng`.
+    Linear(index_t in_features, index_t out_features, Rng& rng) : in_(in_features), out_(out_features) {
+        if (in_features < 1 || out_features < 1) throw shape_error("Linear: invalid configuration " + name());
+        weight_ = Tensor<T>(Shape{out_features, in_features});
+        bias_ = Tensor<T>(Shape{out_features});
+        weight_grad_ = Tensor<T>(weight_.shape());
+        bias_grad_ = Tensor<T>(bias_.shape());
+        init_pytorch_default(weight_, bias_, in_features, rng);
+    }
+
+    [[nodiscard]] std::string name() const {
+        return "Linear(" + std::to_string(in_) + ", " + std::to_string(out_) + ")";
+    }
+
+    [[nodiscard]] Shape output_shape(const Shape& in) const {
+        if (in.rank() != 2 || in[1] != in_) {
+            throw detail::bad_input(name(), "[N, " + std::to_string(in_) + "]", in);
+        }
+        return Shape{in[0], out_};
+    }
+
+    const Tensor<T>& forward(const Tensor<T>& x) {
+        output_.resize(output_shape(x.shape()));
+        copy_into(input_, x.view());
+        kernels::linear_forward(x.dim(0), in_, out_, x.data(), weight_.data(), bias_.data(), output_.data());
+        forward_done_ = true;
+        return output_;
+    }
+
+    const Tensor<T>& backward(const Tensor<T>& grad_out) {
+        detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
+        const index_t N = input_.dim(0);
+        kernels::linear_backward_weights(N, in_, out_, input_.data(), grad_out.data(), weight_grad_.data(),
+                                         bias_grad_.data());
+        if (!input_grad_) {
+            grad_input_.resize(Shape{});
+            return grad_input_;
+        }
+        grad_input_.resize(input_.shape());
+        kernels::linear_backward_data(N, in_, out_, grad_out.data(), weight_.data(), grad_input_.data());
+        return grad_input_;
+    }
+
+    [[nodiscard]] ParamList<T> params() {
+        return {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}};
+    }
+
+    /// false: backward skips dL/dx (for a first layer whose input is data).
+    void set_input_grad(bool enabled) noexcept { input_grad_ = enabled; }
+
+    [[nodiscard]] index_t in_features() const noexcept { return in_; }
+    [[nodiscard]] index_t out_features() const noexcept { return out_; }
+    [[nodiscard]] Tensor<T>& weight() noexcept { return weight_; }
+    [[nodiscard]] Tensor<T>& bias() noexcept { return bias_; }
+    [[nodiscard]] const Tensor<T>& weight() const noexcept { return weight_; }
+    [[nodiscard]] const Tensor<T>& bias() const noexcept { return bias_; }
+
+private:
+    index_t in_, out_;
+    Tensor<T> weight_, bias_, weight_grad_, bias_grad_;
+    Tensor<T> input_, output_, grad_input_;
+    bool forward_done_ = false;
+    bool input_grad_ = true;
+};
+
+}  // namespace siamese

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <siamese/layers/layer.hpp>
+
+#include <cstddef>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace siamese {
+
+/// Layers applied one after another; itself a Layer. Forward is a fold over the tuple,
+/// backward the same fold in reverse. Parameters are named "<index>.<name>", as in PyTorch.
+template <class... Layers>
+class Sequential {
+    static_assert(sizeof...(Layers) >= 1, "Sequential needs at least one layer");
+    static_assert((Layer<Layers> && ...), "Sequential<Layers...>: every layer must satisfy siamese::Layer");
+
+    using First = std::tuple_element_t<0, std::tuple<Layers...>>;
+
+public:
+    using value_type = typename First::value_type;
+    static_assert((std::is_same_v<typename Layers::value_type, value_type> && ...),
+                  "Sequential<Layers...>: all layers must share one scalar type");
+
+    explicit Sequential(Layers... layers) : layers_(std::move(layers)...) {}
+
+    static constexpr std::size_t size() noexcept { return sizeof...(Layers); }
+
+    template <std::size_t I>
+    [[nodiscard]] auto& layer() noexcept {
+        return std::get<I>(layers_);
+    }
+    template <std::size_t I>
+    [[nodiscard]] const auto& layer() const noexcept {
+        return std::get<I>(layers_);
+    }
+
+    [[nodiscard]] std::string name() const {
+        std::string s = "Sequential(";
+        std::apply([&](const auto&... l) { ((s += l.name() + ", "), ...); }, layers_);
+        s.resize(s.size() - 2);
+        return s + ")";
+    }
+
+    [[nodiscard]] Shape output_shape(const Shape& in) const {
+        Shape s = in;
+        std::apply([&](const auto&... l) { ((s = l.output_shape(s)), ...); }, layers_);
+        return s;
+    }
+
+    const Tensor<value_type>& forward(const Tensor<value_type>& x) {
+        const Tensor<value_type>* current = &x;
+        std::apply([&](auto&... l) { ((current = &l.forward(*current)), ...); }, layers_);
+        return *current;
+    }
+
+    const Tensor<value_type>& backward(const Tensor<value_type>& grad_out) {
+        return backward_from<sizeof...(Layers) - 1>(grad_out);
+    }
+
+    [[nodiscard]] ParamList<value_type> params() {
+        ParamList<value_type> out;
+        add_params(out, std::index_sequence_for<Layers...>{});
+        return out;
+    }
+
+    /// Forwards to the first layer: false skips its dL/dx when the input is data.
+    void set_input_grad(bool enabled) noexcept
+        requires InputGradSwitch<First>
+    {
+        std::get<0>(layers_).set_input_grad(enabled);
+    }
+
+private:
+    template <std::size_t I>
+    const Tensor<value_type>& backward_from(const Tensor<value_type>& grad) {
+        const Tensor<value_type>& g = std::get<I>(layers_).backward(grad);
+        if constexpr (I == 0) {
+            return g;
+        } else {
+            return backward_from<I - 1>(g);
+        }
+    }
+
+    template <std::size_t... I>
+    void add_params(ParamList<value_type>& out, std::index_sequence<I...>) {
+        (append_params(out, std::get<I>(layers_).params(), std::to_string(I)), ...);
+    }
+
+    std::tuple<Layers...> layers_;
+};
+
+}  // namespace siamese

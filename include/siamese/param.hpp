@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <siamese/tensor.hpp>
+
+#include <string>
+#include <vector>
+
+namespace siamese {
+
+/// A trainable tensor and its gradient, both owned by a layer. `name` is the dotted path
+/// the model gives it ("0.weight", "backbone.3.bias", "head.weight").
+/// The pointers stay valid as long as the layer is not moved.
+template <class T>
+struct Param {
+    std::string name;
+    Tensor<T>* value = nullptr;
+    Tensor<T>* grad = nullptr;
+};
+
+/// The parameters of a layer or model, in a fixed order (optimizers match state by position).
+template <class T>
+using ParamList = std::vector<Param<T>>;
+
+/// Prefixes every parameter name with `prefix` + "." and appends them to `out`.
+template <class T>
+void append_params(ParamList<T>& out, ParamList<T> params, const std::string& prefix) {
+    for (auto& p : params) {
+        p.name = prefix.empty() ? p.name : prefix + "." + p.name;
+        out.push_back(std::move(p));
+    }
+}
+
+/// Sets every gradient to zero (layers accumulate parameter gradients with +=).
+template <class T>
+void zero_grad(const ParamList<T>& params) noexcept {
+    for (const auto& p : params) p.grad->zero();
+}
+
+/// Total number of trainable scalars.
+template <class T>
+[[nodiscard]] index_t count_parameters(const ParamList<T>& params) noexcept {
+    index_t n = 0;
+    for (const auto& p : params) n += p.value->size();
+    return n;
+}
+
+}  // namespace siamese

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The whole public API of siamese. Each header also compiles on its own.
+
+#include <siamese/config.hpp>
+#include <siamese/errors.hpp>
+#include <siamese/param.hpp>
+#include <siamese/parallel.hpp>
+#include <siamese/random.hpp>
+#include <siamese/shape.hpp>
+#include <siamese/tensor.hpp>
+#include <siamese/version.hpp>
+
+#include <siamese/kernels/conv2d.hpp>
+#include <siamese/kernels/conv_geometry.hpp>
+#include <siamese/kernels/elementwise.hpp>
+#include <siamese/kernels/gemm.hpp>
+#include <siamese/kernels/im2col.hpp>
+#include <siamese/kernels/linear.hpp>
+#include <siamese/kernels/max_pool2d.hpp>
+#include <siamese/kernels/reference.hpp>
+
+#include <siamese/layers/conv2d.hpp>
+#include <siamese/layers/flatten.hpp>
+#include <siamese/layers/layer.hpp>
+#include <siamese/layers/linear.hpp>
+#include <siamese/layers/max_pool2d.hpp>
+#include <siamese/layers/relu.hpp>
+
+#include <siamese/models/seed_cnn.hpp>
+#include <siamese/models/sequential.hpp>
+#include <siamese/models/siamese.hpp>
+
+#include <siamese/losses/bce_with_logits.hpp>
+#include <siamese/optim/sgd.hpp>
+
+#include <siamese/testing/gradient_check.hpp>

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The test command: installs what the tests need, builds the suite with warnings as errors and runs it.
+# Usage: scripts/test.sh          (from anywhere; builds in build/test inside the repository)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+jobs="${SIAMESE_JOBS:-2}"
+
+scripts/install_deps.sh
+
+# run_suite NAME [cmake options...]: configure, build and run the whole suite in build/NAME.
+run_suite() {
+    local name="$1"; shift
+    echo "=== test suite: $name ($*)"
+    cmake -S . -B "build/$name" -DCMAKE_BUILD_TYPE=Release -DSIAMESE_WERROR=ON \
+        -DSIAMESE_BUILD_EXAMPLES=OFF -DSIAMESE_BUILD_BENCHMARKS=OFF "$@" >/dev/null
+    cmake --build "build/$name" -j "$jobs"
+    ctest --test-dir "build/$name" -j "$jobs" --output-on-failure
+}
+
+run_suite test
+echo "=== all test suites passed"

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// After the first step, a training step allocates nothing: every layer reuses its buffers.
+// Counts every heap allocation of the process (operator new and malloc, which Eigen and
+// OpenMP use) by interposing glibc's malloc family.
+#include "test_util.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+void* __libc_memalign(std::size_t, std::size_t);
+}
+
+namespace {
+std::atomic<long> allocations{0};
+}
+
+extern "C" {
+void* malloc(std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_malloc(n);
+}
+void* calloc(std::size_t n, std::size_t size) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_calloc(n, size);
+}
+void* realloc(void* p, std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_realloc(p, n);
+}
+void* aligned_alloc(std::size_t alignment, std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_memalign(alignment, n);
+}
+int posix_memalign(void** out, std::size_t alignment, std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    *out = __libc_memalign(alignment, n);
+    return *out ? 0 : ENOMEM;
+}
+}
+
+using namespace siamese;
+
+TEST_CASE("a training step of the tutorial network allocates nothing after the first") {
+    Rng rng(111);
+    Siamese model(make_seed_cnn<float>(rng), Shape{1, 28, 28}, rng);
+    Sgd<float> sgd(model.params(), {.lr = 0.001, .momentum = 0.1});
+    BceWithLogits<float> loss;
+    const auto left = test::random_tensor<float>(Shape{20, 1, 28, 28}, rng, 0, 255);
+    const auto right = test::random_tensor<float>(Shape{20, 1, 28, 28}, rng, 0, 255);
+    std::vector<float> same(20, 0.0f);
+    for (std::size_t i = 10; i < 20; ++i) same[i] = 1.0f;
+
+    auto step = [&] {
+        sgd.zero_grad();
+        loss.forward(model.logits(left, right), same);
+        model.backward(loss.backward());
+        sgd.step();
+    };
+    step();
+    step();
+    const long before = allocations.load();
+    for (int i = 0; i < 5; ++i) step();
+    const long during = allocations.load() - before;
+    CHECK(during == 0);
+
+    // The counter works: an allocation is seen.
+    const long probe = allocations.load();
+    std::vector<int>* v = new std::vector<int>(1000);
+    CHECK(allocations.load() > probe);
+    delete v;
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+using namespace siamese;
+
+TEST_CASE("Linear: input and parameter gradients match finite differences") {
+    Rng rng(41);
+    for (auto [n, in, out] : {std::tuple<index_t, index_t, index_t>{1, 1, 1}, {3, 7, 5}, {4, 16, 1}, {2, 3, 9}}) {
+        Linear<double> fc(in, out, rng);
+        const auto x = test::random_tensor(Shape{n, in}, rng);
+        test::require_gradients_ok(testing::check_layer_gradients(fc, x));
+    }
+}
+
+TEST_CASE("Linear: forward is x W^T + b") {
+    Rng rng(42);
+    Linear<double> fc(2, 2, rng);
+    fc.weight()(0, 0) = 1; fc.weight()(0, 1) = 2;
+    fc.weight()(1, 0) = 3; fc.weight()(1, 1) = 4;
+    fc.bias()(0) = 0.5; fc.bias()(1) = -0.5;
+    Tensor<double> x(Shape{1, 2});
+    x(0, 0) = 1; x(0, 1) = -1;
+    const auto& y = fc.forward(x);
+    CHECK(y(0, 0) == doctest::Approx(-0.5));
+    CHECK(y(0, 1) == doctest::Approx(-1.5));
+}
+
+TEST_CASE("Linear: shape errors name the layer and both shapes") {
+    Rng rng(43);
+    Linear<float> fc(1600, 120, rng);
+    Tensor<float> x(Shape{200, 64, 5, 5});
+    test::require_shape_error([&] { fc.forward(x); }, {"Linear(1600, 120)", "[N, 1600]", "[200, 64, 5, 5]"});
+    Tensor<float> y(Shape{2, 1599});
+    test::require_shape_error([&] { fc.forward(y); }, {"Linear(1600, 120)", "[2, 1599]"});
+}

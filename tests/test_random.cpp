@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <cmath>
+#include <vector>
+
+using namespace siamese;
+
+TEST_CASE("Rng: a seed fixes the sequence") {
+    Rng a(42), b(42), c(43);
+    bool differs = false;
+    for (int i = 0; i < 100; ++i) {
+        const auto x = a.next();
+        CHECK(x == b.next());
+        differs = differs || x != c.next();
+    }
+    CHECK(differs);
+}
+
+TEST_CASE("Rng: uniform and uniform_int stay in range and cover it") {
+    Rng rng(1);
+    std::vector<int> counts(7, 0);
+    for (int i = 0; i < 70000; ++i) {
+        const double u = rng.uniform();
+        CHECK((u >= 0.0 && u < 1.0));
+        const index_t k = rng.uniform_int(7);
+        REQUIRE((k >= 0 && k < 7));
+        ++counts[static_cast<std::size_t>(k)];
+    }
+    for (int c : counts) CHECK(std::abs(c - 10000) < 500);  // ~5 sigma
+}
+
+TEST_CASE("Rng: state round trip resumes the sequence") {
+    Rng rng(9);
+    rng.next();
+    const auto saved = rng.state();
+    const auto expected = rng.next();
+    Rng other(0);
+    other.set_state(saved);
+    CHECK(other.next() == expected);
+}
+
+TEST_CASE("init_pytorch_default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases") {
+    Rng rng(5);
+    Tensor<double> w(Shape{64, 32, 3, 3}), b(Shape{64});
+    init_pytorch_default(w, b, 32 * 9, rng);
+    const double bound = 1.0 / std::sqrt(288.0);
+    double lo = 1, hi = -1, mean = 0;
+    for (double v : w) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+        mean += v / static_cast<double>(w.size());
+    }
+    CHECK(lo >= -bound);
+    CHECK(hi < bound);
+    CHECK(hi > 0.98 * bound);   // the range is used up to its edges
+    CHECK(lo < -0.98 * bound);
+    CHECK(std::abs(mean) < 0.02 * bound);
+    for (double v : b) CHECK(std::abs(v) <= bound);
+}

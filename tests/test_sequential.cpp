@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+using namespace siamese;
+
+namespace {
+
+using SmallNet = Sequential<Conv2d<double>, ReLU<double>, MaxPool2d<double>, Flatten<double>, Linear<double>,
+                            ReLU<double>, Linear<double>>;
+
+SmallNet make_small_net(Rng& rng) {
+    Conv2d<double> conv(2, 3, 3, rng, {.stride = 1, .padding = 1});
+    Linear<double> fc1(3 * 3 * 2, 6, rng);
+    Linear<double> fc2(6, 4, rng);
+    return SmallNet(std::move(conv), ReLU<double>(), MaxPool2d<double>(2), Flatten<double>(), std::move(fc1),
+                    ReLU<double>(), std::move(fc2));
+}
+
+}  // namespace
+
+TEST_CASE("Sequential: gradients through conv, relu, pool, flatten and linear match finite differences") {
+    Rng rng(71);
+    auto net = make_small_net(rng);
+    const auto x = test::random_tensor(Shape{3, 2, 7, 5}, rng);
+    test::require_gradients_ok(testing::check_layer_gradients(net, x));
+}
+
+TEST_CASE("Sequential: output shape, parameter names like PyTorch's, and the first layer's error") {
+    Rng rng(72);
+    auto net = make_small_net(rng);
+    CHECK(net.output_shape(Shape{5, 2, 7, 5}) == Shape{5, 4});
+    const auto params = net.params();
+    REQUIRE(params.size() == 6);
+    CHECK(params[0].name == "0.weight");
+    CHECK(params[1].name == "0.bias");
+    CHECK(params[2].name == "4.weight");
+    CHECK(params[5].name == "6.bias");
+    CHECK(count_parameters(params) == (3 * 2 * 9 + 3) + (18 * 6 + 6) + (6 * 4 + 4));
+    Tensor<double> wrong(Shape{5, 1, 7, 5});
+    test::require_shape_error([&] { net.forward(wrong); }, {"Conv2d(2, 3", "[5, 1, 7, 5]"});
+    test::require_shape_error([&] { (void)net.output_shape(Shape{5, 2, 9, 9}); }, {"Linear(18, 6)", "[5, 48]"});
+}
+
+TEST_CASE("SeedCnn: the tutorial's backbone maps [N, 1, 28, 28] to [N, 84]") {
+    Rng rng(73);
+    auto net = make_seed_cnn<float>(rng);
+    CHECK(net.output_shape(Shape{200, 1, 28, 28}) == Shape{200, 84});
+    // 320 + 18,496 + 192,120 + 10,164 trainable scalars, as PyTorch counts them.
+    CHECK(count_parameters(net.params()) == 320 + 18496 + 192120 + 10164);
+    CHECK(net.name().find("Conv2d(32, 64, kernel_size=3") != std::string::npos);
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <vector>
+
+using namespace siamese;
+
+namespace {
+
+using TinyBackbone = Sequential<Conv2d<double>, ReLU<double>, MaxPool2d<double>, Flatten<double>, Linear<double>>;
+
+TinyBackbone make_tiny(Rng& rng) {
+    Conv2d<double> conv(1, 3, 3, rng, {.stride = 1, .padding = 1});
+    Linear<double> fc(3 * 3 * 3, 5, rng);
+    return TinyBackbone(std::move(conv), ReLU<double>(), MaxPool2d<double>(2), Flatten<double>(), std::move(fc));
+}
+
+/// The loss of the model on one batch, from scratch: what finite differences differentiate.
+template <class Model>
+double loss_of(Model& model, BceWithLogits<double>& loss, const Tensor<double>& l, const Tensor<double>& r,
+               const std::vector<double>& t) {
+    return loss.forward(model.logits(l, r), t);
+}
+
+template <class Model>
+testing::GradientCheckResult check_model(Model& model, const Tensor<double>& l, const Tensor<double>& r,
+                                         const std::vector<double>& t, const testing::GradientCheckOptions& options) {
+    BceWithLogits<double> loss;
+    const auto params = model.params();
+    zero_grad(params);
+    loss_of(model, loss, l, r, t);
+    model.backward(loss.backward());
+    return testing::check_param_gradients([&] { return loss_of(model, loss, l, r, t); }, params, options);
+}
+
+}  // namespace
+
+TEST_CASE("Siamese + BCE: every parameter gradient matches finite differences (both branches summed)") {
+    Rng rng(101);
+    Siamese model(make_tiny(rng), Shape{1, 7, 6}, rng);
+    const auto l = test::random_tensor(Shape{4, 1, 7, 6}, rng);
+    const auto r = test::random_tensor(Shape{4, 1, 7, 6}, rng);
+    test::require_gradients_ok(check_model(model, l, r, {0, 1, 0, 1}, {}));
+}
+
+TEST_CASE("Siamese + BCE on the tutorial network: sampled parameter gradients match finite differences") {
+    Rng rng(102);
+    Siamese model(make_seed_cnn<double>(rng), Shape{1, 28, 28}, rng);
+    const auto l = test::random_tensor(Shape{2, 1, 28, 28}, rng, 0, 1);
+    const auto r = test::random_tensor(Shape{2, 1, 28, 28}, rng, 0, 1);
+    test::require_gradients_ok(check_model(model, l, r, {0, 1}, {.max_checks_per_tensor = 40}));
+}
+
+TEST_CASE("Siamese: shared weights make the score symmetric and stacking equivalent") {
+    Rng rng(103);
+    Siamese model(make_tiny(rng), Shape{1, 7, 6}, rng);
+    const auto l = test::random_tensor(Shape{3, 1, 7, 6}, rng);
+    const auto r = test::random_tensor(Shape{3, 1, 7, 6}, rng);
+    const Tensor<double> lr = model.logits(l, r);
+    const Tensor<double> rl = model.logits(r, l);
+    for (index_t i = 0; i < 3; ++i) CHECK(lr[i] == doctest::Approx(rl[i]).epsilon(1e-14));
+
+    Tensor<double> stacked(Shape{6, 1, 7, 6});
+    std::copy_n(l.data(), l.size(), stacked.data());
+    std::copy_n(r.data(), r.size(), stacked.data() + l.size());
+    const Tensor<double> s = model.logits_stacked(stacked);
+    for (index_t i = 0; i < 3; ++i) CHECK(s[i] == lr[i]);
+
+    // Scoring precomputed embeddings gives the same logits.
+    const Tensor<double> el = model.embed(l);
+    const Tensor<double> er = model.embed(r);
+    const Tensor<double> e = model.logits_from_embeddings(el, er);
+    for (index_t i = 0; i < 3; ++i) CHECK(e[i] == doctest::Approx(lr[i]).epsilon(1e-14));
+
+    const auto& p = model.predict(l, r);
+    for (index_t i = 0; i < 3; ++i) CHECK(p[i] == doctest::Approx(1 / (1 + std::exp(-lr[i]))));
+    CHECK(model.params().back().name == "head.bias");
+    CHECK(model.params().front().name == "backbone.0.weight");
+}
+
+TEST_CASE("Siamese: wrong shapes and misuse are clear errors") {
+    Rng rng(104);
+    Siamese model(make_seed_cnn<float>(rng), Shape{1, 28, 28}, rng);
+    CHECK(model.embedding_dim() == 84);
+    Tensor<float> a(Shape{2, 1, 28, 28}), b(Shape{3, 1, 28, 28}), c(Shape{2, 1, 32, 32});
+    test::require_shape_error([&] { model.logits(a, b); }, {"Siamese", "[2, 1, 28, 28]", "[3, 1, 28, 28]"});
+    test::require_shape_error([&] { model.logits(a, c); }, {"Siamese", "[N, 1, 28, 28]", "[2, 1, 32, 32]"});
+    Tensor<float> odd(Shape{3, 1, 28, 28});
+    test::require_shape_error([&] { model.logits_stacked(odd); }, {"even", "[3, 1, 28, 28]"});
+    Siamese fresh(make_seed_cnn<float>(rng), Shape{1, 28, 28}, rng);
+    CHECK_THROWS_AS(fresh.backward(Tensor<float>(Shape{2, 1})), std::logic_error);
+    test::require_shape_error([&] { Siamese bad(make_seed_cnn<float>(rng), Shape{1, 32, 32}, rng); },
+                              {"Linear(1600, 120)", "[1, 2304]"});
+}
+
+TEST_CASE("Siamese learns a synthetic same/different task: loss falls, pair accuracy rises") {
+    // Four classes, each a fixed random 8x8 pattern plus noise; pairs balanced as in the tutorial.
+    Rng rng(105);
+    const index_t classes = 4, side = 8, batch = 16;
+    std::vector<Tensor<float>> prototypes;
+    for (index_t c = 0; c < classes; ++c) prototypes.push_back(test::random_tensor<float>(Shape{side * side}, rng, 0, 1));
+    auto draw = [&](index_t c, float* out) {
+        for (index_t i = 0; i < side * side; ++i) out[i] = prototypes[static_cast<std::size_t>(c)][i] + static_cast<float>(rng.uniform(-0.2, 0.2));
+    };
+
+    Conv2d<float> conv(1, 4, 3, rng);
+    Linear<float> fc(4 * 3 * 3, 8, rng);
+    using Net = Sequential<Conv2d<float>, ReLU<float>, MaxPool2d<float>, Flatten<float>, Linear<float>>;
+    Siamese model(Net(std::move(conv), ReLU<float>(), MaxPool2d<float>(2), Flatten<float>(), std::move(fc)),
+                  Shape{1, side, side}, rng);
+    Sgd<float> sgd(model.params(), {.lr = 0.05, .momentum = 0.9});
+    BceWithLogits<float> loss;
+    Tensor<float> left(Shape{batch, 1, side, side}), right(Shape{batch, 1, side, side});
+    std::vector<float> same(static_cast<std::size_t>(batch));
+
+    auto run = [&](int steps, bool train) {
+        double loss_sum = 0;
+        index_t correct = 0;
+        for (int s = 0; s < steps; ++s) {
+            for (index_t i = 0; i < batch; ++i) {
+                const index_t c = rng.uniform_int(classes);
+                const bool is_same = i >= batch / 2;
+                const index_t c2 = is_same ? c : (c + 1 + rng.uniform_int(classes - 1)) % classes;
+                draw(c, left.data() + i * side * side);
+                draw(c2, right.data() + i * side * side);
+                same[static_cast<std::size_t>(i)] = is_same ? 1.0f : 0.0f;
+            }
+            if (train) sgd.zero_grad();
+            const auto& z = model.logits(left, right);
+            for (index_t i = 0; i < batch; ++i) correct += ((z[i] > 0) == (same[static_cast<std::size_t>(i)] > 0.5f));
+            loss_sum += loss.forward(z, same);
+            if (train) {
+                model.backward(loss.backward());
+                sgd.step();
+            }
+        }
+        return std::pair{loss_sum / steps, static_cast<double>(correct) / static_cast<double>(steps * batch)};
+    };
+
+    const auto [loss_before, acc_before] = run(20, false);
+    run(300, true);
+    const auto [loss_after, acc_after] = run(20, false);
+    INFO("loss " << loss_before << " -> " << loss_after << ", accuracy " << acc_before << " -> " << acc_after);
+    CHECK(loss_after < 0.5 * loss_before);
+    CHECK(acc_after >= 0.9);
+    CHECK(acc_after > acc_before + 0.2);
+}
