@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <siamese/errors.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace siamese::io {
+
+namespace detail {
+
+[[nodiscard]] inline std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
+
+inline void write_all(int fd, const char* data, std::size_t n, const std::filesystem::path& shown) {
+    while (n > 0) {
+        const ssize_t written = ::write(fd, data, n);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            throw io_error(shown.string() + ": cannot write: " + errno_text(errno));
+        }
+        data += written;
+        n -= static_cast<std::size_t>(written);
+    }
+}
+
+}  // namespace detail
+
+/// Replaces `path` with `bytes` atomically: writes a temporary file next to it, flushes it to disk,
+/// then renames it over `path`. A crash or a kill at any moment leaves either the old file or the
+/// new one, never a mixture; on an error the old file is untouched and the temporary is removed.
+inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+    namespace fs = std::filesystem;
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) throw io_error(path.string() + ": is a directory, expected a file to write");
+    if (!fs::is_directory(dir, ec)) {
+        throw io_error(path.string() + ": cannot write: folder " + dir.string() + " does not exist");
+    }
+    const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw io_error(path.string() + ": cannot write: " + detail::errno_text(errno));
+    try {
+        detail::write_all(fd, bytes.data(), bytes.size(), path);
+        if (::fsync(fd) != 0) throw io_error(path.string() + ": cannot flush to disk: " + detail::errno_text(errno));
+    } catch (...) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    if (::close(fd) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw io_error(path.string() + ": cannot write: " + detail::errno_text(e));
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw io_error(path.string() + ": cannot replace: " + detail::errno_text(e));
+    }
+    // Make the rename itself durable.
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd >= 0) {
+        ::fsync(dir_fd);
+        ::close(dir_fd);
+    }
+}
+
+}  // namespace siamese::io

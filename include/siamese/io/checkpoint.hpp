@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Checkpoints: named tensors plus string metadata in one versioned, checksummed binary file.
+//
+// Layout, all integers little-endian (version 1):
+//   "SIAMCKPT"                      8-byte magic
+//   u32 version
+//   u32 metadata count, then per entry: str key, str value          (str = u32 length + bytes)
+//   u32 tensor count, then per tensor: str name, u8 scalar (1 = float32, 2 = float64),
+//                                      u8 rank, u64 dims[rank]       -- the architecture's shapes
+//   the tensors' values, in table order, little-endian IEEE 754
+//   u64 FNV-1a of every byte before it
+// The table comes first so that a file of another architecture is rejected by names and shapes,
+// and a truncated file is recognised before any value is read.
+
+#include <siamese/errors.hpp>
+#include <siamese/io/atomic_write.hpp>
+#include <siamese/io/checksum.hpp>
+#include <siamese/param.hpp>
+#include <siamese/tensor.hpp>
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace siamese::io {
+
+/// A set of named tensors and string metadata that can be saved to and loaded from a file.
+/// Values are kept as double in memory (exact for float and double) and stored with the scalar
+/// type they were added with.
+class Checkpoint {
+public:
+    static constexpr std::uint32_t format_version = 1;
+    static constexpr std::string_view magic = "SIAMCKPT";
+
+    enum class Scalar : std::uint8_t { float32 = 1, float64 = 2 };
+
+    struct Entry {
+        std::string name;
+        Scalar scalar = Scalar::float32;
+        Shape shape;
+        std::vector<double> values;
+    };
+
+    // ---------------------------------------------------------------- building and reading
+
+    /// Adds (or replaces) tensor `name`, stored with T's precision.
+    template <class T>
+    void add(const std::string& name, const Tensor<T>& t) {
+        Entry e{name, scalar_of<T>(), t.shape(), std::vector<double>(t.begin(), t.end())};
+        if (auto* old = find(name)) {
+            *old = std::move(e);
+        } else {
+            entries_.push_back(std::move(e));
+        }
+    }
+
+    /// Adds every parameter value as prefix + its name (e.g. "model." + "backbone.0.weight").
+    template <class T>
+    void add_params(const ParamList<T>& params, const std::string& prefix = "model.") {
+        for (const auto& p : params) add(prefix + p.name, *p.value);
+    }
+
+    /// Copies tensor `name` into t, which must already have the stored shape.
+    template <class T>
+    void read(const std::string& name, Tensor<T>& t) const {
+        const Entry* e = find(name);
+        if (!e) throw io_error(origin() + "has no tensor '" + name + "'");
+        if (!(e->shape == t.shape())) {
+            throw io_error(origin() + "architecture mismatch: '" + name + "' is " + e->shape.str() +
+                           " in the checkpoint but " + t.shape().str() + " in the model");
+        }
+        for (index_t i = 0; i < t.size(); ++i) t[i] = static_cast<T>(e->values[static_cast<std::size_t>(i)]);
+    }
+
+    /// Loads every parameter from prefix + name. Checks the whole architecture first (every name
+    /// present with the same shape, no extra tensors under prefix), so a mismatch changes nothing.
+    template <class T>
+    void restore_params(const ParamList<T>& params, const std::string& prefix = "model.") const {
+        std::string problems;
+        for (const auto& p : params) {
+            const Entry* e = find(prefix + p.name);
+            if (!e) {
+                problems += "\n  missing " + prefix + p.name + " " + p.value->shape().str();
+            } else if (!(e->shape == p.value->shape())) {
+                problems += "\n  " + prefix + p.name + " is " + e->shape.str() + " in the checkpoint, " +
+                            p.value->shape().str() + " in the model";
+            }
+        }
+        for (const auto& e : entries_) {
+            if (e.name.rfind(prefix, 0) != 0) continue;
+            bool known = false;
+            for (const auto& p : params) known = known || prefix + p.name == e.name;
+            if (!known) problems += "\n  unexpected " + e.name + " " + e.shape.str();
+        }
+        if (!problems.empty()) throw io_error(origin() + "architecture mismatch:" + problems);
+        for (const auto& p : params) read(prefix + p.name, *p.value);
+    }
+
+    void set(const std::string& key, std::string value) { metadata_[key] = std::move(value); }
+
+    [[nodiscard]] std::optional<std::string> get(const std::string& key) const {
+        const auto it = metadata_.find(key);
+        if (it == metadata_.end()) return std::nullopt;
+        return it->second;
+    }
+
+    /// The metadata value for key, or an io_error naming the file and the key.
+    [[nodiscard]] const std::string& at(const std::string& key) const {
+        const auto it = metadata_.find(key);
+        if (it == metadata_.end()) throw io_error(origin() + "has no metadata '" + key + "'");
+        return it->second;
+    }
+
+    [[nodiscard]] bool contains(const std::string& name) const { return find(name) != nullptr; }
+    [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
+    [[nodiscard]] const std::map<std::string, std::string>& metadata() const noexcept { return metadata_; }
+
+    // ---------------------------------------------------------------- files
+
+    /// The file's bytes.
+    [[nodiscard]] std::string serialize() const {
+        std::string out(magic);
+        put_u32(out, format_version);
+        put_u32(out, static_cast<std::uint32_t>(metadata_.size()));
+        for (const auto& [k, v] : metadata_) {
+            put_str(out, k);
+            put_str(out, v);
+        }
+        put_u32(out, static_cast<std::uint32_t>(entries_.size()));
+        for (const auto& e : entries_) {
+            put_str(out, e.name);
+            out.push_back(static_cast<char>(e.scalar));
+            out.push_back(static_cast<char>(e.shape.rank()));
+            for (int d = 0; d < e.shape.rank(); ++d) put_u64(out, static_cast<std::uint64_t>(e.shape[d]));
+        }
+        for (const auto& e : entries_) {
+            for (double v : e.values) {
+                if (e.scalar == Scalar::float32) {
+                    put_u32(out, std::bit_cast<std::uint32_t>(static_cast<float>(v)));
+                } else {
+                    put_u64(out, std::bit_cast<std::uint64_t>(v));
+                }
+            }
+        }
+        put_u64(out, fnv1a64(out));
+        return out;
+    }
+
+    /// Writes the checkpoint atomically: `path` holds either its previous content or this one.
+    void save(const std::filesystem::path& path) const { write_file_atomically(path, serialize()); }
+
+    /// Reads and validates a checkpoint file. Throws io_error naming the file and the problem:
+    /// missing, not a checkpoint, another format version, truncated, trailing bytes, corrupted.
+    [[nodiscard]] static Checkpoint load(const std::filesystem::path& path) {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        if (!fs::exists(path, ec)) throw io_error(path.string() + ": no such file");
+        if (fs::is_directory(path, ec)) throw io_error(path.string() + ": is a directory, expected a checkpoint file");
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw io_error(path.string() + ": cannot open for reading");
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (in.bad()) throw io_error(path.string() + ": read error");
+        Checkpoint c = parse(bytes, path.string());
+        c.path_ = path.string();
+        return c;
+    }
+
+    /// Parses bytes produced by serialize(); `shown` names the source in error messages.
+    [[nodiscard]] static Checkpoint parse(std::string_view bytes, const std::string& shown) {
+        Reader r{bytes, 0, shown};
+        if (bytes.size() < magic.size() || bytes.substr(0, magic.size()) != magic) {
+            throw io_error(shown + ": not a siamese checkpoint (expected the magic \"SIAMCKPT\" at the start)");
+        }
+        r.pos = magic.size();
+        const std::uint32_t version = r.u32("format version");
+        if (version != format_version) {
+            throw io_error(shown + ": checkpoint format version " + std::to_string(version) +
+                           ", this library reads version " + std::to_string(format_version));
+        }
+        Checkpoint c;
+        const std::uint32_t meta_count = r.u32("metadata count");
+        for (std::uint32_t i = 0; i < meta_count; ++i) {
+            std::string key = r.str("metadata key");
+            c.metadata_[key] = r.str("metadata value");
+        }
+        const std::uint32_t tensor_count = r.u32("tensor count");
+        std::uint64_t data_bytes = 0;
+        for (std::uint32_t i = 0; i < tensor_count; ++i) {
+            Entry e;
+            e.name = r.str("tensor name");
+            const std::uint8_t scalar = r.u8("scalar type of " + e.name);
+            if (scalar != 1 && scalar != 2) {
+                throw io_error(shown + ": tensor '" + e.name + "' has unknown scalar type " + std::to_string(scalar));
+            }
+            e.scalar = static_cast<Scalar>(scalar);
+            const std::uint8_t rank = r.u8("rank of " + e.name);
+            if (rank > 4) throw io_error(shown + ": tensor '" + e.name + "' has rank " + std::to_string(rank) + " > 4");
+            std::uint64_t dims[4] = {0, 0, 0, 0};
+            std::uint64_t count = rank == 0 ? 0 : 1;
+            for (int d = 0; d < rank; ++d) {
+                dims[d] = r.u64("dimensions of " + e.name);
+                // Every element takes at least 4 bytes, so no honest dimension exceeds the file size.
+                if (dims[d] > bytes.size() || (dims[d] != 0 && count > bytes.size() / dims[d])) {
+                    throw io_error(shown + ": tensor '" + e.name + "' declares more elements than the file can hold");
+                }
+                count *= dims[d];
+            }
+            e.shape = make_shape(rank, dims);
+            data_bytes += count * (e.scalar == Scalar::float32 ? 4 : 8);
+            if (data_bytes > bytes.size()) {
+                throw io_error(shown + ": truncated: the tensor table declares more data than the file's " +
+                               std::to_string(bytes.size()) + " bytes");
+            }
+            c.entries_.push_back(std::move(e));
+        }
+        const std::uint64_t expected = r.pos + data_bytes + 8;
+        if (bytes.size() < expected) {
+            throw io_error(shown + ": truncated: expected " + std::to_string(expected) + " bytes, the file has " +
+                           std::to_string(bytes.size()));
+        }
+        if (bytes.size() > expected) {
+            throw io_error(shown + ": " + std::to_string(bytes.size() - expected) +
+                           " unexpected bytes after the checkpoint's end");
+        }
+        const std::uint64_t stored = load_u64(bytes.data() + bytes.size() - 8);
+        if (stored != fnv1a64(bytes.substr(0, bytes.size() - 8))) {
+            throw io_error(shown + ": checksum mismatch: the file is corrupted");
+        }
+        for (auto& e : c.entries_) {
+            e.values.resize(static_cast<std::size_t>(e.shape.numel()));
+            for (auto& v : e.values) {
+                v = e.scalar == Scalar::float32 ? static_cast<double>(std::bit_cast<float>(r.u32(e.name)))
+                                                : std::bit_cast<double>(r.u64(e.name));
+            }
+        }
+        c.path_ = shown;
+        return c;
+    }
+
+private:
+    struct Reader {
+        std::string_view bytes;
+        std::size_t pos;
+        const std::string& shown;
+
+        void need(std::size_t n, const std::string& what) const {
+            if (bytes.size() - pos < n) {
+                throw io_error(shown + ": truncated: file ends at byte " + std::to_string(bytes.size()) +
+                               " while reading " + what);
+            }
+        }
+        std::uint8_t u8(const std::string& what) {
+            need(1, what);
+            return static_cast<std::uint8_t>(bytes[pos++]);
+        }
+        std::uint32_t u32(const std::string& what) {
+            need(4, what);
+            std::uint32_t v = 0;
+            for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[pos + static_cast<std::size_t>(i)]);
+            pos += 4;
+            return v;
+        }
+        std::uint64_t u64(const std::string& what) {
+            need(8, what);
+            const std::uint64_t v = load_u64(bytes.data() + pos);
+            pos += 8;
+            return v;
+        }
+        std::string str(const std::string& what) {
+            const std::uint32_t n = u32(what);
+            need(n, what);
+            std::string s(bytes.substr(pos, n));
+            pos += n;
+            return s;
+        }
+    };
+
+    template <class T>
+    static constexpr Scalar scalar_of() {
+        static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
+        return std::is_same_v<T, float> ? Scalar::float32 : Scalar::float64;
+    }
+
+    static Shape make_shape(int rank, const std::uint64_t* d) {
+        const auto i = [&](int k) { return static_cast<index_t>(d[k]); };
+        switch (rank) {
+            case 1: return Shape{i(0)};
+            case 2: return Shape{i(0), i(1)};
+            case 3: return Shape{i(0), i(1), i(2)};
+            case 4: return Shape{i(0), i(1), i(2), i(3)};
+            default: return Shape{};
+        }
+    }
+
+    static std::uint64_t load_u64(const char* p) {
+        std::uint64_t v = 0;
+        for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(p[i]);
+        return v;
+    }
+    static void put_u32(std::string& out, std::uint32_t v) {
+        for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+    }
+    static void put_u64(std::string& out, std::uint64_t v) {
+        for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+    }
+    static void put_str(std::string& out, std::string_view s) {
+        put_u32(out, static_cast<std::uint32_t>(s.size()));
+        out.append(s);
+    }
+
+    [[nodiscard]] Entry* find(const std::string& name) {
+        for (auto& e : entries_) if (e.name == name) return &e;
+        return nullptr;
+    }
+    [[nodiscard]] const Entry* find(const std::string& name) const {
+        for (const auto& e : entries_) if (e.name == name) return &e;
+        return nullptr;
+    }
+    [[nodiscard]] std::string origin() const { return path_.empty() ? "checkpoint: " : path_ + ": "; }
+
+    std::vector<Entry> entries_;
+    std::map<std::string, std::string> metadata_;
+    std::string path_;
+};
+
+}  // namespace siamese::io

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/io/checkpoint.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using namespace siamese;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A fresh folder under the system temp dir, removed at the end of the test.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("siamese_test_checkpoint_" + std::to_string(::getpid()) + "_" +
+                                            std::to_string(counter()++));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+};
+
+std::string read_bytes(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& p, const std::string& bytes) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << bytes;
+}
+
+template <class F>
+void require_io_error(F&& f, std::initializer_list<std::string> fragments) {
+    bool thrown = false;
+    try {
+        f();
+    } catch (const io_error& e) {
+        thrown = true;
+        const std::string message = e.what();
+        INFO("message: " << message);
+        for (const auto& fragment : fragments) CHECK(message.find(fragment) != std::string::npos);
+    }
+    CHECK_MESSAGE(thrown, "expected siamese::io_error");
+}
+
+using Model = Siamese<SeedCnn<float>>;
+
+Model make_model(std::uint64_t seed) {
+    Rng rng(seed);
+    return Model(make_seed_cnn<float>(rng), Shape{1, 28, 28}, rng);
+}
+
+io::Checkpoint checkpoint_of(Model& model) {
+    io::Checkpoint c;
+    c.add_params(model.params());
+    c.set("architecture", model.name());
+    c.set("epoch", "3");
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("Checkpoint: a saved model reloads into a fresh one and computes the same logits") {
+    TempDir dir;
+    const fs::path file = dir.path / "model.ckpt";
+    Model trained = make_model(1);
+    checkpoint_of(trained).save(file);
+
+    Model fresh = make_model(2);
+    Rng rng(3);
+    const auto l = test::random_tensor<float>(Shape{5, 1, 28, 28}, rng, 0, 255);
+    const auto r = test::random_tensor<float>(Shape{5, 1, 28, 28}, rng, 0, 255);
+    const Tensor<float> before = fresh.logits(l, r);
+    const io::Checkpoint loaded = io::Checkpoint::load(file);
+    loaded.restore_params(fresh.params());
+    const Tensor<float> expected = trained.logits(l, r);
+    const Tensor<float> after = fresh.logits(l, r);
+    bool changed = false;
+    for (index_t i = 0; i < 5; ++i) {
+        CHECK(after[i] == expected[i]);  // bit for bit
+        changed = changed || after[i] != before[i];
+    }
+    CHECK(changed);
+    CHECK(loaded.at("epoch") == "3");
+    CHECK(loaded.get("architecture") == trained.name());
+    CHECK_FALSE(loaded.get("missing").has_value());
+}
+
+TEST_CASE("Checkpoint: the same content gives the same bytes; double is stored exactly") {
+    Model a = make_model(1), b = make_model(1);
+    CHECK(checkpoint_of(a).serialize() == checkpoint_of(b).serialize());
+
+    io::Checkpoint c;
+    Tensor<double> t(Shape{3});
+    t[0] = 0.1;
+    t[1] = -1e-300;
+    t[2] = 12345.678901234567;
+    c.add("t", t);
+    const auto back = io::Checkpoint::parse(c.serialize(), "memory");
+    Tensor<double> u(Shape{3});
+    back.read("t", u);
+    for (index_t i = 0; i < 3; ++i) CHECK(u[i] == t[i]);
+}
+
+TEST_CASE("Checkpoint: truncated files are rejected at every length, naming the file") {
+    Model m = make_model(1);
+    const std::string bytes = checkpoint_of(m).serialize();
+    // Cut inside the magic, the version, the metadata, the tensor table, the data and the checksum.
+    for (std::size_t cut : {std::size_t{0}, std::size_t{5}, std::size_t{10}, std::size_t{30}, std::size_t{200},
+                            bytes.size() / 2, bytes.size() - 9, bytes.size() - 1}) {
+        CAPTURE(cut);
+        bool thrown = false;
+        try {
+            (void)io::Checkpoint::parse(std::string_view(bytes).substr(0, cut), "cut.ckpt");
+        } catch (const io_error& e) {
+            thrown = true;
+            const std::string msg = e.what();
+            INFO(msg);
+            CHECK(msg.rfind("cut.ckpt: ", 0) == 0);
+            CHECK((msg.find("truncated") != std::string::npos || msg.find("not a siamese checkpoint") != std::string::npos));
+        }
+        CHECK(thrown);
+    }
+}
+
+TEST_CASE("Checkpoint: corruption, another version, wrong magic and trailing bytes are clear errors") {
+    Model m = make_model(1);
+    const std::string good = checkpoint_of(m).serialize();
+
+    std::string flipped = good;
+    flipped[good.size() / 2] ^= 0x10;
+    require_io_error([&] { (void)io::Checkpoint::parse(flipped, "f.ckpt"); }, {"f.ckpt", "checksum mismatch", "corrupted"});
+
+    std::string newer = good;
+    newer[8] = 2;  // version field
+    require_io_error([&] { (void)io::Checkpoint::parse(newer, "v.ckpt"); }, {"v.ckpt", "version 2", "reads version 1"});
+
+    require_io_error([&] { (void)io::Checkpoint::parse("PNG\x89 not a checkpoint at all", "x.png"); },
+                     {"x.png", "not a siamese checkpoint"});
+    require_io_error([&] { (void)io::Checkpoint::parse(good + "junk", "t.ckpt"); }, {"t.ckpt", "4 unexpected bytes"});
+}
+
+TEST_CASE("Checkpoint: a huge declared size in a tiny file fails without allocating it") {
+    io::Checkpoint c;
+    c.add("w", Tensor<float>(Shape{2, 2}));
+    std::string bytes = c.serialize();
+    // Tensor table starts after magic(8) + version(4) + metadata count(4) + tensor count(4);
+    // name: u32 + "w", scalar, rank, then the first dimension (u64).
+    const std::size_t first_dim = 8 + 4 + 4 + 4 + 4 + 1 + 1 + 1;
+    for (int i = 0; i < 8; ++i) bytes[first_dim + static_cast<std::size_t>(i)] = static_cast<char>(0x7f);
+    require_io_error([&] { (void)io::Checkpoint::parse(bytes, "huge.ckpt"); }, {"huge.ckpt", "more elements than the file"});
+}
+
+TEST_CASE("Checkpoint: another architecture is rejected, listing the differences, and changes nothing") {
+    Model m = make_model(1);
+    const auto c = io::Checkpoint::parse(checkpoint_of(m).serialize(), "seed.ckpt");
+
+    Rng rng(5);
+    Conv2d<float> conv(1, 16, 3, rng);
+    Linear<float> fc(16 * 13 * 13, 84, rng);
+    using Other = Sequential<Conv2d<float>, ReLU<float>, MaxPool2d<float>, Flatten<float>, Linear<float>>;
+    Siamese other(Other(std::move(conv), ReLU<float>(), MaxPool2d<float>(2), Flatten<float>(), std::move(fc)),
+                  Shape{1, 28, 28}, rng);
+    const Tensor<float> weight_before = *other.params()[0].value;
+    require_io_error([&] { c.restore_params(other.params()); },
+                     {"seed.ckpt", "architecture mismatch", "model.backbone.0.weight is [32, 1, 3, 3] in the checkpoint, [16, 1, 3, 3] in the model",
+                      "unexpected model.backbone.9.weight"});
+    const Tensor<float>& weight_after = *other.params()[0].value;
+    for (index_t i = 0; i < weight_before.size(); ++i) CHECK(weight_after[i] == weight_before[i]);
+}
+
+TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a failed save keeps the old file") {
+    TempDir dir;
+    require_io_error([&] { (void)io::Checkpoint::load(dir.path / "nope.ckpt"); }, {"nope.ckpt", "no such file"});
+    require_io_error([&] { (void)io::Checkpoint::load(dir.path); }, {"is a directory"});
+
+    Model m = make_model(1);
+    const fs::path file = dir.path / "model.ckpt";
+    checkpoint_of(m).save(file);
+    const std::string original = read_bytes(file);
+
+    require_io_error([&] { checkpoint_of(m).save(dir.path / "no_such_folder" / "model.ckpt"); },
+                     {"no_such_folder", "does not exist"});
+    require_io_error([&] { checkpoint_of(m).save(dir.path); }, {"is a directory"});
+
+    // A later save replaces the file whole; no temporary is left behind.
+    io::Checkpoint other;
+    other.add("x", Tensor<float>(Shape{1}));
+    other.save(file);
+    CHECK(read_bytes(file) != original);
+    CHECK(io::Checkpoint::load(file).contains("x"));
+    index_t files = 0;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path)) ++files;
+    CHECK(files == 1);
+
+    // A corrupted file on disk is reported with its path.
+    std::string bytes = read_bytes(file);
+    bytes[bytes.size() - 3] ^= 1;
+    write_bytes(file, bytes);
+    require_io_error([&] { (void)io::Checkpoint::load(file); }, {file.string(), "checksum mismatch"});
+}
