@@ -36,3 +36,9 @@
 #include <siamese/optim/sgd.hpp>
 
 #include <siamese/testing/gradient_check.hpp>
+
+#include <siamese/data/csv.hpp>
+#include <siamese/data/idx.hpp>
+#include <siamese/data/input_file.hpp>
+#include <siamese/data/labelled_images.hpp>
+#include <siamese/data/pair_sampler.hpp>

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/data/idx.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <new>
+#include <string>
+#include <vector>
+
+#if defined(SIAMESE_HAS_ZLIB) && SIAMESE_HAS_ZLIB
+#include <zlib.h>
+#endif
+
+// The largest single allocation this program makes: a header that lies about its size must
+// not make the loader allocate what it declares.
+namespace {
+std::atomic<std::size_t> largest_allocation{0};
+}  // namespace
+
+[[gnu::noinline]] void* operator new(std::size_t n) {
+    std::size_t seen = largest_allocation.load(std::memory_order_relaxed);
+    while (n > seen && !largest_allocation.compare_exchange_weak(seen, n)) {
+    }
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+// Not inlined: g++ 12 would otherwise see malloc() and free() meet at call sites of new and delete and
+// warn of a mismatch (-Wmismatched-new-delete) that is not one.
+[[gnu::noinline]] void operator delete(void* p) noexcept {
+    std::free(p);
+}
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+
+using namespace siamese;
+using namespace siamese::data;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+/// A fresh directory under the system temp directory, removed with everything in it.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
+        Rng rng(static_cast<std::uint64_t>(tick));
+        path = fs::temp_directory_path() / ("siamese_test_idx_" + std::to_string(rng.next()));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    fs::path operator/(const std::string& name) const { return path / name; }
+};
+
+void put32(Bytes& b, std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+
+/// An IDX image file of n images of rows x cols whose pixel k of image i is (i + 5 k) mod 256.
+Bytes idx_images(std::uint32_t n, std::uint32_t rows, std::uint32_t cols, std::uint32_t magic = 2051) {
+    Bytes b;
+    put32(b, magic);
+    put32(b, n);
+    put32(b, rows);
+    put32(b, cols);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        for (std::uint32_t k = 0; k < rows * cols; ++k) b.push_back(static_cast<std::uint8_t>((i + 5 * k) % 256));
+    }
+    return b;
+}
+
+/// An IDX label file of n labels, label i = i mod 10.
+Bytes idx_labels(std::uint32_t n, std::uint32_t magic = 2049) {
+    Bytes b;
+    put32(b, magic);
+    put32(b, n);
+    for (std::uint32_t i = 0; i < n; ++i) b.push_back(static_cast<std::uint8_t>(i % 10));
+    return b;
+}
+
+Bytes prefix(const Bytes& b, std::size_t n) {
+    return Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void write_file(const fs::path& path, const Bytes& b) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+Bytes read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+#if defined(SIAMESE_HAS_ZLIB) && SIAMESE_HAS_ZLIB
+void write_gz(const fs::path& path, const Bytes& b) {
+    gzFile f = gzopen(path.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    if (!b.empty()) REQUIRE(gzwrite(f, b.data(), static_cast<unsigned>(b.size())) == static_cast<int>(b.size()));
+    REQUIRE(gzclose(f) == Z_OK);
+}
+#endif
+
+/// Asserts that f() throws io_error whose message contains every fragment.
+template <class F>
+void require_io_error(F&& f, std::initializer_list<std::string> fragments) {
+    bool thrown = false;
+    try {
+        f();
+    } catch (const io_error& e) {
+        thrown = true;
+        const std::string message = e.what();
+        INFO("message: " << message);
+        for (const auto& fragment : fragments) CHECK(message.find(fragment) != std::string::npos);
+    }
+    CHECK_MESSAGE(thrown, "expected siamese::io_error");
+}
+
+void check_content(const LabelledImages& set, std::uint32_t n, std::uint32_t rows, std::uint32_t cols) {
+    REQUIRE(set.size() == static_cast<index_t>(n));
+    CHECK(set.image_shape() == Shape{1, rows, cols});
+    for (std::uint32_t i = 0; i < n; ++i) {
+        CHECK(set.label(i) == static_cast<label_t>(i % 10));
+        const auto img = set.image(i);
+        for (std::uint32_t k = 0; k < rows * cols; ++k) REQUIRE(img[k] == static_cast<std::uint8_t>((i + 5 * k) % 256));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("IDX: plain image and label files load with their pixels and labels") {
+    TempDir dir;
+    write_file(dir / "img", idx_images(13, 4, 3));
+    write_file(dir / "lbl", idx_labels(13));
+    check_content(load_idx(dir / "img", dir / "lbl"), 13, 4, 3);
+
+    const IdxImages raw = read_idx_images(dir / "img");
+    CHECK(raw.count == 13);
+    CHECK(raw.rows == 4);
+    CHECK(raw.cols == 3);
+    CHECK(raw.pixels.size() == 13 * 12);
+    CHECK(read_idx_labels(dir / "lbl").size() == 13);
+}
+
+#if defined(SIAMESE_HAS_ZLIB) && SIAMESE_HAS_ZLIB
+
+TEST_CASE("IDX: gzipped files load, detected by content rather than by name") {
+    TempDir dir;
+    write_gz(dir / "img.gz", idx_images(21, 5, 7));
+    write_gz(dir / "labels-without-suffix", idx_labels(21));
+    check_content(load_idx(dir / "img.gz", dir / "labels-without-suffix"), 21, 5, 7);
+    // A plain file with a .gz name is still read as plain.
+    write_file(dir / "plain.gz", idx_labels(21));
+    CHECK(read_idx_labels(dir / "plain.gz").size() == 21);
+}
+
+TEST_CASE("IDX: a gzipped stream larger than the first read chunk") {
+    TempDir dir;
+    // 3000 images of 28x28 = 2.35 MB decompressed: several growth steps.
+    write_gz(dir / "img.gz", idx_images(3000, 28, 28));
+    write_gz(dir / "lbl.gz", idx_labels(3000));
+    check_content(load_idx(dir / "img.gz", dir / "lbl.gz"), 3000, 28, 28);
+}
+
+TEST_CASE("IDX: a truncated gzipped file is an error at any cut") {
+    TempDir dir;
+    const fs::path whole = dir / "whole.gz";
+    write_gz(whole, idx_images(200, 28, 28));
+    const Bytes compressed = read_file(whole);
+    for (const std::size_t cut : {std::size_t{5}, std::size_t{20}, compressed.size() / 2, compressed.size() - 4}) {
+        CAPTURE(cut);
+        const fs::path part = dir / ("cut" + std::to_string(cut) + ".gz");
+        write_file(part, prefix(compressed, cut));
+        require_io_error([&] { (void)read_idx_images(part); }, {part.string()});
+    }
+}
+
+TEST_CASE("IDX: gzipped content that is itself truncated or too long") {
+    TempDir dir;
+    const Bytes images = idx_images(10, 28, 28);
+    write_gz(dir / "short.gz", prefix(images, images.size() - 100));
+    require_io_error([&] { (void)read_idx_images(dir / "short.gz"); },
+                     {(dir / "short.gz").string(), "truncated", "10 images of 28x28 (7856 bytes)",
+                      "decompressed stream has 7756 bytes"});
+    write_gz(dir / "header.gz", prefix(images, 9));
+    require_io_error([&] { (void)read_idx_images(dir / "header.gz"); }, {"16-byte header", "has 9 bytes"});
+    Bytes longer = images;
+    longer.push_back(0);
+    write_gz(dir / "long.gz", longer);
+    require_io_error([&] { (void)read_idx_images(dir / "long.gz"); },
+                     {(dir / "long.gz").string(), "trailing data", "decompressed stream is longer"});
+}
+
+TEST_CASE("IDX: a corrupt gzipped file is an error naming the file") {
+    TempDir dir;
+    write_gz(dir / "ok.gz", idx_images(50, 28, 28));
+    Bytes bytes = read_file(dir / "ok.gz");
+    for (std::size_t i = bytes.size() / 3; i < bytes.size() / 3 + 40; ++i) bytes[i] ^= 0x5a;
+    write_file(dir / "bad.gz", bytes);
+    require_io_error([&] { (void)read_idx_images(dir / "bad.gz"); }, {(dir / "bad.gz").string()});
+}
+
+TEST_CASE("IDX: a huge count declared in a tiny gzipped file fails fast without allocating it") {
+    TempDir dir;
+    Bytes b = idx_images(2, 28, 28);
+    b[4] = b[5] = b[6] = b[7] = 0xff;  // 4294967295 images: 3.4 TB
+    write_gz(dir / "huge.gz", b);
+    largest_allocation = 0;
+    require_io_error([&] { (void)read_idx_images(dir / "huge.gz"); }, {"truncated", "4294967295 images of 28x28"});
+    CHECK(largest_allocation.load() < (std::size_t{64} << 20));
+}
+
+#else
+
+TEST_CASE("IDX: without zlib a gzipped file is a clear error") {
+    TempDir dir;
+    write_file(dir / "img.gz", Bytes{0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 3});
+    require_io_error([&] { (void)read_idx_images(dir / "img.gz"); }, {"img.gz", "without zlib"});
+}
+
+#endif
+
+TEST_CASE("IDX: a truncated plain file is an error at any cut") {
+    TempDir dir;
+    const Bytes images = idx_images(4, 28, 28);
+    const fs::path path = dir / "train-images-idx3-ubyte";
+    write_file(path, prefix(images, 10));
+    require_io_error([&] { (void)read_idx_images(path); },
+                     {path.string(), "truncated", "16-byte header", "file has 10 bytes"});
+    write_file(path, prefix(images, 16));
+    require_io_error(
+        [&] { (void)read_idx_images(path); },
+        {path.string(), "truncated: header declares 4 images of 28x28 (3152 bytes) but the file has 16 bytes"});
+    write_file(path, prefix(images, 1000));
+    require_io_error([&] { (void)read_idx_images(path); },
+                     {"truncated: header declares 4 images of 28x28 (3152 bytes) but the file has 1000 bytes"});
+    const Bytes labels = idx_labels(30);
+    write_file(dir / "lbl", prefix(labels, 5));
+    require_io_error([&] { (void)read_idx_labels(dir / "lbl"); }, {"lbl", "8-byte header", "has 5 bytes"});
+    write_file(dir / "lbl", prefix(labels, 20));
+    require_io_error([&] { (void)read_idx_labels(dir / "lbl"); }, {"30 labels (38 bytes)", "file has 20 bytes"});
+}
+
+TEST_CASE("IDX: trailing bytes after the declared data are an error") {
+    TempDir dir;
+    Bytes images = idx_images(3, 2, 2);
+    images.push_back(7);
+    write_file(dir / "img", images);
+    require_io_error([&] { (void)read_idx_images(dir / "img"); },
+                     {(dir / "img").string(), "trailing data", "(28 bytes)", "file has 29 bytes"});
+    Bytes labels = idx_labels(3);
+    labels.insert(labels.end(), {1, 2});
+    write_file(dir / "lbl", labels);
+    require_io_error([&] { (void)read_idx_labels(dir / "lbl"); }, {"trailing data", "file has 13 bytes"});
+}
+
+TEST_CASE("IDX: a wrong magic number is an error saying what was found") {
+    TempDir dir;
+    write_file(dir / "labels", idx_labels(3));
+    write_file(dir / "images", idx_images(3, 2, 2));
+    // Swapped arguments are a common slip: the message says which kind the file is.
+    require_io_error([&] { (void)read_idx_images(dir / "labels"); },
+                     {(dir / "labels").string(), "expected magic 2051", "found 2049", "IDX label file"});
+    require_io_error([&] { (void)read_idx_labels(dir / "images"); },
+                     {"expected magic 2049", "found 2051", "IDX image file"});
+    write_file(dir / "png", idx_images(3, 2, 2, 0x89504e47));
+    require_io_error([&] { (void)read_idx_images(dir / "png"); }, {"0x89504e47", "not IDX"});
+    // Same magic bytes but signed type (0x09) or four dimensions: not what we read.
+    write_file(dir / "int8", idx_images(3, 2, 2, 0x00000903));
+    require_io_error([&] { (void)read_idx_images(dir / "int8"); }, {"found 2307"});
+}
+
+TEST_CASE("IDX: zero or implausible dimensions are errors") {
+    TempDir dir;
+    write_file(dir / "zero", idx_images(0, 28, 28));
+    require_io_error([&] { (void)read_idx_images(dir / "zero"); }, {"0 images of 28x28"});
+    write_file(dir / "flat", idx_images(2, 0, 28));
+    require_io_error([&] { (void)read_idx_images(dir / "flat"); }, {"2 images of 0x28"});
+    write_file(dir / "nolabels", idx_labels(0));
+    require_io_error([&] { (void)read_idx_labels(dir / "nolabels"); }, {"0 labels"});
+    Bytes wide = idx_images(1, 1, 1);
+    wide[12] = 0x00;
+    wide[13] = 0x01;  // 65536 columns + 1
+    wide[14] = 0x00;
+    wide[15] = 0x01;
+    write_file(dir / "wide", wide);
+    require_io_error([&] { (void)read_idx_images(dir / "wide"); }, {"implausible"});
+}
+
+TEST_CASE("IDX: a huge count declared in a tiny plain file fails fast without allocating it") {
+    TempDir dir;
+    Bytes b = idx_images(2, 28, 28);
+    b[4] = b[5] = b[6] = b[7] = 0xff;
+    write_file(dir / "huge", b);
+    largest_allocation = 0;
+    require_io_error([&] { (void)read_idx_images(dir / "huge"); },
+                     {"truncated: header declares 4294967295 images of 28x28 (3367254359296 bytes) but the file has "
+                      "1584 bytes"});
+    CHECK(largest_allocation.load() < (std::size_t{1} << 20));
+    Bytes l = idx_labels(4);
+    l[4] = 0x7f;
+    write_file(dir / "hugel", l);
+    require_io_error([&] { (void)read_idx_labels(dir / "hugel"); }, {"truncated", "2130706436 labels"});
+}
+
+TEST_CASE("IDX: label and image counts must agree") {
+    TempDir dir;
+    write_file(dir / "img", idx_images(10, 2, 2));
+    write_file(dir / "lbl", idx_labels(9));
+    require_io_error([&] { (void)load_idx(dir / "img", dir / "lbl"); },
+                     {(dir / "lbl").string(), "9 labels", (dir / "img").string(), "10 images"});
+}
+
+TEST_CASE("IDX: empty file, missing file and a directory are clear errors") {
+    TempDir dir;
+    write_file(dir / "empty", {});
+    require_io_error([&] { (void)read_idx_images(dir / "empty"); }, {(dir / "empty").string(), "empty file"});
+    require_io_error([&] { (void)read_idx_labels(dir / "missing"); }, {(dir / "missing").string(), "no such file"});
+    fs::create_directory(dir / "folder");
+    require_io_error([&] { (void)read_idx_images(dir / "folder"); }, {(dir / "folder").string(), "is a directory"});
+}
+
+TEST_CASE("load_mnist: finds the usual file names of each split") {
+    TempDir dir;
+    write_file(dir / "train-images-idx3-ubyte", idx_images(12, 28, 28));
+    write_file(dir / "train-labels-idx1-ubyte", idx_labels(12));
+    write_file(dir / "t10k-images-idx3-ubyte", idx_images(5, 28, 28));
+#if defined(SIAMESE_HAS_ZLIB) && SIAMESE_HAS_ZLIB
+    write_gz(dir / "t10k-labels-idx1-ubyte.gz", idx_labels(5));
+#else
+    write_file(dir / "t10k-labels-idx1-ubyte", idx_labels(5));
+#endif
+    check_content(load_mnist(dir.path, Split::train), 12, 28, 28);
+    check_content(load_mnist(dir.path, Split::test), 5, 28, 28);
+    CHECK(parse_split("train") == Split::train);
+    CHECK(parse_split("test") == Split::test);
+    CHECK(to_string(Split::test) == "test");
+    CHECK_THROWS_AS((void)parse_split("validation"), std::invalid_argument);
+}
+
+TEST_CASE("load_mnist: a missing file or folder lists what was looked for") {
+    TempDir dir;
+    write_file(dir / "train-images-idx3-ubyte", idx_images(2, 28, 28));
+    require_io_error([&] { (void)load_mnist(dir.path, Split::train); },
+                     {dir.path.string(), "train labels", "train-labels-idx1-ubyte", "train-labels-idx1-ubyte.gz"});
+    require_io_error([&] { (void)load_mnist(dir.path, Split::test); },
+                     {"test images", "t10k-images-idx3-ubyte", "t10k-images-idx3-ubyte.gz"});
+    require_io_error([&] { (void)load_mnist(dir / "nowhere", Split::train); }, {"nowhere", "not found"});
+    require_io_error([&] { (void)load_mnist(dir / "train-images-idx3-ubyte", Split::train); }, {"not a folder"});
+}
