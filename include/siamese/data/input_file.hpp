@@ -56,6 +56,7 @@ public:
 #endif
     }
 
+    /// The path as given.
     [[nodiscard]] const std::filesystem::path& path() const noexcept {
         return path_;
     }

@@ -42,6 +42,7 @@ public:
 
     /// Number of images.
     [[nodiscard]] index_t size() const noexcept { return static_cast<index_t>(labels_.size()); }
+    /// True when the set holds no image.
     [[nodiscard]] bool empty() const noexcept { return labels_.empty(); }
 
     /// One image: [C, H, W].
@@ -58,6 +59,7 @@ public:
         check_index(i);
         return labels_[static_cast<std::size_t>(i)];
     }
+    /// All labels, one per image.
     [[nodiscard]] std::span<const label_t> labels() const noexcept { return labels_; }
 
     /// All pixels, image after image, C*H*W bytes each.

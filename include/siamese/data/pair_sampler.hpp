@@ -136,6 +136,7 @@ public:
 
     /// The generator state: restoring it with set_state resumes the exact stream of batches.
     [[nodiscard]] State state() const noexcept { return rng_.state(); }
+    /// Restores a state saved with state().
     void set_state(const State& s) noexcept { rng_.set_state(s); }
 
     /// The image set pairs are drawn from.
