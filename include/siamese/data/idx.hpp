@@ -159,8 +159,9 @@ inline std::vector<std::uint8_t> read_idx(const std::filesystem::path& path, std
 /// counts must agree.
 [[nodiscard]] inline LabelledImages load_idx(const std::filesystem::path& images_path,
                                              const std::filesystem::path& labels_path) {
-    IdxImages images = read_idx_images(images_path);
+    // Labels first: they are small, so a bad label file fails before megabytes of pixels are read.
     const std::vector<std::uint8_t> raw_labels = read_idx_labels(labels_path);
+    IdxImages images = read_idx_images(images_path);
     if (static_cast<index_t>(raw_labels.size()) != images.count) {
         throw io_error(labels_path.string() + ": has " + std::to_string(raw_labels.size()) + " labels but " +
                        images_path.string() + " has " + std::to_string(images.count) + " images");
