@@ -35,6 +35,14 @@
 #include <siamese/losses/bce_with_logits.hpp>
 #include <siamese/optim/sgd.hpp>
 
+#include <siamese/io/atomic_write.hpp>
+#include <siamese/io/checkpoint.hpp>
+#include <siamese/io/checksum.hpp>
+
+#include <siamese/eval/embed.hpp>
+#include <siamese/eval/one_shot.hpp>
+#include <siamese/eval/pair_accuracy.hpp>
+
 #include <siamese/testing/gradient_check.hpp>
 
 #include <siamese/data/csv.hpp>

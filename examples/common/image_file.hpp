@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Reads one grayscale image from a PGM (P5 binary or P2 text) or PNG file, as 0..255 floats.
+
+#include <siamese/errors.hpp>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <stb/stb_image.h>
+
+namespace examples {
+
+struct GrayImage {
+    int width = 0, height = 0;
+    std::vector<float> pixels;  ///< row-major, 0..255
+};
+
+namespace detail {
+
+inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
+    std::size_t pos = 2;
+    auto next_int = [&](const char* what) {
+        while (pos < bytes.size()) {
+            if (bytes[pos] == '#') {
+                while (pos < bytes.size() && bytes[pos] != '\n') ++pos;
+            } else if (std::isspace(static_cast<unsigned char>(bytes[pos]))) {
+                ++pos;
+            } else {
+                break;
+            }
+        }
+        const std::size_t start = pos;
+        while (pos < bytes.size() && std::isdigit(static_cast<unsigned char>(bytes[pos]))) ++pos;
+        if (start == pos || pos - start > 9) throw siamese::io_error(shown + ": PGM: expected the " + std::string(what));
+        return std::stoi(bytes.substr(start, pos - start));
+    };
+    const bool binary = bytes[1] == '5';
+    GrayImage img;
+    img.width = next_int("width");
+    img.height = next_int("height");
+    const int maxval = next_int("maximum value");
+    if (img.width < 1 || img.height < 1 || img.width > 16384 || img.height > 16384 || maxval < 1 || maxval > 255) {
+        throw siamese::io_error(shown + ": PGM: unsupported size " + std::to_string(img.width) + "x" +
+                                std::to_string(img.height) + " or maximum value " + std::to_string(maxval) +
+                                " (8-bit images up to 16384 pixels a side)");
+    }
+    const auto n = static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height);
+    img.pixels.resize(n);
+    const float scale = 255.0f / static_cast<float>(maxval);
+    if (binary) {
+        ++pos;  // the single whitespace after maxval
+        if (bytes.size() - std::min(pos, bytes.size()) < n) {
+            throw siamese::io_error(shown + ": PGM: truncated: expected " + std::to_string(n) + " pixel bytes");
+        }
+        for (std::size_t i = 0; i < n; ++i) img.pixels[i] = static_cast<unsigned char>(bytes[pos + i]) * scale;
+    } else {
+        for (std::size_t i = 0; i < n; ++i) {
+            const int v = next_int("pixel value");
+            if (v > maxval) throw siamese::io_error(shown + ": PGM: pixel " + std::to_string(i) + " exceeds the maximum value");
+            img.pixels[i] = static_cast<float>(v) * scale;
+        }
+    }
+    return img;
+}
+
+}  // namespace detail
+
+/// Loads a grayscale image (PGM, or PNG of any colour type, converted to gray).
+inline GrayImage load_gray_image(const std::filesystem::path& path) {
+    const std::string shown = path.string();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw siamese::io_error(shown + ": no such file");
+    if (std::filesystem::is_directory(path, ec)) throw siamese::io_error(shown + ": is a directory, expected an image");
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '2')) return detail::read_pgm(bytes, shown);
+    if (bytes.size() >= 8 && bytes.compare(1, 3, "PNG") == 0) {
+        int w = 0, h = 0, channels = 0;
+        unsigned char* data = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(bytes.data()),
+                                                    static_cast<int>(bytes.size()), &w, &h, &channels, 1);
+        if (!data) throw siamese::io_error(shown + ": cannot decode PNG: " + stbi_failure_reason());
+        GrayImage img{w, h, std::vector<float>(data, data + static_cast<std::size_t>(w) * static_cast<std::size_t>(h))};
+        stbi_image_free(data);
+        return img;
+    }
+    throw siamese::io_error(shown + ": not a PGM (P5/P2) or PNG image");
+}
+
+}  // namespace examples

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Console output for the examples: log lines always, plus a live progress bar with throughput
+// and ETA when standard output is a terminal (a log file gets only the lines).
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <unistd.h>
+
+namespace examples {
+
+class Progress {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    /// total: steps to do; items_per_step: what one step processes (pairs per batch), for the rate.
+    Progress(long total, long items_per_step, std::string unit)
+        : total_(total), items_per_step_(items_per_step), unit_(std::move(unit)),
+          live_(::isatty(STDOUT_FILENO) == 1), start_(Clock::now()), last_draw_(start_) {}
+
+    /// A log line; the bar, if any, is redrawn below it.
+    void line(const std::string& text) {
+        clear();
+        std::printf("%s\n", text.c_str());
+        std::fflush(stdout);
+        draw();
+    }
+
+    /// Marks `done` steps as finished; redraws at most ten times a second.
+    void update(long done) {
+        done_ = done;
+        if (!live_) return;
+        const auto now = Clock::now();
+        if (now - last_draw_ < std::chrono::milliseconds(100) && done_ < total_) return;
+        last_draw_ = now;
+        draw();
+    }
+
+    /// Removes the bar (before final output).
+    void finish() {
+        clear();
+        std::fflush(stdout);
+    }
+
+    [[nodiscard]] double elapsed_seconds() const {
+        return std::chrono::duration<double>(Clock::now() - start_).count();
+    }
+
+private:
+    void clear() {
+        if (live_ && drawn_) std::printf("\r\033[2K");
+        drawn_ = false;
+    }
+
+    void draw() {
+        if (!live_ || total_ <= 0) return;
+        constexpr int width = 30;
+        const double fraction = static_cast<double>(done_) / static_cast<double>(total_);
+        const int filled = static_cast<int>(fraction * width);
+        std::string bar(static_cast<std::size_t>(filled), '#');
+        bar.resize(width, '.');
+        const double seconds = elapsed_seconds();
+        const double rate = seconds > 0 ? static_cast<double>(done_ * items_per_step_) / seconds : 0.0;
+        const double eta = done_ > 0 ? seconds * static_cast<double>(total_ - done_) / static_cast<double>(done_) : 0.0;
+        std::printf("\r\033[2K[%s] %ld/%ld  %.0f %s/s  ETA %d:%02d", bar.c_str(), done_, total_, rate, unit_.c_str(),
+                    static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+        std::fflush(stdout);
+        drawn_ = true;
+    }
+
+    long total_, items_per_step_;
+    std::string unit_;
+    bool live_;
+    bool drawn_ = false;
+    long done_ = 0;
+    Clock::time_point start_, last_draw_;
+};
+
+}  // namespace examples

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+//
+// One-shot learning on MNIST with a Siamese network: the PyTorch tutorial, step by step, in C++.
+//
+//   mnist train    [--data DIR] [--out DIR] [--epochs 5] [--batches 1000] [--batch-size 100] ...
+//   mnist evaluate --model out/mnist/model.ckpt [--data DIR]
+//   mnist compare  --model out/mnist/model.ckpt a.png b.pgm
+//
+// The story, as in the tutorial:
+//   1. load MNIST (raw 0..255 pixels, no normalisation);
+//   2. build the CNN backbone and wrap it in a Siamese network: both images of a pair go through
+//      the same backbone, and the head scores sigmoid(Linear(|e_left - e_right|));
+//   3. train with binary cross-entropy on balanced batches of 100 pairs (first half different
+//      digits, second half the same digit), SGD with lr 0.001 and momentum 0.1, 5 epochs of 1000;
+//   4. evaluate on the test set: pair accuracy, and 10-way one-shot classification;
+//   5. draw the pairs and the training curve.
+
+#include "mnist_common.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <exception>
+
+namespace {
+
+using namespace mnist;
+
+// ------------------------------------------------------------------------------------------- train
+
+int train(const Settings& s) {
+    siamese::set_num_threads(s.threads);
+    const auto out = prepare_output_folder(s.out);
+
+    // 1. The data.
+    const auto train_set = load_split(s.data, siamese::data::Split::train, s.image_size);
+    const auto test_set = load_split(s.data, siamese::data::Split::test, s.image_size);
+    std::printf("MNIST: %ld training and %ld test images of %s, %zu classes; %d threads\n",
+                static_cast<long>(train_set.size()), static_cast<long>(test_set.size()),
+                train_set.image_shape().str().c_str(), train_set.classes().size(), siamese::num_threads());
+
+    // 2. The network: the tutorial's CNN as the shared backbone of a Siamese network.
+    siamese::Rng init(s.seed);
+    Model model(siamese::make_seed_cnn<float>(init), train_set.image_shape(), init);
+    siamese::Sgd<float> optimizer(model.params(), {.lr = s.lr, .momentum = s.momentum});
+    siamese::BceWithLogits<float> criterion;
+
+    // 3. Training on balanced pairs.
+    siamese::data::PairSampler sampler(train_set, sampler_seed(s.seed));
+    siamese::data::PairBatch<float> batch;
+    TrainingLog log;
+    examples::Progress progress(static_cast<long>(s.epochs) * s.batches, s.batch_size, "pairs");
+
+    for (int epoch = 1; epoch <= s.epochs; ++epoch) {
+        const double epoch_start = progress.elapsed_seconds();
+        RunningMean running_loss, running_accuracy;
+        for (long i = 0; i < s.batches; ++i) {
+            sampler.sample(s.batch_size, batch);
+
+            optimizer.zero_grad();
+            const auto& logits = model.logits_stacked(batch.images);  // left and right in one pass
+            const float loss = criterion.forward(logits, batch.labels);
+            model.backward(criterion.backward());
+            optimizer.step();
+
+            if (!std::isfinite(loss)) throw_diverged(epoch, i + 1, loss);
+            running_loss.add(loss);
+            running_accuracy.add(batch_accuracy(logits, batch.labels));
+            // The tutorial's log line, every 100 batches: "[1,   101] loss: 0.614116 accuracy: 0.67".
+            if (i % s.log_every == 0) {
+                progress.line(format_log_line(epoch, i + 1, running_loss.mean(), running_accuracy.mean()));
+                log.record((epoch - 1) * s.batches + i + 1, running_loss.mean(), running_accuracy.mean());
+                running_loss.clear();
+                running_accuracy.clear();
+            }
+            progress.update((epoch - 1) * s.batches + i + 1);
+        }
+        log.epoch_seconds.push_back(progress.elapsed_seconds() - epoch_start);
+        progress.line("epoch " + std::to_string(epoch) + ": " + format_seconds(log.epoch_seconds.back()));
+    }
+    progress.finish();
+    const double training_seconds = progress.elapsed_seconds();
+
+    save_checkpoint(out / "model.ckpt", model, optimizer, sampler, s);
+
+    // 4. Evaluation on the test set.
+    const auto results = evaluate_model(model, test_set, s);
+    print_results(results);
+    std::printf("training time: %s (%s per epoch)\n", format_seconds(training_seconds).c_str(),
+                format_seconds(training_seconds / s.epochs).c_str());
+
+    // 5. Pictures and numbers.
+    draw_pairs(out / "pairs.png", model, test_set, s.seed);
+    write_training_curve(out / "training_curve.svg", log);
+    write_metrics(out / "metrics.json", s, results, log, training_seconds, train_set, test_set);
+    std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------- evaluate
+
+int evaluate(const Settings& s, const std::string& model_path) {
+    siamese::set_num_threads(s.threads);
+    const auto checkpoint = siamese::io::Checkpoint::load(model_path);
+    const Settings trained = settings_from_checkpoint(checkpoint, s);
+    const auto test_set = load_split(s.data, siamese::data::Split::test, trained.image_size);
+
+    siamese::Rng init(0);  // the weights come from the checkpoint
+    Model model(siamese::make_seed_cnn<float>(init), test_set.image_shape(), init);
+    checkpoint.restore_params(model.params());
+    std::printf("%s: trained %d epochs x %ld batches with seed %llu\n", model_path.c_str(), trained.epochs,
+                trained.batches, static_cast<unsigned long long>(trained.seed));
+
+    print_results(evaluate_model(model, test_set, trained));
+    return 0;
+}
+
+// ----------------------------------------------------------------------------------------- compare
+
+int compare(const Settings& s, const std::string& model_path, const std::string& a, const std::string& b) {
+    siamese::set_num_threads(s.threads);
+    const auto checkpoint = siamese::io::Checkpoint::load(model_path);
+    const Settings trained = settings_from_checkpoint(checkpoint, s);
+    const siamese::Shape image_shape{1, trained.image_size, trained.image_size};
+
+    siamese::Rng init(0);
+    Model model(siamese::make_seed_cnn<float>(init), image_shape, init);
+    checkpoint.restore_params(model.params());
+
+    const auto left = load_image_tensor(a, image_shape);
+    const auto right = load_image_tensor(b, image_shape);
+    const float p = model.predict(left, right)[0];
+    std::printf("%s vs %s: probability of the same digit %.4f -> %s\n", a.c_str(), b.c_str(), static_cast<double>(p),
+                p > 0.5f ? "same" : "different");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"siamese MNIST: the one-shot Siamese network tutorial, in C++"};
+    app.require_subcommand(1);
+    Settings s;
+
+    auto add_common = [&](CLI::App* cmd) {
+        cmd->add_option("--data", s.data, "MNIST folder (IDX files, plain or .gz; or mnist_train.csv and mnist_test.csv)")
+            ->capture_default_str();
+        cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")
+            ->check(CLI::NonNegativeNumber);
+        cmd->add_option("--image-size", s.image_size, "side of the square images in CSV files")
+            ->check(CLI::PositiveNumber)
+            ->capture_default_str();
+    };
+
+    auto* train_cmd = app.add_subcommand("train", "train the tutorial's Siamese network, then evaluate it");
+    add_common(train_cmd);
+    train_cmd->add_option("--out", s.out, "output folder: model.ckpt, pairs.png, training_curve.svg, metrics.json")
+        ->capture_default_str();
+    train_cmd->add_option("--epochs", s.epochs, "epochs")->check(CLI::PositiveNumber)->capture_default_str();
+    train_cmd->add_option("--batches", s.batches, "batches per epoch")->check(CLI::PositiveNumber)->capture_default_str();
+    train_cmd->add_option("--batch-size", s.batch_size, "pairs per batch (half different, half same)")
+        ->check(CLI::Range(2, 100000))
+        ->capture_default_str();
+    train_cmd->add_option("--lr", s.lr, "SGD learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+    train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    train_cmd->add_option("--seed", s.seed, "seed of the initial weights and of the pair sampler")->capture_default_str();
+    train_cmd->add_option("--log-every", s.log_every, "batches between log lines")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    train_cmd->add_option("--test-batches", s.test_batches, "test batches of --batch-size pairs for pair accuracy")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    train_cmd->add_option("--episodes", s.episodes, "one-shot episodes")->check(CLI::PositiveNumber)->capture_default_str();
+
+    std::string model_path, image_a, image_b;
+    auto* eval_cmd = app.add_subcommand("evaluate", "reload a checkpoint and reproduce its test numbers");
+    add_common(eval_cmd);
+    eval_cmd->add_option("--model", model_path, "checkpoint written by train")->required();
+
+    auto* compare_cmd = app.add_subcommand("compare", "print how likely two images (PGM or PNG) show the same digit");
+    compare_cmd->add_option("--model", model_path, "checkpoint written by train")->required();
+    compare_cmd->add_option("--threads", s.threads, "threads")->check(CLI::NonNegativeNumber);
+    compare_cmd->add_option("first", image_a, "first image")->required();
+    compare_cmd->add_option("second", image_b, "second image")->required();
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        if (*train_cmd) return train(s);
+        if (*eval_cmd) return evaluate(s, model_path);
+        return compare(s, model_path, image_a, image_b);
+    } catch (const std::exception& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "\nerror: %s\n", e.what());
+        return 1;
+    }
+}

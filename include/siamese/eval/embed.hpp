@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <siamese/data/labelled_images.hpp>
+#include <siamese/tensor.hpp>
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+namespace siamese::eval {
+
+/// Embeds every image of `images` with the model's backbone, `chunk` images at a time (bounding
+/// the activations' memory): [N, D]. Evaluation embeds each image once and then scores any
+/// number of pairs from the embeddings (Siamese::logits_from_embeddings).
+template <class Model>
+[[nodiscard]] Tensor<typename Model::value_type> embed_all(Model& model, const data::LabelledImages& images,
+                                                           index_t chunk = 500) {
+    using T = typename Model::value_type;
+    const index_t n = images.size();
+    Tensor<T> out;
+    Tensor<T> batch;
+    std::vector<index_t> indices;
+    for (index_t start = 0; start < n; start += chunk) {
+        const index_t count = std::min(chunk, n - start);
+        indices.resize(static_cast<std::size_t>(count));
+        std::iota(indices.begin(), indices.end(), start);
+        images.copy_images(std::span<const index_t>(indices), batch);
+        const Tensor<T>& e = model.embed(batch);
+        if (out.empty()) out = Tensor<T>(Shape{n, e.dim(1)});
+        std::copy_n(e.data(), e.size(), out.data() + start * e.dim(1));
+    }
+    return out;
+}
+
+/// Gathers rows of `embeddings` ([N, D]) into `out` ([indices.size(), D]).
+template <class T>
+void gather_rows(const Tensor<T>& embeddings, std::span<const index_t> indices, Tensor<T>& out) {
+    const index_t d = embeddings.dim(1);
+    out.resize(Shape{static_cast<index_t>(indices.size()), d});
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+        std::copy_n(embeddings.data() + indices[i] * d, d, out.data() + static_cast<index_t>(i) * d);
+    }
+}
+
+}  // namespace siamese::eval
