@@ -14,7 +14,7 @@ run_suite() {
     local name="$1"; shift
     echo "=== test suite: $name ($*)"
     cmake -S . -B "build/$name" -DCMAKE_BUILD_TYPE=Release -DSIAMESE_WERROR=ON \
-        -DSIAMESE_BUILD_EXAMPLES=OFF -DSIAMESE_BUILD_BENCHMARKS=OFF "$@" >/dev/null
+        -DSIAMESE_BUILD_EXAMPLES=ON -DSIAMESE_BUILD_BENCHMARKS=OFF "$@" >/dev/null
     cmake --build "build/$name" -j "$jobs"
     ctest --test-dir "build/$name" -j "$jobs" --output-on-failure
 }

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: MIT
+# Trains the MNIST example twice with the same seed and thread count on a small synthetic data
+# set, and requires identical log lines (timings aside), identical checkpoint bytes, that
+# `evaluate` reproduces the test numbers, and that the model learned something.
+#   cmake -DMNIST=... -DMAKE_DATA=... -DWORK=... -P reproducibility.cmake
+
+function(run out_var)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+        string(REPLACE ";" " " cmd "${ARGN}")
+        message(FATAL_ERROR "failed (${rc}): ${cmd}\n${out}\n${err}")
+    endif()
+    set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
+# Lines with timings (and the output folder) differ between runs by nature; nothing else may.
+function(without_timings text out_var)
+    string(REGEX REPLACE "[^\n]*( s|time:|wrote )[^\n]*\n" "" text "${text}")
+    set(${out_var} "${text}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE ${WORK})
+run(ignored ${MAKE_DATA} ${WORK}/data 600 200)
+set(args train --data ${WORK}/data --threads 2 --seed 5 --epochs 2 --batches 40 --batch-size 20
+    --log-every 10 --test-batches 20 --episodes 200)
+run(first ${MNIST} ${args} --out ${WORK}/a)
+run(second ${MNIST} ${args} --out ${WORK}/b)
+without_timings("${first}" first_lines)
+without_timings("${second}" second_lines)
+if(NOT first_lines STREQUAL second_lines)
+    message(FATAL_ERROR "same seed, different logs:\n--- first\n${first_lines}\n--- second\n${second_lines}")
+endif()
+file(SHA256 ${WORK}/a/model.ckpt hash_a)
+file(SHA256 ${WORK}/b/model.ckpt hash_b)
+if(NOT hash_a STREQUAL hash_b)
+    message(FATAL_ERROR "same seed, different checkpoint bytes")
+endif()
+foreach(f pairs.png training_curve.svg metrics.json)
+    if(NOT EXISTS ${WORK}/a/${f})
+        message(FATAL_ERROR "train did not write ${f}")
+    endif()
+endforeach()
+
+# evaluate reproduces the test numbers printed after training.
+run(evaluated ${MNIST} evaluate --model ${WORK}/a/model.ckpt --data ${WORK}/data --threads 2)
+string(REGEX MATCH "test pair accuracy: [^\n]*" pair_train "${first}")
+string(REGEX MATCH "test pair accuracy: [^\n]*" pair_eval "${evaluated}")
+string(REGEX MATCH "one-shot accuracy: [^\n]*" shot_train "${first}")
+string(REGEX MATCH "one-shot accuracy: [^\n]*" shot_eval "${evaluated}")
+if(NOT pair_train STREQUAL pair_eval OR NOT shot_train STREQUAL shot_eval OR pair_train STREQUAL "")
+    message(FATAL_ERROR "evaluate does not reproduce train's numbers:\n${first}\n---\n${evaluated}")
+endif()
+
+# The synthetic classes are easy: the network must beat chance clearly.
+string(REGEX MATCH "test pair accuracy: ([0-9.]+)" _ "${first}")
+if(CMAKE_MATCH_1 LESS 0.8)
+    message(FATAL_ERROR "pair accuracy ${CMAKE_MATCH_1} < 0.8 on the synthetic set:\n${first}")
+endif()
+message(STATUS "reproducible: identical logs and checkpoints; ${pair_train}")
