@@ -16,10 +16,12 @@ class Progress {
 public:
     using Clock = std::chrono::steady_clock;
 
-    /// total: steps to do; items_per_step: what one step processes (pairs per batch), for the rate.
-    Progress(long total, long items_per_step, std::string unit)
+    /// total: steps to do; items_per_step: what one step processes (pairs per batch), for the rate;
+    /// already_done: steps finished before this process started (a resumed run).
+    Progress(long total, long items_per_step, std::string unit, long already_done = 0)
         : total_(total), items_per_step_(items_per_step), unit_(std::move(unit)),
-          live_(::isatty(STDOUT_FILENO) == 1), start_(Clock::now()), last_draw_(start_) {}
+          live_(::isatty(STDOUT_FILENO) == 1), done_(already_done), first_(already_done), start_(Clock::now()),
+          last_draw_(start_) {}
 
     /// A log line; the bar, if any, is redrawn below it.
     void line(const std::string& text) {
@@ -63,8 +65,9 @@ private:
         std::string bar(static_cast<std::size_t>(filled), '#');
         bar.resize(width, '.');
         const double seconds = elapsed_seconds();
-        const double rate = seconds > 0 ? static_cast<double>(done_ * items_per_step_) / seconds : 0.0;
-        const double eta = done_ > 0 ? seconds * static_cast<double>(total_ - done_) / static_cast<double>(done_) : 0.0;
+        const long here = done_ - first_;  // steps done by this process
+        const double rate = seconds > 0 ? static_cast<double>(here * items_per_step_) / seconds : 0.0;
+        const double eta = here > 0 ? seconds * static_cast<double>(total_ - done_) / static_cast<double>(here) : 0.0;
         std::printf("\r\033[2K[%s] %ld/%ld  %.0f %s/s  ETA %d:%02d", bar.c_str(), done_, total_, rate, unit_.c_str(),
                     static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
         std::fflush(stdout);
@@ -75,7 +78,7 @@ private:
     std::string unit_;
     bool live_;
     bool drawn_ = false;
-    long done_ = 0;
+    long done_ = 0, first_ = 0;
     Clock::time_point start_, last_draw_;
 };
 

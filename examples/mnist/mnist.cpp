@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 namespace {
 
@@ -29,9 +30,14 @@ using namespace mnist;
 
 // ------------------------------------------------------------------------------------------- train
 
-int train(const Settings& s) {
+int train(Settings s) {
     siamese::set_num_threads(s.threads);
     const auto out = prepare_output_folder(s.out);
+    std::optional<siamese::io::Checkpoint> resume;
+    if (!s.resume.empty()) {
+        resume = siamese::io::Checkpoint::load(s.resume);
+        s = settings_from_checkpoint(*resume, s);  // the run goes on with its own settings
+    }
 
     // 1. The data.
     const auto train_set = load_split(s.data, siamese::data::Split::train, s.image_size);
@@ -49,51 +55,72 @@ int train(const Settings& s) {
     // 3. Training on balanced pairs.
     siamese::data::PairSampler sampler(train_set, sampler_seed(s.seed));
     siamese::data::PairBatch<float> batch;
-    TrainingLog log;
-    examples::Progress progress(static_cast<long>(s.epochs) * s.batches, s.batch_size, "pairs");
+    TrainingState state;
+    if (resume) {
+        restore_run(*resume, model, optimizer, sampler, state);
+        std::printf("resuming %s at epoch %d, batch %ld\n", s.resume.c_str(), state.epoch, state.batch + 1);
+    }
+    siamese::training::CollapseDetector collapse;
+    const auto params = model.params();
+    const fs::path checkpoint = out / "checkpoint.ckpt";
+    examples::Progress progress(static_cast<long>(s.epochs) * s.batches, s.batch_size, "pairs", state.done(s));
 
-    for (int epoch = 1; epoch <= s.epochs; ++epoch) {
-        const double epoch_start = progress.elapsed_seconds();
-        RunningMean running_loss, running_accuracy;
-        for (long i = 0; i < s.batches; ++i) {
-            sampler.sample(s.batch_size, batch);
+    double epoch_start = 0;
+    while (state.epoch <= s.epochs) {
+        sampler.sample(s.batch_size, batch);
 
-            optimizer.zero_grad();
-            const auto& logits = model.logits_stacked(batch.images);  // left and right in one pass
-            const float loss = criterion.forward(logits, batch.labels);
-            model.backward(criterion.backward());
-            optimizer.step();
+        optimizer.zero_grad();
+        const auto& logits = model.logits_stacked(batch.images);  // left and right in one pass
+        const float loss = criterion.forward(logits, batch.labels);
+        model.backward(criterion.backward());
+        if (state.done(s) + 1 == debug_pause_at(s, "step")) debug_pause("inside batch " + std::to_string(state.done(s) + 1));
+        siamese::training::check_step(model, batch.images, loss, params, step_name(state));  // NaN? stop here
+        optimizer.step();
 
-            if (!std::isfinite(loss)) throw_diverged(epoch, i + 1, loss);
-            running_loss.add(loss);
-            running_accuracy.add(batch_accuracy(logits, batch.labels));
-            // The tutorial's log line, every 100 batches: "[1,   101] loss: 0.614116 accuracy: 0.67".
-            if (i % s.log_every == 0) {
-                progress.line(format_log_line(epoch, i + 1, running_loss.mean(), running_accuracy.mean()));
-                log.record((epoch - 1) * s.batches + i + 1, running_loss.mean(), running_accuracy.mean());
-                running_loss.clear();
-                running_accuracy.clear();
-            }
-            progress.update((epoch - 1) * s.batches + i + 1);
+        const double accuracy = batch_accuracy(logits, batch.labels);
+        state.loss.add(loss);
+        state.accuracy.add(accuracy);
+        // The tutorial's log line, every 100 batches: "[1,   101] loss: 0.614116 accuracy: 0.67".
+        if (state.batch % s.log_every == 0) {
+            progress.line(format_log_line(state.epoch, state.batch + 1, state.loss.mean(), state.accuracy.mean()));
+            state.log.record(state.done(s) + 1, state.loss.mean(), state.accuracy.mean());
+            state.loss.clear();
+            state.accuracy.clear();
         }
-        log.epoch_seconds.push_back(progress.elapsed_seconds() - epoch_start);
-        progress.line("epoch " + std::to_string(epoch) + ": " + format_seconds(log.epoch_seconds.back()));
+        if (auto warning = collapse.add(accuracy, siamese::training::CollapseDetector::spread(logits))) {
+            progress.line(*warning);
+        }
+
+        ++state.batch;  // from here on, state names the next batch to run: what a checkpoint records
+        progress.update(state.done(s));
+        if (state.batch == s.batches) {
+            const double seconds = progress.elapsed_seconds() - epoch_start;
+            epoch_start += seconds;
+            state.log.epoch_seconds.push_back(seconds);
+            progress.line("epoch " + std::to_string(state.epoch) + ": " + format_seconds(seconds) + " (" +
+                          std::to_string(std::lround(static_cast<double>(s.batches * s.batch_size) / seconds)) +
+                          " pairs/s)");
+            ++state.epoch;
+            state.batch = 0;
+            save_checkpoint(checkpoint, model, optimizer, sampler, s, state);
+        } else if (s.checkpoint_every > 0 && state.done(s) % s.checkpoint_every == 0) {
+            save_checkpoint(checkpoint, model, optimizer, sampler, s, state);
+        }
     }
     progress.finish();
     const double training_seconds = progress.elapsed_seconds();
-
-    save_checkpoint(out / "model.ckpt", model, optimizer, sampler, s);
+    save_checkpoint(out / "model.ckpt", model, optimizer, sampler, s, state);
 
     // 4. Evaluation on the test set.
     const auto results = evaluate_model(model, test_set, s);
     print_results(results);
     std::printf("training time: %s (%s per epoch)\n", format_seconds(training_seconds).c_str(),
-                format_seconds(training_seconds / s.epochs).c_str());
+                format_seconds(training_seconds / static_cast<double>(std::max<std::size_t>(1, state.log.epoch_seconds.size()))).c_str());
 
     // 5. Pictures and numbers.
     draw_pairs(out / "pairs.png", model, test_set, s.seed);
-    write_training_curve(out / "training_curve.svg", log);
-    write_metrics(out / "metrics.json", s, results, log, training_seconds, train_set, test_set);
+    write_training_curve(out / "training_curve.svg", state.log);
+    write_metrics(out / "metrics.json", s, results, state.log, training_seconds, train_set, test_set);
     std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
     return 0;
 }
@@ -172,6 +199,16 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     train_cmd->add_option("--episodes", s.episodes, "one-shot episodes")->check(CLI::PositiveNumber)->capture_default_str();
+    train_cmd->add_option("--checkpoint-every", s.checkpoint_every,
+                          "also save OUT/checkpoint.ckpt every N batches (it is always saved after each epoch)")
+        ->check(CLI::NonNegativeNumber);
+    auto* resume_opt = train_cmd->add_option("--resume", s.resume,
+                                             "continue the run saved in this checkpoint, with its own settings");
+    for (const char* fixed : {"--epochs", "--batches", "--batch-size", "--lr", "--momentum", "--seed", "--log-every",
+                              "--test-batches", "--episodes"}) {
+        resume_opt->excludes(train_cmd->get_option(fixed));
+    }
+    train_cmd->add_option("--debug-pause", s.debug_pause, "save:N or step:N (crash tests)")->group("");
 
     std::string model_path, image_a, image_b;
     auto* eval_cmd = app.add_subcommand("evaluate", "reload a checkpoint and reproduce its test numbers");

@@ -13,13 +13,18 @@
 #include <siamese/eval/embed.hpp>
 #include <siamese/eval/one_shot.hpp>
 #include <siamese/eval/pair_accuracy.hpp>
+#include <siamese/training/collapse_detector.hpp>
+#include <siamese/training/numeric_guard.hpp>
 
 #include <array>
+#include <chrono>
 #include <cinttypes>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -43,6 +48,9 @@ struct Settings {
     long test_batches = 1000;
     long episodes = 1000;
     long image_size = 28;
+    long checkpoint_every = 0;  ///< batches between checkpoints (0: at the end of each epoch only)
+    std::string resume;         ///< checkpoint to continue from
+    std::string debug_pause;    ///< "save:N" or "step:N": pause there (for crash tests)
 };
 
 // Separate seeds for separate random streams, all derived from --seed.
@@ -93,6 +101,17 @@ public:
         sum_ = 0;
         count_ = 0;
     }
+    /// Exact text form ("<hex sum> <count>") for checkpoints: a resumed run continues bit for bit.
+    [[nodiscard]] std::string state() const {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%a %ld", sum_, count_);
+        return buf;
+    }
+    void set_state(const std::string& text) {
+        char* end = nullptr;
+        sum_ = std::strtod(text.c_str(), &end);
+        count_ = std::strtol(end, nullptr, 10);
+    }
 
 private:
     double sum_ = 0;
@@ -109,6 +128,20 @@ struct TrainingLog {
     }
 };
 
+/// Where a run stands: the next (epoch, batch) to train, the log so far and the running means
+/// of the current log window. Together with the weights, the optimizer's momentum and the
+/// sampler's state this is everything a resumed run needs to continue bit for bit.
+struct TrainingState {
+    int epoch = 1;
+    long batch = 0;
+    RunningMean loss, accuracy;
+    TrainingLog log;
+    long saves = 0;  ///< checkpoints written by this process (for --debug-pause save:N)
+
+    /// Batches done since the start of the run.
+    [[nodiscard]] long done(const Settings& s) const { return (epoch - 1) * s.batches + batch; }
+};
+
 /// Fraction of pairs whose logit falls on the side of 0 (probability 0.5) that its label says.
 inline double batch_accuracy(const siamese::Tensor<float>& logits, const siamese::Tensor<float>& same) {
     long right = 0;
@@ -122,16 +155,14 @@ inline std::string format_log_line(int epoch, long batch, double loss, double ac
     return buf;
 }
 
+inline std::string step_name(const TrainingState& state) {
+    return "epoch " + std::to_string(state.epoch) + ", batch " + std::to_string(state.batch + 1);
+}
+
 inline std::string format_seconds(double s) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f s", s);
     return buf;
-}
-
-[[noreturn]] inline void throw_diverged(int epoch, long batch, float loss) {
-    throw siamese::numeric_error("training diverged at epoch " + std::to_string(epoch) + ", batch " +
-                                 std::to_string(batch) + ": the loss is " + std::to_string(loss) +
-                                 " (try a smaller --lr)");
 }
 
 // -------------------------------------------------------------------------------------- checkpoints
@@ -154,14 +185,57 @@ inline std::string number(double v) {
     return buf;
 }
 
-/// The model's weights, the optimizer's momentum, the sampler's position and the settings that
-/// produced them. No timings: the same run gives the same bytes.
+inline std::array<std::uint64_t, 4> parse_state(const std::string& text) {
+    std::array<std::uint64_t, 4> state{};
+    const char* p = text.c_str();
+    for (auto& v : state) {
+        char* end = nullptr;
+        v = std::strtoull(p, &end, 16);
+        if (end == p) throw siamese::io_error("checkpoint: malformed sampler_state '" + text + "'");
+        p = end;
+    }
+    return state;
+}
+
+/// "save:N" / "step:N" from --debug-pause: the N-th checkpoint save or the N-th batch.
+inline long debug_pause_at(const Settings& s, const std::string& what) {
+    const std::string prefix = what + ":";
+    return s.debug_pause.rfind(prefix, 0) == 0 ? std::stol(s.debug_pause.substr(prefix.size())) : -1;
+}
+
+/// Stops the process where a crash test wants to kill it: announces it on stderr, then waits.
+inline void debug_pause(const std::string& where) {
+    std::fprintf(stderr, "debug: pausing %s\n", where.c_str());
+    std::fflush(stderr);
+    std::this_thread::sleep_for(std::chrono::seconds(60));
+}
+
+inline siamese::Tensor<double> to_tensor(const std::vector<double>& v) {
+    siamese::Tensor<double> t(siamese::Shape{static_cast<siamese::index_t>(v.size())});
+    std::copy(v.begin(), v.end(), t.begin());
+    return t;
+}
+
+inline std::vector<double> to_vector(const siamese::io::Checkpoint& c, const std::string& name) {
+    for (const auto& e : c.entries()) {
+        if (e.name == name) return e.values;
+    }
+    return {};
+}
+
+/// The model's weights, the optimizer's momentum, the sampler's position, the training state and
+/// the settings that produced them. No timings or paths: the same run gives the same bytes.
 inline void save_checkpoint(const fs::path& path, Model& model, siamese::Sgd<float>& optimizer,
-                            const siamese::data::PairSampler& sampler, const Settings& s) {
+                            const siamese::data::PairSampler& sampler, const Settings& s, TrainingState& state) {
     siamese::io::Checkpoint c;
     c.add_params(model.params());
     for (std::size_t k = 0; k < optimizer.params().size(); ++k) {
         c.add("optimizer.velocity." + optimizer.params()[k].name, optimizer.velocity()[k]);
+    }
+    if (!state.log.batch.empty()) {
+        c.add("log.batch", to_tensor(state.log.batch));
+        c.add("log.loss", to_tensor(state.log.loss));
+        c.add("log.accuracy", to_tensor(state.log.accuracy));
     }
     c.set("format", checkpoint_format);
     c.set("architecture", model.name());
@@ -172,14 +246,25 @@ inline void save_checkpoint(const fs::path& path, Model& model, siamese::Sgd<flo
     c.set("batch_size", std::to_string(s.batch_size));
     c.set("lr", number(s.lr));
     c.set("momentum", number(s.momentum));
+    c.set("log_every", std::to_string(s.log_every));
     c.set("test_batches", std::to_string(s.test_batches));
     c.set("episodes", std::to_string(s.episodes));
+    c.set("threads", std::to_string(siamese::num_threads()));
     c.set("sampler_state", hex_state(sampler.state()));
-    c.save(path);
+    c.set("next_epoch", std::to_string(state.epoch));
+    c.set("next_batch", std::to_string(state.batch));
+    c.set("running_loss", state.loss.state());
+    c.set("running_accuracy", state.accuracy.state());
+    ++state.saves;
+    const bool pause = state.saves == debug_pause_at(s, "save");
+    c.save(path, [&] {
+        if (pause) debug_pause("inside checkpoint save " + std::to_string(state.saves) + " of " + path.string());
+    });
 }
 
 /// The settings a checkpoint records (training and test protocol), on top of the command line's
-/// (data, threads), so that `evaluate` reproduces the numbers printed after training.
+/// (data, threads, output), so that `evaluate` reproduces the numbers printed after training and
+/// `train --resume` continues the same run.
 inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Settings s) {
     if (c.get("format") != checkpoint_format) {
         throw siamese::io_error(c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
@@ -193,14 +278,46 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
             throw siamese::io_error(std::string("checkpoint metadata '") + key + "' is not a number: " + v);
         }
     };
+    auto real = [&](const char* key) {
+        const std::string& v = c.at(key);
+        char* end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        if (end == v.c_str()) throw siamese::io_error(std::string("checkpoint metadata '") + key + "' is not a number: " + v);
+        return x;
+    };
     s.image_size = integer("image_size");
     s.seed = static_cast<std::uint64_t>(integer("seed"));
     s.epochs = static_cast<int>(integer("epochs"));
     s.batches = integer("batches");
     s.batch_size = integer("batch_size");
+    s.lr = real("lr");
+    s.momentum = real("momentum");
+    s.log_every = integer("log_every");
     s.test_batches = integer("test_batches");
     s.episodes = integer("episodes");
     return s;
+}
+
+/// Restores a run from a checkpoint written by save_checkpoint: weights, momentum, sampler
+/// position and training state.
+inline void restore_run(const siamese::io::Checkpoint& c, Model& model, siamese::Sgd<float>& optimizer,
+                        siamese::data::PairSampler& sampler, TrainingState& state) {
+    c.restore_params(model.params());
+    for (std::size_t k = 0; k < optimizer.params().size(); ++k) {
+        c.read("optimizer.velocity." + optimizer.params()[k].name, optimizer.velocity()[k]);
+    }
+    sampler.set_state(parse_state(c.at("sampler_state")));
+    state.epoch = static_cast<int>(std::stol(c.at("next_epoch")));
+    state.batch = std::stol(c.at("next_batch"));
+    state.loss.set_state(c.at("running_loss"));
+    state.accuracy.set_state(c.at("running_accuracy"));
+    state.log.batch = to_vector(c, "log.batch");
+    state.log.loss = to_vector(c, "log.loss");
+    state.log.accuracy = to_vector(c, "log.accuracy");
+    if (c.at("threads") != std::to_string(siamese::num_threads())) {
+        std::printf("note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
+                    "not bit for bit\n", c.at("threads").c_str(), siamese::num_threads());
+    }
 }
 
 // --------------------------------------------------------------------------------------- evaluation

@@ -45,6 +45,9 @@
 
 #include <siamese/testing/gradient_check.hpp>
 
+#include <siamese/training/collapse_detector.hpp>
+#include <siamese/training/numeric_guard.hpp>
+
 #include <siamese/data/csv.hpp>
 #include <siamese/data/idx.hpp>
 #include <siamese/data/input_file.hpp>

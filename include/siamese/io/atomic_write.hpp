@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -34,10 +35,14 @@ inline void write_all(int fd, const char* data, std::size_t n, const std::filesy
 
 }  // namespace detail
 
-/// Replaces `path` with `bytes` atomically: writes a temporary file next to it, flushes it to disk,
-/// then renames it over `path`. A crash or a kill at any moment leaves either the old file or the
-/// new one, never a mixture; on an error the old file is untouched and the temporary is removed.
-inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+/// Replaces `path` with `bytes` atomically: writes a temporary file next to it (`path`.tmp.<pid>),
+/// flushes it to disk, then renames it over `path`. A crash or a kill at any moment leaves either
+/// the old file or the new one, never a mixture; on an error the old file is untouched and the
+/// temporary is removed (a kill can leave the temporary behind, never a damaged `path`).
+/// `before_rename`, if given, runs when the new bytes are durable but not yet in place: tests use
+/// it to interrupt a save at its most delicate moment.
+inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
+                                  const std::function<void()>& before_rename = {}) {
     namespace fs = std::filesystem;
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     std::error_code ec;
@@ -60,6 +65,14 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
         const int e = errno;
         ::unlink(tmp.c_str());
         throw io_error(path.string() + ": cannot write: " + detail::errno_text(e));
+    }
+    if (before_rename) {
+        try {
+            before_rename();
+        } catch (...) {
+            ::unlink(tmp.c_str());
+            throw;
+        }
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         const int e = errno;

@@ -25,6 +25,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -157,7 +158,10 @@ public:
     }
 
     /// Writes the checkpoint atomically: `path` holds either its previous content or this one.
-    void save(const std::filesystem::path& path) const { write_file_atomically(path, serialize()); }
+    /// `before_rename` is passed to write_file_atomically (a hook for crash tests).
+    void save(const std::filesystem::path& path, const std::function<void()>& before_rename = {}) const {
+        write_file_atomically(path, serialize(), before_rename);
+    }
 
     /// Reads and validates a checkpoint file. Throws io_error naming the file and the problem:
     /// missing, not a checkpoint, another format version, truncated, trailing bytes, corrupted.

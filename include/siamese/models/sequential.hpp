@@ -57,6 +57,18 @@ public:
         return *current;
     }
 
+    /// forward, calling inspect(index, layer name, output) after each layer: for diagnostics
+    /// such as finding the first layer whose output is not finite.
+    template <class Inspect>
+    const Tensor<value_type>& forward_inspect(const Tensor<value_type>& x, Inspect&& inspect) {
+        const Tensor<value_type>* current = &x;
+        std::size_t index = 0;
+        std::apply(
+            [&](auto&... l) { ((current = &l.forward(*current), inspect(index++, l.name(), *current)), ...); },
+            layers_);
+        return *current;
+    }
+
     const Tensor<value_type>& backward(const Tensor<value_type>& grad_out) {
         return backward_from<sizeof...(Layers) - 1>(grad_out);
     }

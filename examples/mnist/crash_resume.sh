@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Crash safety of the MNIST example, with real (short) training runs on synthetic data:
+#   1. an uninterrupted run;
+#   2. a run killed with SIGKILL in the middle of a checkpoint save, then resumed;
+#   3. a run killed with SIGKILL in the middle of a training step, then resumed.
+# The killed save must leave the previous checkpoint intact, and both resumed runs must end
+# with a final checkpoint byte-identical to the uninterrupted one (same thread count).
+# Usage: crash_resume.sh MNIST_BINARY MAKE_DATA_BINARY WORK_DIR
+set -euo pipefail
+mnist="$1" make_data="$2" work="$3"
+rm -rf "$work"
+mkdir -p "$work"
+"$make_data" "$work/data" 600 200
+
+common=(--data "$work/data" --threads 2 --checkpoint-every 10)
+run=(train "${common[@]}" --seed 9 --epochs 2 --batches 30 --batch-size 20 --log-every 10 --test-batches 10 --episodes 50)
+
+fail() { echo "crash_resume: FAILED: $*" >&2; exit 1; }
+
+# Starts a run that pauses at $2 (save:N or step:N), kills it with SIGKILL once it is there.
+run_and_kill() {
+    local out="$1" pause="$2"
+    "$mnist" "${run[@]}" --out "$out" --debug-pause "$pause" >"$out.log" 2>"$out.err" &
+    local pid=$!
+    for _ in $(seq 1 600); do
+        grep -q "debug: pausing" "$out.err" 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || fail "run $out ended before reaching $pause: $(cat "$out.err")"
+        sleep 0.1
+    done
+    grep -q "debug: pausing" "$out.err" || fail "run $out never reached $pause"
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null || true
+    echo "killed at: $(grep 'debug: pausing' "$out.err")"
+}
+
+resume() {
+    local out="$1"
+    "$mnist" train "${common[@]}" --resume "$out/checkpoint.ckpt" --out "$out" >"$out.resumed.log" 2>&1 ||
+        fail "resume of $out: $(cat "$out.resumed.log")"
+    grep -q "resuming" "$out.resumed.log" || fail "resume of $out did not say where it resumed"
+    # Every log line of the resumed run is the uninterrupted run's line for the same batch.
+    grep '^\[' "$out.resumed.log" | while read -r line; do
+        grep -qxF "$line" "$work/full.log" || fail "resumed log line not in the uninterrupted log: $line"
+    done
+}
+
+"$mnist" "${run[@]}" --out "$work/full" >"$work/full.log"
+
+# 2. Killed inside the third save (batch 30, the end of epoch 1), after the new file is written
+#    and flushed but before it replaces the old one.
+run_and_kill "$work/save" save:3
+ls "$work"/save/checkpoint.ckpt.tmp.* >/dev/null 2>&1 || fail "expected the killed save's temporary file"
+"$mnist" evaluate --model "$work/save/checkpoint.ckpt" --data "$work/data" >"$work/save.eval.log" 2>&1 ||
+    fail "the checkpoint left by the killed save does not load: $(cat "$work/save.eval.log")"
+resume "$work/save"
+grep -q "at epoch 1, batch 21" "$work/save.resumed.log" || fail "expected to resume after batch 20: $(head -3 "$work/save.resumed.log")"
+cmp "$work/full/model.ckpt" "$work/save/model.ckpt" || fail "resumed after a killed save: final checkpoint differs"
+
+# 3. Killed inside batch 45 (epoch 2), between backward and the optimizer step.
+run_and_kill "$work/step" step:45
+resume "$work/step"
+grep -q "at epoch 2, batch 11" "$work/step.resumed.log" || fail "expected to resume after batch 40: $(head -3 "$work/step.resumed.log")"
+cmp "$work/full/model.ckpt" "$work/step/model.ckpt" || fail "resumed after a killed step: final checkpoint differs"
+
+echo "crash_resume: killed mid-save and mid-step, resumed, final checkpoints identical to the uninterrupted run"

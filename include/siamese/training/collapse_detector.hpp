@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Noticing a collapsed run: a Siamese model that gives every pair (almost) the same score has
+// stopped learning, and on balanced batches its pair accuracy sits at 0.5. This watches a
+// window of batches and says so once, with the usual causes.
+
+#include <siamese/config.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace siamese::training {
+
+struct CollapseOptions {
+    index_t window = 500;            ///< batches watched; a warning needs a full window
+    double accuracy_band = 0.02;     ///< "stuck at 0.5" means within 0.5 +- this, on average
+    double min_logit_spread = 1e-4;  ///< "constant output": logits' spread in a batch below this
+};
+
+class CollapseDetector {
+public:
+    explicit CollapseDetector(CollapseOptions options = {}) : options_(options) {}
+
+    /// Records one batch: its pair accuracy and the spread (max - min) of its logits. Returns a
+    /// warning the first time the last `window` batches look collapsed, nothing otherwise.
+    std::optional<std::string> add(double accuracy, double logit_spread) {
+        accuracies_.push_back(accuracy);
+        spreads_.push_back(logit_spread);
+        if (static_cast<index_t>(accuracies_.size()) > options_.window) {
+            accuracies_.erase(accuracies_.begin());
+            spreads_.erase(spreads_.begin());
+        }
+        if (warned_ || static_cast<index_t>(accuracies_.size()) < options_.window) return std::nullopt;
+        double mean = 0;
+        for (double a : accuracies_) mean += a / static_cast<double>(accuracies_.size());
+        const double widest = *std::max_element(spreads_.begin(), spreads_.end());
+        const bool stuck = std::abs(mean - 0.5) <= options_.accuracy_band;
+        const bool constant = widest < options_.min_logit_spread;
+        if (!stuck && !constant) return std::nullopt;
+        warned_ = true;
+        return std::string("warning: the model looks collapsed: over the last ") + std::to_string(options_.window) +
+               " batches " +
+               (constant ? "it gave every pair the same score"
+                         : "its pair accuracy stayed at " + std::to_string(mean)) +
+               ". Likely causes: a learning rate too high (dead ReLUs) or too low, unnormalised or "
+               "constant inputs, or labels that do not match the pairs.";
+    }
+
+    /// The spread (max - min) of a batch of logits, for add().
+    template <class Range>
+    [[nodiscard]] static double spread(const Range& logits) {
+        double lo = 1e300, hi = -1e300;
+        for (const auto v : logits) {
+            lo = std::min(lo, static_cast<double>(v));
+            hi = std::max(hi, static_cast<double>(v));
+        }
+        return hi >= lo ? hi - lo : 0.0;
+    }
+
+private:
+    CollapseOptions options_;
+    std::vector<double> accuracies_, spreads_;
+    bool warned_ = false;
+};
+
+}  // namespace siamese::training

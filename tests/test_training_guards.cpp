@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/training/collapse_detector.hpp>
+#include <siamese/training/numeric_guard.hpp>
+
+#include <limits>
+#include <vector>
+
+using namespace siamese;
+
+namespace {
+
+struct Step {
+    Rng rng{201};
+    Siamese<SeedCnn<float>> model{make_seed_cnn<float>(rng), Shape{1, 28, 28}, rng};
+    BceWithLogits<float> loss;
+    Tensor<float> pairs = test::random_tensor<float>(Shape{8, 1, 28, 28}, rng, 0, 255);
+    std::vector<float> same{0, 0, 1, 1};
+
+    double run() {
+        zero_grad(model.params());
+        const double value = loss.forward(model.logits_stacked(pairs), same);
+        model.backward(loss.backward());
+        return value;
+    }
+};
+
+template <class F>
+std::string numeric_error_message(F&& f) {
+    try {
+        f();
+    } catch (const numeric_error& e) {
+        return e.what();
+    }
+    return "(no numeric_error)";
+}
+
+}  // namespace
+
+TEST_CASE("check_step: a healthy step passes") {
+    Step s;
+    const double value = s.run();
+    CHECK_NOTHROW(training::check_step(s.model, s.pairs, value, s.model.params(), "epoch 1, batch 1"));
+}
+
+TEST_CASE("check_step: a NaN pixel is traced to the input") {
+    Step s;
+    s.pairs[5] = std::numeric_limits<float>::quiet_NaN();
+    const double value = s.run();
+    const auto msg = numeric_error_message([&] { training::check_step(s.model, s.pairs, value, s.model.params(), "epoch 2, batch 7"); });
+    INFO(msg);
+    CHECK(msg.find("epoch 2, batch 7") != std::string::npos);
+    CHECK(msg.find("the input images") != std::string::npos);
+}
+
+TEST_CASE("check_step: a NaN weight and a NaN gradient are named") {
+    Step s;
+    (*s.model.params()[2].value)[10] = std::numeric_limits<float>::quiet_NaN();  // backbone.3.weight
+    const double value = s.run();
+    const auto msg = numeric_error_message([&] { training::check_step(s.model, s.pairs, value, s.model.params(), "batch 4"); });
+    INFO(msg);
+    CHECK(msg.find("the parameter " + s.model.params()[2].name) != std::string::npos);
+
+    Step t;
+    const double ok = t.run();
+    (*t.model.params()[4].grad)[0] = std::numeric_limits<float>::infinity();
+    const auto msg2 = numeric_error_message([&] { training::check_step(t.model, t.pairs, ok, t.model.params(), "batch 5"); });
+    INFO(msg2);
+    CHECK(msg2.find("the gradient of " + t.model.params()[4].name) != std::string::npos);
+}
+
+TEST_CASE("CollapseDetector warns once when accuracy sits at 0.5 or the output is constant") {
+    training::CollapseDetector stuck({.window = 10});
+    for (int i = 0; i < 9; ++i) CHECK_FALSE(stuck.add(0.5, 1.0).has_value());
+    const auto warning = stuck.add(0.51, 1.0);
+    REQUIRE(warning.has_value());
+    CHECK(warning->find("learning rate") != std::string::npos);
+    CHECK_FALSE(stuck.add(0.5, 1.0).has_value());  // once
+
+    training::CollapseDetector learning({.window = 10});
+    for (int i = 0; i < 30; ++i) CHECK_FALSE(learning.add(0.9, 2.0).has_value());
+
+    training::CollapseDetector constant({.window = 5});
+    std::optional<std::string> w;
+    for (int i = 0; i < 5; ++i) w = constant.add(0.8, 0.0);
+    REQUIRE(w.has_value());
+    CHECK(w->find("same score") != std::string::npos);
+    CHECK(training::CollapseDetector::spread(std::vector<float>{1, -2, 3}) == 5.0);
+}
