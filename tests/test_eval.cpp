@@ -4,6 +4,8 @@
 #include <siamese/eval/embed.hpp>
 #include <siamese/eval/one_shot.hpp>
 #include <siamese/eval/pair_accuracy.hpp>
+#include <siamese/eval/roc.hpp>
+#include <siamese/eval/threshold.hpp>
 
 #include <set>
 #include <vector>
@@ -68,6 +70,21 @@ TEST_CASE("pair_accuracy: a perfect model scores 1, a model that always says 'sa
     // Threshold above every probability: everything is called "different", right for half.
     const auto all_different = eval::pair_accuracy(model, e, sampler, 10, 20, 0.999);
     CHECK(all_different.accuracy == 0.5);
+}
+
+TEST_CASE("pair_accuracy's scores and labels feed the verification metrics") {
+    const auto set = tiny_set({0, 1, 2, 3}, 6);
+    LabelOracle model;
+    const auto e = eval::embed_all(model, set);
+    data::PairSampler calibration_sampler(set, 1), held_out_sampler(set, 2);
+    const auto calibration = eval::pair_accuracy(model, e, calibration_sampler, 5, 20);
+    const auto held_out = eval::pair_accuracy(model, e, held_out_sampler, 5, 20);
+    CHECK(eval::roc_auc(calibration.scores, calibration.labels) == 1.0);
+    CHECK(eval::equal_error_rate(calibration.scores, calibration.labels).rate == 0.0);
+    const auto r = eval::calibrated_accuracy(calibration.scores, calibration.labels, held_out.scores, held_out.labels);
+    CHECK(r.accuracy == 1.0);
+    CHECK(r.threshold > 0.1);  // between the two probabilities the oracle gives
+    CHECK(r.threshold < 0.9);
 }
 
 TEST_CASE("one_shot_accuracy: a perfect scorer is always right, a blind one is right 1/N of the time") {

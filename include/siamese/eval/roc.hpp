@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <siamese/eval/pair_scores.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace siamese::eval {
+
+/// A receiver operating characteristic: point i is the operating point of the rule
+/// "same when score >= thresholds[i]". Point 0 has threshold +infinity (nothing called same,
+/// FPR = TPR = 0); each later point lowers the threshold to the next distinct score, so all
+/// pairs with one score enter together and a tie shows as one diagonal step. The last point
+/// is (1, 1). All three vectors have one entry per point.
+struct RocCurve {
+    std::vector<double> fpr;         ///< false positive rate: different pairs called same / different pairs
+    std::vector<double> tpr;         ///< true positive rate: same pairs called same / same pairs
+    std::vector<double> thresholds;  ///< descending; thresholds[0] = +infinity
+    index_t positives = 0;           ///< same pairs (label 1)
+    index_t negatives = 0;           ///< different pairs (label 0)
+
+    /// Number of points.
+    [[nodiscard]] index_t size() const noexcept { return static_cast<index_t>(fpr.size()); }
+};
+
+namespace detail {
+
+inline void require_both_labels(const SortedPairScores& s, const char* who) {
+    if (s.positives == 0 || s.negatives == 0) {
+        throw std::invalid_argument(std::string(who) + ": needs pairs of both labels, got " +
+                                    std::to_string(s.positives) + " same and " + std::to_string(s.negatives) +
+                                    " different");
+    }
+}
+
+}  // namespace detail
+
+/// The ROC curve of already sorted pair scores (sort_pair_scores); needs both labels.
+[[nodiscard]] inline RocCurve roc_curve(const SortedPairScores& s) {
+    detail::require_both_labels(s, "roc_curve");
+    RocCurve roc;
+    roc.positives = s.positives;
+    roc.negatives = s.negatives;
+    roc.fpr.push_back(0.0);
+    roc.tpr.push_back(0.0);
+    roc.thresholds.push_back(std::numeric_limits<double>::infinity());
+    index_t tp = 0, fp = 0;
+    detail::for_each_tie_group(s, [&](double score, index_t p, index_t n) {
+        tp += p;
+        fp += n;
+        roc.fpr.push_back(static_cast<double>(fp) / static_cast<double>(s.negatives));
+        roc.tpr.push_back(static_cast<double>(tp) / static_cast<double>(s.positives));
+        roc.thresholds.push_back(score);
+    });
+    return roc;
+}
+
+/// The ROC curve of pair scores (higher = more likely same) and labels (1 = same, 0 = different),
+/// both of length P. Throws shape_error when the lengths differ, std::invalid_argument on a
+/// non-finite score, a label other than 0/1, or when one label is missing.
+template <NumberRange Scores, NumberRange Labels>
+[[nodiscard]] RocCurve roc_curve(const Scores& scores, const Labels& labels) {
+    return roc_curve(sort_pair_scores(scores, labels, "roc_curve"));
+}
+
+/// Exact area under the ROC curve of sorted pair scores: the probability that a random same
+/// pair scores above a random different pair, a tie counting one half. This is the
+/// Mann-Whitney U statistic divided by P*N, and equals the trapezoidal area under roc_curve().
+[[nodiscard]] inline double roc_auc(const SortedPairScores& s) {
+    detail::require_both_labels(s, "roc_auc");
+    // Twice U in integers, so the only rounding is the final division.
+    std::int64_t twice_u = 0, positives_above = 0;
+    detail::for_each_tie_group(s, [&](double, index_t p, index_t n) {
+        twice_u += static_cast<std::int64_t>(n) * (2 * positives_above + static_cast<std::int64_t>(p));
+        positives_above += static_cast<std::int64_t>(p);
+    });
+    return static_cast<double>(twice_u) / (2.0 * static_cast<double>(s.positives) * static_cast<double>(s.negatives));
+}
+
+/// ROC AUC of pair scores and labels (see roc_curve for the arguments and errors): 1 for a
+/// perfect ranking, 0 for a reversed one, 0.5 when every score ties.
+template <NumberRange Scores, NumberRange Labels>
+[[nodiscard]] double roc_auc(const Scores& scores, const Labels& labels) {
+    return roc_auc(sort_pair_scores(scores, labels, "roc_auc"));
+}
+
+/// Equal error rate and where it occurs.
+struct EqualErrorRate {
+    double rate = 0;       ///< the common value of FPR and FNR at the crossing
+    double threshold = 0;  ///< the first ROC threshold at or past the crossing (FPR >= rate >= FNR there)
+};
+
+/// Equal error rate of a ROC curve: the point where the false positive rate equals the false
+/// negative rate (FNR = 1 - TPR). Along the curve FPR - FNR rises from -1 to +1; the EER is
+/// read off the ROC polyline by linear interpolation on the segment where that difference
+/// changes sign, i.e. where the polyline meets the line TPR = 1 - FPR. This interpolates
+/// between the two neighbouring operating points (a randomised mix of the two thresholds
+/// achieves it), so ties need no special case: all-tied scores give 0.5, a perfect ranking 0.
+[[nodiscard]] inline EqualErrorRate equal_error_rate(const RocCurve& roc) {
+    if (roc.size() < 2) throw std::invalid_argument("equal_error_rate: the ROC curve has fewer than 2 points");
+    auto gap = [&](std::size_t i) { return roc.fpr[i] - (1.0 - roc.tpr[i]); };
+    for (std::size_t i = 0; i + 1 < roc.fpr.size(); ++i) {
+        const double g0 = gap(i), g1 = gap(i + 1);
+        if (g0 == 0.0) return {roc.fpr[i], roc.thresholds[i]};
+        if (g0 < 0.0 && g1 >= 0.0) {
+            const double t = -g0 / (g1 - g0);
+            return {roc.fpr[i] + t * (roc.fpr[i + 1] - roc.fpr[i]), roc.thresholds[i + 1]};
+        }
+    }
+    // Unreachable for a curve from roc_curve, which ends at (1, 1) where the gap is +1.
+    return {roc.fpr.back(), roc.thresholds.back()};
+}
+
+/// Equal error rate of pair scores and labels (see roc_curve for the arguments and errors).
+template <NumberRange Scores, NumberRange Labels>
+[[nodiscard]] EqualErrorRate equal_error_rate(const Scores& scores, const Labels& labels) {
+    return equal_error_rate(roc_curve(sort_pair_scores(scores, labels, "equal_error_rate")));
+}
+
+}  // namespace siamese::eval

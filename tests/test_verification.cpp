@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/eval/roc.hpp>
+#include <siamese/eval/threshold.hpp>
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+using namespace siamese;
+
+namespace {
+
+// Seven pairs with two ties (0.8 and 0.4, each one same and one different): P = 4, N = 3.
+const std::vector<double> scores7{0.9, 0.8, 0.8, 0.6, 0.4, 0.4, 0.2};
+const std::vector<int> labels7{1, 1, 0, 1, 0, 1, 0};
+
+}  // namespace
+
+TEST_CASE("roc_curve: a hand-computed curve with ties as diagonal steps") {
+    const auto roc = eval::roc_curve(scores7, labels7);
+    REQUIRE(roc.size() == 6);
+    CHECK(roc.positives == 4);
+    CHECK(roc.negatives == 3);
+    const std::vector<double> fpr{0, 0, 1.0 / 3, 1.0 / 3, 2.0 / 3, 1};
+    const std::vector<double> tpr{0, 0.25, 0.5, 0.75, 1, 1};
+    const std::vector<double> thresholds{std::numeric_limits<double>::infinity(), 0.9, 0.8, 0.6, 0.4, 0.2};
+    for (std::size_t i = 0; i < fpr.size(); ++i) {
+        INFO("point " << i);
+        CHECK(roc.fpr[i] == doctest::Approx(fpr[i]));
+        CHECK(roc.tpr[i] == doctest::Approx(tpr[i]));
+        CHECK(roc.thresholds[i] == thresholds[i]);
+    }
+}
+
+TEST_CASE("roc_auc: hand-computed, equals the trapezoid area and the Mann-Whitney statistic") {
+    // Negatives at 0.8, 0.4, 0.2 have 1.5, 3.5 and 4 positives above them (ties half): 9 / 12.
+    CHECK(eval::roc_auc(scores7, labels7) == 0.75);
+    const auto roc = eval::roc_curve(scores7, labels7);
+    double trapezoid = 0;
+    for (index_t i = 1; i < roc.size(); ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        trapezoid += (roc.fpr[k] - roc.fpr[k - 1]) * (roc.tpr[k] + roc.tpr[k - 1]) / 2;
+    }
+    CHECK(trapezoid == doctest::Approx(0.75));
+
+    // Random scores rounded to a coarse grid, so many ties, against the pairwise definition.
+    Rng rng(7);
+    for (int trial = 0; trial < 20; ++trial) {
+        std::vector<float> s;
+        std::vector<float> l;
+        const int n = 5 + static_cast<int>(rng.uniform_int(60));
+        for (int i = 0; i < n; ++i) {
+            l.push_back(static_cast<float>(rng.uniform_int(2)));
+            s.push_back(static_cast<float>(std::round(rng.uniform(0, 8) + l.back())));
+        }
+        l[0] = 0;
+        l[1] = 1;
+        double u = 0, p = 0, q = 0;
+        for (int i = 0; i < n; ++i) {
+            p += l[static_cast<std::size_t>(i)] == 1;
+            q += l[static_cast<std::size_t>(i)] == 0;
+            for (int j = 0; j < n; ++j) {
+                const auto a = static_cast<std::size_t>(i), b = static_cast<std::size_t>(j);
+                if (l[a] == 1 && l[b] == 0) u += s[a] > s[b] ? 1.0 : (s[a] == s[b] ? 0.5 : 0.0);
+            }
+        }
+        CHECK(eval::roc_auc(s, l) == doctest::Approx(u / (p * q)).epsilon(1e-12));
+    }
+}
+
+TEST_CASE("perfect, reversed and all-tied rankings") {
+    const std::vector<double> s{3, 2, 1, 0};
+    const std::vector<int> same_first{1, 1, 0, 0}, same_last{0, 0, 1, 1};
+    CHECK(eval::roc_auc(s, same_first) == 1.0);
+    CHECK(eval::equal_error_rate(s, same_first).rate == 0.0);
+    CHECK(eval::equal_error_rate(s, same_first).threshold == 2.0);
+    CHECK(eval::roc_auc(s, same_last) == 0.0);
+    CHECK(eval::equal_error_rate(s, same_last).rate == 1.0);
+
+    const std::vector<double> tied{0.5, 0.5, 0.5, 0.5, 0.5};
+    const std::vector<int> l{1, 0, 0, 1, 0};
+    CHECK(eval::roc_auc(tied, l) == 0.5);
+    CHECK(eval::equal_error_rate(tied, l).rate == 0.5);
+    const auto roc = eval::roc_curve(tied, l);
+    CHECK(roc.size() == 2);  // one diagonal step from (0, 0) to (1, 1)
+}
+
+TEST_CASE("equal_error_rate: interpolated on the ROC polyline") {
+    // FPR - FNR along the curve: -1, -3/4, -1/6, 1/12, ... The sign changes on the vertical
+    // segment from (1/3, 1/2) to (1/3, 3/4), where FPR stays 1/3 and FNR falls from 1/2 to 1/4.
+    const auto eer = eval::equal_error_rate(scores7, labels7);
+    CHECK(eer.rate == doctest::Approx(1.0 / 3));
+    CHECK(eer.threshold == 0.6);
+    // A slanted crossing: ROC (0,0) -> (0.5, 0) -> (1, 1) crosses TPR = 1 - FPR at FPR = 2/3.
+    const std::vector<double> s{2, 1, 1, 1};
+    const std::vector<int> l{0, 1, 0, 1};  // N = 2, P = 2: points (0,0), (0.5,0), (1,1)
+    CHECK(eval::equal_error_rate(s, l).rate == doctest::Approx(2.0 / 3));
+}
+
+TEST_CASE("best_accuracy_threshold and calibrated_accuracy on a constructed split") {
+    // Cutting below 0.6 calls .9, .8, .8, .6 same (3 right) and .4, .4, .2 different (2 right).
+    const auto choice = eval::best_accuracy_threshold(scores7, labels7);
+    CHECK(choice.threshold == doctest::Approx(0.5));  // midway between 0.6 and 0.4
+    CHECK(choice.accuracy == doctest::Approx(5.0 / 7));
+    CHECK(eval::accuracy_at_threshold(scores7, labels7, choice.threshold) == doctest::Approx(5.0 / 7));
+
+    const std::vector<float> held_scores{0.55f, 0.45f, 0.7f, 0.3f, 0.52f};
+    const std::vector<float> held_labels{1, 0, 1, 0, 0};  // 0.52 is a different pair above 0.5
+    const auto r = eval::calibrated_accuracy(scores7, labels7, held_scores, held_labels);
+    CHECK(r.threshold == doctest::Approx(0.5));
+    CHECK(r.calibration_accuracy == doctest::Approx(5.0 / 7));
+    CHECK(r.accuracy == doctest::Approx(0.8));
+    CHECK(r.calibration_pairs == 7);
+    CHECK(r.held_out_pairs == 5);
+
+    // One label only: everything "same" (or "different") is perfect.
+    const std::vector<double> s{1, 2, 3};
+    CHECK(eval::best_accuracy_threshold(s, std::vector<int>{1, 1, 1}).threshold ==
+          -std::numeric_limits<double>::infinity());
+    CHECK(eval::best_accuracy_threshold(s, std::vector<int>{0, 0, 0}).threshold ==
+          std::numeric_limits<double>::infinity());
+    CHECK(eval::best_accuracy_threshold(s, std::vector<int>{0, 0, 0}).accuracy == 1.0);
+    // A perfect split cuts midway between the classes, and ties among the best keep the highest cut.
+    CHECK(eval::best_accuracy_threshold(std::vector<double>{4, 3, 1, 0}, std::vector<int>{1, 1, 0, 0}).threshold ==
+          2.0);
+    CHECK(eval::best_accuracy_threshold(std::vector<double>{4, 3, 2, 1}, std::vector<int>{1, 0, 1, 0}).threshold ==
+          3.5);
+}
+
+TEST_CASE("verification metrics accept any number ranges and reject bad input") {
+    const std::array<float, 4> s{0.1f, 0.9f, 0.4f, 0.6f};
+    const std::array<double, 4> l{0, 1, 0, 1};
+    CHECK(eval::roc_auc(s, l) == 1.0);
+    CHECK(eval::roc_auc(std::span<const float>(s), std::span<const double>(l)) == 1.0);
+
+    test::require_shape_error([&] { (void)eval::roc_auc(s, std::vector<int>{1, 0}); }, {"[4]", "[2]"});
+    CHECK_THROWS_AS((void)eval::roc_auc(s, std::vector<int>{1, 0, 2, 1}), std::invalid_argument);
+    CHECK_THROWS_AS((void)eval::roc_auc(std::vector<double>{0.1, std::nan("")}, std::vector<int>{1, 0}),
+                    std::invalid_argument);
+    CHECK_THROWS_AS((void)eval::roc_curve(s, std::vector<int>{1, 1, 1, 1}), std::invalid_argument);
+    CHECK_THROWS_AS((void)eval::best_accuracy_threshold(std::vector<double>{}, std::vector<int>{}),
+                    std::invalid_argument);
+}
