@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <siamese/data/labelled_images.hpp>
+#include <siamese/errors.hpp>
+#include <siamese/eval/confidence.hpp>
+#include <siamese/eval/embed.hpp>
+#include <siamese/random.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <numeric>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace siamese::eval {
+
+/// How a class's K support scores become the class's score.
+enum class ShotAggregate {
+    mean,  ///< average of the K scores (of whatever the scorer returns: logits, probabilities, -distances)
+    max,   ///< the best of the K scores: the nearest support decides
+};
+
+/// Maps a class label to its group (e.g. an Omniglot character to its alphabet).
+using GroupOf = std::function<std::int64_t(data::label_t)>;
+
+/// A GroupOf reading a label -> group table; a label missing from it throws std::invalid_argument.
+[[nodiscard]] inline GroupOf group_from_map(std::map<data::label_t, std::int64_t> table) {
+    return [table = std::move(table)](data::label_t label) {
+        const auto it = table.find(label);
+        if (it == table.end()) {
+            throw std::invalid_argument("group_from_map: class " + std::to_string(label) + " has no group");
+        }
+        return it->second;
+    };
+}
+
+/// Parameters of N-way K-shot classification episodes.
+struct FewShotOptions {
+    index_t ways = 5;               ///< N: classes per episode
+    index_t shots = 1;              ///< K: support images per class
+    index_t queries_per_class = 1;  ///< queries drawn from every class of an episode (when queries_per_episode is 0)
+    /// When > 0, replaces queries_per_class: this many queries per episode, each from a class
+    /// drawn uniformly among the episode's classes that still have an image that is neither a
+    /// support nor an earlier query. Classes then need only K images to appear in an episode.
+    index_t queries_per_episode = 0;
+    index_t episodes = 1000;
+    std::uint64_t seed = 2000;
+    ShotAggregate aggregate = ShotAggregate::mean;
+    /// Empty: each episode draws its classes from the whole set. Set: each episode first draws a
+    /// group uniformly among the groups that can fill an episode, then its classes within that
+    /// group (Omniglot's within-alphabet protocol).
+    GroupOf group_of{};
+};
+
+/// Outcome of few_shot_accuracy.
+struct FewShotResult {
+    double accuracy = 0;  ///< mean over episodes of each episode's fraction of queries classified right
+    double ci95 = 0;      ///< half-width of the 95 % interval of that mean (mean_with_ci95: 1.96 s / sqrt(episodes))
+    double std_dev = 0;   ///< sample standard deviation of the per-episode accuracies
+    index_t episodes = 0;
+    index_t ways = 0;
+    index_t shots = 0;
+    index_t queries = 0;  ///< queries over all episodes
+    index_t correct = 0;  ///< of which classified right
+};
+
+/// A scorer: score(query, candidates, out) writes out[k], the similarity (higher = more alike)
+/// of image `query` and image `candidates[k]`, indices into the evaluated image set.
+template <class S>
+concept PairScorer = requires(S& s, index_t q, std::span<const index_t> c, std::span<double> out) {
+    s(q, c, out);
+};
+
+namespace detail {
+
+/// Partial Fisher-Yates step: moves a uniformly chosen element of v[pos..] to v[pos] and returns it.
+inline index_t draw_next(std::vector<index_t>& v, std::size_t pos, Rng& rng) {
+    const std::size_t j = pos + static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(v.size() - pos)));
+    std::swap(v[pos], v[j]);
+    return v[pos];
+}
+
+}  // namespace detail
+
+/// N-way K-shot classification accuracy. Each episode draws N distinct classes (within one
+/// group when options.group_of is set), K support images per class and queries that are never
+/// support images (queries_per_class per class, or queries_per_episode in all). A query is
+/// scored against all N*K supports in one call, score(query, supports, out), supports ordered
+/// class by class (class k's at [k*K, (k+1)*K)); each class's K scores are aggregated (mean or
+/// max) and the query goes to the best class (a tie to the first of the episode's random class
+/// order). The result is the mean per-episode accuracy with a normal-approximation 95 %
+/// interval over episodes. Deterministic for a seed. Throws std::invalid_argument when the
+/// options are out of range, or when the set (or every group) has too few classes with enough
+/// images.
+template <class Score>
+    requires PairScorer<Score>
+[[nodiscard]] FewShotResult few_shot_accuracy(const data::LabelledImages& images, Score&& score,
+                                              const FewShotOptions& options = {}) {
+    const FewShotOptions& o = options;
+    const bool per_episode = o.queries_per_episode > 0;
+    auto fail = [](const std::string& why) { throw std::invalid_argument("few_shot_accuracy: " + why); };
+    if (o.ways < 2) fail("ways must be at least 2, got " + std::to_string(o.ways));
+    if (o.shots < 1) fail("shots must be at least 1, got " + std::to_string(o.shots));
+    if (o.episodes < 0) fail("episodes must not be negative, got " + std::to_string(o.episodes));
+    if (o.queries_per_episode < 0) fail("queries_per_episode must not be negative");
+    if (!per_episode && o.queries_per_class < 1) {
+        fail("queries_per_class must be at least 1 (or set queries_per_episode), got " +
+             std::to_string(o.queries_per_class));
+    }
+    const index_t need = o.shots + (per_episode ? 0 : o.queries_per_class);
+
+    const auto& classes = images.classes();
+    std::vector<std::vector<index_t>> members(classes.size());
+    for (index_t i = 0; i < images.size(); ++i) {
+        const auto c = std::lower_bound(classes.begin(), classes.end(), images.label(i)) - classes.begin();
+        members[static_cast<std::size_t>(c)].push_back(i);
+    }
+    // Pools of classes an episode can be drawn from: one per group, or the whole set.
+    std::map<std::int64_t, std::vector<index_t>> by_group;
+    index_t usable = 0, query_capable = 0;
+    for (std::size_t c = 0; c < classes.size(); ++c) {
+        if (static_cast<index_t>(members[c].size()) < need) continue;
+        ++usable;
+        query_capable += static_cast<index_t>(members[c].size()) > o.shots;
+        by_group[o.group_of ? o.group_of(classes[c]) : 0].push_back(static_cast<index_t>(c));
+    }
+    std::vector<std::vector<index_t>> pools;
+    for (auto& [group, pool] : by_group) {
+        if (static_cast<index_t>(pool.size()) >= o.ways) pools.push_back(std::move(pool));
+    }
+    const std::string requirement = "classes with at least " + std::to_string(need) + " images (" +
+                                    std::to_string(o.shots) + " supports" +
+                                    (per_episode ? "" : " + " + std::to_string(o.queries_per_class) + " queries") + ")";
+    if (pools.empty()) {
+        fail(std::to_string(o.ways) + "-way episodes need " + std::to_string(o.ways) + " " + requirement +
+             (o.group_of ? " within one group" : "") + "; the set has " + std::to_string(usable) + " such classes" +
+             (o.group_of ? " in " + std::to_string(by_group.size()) + " groups, none with enough" : ""));
+    }
+    if (per_episode && query_capable == 0) {
+        fail("no class has an image beyond its " + std::to_string(o.shots) + " supports to serve as a query");
+    }
+
+    Rng rng(o.seed);
+    const auto ways = static_cast<std::size_t>(o.ways);
+    const auto shots = static_cast<std::size_t>(o.shots);
+    std::vector<index_t> chosen(ways), supports(ways * shots), query_class;
+    std::vector<std::size_t> used(ways);
+    std::vector<index_t> queries;
+    std::vector<std::size_t> open;
+    std::vector<double> scores(supports.size()), class_scores(ways), episode_accuracy;
+    episode_accuracy.reserve(static_cast<std::size_t>(o.episodes));
+    FewShotResult r;
+    for (index_t e = 0; e < o.episodes; ++e) {
+        auto& pool =
+            pools[pools.size() == 1 ? 0
+                                    : static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(pools.size())))];
+        for (std::size_t k = 0; k < ways; ++k) {
+            chosen[k] = detail::draw_next(pool, k, rng);
+            auto& m = members[static_cast<std::size_t>(chosen[k])];
+            for (std::size_t s = 0; s < shots; ++s) supports[k * shots + s] = detail::draw_next(m, s, rng);
+            used[k] = shots;
+        }
+        queries.clear();
+        query_class.clear();
+        auto add_query = [&](std::size_t k) {
+            auto& m = members[static_cast<std::size_t>(chosen[k])];
+            queries.push_back(detail::draw_next(m, used[k]++, rng));
+            query_class.push_back(static_cast<index_t>(k));
+        };
+        if (per_episode) {
+            for (index_t q = 0; q < o.queries_per_episode; ++q) {
+                open.clear();
+                for (std::size_t k = 0; k < ways; ++k) {
+                    if (used[k] < members[static_cast<std::size_t>(chosen[k])].size()) open.push_back(k);
+                }
+                if (open.empty()) {
+                    fail("episode " + std::to_string(e) + " ran out of query images after " + std::to_string(q) +
+                         " queries: its classes have no image left beyond their supports");
+                }
+                add_query(open[static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(open.size())))]);
+            }
+        } else {
+            for (std::size_t k = 0; k < ways; ++k)
+                for (index_t q = 0; q < o.queries_per_class; ++q) add_query(k);
+        }
+
+        index_t right = 0;
+        for (std::size_t q = 0; q < queries.size(); ++q) {
+            score(queries[q], std::span<const index_t>(supports), std::span<double>(scores));
+            for (std::size_t k = 0; k < ways; ++k) {
+                const auto first = scores.begin() + static_cast<std::ptrdiff_t>(k * shots);
+                const auto last = first + static_cast<std::ptrdiff_t>(shots);
+                class_scores[k] = o.aggregate == ShotAggregate::max
+                                      ? *std::max_element(first, last)
+                                      : std::accumulate(first, last, 0.0) / static_cast<double>(shots);
+            }
+            // NaN would silently lose every comparison and pick the first class.
+            if (std::any_of(scores.begin(), scores.end(), [](double v) { return std::isnan(v); })) {
+                fail("the scorer returned NaN for query image " + std::to_string(queries[q]));
+            }
+            const auto best =
+                static_cast<index_t>(std::max_element(class_scores.begin(), class_scores.end()) - class_scores.begin());
+            right += best == query_class[q];
+        }
+        r.queries += static_cast<index_t>(queries.size());
+        r.correct += right;
+        episode_accuracy.push_back(static_cast<double>(right) / static_cast<double>(queries.size()));
+    }
+    const MeanInterval m = mean_with_ci95(episode_accuracy);
+    r.accuracy = m.mean;
+    r.ci95 = m.ci95;
+    r.std_dev = m.std_dev;
+    r.episodes = o.episodes;
+    r.ways = o.ways;
+    r.shots = o.shots;
+    return r;
+}
+
+/// A scorer for a Siamese model: the model's logit for (query, candidate), computed from
+/// precomputed embeddings ([N, D], embed_all) of the same image set. Keeps references to the
+/// model and the embeddings.
+template <class Model>
+class EmbeddingScorer {
+public:
+    using T = typename Model::value_type;
+
+    EmbeddingScorer(Model& model, const Tensor<T>& embeddings) : model_(&model), embeddings_(&embeddings) {}
+
+    void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) {
+        queries_.assign(candidates.size(), query);
+        gather_rows(*embeddings_, std::span<const index_t>(queries_), e_query_);
+        gather_rows(*embeddings_, candidates, e_candidate_);
+        const Tensor<T>& z = model_->logits_from_embeddings(e_query_, e_candidate_);
+        for (std::size_t k = 0; k < candidates.size(); ++k) out[k] = static_cast<double>(z[static_cast<index_t>(k)]);
+    }
+
+private:
+    Model* model_;
+    const Tensor<T>* embeddings_;
+    std::vector<index_t> queries_;
+    Tensor<T> e_query_, e_candidate_;
+};
+
+}  // namespace siamese::eval
