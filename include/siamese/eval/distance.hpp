@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <siamese/config.hpp>
+#include <siamese/errors.hpp>
+#include <siamese/tensor.hpp>
+
+#include <cmath>
+#include <span>
+#include <string>
+
+namespace siamese::eval {
+
+/// How far apart two embeddings are.
+enum class Distance {
+    l2,      ///< Euclidean distance ||a - b||
+    cosine,  ///< 1 - cos(a, b), in [0, 2]; a zero vector has cosine 0 with everything (distance 1)
+};
+
+/// Distance between two vectors of length d, accumulated in double. A direct sum of squared
+/// differences rather than |a|^2 + |b|^2 - 2ab, which cancels for near neighbours and could
+/// reorder them.
+template <class T>
+[[nodiscard]] double vector_distance(const T* a, const T* b, index_t d, Distance metric) noexcept {
+    if (metric == Distance::l2) {
+        double sum = 0;
+        for (index_t k = 0; k < d; ++k) {
+            const double diff = static_cast<double>(a[k]) - static_cast<double>(b[k]);
+            sum += diff * diff;
+        }
+        return std::sqrt(sum);
+    }
+    double ab = 0, aa = 0, bb = 0;
+    for (index_t k = 0; k < d; ++k) {
+        const double x = static_cast<double>(a[k]), y = static_cast<double>(b[k]);
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    if (aa == 0.0 || bb == 0.0) return 1.0;
+    return 1.0 - ab / std::sqrt(aa * bb);
+}
+
+namespace detail {
+
+template <class T>
+void require_matrix(const Tensor<T>& embeddings, const char* who) {
+    if (embeddings.rank() != 2 || embeddings.dim(0) < 1 || embeddings.dim(1) < 1) {
+        throw shape_error(std::string(who) + ": expected embeddings [N, D] with N, D >= 1, got " +
+                          embeddings.shape().str());
+    }
+}
+
+}  // namespace detail
+
+/// A scorer on precomputed embeddings ([N, D], e.g. embed_all, or pixel_embeddings): the
+/// score of (query, candidate) is minus their distance, so the nearest candidate scores
+/// highest. For models trained with a distance loss (contrastive, triplet); a Siamese model's
+/// own head is EmbeddingScorer. Usable with few_shot_accuracy and retrieval_metrics.
+/// Keeps a reference to the embeddings, which must outlive it.
+template <class T>
+class DistanceScorer {
+public:
+    DistanceScorer(const Tensor<T>& embeddings, Distance metric = Distance::l2)
+        : embeddings_(&embeddings), metric_(metric) {
+        detail::require_matrix(embeddings, "DistanceScorer");
+    }
+    DistanceScorer(Tensor<T>&&, Distance = Distance::l2) = delete;  // would dangle
+
+    /// out[k] = -distance(row query, row candidates[k]).
+    void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) const {
+        const index_t d = embeddings_->dim(1);
+        const T* q = embeddings_->data() + query * d;
+        for (std::size_t k = 0; k < candidates.size(); ++k) {
+            out[k] = -vector_distance(q, embeddings_->data() + candidates[k] * d, d, metric_);
+        }
+    }
+
+    [[nodiscard]] Distance metric() const noexcept { return metric_; }
+
+private:
+    const Tensor<T>* embeddings_;
+    Distance metric_;
+};
+
+}  // namespace siamese::eval

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/eval/distance.hpp>
+#include <siamese/eval/pixel_baseline.hpp>
+#include <siamese/eval/retrieval.hpp>
+
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+using namespace siamese;
+
+namespace {
+
+Tensor<float> column(const std::vector<float>& values) {
+    Tensor<float> t(Shape{static_cast<index_t>(values.size()), 1});
+    std::copy(values.begin(), values.end(), t.data());
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("retrieval_metrics: P@1 and MAP@R on a hand-built embedding set") {
+    // Positions on a line; A = {0, 1, 3}, B = {2, 10, 11}, C = {50} (alone: skipped). R = 2 for all.
+    //   query 0 (A): nearest 1 (A), 2 (B)            P@1 1, AP@R (1/1) / 2       = 0.5
+    //   query 1 (A): 0 and 2 tie at 1, index 0 first P@1 1, AP@R                  = 0.5
+    //   query 2 (B): 1 and 3 tie, then 0            P@1 0, AP@R                  = 0
+    //   query 3 (A): 2 (B), then 1 (A)              P@1 0, AP@R (1/2) / 2        = 0.25
+    //   query 4 (B): 5 (B), then 3 (A)              P@1 1, AP@R                  = 0.5
+    //   query 5 (B): 4 (B), then 3 (A)              P@1 1, AP@R                  = 0.5
+    const auto e = column({0, 1, 2, 3, 10, 11, 50});
+    const std::vector<data::label_t> labels{0, 0, 1, 0, 1, 1, 2};
+    const auto r = eval::retrieval_metrics(e, labels);
+    CHECK(r.precision_at_1 == doctest::Approx(4.0 / 6));
+    CHECK(r.map_at_r == doctest::Approx(2.25 / 6));
+    CHECK(r.queries == 6);
+    CHECK(r.skipped == 1);
+
+    // The same through the scorer interface on single-pixel images.
+    std::vector<std::uint8_t> pixels{0, 1, 2, 3, 10, 11, 50};
+    const data::LabelledImages set(Shape{1, 1, 1}, pixels, labels);
+    const auto via_pixels = eval::retrieval_metrics(set, eval::PixelScorer(set));
+    CHECK(via_pixels.precision_at_1 == r.precision_at_1);
+    CHECK(via_pixels.map_at_r == r.map_at_r);
+    const auto via_scorer = eval::retrieval_metrics(set, eval::DistanceScorer(e));
+    CHECK(via_scorer.map_at_r == r.map_at_r);
+}
+
+TEST_CASE("retrieval_metrics: MAP@R ignores what lies beyond the first R") {
+    // Class 0 = {0, 1, 2}; class 1 = {1.4, 100}. Query 0: R = 2, ranking 1 (hit), 1.4 (miss), 2:
+    // AP@R = (1/1) / 2 = 0.5, although the last class member comes third.
+    const auto e = column({0, 1, 2, 1.4f, 100});
+    const std::vector<data::label_t> labels{0, 0, 0, 1, 1};
+    // Per query (top R): 0 -> [1, 3]: 0.5; 1 -> [3, 0]: (1/2) / 2 = 0.25; 2 -> [3, 1]: 0.25;
+    // 3 (R = 1) -> [1]: 0; 4 (R = 1) -> [2]: 0. P@1: 1, 0, 0, 0, 0.
+    const auto r = eval::retrieval_metrics(e, labels);
+    CHECK(r.map_at_r == doctest::Approx((0.5 + 0.25 + 0.25) / 5));
+    CHECK(r.precision_at_1 == doctest::Approx(1.0 / 5));
+
+    // Well separated classes: both metrics are 1.
+    const auto separated = column({0, 1, 2, 50, 51});
+    const auto perfect = eval::retrieval_metrics(separated, labels);
+    CHECK(perfect.precision_at_1 == 1.0);
+    CHECK(perfect.map_at_r == 1.0);
+}
+
+TEST_CASE("retrieval_metrics: cosine distance looks at angles only") {
+    // Class 0 points along x (lengths 1 and 5), class 1 along y; L2 pairs the two short ones.
+    Tensor<double> e(Shape{4, 2});
+    const std::vector<double> v{1, 0, 5, 0, 0, 1.2, 0, 9};
+    std::copy(v.begin(), v.end(), e.data());
+    const std::vector<data::label_t> labels{0, 0, 1, 1};
+    CHECK(eval::retrieval_metrics(e, labels, eval::Distance::cosine).precision_at_1 == 1.0);
+    CHECK(eval::retrieval_metrics(e, labels, eval::Distance::l2).precision_at_1 == 0.5);
+    CHECK(eval::vector_distance(v.data(), v.data() + 2, 2, eval::Distance::cosine) == doctest::Approx(0.0));
+    CHECK(eval::vector_distance(v.data(), v.data() + 4, 2, eval::Distance::cosine) == doctest::Approx(1.0));
+    CHECK(eval::vector_distance(v.data(), v.data() + 2, 2, eval::Distance::l2) == doctest::Approx(4.0));
+    const double zero[2] = {0, 0};
+    CHECK(eval::vector_distance(zero, v.data(), 2, eval::Distance::cosine) == 1.0);
+}
+
+TEST_CASE("retrieval_metrics: independent of the thread count") {
+    Rng rng(3);
+    const auto e = test::random_tensor<float>(Shape{60, 5}, rng);
+    std::vector<data::label_t> labels;
+    for (int i = 0; i < 60; ++i) labels.push_back(i % 7);
+    set_num_threads(1);
+    const auto serial = eval::retrieval_metrics(e, labels);
+    set_num_threads(0);
+    const auto parallel = eval::retrieval_metrics(e, labels);
+    CHECK(serial.map_at_r == parallel.map_at_r);
+    CHECK(serial.precision_at_1 == parallel.precision_at_1);
+}
+
+TEST_CASE("retrieval_metrics: bad input") {
+    const auto e = column({0, 1, 2});
+    const std::vector<data::label_t> two{0, 1};
+    test::require_shape_error([&] { (void)eval::retrieval_metrics(e, two); }, {"[3, 1]", "[2]"});
+    test::require_shape_error([&] { (void)eval::retrieval_metrics(Tensor<float>(Shape{3}), two); }, {"[3]"});
+    auto bad = column({0, std::nanf(""), 2});
+    CHECK_THROWS_AS((void)eval::retrieval_metrics(bad, std::vector<data::label_t>{0, 0, 1}), std::invalid_argument);
+}
