@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/data/augment.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+using namespace siamese;
+using data::AffineTransform;
+
+namespace {
+
+constexpr double pi = 3.14159265358979323846;
+
+/// A [1, 1, h, w] batch with distinct values 1, 2, 3, ... row by row.
+Tensor<double> counting_image(index_t h, index_t w) {
+    Tensor<double> t(Shape{1, 1, h, w});
+    for (index_t i = 0; i < t.size(); ++i) t[i] = static_cast<double>(i + 1);
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("warp_affine: the identity and zero distortion reproduce the image exactly") {
+    Rng rng(1);
+    auto batch = test::random_tensor<float>(Shape{3, 2, 7, 6}, rng, 0, 255);
+    const auto original = batch;
+    data::warp_image(batch, 1, AffineTransform::identity(), 0.0);
+    for (index_t i = 0; i < batch.size(); ++i) REQUIRE(batch[i] == original[i]);
+
+    // An augmenter whose components never switch on, and one whose ranges are all neutral.
+    data::Augmenter off({.probability = 0.0}, 3);
+    data::Augmenter neutral({.max_rotation_degrees = 0,
+                             .max_shear = 0,
+                             .min_scale = 1,
+                             .max_scale = 1,
+                             .max_translation = 0,
+                             .probability = 1.0,
+                             .fill = 255},
+                            4);
+    off.augment_all(batch);
+    neutral.augment_all(batch);
+    for (index_t i = 0; i < batch.size(); ++i) REQUIRE(batch[i] == original[i]);
+}
+
+TEST_CASE("warp_affine: a translation by one pixel") {
+    // 3x4, moved right by 1: column 0 becomes background, column x takes old column x - 1.
+    auto img = counting_image(3, 4);
+    data::warp_image(img, 0, AffineTransform::translation(1, 0), -1.0);
+    const std::vector<double> right{-1, 1, 2, 3, -1, 5, 6, 7, -1, 9, 10, 11};
+    for (index_t i = 0; i < img.size(); ++i) CHECK(img[i] == right[static_cast<std::size_t>(i)]);
+
+    img = counting_image(3, 4);
+    data::warp_image(img, 0, AffineTransform::translation(0, -1), 0.0);  // up by one row
+    const std::vector<double> up{5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 0, 0};
+    for (index_t i = 0; i < img.size(); ++i) CHECK(img[i] == up[static_cast<std::size_t>(i)]);
+
+    // Half a pixel right: bilinear averages of horizontal neighbours, background blended in at the edge.
+    img = counting_image(1, 3);
+    data::warp_image(img, 0, AffineTransform::translation(0.5, 0), 0.0);
+    CHECK(img[0] == doctest::Approx(0.5));  // (0 + 1) / 2
+    CHECK(img[1] == doctest::Approx(1.5));
+    CHECK(img[2] == doctest::Approx(2.5));
+}
+
+TEST_CASE("warp_affine: a quarter turn on a 3x3 image") {
+    //  1 2 3         3 6 9
+    //  4 5 6   ->    2 5 8    (counter-clockwise as displayed)
+    //  7 8 9         1 4 7
+    auto img = counting_image(3, 3);
+    data::warp_image(img, 0, AffineTransform::rotation(pi / 2), 0.0);
+    const std::vector<double> turned{3, 6, 9, 2, 5, 8, 1, 4, 7};
+    for (index_t i = 0; i < img.size(); ++i) CHECK(img[i] == doctest::Approx(turned[static_cast<std::size_t>(i)]));
+
+    // On a 4x4 image the centre (1.5, 1.5) is between pixels; four quarter turns come back.
+    auto four = counting_image(4, 4);
+    const auto original = four;
+    for (int k = 0; k < 4; ++k) data::warp_image(four, 0, AffineTransform::rotation(pi / 2), 0.0);
+    for (index_t i = 0; i < four.size(); ++i) CHECK(four[i] == doctest::Approx(original[i]));
+}
+
+TEST_CASE("warp_affine: scaling about the centre, shear, composition") {
+    // 5x5, centre (2, 2), doubled: destination x samples the source at 2 + (x - 2) / 2.
+    // Row 2 of the source is 11..15, so destination row 2 is 12, 12.5, 13, 13.5, 14.
+    auto img = counting_image(5, 5);
+    data::warp_image(img, 0, AffineTransform::scale(2, 2), 0.0);
+    const std::vector<double> row2{12, 12.5, 13, 13.5, 14};
+    for (index_t x = 0; x < 5; ++x) CHECK(img(0, 0, 2, x) == doctest::Approx(row2[static_cast<std::size_t>(x)]));
+    // Corner (0, 0) samples (1, 1): value 7. Pixel (1, 0) samples (1.5, 1): between 7 and 8.
+    CHECK(img(0, 0, 0, 0) == doctest::Approx(7));
+    CHECK(img(0, 0, 0, 1) == doctest::Approx(7.5));
+
+    // Shear rho_x = 1 on a 3x3 image: x' = x + (y - 1) about the centre, so row 0 moves left,
+    // row 2 right, row 1 stays.
+    img = counting_image(3, 3);
+    data::warp_image(img, 0, AffineTransform::shear(1, 0), 0.0);
+    const std::vector<double> sheared{2, 3, 0, 4, 5, 6, 0, 7, 8};
+    for (index_t i = 0; i < img.size(); ++i) CHECK(img[i] == doctest::Approx(sheared[static_cast<std::size_t>(i)]));
+
+    // Composition applies left to right.
+    const auto t = AffineTransform::scale(2, 1).then(AffineTransform::translation(1, 0));
+    CHECK(t.m00 == 2.0);
+    CHECK(t.tx == 1.0);
+    const auto u = AffineTransform::translation(1, 0).then(AffineTransform::scale(2, 1));
+    CHECK(u.tx == 2.0);
+    CHECK_THROWS_AS(data::warp_image(img, 0, AffineTransform::scale(0, 1), 0.0), std::invalid_argument);
+
+    // Integral destinations round and clamp.
+    const std::uint8_t src[2] = {10, 11};
+    std::uint8_t dst[2];
+    data::warp_affine(src, dst, 1, 2, AffineTransform::translation(0.5, 0), 255.0);
+    CHECK(dst[0] == 133);  // (255 + 10) / 2 = 132.5 rounds away from zero
+    CHECK(dst[1] == 11);   // 10.5 rounds to 11
+}
+
+TEST_CASE("Augmenter: Koch's ranges, each component on with probability 0.5") {
+    data::Augmenter aug({}, 42);
+    const int n = 20000;
+    int on[7] = {};
+    for (int i = 0; i < n; ++i) {
+        const auto p = aug.sample_parameters();
+        const double values[7] = {p.theta, p.rho_x, p.rho_y, p.s_x - 1, p.s_y - 1, p.t_x, p.t_y};
+        for (int k = 0; k < 7; ++k) on[k] += values[k] != 0.0;
+        REQUIRE(std::abs(p.theta) <= 10 * pi / 180);
+        REQUIRE(std::abs(p.rho_x) <= 0.3);
+        REQUIRE(std::abs(p.rho_y) <= 0.3);
+        REQUIRE(p.s_x >= 0.8);
+        REQUIRE(p.s_x <= 1.2);
+        REQUIRE(p.s_y >= 0.8);
+        REQUIRE(p.s_y <= 1.2);
+        REQUIRE(std::abs(p.t_x) <= 2.0);
+        REQUIRE(std::abs(p.t_y) <= 2.0);
+    }
+    // Binomial(20000, 0.5): standard deviation 71, so +-400 is over 5.6 sigma.
+    for (int k = 0; k < 7; ++k) {
+        INFO("component " << k);
+        CHECK(std::abs(on[k] - n / 2) < 400);
+    }
+
+    // Seeded: the same seed gives the same distortions; state round-trips.
+    data::Augmenter a({}, 7), b({}, 7);
+    const auto saved = a.state();
+    const auto first = a.sample_parameters();
+    CHECK(first.theta == b.sample_parameters().theta);
+    a.set_state(saved);
+    CHECK(a.sample_parameters().t_x == first.t_x);
+}
+
+TEST_CASE("Augmenter: in-place warps of a batch, with the background fill") {
+    // Omniglot-like: white paper (255) with one dark pixel; the distorted images keep white
+    // paper at the borders that the warp exposes.
+    Tensor<float> batch(Shape{4, 1, 9, 9}, 255.0f);
+    for (index_t i = 0; i < 4; ++i) batch(i, 0, 4, 4) = 0.0f;
+    data::Augmenter aug({.max_translation = 2, .probability = 1.0, .fill = 255}, 5);
+    const auto before = batch;
+    aug.augment(batch, 2);
+    for (index_t i = 0; i < batch.size(); ++i) {
+        if (i / 81 != 2) REQUIRE(batch[i] == before[i]);  // other images untouched
+        REQUIRE(batch[i] >= 0.0f);
+        REQUIRE(batch[i] <= 255.0f);
+    }
+    aug.augment_all(batch);
+    for (index_t i = 0; i < 4; ++i) CHECK(batch(i, 0, 0, 0) == doctest::Approx(255.0f));  // paper stays white
+    test::require_shape_error(
+        [&] {
+            Tensor<float> flat(Shape{9, 9});
+            aug.augment(flat, 0);
+        },
+        {"[9, 9]"});
+    CHECK_THROWS_AS(aug.augment(batch, 4), std::out_of_range);
+    CHECK_THROWS_AS(data::Augmenter({.min_scale = 0}), std::invalid_argument);
+    CHECK_THROWS_AS(data::Augmenter({.probability = 1.5}), std::invalid_argument);
+}
