@@ -39,15 +39,25 @@
 #include <siamese/io/checkpoint.hpp>
 #include <siamese/io/checksum.hpp>
 
+#include <siamese/eval/confidence.hpp>
+#include <siamese/eval/distance.hpp>
 #include <siamese/eval/embed.hpp>
+#include <siamese/eval/episodes.hpp>
+#include <siamese/eval/hausdorff.hpp>
 #include <siamese/eval/one_shot.hpp>
 #include <siamese/eval/pair_accuracy.hpp>
+#include <siamese/eval/pair_scores.hpp>
+#include <siamese/eval/pixel_baseline.hpp>
+#include <siamese/eval/retrieval.hpp>
+#include <siamese/eval/roc.hpp>
+#include <siamese/eval/threshold.hpp>
 
 #include <siamese/testing/gradient_check.hpp>
 
 #include <siamese/training/collapse_detector.hpp>
 #include <siamese/training/numeric_guard.hpp>
 
+#include <siamese/data/augment.hpp>
 #include <siamese/data/csv.hpp>
 #include <siamese/data/idx.hpp>
 #include <siamese/data/input_file.hpp>
