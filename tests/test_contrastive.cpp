@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/losses/contrastive.hpp>
+
+#include <cmath>
+#include <vector>
+
+using namespace siamese;
+
+namespace {
+
+Tensor<double> rows(std::initializer_list<double> values, index_t d) {
+    Tensor<double> t(Shape{static_cast<index_t>(values.size()) / d, d});
+    std::copy(values.begin(), values.end(), t.data());
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("ContrastiveLoss: value and gradients by hand") {
+    // margin 2, three pairs in 2-D:
+    //   same (y=1):      (0,0)-(3,4),   d = 5    -> d^2 = 25
+    //   different (y=0): (1,1)-(1,1.5), d = 0.5  -> (2 - 0.5)^2 = 2.25
+    //   different (y=0): (0,0)-(0,3),   d = 3    -> beyond the margin: 0
+    //   L = (25 + 2.25 + 0) / 3 = 9.0833...
+    // Gradients (mean over B = 3):
+    //   pair 0: dL/dl = 2 (l - r) / 3 = (-2, -8/3), dL/dr = (2, 8/3)
+    //   pair 1: dL/dd = -2 (m - d) / 3 = -1, dd/dl = (l - r)/d = (0, -1) -> dL/dl = (0, 1), dL/dr = (0, -1)
+    //   pair 2: 0
+    const auto left = rows({0, 0, 1, 1, 0, 0}, 2);
+    const auto right = rows({3, 4, 1, 1.5, 0, 3}, 2);
+    const std::vector<double> same{1, 0, 0};
+    ContrastiveLoss<double> loss({.margin = 2.0});
+    CHECK(loss.forward(left, right, same) == doctest::Approx(27.25 / 3).epsilon(1e-12));
+    const Tensor<double>& g = loss.backward();
+    REQUIRE(g.shape() == Shape{6, 2});
+    const double expected[] = {-2, -8.0 / 3, 0, 1, 0, 0, 2, 8.0 / 3, 0, -1, 0, 0};
+    for (index_t i = 0; i < 12; ++i) {
+        CAPTURE(i);
+        CHECK(g[i] == doctest::Approx(expected[i]).epsilon(1e-10));
+    }
+    CHECK(loss.grad_left().data[1] == doctest::Approx(-8.0 / 3));
+    CHECK(loss.grad_right().data[3] == doctest::Approx(-1.0));
+    CHECK(loss.distances()[1] == doctest::Approx(0.5));
+}
+
+TEST_CASE("ContrastiveLoss: stacked embeddings give the same loss and gradient as left/right") {
+    Rng rng(311);
+    const auto left = test::random_tensor(Shape{4, 3}, rng);
+    const auto right = test::random_tensor(Shape{4, 3}, rng);
+    Tensor<double> stacked(Shape{8, 3});
+    std::copy_n(left.data(), 12, stacked.data());
+    std::copy_n(right.data(), 12, stacked.data() + 12);
+    Tensor<double> labels(Shape{4});
+    labels[0] = 1;
+    labels[1] = 0;
+    labels[2] = 0;
+    labels[3] = 1;
+    ContrastiveLoss<double> a, b;
+    CHECK(a.forward(left, right, labels) == b.forward_stacked(stacked, labels));
+    const Tensor<double>& ga = a.backward();
+    const Tensor<double>& gb = b.backward();
+    CHECK(std::equal(ga.begin(), ga.end(), gb.begin()));
+}
+
+TEST_CASE("ContrastiveLoss: gradient matches finite differences (hinge active and inactive, soft labels)") {
+    Rng rng(312);
+    // These random pairs in 4-D have d from 0.7 to 1.9: with margin 1.76 four different (or
+    // partly different) pairs are inside the margin and one is beyond it.
+    auto left = test::random_tensor(Shape{8, 4}, rng);
+    auto right = test::random_tensor(Shape{8, 4}, rng);
+    const std::vector<double> labels{1, 0, 0, 1, 0, 0.25, 0, 1};
+    ContrastiveLoss<double> loss({.margin = 1.76});
+    auto f = [&] { return loss.forward(left, right, labels); };
+    f();
+    int inside = 0;
+    for (index_t i = 0; i < 8; ++i) {
+        // Keep off the hinge's kink at d = margin.
+        REQUIRE(std::abs(loss.distances()[i] - 1.76) > 1e-3);
+        inside += labels[static_cast<std::size_t>(i)] < 1 && loss.distances()[i] < 1.76;
+    }
+    CHECK(inside == 4);
+    loss.backward();
+    Tensor<double> gl(left.shape()), gr(right.shape());
+    std::copy_n(loss.grad_left().data, gl.size(), gl.data());
+    std::copy_n(loss.grad_right().data, gr.size(), gr.data());
+    test::require_gradients_ok(testing::check_tensor_gradient(f, left, gl, "left"));
+    test::require_gradients_ok(testing::check_tensor_gradient(f, right, gr, "right"));
+}
+
+TEST_CASE("ContrastiveLoss: identical embeddings are finite, with zero gradient") {
+    // d = 0 for a same pair (its minimum) and for a different pair (no direction to push).
+    const auto e = rows({0.5, -1, 0.5, -1}, 2);
+    ContrastiveLoss<float> loss({.margin = 1.0});
+    Tensor<float> left(Shape{2, 2}), right(Shape{2, 2});
+    std::copy(e.begin(), e.end(), left.begin());
+    std::copy(e.begin(), e.end(), right.begin());
+    const std::vector<float> labels{1, 0};
+    const float value = loss.forward(left, right, labels);
+    CHECK(value == doctest::Approx(0.5));  // (0 + (1 - 1e-6)^2) / 2
+    for (const float g : loss.backward()) CHECK(g == 0.0f);
+}
+
+TEST_CASE("ContrastiveLoss: shapes, labels and margin are checked") {
+    ContrastiveLoss<float> loss;
+    Tensor<float> a(Shape{4, 3}), b(Shape{4, 2}), odd(Shape{5, 3});
+    test::require_shape_error([&] { loss.forward(a, b, std::vector<float>(4)); },
+                              {"ContrastiveLoss", "[4, 3]", "[4, 2]"});
+    test::require_shape_error([&] { loss.forward(a, a, std::vector<float>(3)); }, {"ContrastiveLoss", "3 labels"});
+    test::require_shape_error([&] { loss.forward_stacked(odd, std::vector<float>(2)); }, {"ContrastiveLoss", "[5, 3]"});
+    CHECK_THROWS_AS(loss.forward(a, a, std::vector<float>{0, 1, 2, 0}), std::invalid_argument);
+    CHECK_THROWS_AS(ContrastiveLoss<float>().backward(), std::logic_error);
+    CHECK_THROWS_AS(ContrastiveLoss<float>({.margin = 0.0}), std::invalid_argument);
+}

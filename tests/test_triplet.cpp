@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/losses/triplet.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+using namespace siamese;
+
+namespace {
+
+// Five 1-D embeddings, classes {0, 1} and {2, 3, 4}, margin 1. Distances |x_i - x_j|:
+//          0     1     2     3     4
+//   0    0     1     3.2   1.4   0.75        x = 0, 1, 3.2, 1.4, 0.75
+//   1    1     0     2.2   0.4   0.25        labels 0, 0, 1, 1, 1
+//   2    3.2   2.2   0     1.8   2.45
+//   3    1.4   0.4   1.8   0     0.65
+//   4    0.75  0.25  2.45  0.65  0
+// No loss sits at 0 and no two candidate distances tie, so every gradient below exists.
+Tensor<double> five_points() {
+    Tensor<double> x(Shape{5, 1});
+    const double v[] = {0, 1, 3.2, 1.4, 0.75};
+    std::copy_n(v, 5, x.data());
+    return x;
+}
+const std::vector<std::int64_t> five_labels{0, 0, 1, 1, 1};
+
+void check_gradient(TripletMarginLoss<double>& loss, Tensor<double> e, const std::vector<std::int64_t>& labels) {
+    auto f = [&] { return static_cast<double>(loss.forward(e, labels)); };
+    f();
+    const Tensor<double> analytic = loss.backward();
+    test::require_gradients_ok(testing::check_tensor_gradient(f, e, analytic, "embeddings"));
+}
+
+/// Embeddings [P*K, D] clustered by class (a random centre per class plus noise), labels
+/// 0..P-1, K each: some triplets are already satisfied, some not.
+std::pair<Tensor<double>, std::vector<std::int64_t>> random_batch(index_t p, index_t k, index_t d, Rng& rng) {
+    std::vector<std::int64_t> labels;
+    auto e = test::random_tensor(Shape{p * k, d}, rng, -0.5, 0.5);
+    for (index_t c = 0; c < p; ++c) {
+        const auto centre = test::random_tensor(Shape{d}, rng);
+        for (index_t i = c * k; i < (c + 1) * k; ++i) {
+            for (index_t j = 0; j < d; ++j) e[i * d + j] += centre[j];
+        }
+        labels.insert(labels.end(), static_cast<std::size_t>(k), c);
+    }
+    return {e, labels};
+}
+
+}  // namespace
+
+TEST_CASE("TripletMarginLoss, batch all: every valid triplet, averaged over the active ones or all") {
+    // 18 valid triplets (a, p, n), loss d(a,p) - d(a,n) + 1:
+    //   (0,1,2) -1.2  (0,1,3) 0.6   (0,1,4) 1.25  (1,0,2) -0.2  (1,0,3) 1.6   (1,0,4) 1.75
+    //   (2,3,0) -0.4  (2,3,1) 0.6   (2,4,0) 0.25  (2,4,1) 1.25  (3,2,0) 1.4   (3,2,1) 2.4
+    //   (3,4,0) 0.25  (3,4,1) 1.25  (4,2,0) 2.7   (4,2,1) 3.2   (4,3,0) 0.9   (4,3,1) 1.4
+    // 15 are active (positive), summing to 20.8: 20.8 / 15 = 1.38667, or 20.8 / 18 = 1.15556 over all.
+    TripletMarginLoss<double> active({.margin = 1.0, .mining = TripletMining::batch_all});
+    CHECK(active.forward(five_points(), five_labels) == doctest::Approx(20.8 / 15).epsilon(1e-10));
+    CHECK(active.triplets() == 18);
+    CHECK(active.active_triplets() == 15);
+    TripletMarginLoss<double> all({.margin = 1.0, .mining = TripletMining::batch_all, .average = TripletAverage::all});
+    CHECK(all.forward(five_points(), five_labels) == doctest::Approx(20.8 / 18).epsilon(1e-10));
+    CHECK(all.triplets() == 18);
+    // The gradient in 1-D: dL/dx_i sums +-1 per active triplet's distances, / 15. x_2 = 3.2 is
+    // the largest point, so each of its distances grows with it: it is the anchor of 3 active
+    // triplets as a (+1 positive, -1 negative), positive of 4 ((3,2,0),(3,2,1),(4,2,0),(4,2,1)):
+    // anchors 2: (2,3,1): d(2,3) - d(2,1) -> +1 - 1 = 0; (2,4,0): 0; (2,4,1): 0; as positive: +4.
+    active.forward(five_points(), five_labels);
+    CHECK(active.backward()[2] == doctest::Approx(4.0 / 15).epsilon(1e-10));
+    check_gradient(active, five_points(), five_labels);
+    check_gradient(all, five_points(), five_labels);
+}
+
+TEST_CASE("TripletMarginLoss, batch hard: farthest positive and nearest negative per anchor") {
+    //   anchor 0: p = 1 (1),    n = 4 (0.75) -> 1.25
+    //   anchor 1: p = 0 (1),    n = 4 (0.25) -> 1.75
+    //   anchor 2: p = 4 (2.45), n = 1 (2.2)  -> 1.25
+    //   anchor 3: p = 2 (1.8),  n = 1 (0.4)  -> 2.4
+    //   anchor 4: p = 2 (2.45), n = 1 (0.25) -> 3.2        mean = 9.85 / 5 = 1.97
+    TripletMarginLoss<double> loss({.margin = 1.0, .mining = TripletMining::batch_hard});
+    CHECK(loss.forward(five_points(), five_labels) == doctest::Approx(1.97).epsilon(1e-10));
+    CHECK(loss.triplets() == 5);
+    check_gradient(loss, five_points(), five_labels);
+}
+
+TEST_CASE("TripletMarginLoss, semi-hard: the nearest negative beyond the positive within the margin") {
+    // Per anchor-positive pair, the band d(a,p) < d(a,n) < d(a,p) + 1:
+    //   (0,1): band (1, 2)       negatives 3.2, 1.4, 0.75  -> n = 3 (1.4):  0.6
+    //   (1,0): band (1, 2)       negatives 2.2, 0.4, 0.25  -> none: nearest n = 4 (0.25): 1.75
+    //   (2,3): band (1.8, 2.8)   negatives 3.2, 2.2        -> n = 1 (2.2):  0.6
+    //   (2,4): band (2.45, 3.45) negatives 3.2, 2.2        -> n = 0 (3.2):  0.25
+    //   (3,2): band (1.8, 2.8)   negatives 1.4, 0.4        -> none: nearest n = 1 (0.4): 2.4
+    //   (3,4): band (0.65, 1.65) negatives 1.4, 0.4        -> n = 0 (1.4):  0.25
+    //   (4,2): band (2.45, 3.45) negatives 0.75, 0.25      -> none: nearest n = 1 (0.25): 3.2
+    //   (4,3): band (0.65, 1.65) negatives 0.75, 0.25      -> n = 0 (0.75): 0.9
+    //   mean = 9.95 / 8 = 1.24375 (batch hard would pick n = 4 for anchor 0, for instance)
+    TripletMarginLoss<double> loss({.margin = 1.0, .mining = TripletMining::semi_hard});
+    CHECK(loss.forward(five_points(), five_labels) == doctest::Approx(9.95 / 8).epsilon(1e-10));
+    CHECK(loss.triplets() == 8);
+    // Both paths, the band and the fallback, are in this gradient check.
+    check_gradient(loss, five_points(), five_labels);
+}
+
+TEST_CASE("TripletMarginLoss: gradients match finite differences for every mining on random batches") {
+    Rng rng(321);
+    for (const auto mining : {TripletMining::batch_all, TripletMining::batch_hard, TripletMining::semi_hard}) {
+        for (const bool squared : {false, true}) {
+            CAPTURE(static_cast<int>(mining));
+            CAPTURE(squared);
+            auto [e, labels] = random_batch(4, 3, 5, rng);
+            TripletMarginLoss<double> loss({.margin = 0.5, .mining = mining, .squared = squared});
+            loss.forward(e, labels);
+            // Some triplets active, some not: both sides of the hinge are exercised.
+            INFO("active " << loss.active_triplets() << " of " << loss.triplets());
+            CHECK(loss.active_triplets() > 0);
+            CHECK(loss.active_triplets() < loss.triplets());
+            check_gradient(loss, e, labels);
+        }
+    }
+}
+
+TEST_CASE("TripletMarginLoss: given triplets (anchors, positives, negatives) by hand and by finite differences") {
+    // B = 2 in 2-D, margin 1:
+    //   a=(0,0) p=(0,1) n=(2.5,0): 1 - 2.5 + 1 = -0.5 -> 0
+    //   a=(1,1) p=(1,3) n=(2,1): 2 - 1 + 1 = 2
+    //   mean = 1; gradient only through the second triplet, / 2:
+    //   dL/da = ((a - p)/2 - (a - n)/1) / 2 = ((0,-1) - (-1,0)) / 2 = (0.5, -0.5)
+    //   dL/dp = -(a - p)/2 / 2 = (0, 0.5);  dL/dn = (a - n)/1 / 2 = (-0.5, 0)
+    Tensor<double> t(Shape{6, 2});
+    const double v[] = {0, 0, 1, 1, 0, 1, 1, 3, 2.5, 0, 2, 1};
+    std::copy_n(v, 12, t.data());
+    TripletMarginLoss<double> loss({.margin = 1.0});
+    CHECK(loss.forward_triplets(t) == doctest::Approx(1.0).epsilon(1e-10));
+    CHECK(loss.triplets() == 2);
+    CHECK(loss.active_triplets() == 1);
+    const Tensor<double>& g = loss.backward();
+    const double expected[] = {0, 0, 0.5, -0.5, 0, 0, 0, 0.5, 0, 0, -0.5, 0};
+    for (index_t i = 0; i < 12; ++i) {
+        CAPTURE(i);
+        CHECK(g[i] == doctest::Approx(expected[i]).epsilon(1e-10));
+    }
+
+    Rng rng(322);
+    auto e = test::random_tensor(Shape{15, 4}, rng);
+    auto f = [&] { return static_cast<double>(loss.forward_triplets(e)); };
+    f();
+    CHECK(loss.active_triplets() > 0);
+    const Tensor<double> analytic = loss.backward();
+    test::require_gradients_ok(testing::check_tensor_gradient(f, e, analytic, "triplets"));
+}
+
+TEST_CASE("TripletMarginLoss: a batch without valid triplets has loss 0 and gradient 0") {
+    TripletMarginLoss<float> loss;
+    Tensor<float> e(Shape{3, 2}, 1.0f);
+    const std::vector<std::int64_t> one_class{7, 7, 7}, singletons{1, 2, 3};
+    CHECK(loss.forward(e, one_class) == 0.0f);
+    CHECK(loss.triplets() == 0);
+    for (const float g : loss.backward()) CHECK(g == 0.0f);
+    CHECK(loss.forward(e, singletons) == 0.0f);
+    CHECK(loss.triplets() == 0);
+}
+
+TEST_CASE("TripletMarginLoss: identical embeddings stay finite") {
+    // All four embeddings equal: d = sqrt(eps) everywhere, every triplet has loss = margin.
+    TripletMarginLoss<float> loss({.margin = 0.5, .mining = TripletMining::batch_hard});
+    Tensor<float> e(Shape{4, 3}, 0.25f);
+    const std::vector<std::int64_t> labels{0, 0, 1, 1};
+    CHECK(loss.forward(e, labels) == doctest::Approx(0.5));
+    for (const float g : loss.backward()) CHECK(g == 0.0f);
+}
+
+TEST_CASE("TripletMarginLoss: shapes and options are checked") {
+    TripletMarginLoss<float> loss;
+    Tensor<float> e(Shape{4, 3}), flat(Shape{12}), bad(Shape{4, 3});
+    test::require_shape_error([&] { loss.forward(e, std::vector<std::int64_t>(3)); },
+                              {"TripletMarginLoss", "3 labels", "[4, 3]"});
+    test::require_shape_error([&] { loss.forward(flat, std::vector<std::int64_t>(12)); },
+                              {"TripletMarginLoss", "[N, D]", "[12]"});
+    test::require_shape_error([&] { loss.forward_triplets(bad); }, {"TripletMarginLoss", "[3B, D]", "[4, 3]"});
+    CHECK_THROWS_AS(TripletMarginLoss<float>().backward(), std::logic_error);
+    CHECK_THROWS_AS(TripletMarginLoss<float>({.margin = -1.0}), std::invalid_argument);
+}
