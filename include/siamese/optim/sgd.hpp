@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/optim/param_group.hpp>
 #include <siamese/param.hpp>
 
 #include <stdexcept>
@@ -19,28 +20,37 @@ struct SgdOptions {
 /// Stochastic gradient descent with momentum, PyTorch's update rule:
 ///   g = grad + weight_decay * p;   v = momentum * v + g;   p -= lr * v
 /// (v starts at 0, so the first step is v = g). Velocities are allocated once, here.
+/// With parameter groups, each group uses lr * lr_scale and its own weight_decay if it has one.
 template <class T>
 class Sgd {
 public:
-    Sgd(ParamList<T> params, SgdOptions options) : params_(std::move(params)), options_(options) {
+    /// One group holding every parameter.
+    Sgd(ParamList<T> params, SgdOptions options) : Sgd(single_group(std::move(params)), options) {}
+
+    /// Parameter groups, each with its lr_scale and optional weight_decay (see ParamGroup).
+    Sgd(std::vector<ParamGroup<T>> groups, SgdOptions options) : options_(options) {
         if (!(options.lr >= 0) || !(options.momentum >= 0) || !(options.weight_decay >= 0)) {
             throw std::invalid_argument("Sgd: lr, momentum and weight_decay must be non-negative");
         }
+        detail::flatten_groups("Sgd", std::move(groups), params_, groups_);
         velocity_.reserve(params_.size());
         for (const auto& p : params_) velocity_.emplace_back(p.value->shape());
     }
 
     void step() noexcept {
-        const T lr = static_cast<T>(options_.lr), mu = static_cast<T>(options_.momentum);
-        const T wd = static_cast<T>(options_.weight_decay);
-        for (std::size_t k = 0; k < params_.size(); ++k) {
-            T* p = params_[k].value->data();
-            const T* g = params_[k].grad->data();
-            T* v = velocity_[k].data();
-            const index_t n = params_[k].value->size();
-            for (index_t i = 0; i < n; ++i) {
-                v[i] = mu * v[i] + g[i] + wd * p[i];
-                p[i] -= lr * v[i];
+        const T mu = static_cast<T>(options_.momentum);
+        for (const auto& group : groups_) {
+            const T lr = static_cast<T>(options_.lr * group.lr_scale);
+            const T wd = static_cast<T>(group.weight_decay.value_or(options_.weight_decay));
+            for (std::size_t k = group.begin; k < group.end; ++k) {
+                T* p = params_[k].value->data();
+                const T* g = params_[k].grad->data();
+                T* v = velocity_[k].data();
+                const index_t n = params_[k].value->size();
+                for (index_t i = 0; i < n; ++i) {
+                    v[i] = mu * v[i] + g[i] + wd * p[i];
+                    p[i] -= lr * v[i];
+                }
             }
         }
     }
@@ -48,15 +58,44 @@ public:
     void zero_grad() noexcept { siamese::zero_grad(params_); }
 
     [[nodiscard]] const SgdOptions& options() const noexcept { return options_; }
+    /// Sets the base learning rate (each group uses lr * its lr_scale); what schedules call.
     void set_lr(double lr) noexcept { options_.lr = lr; }
+    /// All parameters, group after group (state is matched to them by position).
     [[nodiscard]] const ParamList<T>& params() const noexcept { return params_; }
+
+    /// The groups: their slice of params() and their settings.
+    [[nodiscard]] const std::vector<ParamGroupSlot>& groups() const noexcept { return groups_; }
+    /// Changes group g's lr_scale (e.g. a per-layer decay); throws on a bad index or value.
+    void set_lr_scale(std::size_t g, double lr_scale) {
+        check_group(g);
+        detail::check_group_settings("Sgd", g, lr_scale, groups_[g].weight_decay);
+        groups_[g].lr_scale = lr_scale;
+    }
+    /// The learning rate group g steps with now: lr * lr_scale.
+    [[nodiscard]] double group_lr(std::size_t g) const {
+        check_group(g);
+        return options_.lr * groups_[g].lr_scale;
+    }
 
     /// Momentum buffers, matched to params() by position (for checkpoints).
     [[nodiscard]] std::vector<Tensor<T>>& velocity() noexcept { return velocity_; }
 
 private:
+    static std::vector<ParamGroup<T>> single_group(ParamList<T> params) {
+        std::vector<ParamGroup<T>> groups(1);
+        groups[0].params = std::move(params);
+        return groups;
+    }
+    void check_group(std::size_t g) const {
+        if (g >= groups_.size()) {
+            throw std::out_of_range("Sgd: parameter group " + std::to_string(g) + " of " +
+                                    std::to_string(groups_.size()));
+        }
+    }
+
     ParamList<T> params_;
     SgdOptions options_;
+    std::vector<ParamGroupSlot> groups_;
     std::vector<Tensor<T>> velocity_;
 };
 

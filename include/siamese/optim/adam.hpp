@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <siamese/optim/param_group.hpp>
+#include <siamese/param.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace siamese {
+
+/// Hyperparameters of Adam (PyTorch's names and defaults; no AMSGrad).
+struct AdamOptions {
+    double lr = 1e-3;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+    double weight_decay = 0.0;  ///< L2 penalty: adds weight_decay * p to the gradient
+};
+
+/// Hyperparameters of AdamW: Adam's, with decoupled weight decay defaulting to PyTorch's 0.01.
+struct AdamWOptions {
+    double lr = 1e-3;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+    double weight_decay = 1e-2;  ///< decoupled: p -= lr * weight_decay * p, outside the moments
+};
+
+namespace detail {
+
+/// Adam and AdamW share everything but where weight decay acts.
+template <class T, class Options, bool Decoupled>
+class AdamBase {
+public:
+    AdamBase(std::vector<ParamGroup<T>> groups, Options options, const char* name) : options_(options), name_(name) {
+        const bool ok = options.lr >= 0 && options.beta1 >= 0 && options.beta1 < 1 && options.beta2 >= 0 &&
+                        options.beta2 < 1 && options.eps >= 0 && options.weight_decay >= 0;
+        if (!ok) {
+            throw std::invalid_argument(name_ + ": need lr >= 0, 0 <= beta1, beta2 < 1, eps >= 0, weight_decay >= 0");
+        }
+        flatten_groups(name_, std::move(groups), params_, groups_);
+        m_.reserve(params_.size());
+        v_.reserve(params_.size());
+        for (const auto& p : params_) {
+            m_.emplace_back(p.value->shape());
+            v_.emplace_back(p.value->shape());
+        }
+    }
+
+    /// One update of every parameter, PyTorch's rule with t = step_count() after the increment:
+    ///   Adam:  g = grad + wd * p                 AdamW: p = p * (1 - lr * wd),  g = grad
+    ///   m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g^2
+    ///   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    void step() noexcept {
+        ++step_;
+        const double t = static_cast<double>(step_);
+        const T b2 = static_cast<T>(options_.beta2);
+        const T one_minus_b1 = static_cast<T>(1 - options_.beta1), one_minus_b2 = static_cast<T>(1 - options_.beta2);
+        const T eps = static_cast<T>(options_.eps);
+        const double correction1 = 1 - std::pow(options_.beta1, t);
+        const T sqrt_correction2 = static_cast<T>(std::sqrt(1 - std::pow(options_.beta2, t)));
+        for (const auto& group : groups_) {
+            const double lr = options_.lr * group.lr_scale;
+            const double wd = group.weight_decay.value_or(options_.weight_decay);
+            const T step_size = static_cast<T>(lr / correction1);
+            const T coupled_wd = Decoupled ? T(0) : static_cast<T>(wd);
+            const T shrink = static_cast<T>(Decoupled ? 1 - lr * wd : 1.0);
+            for (std::size_t k = group.begin; k < group.end; ++k) {
+                T* p = params_[k].value->data();
+                const T* grad = params_[k].grad->data();
+                T* m = m_[k].data();
+                T* v = v_[k].data();
+                const index_t n = params_[k].value->size();
+                for (index_t i = 0; i < n; ++i) {
+                    if constexpr (Decoupled) p[i] *= shrink;
+                    const T g = grad[i] + coupled_wd * p[i];
+                    // m moves toward g by (1 - beta1), written as PyTorch's lerp.
+                    m[i] += one_minus_b1 * (g - m[i]);
+                    v[i] = b2 * v[i] + one_minus_b2 * g * g;
+                    p[i] -= step_size * m[i] / (std::sqrt(v[i]) / sqrt_correction2 + eps);
+                }
+            }
+        }
+    }
+
+    void zero_grad() noexcept { siamese::zero_grad(params_); }
+
+    [[nodiscard]] const Options& options() const noexcept { return options_; }
+    /// Sets the base learning rate (each group uses lr * its lr_scale); what schedules call.
+    void set_lr(double lr) noexcept { options_.lr = lr; }
+    /// All parameters, group after group (state is matched to them by position).
+    [[nodiscard]] const ParamList<T>& params() const noexcept { return params_; }
+    /// The groups: their slice of params() and their settings.
+    [[nodiscard]] const std::vector<ParamGroupSlot>& groups() const noexcept { return groups_; }
+    /// Changes group g's lr_scale (e.g. a per-layer decay); throws on a bad index or value.
+    void set_lr_scale(std::size_t g, double lr_scale) {
+        check_group(g);
+        check_group_settings(name_, g, lr_scale, groups_[g].weight_decay);
+        groups_[g].lr_scale = lr_scale;
+    }
+    /// The learning rate group g steps with now: lr * lr_scale.
+    [[nodiscard]] double group_lr(std::size_t g) const {
+        check_group(g);
+        return options_.lr * groups_[g].lr_scale;
+    }
+
+    /// Steps taken, t in the bias corrections (for checkpoints: restore it with the moments).
+    [[nodiscard]] std::int64_t step_count() const noexcept { return step_; }
+    void set_step_count(std::int64_t t) {
+        if (t < 0) throw std::invalid_argument(name_ + ": step count must be non-negative");
+        step_ = t;
+    }
+    /// First moments m, matched to params() by position (for checkpoints).
+    [[nodiscard]] std::vector<Tensor<T>>& first_moments() noexcept { return m_; }
+    /// Second moments v, matched to params() by position (for checkpoints).
+    [[nodiscard]] std::vector<Tensor<T>>& second_moments() noexcept { return v_; }
+
+protected:
+    static std::vector<ParamGroup<T>> single_group(ParamList<T> params) {
+        std::vector<ParamGroup<T>> groups(1);
+        groups[0].params = std::move(params);
+        return groups;
+    }
+
+private:
+    void check_group(std::size_t g) const {
+        if (g >= groups_.size()) {
+            throw std::out_of_range(name_ + ": parameter group " + std::to_string(g) + " of " +
+                                    std::to_string(groups_.size()));
+        }
+    }
+
+    ParamList<T> params_;
+    Options options_;
+    std::string name_;
+    std::vector<ParamGroupSlot> groups_;
+    std::vector<Tensor<T>> m_, v_;
+    std::int64_t step_ = 0;
+};
+
+}  // namespace detail
+
+/// Adam (Kingma & Ba), PyTorch's update: weight_decay is an L2 penalty added to the gradient,
+/// so it is rescaled by the adaptive denominator like the gradient itself. Moments are
+/// allocated once, here. See detail::AdamBase::step for the rule.
+template <class T>
+class Adam : public detail::AdamBase<T, AdamOptions, false> {
+    using Base = detail::AdamBase<T, AdamOptions, false>;
+
+public:
+    /// One group holding every parameter.
+    explicit Adam(ParamList<T> params, AdamOptions options = {})
+        : Base(Base::single_group(std::move(params)), options, "Adam") {}
+    /// Parameter groups, each with its lr_scale and optional weight_decay (see ParamGroup).
+    explicit Adam(std::vector<ParamGroup<T>> groups, AdamOptions options = {})
+        : Base(std::move(groups), options, "Adam") {}
+};
+
+/// AdamW (Loshchilov & Hutter), PyTorch's update: weight decay is decoupled from the adaptive
+/// step, p -= lr * weight_decay * p before the Adam update, so every weight decays at the same
+/// relative rate whatever its gradient history.
+template <class T>
+class AdamW : public detail::AdamBase<T, AdamWOptions, true> {
+    using Base = detail::AdamBase<T, AdamWOptions, true>;
+
+public:
+    /// One group holding every parameter.
+    explicit AdamW(ParamList<T> params, AdamWOptions options = {})
+        : Base(Base::single_group(std::move(params)), options, "AdamW") {}
+    /// Parameter groups, each with its lr_scale and optional weight_decay (see ParamGroup).
+    explicit AdamW(std::vector<ParamGroup<T>> groups, AdamWOptions options = {})
+        : Base(std::move(groups), options, "AdamW") {}
+};
+
+}  // namespace siamese

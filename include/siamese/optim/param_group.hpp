@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <siamese/param.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace siamese {
+
+/// Parameters that share optimizer settings, e.g. one group per layer as in Koch et al. (2015),
+/// who trained each layer with its own learning rate:
+///   Sgd<float> sgd({{.params = conv_params, .lr_scale = 1.0}, {.params = head_params, .lr_scale = 0.1}},
+///                  {.lr = 0.01, .momentum = 0.9});
+/// A group's learning rate is the optimizer's lr times lr_scale, so a schedule that sets the
+/// optimizer's lr moves every group together and keeps their ratios (an absolute per-group lr
+/// would have to be rescheduled group by group).
+template <class T>
+struct ParamGroup {
+    ParamList<T> params{};
+    double lr_scale = 1.0;                 ///< this group's lr = the optimizer's lr * lr_scale
+    std::optional<double> weight_decay{};  ///< empty: the optimizer's weight_decay
+};
+
+/// Where a group's parameters sit in an optimizer's flat params() list, and its settings.
+struct ParamGroupSlot {
+    std::size_t begin = 0, end = 0;  ///< params()[begin, end)
+    double lr_scale = 1.0;
+    std::optional<double> weight_decay{};
+};
+
+namespace detail {
+
+inline void check_group_settings(const std::string& who, std::size_t g, double lr_scale,
+                                 const std::optional<double>& weight_decay) {
+    if (!(lr_scale >= 0) || !std::isfinite(lr_scale)) {
+        throw std::invalid_argument(who + ": parameter group " + std::to_string(g) +
+                                    " needs a non-negative finite lr_scale, got " + std::to_string(lr_scale));
+    }
+    if (weight_decay && (!(*weight_decay >= 0) || !std::isfinite(*weight_decay))) {
+        throw std::invalid_argument(who + ": parameter group " + std::to_string(g) +
+                                    " needs a non-negative finite weight_decay, got " + std::to_string(*weight_decay));
+    }
+}
+
+/// Concatenates the groups' parameters into `params` (the optimizer's flat, positional list)
+/// and records each group's slot. A parameter in two groups would be stepped twice: an error.
+template <class T>
+void flatten_groups(const std::string& who, std::vector<ParamGroup<T>> groups, ParamList<T>& params,
+                    std::vector<ParamGroupSlot>& slots) {
+    if (groups.empty()) throw std::invalid_argument(who + ": no parameter groups");
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        check_group_settings(who, g, groups[g].lr_scale, groups[g].weight_decay);
+        ParamGroupSlot slot{params.size(), 0, groups[g].lr_scale, groups[g].weight_decay};
+        for (auto& p : groups[g].params) {
+            if (p.value == nullptr || p.grad == nullptr || !(p.value->shape() == p.grad->shape())) {
+                throw std::invalid_argument(who + ": parameter '" + p.name +
+                                            "' needs a value and a gradient of the same shape");
+            }
+            for (const auto& q : params) {
+                if (q.value == p.value) {
+                    throw std::invalid_argument(who + ": parameter '" + p.name + "' appears in more than one group");
+                }
+            }
+            params.push_back(std::move(p));
+        }
+        slot.end = params.size();
+        slots.push_back(slot);
+    }
+}
+
+}  // namespace detail
+
+}  // namespace siamese

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/optim/adam.hpp>
+
+#include <cmath>
+
+using namespace siamese;
+
+// All cases: one parameter p = 1 with gradients 0.5, then 0.25, then -1; lr 0.1,
+// beta1 0.5, beta2 0.75, eps 0.1 (round numbers, so the arithmetic can be followed by hand).
+namespace {
+const double grads[] = {0.5, 0.25, -1.0};
+}
+
+TEST_CASE("Adam follows PyTorch's rule, checked against values computed by hand") {
+    //   step 1: m = 0.5*0.5 = 0.25            v = 0.25*0.25 = 0.0625
+    //           m^ = 0.25/(1-0.5) = 0.5       sqrt(v)/sqrt(1-0.75) = 0.25/0.5 = 0.5
+    //           p = 1 - 0.1 * 0.5 / (0.5 + 0.1)                          = 0.916666...
+    //   step 2: m = 0.5*0.25 + 0.5*0.25 = 0.25   v = 0.75*0.0625 + 0.25*0.0625 = 0.0625
+    //           m^ = 0.25/0.75 = 1/3          sqrt(v)/sqrt(1-0.5625) = 0.25/0.661438 = 0.377964
+    //           p = 0.916667 - 0.1 * (1/3) / 0.477964 = 0.916667 - 0.069740 = 0.846926
+    //   step 3: m = 0.125 - 0.5 = -0.375      v = 0.046875 + 0.25 = 0.296875
+    //           m^ = -0.375/0.875 = -0.428571 sqrt(v)/sqrt(1-0.421875) = 0.544862/0.760345 = 0.716600
+    //           p = 0.846926 + 0.1 * 0.428571 / 0.816600 = 0.846926 + 0.052482 = 0.899409
+    Tensor<double> p(Shape{1}, 1.0), g(Shape{1});
+    Adam<double> adam({{"p", &p, &g}}, {.lr = 0.1, .beta1 = 0.5, .beta2 = 0.75, .eps = 0.1});
+    const double expected[] = {0.9166666666666666, 0.8469264763059287, 0.8994089864672484};
+    for (int k = 0; k < 3; ++k) {
+        g[0] = grads[k];
+        adam.step();
+        CHECK(p[0] == doctest::Approx(expected[k]).epsilon(1e-14));
+    }
+    CHECK(adam.step_count() == 3);
+    CHECK(adam.first_moments()[0][0] == doctest::Approx(-0.375).epsilon(1e-14));
+    CHECK(adam.second_moments()[0][0] == doctest::Approx(0.296875).epsilon(1e-14));
+    adam.zero_grad();
+    CHECK(g[0] == 0.0);
+}
+
+TEST_CASE("Adam: weight decay is an L2 term added to the gradient, inside the moments") {
+    // wd 0.5. step 1: g = 0.5 + 0.5*1 = 1; m = 0.5, v = 0.25; m^ = 1, sqrt(v^) = 1
+    //                 p = 1 - 0.1 * 1 / (1 + 0.1) = 0.909090...
+    // Steps 2 and 3 continue the same arithmetic (g = 0.25 + 0.5 p, ...).
+    Tensor<double> p(Shape{1}, 1.0), g(Shape{1});
+    Adam<double> adam({{"p", &p, &g}}, {.lr = 0.1, .beta1 = 0.5, .beta2 = 0.75, .eps = 0.1, .weight_decay = 0.5});
+    const double expected[] = {0.9090909090909091, 0.8240179249581653, 0.8230511422482066};
+    for (int k = 0; k < 3; ++k) {
+        g[0] = grads[k];
+        adam.step();
+        CHECK(p[0] == doctest::Approx(expected[k]).epsilon(1e-14));
+    }
+}
+
+TEST_CASE("AdamW: decoupled weight decay p *= 1 - lr*wd before the Adam step") {
+    // wd 0.5, so p shrinks by 1 - 0.1*0.5 = 0.95 first; the moments see the raw gradient.
+    //   step 1: p = 0.95;      m = 0.25, v = 0.0625: p = 0.95 - 0.1*0.5/0.6        = 0.866667
+    //   step 2: p = 0.823333;  m = 0.25, v = 0.0625: p = 0.823333 - 0.133333*0.25/0.477964
+    //                                                  = 0.823333 - 0.069740        = 0.753593
+    //   step 3: p = 0.715914;  m = -0.375, v = 0.296875:
+    //           p = 0.715914 + 0.114286*0.375/0.816600 = 0.715914 + 0.052482        = 0.768396
+    Tensor<double> p(Shape{1}, 1.0), g(Shape{1});
+    AdamW<double> adamw({{"p", &p, &g}}, {.lr = 0.1, .beta1 = 0.5, .beta2 = 0.75, .eps = 0.1, .weight_decay = 0.5});
+    const double expected[] = {0.8666666666666666, 0.7535931429725953, 0.7683959959852853};
+    for (int k = 0; k < 3; ++k) {
+        g[0] = grads[k];
+        adamw.step();
+        CHECK(p[0] == doctest::Approx(expected[k]).epsilon(1e-14));
+    }
+    // Same moments as Adam without decay: decay never enters them.
+    CHECK(adamw.first_moments()[0][0] == doctest::Approx(-0.375).epsilon(1e-14));
+    CHECK(adamw.second_moments()[0][0] == doctest::Approx(0.296875).epsilon(1e-14));
+}
+
+TEST_CASE("Adam and AdamW: PyTorch's defaults; AdamW decays by default") {
+    Tensor<double> p(Shape{1}, 1.0), g(Shape{1}, 0.0);
+    Adam<double> adam({{"p", &p, &g}});
+    CHECK(adam.options().lr == 1e-3);
+    CHECK(adam.options().beta1 == 0.9);
+    CHECK(adam.options().beta2 == 0.999);
+    CHECK(adam.options().eps == 1e-8);
+    CHECK(adam.options().weight_decay == 0.0);
+    adam.step();  // zero gradient, no decay: p stays
+    CHECK(p[0] == 1.0);
+    AdamW<double> adamw({{"p", &p, &g}});
+    CHECK(adamw.options().weight_decay == 0.01);
+    adamw.step();  // zero gradient: only the decay, 1 - 1e-3 * 0.01
+    CHECK(p[0] == doctest::Approx(1 - 1e-5).epsilon(1e-15));
+}
+
+TEST_CASE("Adam: state can be saved and restored (moments and step count)") {
+    Rng rng(331);
+    Tensor<double> p1 = test::random_tensor(Shape{3, 2}, rng), g1(Shape{3, 2});
+    Tensor<double> p2 = p1, g2(Shape{3, 2});
+    Adam<double> a({{"p", &p1, &g1}}, {.lr = 0.05});
+    Adam<double> b({{"p", &p2, &g2}}, {.lr = 0.05});
+    for (int k = 0; k < 4; ++k) {
+        for (index_t i = 0; i < 6; ++i) g1[i] = rng.uniform(-1, 1);
+        a.step();
+    }
+    p2 = p1;
+    b.first_moments()[0] = a.first_moments()[0];
+    b.second_moments()[0] = a.second_moments()[0];
+    b.set_step_count(a.step_count());
+    for (index_t i = 0; i < 6; ++i) g1[i] = g2[i] = rng.uniform(-1, 1);
+    a.step();
+    b.step();
+    CHECK(std::equal(p1.begin(), p1.end(), p2.begin()));
+    CHECK_THROWS_AS(b.set_step_count(-1), std::invalid_argument);
+}
+
+TEST_CASE("Adam: bad hyperparameters are rejected") {
+    Tensor<double> p(Shape{1}), g(Shape{1});
+    CHECK_THROWS_AS(Adam<double>({{"p", &p, &g}}, {.lr = -1}), std::invalid_argument);
+    CHECK_THROWS_AS(Adam<double>({{"p", &p, &g}}, {.beta1 = 1.0}), std::invalid_argument);
+    CHECK_THROWS_AS(AdamW<double>({{"p", &p, &g}}, {.beta2 = -0.1}), std::invalid_argument);
+    CHECK_THROWS_AS(AdamW<double>({{"p", &p, &g}}, {.weight_decay = -0.1}), std::invalid_argument);
+}
