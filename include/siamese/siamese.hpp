@@ -19,6 +19,8 @@
 #include <siamese/kernels/im2col.hpp>
 #include <siamese/kernels/linear.hpp>
 #include <siamese/kernels/max_pool2d.hpp>
+#include <siamese/kernels/pairwise_distance.hpp>
+#include <siamese/kernels/pairwise_distance_reference.hpp>
 #include <siamese/kernels/reference.hpp>
 
 #include <siamese/layers/conv2d.hpp>
@@ -32,7 +34,14 @@
 #include <siamese/models/sequential.hpp>
 #include <siamese/models/siamese.hpp>
 
+#include <siamese/metrics/distance.hpp>
+
 #include <siamese/losses/bce_with_logits.hpp>
+#include <siamese/losses/contrastive.hpp>
+#include <siamese/losses/triplet.hpp>
+#include <siamese/optim/adam.hpp>
+#include <siamese/optim/param_group.hpp>
+#include <siamese/optim/schedule.hpp>
 #include <siamese/optim/sgd.hpp>
 
 #include <siamese/io/atomic_write.hpp>
@@ -58,8 +67,11 @@
 #include <siamese/training/numeric_guard.hpp>
 
 #include <siamese/data/augment.hpp>
+#include <siamese/data/class_members.hpp>
 #include <siamese/data/csv.hpp>
 #include <siamese/data/idx.hpp>
 #include <siamese/data/input_file.hpp>
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/data/pair_sampler.hpp>
+#include <siamese/data/pk_sampler.hpp>
+#include <siamese/data/triplet_sampler.hpp>

@@ -97,6 +97,7 @@ public:
                               pairs.shape().str());
         }
         const Tensor<T>& e = backbone_.forward(pairs);
+        embedded_ = 0;  // the backbone's cache now belongs to this pass
         const index_t b = pairs.dim(0) / 2;
         return head_logits_impl(e.data(), e.data() + b * embedding_dim_, b);
     }
@@ -123,10 +124,26 @@ public:
     }
 
     /// The backbone alone: images [N, C, H, W] -> embeddings [N, D].
+    /// backward_embeddings may follow, for losses on embeddings (contrastive, triplet).
     const Tensor<T>& embed(const Tensor<T>& images) {
         check_images(images, "images");
         backward_ready_ = false;
-        return backbone_.forward(images);
+        const Tensor<T>& e = backbone_.forward(images);
+        embedded_ = images.dim(0);
+        return e;
+    }
+
+    /// Backpropagates dL/dembeddings [N, D] of the last embed() call through the backbone
+    /// into its parameters' gradients (accumulating); the head is not involved.
+    void backward_embeddings(const Tensor<T>& grad_embeddings) {
+        if (embedded_ == 0) {
+            throw std::logic_error("Siamese: backward_embeddings needs a preceding embed(), with no logits() since");
+        }
+        if (!(grad_embeddings.shape() == Shape{embedded_, embedding_dim_})) {
+            throw shape_error("Siamese: expected embedding gradients " + Shape{embedded_, embedding_dim_}.str() +
+                              " like the last embed(), got " + grad_embeddings.shape().str());
+        }
+        backbone_.backward(grad_embeddings);
     }
 
     /// Backpropagates dL/dlogits [B, 1] of the last logits() call into every parameter's
@@ -202,6 +219,7 @@ private:
     Linear<T> head_;
     Tensor<T> stacked_, diff_, sign_, grad_embeddings_, probabilities_;
     bool backward_ready_ = false;
+    index_t embedded_ = 0;  // images in the last embed(); 0 when the backbone last ran for logits
 };
 
 }  // namespace siamese

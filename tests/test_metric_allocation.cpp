@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+// After the first step, a metric-learning training step allocates nothing: samplers, losses,
+// optimizers and schedules reuse their buffers. Counts every heap allocation of the process
+// by interposing glibc's malloc family (as test_allocation does for the pair/BCE step).
+#include "test_util.hpp"
+
+#include <siamese/data/pair_sampler.hpp>
+#include <siamese/data/pk_sampler.hpp>
+#include <siamese/data/triplet_sampler.hpp>
+#include <siamese/losses/contrastive.hpp>
+#include <siamese/losses/triplet.hpp>
+#include <siamese/metrics/distance.hpp>
+#include <siamese/optim/adam.hpp>
+#include <siamese/optim/schedule.hpp>
+#include <siamese/optim/sgd.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+void* __libc_memalign(std::size_t, std::size_t);
+}
+
+namespace {
+std::atomic<long> allocations{0};
+}
+
+extern "C" {
+void* malloc(std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_malloc(n);
+}
+void* calloc(std::size_t n, std::size_t size) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_calloc(n, size);
+}
+void* realloc(void* p, std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_realloc(p, n);
+}
+void* aligned_alloc(std::size_t alignment, std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_memalign(alignment, n);
+}
+int posix_memalign(void** out, std::size_t alignment, std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    *out = __libc_memalign(alignment, n);
+    return *out ? 0 : ENOMEM;
+}
+}
+
+using namespace siamese;
+
+namespace {
+
+using Net = Sequential<Conv2d<float>, ReLU<float>, MaxPool2d<float>, Flatten<float>, Linear<float>>;
+
+Net make_net(Rng& rng) {
+    Conv2d<float> conv(1, 4, 3, rng);
+    Linear<float> fc(4 * 3 * 3, 8, rng);
+    return Net(std::move(conv), ReLU<float>(), MaxPool2d<float>(2), Flatten<float>(), std::move(fc));
+}
+
+data::LabelledImages make_set() {
+    std::vector<std::uint8_t> pixels;
+    std::vector<data::label_t> labels;
+    Rng rng(5);
+    for (int i = 0; i < 60; ++i) {
+        for (int k = 0; k < 64; ++k) pixels.push_back(static_cast<std::uint8_t>(rng.uniform_int(4)));
+        labels.push_back(i % 6);
+    }
+    return data::LabelledImages(Shape{1, 8, 8}, std::move(pixels), std::move(labels));
+}
+
+/// Runs `step` twice to warm up, then five times counting allocations.
+template <class F>
+long allocations_in_steady_state(F&& step) {
+    step();
+    step();
+    const long before = allocations.load();
+    for (int i = 0; i < 5; ++i) step();
+    return allocations.load() - before;
+}
+
+}  // namespace
+
+TEST_CASE("the allocation counter sees an allocation") {
+    CHECK(allocations_in_steady_state([] { delete new std::vector<int>(1000); }) >= 5);
+}
+
+TEST_CASE("triplet training steps (P x K sampler, every mining, AdamW, warm-up + cosine) allocate nothing") {
+    const auto set = make_set();
+    Rng rng(351);
+    Siamese model(make_net(rng), Shape{1, 8, 8}, rng);
+    AdamW<float> adamw({{.params = model.params(), .lr_scale = 1.0}}, {.lr = 1e-3});
+    const LinearWarmup schedule(3, CosineAnnealing(1e-3, 100));
+    data::PkSampler sampler(set, {.p = 3, .k = 4}, 1);
+    data::PkBatch<float> batch;
+    for (const auto mining : {TripletMining::batch_all, TripletMining::batch_hard, TripletMining::semi_hard}) {
+        CAPTURE(static_cast<int>(mining));
+        TripletMarginLoss<float> loss({.margin = 0.5, .mining = mining});
+        index_t step = 0;
+        CHECK(allocations_in_steady_state([&] {
+                  sampler.sample(batch);
+                  schedule.apply(adamw, step++);
+                  adamw.zero_grad();
+                  loss.forward(model.embed(batch.images), batch.labels);
+                  model.backward_embeddings(loss.backward());
+                  adamw.step();
+              }) == 0);
+    }
+}
+
+TEST_CASE("contrastive and given-triplet steps (pair/triplet samplers, Adam, Sgd with groups) allocate nothing") {
+    const auto set = make_set();
+    Rng rng(352);
+    Siamese model(make_net(rng), Shape{1, 8, 8}, rng);
+    Adam<float> adam(model.params(), {.lr = 1e-3});
+    ContrastiveLoss<float> contrastive;
+    data::PairSampler pairs(set, 1);
+    data::PairBatch<float> pair_batch;
+    CHECK(allocations_in_steady_state([&] {
+              pairs.sample(8, pair_batch);
+              adam.zero_grad();
+              contrastive.forward_stacked(model.embed(pair_batch.images), pair_batch.labels);
+              model.backward_embeddings(contrastive.backward());
+              adam.step();
+          }) == 0);
+
+    Sgd<float> sgd({{.params = model.backbone().params()}, {.params = model.head().params(), .lr_scale = 0.1}},
+                   {.lr = 1e-3, .momentum = 0.9});
+    TripletMarginLoss<float> triplet;
+    data::TripletSampler triplets(set, 2);
+    data::TripletBatch<float> triplet_batch;
+    metrics::CosineDistance<float> cosine;
+    Tensor<float> ones(Shape{6}, 1.0f);
+    CHECK(allocations_in_steady_state([&] {
+              triplets.sample(4, triplet_batch);
+              sgd.zero_grad();
+              const Tensor<float>& e = model.embed(triplet_batch.images);
+              triplet.forward_triplets(e);
+              cosine.forward_stacked(e);  // 12 rows as 6 pairs: the distances allocate nothing either
+              cosine.backward(ones);
+              model.backward_embeddings(triplet.backward());
+              sgd.step();
+          }) == 0);
+}
