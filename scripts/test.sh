@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The test command: installs what the tests need, builds the suite with warnings as errors and runs it.
-# Usage: scripts/test.sh          (from anywhere; builds in build/test inside the repository)
+# Usage: scripts/test.sh    (from anywhere; builds in build/test, build/baseline and build/sanitize in the repository)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -20,4 +20,8 @@ run_suite() {
 }
 
 run_suite test
+# The portable kernels (no AVX, no FMA) without OpenMP: what a plain x86-64 consumer gets.
+run_suite baseline -DSIAMESE_ARCH=x86-64-v2 -DSIAMESE_USE_OPENMP=OFF
+# Everything again under AddressSanitizer and UndefinedBehaviorSanitizer: any finding fails.
+run_suite sanitize -DSIAMESE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "=== all test suites passed"

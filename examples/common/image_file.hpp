@@ -83,7 +83,7 @@ inline GrayImage load_gray_image(const std::filesystem::path& path) {
         int w = 0, h = 0, channels = 0;
         unsigned char* data = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(bytes.data()),
                                                     static_cast<int>(bytes.size()), &w, &h, &channels, 1);
-        if (!data) throw siamese::io_error(shown + ": cannot decode PNG: " + stbi_failure_reason());
+        if (!data) throw siamese::io_error(shown + ": cannot decode PNG (corrupt or truncated): " + stbi_failure_reason());
         GrayImage img{w, h, std::vector<float>(data, data + static_cast<std::size_t>(w) * static_cast<std::size_t>(h))};
         stbi_image_free(data);
         return img;

@@ -21,6 +21,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 
@@ -165,6 +166,24 @@ int compare(const Settings& s, const std::string& model_path, const std::string&
 
 }  // namespace
 
+// Readable range checks ("must be a positive number, got 0").
+const CLI::Validator positive{[](std::string& v) -> std::string {
+                                  char* end = nullptr;
+                                  const double x = std::strtod(v.c_str(), &end);
+                                  return end != v.c_str() && *end == '\0' && x > 0
+                                             ? std::string()
+                                             : "must be a positive number, got '" + v + "'";
+                              },
+                              "> 0", "positive"};
+const CLI::Validator non_negative{[](std::string& v) -> std::string {
+                                      char* end = nullptr;
+                                      const double x = std::strtod(v.c_str(), &end);
+                                      return end != v.c_str() && *end == '\0' && x >= 0
+                                                 ? std::string()
+                                                 : "must be zero or a positive number, got '" + v + "'";
+                                  },
+                                  ">= 0", "non-negative"};
+
 int main(int argc, char** argv) {
     CLI::App app{"siamese MNIST: the one-shot Siamese network tutorial, in C++"};
     app.require_subcommand(1);
@@ -174,9 +193,9 @@ int main(int argc, char** argv) {
         cmd->add_option("--data", s.data, "MNIST folder (IDX files, plain or .gz; or mnist_train.csv and mnist_test.csv)")
             ->capture_default_str();
         cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")
-            ->check(CLI::NonNegativeNumber);
+            ->check(non_negative);
         cmd->add_option("--image-size", s.image_size, "side of the square images in CSV files")
-            ->check(CLI::PositiveNumber)
+            ->check(positive)
             ->capture_default_str();
     };
 
@@ -184,24 +203,24 @@ int main(int argc, char** argv) {
     add_common(train_cmd);
     train_cmd->add_option("--out", s.out, "output folder: model.ckpt, pairs.png, training_curve.svg, metrics.json")
         ->capture_default_str();
-    train_cmd->add_option("--epochs", s.epochs, "epochs")->check(CLI::PositiveNumber)->capture_default_str();
-    train_cmd->add_option("--batches", s.batches, "batches per epoch")->check(CLI::PositiveNumber)->capture_default_str();
+    train_cmd->add_option("--epochs", s.epochs, "epochs")->check(positive)->capture_default_str();
+    train_cmd->add_option("--batches", s.batches, "batches per epoch")->check(positive)->capture_default_str();
     train_cmd->add_option("--batch-size", s.batch_size, "pairs per batch (half different, half same)")
         ->check(CLI::Range(2, 100000))
         ->capture_default_str();
-    train_cmd->add_option("--lr", s.lr, "SGD learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+    train_cmd->add_option("--lr", s.lr, "SGD learning rate")->check(positive)->capture_default_str();
     train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
     train_cmd->add_option("--seed", s.seed, "seed of the initial weights and of the pair sampler")->capture_default_str();
     train_cmd->add_option("--log-every", s.log_every, "batches between log lines")
-        ->check(CLI::PositiveNumber)
+        ->check(positive)
         ->capture_default_str();
     train_cmd->add_option("--test-batches", s.test_batches, "test batches of --batch-size pairs for pair accuracy")
-        ->check(CLI::PositiveNumber)
+        ->check(positive)
         ->capture_default_str();
-    train_cmd->add_option("--episodes", s.episodes, "one-shot episodes")->check(CLI::PositiveNumber)->capture_default_str();
+    train_cmd->add_option("--episodes", s.episodes, "one-shot episodes")->check(positive)->capture_default_str();
     train_cmd->add_option("--checkpoint-every", s.checkpoint_every,
                           "also save OUT/checkpoint.ckpt every N batches (it is always saved after each epoch)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(non_negative);
     auto* resume_opt = train_cmd->add_option("--resume", s.resume,
                                              "continue the run saved in this checkpoint, with its own settings");
     for (const char* fixed : {"--epochs", "--batches", "--batch-size", "--lr", "--momentum", "--seed", "--log-every",
@@ -217,7 +236,7 @@ int main(int argc, char** argv) {
 
     auto* compare_cmd = app.add_subcommand("compare", "print how likely two images (PGM or PNG) show the same digit");
     compare_cmd->add_option("--model", model_path, "checkpoint written by train")->required();
-    compare_cmd->add_option("--threads", s.threads, "threads")->check(CLI::NonNegativeNumber);
+    compare_cmd->add_option("--threads", s.threads, "threads")->check(non_negative);
     compare_cmd->add_option("first", image_a, "first image")->required();
     compare_cmd->add_option("second", image_b, "second image")->required();
 

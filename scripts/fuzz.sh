@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs each libFuzzer target (IDX, CSV, checkpoint, image) for a bounded time under
+# AddressSanitizer and UndefinedBehaviorSanitizer, starting from the seed corpus in
+# tests/fuzz/corpus/, and prints executions and coverage per target.
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET...]
+# A crash leaves its input in build/fuzz/artifacts/; turn it into a regression test.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+seconds="${1:-60}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(idx csv checkpoint image)
+
+scripts/install_deps.sh clang libclang-rt-14-dev
+out=build/fuzz
+mkdir -p "$out/artifacts"
+flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude
+       -isystem /usr/include/eigen3 -DSIAMESE_HAS_ZLIB=1)
+
+summary=()
+for t in "${targets[@]}"; do
+    echo "=== fuzz_$t: building"
+    clang++ "${flags[@]}" "tests/fuzz/fuzz_$t.cpp" -o "$out/fuzz_$t" -lz
+    work="$out/corpus/$t"
+    mkdir -p "$work"
+    echo "=== fuzz_$t: running ${seconds}s"
+    set +e
+    "$out/fuzz_$t" "$work" "tests/fuzz/corpus/$t" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+        -artifact_prefix="$out/artifacts/$t-" -print_final_stats=1 >"$out/fuzz_$t.log" 2>&1
+    status=$?
+    set -e
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$out/fuzz_$t.log" | grep -oE '[0-9]+$' || echo "?")
+    cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$out/fuzz_$t.log" | tail -1 || echo "cov: ?")
+    corpus=$(find "$work" -type f | wc -l)
+    if [ $status -ne 0 ]; then
+        tail -30 "$out/fuzz_$t.log"
+        summary+=("fuzz_$t: FAILED (exit $status), see $out/fuzz_$t.log and $out/artifacts/")
+    else
+        summary+=("fuzz_$t: ok, $runs executions in ${seconds}s, $cov, corpus $corpus inputs")
+    fi
+done
+printf '%s\n' "=== summary" "${summary[@]}"
+! printf '%s\n' "${summary[@]}" | grep -q FAILED
