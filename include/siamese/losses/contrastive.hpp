@@ -45,11 +45,11 @@ public:
         }
     }
 
-    [[nodiscard]] std::string name() const { return "ContrastiveLoss"; }
+    [[nodiscard]] std::string name() const { return name_; }
 
     /// e_left: [B, D], e_right: [B, D], labels: B values in [0, 1] (1 = same)  ->  mean loss.
     T forward(const Tensor<T>& e_left, const Tensor<T>& e_right, std::span<const T> labels) {
-        metrics::detail::check_pair(name(), e_left.shape(), e_right.shape());
+        metrics::detail::check_pair(name_, e_left.shape(), e_right.shape());
         check_labels(labels, e_left.dim(0));
         return forward_impl(e_left.view(), e_right.view(), labels);
     }
@@ -59,7 +59,7 @@ public:
 
     /// embeddings: [2B, D], B left rows then B right rows; labels: B values in [0, 1]  ->  mean loss.
     T forward_stacked(const Tensor<T>& embeddings, std::span<const T> labels) {
-        metrics::detail::check_stacked(name(), embeddings.shape());
+        metrics::detail::check_stacked(name_, embeddings.shape());
         const index_t b = embeddings.dim(0) / 2, d = embeddings.dim(1);
         check_labels(labels, b);
         return forward_impl(metrics::detail::rows(embeddings.data(), 0, b, d),
@@ -117,6 +117,7 @@ private:
         return static_cast<T>(total / static_cast<double>(b));
     }
 
+    static constexpr const char* name_ = "ContrastiveLoss";
     ContrastiveOptions options_;
     metrics::EuclideanDistance<T> distance_;
     Tensor<T> grad_d_;

@@ -23,19 +23,22 @@ namespace siamese::metrics {
 
 namespace detail {
 
+// The checks take `who` as a C string and build messages only when they throw: a
+// std::string per call would allocate in every training step once a name outgrows SSO.
+
 /// a, b: [B, D] with equal shapes and B, D >= 1; otherwise a shape_error naming `who` and both shapes.
-inline void check_pair(const std::string& who, const Shape& a, const Shape& b) {
+inline void check_pair(const char* who, const Shape& a, const Shape& b) {
     if (a.rank() != 2 || !(a == b) || a[0] < 1 || a[1] < 1) {
-        throw shape_error(who + ": expected left and right embeddings [B, D] of equal shape, got " + a.str() + " and " +
-                          b.str());
+        throw shape_error(std::string(who) + ": expected left and right embeddings [B, D] of equal shape, got " +
+                          a.str() + " and " + b.str());
     }
 }
 
 /// e: [2B, D] with B, D >= 1: B left rows, then B right rows.
-inline void check_stacked(const std::string& who, const Shape& e) {
+inline void check_stacked(const char* who, const Shape& e) {
     if (e.rank() != 2 || e[0] < 2 || e[0] % 2 != 0 || e[1] < 1) {
-        throw shape_error(who + ": expected stacked embeddings [2B, D] (B left rows, then B right rows), got " +
-                          e.str());
+        throw shape_error(std::string(who) +
+                          ": expected stacked embeddings [2B, D] (B left rows, then B right rows), got " + e.str());
     }
 }
 
@@ -45,9 +48,9 @@ template <class T>
     return {data + begin * d, Shape{count, d}};
 }
 
-inline void check_eps(const std::string& who, double eps) {
+inline void check_eps(const char* who, double eps) {
     if (!(eps > 0) || !std::isfinite(eps)) {
-        throw std::invalid_argument(who + ": eps must be positive and finite, got " + std::to_string(eps));
+        throw std::invalid_argument(std::string(who) + ": eps must be positive and finite, got " + std::to_string(eps));
     }
 }
 
@@ -62,19 +65,19 @@ inline void check_eps(const std::string& who, double eps) {
 template <class T = float>
 class EuclideanDistance {
 public:
-    explicit EuclideanDistance(double eps = 1e-12) : eps_(eps) { detail::check_eps(name(), eps); }
+    explicit EuclideanDistance(double eps = 1e-12) : eps_(eps) { detail::check_eps(name_, eps); }
 
-    [[nodiscard]] std::string name() const { return "EuclideanDistance"; }
+    [[nodiscard]] std::string name() const { return name_; }
 
     /// a: [B, D], b: [B, D]  ->  d: [B]
     const Tensor<T>& forward(const Tensor<T>& a, const Tensor<T>& b) {
-        detail::check_pair(name(), a.shape(), b.shape());
+        detail::check_pair(name_, a.shape(), b.shape());
         return forward_views(a.view(), b.view());
     }
 
     /// e: [2B, D], the B left rows then the B right rows  ->  d: [B]
     const Tensor<T>& forward_stacked(const Tensor<T>& e) {
-        detail::check_stacked(name(), e.shape());
+        detail::check_stacked(name_, e.shape());
         const index_t b = e.dim(0) / 2, d = e.dim(1);
         return forward_views(detail::rows(e.data(), 0, b, d), detail::rows(e.data(), b, b, d));
     }
@@ -139,6 +142,7 @@ private:
         return detail::rows(grad_.data(), which * n, n, d);
     }
 
+    static constexpr const char* name_ = "EuclideanDistance";
     double eps_;
     Tensor<T> diff_, squared_, distance_, grad_;
     bool ready_ = false;
@@ -152,19 +156,19 @@ private:
 template <class T = float>
 class CosineDistance {
 public:
-    explicit CosineDistance(double eps = 1e-8) : eps_(eps) { detail::check_eps(name(), eps); }
+    explicit CosineDistance(double eps = 1e-8) : eps_(eps) { detail::check_eps(name_, eps); }
 
-    [[nodiscard]] std::string name() const { return "CosineDistance"; }
+    [[nodiscard]] std::string name() const { return name_; }
 
     /// a: [B, D], b: [B, D]  ->  d: [B]
     const Tensor<T>& forward(const Tensor<T>& a, const Tensor<T>& b) {
-        detail::check_pair(name(), a.shape(), b.shape());
+        detail::check_pair(name_, a.shape(), b.shape());
         return forward_views(a.view(), b.view());
     }
 
     /// e: [2B, D], the B left rows then the B right rows  ->  d: [B]
     const Tensor<T>& forward_stacked(const Tensor<T>& e) {
-        detail::check_stacked(name(), e.shape());
+        detail::check_stacked(name_, e.shape());
         const index_t b = e.dim(0) / 2, d = e.dim(1);
         return forward_views(detail::rows(e.data(), 0, b, d), detail::rows(e.data(), b, b, d));
     }
@@ -246,6 +250,7 @@ private:
         return detail::rows(grad_.data(), which * n, n, d);
     }
 
+    static constexpr const char* name_ = "CosineDistance";
     double eps_;
     Tensor<T> unit_, norm_, cosine_, distance_, grad_;
     bool ready_ = false;
