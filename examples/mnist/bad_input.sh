@@ -55,6 +55,9 @@ expect "negative learning rate" "--lr: must be a positive number" "$mnist" train
 expect "not a number" "--batches" "$mnist" train --data "$work/data" --batches ten --out "$work/o8"
 expect "unknown option" "--frobnicate" "$mnist" train --frobnicate
 expect "resume with new settings" "excludes" "$mnist" train --resume "$work/x.ckpt" --epochs 3
+expect "unknown loss" "--loss" "$mnist" train --data "$work/data" --loss hinge --out "$work/o10"
+expect "bad class list" "class list 'zero-5'" "$mnist" train --data "$work/data" --train-classes zero-5 "${quick[@]}" --out "$work/o11"
+expect "class not in the data" "class" "$mnist" train --data "$work/data" --train-classes 0-11 "${quick[@]}" --out "$work/o12"
 
 # Output folder that cannot be created (its parent is a file).
 touch "$work/a_file"

@@ -63,4 +63,12 @@ resume "$work/step"
 grep -q "at epoch 2, batch 11" "$work/step.resumed.log" || fail "expected to resume after batch 40: $(head -3 "$work/step.resumed.log")"
 cmp "$work/full/model.ckpt" "$work/step/model.ckpt" || fail "resumed after a killed step: final checkpoint differs"
 
-echo "crash_resume: killed mid-save and mid-step, resumed, final checkpoints identical to the uninterrupted run"
+# 4. The same with a metric loss and Adam (moments and step count in the checkpoint), killed mid-step.
+run=(train "${common[@]}" --seed 3 --epochs 2 --batches 30 --log-every 10 --test-batches 10 --episodes 50
+     --loss triplet --optimizer adam --lr 0.0003 --margin 5 --classes-per-batch 5 --images-per-class 4)
+"$mnist" "${run[@]}" --out "$work/full" >"$work/full.log"
+run_and_kill "$work/adam" step:37
+resume "$work/adam"
+cmp "$work/full/model.ckpt" "$work/adam/model.ckpt" || fail "triplet + Adam resumed after a killed step: final checkpoint differs"
+
+echo "crash_resume: killed mid-save and mid-step (SGD and Adam), resumed, final checkpoints identical to uninterrupted runs"

@@ -14,8 +14,12 @@
 //      digits, second half the same digit), SGD with lr 0.001 and momentum 0.1, 5 epochs of 1000;
 //   4. evaluate on the test set: pair accuracy, and 10-way one-shot classification;
 //   5. draw the pairs and the training curve.
+// Beyond the tutorial, --loss contrastive|triplet trains the embeddings with a metric loss,
+// --optimizer adam|adamw and --schedule cosine change the optimisation, and --train-classes /
+// --test-classes hold digits out (train on 0-5, test one-shot on the unseen 6-9).
 
-#include "mnist_common.hpp"
+#include "report.hpp"
+#include "run_checkpoint.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -41,46 +45,38 @@ int train(Settings s) {
     }
 
     // 1. The data.
-    const auto train_set = load_split(s.data, siamese::data::Split::train, s.image_size);
-    const auto test_set = load_split(s.data, siamese::data::Split::test, s.image_size);
-    std::printf("MNIST: %ld training and %ld test images of %s, %zu classes; %d threads\n",
-                static_cast<long>(train_set.size()), static_cast<long>(test_set.size()),
-                train_set.image_shape().str().c_str(), train_set.classes().size(), siamese::num_threads());
+    const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes);
+    const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes);
+    std::printf("MNIST: %ld training images (%zu classes) and %ld test images (%zu classes) of %s; %d threads\n",
+                static_cast<long>(train_set.size()), train_set.classes().size(), static_cast<long>(test_set.size()),
+                test_set.classes().size(), train_set.image_shape().str().c_str(), siamese::num_threads());
 
     // 2. The network: the tutorial's CNN as the shared backbone of a Siamese network.
     siamese::Rng init(s.seed);
     Model model(siamese::make_seed_cnn<float>(init), train_set.image_shape(), init);
-    siamese::Sgd<float> optimizer(model.params(), {.lr = s.lr, .momentum = s.momentum});
-    siamese::BceWithLogits<float> criterion;
+    const auto params = model.params();
+    Optimizer optimizer = make_optimizer(s, params);  // the tutorial's: SGD, lr 0.001, momentum 0.1
+    Objective objective(s, train_set);                // the tutorial's: BCE on balanced pairs
 
-    // 3. Training on balanced pairs.
-    siamese::data::PairSampler sampler(train_set, sampler_seed(s.seed));
-    siamese::data::PairBatch<float> batch;
+    // 3. Training.
     TrainingState state;
     if (resume) {
-        restore_run(*resume, model, optimizer, sampler, state);
+        restore_run(*resume, model, optimizer, objective, state);
         std::printf("resuming %s at epoch %d, batch %ld\n", s.resume.c_str(), state.epoch, state.batch + 1);
     }
     siamese::training::CollapseDetector collapse;
-    const auto params = model.params();
     const fs::path checkpoint = out / "checkpoint.ckpt";
     examples::Progress progress(static_cast<long>(s.epochs) * s.batches, s.batch_size, "pairs", state.done(s));
 
     double epoch_start = 0;
     while (state.epoch <= s.epochs) {
-        sampler.sample(s.batch_size, batch);
-
-        optimizer.zero_grad();
-        const auto& logits = model.logits_stacked(batch.images);  // left and right in one pass
-        const float loss = criterion.forward(logits, batch.labels);
-        model.backward(criterion.backward());
+        zero_grad(optimizer);
+        const StepResult batch = objective.forward_backward(model, params, step_name(state));  // NaN? stops here
         if (state.done(s) + 1 == debug_pause_at(s, "step")) debug_pause("inside batch " + std::to_string(state.done(s) + 1));
-        siamese::training::check_step(model, batch.images, loss, params, step_name(state));  // NaN? stop here
-        optimizer.step();
+        step(optimizer, learning_rate(s, state.done(s)));
 
-        const double accuracy = batch_accuracy(logits, batch.labels);
-        state.loss.add(loss);
-        state.accuracy.add(accuracy);
+        state.loss.add(batch.loss);
+        state.accuracy.add(batch.accuracy);
         // The tutorial's log line, every 100 batches: "[1,   101] loss: 0.614116 accuracy: 0.67".
         if (state.batch % s.log_every == 0) {
             progress.line(format_log_line(state.epoch, state.batch + 1, state.loss.mean(), state.accuracy.mean()));
@@ -88,9 +84,7 @@ int train(Settings s) {
             state.loss.clear();
             state.accuracy.clear();
         }
-        if (auto warning = collapse.add(accuracy, siamese::training::CollapseDetector::spread(logits))) {
-            progress.line(*warning);
-        }
+        if (auto warning = collapse.add(batch.accuracy, batch.spread)) progress.line(*warning);
 
         ++state.batch;  // from here on, state names the next batch to run: what a checkpoint records
         progress.update(state.done(s));
@@ -103,23 +97,24 @@ int train(Settings s) {
                           " pairs/s)");
             ++state.epoch;
             state.batch = 0;
-            save_checkpoint(checkpoint, model, optimizer, sampler, s, state);
+            save_checkpoint(checkpoint, model, optimizer, objective, s, state);
         } else if (s.checkpoint_every > 0 && state.done(s) % s.checkpoint_every == 0) {
-            save_checkpoint(checkpoint, model, optimizer, sampler, s, state);
+            save_checkpoint(checkpoint, model, optimizer, objective, s, state);
         }
     }
     progress.finish();
     const double training_seconds = progress.elapsed_seconds();
-    save_checkpoint(out / "model.ckpt", model, optimizer, sampler, s, state);
+    save_checkpoint(out / "model.ckpt", model, optimizer, objective, s, state);
 
     // 4. Evaluation on the test set.
-    const auto results = evaluate_model(model, test_set, s);
-    print_results(results);
+    const auto results = evaluate_model(model, train_set, test_set, s);
+    print_results(results, s);
     std::printf("training time: %s (%s per epoch)\n", format_seconds(training_seconds).c_str(),
-                format_seconds(training_seconds / static_cast<double>(std::max<std::size_t>(1, state.log.epoch_seconds.size()))).c_str());
+                format_seconds(training_seconds / static_cast<double>(std::max<std::size_t>(1, state.log.epoch_seconds.size())))
+                    .c_str());
 
     // 5. Pictures and numbers.
-    draw_pairs(out / "pairs.png", model, test_set, s.seed);
+    draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
     write_training_curve(out / "training_curve.svg", state.log);
     write_metrics(out / "metrics.json", s, results, state.log, training_seconds, train_set, test_set);
     std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
@@ -128,29 +123,30 @@ int train(Settings s) {
 
 // ---------------------------------------------------------------------------------------- evaluate
 
-int evaluate(const Settings& s, const std::string& model_path) {
-    siamese::set_num_threads(s.threads);
+int evaluate(const Settings& given, const std::string& model_path) {
+    siamese::set_num_threads(given.threads);
     const auto checkpoint = siamese::io::Checkpoint::load(model_path);
-    const Settings trained = settings_from_checkpoint(checkpoint, s);
-    const auto test_set = load_split(s.data, siamese::data::Split::test, trained.image_size);
+    const Settings s = settings_from_checkpoint(checkpoint, given);
+    const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes);
+    const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes);
 
     siamese::Rng init(0);  // the weights come from the checkpoint
     Model model(siamese::make_seed_cnn<float>(init), test_set.image_shape(), init);
     checkpoint.restore_params(model.params());
-    std::printf("%s: trained %d epochs x %ld batches with seed %llu\n", model_path.c_str(), trained.epochs,
-                trained.batches, static_cast<unsigned long long>(trained.seed));
+    std::printf("%s: %s loss, trained %d epochs x %ld batches with seed %llu\n", model_path.c_str(), s.loss.c_str(),
+                s.epochs, s.batches, static_cast<unsigned long long>(s.seed));
 
-    print_results(evaluate_model(model, test_set, trained));
+    print_results(evaluate_model(model, train_set, test_set, s), s);
     return 0;
 }
 
 // ----------------------------------------------------------------------------------------- compare
 
-int compare(const Settings& s, const std::string& model_path, const std::string& a, const std::string& b) {
-    siamese::set_num_threads(s.threads);
+int compare(const Settings& given, const std::string& model_path, const std::string& a, const std::string& b) {
+    siamese::set_num_threads(given.threads);
     const auto checkpoint = siamese::io::Checkpoint::load(model_path);
-    const Settings trained = settings_from_checkpoint(checkpoint, s);
-    const siamese::Shape image_shape{1, trained.image_size, trained.image_size};
+    const Settings s = settings_from_checkpoint(checkpoint, given);
+    const siamese::Shape image_shape{1, s.image_size, s.image_size};
 
     siamese::Rng init(0);
     Model model(siamese::make_seed_cnn<float>(init), image_shape, init);
@@ -158,13 +154,19 @@ int compare(const Settings& s, const std::string& model_path, const std::string&
 
     const auto left = load_image_tensor(a, image_shape);
     const auto right = load_image_tensor(b, image_shape);
-    const float p = model.predict(left, right)[0];
-    std::printf("%s vs %s: probability of the same digit %.4f -> %s\n", a.c_str(), b.c_str(), static_cast<double>(p),
-                p > 0.5f ? "same" : "different");
+    if (s.loss == "bce") {
+        const float p = model.predict(left, right)[0];
+        std::printf("%s vs %s: probability of the same digit %.4f -> %s\n", a.c_str(), b.c_str(),
+                    static_cast<double>(p), p > 0.5f ? "same" : "different");
+    } else {
+        const siamese::Tensor<float> e_left = model.embed(left);
+        const siamese::Tensor<float>& e_right = model.embed(right);
+        double sq = 0;
+        for (siamese::index_t k = 0; k < e_left.size(); ++k) sq += (e_left[k] - e_right[k]) * (e_left[k] - e_right[k]);
+        std::printf("%s vs %s: embedding distance %.4f (smaller = more alike)\n", a.c_str(), b.c_str(), std::sqrt(sq));
+    }
     return 0;
 }
-
-}  // namespace
 
 // Readable range checks ("must be a positive number, got 0").
 const CLI::Validator positive{[](std::string& v) -> std::string {
@@ -184,6 +186,8 @@ const CLI::Validator non_negative{[](std::string& v) -> std::string {
                                   },
                                   ">= 0", "non-negative"};
 
+}  // namespace
+
 int main(int argc, char** argv) {
     CLI::App app{"siamese MNIST: the one-shot Siamese network tutorial, in C++"};
     app.require_subcommand(1);
@@ -192,8 +196,7 @@ int main(int argc, char** argv) {
     auto add_common = [&](CLI::App* cmd) {
         cmd->add_option("--data", s.data, "MNIST folder (IDX files, plain or .gz; or mnist_train.csv and mnist_test.csv)")
             ->capture_default_str();
-        cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")
-            ->check(non_negative);
+        cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(non_negative);
         cmd->add_option("--image-size", s.image_size, "side of the square images in CSV files")
             ->check(positive)
             ->capture_default_str();
@@ -208,23 +211,48 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--batch-size", s.batch_size, "pairs per batch (half different, half same)")
         ->check(CLI::Range(2, 100000))
         ->capture_default_str();
-    train_cmd->add_option("--lr", s.lr, "SGD learning rate")->check(positive)->capture_default_str();
+    train_cmd->add_option("--lr", s.lr, "learning rate")->check(positive)->capture_default_str();
     train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-    train_cmd->add_option("--seed", s.seed, "seed of the initial weights and of the pair sampler")->capture_default_str();
-    train_cmd->add_option("--log-every", s.log_every, "batches between log lines")
-        ->check(positive)
-        ->capture_default_str();
+    train_cmd->add_option("--seed", s.seed, "seed of the initial weights and of the samplers")->capture_default_str();
+    train_cmd->add_option("--log-every", s.log_every, "batches between log lines")->check(positive)->capture_default_str();
     train_cmd->add_option("--test-batches", s.test_batches, "test batches of --batch-size pairs for pair accuracy")
         ->check(positive)
         ->capture_default_str();
     train_cmd->add_option("--episodes", s.episodes, "one-shot episodes")->check(positive)->capture_default_str();
+    train_cmd->add_option("--loss", s.loss, "bce (the tutorial's head), contrastive (pairs) or triplet (P x K batches)")
+        ->check(CLI::IsMember({"bce", "contrastive", "triplet"}))
+        ->capture_default_str();
+    train_cmd->add_option("--margin", s.margin, "contrastive and triplet margin")->check(positive)->capture_default_str();
+    train_cmd->add_option("--mining", s.mining, "triplet mining: hard, semi-hard or all")
+        ->check(CLI::IsMember({"hard", "semi-hard", "all"}))
+        ->capture_default_str();
+    train_cmd->add_option("--classes-per-batch", s.classes_per_batch, "triplet batches: P classes")
+        ->check(CLI::Range(2, 100000))
+        ->capture_default_str();
+    train_cmd->add_option("--images-per-class", s.images_per_class, "triplet batches: K images of each class")
+        ->check(CLI::Range(2, 100000))
+        ->capture_default_str();
+    train_cmd->add_option("--optimizer", s.optimizer, "sgd, adam or adamw")
+        ->check(CLI::IsMember({"sgd", "adam", "adamw"}))
+        ->capture_default_str();
+    train_cmd->add_option("--weight-decay", s.weight_decay, "weight decay")->check(non_negative)->capture_default_str();
+    train_cmd->add_option("--schedule", s.schedule, "constant, or cosine decay to 0 over the run")
+        ->check(CLI::IsMember({"constant", "cosine"}))
+        ->capture_default_str();
+    train_cmd->add_option("--warmup", s.warmup, "batches of linear learning-rate warm-up")
+        ->check(non_negative)
+        ->capture_default_str();
+    train_cmd->add_option("--train-classes", s.train_classes, "train on these digits only, e.g. 0-5 (default: all)");
+    train_cmd->add_option("--test-classes", s.test_classes, "evaluate on these digits only, e.g. 6-9 (default: all)");
     train_cmd->add_option("--checkpoint-every", s.checkpoint_every,
                           "also save OUT/checkpoint.ckpt every N batches (it is always saved after each epoch)")
         ->check(non_negative);
     auto* resume_opt = train_cmd->add_option("--resume", s.resume,
                                              "continue the run saved in this checkpoint, with its own settings");
     for (const char* fixed : {"--epochs", "--batches", "--batch-size", "--lr", "--momentum", "--seed", "--log-every",
-                              "--test-batches", "--episodes"}) {
+                              "--test-batches", "--episodes", "--loss", "--margin", "--mining", "--classes-per-batch",
+                              "--images-per-class", "--optimizer", "--weight-decay", "--schedule", "--warmup",
+                              "--train-classes", "--test-classes"}) {
         resume_opt->excludes(train_cmd->get_option(fixed));
     }
     train_cmd->add_option("--debug-pause", s.debug_pause, "save:N or step:N (crash tests)")->group("");

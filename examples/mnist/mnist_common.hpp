@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// The MNIST example's plumbing: settings, data folders, logging, checkpoints, evaluation and
-// pictures. mnist.cpp tells the story; this file keeps the details out of its way.
+// The MNIST example's plumbing: settings, data folders, logging and pictures. mnist.cpp tells
+// the story; this file (with objectives.hpp, run_checkpoint.hpp and report.hpp) keeps the details
+// out of its way.
 
 #include "../common/figures.hpp"
 #include "../common/image_file.hpp"
@@ -10,11 +11,6 @@
 #include "../common/progress.hpp"
 
 #include <siamese/siamese.hpp>
-#include <siamese/eval/embed.hpp>
-#include <siamese/eval/one_shot.hpp>
-#include <siamese/eval/pair_accuracy.hpp>
-#include <siamese/training/collapse_detector.hpp>
-#include <siamese/training/numeric_guard.hpp>
 
 #include <array>
 #include <chrono>
@@ -24,8 +20,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <thread>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace mnist {
@@ -49,6 +46,20 @@ struct Settings {
     long episodes = 1000;
     long image_size = 28;
     long checkpoint_every = 0;  ///< batches between checkpoints (0: at the end of each epoch only)
+    // Beyond the tutorial: other losses, optimizers, schedules, and held-out classes.
+    std::string loss = "bce";       ///< bce (the tutorial's head), contrastive, triplet
+    double margin = 1.0;            ///< contrastive and triplet margin
+    std::string mining = "hard";    ///< triplet mining: hard, semi-hard, all
+    long classes_per_batch = 10;    ///< triplet batches: P classes ...
+    long images_per_class = 10;     ///< ... times K images
+    std::string optimizer = "sgd";  ///< sgd, adam, adamw
+    double weight_decay = 0.0;
+    std::string schedule = "constant";  ///< constant, cosine (after --warmup steps of linear warm-up)
+    long warmup = 0;
+    std::string train_classes;      ///< e.g. "0-5": train on these digits only (empty: all)
+    std::string test_classes;       ///< e.g. "6-9": evaluate on these digits only (empty: all)
+    long calibration_batches = 100; ///< training-set pair batches on which a threshold is chosen
+    long retrieval_images = 2000;   ///< test images in the retrieval evaluation (N^2 distances)
     std::string resume;         ///< checkpoint to continue from
     std::string debug_pause;    ///< "save:N" or "step:N": pause there (for crash tests)
 };
@@ -58,6 +69,7 @@ inline std::uint64_t sampler_seed(std::uint64_t seed) { return seed + 1; }
 inline std::uint64_t test_pairs_seed(std::uint64_t seed) { return seed + 1000; }
 inline std::uint64_t one_shot_seed(std::uint64_t seed) { return seed + 2000; }
 inline std::uint64_t figure_seed(std::uint64_t seed) { return seed + 3000; }
+inline std::uint64_t calibration_seed(std::uint64_t seed) { return seed + 4000; }
 
 // ------------------------------------------------------------------------------------------- data
 
@@ -72,6 +84,35 @@ inline siamese::data::LabelledImages load_split(const fs::path& dir, siamese::da
     const fs::path csv = dir / (split == siamese::data::Split::train ? "mnist_train.csv" : "mnist_test.csv");
     if (fs::exists(csv, ec)) return siamese::data::load_csv(csv, siamese::Shape{1, side, side});
     return siamese::data::load_mnist(dir, split);
+}
+
+/// The classes named by a list like "0-5" or "6,7,9" (empty: every class of the set).
+inline std::vector<siamese::data::label_t> parse_classes(const std::string& spec) {
+    std::vector<siamese::data::label_t> out;
+    std::size_t pos = 0;
+    while (pos < spec.size()) {
+        const std::size_t comma = std::min(spec.find(',', pos), spec.size());
+        const std::string item = spec.substr(pos, comma - pos);
+        const std::size_t dash = item.find('-', 1);
+        try {
+            const long first = std::stol(item.substr(0, dash));
+            const long last = dash == std::string::npos ? first : std::stol(item.substr(dash + 1));
+            if (last < first) throw std::invalid_argument("empty range");
+            for (long c = first; c <= last; ++c) out.push_back(c);
+        } catch (const std::exception&) {
+            throw std::invalid_argument("class list '" + spec + "': expected numbers and ranges like 0-5,7, got '" +
+                                        item + "'");
+        }
+        pos = comma + 1;
+    }
+    return out;
+}
+
+/// One split, keeping only the classes `spec` names (all when empty).
+inline siamese::data::LabelledImages load_classes(const fs::path& dir, siamese::data::Split split, long side,
+                                                  const std::string& spec) {
+    auto set = load_split(dir, split, side);
+    return spec.empty() ? set : siamese::data::keep_classes(set, parse_classes(spec));
 }
 
 /// Creates the output folder and checks that files can be written there.
@@ -165,38 +206,6 @@ inline std::string format_seconds(double s) {
     return buf;
 }
 
-// -------------------------------------------------------------------------------------- checkpoints
-
-inline constexpr const char* checkpoint_format = "siamese-mnist-example";
-
-inline std::string hex_state(const std::array<std::uint64_t, 4>& state) {
-    std::string s;
-    for (auto v : state) {
-        char buf[24];
-        std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
-        s += s.empty() ? buf : std::string(" ") + buf;
-    }
-    return s;
-}
-
-inline std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
-inline std::array<std::uint64_t, 4> parse_state(const std::string& text) {
-    std::array<std::uint64_t, 4> state{};
-    const char* p = text.c_str();
-    for (auto& v : state) {
-        char* end = nullptr;
-        v = std::strtoull(p, &end, 16);
-        if (end == p) throw siamese::io_error("checkpoint: malformed sampler_state '" + text + "'");
-        p = end;
-    }
-    return state;
-}
-
 /// "save:N" / "step:N" from --debug-pause: the N-th checkpoint save or the N-th batch.
 inline long debug_pause_at(const Settings& s, const std::string& what) {
     const std::string prefix = what + ":";
@@ -210,153 +219,6 @@ inline void debug_pause(const std::string& where) {
     std::this_thread::sleep_for(std::chrono::seconds(60));
 }
 
-inline siamese::Tensor<double> to_tensor(const std::vector<double>& v) {
-    siamese::Tensor<double> t(siamese::Shape{static_cast<siamese::index_t>(v.size())});
-    std::copy(v.begin(), v.end(), t.begin());
-    return t;
-}
-
-inline std::vector<double> to_vector(const siamese::io::Checkpoint& c, const std::string& name) {
-    for (const auto& e : c.entries()) {
-        if (e.name == name) return e.values;
-    }
-    return {};
-}
-
-/// The model's weights, the optimizer's momentum, the sampler's position, the training state and
-/// the settings that produced them. No timings or paths: the same run gives the same bytes.
-inline void save_checkpoint(const fs::path& path, Model& model, siamese::Sgd<float>& optimizer,
-                            const siamese::data::PairSampler& sampler, const Settings& s, TrainingState& state) {
-    siamese::io::Checkpoint c;
-    c.add_params(model.params());
-    for (std::size_t k = 0; k < optimizer.params().size(); ++k) {
-        c.add("optimizer.velocity." + optimizer.params()[k].name, optimizer.velocity()[k]);
-    }
-    if (!state.log.batch.empty()) {
-        c.add("log.batch", to_tensor(state.log.batch));
-        c.add("log.loss", to_tensor(state.log.loss));
-        c.add("log.accuracy", to_tensor(state.log.accuracy));
-    }
-    c.set("format", checkpoint_format);
-    c.set("architecture", model.name());
-    c.set("image_size", std::to_string(s.image_size));
-    c.set("seed", std::to_string(s.seed));
-    c.set("epochs", std::to_string(s.epochs));
-    c.set("batches", std::to_string(s.batches));
-    c.set("batch_size", std::to_string(s.batch_size));
-    c.set("lr", number(s.lr));
-    c.set("momentum", number(s.momentum));
-    c.set("log_every", std::to_string(s.log_every));
-    c.set("test_batches", std::to_string(s.test_batches));
-    c.set("episodes", std::to_string(s.episodes));
-    c.set("threads", std::to_string(siamese::num_threads()));
-    c.set("sampler_state", hex_state(sampler.state()));
-    c.set("next_epoch", std::to_string(state.epoch));
-    c.set("next_batch", std::to_string(state.batch));
-    c.set("running_loss", state.loss.state());
-    c.set("running_accuracy", state.accuracy.state());
-    ++state.saves;
-    const bool pause = state.saves == debug_pause_at(s, "save");
-    c.save(path, [&] {
-        if (pause) debug_pause("inside checkpoint save " + std::to_string(state.saves) + " of " + path.string());
-    });
-}
-
-/// The settings a checkpoint records (training and test protocol), on top of the command line's
-/// (data, threads, output), so that `evaluate` reproduces the numbers printed after training and
-/// `train --resume` continues the same run.
-inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Settings s) {
-    if (c.get("format") != checkpoint_format) {
-        throw siamese::io_error(c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
-                                                : "checkpoint without the MNIST example's metadata");
-    }
-    auto integer = [&](const char* key) {
-        const std::string& v = c.at(key);
-        try {
-            return std::stoll(v);
-        } catch (const std::exception&) {
-            throw siamese::io_error(std::string("checkpoint metadata '") + key + "' is not a number: " + v);
-        }
-    };
-    auto real = [&](const char* key) {
-        const std::string& v = c.at(key);
-        char* end = nullptr;
-        const double x = std::strtod(v.c_str(), &end);
-        if (end == v.c_str()) throw siamese::io_error(std::string("checkpoint metadata '") + key + "' is not a number: " + v);
-        return x;
-    };
-    s.image_size = integer("image_size");
-    s.seed = static_cast<std::uint64_t>(integer("seed"));
-    s.epochs = static_cast<int>(integer("epochs"));
-    s.batches = integer("batches");
-    s.batch_size = integer("batch_size");
-    s.lr = real("lr");
-    s.momentum = real("momentum");
-    s.log_every = integer("log_every");
-    s.test_batches = integer("test_batches");
-    s.episodes = integer("episodes");
-    return s;
-}
-
-/// Restores a run from a checkpoint written by save_checkpoint: weights, momentum, sampler
-/// position and training state.
-inline void restore_run(const siamese::io::Checkpoint& c, Model& model, siamese::Sgd<float>& optimizer,
-                        siamese::data::PairSampler& sampler, TrainingState& state) {
-    c.restore_params(model.params());
-    for (std::size_t k = 0; k < optimizer.params().size(); ++k) {
-        c.read("optimizer.velocity." + optimizer.params()[k].name, optimizer.velocity()[k]);
-    }
-    sampler.set_state(parse_state(c.at("sampler_state")));
-    state.epoch = static_cast<int>(std::stol(c.at("next_epoch")));
-    state.batch = std::stol(c.at("next_batch"));
-    state.loss.set_state(c.at("running_loss"));
-    state.accuracy.set_state(c.at("running_accuracy"));
-    state.log.batch = to_vector(c, "log.batch");
-    state.log.loss = to_vector(c, "log.loss");
-    state.log.accuracy = to_vector(c, "log.accuracy");
-    if (c.at("threads") != std::to_string(siamese::num_threads())) {
-        std::printf("note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
-                    "not bit for bit\n", c.at("threads").c_str(), siamese::num_threads());
-    }
-}
-
-// --------------------------------------------------------------------------------------- evaluation
-
-struct Results {
-    double pair_accuracy = 0;
-    long pairs = 0;
-    siamese::eval::OneShotResult one_shot;
-    double seconds = 0;
-};
-
-/// The tutorial's test protocol: pair accuracy over test batches drawn like the training ones
-/// (threshold 0.5), and N-way one-shot accuracy (N = 10 for MNIST). Each test image is embedded
-/// once; pairs are scored from the embeddings.
-inline Results evaluate_model(Model& model, const siamese::data::LabelledImages& test, const Settings& s) {
-    examples::Progress clock(0, 0, "");
-    Results r;
-    const auto embeddings = siamese::eval::embed_all(model, test);
-    siamese::data::PairSampler sampler(test, test_pairs_seed(s.seed));
-    const auto pairs = siamese::eval::pair_accuracy(model, embeddings, sampler, s.test_batches, s.batch_size);
-    r.pair_accuracy = pairs.accuracy;
-    r.pairs = static_cast<long>(pairs.pairs);
-    siamese::eval::EmbeddingScorer scorer(model, embeddings);
-    const auto ways = std::min<siamese::index_t>(10, static_cast<siamese::index_t>(test.classes().size()));
-    r.one_shot = siamese::eval::one_shot_accuracy(
-        test, scorer, {.ways = ways, .episodes = s.episodes, .seed = one_shot_seed(s.seed)});
-    r.seconds = clock.elapsed_seconds();
-    return r;
-}
-
-inline void print_results(const Results& r) {
-    std::printf("test pair accuracy: %.4f (%ld pairs, threshold 0.5)\n", r.pair_accuracy, r.pairs);
-    std::printf("test %ld-way one-shot accuracy: %.4f +- %.4f (%ld episodes, 95%% interval)\n",
-                static_cast<long>(r.one_shot.ways), r.one_shot.accuracy, r.one_shot.ci95,
-                static_cast<long>(r.one_shot.episodes));
-    std::printf("evaluation time: %s\n", format_seconds(r.seconds).c_str());
-}
-
-/// One test image as a [1, C, H, W] tensor, checked against the model's image shape.
 inline siamese::Tensor<float> load_image_tensor(const fs::path& path, const siamese::Shape& image_shape) {
     const auto img = examples::load_gray_image(path);
     if (img.height != image_shape[1] || img.width != image_shape[2]) {
@@ -371,16 +233,26 @@ inline siamese::Tensor<float> load_image_tensor(const fs::path& path, const siam
 
 // ----------------------------------------------------------------------------------------- pictures
 
+/// What the pair picture prints under a pair: a number (a probability, or a distance) and the
+/// model's verdict.
+struct Verdict {
+    double number = 0;
+    bool same = false;
+};
+
 /// A 2 x 10 grid of test pairs, like the tutorial's figures: the top row pairs of different
-/// digits, the bottom row pairs of the same digit. Each pair carries the model's probability of
-/// "same" and its verdict; the frame is green when the verdict is right, red when wrong.
-inline void draw_pairs(const fs::path& path, Model& model, const siamese::data::LabelledImages& test,
-                       std::uint64_t seed) {
+/// digits, the bottom row pairs of the same digit. Each pair carries the model's number and
+/// verdict (verdict(e_left, e_right, logit)); the frame is green when the verdict is right, red
+/// when wrong.
+template <class VerdictOf>
+void draw_pairs(const fs::path& path, Model& model, const siamese::data::LabelledImages& test, std::uint64_t seed,
+                VerdictOf&& verdict_of) {
     constexpr int columns = 10, rows = 2, scale = 2, border = 3, pad = 8, caption = 2 * 7 + 8;
     siamese::data::PairSampler sampler(test, figure_seed(seed));
     siamese::data::PairBatch<float> batch;
     sampler.sample(columns * rows, batch);
-    const auto& logits = model.logits_stacked(batch.images);
+    const siamese::Tensor<float> embeddings = model.embed(batch.images);
+    const siamese::index_t dim = embeddings.dim(1);
 
     const int h = static_cast<int>(test.image_shape()[1]), w = static_cast<int>(test.image_shape()[2]);
     const int pair_w = 2 * w * scale + 2, cell_w = pair_w + 2 * border + pad, cell_h = h * scale + 2 * border + caption + pad;
@@ -388,8 +260,8 @@ inline void draw_pairs(const fs::path& path, Model& model, const siamese::data::
     const siamese::index_t n = batch.size(), plane = test.image_size();
     for (siamese::index_t i = 0; i < n; ++i) {
         const int x = pad + static_cast<int>(i % columns) * cell_w, y = pad + static_cast<int>(i / columns) * cell_h;
-        const float p = siamese::kernels::sigmoid(logits[i]);
-        const bool says_same = p > 0.5f, is_same = batch.labels[i] > 0.5f;
+        const Verdict v = verdict_of(embeddings.data() + i * dim, embeddings.data() + (n + i) * dim, dim);
+        const bool says_same = v.same, is_same = batch.labels[i] > 0.5f;
         canvas.frame(x, y, pair_w + 2 * border, h * scale + 2 * border, border,
                      says_same == is_same ? examples::green : examples::red);
         const std::span<const float> left(batch.images.data() + i * plane, static_cast<std::size_t>(plane));
@@ -397,7 +269,7 @@ inline void draw_pairs(const fs::path& path, Model& model, const siamese::data::
         canvas.image(x + border, y + border, left, w, h, scale);
         canvas.image(x + border + w * scale + 2, y + border, right, w, h, scale);
         char text[32];
-        std::snprintf(text, sizeof text, "%.2f %s", static_cast<double>(p), says_same ? "SAME" : "DIFF");
+        std::snprintf(text, sizeof text, "%.2f %s", v.number, says_same ? "SAME" : "DIFF");
         canvas.text(x + (pair_w + 2 * border - examples::Canvas::text_width(text, 2)) / 2,
                     y + h * scale + 2 * border + 5, text, 2, examples::white);
     }
@@ -410,38 +282,6 @@ inline void write_training_curve(const fs::path& path, const TrainingLog& log) {
         {"pair accuracy", {{"accuracy (running)", log.batch, log.accuracy, "#2471a3"}}},
     };
     siamese::io::write_file_atomically(path, examples::line_chart_svg("Siamese network on MNIST: training", "batch", panels));
-}
-
-inline void write_metrics(const fs::path& path, const Settings& s, const Results& r, const TrainingLog& log,
-                          double training_seconds, const siamese::data::LabelledImages& train,
-                          const siamese::data::LabelledImages& test) {
-    examples::JsonObject settings;
-    settings.add("epochs", s.epochs)
-        .add("batches_per_epoch", s.batches)
-        .add("batch_size_pairs", s.batch_size)
-        .add("lr", s.lr)
-        .add("momentum", s.momentum)
-        .add("seed", static_cast<long>(s.seed))
-        .add("threads", siamese::num_threads())
-        .add("data", s.data);
-    examples::JsonObject metrics;
-    metrics.add("settings", settings)
-        .add("train_images", static_cast<long>(train.size()))
-        .add("test_images", static_cast<long>(test.size()))
-        .add("test_pair_accuracy", r.pair_accuracy)
-        .add("test_pairs", r.pairs)
-        .add("one_shot_ways", static_cast<long>(r.one_shot.ways))
-        .add("one_shot_accuracy", r.one_shot.accuracy)
-        .add("one_shot_ci95", r.one_shot.ci95)
-        .add("one_shot_episodes", static_cast<long>(r.one_shot.episodes))
-        .add("training_seconds", training_seconds)
-        .add("epoch_seconds", log.epoch_seconds)
-        .add("pairs_per_second", static_cast<double>(s.epochs * s.batches * s.batch_size) / training_seconds)
-        .add("evaluation_seconds", r.seconds)
-        .add("log_batch", log.batch)
-        .add("log_loss", log.loss)
-        .add("log_accuracy", log.accuracy);
-    siamese::io::write_file_atomically(path, metrics.str() + "\n");
 }
 
 }  // namespace mnist

@@ -13,7 +13,7 @@ namespace siamese::eval {
 struct PairAccuracy {
     double accuracy = 0;      ///< fraction of pairs on the right side of the threshold
     index_t pairs = 0;        ///< pairs scored
-    std::vector<float> scores;  ///< the model's probability of "same" for each pair, in order
+    std::vector<float> scores;  ///< the score of each pair, in order (pair_accuracy: the probability of "same")
     std::vector<float> labels;  ///< 1 = same, 0 = different, in the same order
 };
 
@@ -45,6 +45,30 @@ template <class Model>
     }
     result.pairs = batches * batch_size;
     result.accuracy = result.pairs > 0 ? static_cast<double>(correct) / static_cast<double>(result.pairs) : 0.0;
+    return result;
+}
+
+/// Scores of `batches` balanced batches of pairs drawn by `sampler`, from any scorer with the
+/// episode interface score(query, candidates, out) (higher = more alike): a model's head
+/// (EmbeddingScorer), a negated embedding distance (DistanceScorer), raw pixels (PixelScorer).
+/// Labels are 1 for same-class pairs. Feed the result to roc_auc, equal_error_rate or
+/// calibrated_accuracy.
+template <class Score>
+[[nodiscard]] PairAccuracy pair_scores(data::PairSampler& sampler, index_t batches, index_t batch_size,
+                                       Score&& score) {
+    PairAccuracy result;
+    std::vector<index_t> left(static_cast<std::size_t>(batch_size)), right(left.size());
+    double out[1];
+    for (index_t b = 0; b < batches; ++b) {
+        sampler.sample_indices(left, right);
+        for (index_t i = 0; i < batch_size; ++i) {
+            const index_t candidate[1] = {right[static_cast<std::size_t>(i)]};
+            score(left[static_cast<std::size_t>(i)], std::span<const index_t>(candidate), std::span<double>(out));
+            result.scores.push_back(static_cast<float>(out[0]));
+            result.labels.push_back(static_cast<float>(data::PairSampler::pair_label(i, batch_size)));
+        }
+    }
+    result.pairs = batches * batch_size;
     return result;
 }
 

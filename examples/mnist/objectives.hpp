@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What a training step optimises, and with which optimizer: the tutorial's BCE pair head (the
+// default), or a metric loss on the embeddings (contrastive on pairs, triplet on P x K batches);
+// SGD (the default), Adam or AdamW, with an optional warm-up and cosine schedule.
+
+#include "mnist_common.hpp"
+
+#include <siamese/data/pk_sampler.hpp>
+#include <siamese/losses/contrastive.hpp>
+#include <siamese/losses/triplet.hpp>
+#include <siamese/optim/adam.hpp>
+#include <siamese/optim/schedule.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <variant>
+
+namespace mnist {
+
+// ----------------------------------------------------------------------------------------- optimizer
+
+using Optimizer = std::variant<siamese::Sgd<float>, siamese::Adam<float>, siamese::AdamW<float>>;
+
+inline Optimizer make_optimizer(const Settings& s, const siamese::ParamList<float>& params) {
+    if (s.optimizer == "sgd") {
+        return Optimizer(std::in_place_type<siamese::Sgd<float>>, params,
+                         siamese::SgdOptions{.lr = s.lr, .momentum = s.momentum, .weight_decay = s.weight_decay});
+    }
+    if (s.optimizer == "adam") {
+        return Optimizer(std::in_place_type<siamese::Adam<float>>, params,
+                         siamese::AdamOptions{.lr = s.lr, .weight_decay = s.weight_decay});
+    }
+    return Optimizer(std::in_place_type<siamese::AdamW<float>>, params,
+                     siamese::AdamWOptions{.lr = s.lr, .weight_decay = s.weight_decay});
+}
+
+/// The learning rate at a step: constant, or linear warm-up then cosine decay to zero.
+inline double learning_rate(const Settings& s, long step) {
+    const long total = static_cast<long>(s.epochs) * s.batches;
+    if (s.schedule == "cosine") {
+        const siamese::LinearWarmup schedule(s.warmup, siamese::CosineAnnealing(s.lr, std::max(1L, total - s.warmup)));
+        return schedule.lr(step);
+    }
+    return siamese::LinearWarmup(s.warmup, siamese::ConstantLr(s.lr)).lr(step);
+}
+
+inline void zero_grad(Optimizer& o) {
+    std::visit([](auto& opt) { opt.zero_grad(); }, o);
+}
+inline void step(Optimizer& o, double lr) {
+    std::visit([&](auto& opt) {
+        opt.set_lr(lr);
+        opt.step();
+    }, o);
+}
+
+/// Optimizer state into a checkpoint: SGD's momentum, or Adam's moments and step count.
+inline void save_optimizer(siamese::io::Checkpoint& c, Optimizer& o) {
+    std::visit([&](auto& opt) {
+        using O = std::decay_t<decltype(opt)>;
+        const auto& params = opt.params();
+        if constexpr (std::is_same_v<O, siamese::Sgd<float>>) {
+            for (std::size_t k = 0; k < params.size(); ++k) c.add("optimizer.velocity." + params[k].name, opt.velocity()[k]);
+        } else {
+            for (std::size_t k = 0; k < params.size(); ++k) {
+                c.add("optimizer.m." + params[k].name, opt.first_moments()[k]);
+                c.add("optimizer.v." + params[k].name, opt.second_moments()[k]);
+            }
+            c.set("optimizer_steps", std::to_string(opt.step_count()));
+        }
+    }, o);
+}
+
+inline void restore_optimizer(const siamese::io::Checkpoint& c, Optimizer& o) {
+    std::visit([&](auto& opt) {
+        using O = std::decay_t<decltype(opt)>;
+        const auto& params = opt.params();
+        if constexpr (std::is_same_v<O, siamese::Sgd<float>>) {
+            for (std::size_t k = 0; k < params.size(); ++k) c.read("optimizer.velocity." + params[k].name, opt.velocity()[k]);
+        } else {
+            for (std::size_t k = 0; k < params.size(); ++k) {
+                c.read("optimizer.m." + params[k].name, opt.first_moments()[k]);
+                c.read("optimizer.v." + params[k].name, opt.second_moments()[k]);
+            }
+            opt.set_step_count(std::stoll(c.at("optimizer_steps")));
+        }
+    }, o);
+}
+
+// ----------------------------------------------------------------------------------------- objective
+
+/// One batch's numbers for the log.
+struct StepResult {
+    double loss = 0;
+    double accuracy = 0;  ///< pairs on the right side (BCE: p > 0.5; contrastive: d < margin / 2),
+                          ///< or, for triplets, anchors whose positive is nearer than their negative
+    double spread = 0;    ///< max - min of the batch's scores, for the collapse detector
+};
+
+/// The loss being trained and the sampler that feeds it.
+class Objective {
+public:
+    Objective(const Settings& s, const siamese::data::LabelledImages& train)
+        : settings_(s),
+          pairs_(train, sampler_seed(s.seed)),
+          contrastive_({.margin = s.margin}),
+          triplet_({.margin = s.margin, .mining = mining(s.mining)}) {
+        if (s.loss == "triplet") {
+            pk_.emplace(train, siamese::data::PkOptions{.p = s.classes_per_batch, .k = s.images_per_class},
+                        sampler_seed(s.seed));
+        }
+    }
+
+    /// Samples a batch, runs forward and backward into the gradients, and checks the step
+    /// (a NaN stops training here, before the optimizer touches the weights).
+    StepResult forward_backward(Model& model, const siamese::ParamList<float>& params, const std::string& step) {
+        if (settings_.loss == "bce") return bce(model, params, step);
+        if (settings_.loss == "contrastive") return contrastive(model, params, step);
+        return triplet(model, params, step);
+    }
+
+    /// The batch of the last step ([2B, C, H, W] pairs, or [P*K, C, H, W] for triplets).
+    [[nodiscard]] const siamese::Tensor<float>& images() const {
+        return settings_.loss == "triplet" ? pk_batch_.images : pair_batch_.images;
+    }
+
+    [[nodiscard]] std::array<std::uint64_t, 4> sampler_state() const {
+        return pk_ ? pk_->state() : pairs_.state();
+    }
+    void set_sampler_state(const std::array<std::uint64_t, 4>& state) {
+        if (pk_) {
+            pk_->set_state(state);
+        } else {
+            pairs_.set_state(state);
+        }
+    }
+
+private:
+    static siamese::TripletMining mining(const std::string& name) {
+        if (name == "all") return siamese::TripletMining::batch_all;
+        if (name == "semi-hard") return siamese::TripletMining::semi_hard;
+        return siamese::TripletMining::batch_hard;
+    }
+
+    // The tutorial's step: sigmoid(Linear(|e_left - e_right|)) against same/different, BCE.
+    StepResult bce(Model& model, const siamese::ParamList<float>& params, const std::string& step) {
+        pairs_.sample(settings_.batch_size, pair_batch_);
+        const auto& logits = model.logits_stacked(pair_batch_.images);  // left and right in one pass
+        const float loss = bce_.forward(logits, pair_batch_.labels);
+        model.backward(bce_.backward());
+        siamese::training::check_step(model, pair_batch_.images, loss, params, step);
+        return {loss, batch_accuracy(logits, pair_batch_.labels), siamese::training::CollapseDetector::spread(logits)};
+    }
+
+    // Contrastive loss on the embedding distance of the same balanced pairs.
+    StepResult contrastive(Model& model, const siamese::ParamList<float>& params, const std::string& step) {
+        pairs_.sample(settings_.batch_size, pair_batch_);
+        const auto& e = model.embed(pair_batch_.images);
+        const float loss = contrastive_.forward_stacked(e, pair_batch_.labels);
+        model.backward_embeddings(contrastive_.backward());
+        siamese::training::check_step(model, pair_batch_.images, loss, params, step);
+        // A pair counts as right when its distance is on the right side of half the margin.
+        const siamese::index_t b = pair_batch_.size(), d = e.dim(1);
+        long right = 0;
+        double lo = 1e300, hi = -1e300;
+        for (siamese::index_t i = 0; i < b; ++i) {
+            double sq = 0;
+            for (siamese::index_t k = 0; k < d; ++k) {
+                const double diff = e[i * d + k] - e[(b + i) * d + k];
+                sq += diff * diff;
+            }
+            const double dist = std::sqrt(sq);
+            right += (dist < settings_.margin / 2) == (pair_batch_.labels[i] > 0.5f);
+            lo = std::min(lo, dist);
+            hi = std::max(hi, dist);
+        }
+        return {loss, static_cast<double>(right) / static_cast<double>(b), hi - lo};
+    }
+
+    // Triplet margin loss on P classes x K images, triplets mined from the labels in the batch.
+    StepResult triplet(Model& model, const siamese::ParamList<float>& params, const std::string& step) {
+        pk_->sample(pk_batch_);
+        const auto& e = model.embed(pk_batch_.images);
+        const float loss = triplet_.forward(e, pk_batch_.labels);
+        model.backward_embeddings(triplet_.backward());
+        siamese::training::check_step(model, pk_batch_.images, loss, params, step);
+        const double satisfied = triplet_.triplets() > 0 ? 1.0 - static_cast<double>(triplet_.active_triplets()) /
+                                                                     static_cast<double>(triplet_.triplets())
+                                                        : 1.0;
+        return {loss, satisfied, 1.0};  // spread: the triplet loss itself pushes embeddings apart
+    }
+
+    const Settings& settings_;
+    siamese::data::PairSampler pairs_;
+    std::optional<siamese::data::PkSampler> pk_;
+    siamese::data::PairBatch<float> pair_batch_;
+    siamese::data::PkBatch<float> pk_batch_;
+    siamese::BceWithLogits<float> bce_;
+    siamese::ContrastiveLoss<float> contrastive_;
+    siamese::TripletMarginLoss<float> triplet_;
+};
+
+}  // namespace mnist

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Saving and resuming a training run: the weights, the optimizer's state, the sampler's position,
+// the training state and the settings, in one io::Checkpoint.
+
+#include "objectives.hpp"
+
+#include <array>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace mnist {
+
+inline constexpr const char* checkpoint_format = "siamese-mnist-example";
+
+inline std::string hex_state(const std::array<std::uint64_t, 4>& state) {
+    std::string s;
+    for (auto v : state) {
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+        s += s.empty() ? buf : std::string(" ") + buf;
+    }
+    return s;
+}
+
+inline std::array<std::uint64_t, 4> parse_state(const std::string& text) {
+    std::array<std::uint64_t, 4> state{};
+    const char* p = text.c_str();
+    for (auto& v : state) {
+        char* end = nullptr;
+        v = std::strtoull(p, &end, 16);
+        if (end == p) throw siamese::io_error("checkpoint: malformed sampler_state '" + text + "'");
+        p = end;
+    }
+    return state;
+}
+
+inline std::string number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+inline siamese::Tensor<double> to_tensor(const std::vector<double>& v) {
+    siamese::Tensor<double> t(siamese::Shape{static_cast<siamese::index_t>(v.size())});
+    std::copy(v.begin(), v.end(), t.begin());
+    return t;
+}
+
+inline std::vector<double> to_vector(const siamese::io::Checkpoint& c, const std::string& name) {
+    for (const auto& e : c.entries()) {
+        if (e.name == name) return e.values;
+    }
+    return {};
+}
+
+/// The model's weights, the optimizer's state, the sampler's position, the training state and the
+/// settings that produced them. No timings or paths: the same run gives the same bytes.
+inline void save_checkpoint(const fs::path& path, Model& model, Optimizer& optimizer, const Objective& objective,
+                            const Settings& s, TrainingState& state) {
+    siamese::io::Checkpoint c;
+    c.add_params(model.params());
+    save_optimizer(c, optimizer);
+    if (!state.log.batch.empty()) {
+        c.add("log.batch", to_tensor(state.log.batch));
+        c.add("log.loss", to_tensor(state.log.loss));
+        c.add("log.accuracy", to_tensor(state.log.accuracy));
+    }
+    c.set("format", checkpoint_format);
+    c.set("architecture", model.name());
+    c.set("image_size", std::to_string(s.image_size));
+    c.set("seed", std::to_string(s.seed));
+    c.set("epochs", std::to_string(s.epochs));
+    c.set("batches", std::to_string(s.batches));
+    c.set("batch_size", std::to_string(s.batch_size));
+    c.set("lr", number(s.lr));
+    c.set("momentum", number(s.momentum));
+    c.set("loss", s.loss);
+    c.set("margin", number(s.margin));
+    c.set("mining", s.mining);
+    c.set("classes_per_batch", std::to_string(s.classes_per_batch));
+    c.set("images_per_class", std::to_string(s.images_per_class));
+    c.set("optimizer", s.optimizer);
+    c.set("weight_decay", number(s.weight_decay));
+    c.set("schedule", s.schedule);
+    c.set("warmup", std::to_string(s.warmup));
+    c.set("train_classes", s.train_classes);
+    c.set("test_classes", s.test_classes);
+    c.set("log_every", std::to_string(s.log_every));
+    c.set("test_batches", std::to_string(s.test_batches));
+    c.set("episodes", std::to_string(s.episodes));
+    c.set("calibration_batches", std::to_string(s.calibration_batches));
+    c.set("retrieval_images", std::to_string(s.retrieval_images));
+    c.set("threads", std::to_string(siamese::num_threads()));
+    c.set("sampler_state", hex_state(objective.sampler_state()));
+    c.set("next_epoch", std::to_string(state.epoch));
+    c.set("next_batch", std::to_string(state.batch));
+    c.set("running_loss", state.loss.state());
+    c.set("running_accuracy", state.accuracy.state());
+    ++state.saves;
+    const bool pause = state.saves == debug_pause_at(s, "save");
+    c.save(path, [&] {
+        if (pause) debug_pause("inside checkpoint save " + std::to_string(state.saves) + " of " + path.string());
+    });
+}
+
+/// The settings a checkpoint records (training and test protocol), on top of the command line's
+/// (data, threads, output), so that `evaluate` reproduces the numbers printed after training and
+/// `train --resume` continues the same run.
+inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Settings s) {
+    if (c.get("format") != checkpoint_format) {
+        throw siamese::io_error(c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
+                                                : "checkpoint without the MNIST example's metadata");
+    }
+    auto integer = [&](const char* key) {
+        const std::string& v = c.at(key);
+        try {
+            return std::stoll(v);
+        } catch (const std::exception&) {
+            throw siamese::io_error(std::string("checkpoint metadata '") + key + "' is not a number: " + v);
+        }
+    };
+    auto real = [&](const char* key) {
+        const std::string& v = c.at(key);
+        char* end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        if (end == v.c_str()) throw siamese::io_error(std::string("checkpoint metadata '") + key + "' is not a number: " + v);
+        return x;
+    };
+    s.image_size = integer("image_size");
+    s.seed = static_cast<std::uint64_t>(integer("seed"));
+    s.epochs = static_cast<int>(integer("epochs"));
+    s.batches = integer("batches");
+    s.batch_size = integer("batch_size");
+    s.lr = real("lr");
+    s.momentum = real("momentum");
+    s.loss = c.at("loss");
+    s.margin = real("margin");
+    s.mining = c.at("mining");
+    s.classes_per_batch = integer("classes_per_batch");
+    s.images_per_class = integer("images_per_class");
+    s.optimizer = c.at("optimizer");
+    s.weight_decay = real("weight_decay");
+    s.schedule = c.at("schedule");
+    s.warmup = integer("warmup");
+    s.train_classes = c.at("train_classes");
+    s.test_classes = c.at("test_classes");
+    s.log_every = integer("log_every");
+    s.test_batches = integer("test_batches");
+    s.episodes = integer("episodes");
+    s.calibration_batches = integer("calibration_batches");
+    s.retrieval_images = integer("retrieval_images");
+    return s;
+}
+
+/// Restores a run from a checkpoint written by save_checkpoint: weights, optimizer state,
+/// sampler position and training state.
+inline void restore_run(const siamese::io::Checkpoint& c, Model& model, Optimizer& optimizer, Objective& objective,
+                        TrainingState& state) {
+    c.restore_params(model.params());
+    restore_optimizer(c, optimizer);
+    objective.set_sampler_state(parse_state(c.at("sampler_state")));
+    state.epoch = static_cast<int>(std::stol(c.at("next_epoch")));
+    state.batch = std::stol(c.at("next_batch"));
+    state.loss.set_state(c.at("running_loss"));
+    state.accuracy.set_state(c.at("running_accuracy"));
+    state.log.batch = to_vector(c, "log.batch");
+    state.log.loss = to_vector(c, "log.loss");
+    state.log.accuracy = to_vector(c, "log.accuracy");
+    if (c.at("threads") != std::to_string(siamese::num_threads())) {
+        std::printf("note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
+                    "not bit for bit\n", c.at("threads").c_str(), siamese::num_threads());
+    }
+}
+
+}  // namespace mnist
