@@ -75,3 +75,29 @@ TEST_CASE("a training step of the tutorial network allocates nothing after the f
     CHECK(allocations.load() > probe);
     delete v;
 }
+
+TEST_CASE("the tutorial's step of 100 pairs allocates nothing after the first, with 1 thread and with 2") {
+    Rng rng(112);
+    Siamese model(make_seed_cnn<float>(rng), Shape{1, 28, 28}, rng);
+    Sgd<float> sgd(model.params(), {.lr = 0.001, .momentum = 0.1});
+    BceWithLogits<float> loss;
+    const auto pairs = test::random_tensor<float>(Shape{200, 1, 28, 28}, rng, 0, 255);
+    std::vector<float> same(100, 0.0f);
+    for (std::size_t i = 50; i < 100; ++i) same[i] = 1.0f;
+    auto step = [&] {
+        sgd.zero_grad();
+        loss.forward(model.logits_stacked(pairs), same);
+        model.backward(loss.backward());
+        sgd.step();
+    };
+    for (int threads : {1, 2}) {
+        CAPTURE(threads);
+        set_num_threads(threads);
+        step();  // buffers grow to this batch and thread count once
+        const long before = allocations.load();
+        for (int i = 0; i < 3; ++i) step();
+        CHECK(allocations.load() - before == 0);
+    }
+    set_num_threads(0);
+}
+

@@ -3,8 +3,11 @@
 // on random shapes, strides, paddings and odd sizes, with one thread and with all.
 #include "test_util.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 using namespace siamese;
@@ -18,13 +21,14 @@ struct ThreadCount {
     ~ThreadCount() { set_num_threads(0); }
 };
 
-/// Relative agreement with a floor: double results must agree to ~1e-12, float results (sums of up
-/// to a few hundred products of values in [-1, 1]) to 1e-5 of max(|value|, 1).
+/// Relative agreement with a floor: results (sums of up to a few hundred products of values in
+/// [-1, 1], summed in another order) must agree to 1e-12 (double) or 1e-5 (float) of
+/// max(|value|, 1); the floor keeps sums that cancel to near zero from failing on rounding.
 template <class T>
 void check_close(const std::vector<T>& a, const std::vector<T>& b) {
     REQUIRE(a.size() == b.size());
     constexpr bool is_double = std::is_same_v<T, double>;
-    const double d = test::max_relative_difference(a.data(), b.data(), static_cast<index_t>(a.size()), is_double ? 1e-6 : 1.0);
+    const double d = test::max_relative_difference(a.data(), b.data(), static_cast<index_t>(a.size()), 1.0);
     CHECK(d <= (is_double ? 1e-12 : 1e-5));
 }
 
@@ -49,32 +53,121 @@ kernels::Conv2dGeometry random_conv(Rng& rng) {
 
 }  // namespace
 
-TEST_CASE("gemm matches the naive product for every transpose combination") {
-    Rng rng(11);
+/// C = alpha * op(A) op(B) + beta * C by gemm, against the naive product, for every transpose combination.
+template <class T>
+void check_gemm(index_t M, index_t N, index_t K, T alpha, T beta, Rng& rng) {
     using kernels::Op;
-    for (int trial = 0; trial < 20; ++trial) {
-        const index_t M = 1 + rng.uniform_int(17), N = 1 + rng.uniform_int(17), K = 1 + rng.uniform_int(17);
-        const auto A = random_vector<double>(M * K, rng);
-        const auto B = random_vector<double>(K * N, rng);
-        std::vector<double> expected(static_cast<std::size_t>(M * N));
-        ref::matmul(M, N, K, A.data(), B.data(), expected.data());
-        // Transposed copies of A and B.
-        std::vector<double> At(A.size()), Bt(B.size());
-        for (index_t i = 0; i < M; ++i)
-            for (index_t k = 0; k < K; ++k) At[static_cast<std::size_t>(k * M + i)] = A[static_cast<std::size_t>(i * K + k)];
-        for (index_t k = 0; k < K; ++k)
-            for (index_t j = 0; j < N; ++j) Bt[static_cast<std::size_t>(j * K + k)] = B[static_cast<std::size_t>(k * N + j)];
-        for (int combo = 0; combo < 4; ++combo) {
-            const Op oa = combo & 1 ? Op::transpose : Op::none;
-            const Op ob = combo & 2 ? Op::transpose : Op::none;
-            std::vector<double> C(expected.size(), 3.0);
-            kernels::gemm(oa, ob, M, N, K, 2.0, (combo & 1 ? At : A).data(), combo & 1 ? M : K,
-                          (combo & 2 ? Bt : B).data(), combo & 2 ? K : N, 0.5, C.data(), N);
-            std::vector<double> want(expected.size());
-            for (std::size_t i = 0; i < want.size(); ++i) want[i] = 2.0 * expected[i] + 1.5;
-            check_close(C, want);
+    CAPTURE(M);
+    CAPTURE(N);
+    CAPTURE(K);
+    const auto A = random_vector<T>(M * K, rng);
+    const auto B = random_vector<T>(K * N, rng);
+    std::vector<T> expected(static_cast<std::size_t>(M * N));
+    ref::matmul(M, N, K, A.data(), B.data(), expected.data());
+    // Transposed copies of A and B.
+    std::vector<T> At(A.size()), Bt(B.size());
+    for (index_t i = 0; i < M; ++i)
+        for (index_t k = 0; k < K; ++k) At[static_cast<std::size_t>(k * M + i)] = A[static_cast<std::size_t>(i * K + k)];
+    for (index_t k = 0; k < K; ++k)
+        for (index_t j = 0; j < N; ++j) Bt[static_cast<std::size_t>(j * K + k)] = B[static_cast<std::size_t>(k * N + j)];
+    std::vector<T> work(static_cast<std::size_t>(kernels::gemm_workspace_size<T>(M, N, K, num_threads())));
+    const auto C0 = random_vector<T>(M * N, rng);
+    for (int combo = 0; combo < 4; ++combo) {
+        CAPTURE(combo);
+        const Op oa = combo & 1 ? Op::transpose : Op::none;
+        const Op ob = combo & 2 ? Op::transpose : Op::none;
+        // beta == 0 must not read C: start from NaN there.
+        std::vector<T> C = beta == T(0) ? std::vector<T>(C0.size(), std::numeric_limits<T>::quiet_NaN()) : C0;
+        kernels::gemm(oa, ob, M, N, K, alpha, (combo & 1 ? At : A).data(), combo & 1 ? M : K,
+                      (combo & 2 ? Bt : B).data(), combo & 2 ? K : N, beta, C.data(), N, work.data());
+        std::vector<T> want(expected.size());
+        for (std::size_t i = 0; i < want.size(); ++i) want[i] = alpha * expected[i] + (beta == T(0) ? T(0) : beta * C0[i]);
+        check_close(C, want);
+    }
+}
+
+TEST_CASE_TEMPLATE("gemm matches the naive product for every transpose combination, 1 thread and all", T, double,
+                   float) {
+    Rng rng(11);
+    for (int threads : {1, 0}) {
+        ThreadCount tc(threads);
+        for (int trial = 0; trial < 20; ++trial) {
+            const index_t M = 1 + rng.uniform_int(17), N = 1 + rng.uniform_int(17), K = 1 + rng.uniform_int(17);
+            check_gemm<T>(M, N, K, T(2), T(0.5), rng);
         }
     }
+}
+
+TEST_CASE_TEMPLATE("gemm register-tile edges: M, N, K around and across the tile and block sizes", T, double, float) {
+    using G = kernels::GemmTile<T>;
+    Rng rng(16);
+    const index_t mr = G::mr, nr = G::nr, kc = G::kc, mc = G::mc;
+    for (int threads : {1, 0}) {
+        ThreadCount tc(threads);
+        // Exact multiples, one less, one more; a K over several KC blocks; M over several MC blocks;
+        // few column panels (A read in place) and many (A packed); beta 0 (C never read) and 1.
+        for (const index_t M : {index_t{1}, mr - 1, mr, mr + 1, 2 * mr + 3, mc + 5}) {
+            for (const index_t N : {index_t{1}, nr - 1, nr, nr + 1, 5 * nr + 7}) {
+                for (const index_t K : {index_t{1}, index_t{7}, kc + 3}) {
+                    check_gemm<T>(M, N, K, T(1), T(0), rng);
+                }
+            }
+        }
+        check_gemm<T>(2 * mc + 1, 3, 2 * kc + 1, T(-1.5), T(1), rng);
+        check_gemm<T>(37, 9 * nr + 1, 300, T(1), T(1), rng);
+    }
+}
+
+TEST_CASE("gemm: K = 0 or alpha = 0 only scales C; empty C is a no-op") {
+    std::vector<double> C{1, 2, 3, 4}, work(64);
+    kernels::gemm<double>(kernels::Op::none, kernels::Op::none, 2, 2, 0, 1.0, nullptr, 1, nullptr, 2, 3.0, C.data(), 2,
+                  work.data());
+    CHECK(C == std::vector<double>{3, 6, 9, 12});
+    const std::vector<double> A{1, 1}, B{1, 1};
+    kernels::gemm(kernels::Op::none, kernels::Op::none, 2, 2, 1, 0.0, A.data(), 1, B.data(), 2, 0.0, C.data(), 2,
+                  work.data());
+    CHECK(C == std::vector<double>{0, 0, 0, 0});
+    kernels::gemm(kernels::Op::none, kernels::Op::none, 0, 2, 1, 1.0, A.data(), 1, B.data(), 2, 0.0, C.data(), 2,
+                  work.data());
+}
+
+TEST_CASE_TEMPLATE("transpose matches the index definition, with strides, odd sizes and whole 16x16 blocks", T,
+                   double, float) {
+    Rng rng(17);
+    for (const auto& [rows, cols] : {std::pair<index_t, index_t>{1, 1}, {16, 16}, {17, 33}, {32, 169}, {169, 64},
+                                     {3, 50}, {48, 5}}) {
+        const index_t lds = cols + 3, ldd = rows + 2;  // padded strides
+        const auto src = random_vector<T>(rows * lds, rng);
+        std::vector<T> dst(static_cast<std::size_t>(cols * ldd), T(-7));
+        kernels::transpose(rows, cols, src.data(), lds, dst.data(), ldd);
+        bool ok = true;
+        for (index_t r = 0; r < rows; ++r)
+            for (index_t c = 0; c < cols; ++c)
+                ok = ok && dst[static_cast<std::size_t>(c * ldd + r)] == src[static_cast<std::size_t>(r * lds + c)];
+        for (index_t c = 0; c < cols; ++c)
+            for (index_t r = rows; r < ldd; ++r) ok = ok && dst[static_cast<std::size_t>(c * ldd + r)] == T(-7);
+        CHECK(ok);
+    }
+}
+
+TEST_CASE_TEMPLATE("simd::Vec partial loads and stores touch only their lanes", T, double, float) {
+    using V = kernels::simd::Vec<T>;
+    constexpr index_t W = V::width;
+    std::vector<T> src(static_cast<std::size_t>(W)), dst(static_cast<std::size_t>(W + 1));
+    for (index_t i = 0; i < W; ++i) src[static_cast<std::size_t>(i)] = T(i + 1);
+    for (index_t n = 0; n <= W; ++n) {
+        std::fill(dst.begin(), dst.end(), T(-1));
+        V::load_n(src.data(), n).store_n(dst.data(), W);
+        for (index_t i = 0; i < W; ++i) CHECK(dst[static_cast<std::size_t>(i)] == (i < n ? T(i + 1) : T(0)));
+        std::fill(dst.begin(), dst.end(), T(-1));
+        V::load(src.data()).store_n(dst.data(), n);
+        for (index_t i = 0; i <= W; ++i) CHECK(dst[static_cast<std::size_t>(i)] == (i < n ? T(i + 1) : T(-1)));
+        std::vector<std::uint8_t> bytes(static_cast<std::size_t>(W + 1), 9), codes(static_cast<std::size_t>(W));
+        for (index_t i = 0; i < W; ++i) codes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(i % 4 == 3 ? 255 : i % 4);
+        V::load_bytes(codes.data(), W).store_bytes(bytes.data(), n);
+        for (index_t i = 0; i <= W; ++i) CHECK(bytes[static_cast<std::size_t>(i)] == (i < n ? codes[static_cast<std::size_t>(i)] : 9));
+    }
+    CHECK(V::broadcast(T(2)).sum() == T(2 * W));
 }
 
 TEST_CASE("im2col and col2im are adjoint: <im2col(x), c> == <x, col2im(c)>") {
@@ -111,7 +204,7 @@ TEST_CASE_TEMPLATE("conv2d kernels match the direct reference on random shapes, 
             const auto w = random_vector<T>(g.weight_size(), rng);
             const auto b = random_vector<T>(g.out_channels, rng);
             const auto dy = random_vector<T>(N * g.out_sample(), rng);
-            std::vector<T> work(static_cast<std::size_t>(kernels::conv2d_workspace_size(g, num_threads())));
+            std::vector<T> work(static_cast<std::size_t>(kernels::conv2d_workspace_size<T>(g, num_threads())));
 
             std::vector<T> y(dy.size()), y_ref(dy.size());
             kernels::conv2d_forward(g, N, x.data(), w.data(), b.data(), y.data(), work.data());
@@ -167,17 +260,52 @@ TEST_CASE("max_pool2d matches the reference, including odd sizes and overlapping
     }
 }
 
-TEST_CASE("linear kernels match the reference") {
+TEST_CASE_TEMPLATE("linear kernels match the reference, 1 thread and all", T, double, float) {
     Rng rng(15);
-    for (int trial = 0; trial < 20; ++trial) {
-        const index_t N = 1 + rng.uniform_int(9), IN = 1 + rng.uniform_int(40), OUT = 1 + rng.uniform_int(20);
-        const auto x = random_vector<double>(N * IN, rng);
-        const auto w = random_vector<double>(OUT * IN, rng);
-        const auto b = random_vector<double>(OUT, rng);
-        std::vector<double> y(static_cast<std::size_t>(N * OUT)), y_ref(y.size());
-        kernels::linear_forward(N, IN, OUT, x.data(), w.data(), b.data(), y.data());
-        ref::linear_forward(N, IN, OUT, x.data(), w.data(), b.data(), y_ref.data());
-        check_close(y, y_ref);
+    for (int threads : {1, 0}) {
+        ThreadCount tc(threads);
+        for (int trial = 0; trial < 20; ++trial) {
+            // Sizes up to the tutorial's fc1 (a batch of 200, 1600 -> 120) on the last trials.
+            const bool big = trial >= 18;
+            const index_t N = big ? 200 : 1 + rng.uniform_int(9), IN = big ? 1600 : 1 + rng.uniform_int(40);
+            const index_t OUT = big ? 120 : 1 + rng.uniform_int(20);
+            const auto x = random_vector<T>(N * IN, rng);
+            const auto w = random_vector<T>(OUT * IN, rng);
+            const auto b = random_vector<T>(OUT, rng);
+            const auto dy = random_vector<T>(N * OUT, rng);
+            std::vector<T> work(static_cast<std::size_t>(kernels::linear_workspace_size<T>(N, IN, OUT, num_threads())));
+            // The references sum in double: a float sum of 1600 products is itself off by ~1e-5.
+            auto wide = [](const std::vector<T>& v) { return std::vector<double>(v.begin(), v.end()); };
+            std::vector<T> y(static_cast<std::size_t>(N * OUT));
+            std::vector<double> y_ref(y.size());
+            kernels::linear_forward(N, IN, OUT, x.data(), w.data(), b.data(), y.data(), work.data());
+            ref::linear_forward(N, IN, OUT, wide(x).data(), wide(w).data(), wide(b).data(), y_ref.data());
+            // Float sums of 1600 products of magnitude ~10 are good to ~3e-5 absolute: judge them
+            // relative to that magnitude.
+            const double tol = std::is_same_v<T, double> ? 1e-12 : 1e-5;
+            const double floor = big ? 10.0 : 1.0;
+            CHECK(test::max_relative_difference(wide(y).data(), y_ref.data(), N * OUT, floor) <= tol);
+
+            // dx = dy w and dw += dy^T x, db += column sums of dy, against direct sums in double.
+            std::vector<T> dx(x.size());
+            std::vector<double> dx_ref(x.size(), 0.0);
+            kernels::linear_backward_data(N, IN, OUT, dy.data(), w.data(), dx.data(), work.data());
+            std::vector<T> dw(w.size(), T(0.5)), db(b.size(), T(0.25));
+            std::vector<double> dw_ref(w.size(), 0.5), db_ref(b.size(), 0.25);
+            kernels::linear_backward_weights(N, IN, OUT, x.data(), dy.data(), dw.data(), db.data(), work.data());
+            for (index_t n = 0; n < N; ++n)
+                for (index_t o = 0; o < OUT; ++o) {
+                    const T g = dy[static_cast<std::size_t>(n * OUT + o)];
+                    db_ref[static_cast<std::size_t>(o)] += g;
+                    for (index_t i = 0; i < IN; ++i) {
+                        dx_ref[static_cast<std::size_t>(n * IN + i)] += g * w[static_cast<std::size_t>(o * IN + i)];
+                        dw_ref[static_cast<std::size_t>(o * IN + i)] += g * x[static_cast<std::size_t>(n * IN + i)];
+                    }
+                }
+            CHECK(test::max_relative_difference(wide(dx).data(), dx_ref.data(), N * IN, floor) <= tol);
+            CHECK(test::max_relative_difference(wide(dw).data(), dw_ref.data(), OUT * IN, floor) <= tol);
+            CHECK(test::max_relative_difference(wide(db).data(), db_ref.data(), OUT, floor) <= tol);
+        }
     }
 }
 
@@ -192,4 +320,73 @@ TEST_CASE("relu kernels") {
     CHECK(kernels::sigmoid(0.0) == 0.5);
     CHECK(kernels::sigmoid(-1000.0) == 0.0);
     CHECK(kernels::sigmoid(1000.0) == 1.0);
+}
+
+TEST_CASE_TEMPLATE("conv_relu_pool kernels match conv -> relu -> pool composed from the reference, 1 thread and all",
+                   T, double, float) {
+    Rng rng(18);
+    // The tutorial's two shapes, then random ones: few channels (the dense paths) and many, channel
+    // counts off the vector width, strides, paddings, odd conv outputs whose last row is dropped.
+    std::vector<kernels::Conv2dGeometry> shapes{{1, 28, 28, 32, 3, 3, 1, 0}, {32, 13, 13, 64, 3, 3, 1, 0},
+                                                {40, 7, 7, 33, 3, 3, 2, 1},  {80, 6, 6, 4, 1, 1, 1, 0},
+                                                {9, 5, 5, 3, 5, 5, 1, 2}};
+    for (int i = 0; i < 20; ++i) {
+        kernels::Conv2dGeometry g = random_conv(rng);
+        g.channels = 1 + rng.uniform_int(i % 2 ? 40 : 4);
+        g.out_channels = 1 + rng.uniform_int(i % 3 ? 40 : 6);
+        g.height = std::max(g.height, g.kernel_h + g.stride - 2 * g.padding + rng.uniform_int(5));
+        g.width = std::max(g.width, g.kernel_w + g.stride - 2 * g.padding + rng.uniform_int(5));
+        shapes.push_back(g);
+    }
+    for (int threads : {1, 0}) {
+        ThreadCount tc(threads);
+        for (const auto& g : shapes) {
+            CAPTURE(g.channels);
+            CAPTURE(g.out_channels);
+            CAPTURE(g.kernel_h);
+            CAPTURE(g.stride);
+            CAPTURE(g.padding);
+            CAPTURE(g.height);
+            CAPTURE(g.width);
+            REQUIRE(g.out_height() >= 2);
+            REQUIRE(g.out_width() >= 2);
+            const index_t N = 1 + rng.uniform_int(6);
+            const index_t out_size = N * g.out_channels * kernels::pooled_plane(g);
+            const auto x = random_vector<T>(N * g.in_sample(), rng);
+            const auto w = random_vector<T>(g.weight_size(), rng);
+            const auto b = random_vector<T>(g.out_channels, rng);
+            const auto dy = random_vector<T>(out_size, rng);
+            std::vector<T> work(static_cast<std::size_t>(kernels::conv_relu_pool_workspace_size<T>(g, num_threads())));
+            std::vector<index_t> table(static_cast<std::size_t>(kernels::conv_relu_pool_table_size(g)));
+            std::vector<T> cache(static_cast<std::size_t>(N * kernels::conv_relu_pool_cache_size(g)));
+
+            std::vector<T> y(static_cast<std::size_t>(out_size)), y_ref(y.size());
+            std::vector<std::uint8_t> code(y.size()), code_ref(y.size());
+            kernels::conv_relu_pool_forward(g, N, x.data(), w.data(), b.data(), y.data(), code.data(), cache.data(),
+                                            work.data(), table.data());
+            ref::conv_relu_pool_forward(g, N, x.data(), w.data(), b.data(), y_ref.data(), code_ref.data());
+            check_close(y, y_ref);
+            CHECK(code == code_ref);
+
+            std::vector<T> dx(x.size(), T(9)), dx_ref(x.size());
+            std::vector<T> dw(w.size(), T(0.5)), db(b.size(), T(0.25)), dw_ref = dw, db_ref = db;
+            kernels::conv_relu_pool_backward(g, N, dy.data(), code.data(), cache.data(), w.data(), dw.data(),
+                                             db.data(), dx.data(), work.data(), table.data());
+            ref::conv_relu_pool_backward(g, N, dy.data(), code_ref.data(), x.data(), w.data(), dw_ref.data(),
+                                         db_ref.data(), dx_ref.data());
+            check_close(dx, dx_ref);
+            check_close(dw, dw_ref);
+            check_close(db, db_ref);
+
+            // Either half alone (null skips it) gives the same numbers.
+            std::vector<T> dx2(x.size(), T(-3)), dw2(w.size(), T(0.5)), db2(b.size(), T(0.25));
+            kernels::conv_relu_pool_backward<T>(g, N, dy.data(), code.data(), cache.data(), w.data(), nullptr,
+                                                nullptr, dx2.data(), work.data(), table.data());
+            kernels::conv_relu_pool_backward<T>(g, N, dy.data(), code.data(), cache.data(), w.data(), dw2.data(),
+                                                db2.data(), nullptr, work.data(), table.data());
+            CHECK(dx2 == dx);
+            CHECK(dw2 == dw);
+            CHECK(db2 == db);
+        }
+    }
 }

@@ -15,7 +15,9 @@ namespace siamese {
 /// (OMP_NUM_THREADS if set, otherwise one per core). A no-op without OpenMP.
 inline void set_num_threads(int n) {
 #ifdef _OPENMP
-    omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
+    // The team size OpenMP started with (OMP_NUM_THREADS, or one per core), kept before any change.
+    static const int initial = omp_get_max_threads();
+    omp_set_num_threads(n > 0 ? n : initial);
 #else
     (void)n;
 #endif
@@ -52,6 +54,27 @@ void parallel_for(index_t n, F&& f) {
     }
 #endif
     for (index_t i = 0; i < n; ++i) f(i);
+}
+
+/// Splits [0, n) into one contiguous range per thread and calls f(thread, begin, end) once in
+/// each thread (thread in [0, num_threads())), so a kernel can set up per-thread state once and
+/// write only what its range owns. Ranges depend only on n and the team size; a thread whose
+/// range is empty is still called (begin == end). Serial (one call f(0, 0, n)) for n < 2, with
+/// one thread, or inside a parallel region. f must not throw.
+template <class F>
+void parallel_ranges(index_t n, F&& f) {
+#ifdef _OPENMP
+    if (n > 1 && num_threads() > 1) {
+#pragma omp parallel
+        {
+            const index_t team = omp_get_num_threads();
+            const index_t t = omp_get_thread_num();
+            f(static_cast<int>(t), n * t / team, n * (t + 1) / team);
+        }
+        return;
+    }
+#endif
+    f(0, index_t{0}, n);
 }
 
 }  // namespace siamese

@@ -14,6 +14,7 @@
 
 #include <siamese/kernels/conv2d.hpp>
 #include <siamese/kernels/conv_geometry.hpp>
+#include <siamese/kernels/conv_relu_pool.hpp>
 #include <siamese/kernels/elementwise.hpp>
 #include <siamese/kernels/gemm.hpp>
 #include <siamese/kernels/im2col.hpp>
@@ -22,8 +23,11 @@
 #include <siamese/kernels/pairwise_distance.hpp>
 #include <siamese/kernels/pairwise_distance_reference.hpp>
 #include <siamese/kernels/reference.hpp>
+#include <siamese/kernels/simd.hpp>
+#include <siamese/kernels/transpose.hpp>
 
 #include <siamese/layers/conv2d.hpp>
+#include <siamese/layers/conv_relu_pool.hpp>
 #include <siamese/layers/flatten.hpp>
 #include <siamese/layers/layer.hpp>
 #include <siamese/layers/linear.hpp>

@@ -7,10 +7,11 @@
 
 namespace siamese::kernels {
 
-/// y = max(x, 0), element by element (y may alias x).
+/// y = max(x, 0), element by element (y may alias x); NaN stays NaN, as in PyTorch, so a
+/// broken value upstream shows in the loss.
 template <class T>
 void relu_forward(index_t n, const T* x, T* y) noexcept {
-    for (index_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+    for (index_t i = 0; i < n; ++i) y[i] = x[i] < T(0) ? T(0) : x[i];
 }
 
 /// dx = dy where the ReLU's output y is positive, 0 elsewhere.

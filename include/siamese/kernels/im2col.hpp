@@ -2,6 +2,7 @@
 #pragma once
 
 #include <siamese/kernels/conv_geometry.hpp>
+#include <siamese/kernels/simd.hpp>
 
 #include <algorithm>
 
@@ -11,6 +12,7 @@ namespace siamese::kernels {
 /// x: [C, H, W]  ->  cols: [C*KH*KW, OH*OW]; taps that fall into the padding read 0.
 template <class T>
 void im2col(const Conv2dGeometry& g, const T* x, T* cols) noexcept {
+    using V = simd::Vec<T>;
     const index_t OH = g.out_height(), OW = g.out_width();
     for (index_t c = 0; c < g.channels; ++c) {
         const T* plane = x + c * g.height * g.width;
@@ -31,7 +33,8 @@ void im2col(const Conv2dGeometry& g, const T* x, T* cols) noexcept {
                         const index_t lo = std::clamp<index_t>(-iw0, 0, OW);
                         const index_t hi = std::clamp<index_t>(g.width - iw0, lo, OW);
                         std::fill_n(out, lo, T(0));
-                        std::copy(in + iw0 + lo, in + iw0 + hi, out + lo);
+                        // Runs are short (OW = 11 for conv2): one masked vector copy beats memmove.
+                        for (index_t i = lo; i < hi; i += V::width) V::load_n(in + iw0 + i, hi - i).store_n(out + i, hi - i);
                         std::fill(out + hi, out + OW, T(0));
                     } else {
                         for (index_t ow = 0; ow < OW; ++ow) {

@@ -12,7 +12,7 @@
 namespace siamese::kernels {
 
 /// x: [N, C, H, W]  ->  y: [N, C, OH, OW], argmax: [N, C, OH, OW] (offset of the max inside
-/// its H*W input plane; the first maximum wins a tie).
+/// its H*W input plane; the first maximum wins a tie; a NaN counts as the maximum, as in PyTorch).
 template <class T>
 void max_pool2d_forward(const Pool2dGeometry& g, index_t N, const T* x, T* y, std::int32_t* argmax) {
     const index_t OH = g.out_height(), OW = g.out_width();
@@ -27,7 +27,7 @@ void max_pool2d_forward(const Pool2dGeometry& g, index_t N, const T* x, T* y, st
                 for (index_t kh = 0; kh < g.kernel; ++kh) {
                     for (index_t kw = 0; kw < g.kernel; ++kw) {
                         const index_t at = (oh * g.stride + kh) * g.width + ow * g.stride + kw;
-                        if (in[at] > in[best]) best = at;
+                        if (in[at] > in[best] || (in[at] != in[at] && in[best] == in[best])) best = at;
                     }
                 }
                 out[oh * OW + ow] = in[best];

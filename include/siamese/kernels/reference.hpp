@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 namespace siamese::kernels::reference {
 
@@ -97,6 +98,51 @@ void max_pool2d_forward(const Pool2dGeometry& g, index_t N, const T* x, T* y, st
                 y[(nc * OH + oh) * OW + ow] = x[nc * g.height * g.width + best];
                 argmax[(nc * OH + oh) * OW + ow] = static_cast<std::int32_t>(best);
             }
+}
+
+/// Conv2d -> ReLU -> 2x2 max-pool (stride 2), composed from the naive kernels above.
+/// x: [N, C, H, W]  w  b  ->  y: [N, OC, OH/2, OW/2], code: [N, OH/2*OW/2, OC] (winning pixel of
+/// each window, 0..3 row-major, first maximum on ties; 255 where the maximum is <= 0)
+template <class T>
+void conv_relu_pool_forward(const Conv2dGeometry& g, index_t N, const T* x, const T* w, const T* b, T* y,
+                            std::uint8_t* code) {
+    const index_t OH = g.out_height(), OW = g.out_width(), PH = OH / 2, PW = OW / 2;
+    std::vector<T> conv(static_cast<std::size_t>(N * g.out_sample()));
+    conv2d_forward(g, N, x, w, b, conv.data());
+    for (index_t n = 0; n < N; ++n)
+        for (index_t oc = 0; oc < g.out_channels; ++oc)
+            for (index_t ph = 0; ph < PH; ++ph)
+                for (index_t pw = 0; pw < PW; ++pw) {
+                    const T* plane = conv.data() + (n * g.out_channels + oc) * OH * OW;
+                    auto at = [&](int q) { return plane[(2 * ph + q / 2) * OW + 2 * pw + q % 2]; };
+                    int best = 0;
+                    for (int q = 1; q < 4; ++q)
+                        if (at(q) > at(best)) best = q;
+                    const T v = at(best);
+                    y[((n * g.out_channels + oc) * PH + ph) * PW + pw] = v > T(0) ? v : T(0);
+                    code[(n * PH * PW + ph * PW + pw) * g.out_channels + oc] = static_cast<std::uint8_t>(v > T(0) ? best : 255);
+                }
+}
+
+/// Backward of conv_relu_pool_forward: routes dy to each window's winner (nothing where ReLU
+/// cut), then the naive conv backward. dy: [N, OC, PH, PW]  code  x  w
+///   ->  dw +=, db +=, dx: [N, C, H, W] (overwritten)
+template <class T>
+void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, const std::uint8_t* code, const T* x,
+                             const T* w, T* dw, T* db, T* dx) {
+    const index_t OH = g.out_height(), OW = g.out_width(), PH = OH / 2, PW = OW / 2;
+    std::vector<T> dconv(static_cast<std::size_t>(N * g.out_sample()), T(0));
+    for (index_t n = 0; n < N; ++n)
+        for (index_t oc = 0; oc < g.out_channels; ++oc)
+            for (index_t win = 0; win < PH * PW; ++win) {
+                const std::uint8_t q = code[(n * PH * PW + win) * g.out_channels + oc];
+                if (q == 255) continue;
+                const index_t oh = 2 * (win / PW) + q / 2, ow = 2 * (win % PW) + q % 2;
+                dconv[static_cast<std::size_t>(((n * g.out_channels + oc) * OH + oh) * OW + ow)] =
+                    dy[(n * g.out_channels + oc) * PH * PW + win];
+            }
+    conv2d_backward_weights(g, N, x, dconv.data(), dw, db);
+    conv2d_backward_data(g, N, dconv.data(), w, dx);
 }
 
 /// x: [N, IN]  w: [OUT, IN]  b: [OUT]  ->  y: [N, OUT]

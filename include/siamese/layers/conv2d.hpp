@@ -58,7 +58,7 @@ public:
         output_.resize(output_shape(x.shape()));
         const auto g = geometry(x.shape());
         copy_into(input_, x.view());
-        workspace_.resize(Shape{kernels::conv2d_workspace_size(g, num_threads())});
+        workspace_.resize(Shape{kernels::conv2d_workspace_size<T>(g, num_threads())});
         kernels::conv2d_forward(g, x.dim(0), x.data(), weight_.data(), bias_.data(), output_.data(),
                                 workspace_.data());
         forward_done_ = true;
@@ -66,10 +66,13 @@ public:
     }
 
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
-        detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
+        // The name (a heap string) is built only for the error message: backward allocates nothing.
+        if (!forward_done_ || !(output_.shape() == grad_out.shape())) {
+            detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
+        }
         const auto g = geometry(input_.shape());
         const index_t N = input_.dim(0);
-        workspace_.resize(Shape{kernels::conv2d_workspace_size(g, num_threads())});
+        workspace_.resize(Shape{kernels::conv2d_workspace_size<T>(g, num_threads())});
         kernels::conv2d_backward_weights(g, N, input_.data(), grad_out.data(), weight_grad_.data(),
                                          bias_grad_.data(), workspace_.data());
         if (!input_grad_) {

@@ -10,7 +10,8 @@
 namespace siamese {
 
 /// Fully connected layer: [N, IN] -> [N, OUT], y = x W^T + b with W [OUT, IN].
-/// Caches a copy of its input for the weight gradient.
+/// Caches a copy of its input for the weight gradient. Its GEMMs' packing buffers live in a
+/// workspace the layer owns, so a training step allocates nothing after the first.
 template <class T = float>
 class Linear {
 public:
@@ -40,22 +41,29 @@ public:
     const Tensor<T>& forward(const Tensor<T>& x) {
         output_.resize(output_shape(x.shape()));
         copy_into(input_, x.view());
-        kernels::linear_forward(x.dim(0), in_, out_, x.data(), weight_.data(), bias_.data(), output_.data());
+        reserve(x.dim(0));
+        kernels::linear_forward(x.dim(0), in_, out_, x.data(), weight_.data(), bias_.data(), output_.data(),
+                                workspace_.data());
         forward_done_ = true;
         return output_;
     }
 
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
-        detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
+        // The name (a heap string) is built only for the error message: backward allocates nothing.
+        if (!forward_done_ || !(output_.shape() == grad_out.shape())) {
+            detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
+        }
         const index_t N = input_.dim(0);
+        reserve(N);
         kernels::linear_backward_weights(N, in_, out_, input_.data(), grad_out.data(), weight_grad_.data(),
-                                         bias_grad_.data());
+                                         bias_grad_.data(), workspace_.data());
         if (!input_grad_) {
             grad_input_.resize(Shape{});
             return grad_input_;
         }
         grad_input_.resize(input_.shape());
-        kernels::linear_backward_data(N, in_, out_, grad_out.data(), weight_.data(), grad_input_.data());
+        kernels::linear_backward_data(N, in_, out_, grad_out.data(), weight_.data(), grad_input_.data(),
+                                      workspace_.data());
         return grad_input_;
     }
 
@@ -74,9 +82,12 @@ public:
     [[nodiscard]] const Tensor<T>& bias() const noexcept { return bias_; }
 
 private:
+    // Grows the GEMM workspace for this batch and the current thread count (never shrinks).
+    void reserve(index_t N) { workspace_.resize(Shape{kernels::linear_workspace_size<T>(N, in_, out_, num_threads())}); }
+
     index_t in_, out_;
     Tensor<T> weight_, bias_, weight_grad_, bias_grad_;
-    Tensor<T> input_, output_, grad_input_;
+    Tensor<T> input_, output_, grad_input_, workspace_;
     bool forward_done_ = false;
     bool input_grad_ = true;
 };

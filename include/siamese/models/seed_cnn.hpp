@@ -1,32 +1,77 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <siamese/layers/conv2d.hpp>
+#include <siamese/layers/conv_relu_pool.hpp>
 #include <siamese/layers/flatten.hpp>
 #include <siamese/layers/linear.hpp>
-#include <siamese/layers/max_pool2d.hpp>
 #include <siamese/layers/relu.hpp>
 #include <siamese/models/sequential.hpp>
+
+#include <string>
+#include <utility>
 
 namespace siamese {
 
 /// The tutorial's backbone for 1 x 28 x 28 images (MNIST):
 /// Conv2d(1,32,3) -> ReLU -> MaxPool2d(2) -> Conv2d(32,64,3) -> ReLU -> MaxPool2d(2)
 /// -> Flatten(1600) -> Linear(1600,120) -> ReLU -> Linear(120,84): [N, 1, 28, 28] -> [N, 84].
+/// Each conv -> ReLU -> pool runs as one fused ConvReluPool layer (the same maths and weights,
+/// without materialising the conv and ReLU outputs). A Layer; caches what its layers cache.
+/// Parameters keep the names and order of the unfused ten-layer Sequential, so checkpoints and
+/// code written against that layout keep working:
+///   "0.weight" [32, 1, 3, 3], "0.bias" [32]        conv1
+///   "3.weight" [64, 32, 3, 3], "3.bias" [64]       conv2
+///   "7.weight" [120, 1600], "7.bias" [120]         fc1
+///   "9.weight" [84, 120], "9.bias" [84]            fc2
 template <class T = float>
-using SeedCnn = Sequential<Conv2d<T>, ReLU<T>, MaxPool2d<T>, Conv2d<T>, ReLU<T>, MaxPool2d<T>, Flatten<T>,
-                           Linear<T>, ReLU<T>, Linear<T>>;
+class SeedCnn {
+public:
+    using value_type = T;
+    using Layers = Sequential<ConvReluPool<T>, ConvReluPool<T>, Flatten<T>, Linear<T>, ReLU<T>, Linear<T>>;
+
+    explicit SeedCnn(Layers layers) : layers_(std::move(layers)) {}
+
+    [[nodiscard]] std::string name() const { return "SeedCnn" + layers_.name().substr(std::string("Sequential").size()); }
+    [[nodiscard]] Shape output_shape(const Shape& in) const { return layers_.output_shape(in); }
+    const Tensor<T>& forward(const Tensor<T>& x) { return layers_.forward(x); }
+    const Tensor<T>& backward(const Tensor<T>& grad_out) { return layers_.backward(grad_out); }
+
+    [[nodiscard]] ParamList<T> params() {
+        ParamList<T> out;
+        append_params(out, layers_.template layer<0>().params(), "0");
+        append_params(out, layers_.template layer<1>().params(), "3");
+        append_params(out, layers_.template layer<3>().params(), "7");
+        append_params(out, layers_.template layer<5>().params(), "9");
+        return out;
+    }
+
+    /// false: conv1's backward skips dL/dx (the images are data).
+    void set_input_grad(bool enabled) noexcept { layers_.set_input_grad(enabled); }
+
+    /// The fused layers: 0 conv1, 1 conv2, 2 flatten, 3 fc1, 4 ReLU, 5 fc2.
+    template <std::size_t I>
+    [[nodiscard]] auto& layer() noexcept {
+        return layers_.template layer<I>();
+    }
+    template <std::size_t I>
+    [[nodiscard]] const auto& layer() const noexcept {
+        return layers_.template layer<I>();
+    }
+
+private:
+    Layers layers_;
+};
 
 /// Builds the tutorial's backbone, initialised like PyTorch's defaults from `rng`.
 template <class T = float>
 [[nodiscard]] SeedCnn<T> make_seed_cnn(Rng& rng) {
     // Each layer draws from rng in network order; the order of the arguments below is that order.
-    Conv2d<T> conv1(1, 32, 3, rng);
-    Conv2d<T> conv2(32, 64, 3, rng);
+    ConvReluPool<T> conv1(1, 32, 3, rng);
+    ConvReluPool<T> conv2(32, 64, 3, rng);
     Linear<T> fc1(64 * 5 * 5, 120, rng);
     Linear<T> fc2(120, 84, rng);
-    return SeedCnn<T>(std::move(conv1), ReLU<T>(), MaxPool2d<T>(2), std::move(conv2), ReLU<T>(), MaxPool2d<T>(2),
-                      Flatten<T>(), std::move(fc1), ReLU<T>(), std::move(fc2));
+    return SeedCnn<T>(typename SeedCnn<T>::Layers(std::move(conv1), std::move(conv2), Flatten<T>(), std::move(fc1),
+                                                  ReLU<T>(), std::move(fc2)));
 }
 
 /// Embedding width of SeedCnn.

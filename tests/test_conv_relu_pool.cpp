@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <vector>
+
+using namespace siamese;
+
+namespace {
+
+struct Case {
+    index_t in, out, kernel, stride, padding, n, h, w;
+};
+
+// stride 1 and 2, padding 0 and 1, odd conv outputs (last row/column dropped by the pool),
+// one input channel (dense gradient paths) and many (vectorised over channels).
+const Case cases[] = {
+    {1, 3, 3, 1, 0, 2, 8, 8},  {2, 3, 3, 1, 1, 2, 6, 5},   {2, 4, 3, 2, 0, 2, 9, 11}, {3, 2, 2, 2, 1, 1, 5, 8},
+    {1, 2, 1, 1, 0, 3, 4, 3},  {20, 5, 3, 1, 0, 2, 7, 6},  {33, 17, 3, 1, 1, 1, 5, 5},
+};
+
+template <class T>
+void copy_weights(ConvReluPool<T>& fused, Conv2d<T>& conv) {
+    std::copy(fused.weight().begin(), fused.weight().end(), conv.weight().begin());
+    std::copy(fused.bias().begin(), fused.bias().end(), conv.bias().begin());
+}
+
+}  // namespace
+
+TEST_CASE("ConvReluPool: input and parameter gradients match finite differences") {
+    Rng rng(41);
+    for (const auto& c : cases) {
+        CAPTURE(c.in);
+        CAPTURE(c.kernel);
+        CAPTURE(c.stride);
+        CAPTURE(c.padding);
+        CAPTURE(c.h);
+        CAPTURE(c.w);
+        ConvReluPool<double> layer(c.in, c.out, c.kernel, rng, {.stride = c.stride, .padding = c.padding});
+        const auto x = test::random_tensor(Shape{c.n, c.in, c.h, c.w}, rng);
+        // The layer is piecewise linear: a step of 1e-3 has no truncation error inside a piece and
+        // 100x less rounding noise than 1e-5; a step that crosses a ReLU or argmax change fails
+        // and is retried at 1e-4 and 1e-5 by the checker.
+        test::require_gradients_ok(testing::check_layer_gradients(layer, x, {.epsilon = 1e-3}));
+    }
+}
+
+TEST_CASE_TEMPLATE("ConvReluPool equals Sequential<Conv2d, ReLU, MaxPool2d> with the same weights", T, double, float) {
+    Rng rng(42);
+    const bool is_double = std::is_same_v<T, double>;
+    for (const auto& c : cases) {
+        CAPTURE(c.in);
+        CAPTURE(c.kernel);
+        CAPTURE(c.stride);
+        CAPTURE(c.padding);
+        // Same rng draws: both layers start from identical weights.
+        Rng a(7), b(7);
+        ConvReluPool<T> fused(c.in, c.out, c.kernel, a, {.stride = c.stride, .padding = c.padding});
+        Sequential<Conv2d<T>, ReLU<T>, MaxPool2d<T>> plain(
+            Conv2d<T>(c.in, c.out, c.kernel, b, {.stride = c.stride, .padding = c.padding}), ReLU<T>(), MaxPool2d<T>(2));
+        CHECK(std::equal(fused.weight().begin(), fused.weight().end(), plain.template layer<0>().weight().begin()));
+        const auto x = test::random_tensor<T>(Shape{c.n, c.in, c.h, c.w}, rng);
+        CHECK(fused.output_shape(x.shape()) == plain.output_shape(x.shape()));
+
+        const Tensor<T> y = fused.forward(x);
+        const Tensor<T>& y_ref = plain.forward(x);
+        REQUIRE(y.shape() == y_ref.shape());
+        const double tol = is_double ? 1e-12 : 1e-5;
+        CHECK(test::max_relative_difference(y.data(), y_ref.data(), y.size(), 1.0) <= tol);
+
+        const auto g = test::random_tensor<T>(y.shape(), rng);
+        const Tensor<T> dx = fused.backward(g);
+        const Tensor<T>& dx_ref = plain.backward(g);
+        CHECK(test::max_relative_difference(dx.data(), dx_ref.data(), dx.size(), 1.0) <= tol);
+        const auto p = fused.params();
+        const auto q = plain.params();
+        REQUIRE(p.size() == q.size());
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            CAPTURE(i);
+            CHECK(test::max_relative_difference(p[i].grad->data(), q[i].grad->data(), p[i].grad->size(), 1.0) <= tol);
+        }
+    }
+}
+
+TEST_CASE("ConvReluPool: the tutorial's shapes, float, against the unfused layers at batch 20") {
+    Rng rng(43);
+    for (const auto& [in, out, side] : {std::tuple<index_t, index_t, index_t>{1, 32, 28}, {32, 64, 13}}) {
+        Rng a(9), b(9);
+        ConvReluPool<float> fused(in, out, 3, a);
+        Sequential<Conv2d<float>, ReLU<float>, MaxPool2d<float>> plain(Conv2d<float>(in, out, 3, b), ReLU<float>(),
+                                                                       MaxPool2d<float>(2));
+        const auto x = test::random_tensor<float>(Shape{20, in, side, side}, rng, 0, 1);
+        const Tensor<float> y = fused.forward(x);
+        const Tensor<float>& y_ref = plain.forward(x);
+        REQUIRE(y.shape() == Shape{20, out, (side - 2) / 2, (side - 2) / 2});
+        CHECK(test::max_relative_difference(y.data(), y_ref.data(), y.size(), 1.0) <= 1e-5);
+        const auto g = test::random_tensor<float>(y.shape(), rng);
+        const Tensor<float> dx = fused.backward(g);
+        const Tensor<float>& dx_ref = plain.backward(g);
+        CHECK(test::max_relative_difference(dx.data(), dx_ref.data(), dx.size(), 1.0) <= 1e-5);
+        const auto p = fused.params();
+        const auto q = plain.params();
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            // Weight gradients sum 20 x 121 products: compare at the scale of their magnitude.
+            CHECK(test::max_relative_difference(p[i].grad->data(), q[i].grad->data(), p[i].grad->size(), 10.0) <= 1e-5);
+        }
+    }
+}
+
+TEST_CASE("ConvReluPool: shapes, names, parameters and initialisation follow Conv2d") {
+    Rng a(44), b(44);
+    ConvReluPool<float> layer(3, 8, 3, a, {.stride = 2, .padding = 1});
+    Conv2d<float> conv(3, 8, 3, b, {.stride = 2, .padding = 1});
+    CHECK(layer.output_shape(Shape{4, 3, 28, 28}) == Shape{4, 8, 7, 7});
+    CHECK(layer.name().find("Conv2d(3, 8, kernel_size=3, stride=2, padding=1)") != std::string::npos);
+    const auto params = layer.params();
+    REQUIRE(params.size() == 2);
+    CHECK(params[0].name == "weight");
+    CHECK(params[1].name == "bias");
+    CHECK(std::equal(layer.weight().begin(), layer.weight().end(), conv.weight().begin()));
+    CHECK(std::equal(layer.bias().begin(), layer.bias().end(), conv.bias().begin()));
+    CHECK(a.state() == b.state());
+}
+
+TEST_CASE("ConvReluPool: wrong inputs, backward before forward, wrong gradient shape") {
+    Rng rng(45);
+    ConvReluPool<float> layer(1, 4, 3, rng);
+    Tensor<float> x(Shape{2, 3, 28, 28});
+    test::require_shape_error([&] { layer.forward(x); }, {"ConvReluPool", "[N, 1, H, W]", "[2, 3, 28, 28]"});
+    Tensor<float> tiny(Shape{1, 1, 3, 3});  // conv output 1x1: no 2x2 window
+    test::require_shape_error([&] { layer.forward(tiny); }, {"ConvReluPool", "[1, 1, 3, 3]"});
+    Tensor<float> g(Shape{1, 4, 1, 1});
+    CHECK_THROWS_AS(layer.backward(g), std::logic_error);
+    Tensor<float> ok(Shape{1, 1, 4, 4});
+    CHECK(layer.forward(ok).shape() == Shape{1, 4, 1, 1});
+    CHECK_NOTHROW(layer.backward(g));
+    Tensor<float> wrong(Shape{1, 4, 2, 2});
+    test::require_shape_error([&] { layer.backward(wrong); }, {"ConvReluPool", "[1, 4, 1, 1]", "[1, 4, 2, 2]"});
+}
+
+TEST_CASE("ConvReluPool: parameter gradients accumulate; set_input_grad(false) skips dL/dx") {
+    Rng rng(46);
+    ConvReluPool<double> layer(2, 3, 3, rng);
+    const auto x = test::random_tensor(Shape{2, 2, 8, 8}, rng);
+    const auto g = test::random_tensor(Shape{2, 3, 3, 3}, rng);
+    layer.forward(x);
+    layer.backward(g);
+    const Tensor<double> once = *layer.params()[0].grad;
+    layer.forward(x);
+    layer.backward(g);
+    const Tensor<double>& twice = *layer.params()[0].grad;
+    for (index_t i = 0; i < once.size(); ++i) CHECK(twice[i] == doctest::Approx(2 * once[i]));
+
+    layer.set_input_grad(false);
+    layer.forward(x);
+    CHECK(layer.backward(g).empty());
+}
