@@ -4,7 +4,7 @@
 # Usage: scripts/install_deps.sh [extra-package ...]
 set -euo pipefail
 
-packages=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev libstb-dev zlib1g-dev "$@")
+packages=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev libstb-dev zlib1g-dev libpng-dev "$@")
 
 missing=()
 for p in "${packages[@]}"; do
