@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Omniglot (Lake, Salakhutdinov & Tenenbaum 2015) from its folder layout:
+//   ROOT/ALPHABET/characterNN/NNNN_MM.png     (MM: the drawer, 01..20)
+// e.g. ROOT = images_background (30 alphabets) or images_evaluation (20). One class per
+// character; each character's alphabet is its group, for within-alphabet episodes.
+
+#include <siamese/config.hpp>
+#include <siamese/data/labelled_images.hpp>
+#include <siamese/data/one_shot_episode.hpp>
+#include <siamese/data/png.hpp>
+#include <siamese/errors.hpp>
+#include <siamese/random.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace siamese::data {
+
+/// What load_omniglot reads and how it stores the images.
+struct OmniglotOptions {
+    /// Alphabet folder names to load, in this order (the order of the groups and labels);
+    /// empty: every alphabet folder of ROOT, sorted by name.
+    std::vector<std::string> alphabets{};
+    /// Images are stored as [1, side, side], resized by area averaging (105: as drawn).
+    index_t side = 105;
+    /// true: ink high (255) on a 0 background, like MNIST; false: the files' black ink on white.
+    bool invert = true;
+    /// When > 0, every file must be exactly expect_side x expect_side (Omniglot's 105).
+    index_t expect_side = 0;
+};
+
+/// An Omniglot image set with its structure: labels are character indices 0..C-1 in load order
+/// (alphabets as listed, characters by folder name), groups are alphabet indices.
+struct Omniglot {
+    LabelledImages images;                 ///< [1, side, side] images; label = character index
+    std::vector<std::string> alphabets;    ///< [A] group g's alphabet name
+    std::vector<std::string> characters;   ///< [C] "ALPHABET/characterNN" of each label
+    std::vector<std::int64_t> alphabet_of; ///< [C] each label's group (index into alphabets)
+    std::vector<int> drawers;              ///< [N] each image's drawer (MM in NNNN_MM.png; 0 if the name has none)
+    std::vector<std::string> files;        ///< [N] each image's path relative to ROOT
+
+    /// Label -> alphabet index, e.g. for eval::FewShotOptions::group_of (within-alphabet episodes).
+    [[nodiscard]] std::function<std::int64_t(label_t)> group_of() const {
+        return [table = alphabet_of](label_t label) {
+            if (label < 0 || label >= static_cast<label_t>(table.size())) {
+                throw std::invalid_argument("Omniglot::group_of: no character " + std::to_string(label));
+            }
+            return table[static_cast<std::size_t>(label)];
+        };
+    }
+};
+
+namespace detail {
+
+inline std::vector<std::filesystem::path> sorted_entries(const std::filesystem::path& dir, bool directories) {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const auto name = it->path().filename().string();
+        if (name.empty() || name[0] == '.') continue;  // .DS_Store, editors' files
+        if (it->is_directory(ec) == directories) out.push_back(it->path());
+    }
+    if (ec) throw io_error(dir.string() + ": cannot list: " + ec.message());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+inline bool is_png_name(const std::filesystem::path& p) {
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext == ".png";
+}
+
+/// The drawer in "NNNN_MM.png": the digits after the last '_' (0 when there are none).
+inline int drawer_of(const std::filesystem::path& file) {
+    const std::string stem = file.stem().string();
+    const auto underscore = stem.rfind('_');
+    if (underscore == std::string::npos || underscore + 1 == stem.size() || stem.size() - underscore > 6) return 0;
+    int d = 0;
+    for (std::size_t i = underscore + 1; i < stem.size(); ++i) {
+        if (stem[i] < '0' || stem[i] > '9') return 0;
+        d = d * 10 + (stem[i] - '0');
+    }
+    return d;
+}
+
+inline void check_folder(const std::filesystem::path& dir, const std::string& what) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(dir, ec);
+    if (!std::filesystem::exists(status)) throw io_error(dir.string() + ": no such folder (" + what + ")");
+    if (!std::filesystem::is_directory(status)) throw io_error(dir.string() + ": not a folder (" + what + ")");
+}
+
+}  // namespace detail
+
+/// The alphabet folders of an Omniglot root, sorted by name. Throws io_error when root is not a folder.
+[[nodiscard]] inline std::vector<std::string> omniglot_alphabets(const std::filesystem::path& root) {
+    detail::check_folder(root, "expected an Omniglot folder of alphabets, e.g. images_background");
+    std::vector<std::string> names;
+    for (const auto& p : detail::sorted_entries(root, true)) names.push_back(p.filename().string());
+    return names;
+}
+
+/// Loads the chosen alphabets of an Omniglot root. Throws io_error naming the folder or file
+/// for a missing root, an unknown alphabet (listing the available ones), an alphabet without
+/// character folders, a character without PNG images, and any image read_png rejects; throws
+/// std::invalid_argument for an alphabet listed twice or a non-positive side.
+[[nodiscard]] inline Omniglot load_omniglot(const std::filesystem::path& root, const OmniglotOptions& options = {}) {
+    if (options.side < 1) throw std::invalid_argument("load_omniglot: side must be positive");
+    const auto available = omniglot_alphabets(root);
+    std::vector<std::string> wanted = options.alphabets.empty() ? available : options.alphabets;
+    if (wanted.empty()) throw io_error(root.string() + ": no alphabet folders");
+    std::set<std::string> seen;
+    for (const auto& a : wanted) {
+        if (!seen.insert(a).second) throw std::invalid_argument("load_omniglot: alphabet '" + a + "' listed twice");
+        if (!std::binary_search(available.begin(), available.end(), a)) {
+            std::string list;
+            for (const auto& name : available) {
+                if (!list.empty()) list += ", ";
+                list += name;
+            }
+            throw io_error(root.string() + ": no alphabet '" + a + "'; available: " + list);
+        }
+    }
+
+    PngOptions png;
+    png.invert = options.invert;
+    png.expect_height = png.expect_width = options.expect_side;
+    png.height = png.width = options.side;
+
+    Omniglot set;
+    std::vector<std::uint8_t> pixels;
+    std::vector<label_t> labels;
+    for (const auto& alphabet : wanted) {
+        const auto characters = detail::sorted_entries(root / alphabet, true);
+        if (characters.empty()) throw io_error((root / alphabet).string() + ": no character folders");
+        const auto group = static_cast<std::int64_t>(set.alphabets.size());
+        set.alphabets.push_back(alphabet);
+        for (const auto& character : characters) {
+            std::vector<std::filesystem::path> files;
+            for (const auto& f : detail::sorted_entries(character, false)) {
+                if (detail::is_png_name(f)) files.push_back(f);
+            }
+            if (files.empty()) throw io_error(character.string() + ": no PNG images");
+            const auto label = static_cast<label_t>(set.characters.size());
+            set.characters.push_back(alphabet + "/" + character.filename().string());
+            set.alphabet_of.push_back(group);
+            for (const auto& f : files) {
+                const GrayImage img = read_png(f, png);
+                pixels.insert(pixels.end(), img.pixels.begin(), img.pixels.end());
+                labels.push_back(label);
+                set.drawers.push_back(detail::drawer_of(f));
+                set.files.push_back(set.characters.back() + "/" + f.filename().string());
+            }
+        }
+    }
+    set.images = LabelledImages(Shape{1, options.side, options.side}, std::move(pixels), std::move(labels));
+    return set;
+}
+
+/// Options of within_alphabet_episodes.
+struct AlphabetEpisodeOptions {
+    index_t ways = 20;        ///< characters per episode, all from one alphabet
+    index_t episodes = 1000;  ///< number of episodes
+    std::uint64_t seed = 0;
+};
+
+/// Lake et al.'s one-shot protocol on an Omniglot set: each episode draws an alphabet uniformly
+/// among those with at least `ways` characters, `ways` of its characters, and two different
+/// drawers a and b (among the drawers every one of those characters has); the supports are
+/// drawer a's images of the characters, the queries drawer b's, one per character (answers[k]
+/// = k). Deterministic for a seed. Throws std::invalid_argument when no alphabet can host an
+/// episode (too few characters, or fewer than two drawers shared by the chosen characters).
+[[nodiscard]] inline std::vector<OneShotEpisode> within_alphabet_episodes(const Omniglot& set,
+                                                                          const AlphabetEpisodeOptions& options) {
+    if (options.ways < 2) throw std::invalid_argument("within_alphabet_episodes: ways must be at least 2");
+    if (options.episodes < 0) throw std::invalid_argument("within_alphabet_episodes: episodes must not be negative");
+    // image index of (character, drawer)
+    std::vector<std::map<int, index_t>> by_drawer(set.characters.size());
+    for (index_t i = 0; i < set.images.size(); ++i) {
+        const auto c = static_cast<std::size_t>(set.images.label(i));
+        if (c >= by_drawer.size()) throw std::invalid_argument("within_alphabet_episodes: label out of range");
+        by_drawer[c].emplace(set.drawers[static_cast<std::size_t>(i)], i);
+    }
+    std::vector<std::vector<index_t>> members(set.alphabets.size());
+    for (std::size_t c = 0; c < set.characters.size(); ++c) {
+        if (by_drawer[c].size() >= 2) members[static_cast<std::size_t>(set.alphabet_of[c])].push_back(static_cast<index_t>(c));
+    }
+    std::vector<std::size_t> hosts;
+    std::string sizes;
+    for (std::size_t a = 0; a < members.size(); ++a) {
+        if (static_cast<index_t>(members[a].size()) >= options.ways) hosts.push_back(a);
+        if (!sizes.empty()) sizes += ", ";
+        sizes += set.alphabets[a] + " " + std::to_string(members[a].size());
+    }
+    if (hosts.empty()) {
+        throw std::invalid_argument("within_alphabet_episodes: no alphabet has " + std::to_string(options.ways) +
+                                    " characters drawn by at least two people (" + sizes + ")");
+    }
+    Rng rng(options.seed);
+    std::vector<OneShotEpisode> episodes;
+    episodes.reserve(static_cast<std::size_t>(options.episodes));
+    std::vector<int> common;
+    for (index_t e = 0; e < options.episodes; ++e) {
+        const std::size_t a = hosts[static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(hosts.size())))];
+        auto& pool = members[a];
+        OneShotEpisode ep;
+        ep.group = static_cast<std::int64_t>(a);
+        for (index_t k = 0; k < options.ways; ++k) {  // partial Fisher-Yates: ways distinct characters
+            const auto j = static_cast<std::size_t>(k + rng.uniform_int(static_cast<index_t>(pool.size()) - k));
+            std::swap(pool[static_cast<std::size_t>(k)], pool[j]);
+        }
+        common.clear();
+        for (const auto& [drawer, image] : by_drawer[static_cast<std::size_t>(pool[0])]) {
+            bool everywhere = true;
+            for (index_t k = 1; k < options.ways && everywhere; ++k) {
+                everywhere = by_drawer[static_cast<std::size_t>(pool[static_cast<std::size_t>(k)])].count(drawer) > 0;
+            }
+            if (everywhere) common.push_back(drawer);
+        }
+        if (common.size() < 2) {
+            throw std::invalid_argument("within_alphabet_episodes: characters of " + set.alphabets[a] +
+                                        " share fewer than two drawers");
+        }
+        const auto da = static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(common.size())));
+        auto db = static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(common.size()) - 1));
+        db += db >= da;  // uniform over the other drawers
+        for (index_t k = 0; k < options.ways; ++k) {
+            const auto& images = by_drawer[static_cast<std::size_t>(pool[static_cast<std::size_t>(k)])];
+            ep.supports.push_back(images.at(common[da]));
+            ep.queries.push_back(images.at(common[db]));
+            ep.answers.push_back(k);
+        }
+        episodes.push_back(std::move(ep));
+    }
+    return episodes;
+}
+
+}  // namespace siamese::data

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/data/omniglot.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace siamese;
+using namespace siamese::data;
+namespace fs = std::filesystem;
+
+#if defined(SIAMESE_HAS_PNG) && SIAMESE_HAS_PNG
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
+        Rng rng(static_cast<std::uint64_t>(tick));
+        path = fs::temp_directory_path() / ("siamese_test_omniglot_" + std::to_string(rng.next()));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+/// An 8x8 drawing as Omniglot stores it, black ink (0) on white (255): a horizontal stroke at
+/// row `character` % 8 and one dark pixel in column `drawer` % 8 of the last row.
+GrayImage drawing(int character, int drawer) {
+    GrayImage g{8, 8, std::vector<std::uint8_t>(64, 255)};
+    for (int x = 0; x < 8; ++x) g.pixels[static_cast<std::size_t>((character % 8) * 8 + x)] = 0;
+    g.pixels[static_cast<std::size_t>(56 + drawer % 8)] = 0;
+    return g;
+}
+
+/// A small Omniglot-like tree: alphabets with the given character counts, each character drawn
+/// by `drawers` people, files ROOT/ALPHABET/characterNN/IIII_MM.png.
+void write_tree(const fs::path& root, const std::map<std::string, int>& alphabets, int drawers) {
+    int id = 0;
+    for (const auto& [name, characters] : alphabets) {
+        for (int c = 1; c <= characters; ++c, ++id) {
+            char folder[32];
+            std::snprintf(folder, sizeof folder, "character%02d", c);
+            fs::create_directories(root / name / folder);
+            for (int d = 1; d <= drawers; ++d) {
+                char file[32];
+                std::snprintf(file, sizeof file, "%04d_%02d.png", id, d);
+                write_png(root / name / folder / file, drawing(id, d));
+            }
+        }
+    }
+}
+
+template <class F>
+std::string io_error_of(F&& f) {
+    try {
+        f();
+    } catch (const io_error& e) {
+        return e.what();
+    }
+    FAIL("expected an io_error");
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("Omniglot: a folder tree loads as one class per character, grouped by alphabet") {
+    TempDir dir;
+    write_tree(dir.path, {{"Beta", 2}, {"Alpha", 3}}, 4);
+    const auto set = load_omniglot(dir.path, {.side = 8});
+    CHECK(set.alphabets == std::vector<std::string>{"Alpha", "Beta"});  // sorted by name
+    REQUIRE(set.characters.size() == 5);
+    CHECK(set.characters[0] == "Alpha/character01");
+    CHECK(set.characters[4] == "Beta/character02");
+    CHECK(set.alphabet_of == std::vector<std::int64_t>{0, 0, 0, 1, 1});
+    CHECK(set.images.size() == 20);
+    CHECK(set.images.image_shape() == Shape{1, 8, 8});
+    CHECK(set.images.classes() == std::vector<label_t>{0, 1, 2, 3, 4});
+    CHECK(set.images.class_counts() == std::vector<index_t>{4, 4, 4, 4, 4});
+    CHECK(set.drawers == std::vector<int>{1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4});
+    CHECK(set.files[5] == "Alpha/character02/0001_02.png");
+    // Ink high by default: the stroke of "Beta" character 0 (file id 3, written as row 3) is 255.
+    const auto img = set.images.image(12);
+    CHECK(img[3 * 8 + 5] == 255);
+    CHECK(img[0] == 0);
+    const auto group = set.group_of();
+    CHECK(group(0) == 0);
+    CHECK(group(4) == 1);
+    CHECK_THROWS_AS(group(5), std::invalid_argument);
+}
+
+TEST_CASE("Omniglot: alphabets chosen by name keep the given order; images are resized and ink kept as drawn on request") {
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 2}, {"Beta", 2}, {"Gamma", 1}}, 2);
+    const auto set = load_omniglot(dir.path, {.alphabets = {"Gamma", "Alpha"}, .side = 4, .invert = false});
+    CHECK(set.alphabets == std::vector<std::string>{"Gamma", "Alpha"});
+    CHECK(set.characters == std::vector<std::string>{"Gamma/character01", "Alpha/character01", "Alpha/character02"});
+    CHECK(set.images.image_shape() == Shape{1, 4, 4});
+    // Gamma character01 is file id 4: stroke on row 4 -> resized row 2 averages rows 4 and 5: (0 + 255) / 2.
+    const auto img = set.images.image(0);
+    CHECK(img[2 * 4 + 1] == 128);
+    CHECK(img[0] == 255);  // paper, not inverted
+    CHECK(omniglot_alphabets(dir.path) == std::vector<std::string>{"Alpha", "Beta", "Gamma"});
+}
+
+TEST_CASE("Omniglot: hidden files and non-PNG files are skipped; a name without a drawer gives drawer 0") {
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 1}}, 2);
+    std::ofstream(dir.path / "Alpha" / "character01" / "notes.txt") << "not an image";
+    std::ofstream(dir.path / "Alpha" / "character01" / ".DS_Store") << "x";
+    fs::create_directories(dir.path / ".cache");
+    write_png(dir.path / "Alpha" / "character01" / "extra.png", drawing(0, 0));
+    const auto set = load_omniglot(dir.path, {.side = 8});
+    CHECK(set.alphabets == std::vector<std::string>{"Alpha"});
+    CHECK(set.images.size() == 3);
+    CHECK(set.drawers == std::vector<int>{1, 2, 0});
+}
+
+TEST_CASE("Omniglot: bad folders and files are errors naming them") {
+    TempDir dir;
+    CHECK(io_error_of([&] { (void)load_omniglot(dir.path / "missing"); }).find("missing: no such folder") != std::string::npos);
+    write_tree(dir.path, {{"Alpha", 1}, {"Beta", 1}}, 2);
+    const auto unknown = io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Klingon"}}); });
+    CHECK(unknown.find("no alphabet 'Klingon'; available: Alpha, Beta") != std::string::npos);
+    CHECK_THROWS_AS((void)load_omniglot(dir.path, {.alphabets = {"Alpha", "Alpha"}}), std::invalid_argument);
+    CHECK_THROWS_AS((void)load_omniglot(dir.path, {.side = 0}), std::invalid_argument);
+
+    fs::create_directories(dir.path / "Empty");
+    CHECK(io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Empty"}}); }).find("Empty: no character folders") !=
+          std::string::npos);
+    fs::create_directories(dir.path / "Hollow" / "character01");
+    CHECK(io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Hollow"}}); }).find("character01: no PNG images") !=
+          std::string::npos);
+
+    std::ofstream(dir.path / "Beta" / "character01" / "0009_09.png") << "not a png";
+    const auto bad = io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Beta"}}); });
+    CHECK(bad.find("0009_09.png: not a PNG image") != std::string::npos);
+    const auto size = io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Alpha"}, .expect_side = 105}); });
+    CHECK(size.find("image is 8x8, expected 105x105") != std::string::npos);
+}
+
+TEST_CASE("Omniglot: within-alphabet episodes take supports from one drawer and queries from another") {
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 6}, {"Beta", 3}, {"Gamma", 5}}, 4);
+    const auto set = load_omniglot(dir.path, {.side = 8});
+    const auto episodes = within_alphabet_episodes(set, {.ways = 5, .episodes = 200, .seed = 7});
+    REQUIRE(episodes.size() == 200);
+    std::set<std::int64_t> groups;
+    std::set<std::pair<int, int>> drawer_pairs;
+    for (const auto& e : episodes) {
+        REQUIRE(e.supports.size() == 5);
+        REQUIRE(e.queries.size() == 5);
+        groups.insert(e.group);
+        CHECK(e.group != 1);  // Beta has only 3 characters
+        std::set<label_t> characters;
+        const int support_drawer = set.drawers[static_cast<std::size_t>(e.supports[0])];
+        const int query_drawer = set.drawers[static_cast<std::size_t>(e.queries[0])];
+        CHECK(support_drawer != query_drawer);
+        drawer_pairs.insert({support_drawer, query_drawer});
+        for (std::size_t k = 0; k < 5; ++k) {
+            const label_t c = set.images.label(e.supports[k]);
+            characters.insert(c);
+            CHECK(set.alphabet_of[static_cast<std::size_t>(c)] == e.group);
+            CHECK(e.answers[k] == static_cast<index_t>(k));
+            CHECK(set.images.label(e.queries[k]) == c);
+            CHECK(set.drawers[static_cast<std::size_t>(e.supports[k])] == support_drawer);
+            CHECK(set.drawers[static_cast<std::size_t>(e.queries[k])] == query_drawer);
+        }
+        CHECK(characters.size() == 5);
+    }
+    CHECK(groups == std::set<std::int64_t>{0, 2});
+    CHECK(drawer_pairs.size() == 12);  // every ordered pair of 4 drawers turns up
+    // Deterministic for a seed, different for another.
+    const auto again = within_alphabet_episodes(set, {.ways = 5, .episodes = 200, .seed = 7});
+    const auto other = within_alphabet_episodes(set, {.ways = 5, .episodes = 200, .seed = 8});
+    bool same = true, differs = false;
+    for (std::size_t i = 0; i < episodes.size(); ++i) {
+        same = same && again[i].supports == episodes[i].supports && again[i].queries == episodes[i].queries;
+        differs = differs || other[i].supports != episodes[i].supports;
+    }
+    CHECK(same);
+    CHECK(differs);
+    const auto all = within_alphabet_episodes(set, {.ways = 6, .episodes = 3, .seed = 1});
+    for (const auto& e : all) CHECK(e.group == 0);  // only Alpha has 6 characters
+}
+
+TEST_CASE("Omniglot: episodes need an alphabet with enough characters and two drawers") {
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 3}}, 2);
+    const auto set = load_omniglot(dir.path, {.side = 8});
+    CHECK_THROWS_WITH_AS((void)within_alphabet_episodes(set, {.ways = 4, .episodes = 1}),
+                         doctest::Contains("no alphabet has 4 characters"), std::invalid_argument);
+    CHECK_THROWS_AS((void)within_alphabet_episodes(set, {.ways = 1, .episodes = 1}), std::invalid_argument);
+    TempDir lone;
+    write_tree(lone.path, {{"Alpha", 3}}, 1);
+    const auto single = load_omniglot(lone.path, {.side = 8});
+    CHECK_THROWS_AS((void)within_alphabet_episodes(single, {.ways = 2, .episodes = 1}), std::invalid_argument);
+}
+
+#else
+
+TEST_CASE("Omniglot: without libpng the loader is a clear error") {
+    CHECK_THROWS_AS((void)load_omniglot(std::filesystem::temp_directory_path() / "siamese_no_such_omniglot"), io_error);
+}
+
+#endif

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+#include "test_util.hpp"
+
+#include <siamese/data/omniglot.hpp>
+#include <siamese/data/one_shot_runs.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace siamese;
+using namespace siamese::data;
+namespace fs = std::filesystem;
+
+#if defined(SIAMESE_HAS_PNG) && SIAMESE_HAS_PNG
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
+        Rng rng(static_cast<std::uint64_t>(tick));
+        path = fs::temp_directory_path() / ("siamese_test_runs_" + std::to_string(rng.next()));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+/// A 6x6 drawing, black ink on white: character c is a stroke on row c % 6, drawer d adds a dot.
+GrayImage drawing(int character, int drawer) {
+    GrayImage g{6, 6, std::vector<std::uint8_t>(36, 255)};
+    for (int x = 0; x < 6; ++x) g.pixels[static_cast<std::size_t>((character % 6) * 6 + x)] = 0;
+    g.pixels[static_cast<std::size_t>(30 + drawer % 6)] = 0;
+    return g;
+}
+
+/// A "background" tree: one alphabet of `characters` characters by 3 drawers.
+void write_background(const fs::path& root, int characters) {
+    for (int c = 0; c < characters; ++c) {
+        const auto dir = root / "Alpha" / ("character" + std::to_string(10 + c));
+        fs::create_directories(dir);
+        for (int d = 1; d <= 3; ++d) write_png(dir / (std::to_string(100 + c) + "_0" + std::to_string(d) + ".png"), drawing(c, d));
+    }
+}
+
+std::string two(std::size_t v) {
+    std::string s = std::to_string(v);
+    if (s.size() < 2) s.insert(s.begin(), '0');
+    return s;
+}
+
+/// Writes episodes of a background set as runs in Lake et al.'s format: run k holds the
+/// episode's supports as training/classNN.png and its queries, shuffled by a fixed rotation, as
+/// test/itemNN.png, with class_labels.txt naming each item's class.
+void write_runs(const fs::path& root, const fs::path& background, const Omniglot& set,
+                const std::vector<OneShotEpisode>& episodes) {
+    for (std::size_t r = 0; r < episodes.size(); ++r) {
+        const std::string run = "run" + two(r + 1);
+        fs::create_directories(root / run / "training");
+        fs::create_directories(root / run / "test");
+        std::ofstream labels(root / run / "class_labels.txt");
+        const auto& e = episodes[r];
+        for (std::size_t k = 0; k < e.supports.size(); ++k) {
+            fs::copy_file(background / set.files[static_cast<std::size_t>(e.supports[k])],
+                          root / run / "training" / ("class" + two(k + 1) + ".png"));
+        }
+        const std::size_t n = e.queries.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t q = (i + 2) % n;  // items in another order than the classes
+            fs::copy_file(background / set.files[static_cast<std::size_t>(e.queries[q])],
+                          root / run / "test" / ("item" + two(i + 1) + ".png"));
+            labels << run << "/test/item" << two(i + 1) << ".png " << run << "/training/class"
+                   << two(static_cast<std::size_t>(e.answers[q]) + 1) << ".png\n";
+        }
+    }
+}
+
+template <class F>
+std::string io_error_of(F&& f) {
+    try {
+        f();
+    } catch (const io_error& e) {
+        return e.what();
+    }
+    FAIL("expected an io_error");
+    return {};
+}
+
+/// Three runs of 4 classes made from a background tree, under root/runs.
+struct Fixture {
+    TempDir dir;
+    fs::path runs;
+    Omniglot set;
+    std::vector<OneShotEpisode> episodes;
+    Fixture() {
+        write_background(dir.path / "background", 5);
+        set = load_omniglot(dir.path / "background", {.side = 6});
+        episodes = within_alphabet_episodes(set, {.ways = 4, .episodes = 3, .seed = 3});
+        runs = dir.path / "runs";
+        write_runs(runs, dir.path / "background", set, episodes);
+    }
+    void rewrite_labels(const std::string& run, const std::string& text) const {
+        std::ofstream(runs / run / "class_labels.txt", std::ios::trunc) << text;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("One-shot runs: runs written from background images load with their answers") {
+    Fixture f;
+    const auto runs = load_one_shot_runs(f.runs, {.invert = true});
+    REQUIRE(runs.size() == 3);
+    for (std::size_t r = 0; r < 3; ++r) {
+        const auto& run = runs[r];
+        CHECK(run.name == "run0" + std::to_string(r + 1));
+        CHECK(run.images.size() == 8);
+        CHECK(run.images.image_shape() == Shape{1, 6, 6});
+        CHECK(run.episode.supports == std::vector<index_t>{0, 1, 2, 3});
+        CHECK(run.episode.queries == std::vector<index_t>{4, 5, 6, 7});
+        CHECK(run.files[0] == run.name + "/training/class01.png");
+        CHECK(run.files[4] == run.name + "/test/item01.png");
+        // Each item's answer is the class image of its own character, as in the episode written.
+        const auto& e = f.episodes[r];
+        for (std::size_t i = 0; i < 4; ++i) {
+            const std::size_t q = (i + 2) % 4;
+            CHECK(run.episode.answers[i] == e.answers[q]);
+            CHECK(run.images.label(run.episode.queries[i]) == run.episode.answers[i]);
+            // The pixels are the background image's, inverted like the Omniglot loader's.
+            const auto original = f.set.images.image(e.queries[q]);
+            const auto loaded = run.images.image(run.episode.queries[i]);
+            CHECK(std::equal(original.begin(), original.end(), loaded.begin()));
+        }
+    }
+}
+
+TEST_CASE("One-shot runs: a single run folder, CRLF lines, blank lines and resizing") {
+    Fixture f;
+    std::string text;
+    {
+        std::ifstream in(f.runs / "run02" / "class_labels.txt");
+        std::string line;
+        while (std::getline(in, line)) text += line + "\r\n\r\n";
+    }
+    f.rewrite_labels("run02", text);
+    const auto one = load_one_shot_runs(f.runs / "run02", {.height = 3, .width = 3});
+    REQUIRE(one.size() == 1);
+    CHECK(one[0].name == "run02");
+    CHECK(one[0].episode.queries.size() == 4);
+    CHECK(one[0].images.image_shape() == Shape{1, 3, 3});
+}
+
+TEST_CASE("One-shot runs: malformed lines and bad paths are errors naming the file and line") {
+    Fixture f;
+    const auto labels = (f.runs / "run01" / "class_labels.txt").string();
+    auto message = [&] { return io_error_of([&] { (void)load_one_shot_runs(f.runs); }); };
+
+    f.rewrite_labels("run01", "run01/test/item01.png\n");
+    CHECK(message().find(labels + ": line 1: expected two paths") == 0);
+    f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png extra\n");
+    CHECK(message().find("line 1: expected two paths") != std::string::npos);
+    f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png\nrun02/test/item02.png run01/training/class01.png\n");
+    CHECK(message().find("line 2: the query 'run02/test/item02.png' is not an image in run01/test/") != std::string::npos);
+    f.rewrite_labels("run01", "run01/test/item01.png run01/test/item02.png\n");
+    CHECK(message().find("line 1: the class 'run01/test/item02.png' is not an image in run01/training/") != std::string::npos);
+    f.rewrite_labels("run01", "run01/test/item09.png run01/training/class01.png\n");
+    CHECK(message().find("line 1: no such file: ") != std::string::npos);
+    f.rewrite_labels("run01", "run01/test/item01.png run01/training/class07.png\n");
+    CHECK(message().find("class07.png") != std::string::npos);
+    f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png\nrun01/test/item01.png run01/training/class02.png\n");
+    CHECK(message().find("line 2: the query 'run01/test/item01.png' is listed twice (first on line 1)") != std::string::npos);
+    f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png\n");
+    CHECK(message().find("the test item run01/test/item02.png has no line") != std::string::npos);
+    f.rewrite_labels("run01", "\n\n");
+    CHECK(message().find("no test items listed") != std::string::npos);
+}
+
+TEST_CASE("One-shot runs: missing folders, files and odd images are errors naming them") {
+    Fixture f;
+    auto message = [&] { return io_error_of([&] { (void)load_one_shot_runs(f.runs); }); };
+    CHECK(io_error_of([&] { (void)load_one_shot_runs(f.dir.path / "nowhere"); }).find("nowhere: no such folder") != std::string::npos);
+    fs::create_directories(f.dir.path / "empty");
+    CHECK(io_error_of([&] { (void)load_one_shot_runs(f.dir.path / "empty"); }).find("no one-shot runs") != std::string::npos);
+
+    fs::rename(f.runs / "run03" / "class_labels.txt", f.runs / "run03" / "labels.txt");
+    CHECK(message().find("run03/class_labels.txt: no such file") != std::string::npos);
+    fs::rename(f.runs / "run03" / "labels.txt", f.runs / "run03" / "class_labels.txt");
+
+    // A test image that is not a PNG, then one of another size.
+    std::ofstream(f.runs / "run02" / "test" / "item03.png", std::ios::trunc) << "garbage";
+    CHECK(message().find("run02/test/item03.png: not a PNG image") != std::string::npos);
+    write_png(f.runs / "run02" / "test" / "item03.png", GrayImage{2, 2, {0, 0, 0, 0}});
+    CHECK(message().find("item03.png: image is 2x2, the run's first image is 6x6") != std::string::npos);
+    // Resizing to a common size accepts it.
+    CHECK(load_one_shot_runs(f.runs, {.height = 4, .width = 4}).size() == 3);
+
+    fs::remove_all(f.runs / "run01" / "training");
+    CHECK(message().find("run01/training: no such folder") != std::string::npos);
+}
+
+#endif
