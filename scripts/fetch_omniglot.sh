@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Puts Omniglot into DEST (default data/omniglot under the repository root): every archive listed
+# in scripts/omniglot.sha256, checked against its SHA-256, unpacked as DEST/<archive name>/
+# (images_background/ALPHABET/characterNN/NNNN_MM.png, ...).
+# Archives come from SOURCE_DIR (or $OMNIGLOT_SOURCE) when given, a folder holding the zip
+# files; otherwise they are downloaded from the data set's public repository
+# (github.com/brendenlake/omniglot, python/). A folder already unpacked from a verified archive,
+# and unchanged since, is kept as it is. images_evaluation.zip is not listed: add its line to
+# scripts/omniglot.sha256 once you have verified its checksum, and it is fetched like the others.
+# Usage: scripts/fetch_omniglot.sh [SOURCE_DIR] [DEST]
+set -euo pipefail
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+sums="$script_dir/omniglot.sha256"
+source_dir="${1:-${OMNIGLOT_SOURCE:-}}"
+dest="${2:-$script_dir/../data/omniglot}"
+url="https://github.com/brendenlake/omniglot/raw/master/python"
+
+die() { echo "fetch_omniglot: $*" >&2; exit 1; }
+need() {  # need COMMAND PACKAGE: installs PACKAGE with apt-get when COMMAND is missing
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "fetch_omniglot: installing $2 with apt-get"
+    local sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "$2" >/dev/null || die "could not install $2"
+}
+
+[ -f "$sums" ] || die "missing checksum list $sums"
+[ -z "$source_dir" ] || [ -d "$source_dir" ] || die "$source_dir: no such folder (expected the Omniglot zip files)"
+[ -e "$dest" ] && [ ! -d "$dest" ] && die "$dest exists and is not a directory"
+mkdir -p "$dest"
+dest="$(cd "$dest" && pwd)"
+need unzip unzip
+
+# A fingerprint of an unpacked folder: the checksums of all its files, in name order.
+tree_sum() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1); }
+
+tmp="$(mktemp -d "$dest/.fetch.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+while read -r hash archive; do
+    [ -n "${hash:-}" ] || continue
+    name="${archive%.zip}"
+    marker="$dest/.$name.verified"
+    # Unpacked before from an archive with this checksum, and unchanged since: nothing to do.
+    if [ -d "$dest/$name" ] && [ -f "$marker" ] && [ "$(head -n 1 "$marker")" = "$hash" ] &&
+        [ "$(sed -n 2p "$marker")" = "$(tree_sum "$dest/$name")" ]; then
+        echo "$name: present and verified"
+        continue
+    fi
+    zip="$tmp/$archive"
+    if [ -n "$source_dir" ]; then
+        [ -f "$source_dir/$archive" ] || die "$source_dir/$archive: no such file"
+        cp "$source_dir/$archive" "$zip"
+    else
+        if ! command -v curl >/dev/null 2>&1 && ! command -v wget >/dev/null 2>&1; then need curl curl; fi
+        echo "fetch_omniglot: downloading $url/$archive"
+        if command -v curl >/dev/null 2>&1; then
+            curl -fsSL --retry 3 -o "$zip" "$url/$archive" || die "download of $archive failed"
+        else
+            wget -q -O "$zip" "$url/$archive" || die "download of $archive failed"
+        fi
+    fi
+    got="$(sha256sum "$zip" | cut -d' ' -f1)"
+    [ "$got" = "$hash" ] || die "$archive fails its checksum: expected $hash, got $got"
+    # Unpack beside the destination, then swap it in: readers never see half a folder.
+    rm -rf "$tmp/unpacked"
+    mkdir "$tmp/unpacked"
+    unzip -q "$zip" -d "$tmp/unpacked" || die "cannot unpack $archive"
+    [ -d "$tmp/unpacked/$name" ] || die "$archive does not hold a folder $name/"
+    rm -f "$marker"
+    rm -rf "$dest/$name"
+    mv "$tmp/unpacked/$name" "$dest/$name"
+    printf '%s\n%s\n' "$hash" "$(tree_sum "$dest/$name")" >"$marker"
+    echo "$name: unpacked from $archive (verified, $(find "$dest/$name" -name '*.png' | wc -l) images)"
+done <"$sums"
