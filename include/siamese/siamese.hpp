@@ -76,6 +76,10 @@
 #include <siamese/data/idx.hpp>
 #include <siamese/data/input_file.hpp>
 #include <siamese/data/labelled_images.hpp>
+#include <siamese/data/omniglot.hpp>
+#include <siamese/data/one_shot_episode.hpp>
+#include <siamese/data/one_shot_runs.hpp>
 #include <siamese/data/pair_sampler.hpp>
 #include <siamese/data/pk_sampler.hpp>
+#include <siamese/data/png.hpp>
 #include <siamese/data/triplet_sampler.hpp>
