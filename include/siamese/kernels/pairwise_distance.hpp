@@ -43,17 +43,17 @@ template <class T>
 [[nodiscard]] T squared_distance(index_t D, const T* x, const T* y) noexcept {
     // Eight independent partial sums: the compiler may vectorise them, while one running sum
     // is a dependency chain it must not reorder without -ffast-math.
-    constexpr int lanes = 8;
+    constexpr index_t lanes = 8;
+    const index_t full = D - D % lanes;  // separate bounds: GCC 12 misreads a shared counter as overflowing
     T acc[lanes] = {};
-    index_t k = 0;
-    for (; k + lanes <= D; k += lanes) {
-        for (int l = 0; l < lanes; ++l) {
+    for (index_t k = 0; k < full; k += lanes) {
+        for (index_t l = 0; l < lanes; ++l) {
             const T d = x[k + l] - y[k + l];
             acc[l] += d * d;
         }
     }
     T s = 0;
-    for (; k < D; ++k) {
+    for (index_t k = full; k < D; ++k) {
         const T d = x[k] - y[k];
         s += d * d;
     }
