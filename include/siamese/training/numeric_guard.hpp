@@ -12,8 +12,24 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 namespace siamese::training {
+
+namespace detail {
+
+template <class T>
+struct IgnoreOutput {
+    void operator()(std::size_t, const std::string&, const Tensor<T>&) const noexcept {}
+};
+
+/// A backbone that can show each layer's output on the way (Sequential, SeedCnn).
+template <class B>
+concept Inspectable = requires(B& b, const Tensor<typename B::value_type>& x) {
+    b.forward_inspect(x, IgnoreOutput<typename B::value_type>{});
+};
+
+}  // namespace detail
 
 /// True when every element is finite (no NaN, no infinity).
 template <class T>
@@ -52,7 +68,7 @@ template <class Model>
     if (!all_finite(pairs)) return "the input images";
     std::string where;
     auto& backbone = model.backbone();
-    if constexpr (requires { backbone.forward_inspect(pairs, [](std::size_t, const std::string&, const Tensor<T>&) {}); }) {
+    if constexpr (detail::Inspectable<std::remove_cvref_t<decltype(backbone)>>) {
         backbone.forward_inspect(pairs, [&](std::size_t index, const std::string& name, const Tensor<T>& out) {
             if (where.empty() && !all_finite(out)) {
                 where = "the output of backbone layer " + std::to_string(index) + " (" + name + ")";
