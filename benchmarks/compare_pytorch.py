@@ -108,7 +108,7 @@ def bench_binary(path):
 
 def time_siamese(binary, threads, pairs, repetitions):
     cmd = [binary, f"--benchmark_filter=^train_step/pairs:{pairs}/threads:{threads}/", "--benchmark_format=json",
-           f"--benchmark_repetitions={repetitions}", "--benchmark_min_time=0.5"]
+           f"--benchmark_repetitions={repetitions}"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     runs = [b for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration"]
     if not runs:

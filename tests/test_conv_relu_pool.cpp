@@ -154,3 +154,49 @@ TEST_CASE("ConvReluPool: parameter gradients accumulate; set_input_grad(false) s
     layer.forward(x);
     CHECK(layer.backward(g).empty());
 }
+
+TEST_CASE_TEMPLATE("ConvReluPool channels-last hand-over equals the NCHW chain, values and gradients", T, double,
+                   float) {
+    Rng rng(47);
+    const bool is_double = std::is_same_v<T, double>;
+    const double tol = is_double ? 1e-12 : 1e-5;
+    for (const auto& [c1, c2, side, stride] :
+         {std::tuple<index_t, index_t, index_t, index_t>{1, 32, 28, 1}, {3, 20, 17, 1}, {2, 5, 23, 2}}) {
+        CAPTURE(c1);
+        CAPTURE(c2);
+        Rng a(11), b(11);
+        ConvReluPool<T> p1(c1, 8, 3, a, {.stride = stride}), p2(8, c2, 3, a);
+        ConvReluPool<T> q1(c1, 8, 3, b, {.stride = stride}), q2(8, c2, 3, b);
+        q1.set_channels_last(false, true);
+        q2.set_channels_last(true, false);
+        const auto x = test::random_tensor<T>(Shape{3, c1, side, side}, rng);
+        const Tensor<T> y_ref = p2.forward(p1.forward(x));
+        const Tensor<T>& h = q1.forward(x);
+        CHECK(h.shape() == Shape{3, p1.output_shape(x.shape())[2], p1.output_shape(x.shape())[3], 8});
+        const Tensor<T>& y = q2.forward(h);
+        REQUIRE(y.shape() == y_ref.shape());
+        CHECK(test::max_relative_difference(y.data(), y_ref.data(), y.size(), 1.0) <= tol);
+        const auto g = test::random_tensor<T>(y.shape(), rng);
+        const Tensor<T> dx_ref = p1.backward(p2.backward(g));
+        const Tensor<T> dx = q1.backward(q2.backward(g));
+        CHECK(test::max_relative_difference(dx.data(), dx_ref.data(), dx.size(), 1.0) <= tol);
+        const auto pp = p1.params(), qq = q1.params(), pp2 = p2.params(), qq2 = q2.params();
+        for (std::size_t i = 0; i < 2; ++i) {
+            CHECK(test::max_relative_difference(pp[i].grad->data(), qq[i].grad->data(), pp[i].grad->size(), 1.0) <= tol);
+            CHECK(test::max_relative_difference(pp2[i].grad->data(), qq2[i].grad->data(), pp2[i].grad->size(), 1.0) <=
+                  tol);
+        }
+    }
+}
+
+TEST_CASE("ConvReluPool channels-last: gradients match finite differences; padding is refused") {
+    Rng rng(48);
+    ConvReluPool<double> layer(5, 4, 3, rng);
+    layer.set_channels_last(true, true);
+    const auto x = test::random_tensor(Shape{2, 8, 7, 5}, rng);  // [N, H, W, C]
+    CHECK(layer.output_shape(x.shape()) == Shape{2, 3, 2, 4});
+    test::require_gradients_ok(testing::check_layer_gradients(layer, x, {.epsilon = 1e-3}));
+    test::require_shape_error([&] { (void)layer.output_shape(Shape{2, 5, 8, 7}); }, {"[N, H, W, 5]", "[2, 5, 8, 7]"});
+    ConvReluPool<double> padded(2, 2, 3, rng, {.padding = 1});
+    CHECK_THROWS_AS(padded.set_channels_last(true, false), shape_error);
+}

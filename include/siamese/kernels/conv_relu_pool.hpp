@@ -38,6 +38,15 @@ namespace siamese::kernels {
 /// Code of a pooled output whose maximum was <= 0: ReLU passes no gradient.
 inline constexpr std::uint8_t relu_cut = 255;
 
+/// Memory order of the fused kernels' activations. NCHW is the library's; channels-last (NHWC)
+/// lets two fused layers hand over without transposing: the kernels work in channels-last
+/// internally, so a channels-last output is written straight from the registers and a
+/// channels-last input is its own backward cache (no copy).
+struct ConvPoolFormat {
+    bool input_channels_last = false;   ///< x and dx are [N, H, W, C] (padding must be 0)
+    bool output_channels_last = false;  ///< y and dy are [N, PH, PW, OC]
+};
+
 /// Pooled sizes: the 2x2 / stride 2 max-pool of a conv output drops a last odd row or column.
 [[nodiscard]] constexpr index_t pooled_height(const Conv2dGeometry& g) noexcept { return g.out_height() / 2; }
 [[nodiscard]] constexpr index_t pooled_width(const Conv2dGeometry& g) noexcept { return g.out_width() / 2; }
@@ -434,11 +443,13 @@ template <class T>
 /// x: [N, C, H, W]  w: [OC, C, KH, KW]  b: [OC]
 ///   ->  y: [N, OC, PH, PW] = maxpool2x2(relu(conv(x) + b)),
 ///       code: [N, PH*PW, OC] (which pixel of each window won: 0..3 row-major, or relu_cut),
-///       cache: [N, Hp, Wp, C] (x zero-padded in NHWC order, for backward).
+///       cache: [N, Hp, Wp, C] (x zero-padded in NHWC order, for backward; untouched when the
+///       input is channels-last: x is the cache then).
+/// fmt: channels-last x [N, H, W, C] and/or y [N, PH, PW, OC] instead (see ConvPoolFormat).
 /// workspace: conv_relu_pool_workspace_size<T>(g, num_threads()); table: conv_relu_pool_table_size(g).
 template <class T>
 void conv_relu_pool_forward(const Conv2dGeometry& g, index_t N, const T* x, const T* w, const T* b, T* y,
-                            std::uint8_t* code, T* cache, T* workspace, index_t* table) {
+                            std::uint8_t* code, T* cache, T* workspace, index_t* table, ConvPoolFormat fmt = {}) {
     using Tile = ConvPoolTile<T>;
     constexpr int WT = Tile::wt, NV = Tile::nv;
     constexpr index_t OB = Tile::oc_block;
@@ -465,10 +476,12 @@ void conv_relu_pool_forward(const Conv2dGeometry& g, index_t N, const T* x, cons
         T* pooled = per_thread + t * L.thread_size();
         for (index_t n0 = n_begin; n0 < n_end; n0 += G) {
             const index_t images = std::min(G, n_end - n0);
-            for (index_t i = 0; i < images; ++i) {
-                detail::fill_cache(L, x + (n0 + i) * g.in_sample(), cache + (n0 + i) * CS);
+            if (!fmt.input_channels_last) {
+                for (index_t i = 0; i < images; ++i) {
+                    detail::fill_cache(L, x + (n0 + i) * g.in_sample(), cache + (n0 + i) * CS);
+                }
             }
-            const T* src = cache + n0 * CS;
+            const T* src = (fmt.input_channels_last ? x : cache) + n0 * CS;
             const index_t windows = images * PHW;
             for (index_t blk = 0; blk < OCP / OB; ++blk) {
                 const index_t valid_oc = std::min(OB, OC - blk * OB);
@@ -482,7 +495,8 @@ void conv_relu_pool_forward(const Conv2dGeometry& g, index_t N, const T* x, cons
                         // Past the last window: repeat it (valid memory, result dropped).
                         const T* base = src + img * CS;
                         for (int q = 0; q < 4; ++q) px[4 * i + q] = base + pixel[4 * win + q];
-                        out[i] = pooled + (img * PHW + win) * OCP + blk * OB;
+                        out[i] = fmt.output_channels_last ? y + ((n0 + img) * PHW + win) * OC + blk * OB
+                                                          : pooled + (img * PHW + win) * OCP + blk * OB;
                         cd[i] = code + ((n0 + img) * PHW + win) * OC + blk * OB;
                         if (i + 1 < valid && ++win == PHW) {
                             win = 0;
@@ -498,21 +512,23 @@ void conv_relu_pool_forward(const Conv2dGeometry& g, index_t N, const T* x, cons
                 }
             }
             // Pooled [window][OC] -> y [OC][window], image by image.
-            for (index_t i = 0; i < images; ++i) {
+            for (index_t i = 0; i < images && !fmt.output_channels_last; ++i) {
                 transpose(PHW, OC, pooled + i * PHW * OCP, OCP, y + (n0 + i) * OC * PHW, PHW);
             }
         }
     });
 }
 
-/// Backward of conv_relu_pool_forward, from what it cached (code, cache).
+/// Backward of conv_relu_pool_forward, from what it cached (code, cache: for a channels-last
+/// input, the input itself).
 /// dy: [N, OC, PH, PW]  code  cache  w: [OC, C, KH, KW]
 ///   ->  dw: [OC, C, KH, KW] +=, db: [OC] += (both skipped when dw is null),
 ///       dx: [N, C, H, W] overwritten (skipped when null).
-/// workspace and table as for forward (the table is rebuilt).
+/// fmt: as given to forward (dy in y's order, dx in x's). workspace and table as for forward.
 template <class T>
 void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, const std::uint8_t* code,
-                             const T* cache, const T* w, T* dw, T* db, T* dx, T* workspace, index_t* table) {
+                             const T* cache, const T* w, T* dw, T* db, T* dx, T* workspace, index_t* table,
+                             ConvPoolFormat fmt = {}) {
     const detail::ConvPoolLayout<T> L{g};
     const index_t K = L.k(), C = g.channels, OC = g.out_channels, OCP = L.ocp(), PHW = L.phw();
     const index_t TAPS = L.taps(), CS = L.cache_sample();
@@ -549,11 +565,14 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
         for (index_t n = n_begin; n < n_end; ++n) {
             const std::uint8_t* cd = code + n * PHW * OC;
             const T* xc = cache + n * CS;
-            // dy [OC][window] -> [window][OC], zero where ReLU cut the gradient.
-            transpose(OC, PHW, dy + n * OC * PHW, PHW, gT, OCP);
+            // dy [OC][window] -> [window][OC] (already so when channels-last), zero where ReLU
+            // cut the gradient.
+            const T* dy_n = dy + n * OC * PHW;
+            if (!fmt.output_channels_last) transpose(OC, PHW, dy_n, PHW, gT, OCP);
             for (index_t win = 0; win < PHW; ++win) {
                 T* row = gT + win * OCP;
-                for (index_t oc = 0; oc < OC; ++oc) row[oc] = cd[win * OC + oc] == relu_cut ? T(0) : row[oc];
+                const T* src = fmt.output_channels_last ? dy_n + win * OC : row;
+                for (index_t oc = 0; oc < OC; ++oc) row[oc] = cd[win * OC + oc] == relu_cut ? T(0) : src[oc];
                 for (index_t oc = 0; oc < OC; ++oc) db_part[oc] += row[oc];
             }
             if (dw && sparse_w) {
@@ -565,19 +584,23 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
                 detail::dense_weights_image(L, xc, gT, cd, koff, pixel, dw_part);
             }
             if (dx) {
-                std::fill_n(dxc, CS, T(0));
+                // A channels-last dx (padding 0) is the NHWC image itself: accumulate in place.
+                T* dx_image = fmt.input_channels_last ? dx + n * CS : dxc;
+                std::fill_n(dx_image, CS, T(0));
                 if (sparse_x) {
                     detail::dispatch_channel_block<T>(C, [&](auto cb, auto full) {
                         detail::sparse_data_image<T, decltype(cb)::value, decltype(full)::value>(L, gT, cd, wt, pixel,
-                                                                                                 tapoff, dxc);
+                                                                                                 tapoff, dx_image);
                     });
                 } else {
-                    detail::dense_data_image(L, gT, cd, wt, koff, pixel, dxc);
+                    detail::dense_data_image(L, gT, cd, wt, koff, pixel, dx_image);
                 }
                 // NHWC (padded) -> NCHW, dropping the padding.
                 T* out = dx + n * g.in_sample();
                 const index_t Wp = L.wp(), p = g.padding;
-                if (p == 0) {
+                if (fmt.input_channels_last) {
+                    // written in place above
+                } else if (p == 0) {
                     transpose(g.height * g.width, C, dxc, C, out, g.height * g.width);
                 } else {
                     for (index_t h = 0; h < g.height; ++h) {

@@ -19,6 +19,8 @@ namespace siamese {
 /// Weights, initialisation (same rng draws) and parameter names ("weight", "bias") are Conv2d's.
 /// Caches the input (zero-padded, NHWC order, for the weight gradient) and one byte per output:
 /// which pixel of its 2x2 window won, or that ReLU cut it.
+/// set_channels_last() switches input and/or output to [N, H, W, C] order, for chaining two
+/// fused layers without transposes (SeedCnn does).
 template <class T = float>
 class ConvReluPool {
 public:
@@ -46,15 +48,19 @@ public:
     [[nodiscard]] Shape output_shape(const Shape& in) const {
         // The conv output must hold at least one 2x2 window.
         const index_t min_side = kernel_ + options_.stride - 2 * options_.padding;
-        if (in.rank() != 4 || in[1] != in_channels_ || in[2] < min_side || in[3] < min_side || in[2] < 1 ||
-            in[3] < 1) {
+        const bool cl = format_.input_channels_last;
+        const index_t C = in.rank() == 4 ? in[cl ? 3 : 1] : 0, H = in.rank() == 4 ? in[cl ? 1 : 2] : 0;
+        const index_t W = in.rank() == 4 ? in[cl ? 2 : 3] : 0;
+        if (in.rank() != 4 || C != in_channels_ || H < min_side || W < min_side || H < 1 || W < 1) {
+            const std::string c = std::to_string(in_channels_);
             throw detail::bad_input(name(),
-                                    "[N, " + std::to_string(in_channels_) + ", H, W] with H, W >= " +
+                                    (cl ? "[N, H, W, " + c + "]" : "[N, " + c + ", H, W]") + " with H, W >= " +
                                         std::to_string(std::max<index_t>(min_side, 1)),
                                     in);
         }
         const auto g = geometry(in);
-        return Shape{in[0], out_channels_, kernels::pooled_height(g), kernels::pooled_width(g)};
+        const index_t PH = kernels::pooled_height(g), PW = kernels::pooled_width(g);
+        return format_.output_channels_last ? Shape{in[0], PH, PW, out_channels_} : Shape{in[0], out_channels_, PH, PW};
     }
 
     const Tensor<T>& forward(const Tensor<T>& x) {
@@ -63,10 +69,12 @@ public:
         const index_t N = x.dim(0);
         input_shape_ = x.shape();
         code_.resize(static_cast<std::size_t>(output_.size()));
-        cache_.resize(Shape{N * kernels::conv_relu_pool_cache_size(g)});
+        // A channels-last input is its own cache: keep a reference (the caller keeps it alive).
+        borrowed_input_ = format_.input_channels_last ? &x : nullptr;
+        if (!borrowed_input_) cache_.resize(Shape{N * kernels::conv_relu_pool_cache_size(g)});
         reserve(g);
         kernels::conv_relu_pool_forward(g, N, x.data(), weight_.data(), bias_.data(), output_.data(), code_.data(),
-                                        cache_.data(), workspace_.data(), table_.data());
+                                        cache_.data(), workspace_.data(), table_.data(), format_);
         forward_done_ = true;
         return output_;
     }
@@ -85,9 +93,10 @@ public:
         } else {
             grad_input_.resize(Shape{});
         }
-        kernels::conv_relu_pool_backward(g, input_shape_[0], grad_out.data(), code_.data(), cache_.data(),
-                                         weight_.data(), weight_grad_.data(), bias_grad_.data(), dx,
-                                         workspace_.data(), table_.data());
+        const T* cache = borrowed_input_ ? borrowed_input_->data() : cache_.data();
+        kernels::conv_relu_pool_backward(g, input_shape_[0], grad_out.data(), code_.data(), cache, weight_.data(),
+                                         weight_grad_.data(), bias_grad_.data(), dx, workspace_.data(),
+                                         table_.data(), format_);
         return grad_input_;
     }
 
@@ -98,6 +107,18 @@ public:
     /// false: backward skips dL/dx (for a first layer whose input is data).
     void set_input_grad(bool enabled) noexcept { input_grad_ = enabled; }
 
+    /// Channels-last input ([N, H, W, C], and dL/dx in that order) and/or output ([N, PH, PW, OC],
+    /// and its gradient). With a channels-last input the layer keeps a reference to x instead of
+    /// a copy: the caller must keep x alive and unchanged until backward (SeedCnn passes the
+    /// previous fused layer's own output). A channels-last input needs padding 0.
+    void set_channels_last(bool input, bool output) {
+        if (input && options_.padding != 0) {
+            throw shape_error(name() + ": a channels-last input needs padding 0");
+        }
+        format_ = {input, output};
+        forward_done_ = false;
+    }
+
     [[nodiscard]] Tensor<T>& weight() noexcept { return weight_; }
     [[nodiscard]] Tensor<T>& bias() noexcept { return bias_; }
     [[nodiscard]] const Tensor<T>& weight() const noexcept { return weight_; }
@@ -105,6 +126,9 @@ public:
 
 private:
     [[nodiscard]] kernels::Conv2dGeometry geometry(const Shape& in) const noexcept {
+        if (format_.input_channels_last) {
+            return {in[3], in[1], in[2], out_channels_, kernel_, kernel_, options_.stride, options_.padding};
+        }
         return {in[1], in[2], in[3], out_channels_, kernel_, kernel_, options_.stride, options_.padding};
     }
 
@@ -120,8 +144,10 @@ private:
     Tensor<T> weight_, bias_, weight_grad_, bias_grad_;
     Tensor<T> output_, grad_input_, cache_, workspace_;
     Shape input_shape_;
+    const Tensor<T>* borrowed_input_ = nullptr;  // the input, when channels-last (then cache_ is unused)
     std::vector<std::uint8_t> code_;
     std::vector<index_t> table_;
+    kernels::ConvPoolFormat format_;
     bool forward_done_ = false;
     bool input_grad_ = true;
 };

@@ -16,7 +16,10 @@ namespace siamese {
 /// Conv2d(1,32,3) -> ReLU -> MaxPool2d(2) -> Conv2d(32,64,3) -> ReLU -> MaxPool2d(2)
 /// -> Flatten(1600) -> Linear(1600,120) -> ReLU -> Linear(120,84): [N, 1, 28, 28] -> [N, 84].
 /// Each conv -> ReLU -> pool runs as one fused ConvReluPool layer (the same maths and weights,
-/// without materialising the conv and ReLU outputs). A Layer; caches what its layers cache.
+/// without materialising the conv and ReLU outputs), and conv1 hands its output to conv2 in
+/// channels-last order, the order both work in: no transposes between them, and conv2 reads
+/// conv1's output as its backward cache instead of copying it. A Layer; caches what its layers
+/// cache.
 /// Parameters keep the names and order of the unfused ten-layer Sequential, so checkpoints and
 /// code written against that layout keep working:
 ///   "0.weight" [32, 1, 3, 3], "0.bias" [32]        conv1
@@ -29,12 +32,23 @@ public:
     using value_type = T;
     using Layers = Sequential<ConvReluPool<T>, ConvReluPool<T>, Flatten<T>, Linear<T>, ReLU<T>, Linear<T>>;
 
-    explicit SeedCnn(Layers layers) : layers_(std::move(layers)) {}
+    explicit SeedCnn(Layers layers) : layers_(std::move(layers)) {
+        // conv1's output lives in conv1 until the next forward: conv2 may keep a reference to it.
+        layers_.template layer<0>().set_channels_last(false, true);
+        layers_.template layer<1>().set_channels_last(true, false);
+    }
 
     [[nodiscard]] std::string name() const { return "SeedCnn" + layers_.name().substr(std::string("Sequential").size()); }
     [[nodiscard]] Shape output_shape(const Shape& in) const { return layers_.output_shape(in); }
     const Tensor<T>& forward(const Tensor<T>& x) { return layers_.forward(x); }
     const Tensor<T>& backward(const Tensor<T>& grad_out) { return layers_.backward(grad_out); }
+
+    /// forward, showing each fused layer's output to inspect(index, name, output) on the way
+    /// (as Sequential::forward_inspect; index 0 is conv1 -> ReLU -> pool, 1 the same for conv2).
+    template <class Inspect>
+    const Tensor<T>& forward_inspect(const Tensor<T>& x, Inspect&& inspect) {
+        return layers_.forward_inspect(x, std::forward<Inspect>(inspect));
+    }
 
     [[nodiscard]] ParamList<T> params() {
         ParamList<T> out;
@@ -48,7 +62,8 @@ public:
     /// false: conv1's backward skips dL/dx (the images are data).
     void set_input_grad(bool enabled) noexcept { layers_.set_input_grad(enabled); }
 
-    /// The fused layers: 0 conv1, 1 conv2, 2 flatten, 3 fc1, 4 ReLU, 5 fc2.
+    /// The fused layers: 0 conv1, 1 conv2, 2 flatten, 3 fc1, 4 ReLU, 5 fc2 (conv1's output and
+    /// conv2's input are channels-last).
     template <std::size_t I>
     [[nodiscard]] auto& layer() noexcept {
         return layers_.template layer<I>();
