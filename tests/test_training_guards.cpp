@@ -54,6 +54,17 @@ TEST_CASE("check_step: a NaN pixel is traced to the input") {
     CHECK(msg.find("the input images") != std::string::npos);
 }
 
+TEST_CASE("check_step: an overflow is traced to the first layer whose output is not finite") {
+    Step s;
+    for (auto& w : *s.model.params()[0].value) w *= 10;     // finite weights, large enough that
+    for (index_t i = 0; i < 784; ++i) s.pairs[i] = 3e38f;  // conv1's sums of these pixels overflow
+    const double value = s.run();
+    const auto msg = numeric_error_message([&] { training::check_step(s.model, s.pairs, value, s.model.params(), "batch 3"); });
+    INFO(msg);
+    CHECK(msg.find("training stopped at batch 3") != std::string::npos);
+    CHECK(msg.find("backbone layer 0 (") != std::string::npos);
+}
+
 TEST_CASE("check_step: a NaN weight and a NaN gradient are named") {
     Step s;
     (*s.model.params()[2].value)[10] = std::numeric_limits<float>::quiet_NaN();  // backbone.3.weight
