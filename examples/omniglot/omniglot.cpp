@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: MIT
+//
+// One-shot learning on Omniglot with a convolutional Siamese network (Koch, Zemel &
+// Salakhutdinov 2015), sized for two CPU cores.
+//
+//   omniglot train    [--data DIR] [--train train25] [--validation validation5] [--out DIR] ...
+//   omniglot evaluate --model out/omniglot/model.ckpt [--alphabets test5 | --runs DIR]
+//   omniglot make-runs [--alphabets test5] [--out DIR]     (Lake et al.'s run folders from background alphabets)
+//
+// The story:
+//   1. load the training alphabets (one class per character) and the validation alphabets,
+//      105x105 drawings averaged down to the network's resolution, ink high;
+//   2. build a four-block convolutional backbone and wrap it in a Siamese network: both images
+//      of a pair go through the same backbone, and the head scores sigmoid(Linear(|e1 - e2|));
+//   3. train with binary cross-entropy on balanced pairs (half of the different-character pairs
+//      from one alphabet), each image distorted by Koch's random affine transforms, Adam with
+//      a rate per layer, warm-up then cosine decay;
+//   4. after every epoch, 20-way within-alphabet one-shot accuracy on the validation alphabets;
+//      keep the best model, stop when it has not improved for --patience epochs;
+//   5. evaluate on held-out alphabets (or on folders of Lake et al.'s one-shot runs), beside the
+//      raw-pixel nearest-neighbour and modified-Hausdorff baselines, and draw a few episodes.
+
+#include "omniglot_common.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <map>
+
+namespace {
+
+using namespace omniglot;
+
+/// Where a run stands between epochs: what a checkpoint records besides weights and optimizer.
+struct TrainingState {
+    int epoch = 1;  ///< the next epoch to train
+    double best = -1;
+    int best_epoch = 0;
+    int stale = 0;  ///< epochs since the best
+    std::vector<double> log_step, log_loss, log_accuracy, val_epoch, val_accuracy, epoch_seconds;
+};
+
+siamese::Tensor<double> to_tensor(const std::vector<double>& v) {
+    siamese::Tensor<double> t(siamese::Shape{static_cast<index_t>(v.size())});
+    std::copy(v.begin(), v.end(), t.begin());
+    return t;
+}
+
+std::vector<double> to_vector(const siamese::io::Checkpoint& c, const std::string& name) {
+    for (const auto& e : c.entries()) {
+        if (e.name == name) return e.values;
+    }
+    return {};
+}
+
+void save_state(siamese::io::Checkpoint& c, const TrainingState& st) {
+    c.set("next_epoch", std::to_string(st.epoch));
+    c.set("best_accuracy", number(st.best));
+    c.set("best_epoch", std::to_string(st.best_epoch));
+    c.set("stale_epochs", std::to_string(st.stale));
+    const std::pair<const char*, const std::vector<double>*> logs[] = {
+        {"log.step", &st.log_step},       {"log.loss", &st.log_loss},         {"log.accuracy", &st.log_accuracy},
+        {"log.val_epoch", &st.val_epoch}, {"log.val_accuracy", &st.val_accuracy}};
+    for (const auto& [name, values] : logs) {
+        if (!values->empty()) c.add(name, to_tensor(*values));
+    }
+}
+
+void restore_state(const siamese::io::Checkpoint& c, TrainingState& st) {
+    st.epoch = std::stoi(c.at("next_epoch"));
+    st.best = std::strtod(c.at("best_accuracy").c_str(), nullptr);
+    st.best_epoch = std::stoi(c.at("best_epoch"));
+    st.stale = std::stoi(c.at("stale_epochs"));
+    st.log_step = to_vector(c, "log.step");
+    st.log_loss = to_vector(c, "log.loss");
+    st.log_accuracy = to_vector(c, "log.accuracy");
+    st.val_epoch = to_vector(c, "log.val_epoch");
+    st.val_accuracy = to_vector(c, "log.val_accuracy");
+}
+
+double batch_accuracy(const siamese::Tensor<T>& logits, const siamese::Tensor<T>& same) {
+    long right = 0;
+    for (index_t i = 0; i < same.size(); ++i) right += (logits[i] > 0.0f) == (same[i] > 0.5f);
+    return static_cast<double>(right) / static_cast<double>(same.size());
+}
+
+void print_alphabets(const char* role, const siamese::data::Omniglot& set) {
+    std::printf("%s: %zu alphabets, %zu characters, %ld images (%s)\n", role, set.alphabets.size(), set.characters.size(),
+                static_cast<long>(set.images.size()), join(set.alphabets, ", ").c_str());
+}
+
+// ------------------------------------------------------------------------------------------- train
+
+int train(Settings s, int stop_after) {
+    siamese::set_num_threads(s.threads);
+    const auto out = prepare_output_folder(s.out);
+    std::optional<siamese::io::Checkpoint> resume;
+    if (!s.resume.empty()) {
+        resume = siamese::io::Checkpoint::load(s.resume);
+        s = settings_from_checkpoint(*resume, s);  // the run goes on with its own settings
+    }
+
+    // 1. The data: alphabets to learn from, and alphabets never trained on to choose the model by.
+    examples::Progress clock(0, 0, "");
+    const auto available = available_alphabets(s.data);
+    const auto train_names = expand_alphabets(s.train, available);
+    const auto val_names = expand_alphabets(s.validation, available);
+    if (train_names.empty()) throw std::invalid_argument("--train: no alphabets to train on");
+    for (const auto& a : val_names) {
+        if (std::find(train_names.begin(), train_names.end(), a) != train_names.end()) {
+            throw std::invalid_argument("alphabet " + a + " is in both --train and --validation: validate on alphabets "
+                                        "the network never saw");
+        }
+    }
+    const auto train_set = load_alphabets(s.data, train_names, s.net.side);
+    std::optional<siamese::data::Omniglot> val_set;
+    std::vector<siamese::data::OneShotEpisode> val_episodes;
+    if (!val_names.empty()) {
+        val_set = load_alphabets(s.data, val_names, s.net.side);
+        val_episodes = siamese::data::within_alphabet_episodes(
+            *val_set, {.ways = s.ways, .episodes = s.val_episodes, .seed = validation_seed(s.seed)});
+    }
+    print_alphabets("training", train_set);
+    if (val_set) print_alphabets("validation", *val_set);
+    std::printf("images %ldx%ld (area-averaged from 105x105, ink high), loaded in %s; %d threads\n", s.net.side, s.net.side,
+                format_seconds(clock.elapsed_seconds()).c_str(), siamese::num_threads());
+
+    // 2. The network: the convolutional backbone shared by both images of a pair, and the head.
+    siamese::Rng init(s.seed);
+    Model model = make_model(s.net, init);
+    std::printf("model: %s, %ld parameters\n", model.name().c_str(),
+                static_cast<long>(siamese::count_parameters(model.params())));
+    Optimizer optimizer(model, s);
+    const Schedule schedule(s);
+    siamese::BceWithLogits<T> criterion;
+    if (s.batch != "all" && s.batch != "pairs") throw std::invalid_argument("--batch: expected all or pairs, got '" + s.batch + "'");
+    const bool all_pairs = s.batch == "all";
+    AlphabetPairSampler sampler(train_set, s.within, sampler_seed(s.seed));
+    std::optional<CharacterBatchSampler> characters;
+    if (all_pairs) characters.emplace(train_set, s.characters, s.drawings, s.batch_alphabets, sampler_seed(s.seed));
+    AllPairsBce all_pairs_bce(s.hard);
+    auto sampler_state = [&] { return all_pairs ? characters->state() : sampler.state(); };
+    siamese::data::Augmenter augmenter(augment_options(s), augment_seed(s.seed));
+    TrainingState st;
+    if (resume) {
+        resume->restore_params(model.params());
+        optimizer.restore(*resume);
+        (all_pairs ? characters->set_state(parse_state(resume->at("sampler_state")))
+                   : sampler.set_state(parse_state(resume->at("sampler_state"))));
+        augmenter.set_state(parse_state(resume->at("augmenter_state")));
+        restore_state(*resume, st);
+        std::printf("resuming %s at epoch %d\n", s.resume.c_str(), st.epoch);
+        if (resume->at("threads") != std::to_string(siamese::num_threads())) {
+            std::printf("note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
+                        "not bit for bit\n", resume->at("threads").c_str(), siamese::num_threads());
+        }
+    }
+
+    // 3. Training on pairs, 4. validated after every epoch.
+    const auto params = model.params();
+    const fs::path best_path = out / "model.ckpt", checkpoint_path = out / "checkpoint.ckpt";
+    auto checkpoint = [&](bool with_state) {
+        siamese::io::Checkpoint c;
+        c.add_params(params);
+        save_settings(c, s, train_names, val_names);
+        c.set("best_accuracy", number(st.best));
+        c.set("best_epoch", std::to_string(st.best_epoch));
+        if (with_state) {
+            optimizer.save(c);
+            c.set("sampler_state", hex_state(sampler_state()));
+            c.set("augmenter_state", hex_state(augmenter.state()));
+            c.set("threads", std::to_string(siamese::num_threads()));
+            save_state(c, st);
+        }
+        return c;
+    };
+    siamese::data::PairBatch<T> batch;
+    siamese::Tensor<T> images;
+    std::vector<siamese::data::label_t> labels;
+    siamese::training::CollapseDetector collapse;
+    const long total = static_cast<long>(s.epochs) * s.steps;
+    const long pairs_per_step = all_pairs ? s.characters * s.drawings * (s.characters * s.drawings - 1) / 2 : s.batch_size;
+    examples::Progress progress(total, pairs_per_step, "pairs", (st.epoch - 1) * s.steps);
+    double loss_sum = 0, accuracy_sum = 0, epoch_start = 0;
+    long window = 0;
+    bool stopped_early = false;
+    while (st.epoch <= s.epochs) {
+        double epoch_loss = 0, epoch_accuracy = 0;
+        loss_sum = accuracy_sum = 0;  // log windows never straddle epochs, so a resumed run logs the same lines
+        window = 0;
+        for (long k = 0; k < s.steps; ++k) {
+            const index_t step = static_cast<index_t>(st.epoch - 1) * s.steps + k;
+            schedule.apply(optimizer, step);
+            double loss = 0, accuracy = 0, spread = 0;
+            if (all_pairs) {
+                // Every pair of P characters x K drawings through the head: one backbone pass.
+                characters->sample(images, labels);
+                if (s.augment > 0) augmenter.augment_all(images);
+                optimizer.zero_grad();
+                const auto& embeddings = model.embed(images);
+                loss = all_pairs_bce.forward(model, embeddings, labels);
+                model.backward_embeddings(all_pairs_bce.backward(model, embeddings));
+                accuracy = all_pairs_bce.accuracy();
+                spread = all_pairs_bce.spread();
+            } else {
+                // The tutorial's way: B sampled pairs, left and right images in one pass.
+                sampler.sample(s.batch_size, batch);
+                if (s.augment > 0) augmenter.augment_all(batch.images);
+                optimizer.zero_grad();
+                const auto& logits = model.logits_stacked(batch.images);
+                loss = criterion.forward(logits, batch.labels);
+                model.backward(criterion.backward());
+                accuracy = batch_accuracy(logits, batch.labels);
+                spread = siamese::training::CollapseDetector::spread(logits);
+            }
+            siamese::training::check_step(model, all_pairs ? images : batch.images, loss, params,
+                                          "epoch " + std::to_string(st.epoch) + ", step " + std::to_string(k + 1));
+            optimizer.step();
+
+            loss_sum += loss;
+            accuracy_sum += accuracy;
+            epoch_loss += loss;
+            epoch_accuracy += accuracy;
+            ++window;
+            if ((k + 1) % s.log_every == 0 || k + 1 == s.steps) {
+                char line[128];
+                std::snprintf(line, sizeof line, "[%d, %5ld] loss: %.4f pair accuracy: %.3f lr: %.2e", st.epoch, k + 1,
+                              loss_sum / static_cast<double>(window), accuracy_sum / static_cast<double>(window),
+                              schedule.lr(step));
+                progress.line(line);
+                st.log_step.push_back(static_cast<double>(step + 1));
+                st.log_loss.push_back(loss_sum / static_cast<double>(window));
+                st.log_accuracy.push_back(accuracy_sum / static_cast<double>(window));
+                loss_sum = accuracy_sum = 0;
+                window = 0;
+            }
+            if (auto warning = collapse.add(accuracy, spread)) {
+                progress.line(*warning);
+            }
+            progress.update(step + 1);
+        }
+        const double seconds = progress.elapsed_seconds() - epoch_start;
+        epoch_start += seconds;
+        st.epoch_seconds.push_back(seconds);
+
+        char line[256];
+        std::snprintf(line, sizeof line, "epoch %d: loss %.4f, pair accuracy %.3f", st.epoch,
+                      epoch_loss / static_cast<double>(s.steps), epoch_accuracy / static_cast<double>(s.steps));
+        std::string text = line;
+        bool improved = !val_set;
+        if (val_set) {
+            const auto v = model_accuracy(model, val_set->images, val_episodes);
+            st.val_epoch.push_back(st.epoch);
+            st.val_accuracy.push_back(v.accuracy);
+            improved = v.accuracy > st.best;
+            std::snprintf(line, sizeof line, "; validation %ld-way %s", s.ways, format_accuracy(v).c_str());
+            text += line;
+            if (improved) {
+                st.best = v.accuracy;
+                st.best_epoch = st.epoch;
+                st.stale = 0;
+                text += " (best)";
+            } else {
+                ++st.stale;
+            }
+        }
+        progress.line(text);
+        char timing[96];
+        std::snprintf(timing, sizeof timing, "  epoch time: %s (%.0f pairs/s)", format_seconds(seconds).c_str(),
+                      static_cast<double>(s.steps * pairs_per_step) / seconds);
+        progress.line(timing);
+        if (improved) checkpoint(false).save(best_path);
+        const bool stop = val_set && s.patience > 0 && st.stale >= s.patience && st.epoch < s.epochs;
+        ++st.epoch;  // from here on, st names the next epoch: what the checkpoint records
+        checkpoint(true).save(checkpoint_path);
+        if (stop) {
+            progress.line("early stop: no better validation score for " + std::to_string(s.patience) + " epochs");
+            stopped_early = true;
+            break;
+        }
+        if (stop_after > 0 && st.epoch > stop_after) {  // crash tests: end here as if killed
+            progress.finish();
+            std::printf("stopping after epoch %d as asked (--stop-after); resume with --resume %s\n", stop_after,
+                        checkpoint_path.string().c_str());
+            return 0;
+        }
+    }
+    progress.finish();
+    const double training_seconds = progress.elapsed_seconds();
+    std::printf("training time: %s for %d epochs%s\n", format_seconds(training_seconds).c_str(), st.epoch - 1,
+                stopped_early ? " (stopped early)" : "");
+
+    // 5. The chosen model on the validation alphabets, beside the baselines, and pictures.
+    siamese::io::Checkpoint::load(best_path).restore_params(params);
+    examples::JsonObject metrics;
+    if (val_set) {
+        const auto v = model_accuracy(model, val_set->images, val_episodes);
+        const auto full = load_alphabets(s.data, val_names, 105);
+        const auto b = baseline_accuracy(full.images, val_episodes);
+        std::printf("best epoch %d; validation %ld-way within-alphabet one-shot accuracy (%ld episodes, 95 %% interval):\n",
+                    st.best_epoch, s.ways, v.episodes);
+        std::printf("  Siamese network      %s\n  pixel nearest nbr.   %s\n  modified Hausdorff   %s\n",
+                    format_accuracy(v).c_str(), format_accuracy(b.pixels).c_str(), format_accuracy(b.hausdorff).c_str());
+        draw_episodes(out / "validation_episodes.png", val_set->images, val_episodes, v, 6);
+        metrics.add("validation_accuracy", v.accuracy).add("validation_ci95", v.ci95)
+            .add("validation_pixels_accuracy", b.pixels.accuracy).add("validation_hausdorff_accuracy", b.hausdorff.accuracy);
+    }
+    const std::vector<examples::Panel> panels{
+        {"BCE loss", {{"loss (running)", st.log_step, st.log_loss, "#c0392b"}}},
+        {"accuracy", {{"pair accuracy", st.log_step, st.log_accuracy, "#2471a3"}}},
+        {"validation one-shot", {{"20-way accuracy", st.val_epoch, st.val_accuracy, "#1e8449"}}},
+    };
+    siamese::io::write_file_atomically(out / "training_curve.svg",
+                                       examples::line_chart_svg("Siamese network on Omniglot: training", "step / epoch", panels));
+    metrics.add("train_alphabets", join(train_names)).add("validation_alphabets", join(val_names))
+        .add("epochs_run", st.epoch - 1).add("best_epoch", st.best_epoch).add("training_seconds", training_seconds)
+        .add("threads", siamese::num_threads()).add("seed", static_cast<long>(s.seed))
+        .add("validation_epochs", st.val_epoch).add("validation_curve", st.val_accuracy)
+        .add("epoch_seconds", st.epoch_seconds);
+    siamese::io::write_file_atomically(out / "metrics.json", metrics.str() + "\n");
+    std::printf("wrote %s: model.ckpt checkpoint.ckpt%s training_curve.svg metrics.json\n", out.string().c_str(),
+                val_set ? " validation_episodes.png" : "");
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------- evaluate
+
+struct EvaluateOptions {
+    std::string model;
+    std::string alphabets = "test5";
+    std::string runs;
+    std::string picture;
+    std::string json;
+    long episodes = 1000;
+};
+
+void print_row(const char* name, const EpisodeResult& r) {
+    std::printf("  %-20s %s\n", name, format_accuracy(r).c_str());
+}
+
+int evaluate(const Settings& cmd, const EvaluateOptions& e) {
+    siamese::set_num_threads(cmd.threads);
+    const auto checkpoint = siamese::io::Checkpoint::load(e.model);
+    const Settings s = settings_from_checkpoint(checkpoint, cmd);
+    siamese::Rng init(0);  // the weights come from the checkpoint
+    Model model = make_model(s.net, init);
+    checkpoint.restore_params(model.params());
+    std::printf("%s: %s, trained on %s\n", e.model.c_str(), model.name().c_str(), s.train.c_str());
+    const fs::path picture = !e.picture.empty() ? fs::path(e.picture) : fs::path(e.model).parent_path() / "evaluation_episodes.png";
+    examples::JsonObject json;
+
+    if (!e.runs.empty()) {
+        // Lake et al.'s run folders: each run one episode; error rates as they report them.
+        siamese::data::PngOptions png;
+        png.invert = true;
+        png.height = png.width = s.net.side;
+        const auto runs = siamese::data::load_one_shot_runs(e.runs, png);
+        const auto full = siamese::data::load_one_shot_runs(e.runs, {.invert = true});
+        std::printf("%zu one-shot runs from %s; error rates (%%):\n  run      Siamese   pixels  Hausdorff\n", runs.size(),
+                    e.runs.c_str());
+        double sums[3] = {0, 0, 0};
+        std::vector<double> model_errors;
+        for (std::size_t r = 0; r < runs.size(); ++r) {
+            const std::vector<siamese::data::OneShotEpisode> one{runs[r].episode};
+            const auto m = model_accuracy(model, runs[r].images, one);
+            const auto b = baseline_accuracy(full[r].images, one);
+            const double errors[3] = {1 - m.accuracy, 1 - b.pixels.accuracy, 1 - b.hausdorff.accuracy};
+            for (int k = 0; k < 3; ++k) sums[k] += errors[k];
+            model_errors.push_back(errors[0]);
+            std::printf("  %-8s %6.1f   %6.1f   %6.1f\n", runs[r].name.c_str(), 100 * errors[0], 100 * errors[1], 100 * errors[2]);
+            if (r == 0) draw_episodes(picture, runs[r].images, one, m, 1);
+        }
+        const double n = static_cast<double>(runs.size());
+        const auto ci = siamese::eval::mean_with_ci95(model_errors);
+        std::printf("  overall  %6.1f   %6.1f   %6.1f   (mean error over runs; Siamese +- %.1f)\n", 100 * sums[0] / n,
+                    100 * sums[1] / n, 100 * sums[2] / n, 100 * ci.ci95);
+        json.add("runs", static_cast<long>(runs.size())).add("model_error", sums[0] / n).add("pixels_error", sums[1] / n)
+            .add("hausdorff_error", sums[2] / n);
+    } else {
+        const auto available = available_alphabets(cmd.data);
+        const auto names = expand_alphabets(e.alphabets, available);
+        if (names.empty()) throw std::invalid_argument("--alphabets: no alphabets to evaluate on");
+        const auto trained = expand_alphabets(s.train, available);
+        for (const auto& a : names) {
+            if (std::find(trained.begin(), trained.end(), a) != trained.end()) {
+                std::printf("note: %s was a training alphabet: this measures fit, not one-shot learning\n", a.c_str());
+            }
+        }
+        const auto set = load_alphabets(cmd.data, names, s.net.side);
+        const auto full = load_alphabets(cmd.data, names, 105);
+        const auto episodes =
+            siamese::data::within_alphabet_episodes(set, {.ways = s.ways, .episodes = e.episodes, .seed = test_seed()});
+        const auto m = model_accuracy(model, set.images, episodes);
+        const auto b = baseline_accuracy(full.images, episodes);
+        std::printf("%ld-way within-alphabet one-shot accuracy on %s (%ld episodes of %ld queries; 95 %% interval):\n",
+                    s.ways, join(names, ", ").c_str(), m.episodes, s.ways);
+        print_row("Siamese network", m);
+        print_row("pixel nearest nbr.", b.pixels);
+        print_row("modified Hausdorff", b.hausdorff);
+        // Per alphabet: the same episodes, grouped.
+        std::printf("per alphabet (Siamese / pixels / Hausdorff, %%):\n");
+        for (std::size_t g = 0; g < set.alphabets.size(); ++g) {
+            double right[3] = {0, 0, 0}, count = 0;
+            for (std::size_t k = 0; k < episodes.size(); ++k) {
+                if (episodes[k].group != static_cast<std::int64_t>(g)) continue;
+                const EpisodeResult* results[3] = {&m, &b.pixels, &b.hausdorff};
+                for (int r = 0; r < 3; ++r) {
+                    for (std::size_t q = 0; q < episodes[k].queries.size(); ++q) {
+                        right[r] += results[r]->chosen[k][q] == episodes[k].answers[q];
+                    }
+                }
+                count += static_cast<double>(episodes[k].queries.size());
+            }
+            if (count > 0) {
+                std::printf("  %-22s %5.1f  %5.1f  %5.1f\n", set.alphabets[g].c_str(), 100 * right[0] / count,
+                            100 * right[1] / count, 100 * right[2] / count);
+            }
+        }
+        draw_episodes(picture, set.images, episodes, m, 6);
+        json.add("alphabets", join(names)).add("episodes", m.episodes).add("ways", s.ways).add("accuracy", m.accuracy)
+            .add("ci95", m.ci95).add("pixels_accuracy", b.pixels.accuracy).add("pixels_ci95", b.pixels.ci95)
+            .add("hausdorff_accuracy", b.hausdorff.accuracy).add("hausdorff_ci95", b.hausdorff.ci95);
+    }
+    if (!e.json.empty()) siamese::io::write_file_atomically(e.json, json.str() + "\n");
+    std::printf("wrote %s\n", picture.string().c_str());
+    return 0;
+}
+
+// --------------------------------------------------------------------------------------- make-runs
+
+struct RunOptions {
+    std::string alphabets = "test5";
+    std::string out = "out/omniglot/runs";
+    long runs = 20;
+    long ways = 20;
+    std::uint64_t seed = 2015;
+};
+
+/// Writes within-alphabet episodes of background alphabets as one-shot runs in Lake et al.'s
+/// format (run01 ... with training/classNN.png, test/itemNN.png in a shuffled order and
+/// class_labels.txt), copying the original files: `evaluate --runs` then reads them like the
+/// published runs.
+int make_runs(const Settings& s, const RunOptions& o) {
+    const auto available = available_alphabets(s.data);
+    const auto names = expand_alphabets(o.alphabets, available);
+    if (names.empty()) throw std::invalid_argument("--alphabets: no alphabets to draw runs from");
+    siamese::data::OmniglotOptions lo;
+    lo.alphabets = names;
+    const auto set = siamese::data::load_omniglot(s.data, lo);
+    const auto episodes = siamese::data::within_alphabet_episodes(set, {.ways = o.ways, .episodes = o.runs, .seed = o.seed});
+    const fs::path out = prepare_output_folder(o.out);
+    siamese::Rng rng(o.seed + 1);
+    auto two = [](std::size_t v) {
+        std::string t = std::to_string(v);
+        while (t.size() < 2) t.insert(t.begin(), '0');
+        return t;
+    };
+    for (std::size_t r = 0; r < episodes.size(); ++r) {
+        const auto& e = episodes[r];
+        const std::string run = "run" + two(r + 1);
+        fs::remove_all(out / run);
+        fs::create_directories(out / run / "training");
+        fs::create_directories(out / run / "test");
+        for (std::size_t k = 0; k < e.supports.size(); ++k) {
+            fs::copy_file(fs::path(s.data) / set.files[static_cast<std::size_t>(e.supports[k])],
+                          out / run / "training" / ("class" + two(k + 1) + ".png"));
+        }
+        std::vector<std::size_t> order(e.queries.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(i)))]);
+        std::string labels;
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            const std::size_t q = order[i];
+            fs::copy_file(fs::path(s.data) / set.files[static_cast<std::size_t>(e.queries[q])],
+                          out / run / "test" / ("item" + two(i + 1) + ".png"));
+            labels += run + "/test/item" + two(i + 1) + ".png " + run + "/training/class" +
+                      two(static_cast<std::size_t>(e.answers[q]) + 1) + ".png\n";
+        }
+        siamese::io::write_file_atomically(out / run / "class_labels.txt", labels);
+    }
+    std::printf("wrote %zu runs of %ld-way one-shot classification from %s under %s\n", episodes.size(), o.ways,
+                join(names, ", ").c_str(), out.string().c_str());
+    return 0;
+}
+
+}  // namespace
+
+// Readable range checks ("must be a positive number, got 0").
+const CLI::Validator positive{[](std::string& v) -> std::string {
+                                  char* end = nullptr;
+                                  const double x = std::strtod(v.c_str(), &end);
+                                  return end != v.c_str() && *end == '\0' && x > 0 ? std::string()
+                                                                                   : "must be a positive number, got '" + v + "'";
+                              },
+                              "> 0", "positive"};
+const CLI::Validator non_negative{[](std::string& v) -> std::string {
+                                      char* end = nullptr;
+                                      const double x = std::strtod(v.c_str(), &end);
+                                      return end != v.c_str() && *end == '\0' && x >= 0
+                                                 ? std::string()
+                                                 : "must be zero or a positive number, got '" + v + "'";
+                                  },
+                                  ">= 0", "non-negative"};
+
+int main(int argc, char** argv) {
+    CLI::App app{"siamese Omniglot: one-shot character recognition with a convolutional Siamese network"};
+    app.require_subcommand(1);
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later --x overrides an earlier one
+    Settings s;
+    EvaluateOptions e;
+
+    auto* train_cmd = app.add_subcommand("train", "train on some alphabets, choosing the model by one-shot accuracy on others");
+    train_cmd->add_option("--data", s.data, "Omniglot folder of alphabets (ALPHABET/characterNN/*.png)")->capture_default_str();
+    train_cmd->add_option("--train", s.train, std::string("alphabets to train on: ") + alphabet_list_help)->capture_default_str();
+    train_cmd->add_option("--validation", s.validation, "alphabets for early stopping (none: train all epochs, keep the last)")
+        ->capture_default_str();
+    train_cmd->add_option("--out", s.out, "output folder: model.ckpt (best), checkpoint.ckpt, pictures, metrics.json")
+        ->capture_default_str();
+    train_cmd->add_option("--side", s.net.side, "image side the drawings are averaged down to")->check(CLI::Range(16, 105))->capture_default_str();
+    std::string widths = s.net.widths_text();
+    train_cmd->add_option("--widths", widths, "channels of the four conv blocks")->capture_default_str();
+    train_cmd->add_option("--kernel", s.net.kernel, "kernel size of every conv (odd)")->check(positive)->capture_default_str();
+    train_cmd->add_option("--embedding", s.net.embedding, "embedding size D")->check(positive)->capture_default_str();
+    train_cmd->add_option("--epochs", s.epochs, "maximum epochs")->check(positive)->capture_default_str();
+    train_cmd->add_option("--steps", s.steps, "optimizer steps per epoch")->check(positive)->capture_default_str();
+    train_cmd->add_option("--batch", s.batch, "all: every pair of P characters x K drawings; pairs: B sampled pairs")
+        ->check(CLI::IsMember({"all", "pairs"}))->capture_default_str();
+    train_cmd->add_option("--characters", s.characters, "P, characters per step (--batch all)")->check(CLI::Range(2, 100000))
+        ->capture_default_str();
+    train_cmd->add_option("--drawings", s.drawings, "K, drawings per character per step (--batch all)")->check(CLI::Range(2, 20))
+        ->capture_default_str();
+    train_cmd->add_option("--batch-alphabets", s.batch_alphabets, "alphabets the P characters come from (--batch all)")
+        ->check(positive)->capture_default_str();
+    train_cmd->add_option("--hard", s.hard, "per image, the most alike different-character pairs kept (--batch all; 0: all)")
+        ->check(non_negative)->capture_default_str();
+    std::string init = "he";
+    train_cmd->add_option("--init", init, "he (He-uniform backbone weights) or pytorch (PyTorch's default)")
+        ->check(CLI::IsMember({"he", "pytorch"}))->capture_default_str();
+    train_cmd->add_option("--batch-size", s.batch_size, "pairs per step, half different, half same (--batch pairs)")
+        ->check(CLI::Range(2, 100000))->capture_default_str();
+    train_cmd->add_option("--optimizer", s.optimizer, "adam, adamw or sgd")->check(CLI::IsMember({"adam", "adamw", "sgd"}))
+        ->capture_default_str();
+    train_cmd->add_option("--lr", s.lr, "base learning rate")->check(positive)->capture_default_str();
+    train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    train_cmd->add_option("--weight-decay", s.weight_decay, "L2 penalty (adam, sgd) or decoupled decay (adamw)")
+        ->check(non_negative)->capture_default_str();
+    train_cmd->add_option("--layer-lr", s.layer_lr, "learning-rate scales of conv1..conv4, embedding, head")->capture_default_str();
+    train_cmd->add_option("--schedule", s.schedule, "cosine, step or constant, after the warm-up")
+        ->check(CLI::IsMember({"cosine", "step", "constant"}))->capture_default_str();
+    train_cmd->add_option("--warmup", s.warmup, "steps of linear warm-up")->check(non_negative)->capture_default_str();
+    train_cmd->add_option("--within", s.within, "share of different-character pairs drawn from one alphabet")
+        ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    train_cmd->add_option("--augment", s.augment, "probability of each of Koch's affine distortions (0: none)")
+        ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    train_cmd->add_option("--patience", s.patience, "epochs without improvement before stopping (0: never)")
+        ->check(non_negative)->capture_default_str();
+    train_cmd->add_option("--ways", s.ways, "classes per one-shot episode")->check(CLI::Range(2, 1000))->capture_default_str();
+    train_cmd->add_option("--val-episodes", s.val_episodes, "validation episodes after each epoch")->check(positive)
+        ->capture_default_str();
+    train_cmd->add_option("--seed", s.seed, "seed of the weights, pairs and distortions")->capture_default_str();
+    train_cmd->add_option("--log-every", s.log_every, "steps between log lines")->check(positive)->capture_default_str();
+    train_cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(non_negative);
+    auto* resume_opt = train_cmd->add_option("--resume", s.resume, "continue the run saved in this checkpoint.ckpt, with its own settings");
+    for (const char* fixed : {"--train", "--validation", "--side", "--widths", "--kernel", "--embedding", "--epochs", "--steps",
+                              "--batch", "--characters", "--drawings", "--batch-alphabets", "--hard", "--init",
+                              "--batch-size", "--optimizer", "--lr", "--momentum", "--weight-decay", "--layer-lr", "--schedule",
+                              "--warmup", "--within", "--augment", "--patience", "--ways", "--val-episodes", "--seed"}) {
+        resume_opt->excludes(train_cmd->get_option(fixed));
+    }
+
+    int stop_after = 0;
+    train_cmd->add_option("--stop-after", stop_after, "end after this epoch, as if killed (tests)")->group("");
+
+    auto* eval_cmd = app.add_subcommand("evaluate", "20-way one-shot accuracy of a trained model, beside two baselines");
+    eval_cmd->add_option("--model", e.model, "model.ckpt written by train")->required();
+    eval_cmd->add_option("--data", s.data, "Omniglot folder of alphabets")->capture_default_str();
+    eval_cmd->add_option("--alphabets", e.alphabets, std::string("alphabets to draw within-alphabet episodes from: ") + alphabet_list_help)
+        ->capture_default_str();
+    eval_cmd->add_option("--episodes", e.episodes, "episodes")->check(positive)->capture_default_str();
+    auto* runs_opt = eval_cmd->add_option("--runs", e.runs, "evaluate on a folder of one-shot runs (run01/class_labels.txt ...) instead");
+    runs_opt->excludes(eval_cmd->get_option("--alphabets"));
+    eval_cmd->add_option("--picture", e.picture, "PNG of a few episodes (default: next to the model)");
+    eval_cmd->add_option("--json", e.json, "also write the numbers to this JSON file");
+    eval_cmd->add_option("--threads", s.threads, "threads")->check(non_negative);
+
+    RunOptions r;
+    auto* runs_cmd = app.add_subcommand("make-runs", "write one-shot runs in Lake et al.'s folder format from background alphabets");
+    runs_cmd->add_option("--data", s.data, "Omniglot folder of alphabets")->capture_default_str();
+    runs_cmd->add_option("--alphabets", r.alphabets, std::string("alphabets to draw the runs from: ") + alphabet_list_help)
+        ->capture_default_str();
+    runs_cmd->add_option("--out", r.out, "folder to write run01, run02, ... into")->capture_default_str();
+    runs_cmd->add_option("--runs", r.runs, "number of runs")->check(CLI::Range(1, 99))->capture_default_str();
+    runs_cmd->add_option("--ways", r.ways, "classes per run")->check(CLI::Range(2, 99))->capture_default_str();
+    runs_cmd->add_option("--seed", r.seed, "seed of the draw")->capture_default_str();
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        if (*train_cmd) {
+            s.net.widths.clear();
+            for (const double w : parse_numbers(widths, "--widths")) s.net.widths.push_back(static_cast<long>(w));
+            s.net.he_init = init == "he";
+            return train(s, stop_after);
+        }
+        if (*runs_cmd) return make_runs(s, r);
+        return evaluate(s, e);
+    } catch (const std::exception& ex) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "\nerror: %s\n", ex.what());
+        return 1;
+    }
+}

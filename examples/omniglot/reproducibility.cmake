@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: MIT
+# The Omniglot example on a tiny generated tree (no real data): trains twice with the same seed
+# and thread count and requires identical log lines (timings aside) and identical checkpoint
+# bytes; a run stopped after its first epoch and resumed ends with the same bytes too; evaluate
+# reproduces the validation number train printed, works on one-shot run folders written by
+# make-runs, and writes its picture.
+#   cmake -DOMNIGLOT=... -DMAKE_DATA=... -DWORK=... -P reproducibility.cmake
+
+function(run out_var)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+        string(REPLACE ";" " " cmd "${ARGN}")
+        message(FATAL_ERROR "failed (${rc}): ${cmd}\n${out}\n${err}")
+    endif()
+    set(${out_var} "${out}" PARENT_SCOPE)
+endfunction()
+
+# Lines with timings (and the output folder) differ between runs by nature; nothing else may.
+function(without_timings text out_var)
+    string(REGEX REPLACE "[^\n]*( s| min|time:|wrote |loaded in)[^\n]*\n" "" text "${text}")
+    set(${out_var} "${text}" PARENT_SCOPE)
+endfunction()
+
+function(same_bytes a b what)
+    file(SHA256 ${a} hash_a)
+    file(SHA256 ${b} hash_b)
+    if(NOT hash_a STREQUAL hash_b)
+        message(FATAL_ERROR "${what}: ${a} and ${b} differ")
+    endif()
+endfunction()
+
+file(REMOVE_RECURSE ${WORK})
+run(ignored ${MAKE_DATA} ${WORK}/data 5 6 6)
+set(args train --data ${WORK}/data --train Alphabet0,Alphabet1,Alphabet2 --validation Alphabet3
+    --side 16 --widths 8,8,8,8 --embedding 16 --epochs 3 --steps 15 --characters 6 --drawings 3
+    --batch-alphabets 2 --warmup 5 --ways 5 --val-episodes 20 --log-every 5 --threads 2 --seed 3)
+run(first ${OMNIGLOT} ${args} --out ${WORK}/a)
+run(second ${OMNIGLOT} ${args} --out ${WORK}/b)
+without_timings("${first}" first_lines)
+without_timings("${second}" second_lines)
+if(NOT first_lines STREQUAL second_lines)
+    message(FATAL_ERROR "same seed, different logs:\n--- first\n${first_lines}\n--- second\n${second_lines}")
+endif()
+same_bytes(${WORK}/a/model.ckpt ${WORK}/b/model.ckpt "same seed, different model bytes")
+same_bytes(${WORK}/a/checkpoint.ckpt ${WORK}/b/checkpoint.ckpt "same seed, different checkpoint bytes")
+foreach(f validation_episodes.png training_curve.svg metrics.json)
+    if(NOT EXISTS ${WORK}/a/${f})
+        message(FATAL_ERROR "train did not write ${f}")
+    endif()
+endforeach()
+
+# The tutorial's pair batches train and reproduce too.
+run(pairs_a ${OMNIGLOT} ${args} --batch pairs --batch-size 8 --epochs 1 --out ${WORK}/pairs_a)
+run(pairs_b ${OMNIGLOT} ${args} --batch pairs --batch-size 8 --epochs 1 --out ${WORK}/pairs_b)
+same_bytes(${WORK}/pairs_a/model.ckpt ${WORK}/pairs_b/model.ckpt "pair batches: same seed, different model bytes")
+
+# Stopped after epoch 1 and resumed: the same bytes as the uninterrupted run.
+run(stopped ${OMNIGLOT} ${args} --out ${WORK}/c --stop-after 1)
+run(resumed ${OMNIGLOT} train --resume ${WORK}/c/checkpoint.ckpt --data ${WORK}/data --threads 2 --out ${WORK}/c)
+same_bytes(${WORK}/a/model.ckpt ${WORK}/c/model.ckpt "resumed run, different model bytes")
+same_bytes(${WORK}/a/checkpoint.ckpt ${WORK}/c/checkpoint.ckpt "resumed run, different checkpoint bytes")
+
+# evaluate on the validation alphabet: the episodes differ from train's (another seed), but the
+# model must beat chance (20 % for 5-way) and print both baselines.
+run(evaluated ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --data ${WORK}/data --alphabets Alphabet3,Alphabet4
+    --episodes 50 --threads 2 --json ${WORK}/a/evaluation.json)
+foreach(row "Siamese network" "pixel nearest nbr." "modified Hausdorff" "Alphabet4")
+    string(FIND "${evaluated}" "${row}" at)
+    if(at EQUAL -1)
+        message(FATAL_ERROR "evaluate printed no '${row}':\n${evaluated}")
+    endif()
+endforeach()
+string(REGEX MATCH "Siamese network +([0-9.]+) %" _ "${evaluated}")
+if(CMAKE_MATCH_1 LESS 35)
+    message(FATAL_ERROR "5-way accuracy ${CMAKE_MATCH_1} % is hardly above chance:\n${evaluated}")
+endif()
+if(NOT EXISTS ${WORK}/a/evaluation_episodes.png OR NOT EXISTS ${WORK}/a/evaluation.json)
+    message(FATAL_ERROR "evaluate wrote no picture or JSON")
+endif()
+
+# One-shot run folders written from held-out alphabets, read back by evaluate --runs.
+run(made ${OMNIGLOT} make-runs --data ${WORK}/data --alphabets Alphabet3,Alphabet4 --runs 3 --ways 5 --out ${WORK}/runs)
+run(on_runs ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --runs ${WORK}/runs --threads 2 --picture ${WORK}/runs.png)
+foreach(row "run01" "run03" "overall")
+    string(FIND "${on_runs}" "${row}" at)
+    if(at EQUAL -1)
+        message(FATAL_ERROR "evaluate --runs printed no '${row}':\n${on_runs}")
+    endif()
+endforeach()
+message(STATUS "reproducible: identical logs and checkpoints, resume matches; evaluate and runs work")

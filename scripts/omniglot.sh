@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The Omniglot example, end to end: installs what it needs, fetches Omniglot (verified), builds
+# the example, trains the Siamese network with its defaults (25 background alphabets, the
+# validation5 alphabets for early stopping... see docs/omniglot.md), then evaluates it on the
+# held-out test alphabets and on one-shot run folders drawn from them, beside the baselines.
+# Archives come from $OMNIGLOT_SOURCE, else a local mirror folder if there is one
+# (/work/shared/data/omniglot), else the data set's public repository.
+# Usage: scripts/omniglot.sh [train options...]     e.g. scripts/omniglot.sh --threads 2 --out out/omniglot
+# Results land in out/omniglot/ (or --out): model.ckpt, pictures, training_curve.svg, metrics.json.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+scripts/install_deps.sh unzip
+source_dir="${OMNIGLOT_SOURCE:-}"
+[ -n "$source_dir" ] || [ ! -d /work/shared/data/omniglot ] || source_dir=/work/shared/data/omniglot
+scripts/fetch_omniglot.sh "$source_dir"
+cmake -S . -B build/omniglot -DCMAKE_BUILD_TYPE=Release -DSIAMESE_BUILD_TESTS=OFF -DSIAMESE_BUILD_BENCHMARKS=OFF \
+    -DSIAMESE_BUILD_EXAMPLES=ON >/dev/null
+cmake --build build/omniglot -j "${SIAMESE_JOBS:-2}" --target omniglot
+bin=build/omniglot/examples/omniglot/omniglot
+data=data/omniglot/images_background
+
+# The output folder, as train will use it (its default unless --out is given).
+out=out/omniglot
+args=("$@")
+for ((i = 0; i < ${#args[@]}; ++i)); do
+    case "${args[i]}" in
+        --out) out="${args[i + 1]}" ;;
+        --out=*) out="${args[i]#--out=}" ;;
+    esac
+done
+
+"$bin" train --data "$data" "$@"
+"$bin" evaluate --model "$out/model.ckpt" --data "$data" --alphabets test5 --json "$out/test.json" \
+    --picture "$out/test_episodes.png"
+"$bin" make-runs --data "$data" --alphabets test5 --out "$out/runs"
+"$bin" evaluate --model "$out/model.ckpt" --runs "$out/runs" --json "$out/runs.json" --picture "$out/runs_episode.png"
