@@ -569,11 +569,18 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
             // cut the gradient.
             const T* dy_n = dy + n * OC * PHW;
             if (!fmt.output_channels_last) transpose(OC, PHW, dy_n, PHW, gT, OCP);
+            using V = simd::Vec<T>;
+            const V cut = V::broadcast(T(relu_cut));
             for (index_t win = 0; win < PHW; ++win) {
                 T* row = gT + win * OCP;
                 const T* src = fmt.output_channels_last ? dy_n + win * OC : row;
-                for (index_t oc = 0; oc < OC; ++oc) row[oc] = cd[win * OC + oc] == relu_cut ? T(0) : src[oc];
-                for (index_t oc = 0; oc < OC; ++oc) db_part[oc] += row[oc];
+                for (index_t oc = 0; oc < OC; oc += V::width) {
+                    const index_t lanes = OC - oc;
+                    const V g = select(equal(V::load_bytes(cd + win * OC + oc, lanes), cut), V::zero(),
+                                       V::load_n(src + oc, lanes));
+                    g.store_n(row + oc, lanes);
+                    (V::load_n(db_part + oc, lanes) + g).store_n(db_part + oc, lanes);
+                }
             }
             if (dw && sparse_w) {
                 detail::dispatch_channel_block<T>(C, [&](auto cb, auto full) {
@@ -584,22 +591,22 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
                 detail::dense_weights_image(L, xc, gT, cd, koff, pixel, dw_part);
             }
             if (dx) {
-                // A channels-last dx (padding 0) is the NHWC image itself: accumulate in place.
-                T* dx_image = fmt.input_channels_last ? dx + n * CS : dxc;
-                std::fill_n(dx_image, CS, T(0));
+                // Accumulated in the thread's scratch, which stays in L1, then written out once:
+                // accumulating in place in a channels-last dx measured 3.1 against 2.5 ms (conv2).
+                std::fill_n(dxc, CS, T(0));
                 if (sparse_x) {
                     detail::dispatch_channel_block<T>(C, [&](auto cb, auto full) {
                         detail::sparse_data_image<T, decltype(cb)::value, decltype(full)::value>(L, gT, cd, wt, pixel,
-                                                                                                 tapoff, dx_image);
+                                                                                                 tapoff, dxc);
                     });
                 } else {
-                    detail::dense_data_image(L, gT, cd, wt, koff, pixel, dx_image);
+                    detail::dense_data_image(L, gT, cd, wt, koff, pixel, dxc);
                 }
                 // NHWC (padded) -> NCHW, dropping the padding.
                 T* out = dx + n * g.in_sample();
                 const index_t Wp = L.wp(), p = g.padding;
                 if (fmt.input_channels_last) {
-                    // written in place above
+                    std::copy_n(dxc, CS, dx + n * CS);  // padding 0: the scratch is the NHWC image
                 } else if (p == 0) {
                     transpose(g.height * g.width, C, dxc, C, out, g.height * g.width);
                 } else {
