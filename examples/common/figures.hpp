@@ -162,8 +162,19 @@ struct Panel {
 
 inline std::string format_tick(double v) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, std::abs(v) >= 1000 ? "%.0f" : (std::abs(v) >= 10 ? "%.0f" : "%.2g"), v);
+    std::snprintf(buf, sizeof buf, "%g", std::abs(v) < 1e-12 ? 0.0 : v);
     return buf;
+}
+
+/// Round tick positions covering [lo, hi]: a step of 1, 2 or 5 times a power of ten, about
+/// four intervals.
+inline std::vector<double> nice_ticks(double lo, double hi) {
+    const double raw = (hi - lo) / 4;
+    const double power = std::pow(10.0, std::floor(std::log10(raw)));
+    const double step = raw / power < 1.5 ? power : raw / power < 3.5 ? 2 * power : raw / power < 7.5 ? 5 * power : 10 * power;
+    std::vector<double> ticks;
+    for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push_back(t);
+    return ticks;
 }
 
 inline std::string line_chart_svg(const std::string& title, const std::string& x_label,
@@ -200,13 +211,15 @@ inline std::string line_chart_svg(const std::string& title, const std::string& x
                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n",
                       left, y0, plot_w, panel_height);
         svg += buf;
-        for (int t = 0; t <= 4; ++t) {
-            const double yv = ymin + (ymax - ymin) * t / 4.0, xv = xmin + (xmax - xmin) * t / 4.0;
+        for (const double yv : nice_ticks(ymin, ymax)) {
             std::snprintf(buf, sizeof buf,
                           "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n"
-                          "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n"
-                          "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-                          left, py(yv), left + plot_w, py(yv), left - 6, py(yv) + 4, format_tick(yv).c_str(), px(xv),
+                          "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                          left, py(yv), left + plot_w, py(yv), left - 6, py(yv) + 4, format_tick(yv).c_str());
+            svg += buf;
+        }
+        for (const double xv : nice_ticks(xmin, xmax)) {
+            std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", px(xv),
                           y0 + panel_height + 16, format_tick(xv).c_str());
             svg += buf;
         }
