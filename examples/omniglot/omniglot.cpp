@@ -3,7 +3,7 @@
 // One-shot learning on Omniglot with a convolutional Siamese network (Koch, Zemel &
 // Salakhutdinov 2015), sized for two CPU cores.
 //
-//   omniglot train    [--data DIR] [--train train25] [--validation validation5] [--out DIR] ...
+//   omniglot train    [--data DIR] [--train train25] [--validation none] [--out DIR] ...
 //   omniglot evaluate --model out/omniglot/model.ckpt [--alphabets test5 | --runs DIR]
 //   omniglot make-runs [--alphabets test5] [--out DIR]     (Lake et al.'s run folders from background alphabets)
 //
@@ -114,7 +114,7 @@ int train(Settings s, int stop_after) {
                                         "the network never saw");
         }
     }
-    const auto train_set = load_alphabets(s.data, train_names, s.net.side);
+    const auto train_set = with_turns(load_alphabets(s.data, train_names, s.net.side), s.turns);
     std::optional<siamese::data::Omniglot> val_set;
     std::vector<siamese::data::OneShotEpisode> val_episodes;
     if (!val_names.empty()) {
@@ -140,7 +140,7 @@ int train(Settings s, int stop_after) {
     AlphabetPairSampler sampler(train_set, s.within, sampler_seed(s.seed));
     std::optional<CharacterBatchSampler> characters;
     if (all_pairs) characters.emplace(train_set, s.characters, s.drawings, s.batch_alphabets, sampler_seed(s.seed));
-    AllPairsBce all_pairs_bce(s.hard);
+    AllPairsBce all_pairs_bce(s.focus);
     auto sampler_state = [&] { return all_pairs ? characters->state() : sampler.state(); };
     siamese::data::Augmenter augmenter(augment_options(s), augment_seed(s.seed));
     TrainingState st;
@@ -533,8 +533,11 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     train_cmd->add_option("--batch-alphabets", s.batch_alphabets, "alphabets the P characters come from (--batch all)")
         ->check(positive)->capture_default_str();
-    train_cmd->add_option("--hard", s.hard, "per image, the most alike different-character pairs kept (--batch all; 0: all)")
+    train_cmd->add_option("--focus", s.focus, "weigh each image's different-character pairs by softmax(logit / focus) "
+                                              "(--batch all; 0: equally)")
         ->check(non_negative)->capture_default_str();
+    train_cmd->add_option("--turns", s.turns, "1: characters as drawn; 2 or 4: also turned by 180 or 90 degrees, as new characters")
+        ->check(CLI::IsMember({1, 2, 4}))->capture_default_str();
     std::string init = "he";
     train_cmd->add_option("--init", init, "he (He-uniform backbone weights) or pytorch (PyTorch's default)")
         ->check(CLI::IsMember({"he", "pytorch"}))->capture_default_str();
@@ -564,7 +567,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(non_negative);
     auto* resume_opt = train_cmd->add_option("--resume", s.resume, "continue the run saved in this checkpoint.ckpt, with its own settings");
     for (const char* fixed : {"--train", "--validation", "--side", "--widths", "--kernel", "--embedding", "--epochs", "--steps",
-                              "--batch", "--characters", "--drawings", "--batch-alphabets", "--hard", "--init",
+                              "--batch", "--characters", "--drawings", "--batch-alphabets", "--focus", "--turns", "--init",
                               "--batch-size", "--optimizer", "--lr", "--momentum", "--weight-decay", "--layer-lr", "--schedule",
                               "--warmup", "--within", "--augment", "--patience", "--ways", "--val-episodes", "--seed"}) {
         resume_opt->excludes(train_cmd->get_option(fixed));

@@ -199,18 +199,19 @@ struct Settings {
     std::string data = "data/omniglot/images_background";
     std::string out = "out/omniglot";
     std::string train = "train25";
-    std::string validation = "validation5";
+    std::string validation = "none";  ///< tuning: --train train20 --validation validation5
     NetConfig net;
-    int epochs = 40;
+    int epochs = 90;
     long steps = 500;        ///< optimizer steps per epoch
     std::string batch = "all";  ///< "all": every pair of P characters x K drawings; "pairs": B sampled pairs
     long batch_size = 64;    ///< pairs per step in "pairs" mode (half different, half same)
     long characters = 32;    ///< P, characters per step in "all" mode
     long drawings = 4;       ///< K, drawings of each character per step in "all" mode
     long batch_alphabets = 4;  ///< alphabets the P characters come from in "all" mode
-    long hard = 0;           ///< "all" mode: per image, the different-character pairs kept (0: all)
+    double focus = 0.1;      ///< "all" mode: softmax temperature focusing on alike different-character pairs (0: uniform)
+    int turns = 1;           ///< training classes: each character turned by 0, 90, ... degrees (1: as drawn)
     std::string optimizer = "adam";
-    double lr = 1e-3;
+    double lr = 3e-3;
     double momentum = 0.9;   ///< SGD only
     double weight_decay = 0;
     std::string layer_lr = "1,1,1,1,1,1";  ///< lr scale of conv1..conv4, embedding, head
@@ -257,6 +258,48 @@ inline siamese::data::Omniglot load_alphabets(const fs::path& data, const std::v
     o.side = side;
     o.invert = true;
     return siamese::data::load_omniglot(data, o);
+}
+
+/// Adds each alphabet turned by 360/turns, 2 * 360/turns, ... degrees as new alphabets of new
+/// characters ("Latin@180"): a turned character is not the character, so it is one more class
+/// to tell apart (turns = 1 adds nothing, 2 doubles the classes, 4 quadruples them). Images
+/// must be square.
+inline siamese::data::Omniglot with_turns(siamese::data::Omniglot set, int turns) {
+    if (turns <= 1) return set;
+    const auto& images = set.images;
+    const index_t side = images.image_shape()[1], n = images.size();
+    const auto characters = static_cast<siamese::data::label_t>(set.characters.size());
+    const auto alphabets = static_cast<std::int64_t>(set.alphabets.size());
+    std::vector<std::uint8_t> pixels(images.pixels().begin(), images.pixels().end());
+    std::vector<siamese::data::label_t> labels(images.labels().begin(), images.labels().end());
+    for (int t = 1; t < turns; ++t) {
+        const int quarters = t * (4 / turns);
+        const std::string suffix = "@" + std::to_string(90 * quarters);
+        for (std::int64_t a = 0; a < alphabets; ++a) set.alphabets.push_back(set.alphabets[static_cast<std::size_t>(a)] + suffix);
+        for (siamese::data::label_t c = 0; c < characters; ++c) {
+            set.characters.push_back(set.characters[static_cast<std::size_t>(c)] + suffix);
+            set.alphabet_of.push_back(set.alphabet_of[static_cast<std::size_t>(c)] + t * alphabets);
+        }
+        for (index_t i = 0; i < n; ++i) {
+            const auto src = images.image(i);
+            for (index_t y = 0; y < side; ++y)
+                for (index_t x = 0; x < side; ++x) {
+                    // Quarter turns: (x, y) -> (side-1-y, x), applied t times.
+                    index_t sx = x, sy = y;
+                    for (int k = 0; k < quarters; ++k) {
+                        const index_t nx = sy, ny = side - 1 - sx;
+                        sx = nx;
+                        sy = ny;
+                    }
+                    pixels.push_back(src[static_cast<std::size_t>(sy * side + sx)]);
+                }
+            labels.push_back(images.label(i) + t * characters);
+            set.drawers.push_back(set.drawers[static_cast<std::size_t>(i)]);
+            set.files.push_back(set.files[static_cast<std::size_t>(i)]);
+        }
+    }
+    set.images = siamese::data::LabelledImages(images.image_shape(), std::move(pixels), std::move(labels));
+    return set;
 }
 
 /// The folder's alphabets, with a hint when it is missing.
@@ -420,27 +463,30 @@ private:
     std::vector<index_t> order_, chosen_, pool_;
 };
 
-/// Binary cross-entropy of the Siamese head on the pairs of a batch of embeddings: the pairs'
+/// Binary cross-entropy of the Siamese head on every pair of a batch of embeddings: the pairs'
 /// logits are the head's, z_ij = w . |e_i - e_j| + b (what Siamese::logits computes for one
-/// pair), the target is 1 for two drawings of one character. Every same-character pair counts;
-/// of the different-character pairs, all of them (hard = 0) or, for each image, the `hard` that
-/// the head finds most alike (a pair counts if it is among either image's). Positives and
-/// negatives each weigh half, whatever their counts. backward() adds the head's gradients and
-/// returns dL/de for Siamese::backward_embeddings: one backbone pass yields up to
-/// N (N - 1) / 2 pair gradients.
+/// pair), the target is 1 for two drawings of one character. Same-character pairs share half
+/// the weight equally. The other half goes to the different-character pairs: equally when
+/// focus = 0; otherwise each image spreads its share over its different-character pairs by
+/// softmax(z / focus), so the pairs the head finds most alike, the ones that decide a one-shot
+/// trial, weigh most (the weights are constants for the gradient). At the start every z is
+/// about the same and the weighting is about uniform, so this cannot collapse onto a few
+/// pairs the way keeping only the hardest ones does. backward() adds the head's gradients and
+/// returns dL/de for Siamese::backward_embeddings: one backbone pass yields N (N - 1) / 2 pair
+/// gradients.
 class AllPairsBce {
 public:
-    explicit AllPairsBce(index_t hard = 0) : hard_(hard) {}
+    explicit AllPairsBce(double focus = 0) : focus_(focus) {}
 
     /// embeddings: [N, D]; labels: [N]  ->  loss. Also the balanced pair accuracy (threshold 0)
-    /// over all pairs, and the logits' spread.
+    /// and the logits' spread.
     double forward(Model& model, const siamese::Tensor<T>& embeddings, const std::vector<siamese::data::label_t>& labels) {
         const index_t n = embeddings.dim(0), d = embeddings.dim(1);
         const T* w = model.head().weight().data();
         const double b = model.head().bias()[0];
         const auto nn = static_cast<std::size_t>(n * n);
         z_.assign(nn, 0.0);
-        use_.assign(nn, 0);
+        weight_.assign(nn, 0.0);
         for (index_t i = 0; i < n; ++i) {
             const T* ei = embeddings.data() + i * d;
             for (index_t j = i + 1; j < n; ++j) {
@@ -451,46 +497,44 @@ public:
             }
         }
         auto same = [&](index_t i, index_t j) { return labels[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(j)]; };
-        double right_p = 0, right_n = 0, all_p = 0, all_n = 0;
+        double positives = 0, negatives = 0, right_p = 0, right_n = 0;
         spread_lo_ = 1e300;
         spread_hi_ = -1e300;
-        for (index_t i = 0; i < n; ++i) {
+        for (index_t i = 0; i < n; ++i)
             for (index_t j = i + 1; j < n; ++j) {
                 const double z = z_[static_cast<std::size_t>(i * n + j)];
                 const bool s = same(i, j);
-                (s ? all_p : all_n) += 1;
+                (s ? positives : negatives) += 1;
                 (s ? right_p : right_n) += (z > 0) == s;
                 spread_lo_ = std::min(spread_lo_, z);
                 spread_hi_ = std::max(spread_hi_, z);
-                if (s || hard_ == 0) use_[static_cast<std::size_t>(i * n + j)] = 1;
             }
-            if (hard_ > 0) {  // this image's `hard` most alike different-character pairs
-                candidates_.clear();
+        if (positives == 0 || negatives == 0) throw std::invalid_argument("AllPairsBce: a batch needs same and different pairs");
+        accuracy_ = 0.5 * (right_p / positives + right_n / negatives);
+        // Pair weights, kept in the upper triangle.
+        for (index_t i = 0; i < n; ++i)
+            for (index_t j = i + 1; j < n; ++j)
+                if (same(i, j) || focus_ <= 0) weight_[static_cast<std::size_t>(i * n + j)] = 0.5 / (same(i, j) ? positives : negatives);
+        if (focus_ > 0) {
+            for (index_t i = 0; i < n; ++i) {
+                double top = -1e300, sum = 0;
+                for (index_t j = 0; j < n; ++j)
+                    if (j != i && !same(i, j)) top = std::max(top, z_[static_cast<std::size_t>(i * n + j)]);
+                for (index_t j = 0; j < n; ++j)
+                    if (j != i && !same(i, j)) sum += std::exp((z_[static_cast<std::size_t>(i * n + j)] - top) / focus_);
                 for (index_t j = 0; j < n; ++j) {
-                    if (j != i && !same(i, j)) candidates_.emplace_back(-z_[static_cast<std::size_t>(i * n + j)], j);
-                }
-                const auto k = std::min<std::size_t>(static_cast<std::size_t>(hard_), candidates_.size());
-                std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k), candidates_.end());
-                for (std::size_t c = 0; c < k; ++c) {
-                    const index_t j = candidates_[c].second;
-                    use_[static_cast<std::size_t>(std::min(i, j) * n + std::max(i, j))] = 1;
+                    if (j == i || same(i, j)) continue;
+                    const double p = std::exp((z_[static_cast<std::size_t>(i * n + j)] - top) / focus_) / sum;
+                    weight_[static_cast<std::size_t>(std::min(i, j) * n + std::max(i, j))] += 0.5 * p / static_cast<double>(n);
                 }
             }
         }
-        if (all_p == 0 || all_n == 0) throw std::invalid_argument("AllPairsBce: a batch needs same and different pairs");
-        accuracy_ = 0.5 * (right_p / all_p + right_n / all_n);
-        double used_p = 0, used_n = 0;
-        for (index_t i = 0; i < n; ++i)
-            for (index_t j = i + 1; j < n; ++j)
-                if (use_[static_cast<std::size_t>(i * n + j)]) (same(i, j) ? used_p : used_n) += 1;
         grad_z_.assign(nn, 0.0);
         double loss = 0;
         for (index_t i = 0; i < n; ++i) {
             for (index_t j = i + 1; j < n; ++j) {
                 const auto at = static_cast<std::size_t>(i * n + j);
-                if (!use_[at]) continue;
-                const bool s = same(i, j);
-                const double z = z_[at], t = s ? 1.0 : 0.0, weight = 0.5 / (s ? used_p : used_n);
+                const double z = z_[at], t = same(i, j) ? 1.0 : 0.0, weight = weight_[at];
                 loss += weight * (std::max(z, 0.0) - z * t + std::log1p(std::exp(-std::abs(z))));
                 grad_z_[at] = weight * (1 / (1 + std::exp(-z)) - t);
             }
@@ -535,10 +579,8 @@ public:
     [[nodiscard]] double spread() const noexcept { return spread_hi_ - spread_lo_; }
 
 private:
-    index_t hard_;
-    std::vector<double> z_, grad_z_;
-    std::vector<std::uint8_t> use_;
-    std::vector<std::pair<double, index_t>> candidates_;
+    double focus_;
+    std::vector<double> z_, weight_, grad_z_;
     siamese::Tensor<T> grad_e_;
     double accuracy_ = 0, spread_lo_ = 0, spread_hi_ = 0;
 };
@@ -805,7 +847,8 @@ inline void save_settings(siamese::io::Checkpoint& c, const Settings& s, const s
     c.set("characters", std::to_string(s.characters));
     c.set("drawings", std::to_string(s.drawings));
     c.set("batch_alphabets", std::to_string(s.batch_alphabets));
-    c.set("hard", std::to_string(s.hard));
+    c.set("focus", number(s.focus));
+    c.set("turns", std::to_string(s.turns));
     c.set("init", s.net.he_init ? "he" : "pytorch");
     c.set("optimizer", s.optimizer);
     c.set("lr", number(s.lr));
@@ -857,7 +900,8 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.characters = integer("characters");
     s.drawings = integer("drawings");
     s.batch_alphabets = integer("batch_alphabets");
-    s.hard = c.get("hard") ? integer("hard") : 0;
+    s.focus = c.get("focus") ? real("focus") : 0.0;
+    s.turns = c.get("turns") ? static_cast<int>(integer("turns")) : 1;
     s.net.he_init = c.at("init") == "he";
     s.optimizer = c.at("optimizer");
     s.lr = real("lr");

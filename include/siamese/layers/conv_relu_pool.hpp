@@ -14,8 +14,9 @@ namespace siamese {
 
 /// Conv2d -> ReLU -> MaxPool2d(2) in one layer: [N, C, H, W] -> [N, OC, OH / 2, OW / 2], with
 /// OH = (H + 2p - k) / s + 1 (a last odd conv row or column is dropped, as MaxPool2d(2) does).
-/// Computes exactly what Sequential<Conv2d, ReLU, MaxPool2d> computes with the same weights,
-/// without materialising the conv and ReLU outputs: the pool runs in the conv kernel's registers.
+/// Computes what Sequential<Conv2d, ReLU, MaxPool2d> computes with the same weights (up to the
+/// order of float sums; a NaN in a window gives NaN, as there), without materialising the conv
+/// and ReLU outputs: the pool runs in the conv kernel's registers.
 /// Weights, initialisation (same rng draws) and parameter names ("weight", "bias") are Conv2d's.
 /// Caches the input (zero-padded, NHWC order, for the weight gradient) and one byte per output:
 /// which pixel of its 2x2 window won, or that ReLU cut it.
