@@ -1,48 +1,11 @@
 // SPDX-License-Identifier: MIT
 // After the first step, a training step allocates nothing: every layer reuses its buffers.
-// Counts every heap allocation of the process (operator new and malloc, which Eigen and
-// OpenMP use) by interposing glibc's malloc family.
+// count_allocations.hpp counts every heap allocation of the process.
+#include "count_allocations.hpp"
 #include "test_util.hpp"
 
-#include <atomic>
 #include <cstdlib>
-#include <new>
 #include <vector>
-
-extern "C" {
-void* __libc_malloc(std::size_t);
-void* __libc_calloc(std::size_t, std::size_t);
-void* __libc_realloc(void*, std::size_t);
-void* __libc_memalign(std::size_t, std::size_t);
-}
-
-namespace {
-std::atomic<long> allocations{0};
-}
-
-extern "C" {
-void* malloc(std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return __libc_malloc(n);
-}
-void* calloc(std::size_t n, std::size_t size) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return __libc_calloc(n, size);
-}
-void* realloc(void* p, std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return __libc_realloc(p, n);
-}
-void* aligned_alloc(std::size_t alignment, std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return __libc_memalign(alignment, n);
-}
-int posix_memalign(void** out, std::size_t alignment, std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    *out = __libc_memalign(alignment, n);
-    return *out ? 0 : ENOMEM;
-}
-}
 
 using namespace siamese;
 
@@ -64,15 +27,15 @@ TEST_CASE("a training step of the tutorial network allocates nothing after the f
     };
     step();
     step();
-    const long before = allocations.load();
+    const long before = test_allocations::count();
     for (int i = 0; i < 5; ++i) step();
-    const long during = allocations.load() - before;
+    const long during = test_allocations::count() - before;
     CHECK(during == 0);
 
     // The counter works: an allocation is seen.
-    const long probe = allocations.load();
+    const long probe = test_allocations::count();
     std::vector<int>* v = new std::vector<int>(1000);
-    CHECK(allocations.load() > probe);
+    CHECK(test_allocations::count() > probe);
     delete v;
 }
 
@@ -94,9 +57,9 @@ TEST_CASE("the tutorial's step of 100 pairs allocates nothing after the first, w
         CAPTURE(threads);
         set_num_threads(threads);
         step();  // buffers grow to this batch and thread count once
-        const long before = allocations.load();
+        const long before = test_allocations::count();
         for (int i = 0; i < 3; ++i) step();
-        CHECK(allocations.load() - before == 0);
+        CHECK(test_allocations::count() - before == 0);
     }
     set_num_threads(0);
 }

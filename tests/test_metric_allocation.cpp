@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // After the first step, a metric-learning training step allocates nothing: samplers, losses,
-// optimizers and schedules reuse their buffers. Counts every heap allocation of the process
-// by interposing glibc's malloc family (as test_allocation does for the pair/BCE step).
+// optimizers and schedules reuse their buffers (count_allocations.hpp counts every heap
+// allocation of the process).
+#include "count_allocations.hpp"
 #include "test_util.hpp"
 
 #include <siamese/data/pair_sampler.hpp>
@@ -14,46 +15,9 @@
 #include <siamese/optim/schedule.hpp>
 #include <siamese/optim/sgd.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <new>
 #include <vector>
-
-extern "C" {
-void* __libc_malloc(std::size_t);
-void* __libc_calloc(std::size_t, std::size_t);
-void* __libc_realloc(void*, std::size_t);
-void* __libc_memalign(std::size_t, std::size_t);
-}
-
-namespace {
-std::atomic<long> allocations{0};
-}
-
-extern "C" {
-void* malloc(std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return __libc_malloc(n);
-}
-void* calloc(std::size_t n, std::size_t size) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return __libc_calloc(n, size);
-}
-void* realloc(void* p, std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return __libc_realloc(p, n);
-}
-void* aligned_alloc(std::size_t alignment, std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return __libc_memalign(alignment, n);
-}
-int posix_memalign(void** out, std::size_t alignment, std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    *out = __libc_memalign(alignment, n);
-    return *out ? 0 : ENOMEM;
-}
-}
 
 using namespace siamese;
 
@@ -75,9 +39,9 @@ template <class F>
 long allocations_in_steady_state(F&& step) {
     step();
     step();
-    const long before = allocations.load();
+    const long before = test_allocations::count();
     for (int i = 0; i < 5; ++i) step();
-    return allocations.load() - before;
+    return test_allocations::count() - before;
 }
 
 /// The batch's embeddings stand in as parameters (no backbone): what is measured is the
