@@ -5,6 +5,7 @@
 // the training state and the settings, in one io::Checkpoint.
 
 #include "objectives.hpp"
+#include "../common/run_state.hpp"
 
 #include <array>
 #include <cinttypes>
@@ -18,33 +19,9 @@ namespace mnist {
 
 inline constexpr const char* checkpoint_format = "siamese-mnist-example";
 
-inline std::string hex_state(const std::array<std::uint64_t, 4>& state) {
-    std::string s;
-    for (auto v : state) {
-        char buf[24];
-        std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
-        s += s.empty() ? buf : std::string(" ") + buf;
-    }
-    return s;
-}
-
-inline std::array<std::uint64_t, 4> parse_state(const std::string& text) {
-    std::array<std::uint64_t, 4> state{};
-    const char* p = text.c_str();
-    for (auto& v : state) {
-        char* end = nullptr;
-        v = std::strtoull(p, &end, 16);
-        if (end == p) throw siamese::io_error("checkpoint: malformed sampler_state '" + text + "'");
-        p = end;
-    }
-    return state;
-}
-
-inline std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
+using examples::hex_state;
+using examples::parse_state;
+inline std::string number(double v) { return examples::exact_number(v); }
 
 inline siamese::Tensor<double> to_tensor(const std::vector<double>& v) {
     siamese::Tensor<double> t(siamese::Shape{static_cast<siamese::index_t>(v.size())});

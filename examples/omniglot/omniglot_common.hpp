@@ -8,6 +8,7 @@
 #include "../common/figures.hpp"
 #include "../common/json.hpp"
 #include "../common/progress.hpp"
+#include "../common/run_state.hpp"
 
 #include <siamese/siamese.hpp>
 #include <siamese/data/omniglot.hpp>
@@ -802,33 +803,9 @@ inline std::string format_seconds(double s) {
 
 inline constexpr const char* checkpoint_format = "siamese-omniglot-example";
 
-inline std::string number(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
-inline std::string hex_state(const std::array<std::uint64_t, 4>& state) {
-    std::string s;
-    for (auto v : state) {
-        char buf[24];
-        std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
-        s += s.empty() ? buf : std::string(" ") + buf;
-    }
-    return s;
-}
-
-inline std::array<std::uint64_t, 4> parse_state(const std::string& text) {
-    std::array<std::uint64_t, 4> state{};
-    const char* p = text.c_str();
-    for (auto& v : state) {
-        char* end = nullptr;
-        v = std::strtoull(p, &end, 16);
-        if (end == p) throw siamese::io_error("checkpoint: malformed random state '" + text + "'");
-        p = end;
-    }
-    return state;
-}
+using examples::hex_state;
+using examples::parse_state;
+inline std::string number(double v) { return examples::exact_number(v); }
 
 /// The settings a checkpoint records: the architecture and the whole training protocol.
 inline void save_settings(siamese::io::Checkpoint& c, const Settings& s, const std::vector<std::string>& train,
