@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 
 #include <siamese/io/checkpoint.hpp>
@@ -12,23 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A fresh folder under the system temp dir, removed at the end of the test.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("siamese_test_checkpoint_" + std::to_string(::getpid()) + "_" +
-                                            std::to_string(counter()++));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    static int& counter() {
-        static int n = 0;
-        return n;
-    }
-};
+using test::TempDir;
 
 std::string read_bytes(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);

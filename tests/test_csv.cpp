@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 
 #include <siamese/data/csv.hpp>
@@ -14,29 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A fresh directory under the system temp directory, removed with everything in it.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
-        Rng rng(static_cast<std::uint64_t>(tick));
-        path = fs::temp_directory_path() / ("siamese_test_csv_" + std::to_string(rng.next()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    /// Writes text to a file in the directory and returns its path.
-    fs::path write(const std::string& name, const std::string& text) const {
-        std::ofstream out(path / name, std::ios::binary);
-        out << text;
-        return path / name;
-    }
-};
+using test::TempDir;
 
 /// Asserts that f() throws io_error whose message contains every fragment.
 template <class F>

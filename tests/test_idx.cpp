@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 
 #include <siamese/data/idx.hpp>
@@ -47,23 +48,7 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-/// A fresh directory under the system temp directory, removed with everything in it.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
-        Rng rng(static_cast<std::uint64_t>(tick));
-        path = fs::temp_directory_path() / ("siamese_test_idx_" + std::to_string(rng.next()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    fs::path operator/(const std::string& name) const { return path / name; }
-};
+using test::TempDir;
 
 void put32(Bytes& b, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(v >> shift));

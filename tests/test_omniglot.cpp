@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 
 #include <siamese/data/omniglot.hpp>
@@ -20,19 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
-        Rng rng(static_cast<std::uint64_t>(tick));
-        path = fs::temp_directory_path() / ("siamese_test_omniglot_" + std::to_string(rng.next()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using test::TempDir;
 
 /// An 8x8 drawing as Omniglot stores it, black ink (0) on white (255): a horizontal stroke at
 /// row `character` % 8 and one dark pixel in column `drawer` % 8 of the last row.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 
 #include <siamese/data/omniglot.hpp>
@@ -19,19 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
-        Rng rng(static_cast<std::uint64_t>(tick));
-        path = fs::temp_directory_path() / ("siamese_test_runs_" + std::to_string(rng.next()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using test::TempDir;
 
 /// A 6x6 drawing, black ink on white: character c is a stroke on row c % 6, drawer d adds a dot.
 GrayImage drawing(int character, int drawer) {

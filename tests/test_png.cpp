@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "temp_dir.hpp"
 #include "test_util.hpp"
 
 #include <siamese/data/png.hpp>
@@ -107,23 +108,7 @@ GrayImage decode(const std::string& png, const PngOptions& options = {}) { retur
 /// A 3x2 8-bit gray image: 0 10 20 / 200 250 255.
 std::string gray8() { return make_png(3, 2, 8, 0, rows({{0, 10, 20}, {200, 250, 255}})); }
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
-        Rng rng(static_cast<std::uint64_t>(tick));
-        path = fs::temp_directory_path() / ("siamese_test_png_" + std::to_string(rng.next()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path write(const std::string& name, const std::string& bytes) const {
-        std::ofstream(path / name, std::ios::binary) << bytes;
-        return path / name;
-    }
-};
+using test::TempDir;
 
 /// The message of the io_error f throws (fails the test when it throws nothing).
 template <class F>
