@@ -8,29 +8,7 @@ mnist="$1" make_data="$2" work="$3"
 rm -rf "$work"
 mkdir -p "$work"
 "$make_data" "$work/data" 200 100 || exit 1
-failures=0
-
-# expect NAME EXPECTED_TEXT COMMAND...: the command must fail and its output contain the text.
-expect() {
-    local name="$1" text="$2"
-    shift 2
-    local output status
-    output=$("$@" 2>&1)
-    status=$?
-    if [ $status -eq 0 ]; then
-        echo "FAIL $name: exit 0, expected an error containing '$text'"
-        failures=$((failures + 1))
-    elif [ $status -gt 128 ]; then
-        echo "FAIL $name: killed by signal $((status - 128)) (a crash)"
-        failures=$((failures + 1))
-    elif ! grep -qF -- "$text" <<<"$output"; then
-        echo "FAIL $name: message does not contain '$text':"
-        echo "$output" | tail -3
-        failures=$((failures + 1))
-    else
-        echo "ok   $name: $(grep -F -- "$text" <<<"$output" | head -1)"
-    fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../common/expect_error.sh"
 
 quick=(--epochs 1 --batches 3 --batch-size 10 --test-batches 2 --episodes 10)
 
@@ -89,4 +67,4 @@ expect "truncated PGM" "truncated" "$mnist" compare --model "$work/good/model.ck
 expect "diverging run" "training stopped at epoch 1, batch" "$mnist" train --data "$work/data" --epochs 1 --batches 20 \
     --batch-size 10 --lr 100 --momentum 0.9 --out "$work/diverged"
 
-[ $failures -eq 0 ] && echo "bad_input: all cases gave a clear error" || { echo "bad_input: $failures failures"; exit 1; }
+finish

@@ -8,29 +8,7 @@ omniglot="$1" make_data="$2" work="$3"
 rm -rf "$work"
 mkdir -p "$work"
 "$make_data" "$work/data" 4 5 4 >/dev/null || exit 1
-failures=0
-
-# expect NAME EXPECTED_TEXT COMMAND...: the command must fail and its output contain the text.
-expect() {
-    local name="$1" text="$2"
-    shift 2
-    local output status
-    output=$("$@" 2>&1)
-    status=$?
-    if [ $status -eq 0 ]; then
-        echo "FAIL $name: exit 0, expected an error containing '$text'"
-        failures=$((failures + 1))
-    elif [ $status -gt 128 ]; then
-        echo "FAIL $name: killed by signal $((status - 128)) (a crash)"
-        failures=$((failures + 1))
-    elif ! grep -qF -- "$text" <<<"$output"; then
-        echo "FAIL $name: message does not contain '$text':"
-        echo "$output" | tail -3
-        failures=$((failures + 1))
-    else
-        echo "ok   $name: $(grep -F -- "$text" <<<"$output" | head -1)"
-    fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../common/expect_error.sh"
 
 quick=(--train Alphabet0,Alphabet1 --validation Alphabet2 --side 16 --widths 4,4,4,4 --embedding 8 --epochs 1
        --steps 2 --characters 4 --drawings 2 --ways 4 --val-episodes 5 --threads 2)
@@ -104,4 +82,4 @@ expect "missing class image" "no such file" "$omniglot" evaluate --model "$work/
 expect "diverging run" "training stopped at epoch 1, step" "$omniglot" train --data "$work/data" "${quick[@]}" --steps 30 \
     --optimizer sgd --lr 1e6 --momentum 0.9 --warmup 0 --out "$work/diverged"
 
-[ $failures -eq 0 ] && echo "bad_input: all cases gave a clear error" || { echo "bad_input: $failures failures"; exit 1; }
+finish
