@@ -21,6 +21,8 @@
 #include "report.hpp"
 #include "run_checkpoint.hpp"
 
+#include "../common/cli_checks.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -168,23 +170,8 @@ int compare(const Settings& given, const std::string& model_path, const std::str
     return 0;
 }
 
-// Readable range checks ("must be a positive number, got 0").
-const CLI::Validator positive{[](std::string& v) -> std::string {
-                                  char* end = nullptr;
-                                  const double x = std::strtod(v.c_str(), &end);
-                                  return end != v.c_str() && *end == '\0' && x > 0
-                                             ? std::string()
-                                             : "must be a positive number, got '" + v + "'";
-                              },
-                              "> 0", "positive"};
-const CLI::Validator non_negative{[](std::string& v) -> std::string {
-                                      char* end = nullptr;
-                                      const double x = std::strtod(v.c_str(), &end);
-                                      return end != v.c_str() && *end == '\0' && x >= 0
-                                                 ? std::string()
-                                                 : "must be zero or a positive number, got '" + v + "'";
-                                  },
-                                  ">= 0", "non-negative"};
+using examples::non_negative;
+using examples::positive;
 
 }  // namespace
 

@@ -22,6 +22,8 @@
 
 #include "omniglot_common.hpp"
 
+#include "../common/cli_checks.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -487,22 +489,8 @@ int make_runs(const Settings& s, const RunOptions& o) {
 
 }  // namespace
 
-// Readable range checks ("must be a positive number, got 0").
-const CLI::Validator positive{[](std::string& v) -> std::string {
-                                  char* end = nullptr;
-                                  const double x = std::strtod(v.c_str(), &end);
-                                  return end != v.c_str() && *end == '\0' && x > 0 ? std::string()
-                                                                                   : "must be a positive number, got '" + v + "'";
-                              },
-                              "> 0", "positive"};
-const CLI::Validator non_negative{[](std::string& v) -> std::string {
-                                      char* end = nullptr;
-                                      const double x = std::strtod(v.c_str(), &end);
-                                      return end != v.c_str() && *end == '\0' && x >= 0
-                                                 ? std::string()
-                                                 : "must be zero or a positive number, got '" + v + "'";
-                                  },
-                                  ">= 0", "non-negative"};
+using examples::non_negative;
+using examples::positive;
 
 int main(int argc, char** argv) {
     CLI::App app{"siamese Omniglot: one-shot character recognition with a convolutional Siamese network"};
