@@ -552,7 +552,7 @@ public:
         T* db = head[1].grad->data();
         grad_e_.resize(embeddings.shape());
         grad_e_.zero();
-        std::vector<double> dw_sum(static_cast<std::size_t>(d), 0.0);
+        dw_sum_.assign(static_cast<std::size_t>(d), 0.0);  // kept: no allocation per step
         double db_sum = 0;
         for (index_t i = 0; i < n; ++i) {
             const T* ei = embeddings.data() + i * d;
@@ -564,14 +564,14 @@ public:
                 db_sum += g;
                 for (index_t k = 0; k < d; ++k) {
                     const double delta = static_cast<double>(ei[k]) - ej[k];
-                    dw_sum[static_cast<std::size_t>(k)] += g * std::abs(delta);
+                    dw_sum_[static_cast<std::size_t>(k)] += g * std::abs(delta);
                     const double s = delta > 0 ? g * w[k] : (delta < 0 ? -g * w[k] : 0.0);
                     gi[k] += static_cast<T>(s);
                     gj[k] -= static_cast<T>(s);
                 }
             }
         }
-        for (index_t k = 0; k < d; ++k) dw[k] += static_cast<T>(dw_sum[static_cast<std::size_t>(k)]);
+        for (index_t k = 0; k < d; ++k) dw[k] += static_cast<T>(dw_sum_[static_cast<std::size_t>(k)]);
         db[0] += static_cast<T>(db_sum);
         return grad_e_;
     }
@@ -581,7 +581,7 @@ public:
 
 private:
     double focus_;
-    std::vector<double> z_, weight_, grad_z_;
+    std::vector<double> z_, weight_, grad_z_, dw_sum_;
     siamese::Tensor<T> grad_e_;
     double accuracy_ = 0, spread_lo_ = 0, spread_hi_ = 0;
 };
