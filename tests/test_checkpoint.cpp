@@ -8,6 +8,9 @@
 #include <fstream>
 #include <string>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace siamese;
 namespace fs = std::filesystem;
 
@@ -194,4 +197,29 @@ TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a 
     bytes[bytes.size() - 3] ^= 1;
     write_bytes(file, bytes);
     require_io_error([&] { (void)io::Checkpoint::load(file); }, {file.string(), "checksum mismatch"});
+}
+
+TEST_CASE("Checkpoint files: a save removes the temporaries of killed saves, and only those") {
+    TempDir dir;
+    // A pid that no longer exists: a child that has exited and been reaped.
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) ::_exit(0);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    const std::string dead = std::to_string(child);
+
+    const fs::path file = dir.path / "model.ckpt";
+    const fs::path stale = dir.write("model.ckpt.tmp." + dead, "half a checkpoint");
+    const fs::path live = dir.write("model.ckpt.tmp.1", "init is alive: maybe a save in progress");
+    const fs::path not_a_pid = dir.write("model.ckpt.tmp.x1", "not ours");
+    const fs::path other_file = dir.write("other.ckpt.tmp." + dead, "another file's temporary");
+
+    Model m = make_model(2);
+    checkpoint_of(m).save(file);
+    CHECK(io::Checkpoint::load(file).get("architecture") == m.name());
+    CHECK_FALSE(fs::exists(stale));
+    CHECK(fs::exists(live));
+    CHECK(fs::exists(not_a_pid));
+    CHECK(fs::exists(other_file));
 }

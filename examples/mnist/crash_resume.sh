@@ -55,6 +55,7 @@ ls "$work"/save/checkpoint.ckpt.tmp.* >/dev/null 2>&1 || fail "expected the kill
     fail "the checkpoint left by the killed save does not load: $(cat "$work/save.eval.log")"
 resume "$work/save"
 grep -q "at epoch 1, batch 21" "$work/save.resumed.log" || fail "expected to resume after batch 20: $(head -3 "$work/save.resumed.log")"
+! ls "$work"/save/checkpoint.ckpt.tmp.* >/dev/null 2>&1 || fail "the resumed run's saves left the killed save's temporary file"
 cmp "$work/full/model.ckpt" "$work/save/model.ckpt" || fail "resumed after a killed save: final checkpoint differs"
 
 # 3. Killed inside batch 45 (epoch 2), between backward and the optimizer step.

@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 namespace siamese::io {
@@ -33,12 +34,35 @@ inline void write_all(int fd, const char* data, std::size_t n, const std::filesy
     }
 }
 
+/// Removes `path`.tmp.<pid> files whose process no longer exists: what a kill during an earlier
+/// save left behind. A temporary of a live process (perhaps another save in progress) is kept.
+/// Best effort: a folder that cannot be listed is left as it is.
+inline void remove_stale_temporaries(const std::filesystem::path& path) {
+    namespace fs = std::filesystem;
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const std::string prefix = path.filename().string() + ".tmp.";
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string digits = name.substr(prefix.size());
+        if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+        const auto pid = static_cast<pid_t>(std::stol(digits));
+        if (pid <= 0 || pid == ::getpid()) continue;
+        if (::kill(pid, 0) != 0 && errno == ESRCH) {
+            std::error_code ignored;
+            fs::remove(it->path(), ignored);
+        }
+    }
+}
+
 }  // namespace detail
 
 /// Replaces `path` with `bytes` atomically: writes a temporary file next to it (`path`.tmp.<pid>),
 /// flushes it to disk, then renames it over `path`. A crash or a kill at any moment leaves either
 /// the old file or the new one, never a mixture; on an error the old file is untouched and the
-/// temporary is removed (a kill can leave the temporary behind, never a damaged `path`).
+/// temporary is removed (a kill can leave the temporary behind, never a damaged `path`; the next
+/// successful save removes temporaries of processes that no longer exist).
 /// `before_rename`, if given, runs when the new bytes are durable but not yet in place: tests use
 /// it to interrupt a save at its most delicate moment.
 inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
@@ -85,6 +109,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
         ::fsync(dir_fd);
         ::close(dir_fd);
     }
+    detail::remove_stale_temporaries(path);
 }
 
 }  // namespace siamese::io
