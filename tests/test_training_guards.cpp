@@ -5,6 +5,9 @@
 #include <siamese/training/numeric_guard.hpp>
 
 #include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 using namespace siamese;
@@ -98,4 +101,26 @@ TEST_CASE("CollapseDetector warns once when accuracy sits at 0.5 or the output i
     REQUIRE(w.has_value());
     CHECK(w->find("same score") != std::string::npos);
     CHECK(training::CollapseDetector::spread(std::vector<float>{1, -2, 3}) == 5.0);
+}
+
+TEST_CASE("CollapseDetector: a restored window warns exactly when the uninterrupted one does") {
+    training::CollapseDetector whole({.window = 8});
+    training::CollapseDetector first_half({.window = 8});
+    for (int i = 0; i < 5; ++i) {
+        CHECK_FALSE(whole.add(0.5, 1.0).has_value());
+        CHECK_FALSE(first_half.add(0.5, 1.0).has_value());
+    }
+    training::CollapseDetector resumed({.window = 8});
+    resumed.restore(first_half.window_accuracies(), first_half.window_spreads(), first_half.warned());
+    for (int i = 5; i < 8; ++i) {
+        const bool last = i == 7;
+        CHECK(whole.add(0.5, 1.0).has_value() == last);
+        CHECK(resumed.add(0.5, 1.0).has_value() == last);  // a fresh detector would need 8 more batches
+    }
+    CHECK(resumed.warned());
+    CHECK(resumed.window_accuracies() == whole.window_accuracies());
+
+    training::CollapseDetector other({.window = 3});
+    CHECK_THROWS_AS(other.restore({0.5, 0.5}, {1.0}, false), std::invalid_argument);
+    CHECK_THROWS_AS(other.restore({0.5, 0.5, 0.5, 0.5}, {1, 1, 1, 1}, false), std::invalid_argument);
 }

@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Text fields of a run checkpoint that must come back exactly: numbers with all their digits and
-// the state of a random generator, so that a resumed run continues bit for bit.
+// Fields of a run checkpoint that must come back exactly: numbers with all their digits, the state
+// of a random generator, logged series and the collapse detector's window, so that a resumed run
+// continues bit for bit.
 
 #include <siamese/errors.hpp>
+#include <siamese/io/checkpoint.hpp>
+#include <siamese/tensor.hpp>
+#include <siamese/training/collapse_detector.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace examples {
 
@@ -44,6 +51,39 @@ inline std::array<std::uint64_t, 4> parse_state(const std::string& text) {
         p = end;
     }
     return state;
+}
+
+/// A logged series as a checkpoint tensor.
+inline siamese::Tensor<double> to_tensor(const std::vector<double>& v) {
+    siamese::Tensor<double> t(siamese::Shape{static_cast<siamese::index_t>(v.size())});
+    std::copy(v.begin(), v.end(), t.begin());
+    return t;
+}
+
+/// The series saved under `name`, or an empty one when the checkpoint has none (nothing logged yet).
+inline std::vector<double> to_vector(const siamese::io::Checkpoint& c, const std::string& name) {
+    for (const auto& e : c.entries()) {
+        if (e.name == name) return e.values;
+    }
+    return {};
+}
+
+/// The collapse detector's window, so that a resumed run warns when the uninterrupted one would.
+inline void save_collapse_detector(siamese::io::Checkpoint& c, const siamese::training::CollapseDetector& d) {
+    if (!d.window_accuracies().empty()) {
+        c.add("collapse.accuracy", to_tensor(d.window_accuracies()));
+        c.add("collapse.spread", to_tensor(d.window_spreads()));
+    }
+    c.set("collapse_warned", d.warned() ? "1" : "0");
+}
+
+/// The inverse of save_collapse_detector; a checkpoint without the fields leaves the detector fresh.
+inline void restore_collapse_detector(const siamese::io::Checkpoint& c, siamese::training::CollapseDetector& d) {
+    try {
+        d.restore(to_vector(c, "collapse.accuracy"), to_vector(c, "collapse.spread"), c.get("collapse_warned") == "1");
+    } catch (const std::invalid_argument& e) {
+        throw siamese::io_error(std::string("checkpoint: ") + e.what());
+    }
 }
 
 }  // namespace examples

@@ -66,7 +66,6 @@ int train(Settings s) {
         restore_run(*resume, model, optimizer, objective, state);
         std::printf("resuming %s at epoch %d, batch %ld\n", s.resume.c_str(), state.epoch, state.batch + 1);
     }
-    siamese::training::CollapseDetector collapse;
     const fs::path checkpoint = out / "checkpoint.ckpt";
     examples::Progress progress(static_cast<long>(s.epochs) * s.batches, s.batch_size, "pairs", state.done(s));
 
@@ -86,7 +85,7 @@ int train(Settings s) {
             state.loss.clear();
             state.accuracy.clear();
         }
-        if (auto warning = collapse.add(batch.accuracy, batch.spread)) progress.line(*warning);
+        if (auto warning = state.collapse.add(batch.accuracy, batch.spread)) progress.line(*warning);
 
         ++state.batch;  // from here on, state names the next batch to run: what a checkpoint records
         progress.update(state.done(s));

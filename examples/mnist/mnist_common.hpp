@@ -177,6 +177,7 @@ struct TrainingState {
     long batch = 0;
     RunningMean loss, accuracy;
     TrainingLog log;
+    siamese::training::CollapseDetector collapse;  ///< in checkpoints: a resumed run warns when the whole run would
     long saves = 0;  ///< checkpoints written by this process (for --debug-pause save:N)
 
     /// Batches done since the start of the run.

@@ -21,20 +21,9 @@ inline constexpr const char* checkpoint_format = "siamese-mnist-example";
 
 using examples::hex_state;
 using examples::parse_state;
+using examples::to_tensor;
+using examples::to_vector;
 inline std::string number(double v) { return examples::exact_number(v); }
-
-inline siamese::Tensor<double> to_tensor(const std::vector<double>& v) {
-    siamese::Tensor<double> t(siamese::Shape{static_cast<siamese::index_t>(v.size())});
-    std::copy(v.begin(), v.end(), t.begin());
-    return t;
-}
-
-inline std::vector<double> to_vector(const siamese::io::Checkpoint& c, const std::string& name) {
-    for (const auto& e : c.entries()) {
-        if (e.name == name) return e.values;
-    }
-    return {};
-}
 
 /// The model's weights, the optimizer's state, the sampler's position, the training state and the
 /// settings that produced them. No timings or paths: the same run gives the same bytes.
@@ -79,6 +68,7 @@ inline void save_checkpoint(const fs::path& path, Model& model, Optimizer& optim
     c.set("next_batch", std::to_string(state.batch));
     c.set("running_loss", state.loss.state());
     c.set("running_accuracy", state.accuracy.state());
+    examples::save_collapse_detector(c, state.collapse);
     ++state.saves;
     const bool pause = state.saves == debug_pause_at(s, "save");
     c.save(path, [&] {
@@ -149,6 +139,7 @@ inline void restore_run(const siamese::io::Checkpoint& c, Model& model, Optimize
     state.log.batch = to_vector(c, "log.batch");
     state.log.loss = to_vector(c, "log.loss");
     state.log.accuracy = to_vector(c, "log.accuracy");
+    examples::restore_collapse_detector(c, state.collapse);
     if (c.at("threads") != std::to_string(siamese::num_threads())) {
         std::printf("note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
                     "not bit for bit\n", c.at("threads").c_str(), siamese::num_threads());

@@ -42,20 +42,11 @@ struct TrainingState {
     int best_epoch = 0;
     int stale = 0;  ///< epochs since the best
     std::vector<double> log_step, log_loss, log_accuracy, val_epoch, val_accuracy, epoch_seconds;
+    siamese::training::CollapseDetector collapse;  ///< in checkpoints: a resumed run warns when the whole run would
 };
 
-siamese::Tensor<double> to_tensor(const std::vector<double>& v) {
-    siamese::Tensor<double> t(siamese::Shape{static_cast<index_t>(v.size())});
-    std::copy(v.begin(), v.end(), t.begin());
-    return t;
-}
-
-std::vector<double> to_vector(const siamese::io::Checkpoint& c, const std::string& name) {
-    for (const auto& e : c.entries()) {
-        if (e.name == name) return e.values;
-    }
-    return {};
-}
+using examples::to_tensor;
+using examples::to_vector;
 
 void save_state(siamese::io::Checkpoint& c, const TrainingState& st) {
     c.set("next_epoch", std::to_string(st.epoch));
@@ -68,6 +59,7 @@ void save_state(siamese::io::Checkpoint& c, const TrainingState& st) {
     for (const auto& [name, values] : logs) {
         if (!values->empty()) c.add(name, to_tensor(*values));
     }
+    examples::save_collapse_detector(c, st.collapse);
 }
 
 void restore_state(const siamese::io::Checkpoint& c, TrainingState& st) {
@@ -80,6 +72,7 @@ void restore_state(const siamese::io::Checkpoint& c, TrainingState& st) {
     st.log_accuracy = to_vector(c, "log.accuracy");
     st.val_epoch = to_vector(c, "log.val_epoch");
     st.val_accuracy = to_vector(c, "log.val_accuracy");
+    examples::restore_collapse_detector(c, st.collapse);
 }
 
 double batch_accuracy(const siamese::Tensor<T>& logits, const siamese::Tensor<T>& same) {
@@ -181,7 +174,6 @@ int train(Settings s, int stop_after) {
     siamese::data::PairBatch<T> batch;
     siamese::Tensor<T> images;
     std::vector<siamese::data::label_t> labels;
-    siamese::training::CollapseDetector collapse;
     const long total = static_cast<long>(s.epochs) * s.steps;
     const long pairs_per_step = all_pairs ? s.characters * s.drawings * (s.characters * s.drawings - 1) / 2 : s.batch_size;
     examples::Progress progress(total, pairs_per_step, "pairs", (st.epoch - 1) * s.steps);
@@ -238,7 +230,7 @@ int train(Settings s, int stop_after) {
                 loss_sum = accuracy_sum = 0;
                 window = 0;
             }
-            if (auto warning = collapse.add(accuracy, spread)) {
+            if (auto warning = st.collapse.add(accuracy, spread)) {
                 progress.line(*warning);
             }
             progress.update(step + 1);

@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace siamese::training {
@@ -48,6 +50,24 @@ public:
                          : "its pair accuracy stayed at " + std::to_string(mean)) +
                ". Likely causes: a learning rate too high (dead ReLUs) or too low, unnormalised or "
                "constant inputs, or labels that do not match the pairs.";
+    }
+
+    // What a checkpoint saves so that a resumed run warns when the uninterrupted one would have.
+    [[nodiscard]] const std::vector<double>& window_accuracies() const noexcept { return accuracies_; }
+    [[nodiscard]] const std::vector<double>& window_spreads() const noexcept { return spreads_; }
+    [[nodiscard]] bool warned() const noexcept { return warned_; }
+
+    /// Puts back what window_accuracies(), window_spreads() and warned() returned, into a
+    /// detector with the same options. Mismatched or overlong windows are an invalid_argument.
+    void restore(std::vector<double> accuracies, std::vector<double> spreads, bool warned) {
+        if (accuracies.size() != spreads.size() || static_cast<index_t>(accuracies.size()) > options_.window) {
+            throw std::invalid_argument("CollapseDetector::restore: " + std::to_string(accuracies.size()) +
+                                        " accuracies and " + std::to_string(spreads.size()) +
+                                        " spreads for a window of " + std::to_string(options_.window) + " batches");
+        }
+        accuracies_ = std::move(accuracies);
+        spreads_ = std::move(spreads);
+        warned_ = warned;
     }
 
     /// The spread (max - min) of a batch of logits, for add().
