@@ -210,7 +210,7 @@ struct Settings {
     long drawings = 4;       ///< K, drawings of each character per step in "all" mode
     long batch_alphabets = 4;  ///< alphabets the P characters come from in "all" mode
     double focus = 0.1;      ///< "all" mode: softmax temperature focusing on alike different-character pairs (0: uniform)
-    int turns = 1;           ///< training classes: each character turned by 0, 90, ... degrees (1: as drawn)
+    int turns = 4;           ///< training classes: each character also turned by 90, 180, 270 degrees (1: as drawn)
     std::string optimizer = "adam";
     double lr = 3e-3;
     double momentum = 0.9;   ///< SGD only
