@@ -109,7 +109,16 @@ int train(Settings s, int stop_after) {
                                         "the network never saw");
         }
     }
-    const auto train_set = with_turns(load_alphabets(s.data, train_names, s.net.side), s.turns);
+    auto train_set = load_alphabets(s.data, train_names, s.net.side);
+    print_alphabets("training", train_set);
+    train_set = with_turns(std::move(train_set), s.turns);
+    if (s.mirror) train_set = with_mirrors(std::move(train_set));
+    if (s.turns > 1 || s.mirror) {
+        std::string copies = s.turns == 4 ? "turned by 90, 180, 270 degrees" : s.turns == 2 ? "turned by 180 degrees" : "";
+        if (s.mirror) copies += copies.empty() ? "mirrored" : " and mirrored";
+        std::printf("  each character also %s, as new characters: %zu classes, %ld images\n", copies.c_str(),
+                    train_set.characters.size(), static_cast<long>(train_set.images.size()));
+    }
     std::optional<siamese::data::Omniglot> val_set;
     std::vector<siamese::data::OneShotEpisode> val_episodes;
     if (!val_names.empty()) {
@@ -117,7 +126,6 @@ int train(Settings s, int stop_after) {
         val_episodes = siamese::data::within_alphabet_episodes(
             *val_set, {.ways = s.ways, .episodes = s.val_episodes, .seed = validation_seed(s.seed)});
     }
-    print_alphabets("training", train_set);
     if (val_set) print_alphabets("validation", *val_set);
     std::printf("images %ldx%ld (area-averaged from 105x105, ink high), loaded in %s; %d threads\n", s.net.side, s.net.side,
                 format_seconds(clock.elapsed_seconds()).c_str(), siamese::num_threads());
@@ -518,6 +526,8 @@ int main(int argc, char** argv) {
         ->check(non_negative)->capture_default_str();
     train_cmd->add_option("--turns", s.turns, "1: characters as drawn; 2 or 4: also turned by 180 or 90 degrees, as new characters")
         ->check(CLI::IsMember({1, 2, 4}))->capture_default_str();
+    train_cmd->add_flag("--mirror,!--no-mirror", s.mirror,
+                        "also every (turned) character mirrored left to right, as new characters (on unless --no-mirror)");
     std::string init = "he";
     train_cmd->add_option("--init", init, "he (He-uniform backbone weights) or pytorch (PyTorch's default)")
         ->check(CLI::IsMember({"he", "pytorch"}))->capture_default_str();
@@ -547,7 +557,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(non_negative);
     auto* resume_opt = train_cmd->add_option("--resume", s.resume, "continue the run saved in this checkpoint.ckpt, with its own settings");
     for (const char* fixed : {"--train", "--validation", "--side", "--widths", "--kernel", "--embedding", "--epochs", "--steps",
-                              "--batch", "--characters", "--drawings", "--batch-alphabets", "--focus", "--turns", "--init",
+                              "--batch", "--characters", "--drawings", "--batch-alphabets", "--focus", "--turns", "--mirror", "--init",
                               "--batch-size", "--optimizer", "--lr", "--momentum", "--weight-decay", "--layer-lr", "--schedule",
                               "--warmup", "--within", "--augment", "--patience", "--ways", "--val-episodes", "--seed"}) {
         resume_opt->excludes(train_cmd->get_option(fixed));

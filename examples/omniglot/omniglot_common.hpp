@@ -102,7 +102,7 @@ inline std::string join(const std::vector<std::string>& v, const char* sep = ","
 /// The backbone's shape: four conv blocks (k x k "same" convolution, ReLU, 2x2 max-pool), then
 /// a linear embedding.
 struct NetConfig {
-    long side = 35;                          ///< input images are side x side
+    long side = 48;                          ///< input images are side x side
     std::vector<long> widths{64, 64, 64, 64};  ///< output channels of the four conv blocks
     long kernel = 3;                         ///< odd kernel size of every conv
     long embedding = 128;                    ///< D, the embedding size
@@ -211,6 +211,7 @@ struct Settings {
     long batch_alphabets = 4;  ///< alphabets the P characters come from in "all" mode
     double focus = 0.1;      ///< "all" mode: softmax temperature focusing on alike different-character pairs (0: uniform)
     int turns = 4;           ///< training classes: each character also turned by 90, 180, 270 degrees (1: as drawn)
+    bool mirror = true;      ///< training classes: each (turned) character also mirrored left to right
     std::string optimizer = "adam";
     double lr = 3e-3;
     double momentum = 0.9;   ///< SGD only
@@ -275,7 +276,8 @@ inline siamese::data::Omniglot with_turns(siamese::data::Omniglot set, int turns
     std::vector<siamese::data::label_t> labels(images.labels().begin(), images.labels().end());
     for (int t = 1; t < turns; ++t) {
         const int quarters = t * (4 / turns);
-        const std::string suffix = "@" + std::to_string(90 * quarters);
+        std::string suffix(1, '@');  // not "@" + ...: g++ 12 takes that for an overlapping copy (-Wrestrict)
+        suffix += std::to_string(90 * quarters);
         for (std::int64_t a = 0; a < alphabets; ++a) set.alphabets.push_back(set.alphabets[static_cast<std::size_t>(a)] + suffix);
         for (siamese::data::label_t c = 0; c < characters; ++c) {
             set.characters.push_back(set.characters[static_cast<std::size_t>(c)] + suffix);
@@ -298,6 +300,33 @@ inline siamese::data::Omniglot with_turns(siamese::data::Omniglot set, int turns
             set.drawers.push_back(set.drawers[static_cast<std::size_t>(i)]);
             set.files.push_back(set.files[static_cast<std::size_t>(i)]);
         }
+    }
+    set.images = siamese::data::LabelledImages(images.image_shape(), std::move(pixels), std::move(labels));
+    return set;
+}
+
+/// Adds each alphabet mirrored left to right as new alphabets of new characters ("Latin|"):
+/// like a turned character, a mirrored one is another class (applied after with_turns, it
+/// yields all eight symmetries of the square).
+inline siamese::data::Omniglot with_mirrors(siamese::data::Omniglot set) {
+    const auto& images = set.images;
+    const index_t side = images.image_shape()[1], width = images.image_shape()[2], n = images.size();
+    const auto characters = static_cast<siamese::data::label_t>(set.characters.size());
+    const auto alphabets = static_cast<std::int64_t>(set.alphabets.size());
+    std::vector<std::uint8_t> pixels(images.pixels().begin(), images.pixels().end());
+    std::vector<siamese::data::label_t> labels(images.labels().begin(), images.labels().end());
+    for (std::int64_t a = 0; a < alphabets; ++a) set.alphabets.push_back(set.alphabets[static_cast<std::size_t>(a)] + "|");
+    for (siamese::data::label_t c = 0; c < characters; ++c) {
+        set.characters.push_back(set.characters[static_cast<std::size_t>(c)] + "|");
+        set.alphabet_of.push_back(set.alphabet_of[static_cast<std::size_t>(c)] + alphabets);
+    }
+    for (index_t i = 0; i < n; ++i) {
+        const auto src = images.image(i);
+        for (index_t y = 0; y < side; ++y)
+            for (index_t x = 0; x < width; ++x) pixels.push_back(src[static_cast<std::size_t>(y * width + (width - 1 - x))]);
+        labels.push_back(images.label(i) + characters);
+        set.drawers.push_back(set.drawers[static_cast<std::size_t>(i)]);
+        set.files.push_back(set.files[static_cast<std::size_t>(i)]);
     }
     set.images = siamese::data::LabelledImages(images.image_shape(), std::move(pixels), std::move(labels));
     return set;
@@ -826,6 +855,7 @@ inline void save_settings(siamese::io::Checkpoint& c, const Settings& s, const s
     c.set("batch_alphabets", std::to_string(s.batch_alphabets));
     c.set("focus", number(s.focus));
     c.set("turns", std::to_string(s.turns));
+    c.set("mirror", s.mirror ? "1" : "0");
     c.set("init", s.net.he_init ? "he" : "pytorch");
     c.set("optimizer", s.optimizer);
     c.set("lr", number(s.lr));
@@ -879,6 +909,7 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.batch_alphabets = integer("batch_alphabets");
     s.focus = c.get("focus") ? real("focus") : 0.0;
     s.turns = c.get("turns") ? static_cast<int>(integer("turns")) : 1;
+    s.mirror = c.get("mirror") && integer("mirror") != 0;
     s.net.he_init = c.at("init") == "he";
     s.optimizer = c.at("optimizer");
     s.lr = real("lr");
