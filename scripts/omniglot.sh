@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The Omniglot example, end to end: installs what it needs, fetches Omniglot (verified), builds
-# the example, trains the Siamese network with its defaults (25 background alphabets, the
-# validation5 alphabets for early stopping... see docs/omniglot.md), then evaluates it on the
-# held-out test alphabets and on one-shot run folders drawn from them, beside the baselines.
+# the example, trains the Siamese network with its defaults (the 25 train25 background alphabets,
+# 90 epochs; see docs/omniglot.md), then evaluates it on the held-out test alphabets and on
+# one-shot run folders drawn from them, beside the baselines.
 # Archives come from $OMNIGLOT_SOURCE, else a local mirror folder if there is one
 # (/work/shared/data/omniglot), else the data set's public repository.
 # Usage: scripts/omniglot.sh [train options...]     e.g. scripts/omniglot.sh --threads 2 --out out/omniglot
