@@ -59,6 +59,10 @@ printf '\x55' | dd of="$work/flipped.ckpt" bs=1 seek=2000 conv=notrunc status=no
 expect "corrupted checkpoint" "checksum mismatch" "$omniglot" evaluate --model "$work/flipped.ckpt" --data "$work/data"
 expect "image file as checkpoint" "not a siamese checkpoint" "$omniglot" evaluate --model "$work/good/validation_episodes.png" \
     --data "$work/data"
+"$omniglot" train --data "$work/data" "${quick[@]}" --side 20 --out "$work/good20" >/dev/null 2>&1 ||
+    { echo "FAIL: a good run at 20x20 failed"; exit 1; }
+expect "ensemble of two image sides" "an ensemble needs one image side and one episode size; this model has 20x20" \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --model "$work/good20/model.ckpt" --data "$work/data" --alphabets Alphabet2
 
 # One-shot run folders.
 "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2,Alphabet3 --runs 2 --ways 4 --out "$work/runs" >/dev/null ||

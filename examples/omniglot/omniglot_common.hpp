@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -773,6 +774,57 @@ inline EpisodeResult model_accuracy(Model& model, const siamese::data::LabelledI
     const auto embeddings = siamese::eval::embed_all(model, images, 256);
     siamese::eval::EmbeddingScorer scorer(model, embeddings);
     return score_episodes(episodes, scorer);
+}
+
+/// Each image's embedding averaged over `views` looks at it: as it is, then views - 1 times
+/// distorted as in training (a fixed seed, so every model sees the same views). views = 1 is
+/// embed_all.
+inline siamese::Tensor<T> embed_views(Model& model, const siamese::data::LabelledImages& images, int views,
+                                      const siamese::data::KochAugmentOptions& distortion) {
+    constexpr index_t chunk = 256;
+    auto mean = siamese::eval::embed_all(model, images, chunk);
+    if (views <= 1) return mean;
+    siamese::data::Augmenter augmenter(distortion, test_seed());
+    siamese::Tensor<T> batch;
+    std::vector<index_t> indices;
+    for (int v = 1; v < views; ++v) {
+        for (index_t start = 0; start < images.size(); start += chunk) {
+            const index_t count = std::min(chunk, images.size() - start);
+            indices.resize(static_cast<std::size_t>(count));
+            std::iota(indices.begin(), indices.end(), start);
+            images.copy_images(std::span<const index_t>(indices), batch);
+            augmenter.augment_all(batch);
+            const auto& e = model.embed(batch);
+            T* out = mean.data() + start * e.dim(1);
+            for (index_t k = 0; k < e.size(); ++k) out[k] += e[k];
+        }
+    }
+    for (auto& x : mean) x /= static_cast<T>(views);
+    return mean;
+}
+
+/// The one-shot accuracy of several models scoring as one (an ensemble): a pair's score is the
+/// mean of the models' logits, each from embeddings averaged over `views` (embed_views). With
+/// one model and one view this is model_accuracy.
+inline EpisodeResult ensemble_accuracy(std::vector<Model>& models, const siamese::data::LabelledImages& images,
+                                       const std::vector<siamese::data::OneShotEpisode>& episodes, int views = 1,
+                                       const siamese::data::KochAugmentOptions& distortion = {}) {
+    if (models.empty()) throw std::invalid_argument("ensemble_accuracy: no models");
+    std::vector<siamese::Tensor<T>> embeddings;
+    embeddings.reserve(models.size());
+    for (auto& m : models) embeddings.push_back(embed_views(m, images, views, distortion));
+    std::vector<siamese::eval::EmbeddingScorer<Model>> scorers;
+    for (std::size_t i = 0; i < models.size(); ++i) scorers.emplace_back(models[i], embeddings[i]);
+    std::vector<double> one;
+    auto mean_logit = [&](index_t query, std::span<const index_t> candidates, std::span<double> out) {
+        std::fill(out.begin(), out.end(), 0.0);
+        one.resize(out.size());
+        for (auto& scorer : scorers) {
+            scorer(query, candidates, std::span<double>(one));
+            for (std::size_t k = 0; k < out.size(); ++k) out[k] += one[k] / static_cast<double>(scorers.size());
+        }
+    };
+    return score_episodes(episodes, mean_logit);
 }
 
 /// The images with each one's ink centroid moved to the image centre (by whole pixels; ink

@@ -78,6 +78,17 @@ if(NOT EXISTS ${WORK}/a/evaluation_episodes.png OR NOT EXISTS ${WORK}/a/evaluati
     message(FATAL_ERROR "evaluate wrote no picture or JSON")
 endif()
 
+# An ensemble of a model with itself scores as the model alone; one of two models runs too.
+run(twice ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --model ${WORK}/a/model.ckpt --data ${WORK}/data
+    --alphabets Alphabet3,Alphabet4 --episodes 50 --threads 2 --picture ${WORK}/twice.png)
+string(REGEX MATCH "Siamese network +[0-9.]+ % \\+- [0-9.]+" alone_row "${evaluated}")
+string(REGEX MATCH "Siamese network +[0-9.]+ % \\+- [0-9.]+" twice_row "${twice}")
+if(NOT alone_row OR NOT alone_row STREQUAL twice_row OR NOT twice MATCHES "ensemble of 2 models")
+    message(FATAL_ERROR "a model and its ensemble with itself differ:\n${evaluated}\n---\n${twice}")
+endif()
+run(pair_ensemble ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --model ${WORK}/pairs_a/model.ckpt --data ${WORK}/data
+    --alphabets Alphabet3 --episodes 20 --threads 2 --picture ${WORK}/pair_ensemble.png)
+
 # One-shot run folders written from held-out alphabets, read back by evaluate --runs.
 run(made ${OMNIGLOT} make-runs --data ${WORK}/data --alphabets Alphabet3,Alphabet4 --runs 3 --ways 5 --out ${WORK}/runs)
 run(on_runs ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --runs ${WORK}/runs --threads 2 --picture ${WORK}/runs.png)
