@@ -4,7 +4,7 @@
 // Salakhutdinov 2015), sized for two CPU cores.
 //
 //   omniglot train    [--data DIR] [--train train25] [--validation none] [--out DIR] ...
-//   omniglot evaluate --model out/omniglot/model.ckpt [--alphabets test5 | --runs DIR]
+//   omniglot evaluate --model out/omniglot/model.ckpt [--model ...] [--views 8] [--alphabets test5 | --runs DIR]
 //   omniglot make-runs [--alphabets test5] [--out DIR]     (Lake et al.'s run folders from background alphabets)
 //
 // The story:
@@ -18,7 +18,9 @@
 //   4. after every epoch, 20-way within-alphabet one-shot accuracy on the validation alphabets;
 //      keep the best model, stop when it has not improved for --patience epochs;
 //   5. evaluate on held-out alphabets (or on folders of Lake et al.'s one-shot runs), beside the
-//      raw-pixel nearest-neighbour and modified-Hausdorff baselines, and draw a few episodes.
+//      raw-pixel nearest-neighbour and modified-Hausdorff baselines, and draw a few episodes;
+//      each image is embedded as the mean over a few distorted views of it, and several
+//      networks can score as one ensemble (the mean of their logits).
 
 #include "omniglot_common.hpp"
 
