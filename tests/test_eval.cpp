@@ -58,6 +58,22 @@ TEST_CASE("embed_all embeds in chunks and keeps the order") {
     }
 }
 
+TEST_CASE("embed_all passes each chunk through prepare before the backbone, in image order") {
+    const auto set = tiny_set({3, 7, 9}, 5);
+    LabelOracle model;
+    std::vector<index_t> chunk_sizes;
+    const auto e = eval::embed_all(model, set, 4, [&](Tensor<float>& batch) {
+        chunk_sizes.push_back(batch.dim(0));
+        for (index_t i = 0; i < batch.dim(0); ++i) batch(i, 0, 1, 1) = static_cast<float>(chunk_sizes.size());
+    });
+    CHECK(chunk_sizes == std::vector<index_t>{4, 4, 4, 3});
+    REQUIRE(e.shape() == Shape{15, 4});
+    for (index_t i = 0; i < 15; ++i) {
+        CHECK(e(i, 1) == static_cast<float>(i));                // the images, in order
+        CHECK(e(i, 3) == static_cast<float>(i / 4 + 1));       // changed by their chunk's prepare
+    }
+}
+
 TEST_CASE("pair_accuracy: a perfect model scores 1, a model that always says 'same' scores 0.5") {
     const auto set = tiny_set({0, 1, 2, 3}, 6);
     LabelOracle model;

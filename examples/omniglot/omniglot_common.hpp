@@ -22,7 +22,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <numeric>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -785,19 +784,10 @@ inline siamese::Tensor<T> embed_views(Model& model, const siamese::data::Labelle
     auto mean = siamese::eval::embed_all(model, images, chunk);
     if (views <= 1) return mean;
     siamese::data::Augmenter augmenter(distortion, test_seed());
-    siamese::Tensor<T> batch;
-    std::vector<index_t> indices;
     for (int v = 1; v < views; ++v) {
-        for (index_t start = 0; start < images.size(); start += chunk) {
-            const index_t count = std::min(chunk, images.size() - start);
-            indices.resize(static_cast<std::size_t>(count));
-            std::iota(indices.begin(), indices.end(), start);
-            images.copy_images(std::span<const index_t>(indices), batch);
-            augmenter.augment_all(batch);
-            const auto& e = model.embed(batch);
-            T* out = mean.data() + start * e.dim(1);
-            for (index_t k = 0; k < e.size(); ++k) out[k] += e[k];
-        }
+        const auto view = siamese::eval::embed_all(model, images, chunk,
+                                                   [&](siamese::Tensor<T>& batch) { augmenter.augment_all(batch); });
+        for (index_t k = 0; k < mean.size(); ++k) mean[k] += view[k];
     }
     for (auto& x : mean) x /= static_cast<T>(views);
     return mean;

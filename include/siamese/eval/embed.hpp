@@ -12,10 +12,12 @@ namespace siamese::eval {
 
 /// Embeds every image of `images` with the model's backbone, `chunk` images at a time (bounding
 /// the activations' memory): [N, D]. Evaluation embeds each image once and then scores any
-/// number of pairs from the embeddings (Siamese::logits_from_embeddings).
-template <class Model>
-[[nodiscard]] Tensor<typename Model::value_type> embed_all(Model& model, const data::LabelledImages& images,
-                                                           index_t chunk = 500) {
+/// number of pairs from the embeddings (Siamese::logits_from_embeddings). `prepare` sees each
+/// chunk's batch [n, C, H, W] before the backbone, in image order, and may change it in place
+/// (e.g. distort the images, for embeddings of distorted views).
+template <class Model, class Prepare>
+[[nodiscard]] Tensor<typename Model::value_type> embed_all(Model& model, const data::LabelledImages& images, index_t chunk,
+                                                           Prepare&& prepare) {
     using T = typename Model::value_type;
     const index_t n = images.size();
     Tensor<T> out;
@@ -26,11 +28,19 @@ template <class Model>
         indices.resize(static_cast<std::size_t>(count));
         std::iota(indices.begin(), indices.end(), start);
         images.copy_images(std::span<const index_t>(indices), batch);
+        prepare(batch);
         const Tensor<T>& e = model.embed(batch);
         if (out.empty()) out = Tensor<T>(Shape{n, e.dim(1)});
         std::copy_n(e.data(), e.size(), out.data() + start * e.dim(1));
     }
     return out;
+}
+
+/// embed_all with the images as they are.
+template <class Model>
+[[nodiscard]] Tensor<typename Model::value_type> embed_all(Model& model, const data::LabelledImages& images,
+                                                           index_t chunk = 500) {
+    return embed_all(model, images, chunk, [](Tensor<typename Model::value_type>&) {});
 }
 
 /// Gathers rows of `embeddings` ([N, D]) into `out` ([indices.size(), D]).
