@@ -28,19 +28,7 @@ void write_bytes(const fs::path& p, const std::string& bytes) {
     out << bytes;
 }
 
-template <class F>
-void require_io_error(F&& f, std::initializer_list<std::string> fragments) {
-    bool thrown = false;
-    try {
-        f();
-    } catch (const io_error& e) {
-        thrown = true;
-        const std::string message = e.what();
-        INFO("message: " << message);
-        for (const auto& fragment : fragments) CHECK(message.find(fragment) != std::string::npos);
-    }
-    CHECK_MESSAGE(thrown, "expected siamese::io_error");
-}
+using test::require_io_error;
 
 using Model = Siamese<SeedCnn<float>>;
 

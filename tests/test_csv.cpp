@@ -17,20 +17,7 @@ namespace {
 
 using test::TempDir;
 
-/// Asserts that f() throws io_error whose message contains every fragment.
-template <class F>
-void require_io_error(F&& f, std::initializer_list<std::string> fragments) {
-    bool thrown = false;
-    try {
-        f();
-    } catch (const io_error& e) {
-        thrown = true;
-        const std::string message = e.what();
-        INFO("message: " << message);
-        for (const auto& fragment : fragments) CHECK(message.find(fragment) != std::string::npos);
-    }
-    CHECK_MESSAGE(thrown, "expected siamese::io_error");
-}
+using test::require_io_error;
 
 /// A tutorial-format row: label, then 784 pixels (k * 7 + label) mod 256.
 std::string mnist_row(int label) {

@@ -99,20 +99,7 @@ void write_gz(const fs::path& path, const Bytes& b) {
 }
 #endif
 
-/// Asserts that f() throws io_error whose message contains every fragment.
-template <class F>
-void require_io_error(F&& f, std::initializer_list<std::string> fragments) {
-    bool thrown = false;
-    try {
-        f();
-    } catch (const io_error& e) {
-        thrown = true;
-        const std::string message = e.what();
-        INFO("message: " << message);
-        for (const auto& fragment : fragments) CHECK(message.find(fragment) != std::string::npos);
-    }
-    CHECK_MESSAGE(thrown, "expected siamese::io_error");
-}
+using test::require_io_error;
 
 void check_content(const LabelledImages& set, std::uint32_t n, std::uint32_t rows, std::uint32_t cols) {
     REQUIRE(set.size() == static_cast<index_t>(n));

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "omniglot_tree.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
 
@@ -23,43 +24,12 @@ namespace {
 
 using test::TempDir;
 
-/// An 8x8 drawing as Omniglot stores it, black ink (0) on white (255): a horizontal stroke at
-/// row `character` % 8 and one dark pixel in column `drawer` % 8 of the last row.
-GrayImage drawing(int character, int drawer) {
-    GrayImage g{8, 8, std::vector<std::uint8_t>(64, 255)};
-    for (int x = 0; x < 8; ++x) g.pixels[static_cast<std::size_t>((character % 8) * 8 + x)] = 0;
-    g.pixels[static_cast<std::size_t>(56 + drawer % 8)] = 0;
-    return g;
-}
-
-/// A small Omniglot-like tree: alphabets with the given character counts, each character drawn
-/// by `drawers` people, files ROOT/ALPHABET/characterNN/IIII_MM.png.
+/// A small Omniglot-like tree of 8x8 drawings (omniglot_tree.hpp).
 void write_tree(const fs::path& root, const std::map<std::string, int>& alphabets, int drawers) {
-    int id = 0;
-    for (const auto& [name, characters] : alphabets) {
-        for (int c = 1; c <= characters; ++c, ++id) {
-            char folder[32];
-            std::snprintf(folder, sizeof folder, "character%02d", c);
-            fs::create_directories(root / name / folder);
-            for (int d = 1; d <= drawers; ++d) {
-                char file[32];
-                std::snprintf(file, sizeof file, "%04d_%02d.png", id, d);
-                write_png(root / name / folder / file, drawing(id, d));
-            }
-        }
-    }
+    test::write_omniglot_tree(root, alphabets, drawers, 8);
 }
 
-template <class F>
-std::string io_error_of(F&& f) {
-    try {
-        f();
-    } catch (const io_error& e) {
-        return e.what();
-    }
-    FAIL("expected an io_error");
-    return {};
-}
+using test::io_error_of;
 
 }  // namespace
 
@@ -108,7 +78,7 @@ TEST_CASE("Omniglot: hidden files and non-PNG files are skipped; a name without 
     std::ofstream(dir.path / "Alpha" / "character01" / "notes.txt") << "not an image";
     std::ofstream(dir.path / "Alpha" / "character01" / ".DS_Store") << "x";
     fs::create_directories(dir.path / ".cache");
-    write_png(dir.path / "Alpha" / "character01" / "extra.png", drawing(0, 0));
+    write_png(dir.path / "Alpha" / "character01" / "extra.png", test::drawing(8, 0, 0));
     const auto set = load_omniglot(dir.path, {.side = 8});
     CHECK(set.alphabets == std::vector<std::string>{"Alpha"});
     CHECK(set.images.size() == 3);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "omniglot_tree.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
 
@@ -21,23 +22,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using test::TempDir;
-
-/// A 6x6 drawing, black ink on white: character c is a stroke on row c % 6, drawer d adds a dot.
-GrayImage drawing(int character, int drawer) {
-    GrayImage g{6, 6, std::vector<std::uint8_t>(36, 255)};
-    for (int x = 0; x < 6; ++x) g.pixels[static_cast<std::size_t>((character % 6) * 6 + x)] = 0;
-    g.pixels[static_cast<std::size_t>(30 + drawer % 6)] = 0;
-    return g;
-}
-
-/// A "background" tree: one alphabet of `characters` characters by 3 drawers.
-void write_background(const fs::path& root, int characters) {
-    for (int c = 0; c < characters; ++c) {
-        const auto dir = root / "Alpha" / ("character" + std::to_string(10 + c));
-        fs::create_directories(dir);
-        for (int d = 1; d <= 3; ++d) write_png(dir / (std::to_string(100 + c) + "_0" + std::to_string(d) + ".png"), drawing(c, d));
-    }
-}
 
 std::string two(std::size_t v) {
     std::string s = std::to_string(v);
@@ -71,16 +55,7 @@ void write_runs(const fs::path& root, const fs::path& background, const Omniglot
     }
 }
 
-template <class F>
-std::string io_error_of(F&& f) {
-    try {
-        f();
-    } catch (const io_error& e) {
-        return e.what();
-    }
-    FAIL("expected an io_error");
-    return {};
-}
+using test::io_error_of;
 
 /// Three runs of 4 classes made from a background tree, under root/runs.
 struct Fixture {
@@ -89,7 +64,8 @@ struct Fixture {
     Omniglot set;
     std::vector<OneShotEpisode> episodes;
     Fixture() {
-        write_background(dir.path / "background", 5);
+        // A "background" of one alphabet: 5 characters by 3 drawers, 6x6 drawings.
+        test::write_omniglot_tree(dir.path / "background", {{"Alpha", 5}}, 3, 6);
         set = load_omniglot(dir.path / "background", {.side = 6});
         episodes = within_alphabet_episodes(set, {.ways = 4, .episodes = 3, .seed = 3});
         runs = dir.path / "runs";

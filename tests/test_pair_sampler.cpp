@@ -16,24 +16,11 @@ namespace {
 
 /// Images of [1, 3, 2] whose pixels spell out their index (so a copied image can be traced
 /// back), with the given labels.
-LabelledImages make_set(const std::vector<label_t>& labels) {
-    std::vector<std::uint8_t> pixels;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-        for (std::size_t k = 0; k < 6; ++k) pixels.push_back(static_cast<std::uint8_t>((i * 6 + k) % 251));
-    }
-    return LabelledImages(Shape{1, 3, 2}, std::move(pixels), labels);
-}
+LabelledImages make_set(const std::vector<label_t>& labels) { return test::traceable_images(labels, Shape{1, 3, 2}); }
 
 /// Five classes with unusual labels and unequal sizes, and class 99 with a single image.
 LabelledImages mixed_set() {
-    std::vector<label_t> labels;
-    const std::vector<std::pair<label_t, int>> sizes{{10, 7}, {-20, 3}, {30, 12}, {40, 2}, {50, 5}, {99, 1}};
-    for (int round = 0; round < 12; ++round) {
-        for (const auto& [label, n] : sizes) {
-            if (round < n) labels.push_back(label);
-        }
-    }
-    return make_set(labels);
+    return make_set(test::interleaved_labels({{10, 7}, {-20, 3}, {30, 12}, {40, 2}, {50, 5}, {99, 1}}));
 }
 
 }  // namespace

@@ -15,24 +15,11 @@ using namespace siamese::data;
 namespace {
 
 /// Images of [1, 2, 2] whose pixels spell out their index, with the given labels.
-LabelledImages make_set(const std::vector<label_t>& labels) {
-    std::vector<std::uint8_t> pixels;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-        for (std::size_t k = 0; k < 4; ++k) pixels.push_back(static_cast<std::uint8_t>((i * 4 + k) % 251));
-    }
-    return LabelledImages(Shape{1, 2, 2}, std::move(pixels), labels);
-}
+LabelledImages make_set(const std::vector<label_t>& labels) { return test::traceable_images(labels, Shape{1, 2, 2}); }
 
 /// Classes 10 (9 images), 20 (6), 30 (5), 40 (4), 50 (3), 60 (2), 70 (1), interleaved.
 LabelledImages mixed_set() {
-    std::vector<label_t> labels;
-    const std::vector<std::pair<label_t, int>> sizes{{10, 9}, {20, 6}, {30, 5}, {40, 4}, {50, 3}, {60, 2}, {70, 1}};
-    for (int round = 0; round < 9; ++round) {
-        for (const auto& [label, n] : sizes) {
-            if (round < n) labels.push_back(label);
-        }
-    }
-    return make_set(labels);
+    return make_set(test::interleaved_labels({{10, 9}, {20, 6}, {30, 5}, {40, 4}, {50, 3}, {60, 2}, {70, 1}}));
 }
 
 }  // namespace

@@ -110,17 +110,7 @@ std::string gray8() { return make_png(3, 2, 8, 0, rows({{0, 10, 20}, {200, 250, 
 
 using test::TempDir;
 
-/// The message of the io_error f throws (fails the test when it throws nothing).
-template <class F>
-std::string io_error_of(F&& f) {
-    try {
-        f();
-    } catch (const io_error& e) {
-        return e.what();
-    }
-    FAIL("expected an io_error");
-    return {};
-}
+using test::io_error_of;
 
 std::vector<std::uint8_t> px(std::initializer_list<int> v) { return {v.begin(), v.end()}; }
 

@@ -13,13 +13,8 @@ using namespace siamese::data;
 
 namespace {
 
-LabelledImages make_set(const std::vector<label_t>& labels) {
-    std::vector<std::uint8_t> pixels;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-        for (std::size_t k = 0; k < 3; ++k) pixels.push_back(static_cast<std::uint8_t>((i * 3 + k) % 251));
-    }
-    return LabelledImages(Shape{1, 1, 3}, std::move(pixels), labels);
-}
+/// Images of [1, 1, 3] whose pixels spell out their index, with the given labels.
+LabelledImages make_set(const std::vector<label_t>& labels) { return test::traceable_images(labels, Shape{1, 1, 3}); }
 
 /// Classes 1 (5 images), 2 (2), 3 (8), 4 (1).
 LabelledImages mixed_set() {

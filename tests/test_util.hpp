@@ -7,8 +7,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace siamese::test {
 
@@ -46,19 +51,65 @@ inline void require_gradients_ok(const testing::GradientCheckResult& r) {
     CHECK(r.max_relative_error <= r.tolerance);
 }
 
-/// Asserts that f() throws shape_error whose message contains every given fragment.
-template <class F>
-void require_shape_error(F&& f, std::initializer_list<std::string> fragments) {
-    bool thrown = false;
+/// The message of the E that f() throws; fails the test case when f() throws nothing.
+template <class E, class F>
+std::string error_message_of(F&& f) {
     try {
         f();
-    } catch (const shape_error& e) {
-        thrown = true;
-        const std::string message = e.what();
-        INFO("message: " << message);
-        for (const auto& fragment : fragments) CHECK(message.find(fragment) != std::string::npos);
+    } catch (const E& e) {
+        return e.what();
     }
-    CHECK_MESSAGE(thrown, "expected siamese::shape_error");
+    FAIL("expected an exception, none was thrown");
+    return {};
+}
+
+/// The message of the io_error that f() throws.
+template <class F>
+std::string io_error_of(F&& f) {
+    return error_message_of<io_error>(std::forward<F>(f));
+}
+
+/// Asserts that f() throws E whose message contains every given fragment.
+template <class E, class F>
+void require_error(F&& f, std::initializer_list<std::string> fragments) {
+    const std::string message = error_message_of<E>(std::forward<F>(f));
+    INFO("message: " << message);
+    for (const auto& fragment : fragments) CHECK(message.find(fragment) != std::string::npos);
+}
+
+template <class F>
+void require_shape_error(F&& f, std::initializer_list<std::string> fragments) {
+    require_error<shape_error>(std::forward<F>(f), fragments);
+}
+
+template <class F>
+void require_io_error(F&& f, std::initializer_list<std::string> fragments) {
+    require_error<io_error>(std::forward<F>(f), fragments);
+}
+
+/// A labelled set of images of `image_shape` whose pixel k of image i is (i * size + k) mod 251,
+/// so that a copied image can be traced back to its index.
+inline data::LabelledImages traceable_images(const std::vector<data::label_t>& labels, const Shape& image_shape) {
+    const auto size = static_cast<std::size_t>(image_shape.numel());
+    std::vector<std::uint8_t> pixels;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        for (std::size_t k = 0; k < size; ++k) pixels.push_back(static_cast<std::uint8_t>((i * size + k) % 251));
+    }
+    return data::LabelledImages(image_shape, std::move(pixels), labels);
+}
+
+/// Labels of classes of unequal sizes, interleaved: one image of each class still short of its
+/// size per round, e.g. {{1, 2}, {2, 1}} -> 1, 2, 1.
+inline std::vector<data::label_t> interleaved_labels(const std::vector<std::pair<data::label_t, int>>& class_sizes) {
+    std::vector<data::label_t> labels;
+    int rounds = 0;
+    for (const auto& [label, n] : class_sizes) rounds = std::max(rounds, n);
+    for (int round = 0; round < rounds; ++round) {
+        for (const auto& [label, n] : class_sizes) {
+            if (round < n) labels.push_back(label);
+        }
+    }
+    return labels;
 }
 
 }  // namespace siamese::test
