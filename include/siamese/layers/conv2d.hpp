@@ -3,6 +3,7 @@
 
 #include <siamese/kernels/conv2d.hpp>
 #include <siamese/layers/layer.hpp>
+#include <siamese/layers/weight_and_bias.hpp>
 #include <siamese/random.hpp>
 
 #include <string>
@@ -14,6 +15,14 @@ struct Conv2dOptions {
     index_t stride = 1;
     index_t padding = 0;
 };
+
+/// "Conv2d(C, OC, kernel_size=k, stride=s, padding=p)": how Conv2d, and ConvReluPool for its
+/// convolution, name themselves in messages and model summaries.
+inline std::string conv2d_name(index_t in_channels, index_t out_channels, index_t kernel_size, Conv2dOptions options) {
+    return "Conv2d(" + std::to_string(in_channels) + ", " + std::to_string(out_channels) +
+           ", kernel_size=" + std::to_string(kernel_size) + ", stride=" + std::to_string(options.stride) +
+           ", padding=" + std::to_string(options.padding) + ")";
+}
 
 /// 2-D convolution with bias: [N, C, H, W] -> [N, OC, OH, OW], OH = (H + 2p - k) / s + 1.
 /// Caches a copy of its input for the weight gradient.
@@ -28,18 +37,11 @@ public:
         if (in_channels < 1 || out_channels < 1 || kernel_size < 1 || options.stride < 1 || options.padding < 0) {
             throw shape_error("Conv2d: invalid configuration " + name());
         }
-        weight_ = Tensor<T>(Shape{out_channels, in_channels, kernel_size, kernel_size});
-        bias_ = Tensor<T>(Shape{out_channels});
-        weight_grad_ = Tensor<T>(weight_.shape());
-        bias_grad_ = Tensor<T>(bias_.shape());
-        init_pytorch_default(weight_, bias_, in_channels * kernel_size * kernel_size, rng);
+        parameters_ = WeightAndBias<T>(Shape{out_channels, in_channels, kernel_size, kernel_size},
+                                       in_channels * kernel_size * kernel_size, rng);
     }
 
-    [[nodiscard]] std::string name() const {
-        return "Conv2d(" + std::to_string(in_channels_) + ", " + std::to_string(out_channels_) +
-               ", kernel_size=" + std::to_string(kernel_) + ", stride=" + std::to_string(options_.stride) +
-               ", padding=" + std::to_string(options_.padding) + ")";
-    }
+    [[nodiscard]] std::string name() const { return conv2d_name(in_channels_, out_channels_, kernel_, options_); }
 
     [[nodiscard]] Shape output_shape(const Shape& in) const {
         const index_t min_side = kernel_ - 2 * options_.padding;
@@ -59,8 +61,8 @@ public:
         const auto g = geometry(x.shape());
         copy_into(input_, x.view());
         workspace_.resize(Shape{kernels::conv2d_workspace_size<T>(g, num_threads())});
-        kernels::conv2d_forward(g, x.dim(0), x.data(), weight_.data(), bias_.data(), output_.data(),
-                                workspace_.data());
+        kernels::conv2d_forward(g, x.dim(0), x.data(), parameters_.weight.data(), parameters_.bias.data(),
+                                output_.data(), workspace_.data());
         forward_done_ = true;
         return output_;
     }
@@ -73,28 +75,27 @@ public:
         const auto g = geometry(input_.shape());
         const index_t N = input_.dim(0);
         workspace_.resize(Shape{kernels::conv2d_workspace_size<T>(g, num_threads())});
-        kernels::conv2d_backward_weights(g, N, input_.data(), grad_out.data(), weight_grad_.data(),
-                                         bias_grad_.data(), workspace_.data());
+        kernels::conv2d_backward_weights(g, N, input_.data(), grad_out.data(), parameters_.weight_grad.data(),
+                                         parameters_.bias_grad.data(), workspace_.data());
         if (!input_grad_) {
             grad_input_.resize(Shape{});
             return grad_input_;
         }
         grad_input_.resize(input_.shape());
-        kernels::conv2d_backward_data(g, N, grad_out.data(), weight_.data(), grad_input_.data(), workspace_.data());
+        kernels::conv2d_backward_data(g, N, grad_out.data(), parameters_.weight.data(), grad_input_.data(),
+                                      workspace_.data());
         return grad_input_;
     }
 
-    [[nodiscard]] ParamList<T> params() {
-        return {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}};
-    }
+    [[nodiscard]] ParamList<T> params() { return parameters_.params(); }
 
     /// false: backward skips dL/dx (for a first layer whose input is data).
     void set_input_grad(bool enabled) noexcept { input_grad_ = enabled; }
 
-    [[nodiscard]] Tensor<T>& weight() noexcept { return weight_; }
-    [[nodiscard]] Tensor<T>& bias() noexcept { return bias_; }
-    [[nodiscard]] const Tensor<T>& weight() const noexcept { return weight_; }
-    [[nodiscard]] const Tensor<T>& bias() const noexcept { return bias_; }
+    [[nodiscard]] Tensor<T>& weight() noexcept { return parameters_.weight; }
+    [[nodiscard]] Tensor<T>& bias() noexcept { return parameters_.bias; }
+    [[nodiscard]] const Tensor<T>& weight() const noexcept { return parameters_.weight; }
+    [[nodiscard]] const Tensor<T>& bias() const noexcept { return parameters_.bias; }
 
 private:
     [[nodiscard]] kernels::Conv2dGeometry geometry(const Shape& in) const noexcept {
@@ -103,7 +104,7 @@ private:
 
     index_t in_channels_, out_channels_, kernel_;
     Conv2dOptions options_;
-    Tensor<T> weight_, bias_, weight_grad_, bias_grad_;
+    WeightAndBias<T> parameters_;
     Tensor<T> input_, output_, grad_input_, workspace_;
     bool forward_done_ = false;
     bool input_grad_ = true;

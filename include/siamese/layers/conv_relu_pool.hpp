@@ -4,6 +4,7 @@
 #include <siamese/kernels/conv_relu_pool.hpp>
 #include <siamese/layers/conv2d.hpp>
 #include <siamese/layers/layer.hpp>
+#include <siamese/layers/weight_and_bias.hpp>
 #include <siamese/random.hpp>
 
 #include <cstdint>
@@ -33,17 +34,13 @@ public:
         if (in_channels < 1 || out_channels < 1 || kernel_size < 1 || options.stride < 1 || options.padding < 0) {
             throw shape_error("ConvReluPool: invalid configuration " + name());
         }
-        weight_ = Tensor<T>(Shape{out_channels, in_channels, kernel_size, kernel_size});
-        bias_ = Tensor<T>(Shape{out_channels});
-        weight_grad_ = Tensor<T>(weight_.shape());
-        bias_grad_ = Tensor<T>(bias_.shape());
-        init_pytorch_default(weight_, bias_, in_channels * kernel_size * kernel_size, rng);
+        parameters_ = WeightAndBias<T>(Shape{out_channels, in_channels, kernel_size, kernel_size},
+                                       in_channels * kernel_size * kernel_size, rng);
     }
 
     [[nodiscard]] std::string name() const {
-        return "ConvReluPool(Conv2d(" + std::to_string(in_channels_) + ", " + std::to_string(out_channels_) +
-               ", kernel_size=" + std::to_string(kernel_) + ", stride=" + std::to_string(options_.stride) +
-               ", padding=" + std::to_string(options_.padding) + "), ReLU, MaxPool2d(kernel_size=2, stride=2))";
+        return "ConvReluPool(" + conv2d_name(in_channels_, out_channels_, kernel_, options_) +
+               ", ReLU, MaxPool2d(kernel_size=2, stride=2))";
     }
 
     [[nodiscard]] Shape output_shape(const Shape& in) const {
@@ -74,8 +71,9 @@ public:
         borrowed_input_ = format_.input_channels_last ? &x : nullptr;
         if (!borrowed_input_) cache_.resize(Shape{N * kernels::conv_relu_pool_cache_size(g)});
         reserve(g);
-        kernels::conv_relu_pool_forward(g, N, x.data(), weight_.data(), bias_.data(), output_.data(), code_.data(),
-                                        cache_.data(), workspace_.data(), table_.data(), format_);
+        kernels::conv_relu_pool_forward(g, N, x.data(), parameters_.weight.data(), parameters_.bias.data(),
+                                        output_.data(), code_.data(), cache_.data(), workspace_.data(), table_.data(),
+                                        format_);
         forward_done_ = true;
         return output_;
     }
@@ -95,15 +93,13 @@ public:
             grad_input_.resize(Shape{});
         }
         const T* cache = borrowed_input_ ? borrowed_input_->data() : cache_.data();
-        kernels::conv_relu_pool_backward(g, input_shape_[0], grad_out.data(), code_.data(), cache, weight_.data(),
-                                         weight_grad_.data(), bias_grad_.data(), dx, workspace_.data(),
-                                         table_.data(), format_);
+        kernels::conv_relu_pool_backward(g, input_shape_[0], grad_out.data(), code_.data(), cache,
+                                         parameters_.weight.data(), parameters_.weight_grad.data(),
+                                         parameters_.bias_grad.data(), dx, workspace_.data(), table_.data(), format_);
         return grad_input_;
     }
 
-    [[nodiscard]] ParamList<T> params() {
-        return {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}};
-    }
+    [[nodiscard]] ParamList<T> params() { return parameters_.params(); }
 
     /// false: backward skips dL/dx (for a first layer whose input is data).
     void set_input_grad(bool enabled) noexcept { input_grad_ = enabled; }
@@ -120,10 +116,10 @@ public:
         forward_done_ = false;
     }
 
-    [[nodiscard]] Tensor<T>& weight() noexcept { return weight_; }
-    [[nodiscard]] Tensor<T>& bias() noexcept { return bias_; }
-    [[nodiscard]] const Tensor<T>& weight() const noexcept { return weight_; }
-    [[nodiscard]] const Tensor<T>& bias() const noexcept { return bias_; }
+    [[nodiscard]] Tensor<T>& weight() noexcept { return parameters_.weight; }
+    [[nodiscard]] Tensor<T>& bias() noexcept { return parameters_.bias; }
+    [[nodiscard]] const Tensor<T>& weight() const noexcept { return parameters_.weight; }
+    [[nodiscard]] const Tensor<T>& bias() const noexcept { return parameters_.bias; }
 
 private:
     [[nodiscard]] kernels::Conv2dGeometry geometry(const Shape& in) const noexcept {
@@ -142,7 +138,7 @@ private:
 
     index_t in_channels_, out_channels_, kernel_;
     Conv2dOptions options_;
-    Tensor<T> weight_, bias_, weight_grad_, bias_grad_;
+    WeightAndBias<T> parameters_;
     Tensor<T> output_, grad_input_, cache_, workspace_;
     Shape input_shape_;
     const Tensor<T>* borrowed_input_ = nullptr;  // the input, when channels-last (then cache_ is unused)

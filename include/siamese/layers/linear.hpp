@@ -3,6 +3,7 @@
 
 #include <siamese/kernels/linear.hpp>
 #include <siamese/layers/layer.hpp>
+#include <siamese/layers/weight_and_bias.hpp>
 #include <siamese/parallel.hpp>
 #include <siamese/random.hpp>
 
@@ -22,11 +23,7 @@ public:
     /// Weight [OUT, IN] and bias [OUT], initialised like PyTorch's default from `rng`.
     Linear(index_t in_features, index_t out_features, Rng& rng) : in_(in_features), out_(out_features) {
         if (in_features < 1 || out_features < 1) throw shape_error("Linear: invalid configuration " + name());
-        weight_ = Tensor<T>(Shape{out_features, in_features});
-        bias_ = Tensor<T>(Shape{out_features});
-        weight_grad_ = Tensor<T>(weight_.shape());
-        bias_grad_ = Tensor<T>(bias_.shape());
-        init_pytorch_default(weight_, bias_, in_features, rng);
+        parameters_ = WeightAndBias<T>(Shape{out_features, in_features}, in_features, rng);
     }
 
     [[nodiscard]] std::string name() const {
@@ -47,8 +44,8 @@ public:
         input_.resize(x.shape());
         parallel_for(x.dim(0), [&](index_t n) { std::copy_n(x.data() + n * in_, in_, input_.data() + n * in_); });
         reserve(x.dim(0));
-        kernels::linear_forward(x.dim(0), in_, out_, x.data(), weight_.data(), bias_.data(), output_.data(),
-                                workspace_.data());
+        kernels::linear_forward(x.dim(0), in_, out_, x.data(), parameters_.weight.data(), parameters_.bias.data(),
+                                output_.data(), workspace_.data());
         forward_done_ = true;
         return output_;
     }
@@ -60,38 +57,38 @@ public:
         }
         const index_t N = input_.dim(0);
         reserve(N);
-        kernels::linear_backward_weights(N, in_, out_, input_.data(), grad_out.data(), weight_grad_.data(),
-                                         bias_grad_.data(), workspace_.data());
+        kernels::linear_backward_weights(N, in_, out_, input_.data(), grad_out.data(), parameters_.weight_grad.data(),
+                                         parameters_.bias_grad.data(), workspace_.data());
         if (!input_grad_) {
             grad_input_.resize(Shape{});
             return grad_input_;
         }
         grad_input_.resize(input_.shape());
-        kernels::linear_backward_data(N, in_, out_, grad_out.data(), weight_.data(), grad_input_.data(),
+        kernels::linear_backward_data(N, in_, out_, grad_out.data(), parameters_.weight.data(), grad_input_.data(),
                                       workspace_.data());
         return grad_input_;
     }
 
-    [[nodiscard]] ParamList<T> params() {
-        return {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}};
-    }
+    [[nodiscard]] ParamList<T> params() { return parameters_.params(); }
 
     /// false: backward skips dL/dx (for a first layer whose input is data).
     void set_input_grad(bool enabled) noexcept { input_grad_ = enabled; }
 
     [[nodiscard]] index_t in_features() const noexcept { return in_; }
     [[nodiscard]] index_t out_features() const noexcept { return out_; }
-    [[nodiscard]] Tensor<T>& weight() noexcept { return weight_; }
-    [[nodiscard]] Tensor<T>& bias() noexcept { return bias_; }
-    [[nodiscard]] const Tensor<T>& weight() const noexcept { return weight_; }
-    [[nodiscard]] const Tensor<T>& bias() const noexcept { return bias_; }
+    [[nodiscard]] Tensor<T>& weight() noexcept { return parameters_.weight; }
+    [[nodiscard]] Tensor<T>& bias() noexcept { return parameters_.bias; }
+    [[nodiscard]] const Tensor<T>& weight() const noexcept { return parameters_.weight; }
+    [[nodiscard]] const Tensor<T>& bias() const noexcept { return parameters_.bias; }
 
 private:
     // Grows the GEMM workspace for this batch and the current thread count (never shrinks).
-    void reserve(index_t N) { workspace_.resize(Shape{kernels::linear_workspace_size<T>(N, in_, out_, num_threads())}); }
+    void reserve(index_t N) {
+        workspace_.resize(Shape{kernels::linear_workspace_size<T>(N, in_, out_, num_threads())});
+    }
 
     index_t in_, out_;
-    Tensor<T> weight_, bias_, weight_grad_, bias_grad_;
+    WeightAndBias<T> parameters_;
     Tensor<T> input_, output_, grad_input_, workspace_;
     bool forward_done_ = false;
     bool input_grad_ = true;
