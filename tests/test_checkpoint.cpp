@@ -156,6 +156,29 @@ TEST_CASE("Checkpoint: another architecture is rejected, listing the differences
     for (index_t i = 0; i < weight_before.size(); ++i) CHECK(weight_after[i] == weight_before[i]);
 }
 
+TEST_CASE("Checkpoint metadata: whole numbers read back; anything else is an error naming file, key and value") {
+    io::Checkpoint written;
+    written.set("steps", "-42");
+    written.set("lr", "0.001");
+    written.set("big", "1e300");
+    written.set("partly", "12abc");
+    written.set("empty", "");
+    written.set("huge", "99999999999999999999");
+    written.set("word", "fast");
+    const auto c = io::Checkpoint::parse(written.serialize(), "run.ckpt");
+    CHECK(c.at_integer("steps") == -42);
+    CHECK(c.at_real("lr") == 0.001);
+    CHECK(c.at_real("steps") == -42.0);
+    CHECK(c.at_real("big") == 1e300);
+    require_io_error([&] { (void)c.at_integer("lr"); }, {"run.ckpt", "metadata 'lr' is not an integer: '0.001'"});
+    require_io_error([&] { (void)c.at_integer("partly"); }, {"'partly' is not an integer: '12abc'"});
+    require_io_error([&] { (void)c.at_integer("empty"); }, {"'empty' is not an integer"});
+    require_io_error([&] { (void)c.at_integer("huge"); }, {"'huge' is not an integer"});
+    require_io_error([&] { (void)c.at_real("word"); }, {"run.ckpt", "metadata 'word' is not a number: 'fast'"});
+    require_io_error([&] { (void)c.at_real("partly"); }, {"'partly' is not a number"});
+    require_io_error([&] { (void)c.at_integer("absent"); }, {"run.ckpt", "has no metadata 'absent'"});
+}
+
 TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a failed save keeps the old file") {
     TempDir dir;
     require_io_error([&] { (void)io::Checkpoint::load(dir.path / "nope.ckpt"); }, {"nope.ckpt", "no such file"});

@@ -84,7 +84,7 @@ inline void restore_optimizer(const siamese::io::Checkpoint& c, Optimizer& o) {
                 c.read("optimizer.m." + params[k].name, opt.first_moments()[k]);
                 c.read("optimizer.v." + params[k].name, opt.second_moments()[k]);
             }
-            opt.set_step_count(std::stoll(c.at("optimizer_steps")));
+            opt.set_step_count(c.at_integer("optimizer_steps"));
         }
     }, o);
 }

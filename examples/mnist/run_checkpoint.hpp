@@ -84,44 +84,29 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
         throw siamese::io_error(c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
                                                 : "checkpoint without the MNIST example's metadata");
     }
-    auto integer = [&](const char* key) {
-        const std::string& v = c.at(key);
-        try {
-            return std::stoll(v);
-        } catch (const std::exception&) {
-            throw siamese::io_error(std::string("checkpoint metadata '") + key + "' is not a number: " + v);
-        }
-    };
-    auto real = [&](const char* key) {
-        const std::string& v = c.at(key);
-        char* end = nullptr;
-        const double x = std::strtod(v.c_str(), &end);
-        if (end == v.c_str()) throw siamese::io_error(std::string("checkpoint metadata '") + key + "' is not a number: " + v);
-        return x;
-    };
-    s.image_size = integer("image_size");
-    s.seed = static_cast<std::uint64_t>(integer("seed"));
-    s.epochs = static_cast<int>(integer("epochs"));
-    s.batches = integer("batches");
-    s.batch_size = integer("batch_size");
-    s.lr = real("lr");
-    s.momentum = real("momentum");
+    s.image_size = c.at_integer("image_size");
+    s.seed = static_cast<std::uint64_t>(c.at_integer("seed"));
+    s.epochs = static_cast<int>(c.at_integer("epochs"));
+    s.batches = c.at_integer("batches");
+    s.batch_size = c.at_integer("batch_size");
+    s.lr = c.at_real("lr");
+    s.momentum = c.at_real("momentum");
     s.loss = c.at("loss");
-    s.margin = real("margin");
+    s.margin = c.at_real("margin");
     s.mining = c.at("mining");
-    s.classes_per_batch = integer("classes_per_batch");
-    s.images_per_class = integer("images_per_class");
+    s.classes_per_batch = c.at_integer("classes_per_batch");
+    s.images_per_class = c.at_integer("images_per_class");
     s.optimizer = c.at("optimizer");
-    s.weight_decay = real("weight_decay");
+    s.weight_decay = c.at_real("weight_decay");
     s.schedule = c.at("schedule");
-    s.warmup = integer("warmup");
+    s.warmup = c.at_integer("warmup");
     s.train_classes = c.at("train_classes");
     s.test_classes = c.at("test_classes");
-    s.log_every = integer("log_every");
-    s.test_batches = integer("test_batches");
-    s.episodes = integer("episodes");
-    s.calibration_batches = integer("calibration_batches");
-    s.retrieval_images = integer("retrieval_images");
+    s.log_every = c.at_integer("log_every");
+    s.test_batches = c.at_integer("test_batches");
+    s.episodes = c.at_integer("episodes");
+    s.calibration_batches = c.at_integer("calibration_batches");
+    s.retrieval_images = c.at_integer("retrieval_images");
     return s;
 }
 
@@ -132,8 +117,8 @@ inline void restore_run(const siamese::io::Checkpoint& c, Model& model, Optimize
     c.restore_params(model.params());
     restore_optimizer(c, optimizer);
     objective.set_sampler_state(parse_state(c.at("sampler_state")));
-    state.epoch = static_cast<int>(std::stol(c.at("next_epoch")));
-    state.batch = std::stol(c.at("next_batch"));
+    state.epoch = static_cast<int>(c.at_integer("next_epoch"));
+    state.batch = c.at_integer("next_batch");
     state.loss.set_state(c.at("running_loss"));
     state.accuracy.set_state(c.at("running_accuracy"));
     state.log.batch = to_vector(c, "log.batch");

@@ -65,10 +65,10 @@ void save_state(siamese::io::Checkpoint& c, const TrainingState& st) {
 }
 
 void restore_state(const siamese::io::Checkpoint& c, TrainingState& st) {
-    st.epoch = std::stoi(c.at("next_epoch"));
-    st.best = std::strtod(c.at("best_accuracy").c_str(), nullptr);
-    st.best_epoch = std::stoi(c.at("best_epoch"));
-    st.stale = std::stoi(c.at("stale_epochs"));
+    st.epoch = static_cast<int>(c.at_integer("next_epoch"));
+    st.best = c.at_real("best_accuracy");
+    st.best_epoch = static_cast<int>(c.at_integer("best_epoch"));
+    st.stale = static_cast<int>(c.at_integer("stale_epochs"));
     st.log_step = to_vector(c, "log.step");
     st.log_loss = to_vector(c, "log.loss");
     st.log_accuracy = to_vector(c, "log.accuracy");

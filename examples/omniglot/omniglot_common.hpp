@@ -670,7 +670,7 @@ public:
                     c.read("optimizer.v." + o.params()[k].name, o.second_moments()[k]);
                 }
             }
-            if constexpr (!std::is_same_v<O, siamese::Sgd<T>>) o.set_step_count(std::stoll(c.at("optimizer_steps")));
+            if constexpr (!std::is_same_v<O, siamese::Sgd<T>>) o.set_step_count(c.at_integer("optimizer_steps"));
         }, opt_);
     }
 
@@ -929,52 +929,38 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
         throw siamese::io_error(c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
                                                 : "checkpoint without the Omniglot example's metadata");
     }
-    auto integer = [&](const char* key) {
-        const std::string& v = c.at(key);
-        char* end = nullptr;
-        const long long x = std::strtoll(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0') throw siamese::io_error(std::string("checkpoint metadata '") + key + "' is not a number: " + v);
-        return x;
-    };
-    auto real = [&](const char* key) {
-        const std::string& v = c.at(key);
-        char* end = nullptr;
-        const double x = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0') throw siamese::io_error(std::string("checkpoint metadata '") + key + "' is not a number: " + v);
-        return x;
-    };
-    s.net.side = integer("side");
+    s.net.side = c.at_integer("side");
     s.net.widths.clear();
     for (const double w : parse_numbers(c.at("widths"), "checkpoint metadata 'widths'")) s.net.widths.push_back(static_cast<long>(w));
-    s.net.kernel = integer("kernel");
-    s.net.embedding = integer("embedding");
+    s.net.kernel = c.at_integer("kernel");
+    s.net.embedding = c.at_integer("embedding");
     s.train = c.at("train_alphabets");
     s.validation = c.at("validation_alphabets");
-    s.epochs = static_cast<int>(integer("epochs"));
-    s.steps = integer("steps");
+    s.epochs = static_cast<int>(c.at_integer("epochs"));
+    s.steps = c.at_integer("steps");
     s.batch = c.at("batch");
-    s.batch_size = integer("batch_size");
-    s.characters = integer("characters");
-    s.drawings = integer("drawings");
-    s.batch_alphabets = integer("batch_alphabets");
-    s.focus = c.get("focus") ? real("focus") : 0.0;
-    s.turns = c.get("turns") ? static_cast<int>(integer("turns")) : 1;
-    s.mirror = c.get("mirror") && integer("mirror") != 0;
+    s.batch_size = c.at_integer("batch_size");
+    s.characters = c.at_integer("characters");
+    s.drawings = c.at_integer("drawings");
+    s.batch_alphabets = c.at_integer("batch_alphabets");
+    s.focus = c.get("focus") ? c.at_real("focus") : 0.0;
+    s.turns = c.get("turns") ? static_cast<int>(c.at_integer("turns")) : 1;
+    s.mirror = c.get("mirror") && c.at_integer("mirror") != 0;
     s.net.he_init = c.at("init") == "he";
     s.optimizer = c.at("optimizer");
-    s.lr = real("lr");
-    s.momentum = real("momentum");
-    s.weight_decay = real("weight_decay");
+    s.lr = c.at_real("lr");
+    s.momentum = c.at_real("momentum");
+    s.weight_decay = c.at_real("weight_decay");
     s.layer_lr = c.at("layer_lr");
     s.schedule = c.at("schedule");
-    s.warmup = integer("warmup");
-    s.within = real("within");
-    s.augment = real("augment");
-    s.patience = static_cast<int>(integer("patience"));
-    s.ways = integer("ways");
-    s.val_episodes = integer("val_episodes");
-    s.seed = static_cast<std::uint64_t>(integer("seed"));
-    s.log_every = integer("log_every");
+    s.warmup = c.at_integer("warmup");
+    s.within = c.at_real("within");
+    s.augment = c.at_real("augment");
+    s.patience = static_cast<int>(c.at_integer("patience"));
+    s.ways = c.at_integer("ways");
+    s.val_episodes = c.at_integer("val_episodes");
+    s.seed = static_cast<std::uint64_t>(c.at_integer("seed"));
+    s.log_every = c.at_integer("log_every");
     return s;
 }
 

@@ -21,7 +21,9 @@
 #include <siamese/tensor.hpp>
 
 #include <bit>
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -120,6 +122,25 @@ public:
         const auto it = metadata_.find(key);
         if (it == metadata_.end()) throw io_error(origin() + "has no metadata '" + key + "'");
         return it->second;
+    }
+
+    /// The metadata value for key as a whole integer, or an io_error naming the file, the key and the value.
+    [[nodiscard]] long long at_integer(const std::string& key) const {
+        const std::string& v = at(key);
+        char* end = nullptr;
+        errno = 0;
+        const long long x = std::strtoll(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || errno == ERANGE) throw not_a_number(key, v, "an integer");
+        return x;
+    }
+
+    /// The metadata value for key as a whole real number, or an io_error as for at_integer.
+    [[nodiscard]] double at_real(const std::string& key) const {
+        const std::string& v = at(key);
+        char* end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0') throw not_a_number(key, v, "a number");
+        return x;
     }
 
     [[nodiscard]] bool contains(const std::string& name) const { return find(name) != nullptr; }
@@ -331,6 +352,9 @@ private:
         return nullptr;
     }
     [[nodiscard]] std::string origin() const { return path_.empty() ? "checkpoint: " : path_ + ": "; }
+    [[nodiscard]] io_error not_a_number(const std::string& key, const std::string& value, const char* wanted) const {
+        return io_error(origin() + "metadata '" + key + "' is not " + wanted + ": '" + value + "'");
+    }
 
     std::vector<Entry> entries_;
     std::map<std::string, std::string> metadata_;
