@@ -4,20 +4,7 @@
 # `evaluate` reproduces the test numbers, and that the model learned something.
 #   cmake -DMNIST=... -DMAKE_DATA=... -DWORK=... -P reproducibility.cmake
 
-function(run out_var)
-    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT rc EQUAL 0)
-        string(REPLACE ";" " " cmd "${ARGN}")
-        message(FATAL_ERROR "failed (${rc}): ${cmd}\n${out}\n${err}")
-    endif()
-    set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
-
-# Lines with timings (and the output folder) differ between runs by nature; nothing else may.
-function(without_timings text out_var)
-    string(REGEX REPLACE "[^\n]*( s|time:|wrote )[^\n]*\n" "" text "${text}")
-    set(${out_var} "${text}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../common/script_checks.cmake)
 
 file(REMOVE_RECURSE ${WORK})
 run(ignored ${MAKE_DATA} ${WORK}/data 600 200)
@@ -30,11 +17,7 @@ without_timings("${second}" second_lines)
 if(NOT first_lines STREQUAL second_lines)
     message(FATAL_ERROR "same seed, different logs:\n--- first\n${first_lines}\n--- second\n${second_lines}")
 endif()
-file(SHA256 ${WORK}/a/model.ckpt hash_a)
-file(SHA256 ${WORK}/b/model.ckpt hash_b)
-if(NOT hash_a STREQUAL hash_b)
-    message(FATAL_ERROR "same seed, different checkpoint bytes")
-endif()
+same_bytes(${WORK}/a/model.ckpt ${WORK}/b/model.ckpt "same seed, different checkpoint bytes")
 foreach(f pairs.png training_curve.svg metrics.json)
     if(NOT EXISTS ${WORK}/a/${f})
         message(FATAL_ERROR "train did not write ${f}")

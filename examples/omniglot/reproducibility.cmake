@@ -6,28 +6,7 @@
 # make-runs, and writes its picture.
 #   cmake -DOMNIGLOT=... -DMAKE_DATA=... -DWORK=... -P reproducibility.cmake
 
-function(run out_var)
-    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT rc EQUAL 0)
-        string(REPLACE ";" " " cmd "${ARGN}")
-        message(FATAL_ERROR "failed (${rc}): ${cmd}\n${out}\n${err}")
-    endif()
-    set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
-
-# Lines with timings (and the output folder) differ between runs by nature; nothing else may.
-function(without_timings text out_var)
-    string(REGEX REPLACE "[^\n]*( s| min|time:|wrote |loaded in)[^\n]*\n" "" text "${text}")
-    set(${out_var} "${text}" PARENT_SCOPE)
-endfunction()
-
-function(same_bytes a b what)
-    file(SHA256 ${a} hash_a)
-    file(SHA256 ${b} hash_b)
-    if(NOT hash_a STREQUAL hash_b)
-        message(FATAL_ERROR "${what}: ${a} and ${b} differ")
-    endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../common/script_checks.cmake)
 
 file(REMOVE_RECURSE ${WORK})
 run(ignored ${MAKE_DATA} ${WORK}/data 5 6 6)
@@ -36,8 +15,8 @@ set(args train --data ${WORK}/data --train Alphabet0,Alphabet1,Alphabet2 --valid
     --batch-alphabets 2 --warmup 5 --ways 5 --val-episodes 20 --log-every 5 --threads 2 --seed 3)
 run(first ${OMNIGLOT} ${args} --out ${WORK}/a)
 run(second ${OMNIGLOT} ${args} --out ${WORK}/b)
-without_timings("${first}" first_lines)
-without_timings("${second}" second_lines)
+without_timings("${first}" first_lines " min|loaded in")
+without_timings("${second}" second_lines " min|loaded in")
 if(NOT first_lines STREQUAL second_lines)
     message(FATAL_ERROR "same seed, different logs:\n--- first\n${first_lines}\n--- second\n${second_lines}")
 endif()
