@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "largest_allocation.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
 
@@ -135,7 +136,9 @@ TEST_CASE("Checkpoint: a huge declared size in a tiny file fails without allocat
     // name: u32 + "w", scalar, rank, then the first dimension (u64).
     const std::size_t first_dim = 8 + 4 + 4 + 4 + 4 + 1 + 1 + 1;
     for (int i = 0; i < 8; ++i) bytes[first_dim + static_cast<std::size_t>(i)] = static_cast<char>(0x7f);
+    test_allocations::largest = 0;
     require_io_error([&] { (void)io::Checkpoint::parse(bytes, "huge.ckpt"); }, {"huge.ckpt", "more elements than the file"});
+    CHECK(test_allocations::largest.load() < (std::size_t{1} << 20));
 }
 
 TEST_CASE("Checkpoint: another architecture is rejected, listing the differences, and changes nothing") {

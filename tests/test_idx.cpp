@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "largest_allocation.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
 
@@ -17,28 +18,6 @@
 #if defined(SIAMESE_HAS_ZLIB) && SIAMESE_HAS_ZLIB
 #include <zlib.h>
 #endif
-
-// The largest single allocation this program makes: a header that lies about its size must
-// not make the loader allocate what it declares.
-namespace {
-std::atomic<std::size_t> largest_allocation{0};
-}  // namespace
-
-[[gnu::noinline]] void* operator new(std::size_t n) {
-    std::size_t seen = largest_allocation.load(std::memory_order_relaxed);
-    while (n > seen && !largest_allocation.compare_exchange_weak(seen, n)) {
-    }
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-// Not inlined: g++ 12 would otherwise see malloc() and free() meet at call sites of new and delete and
-// warn of a mismatch (-Wmismatched-new-delete) that is not one.
-[[gnu::noinline]] void operator delete(void* p) noexcept {
-    std::free(p);
-}
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
 
 using namespace siamese;
 using namespace siamese::data;
@@ -190,9 +169,9 @@ TEST_CASE("IDX: a huge count declared in a tiny gzipped file fails fast without 
     Bytes b = idx_images(2, 28, 28);
     b[4] = b[5] = b[6] = b[7] = 0xff;  // 4294967295 images: 3.4 TB
     write_gz(dir / "huge.gz", b);
-    largest_allocation = 0;
+    test_allocations::largest = 0;
     require_io_error([&] { (void)read_idx_images(dir / "huge.gz"); }, {"truncated", "4294967295 images of 28x28"});
-    CHECK(largest_allocation.load() < (std::size_t{64} << 20));
+    CHECK(test_allocations::largest.load() < (std::size_t{64} << 20));
 }
 
 #else
@@ -277,11 +256,11 @@ TEST_CASE("IDX: a huge count declared in a tiny plain file fails fast without al
     Bytes b = idx_images(2, 28, 28);
     b[4] = b[5] = b[6] = b[7] = 0xff;
     write_file(dir / "huge", b);
-    largest_allocation = 0;
+    test_allocations::largest = 0;
     require_io_error([&] { (void)read_idx_images(dir / "huge"); },
                      {"truncated: header declares 4294967295 images of 28x28 (3367254359296 bytes) but the file has "
                       "1584 bytes"});
-    CHECK(largest_allocation.load() < (std::size_t{1} << 20));
+    CHECK(test_allocations::largest.load() < (std::size_t{1} << 20));
     Bytes l = idx_labels(4);
     l[4] = 0x7f;
     write_file(dir / "hugel", l);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "largest_allocation.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
 
@@ -13,22 +14,6 @@
 #include <new>
 #include <string>
 #include <vector>
-
-// The largest single allocation: a PNG header that declares a huge image must be refused before
-// its pixels are allocated.
-namespace {
-std::atomic<std::size_t> largest_allocation{0};
-}  // namespace
-
-[[gnu::noinline]] void* operator new(std::size_t n) {
-    std::size_t seen = largest_allocation.load(std::memory_order_relaxed);
-    while (n > seen && !largest_allocation.compare_exchange_weak(seen, n)) {
-    }
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace siamese;
 using namespace siamese::data;
@@ -303,10 +288,10 @@ TEST_CASE("PNG: a flipped byte in the image data or a damaged zlib stream is an 
 
 TEST_CASE("PNG: a huge declared size in a tiny file fails before its pixels are allocated") {
     const std::string huge = make_png(60000, 60000, 8, 0, rows({{1, 2, 3}}));
-    largest_allocation = 0;
+    test_allocations::largest = 0;
     const auto msg = io_error_of([&] { (void)decode(huge); });
     CHECK(msg.find("60000x60000") != std::string::npos);
-    CHECK(largest_allocation.load() < (std::size_t{1} << 20));
+    CHECK(test_allocations::largest.load() < (std::size_t{1} << 20));
 }
 
 #else
