@@ -370,14 +370,21 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
         std::printf("%s: %s, trained on %s\n", file.c_str(), models.back().name().c_str(), own.train.c_str());
     }
     if (models.size() > 1) std::printf("ensemble of %zu models: a pair's score is the mean of their logits\n", models.size());
-    if (e.views > 1) {
+    int views = e.views;
+    if (views > 1 && s.augment <= 0) {
+        // Without training distortion every view would be the image as drawn: same score, views times the work.
+        std::printf("note: %s was trained without distortion (augment 0): each image is embedded once, as drawn\n",
+                    e.models.front().c_str());
+        views = 1;
+    }
+    if (views > 1) {
         std::printf("each image embedded as the mean over %d views: as drawn and %d times distorted as in training\n",
-                    e.views, e.views - 1);
+                    views, views - 1);
     }
     const fs::path picture =
         !e.picture.empty() ? fs::path(e.picture) : fs::path(e.models.front()).parent_path() / "evaluation_episodes.png";
     examples::JsonObject json;
-    json.add("models", static_cast<long>(models.size())).add("views", static_cast<long>(e.views));
+    json.add("models", static_cast<long>(models.size())).add("views", static_cast<long>(views));
 
     if (!e.runs.empty()) {
         // Lake et al.'s run folders: each run one episode; error rates as they report them.
@@ -392,7 +399,7 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
         std::vector<double> model_errors;
         for (std::size_t r = 0; r < runs.size(); ++r) {
             const std::vector<siamese::data::OneShotEpisode> one{runs[r].episode};
-            const auto m = ensemble_accuracy(models, runs[r].images, one, e.views, augment_options(s));
+            const auto m = ensemble_accuracy(models, runs[r].images, one, views, augment_options(s));
             const auto b = baseline_accuracy(full[r].images, one);
             const double errors[3] = {1 - m.accuracy, 1 - b.pixels.accuracy, 1 - b.hausdorff.accuracy};
             for (int k = 0; k < 3; ++k) sums[k] += errors[k];
@@ -421,7 +428,7 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
         const auto full = load_alphabets(cmd.data, names, 105);
         const auto episodes =
             siamese::data::within_alphabet_episodes(set, {.ways = s.ways, .episodes = e.episodes, .seed = test_seed()});
-        const auto m = ensemble_accuracy(models, set.images, episodes, e.views, augment_options(s));
+        const auto m = ensemble_accuracy(models, set.images, episodes, views, augment_options(s));
         const auto b = baseline_accuracy(full.images, episodes);
         std::printf("%ld-way within-alphabet one-shot accuracy on %s (%ld episodes of %ld queries; 95 %% interval):\n",
                     s.ways, join(names, ", ").c_str(), m.episodes, s.ways);

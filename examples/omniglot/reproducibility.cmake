@@ -68,6 +68,18 @@ endif()
 run(pair_ensemble ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --model ${WORK}/pairs_a/model.ckpt --data ${WORK}/data
     --alphabets Alphabet3 --episodes 20 --threads 2 --picture ${WORK}/pair_ensemble.png)
 
+# A model trained without distortion has no distorted views to average: evaluate embeds once.
+run(plain ${OMNIGLOT} ${args} --augment 0 --epochs 1 --out ${WORK}/plain)
+run(plain_views ${OMNIGLOT} evaluate --model ${WORK}/plain/model.ckpt --data ${WORK}/data --alphabets Alphabet3
+    --episodes 20 --views 8 --threads 2 --picture ${WORK}/plain_views.png)
+run(plain_one ${OMNIGLOT} evaluate --model ${WORK}/plain/model.ckpt --data ${WORK}/data --alphabets Alphabet3
+    --episodes 20 --views 1 --threads 2 --picture ${WORK}/plain_one.png)
+string(REGEX MATCH "Siamese network +[0-9.]+ % \\+- [0-9.]+" views_row "${plain_views}")
+string(REGEX MATCH "Siamese network +[0-9.]+ % \\+- [0-9.]+" one_row "${plain_one}")
+if(NOT views_row OR NOT views_row STREQUAL one_row OR NOT plain_views MATCHES "embedded once")
+    message(FATAL_ERROR "--views on a model trained without distortion:\n${plain_views}\n---\n${plain_one}")
+endif()
+
 # One-shot run folders written from held-out alphabets, read back by evaluate --runs.
 run(made ${OMNIGLOT} make-runs --data ${WORK}/data --alphabets Alphabet3,Alphabet4 --runs 3 --ways 5 --out ${WORK}/runs)
 run(on_runs ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --runs ${WORK}/runs --threads 2 --picture ${WORK}/runs.png)
