@@ -48,6 +48,22 @@ template <class T>
     return {data + begin * d, Shape{count, d}};
 }
 
+/// backward's checks: forward ran, and grad_d has the distances' shape.
+inline void check_distance_grad(const char* who, bool forward_done, const Shape& distances, const Shape& grad_d) {
+    if (!forward_done) throw std::logic_error(std::string(who) + ": backward called before forward");
+    if (!(grad_d == distances)) {
+        throw shape_error(std::string(who) + ": expected a gradient of the distances' shape " + distances.str() +
+                          ", got " + grad_d.str());
+    }
+}
+
+/// The left (which = 0) or right (which = 1) half of a stacked gradient [2B, D], as a view.
+template <class T>
+[[nodiscard]] TensorView<const T> stacked_half(const Tensor<T>& grad, index_t which) noexcept {
+    const index_t n = grad.rank() == 2 ? grad.dim(0) / 2 : 0, d = grad.rank() == 2 ? grad.dim(1) : 0;
+    return rows(grad.data(), which * n, n, d);
+}
+
 inline void check_eps(const char* who, double eps) {
     if (!(eps > 0) || !std::isfinite(eps)) {
         throw std::invalid_argument(std::string(who) + ": eps must be positive and finite, got " + std::to_string(eps));
@@ -103,7 +119,7 @@ public:
 
     /// grad_d: [B] = dL/dd  ->  [2B, D]: rows 0..B-1 are dL/da, rows B..2B-1 are dL/db.
     const Tensor<T>& backward(const Tensor<T>& grad_d) {
-        check_backward(grad_d);
+        detail::check_distance_grad(name_, ready_, distance_.shape(), grad_d.shape());
         const index_t n = diff_.dim(0), d = diff_.dim(1);
         grad_.resize(Shape{2 * n, d});
         T* ga = grad_.data();
@@ -124,24 +140,12 @@ public:
     /// d of the last forward: [B].
     [[nodiscard]] const Tensor<T>& distance() const noexcept { return distance_; }
     /// dL/da of the last backward: [B, D] (a view into backward's result).
-    [[nodiscard]] TensorView<const T> grad_left() const noexcept { return half(0); }
+    [[nodiscard]] TensorView<const T> grad_left() const noexcept { return detail::stacked_half(grad_, 0); }
     /// dL/db of the last backward: [B, D].
-    [[nodiscard]] TensorView<const T> grad_right() const noexcept { return half(1); }
+    [[nodiscard]] TensorView<const T> grad_right() const noexcept { return detail::stacked_half(grad_, 1); }
     [[nodiscard]] double eps() const noexcept { return eps_; }
 
 private:
-    void check_backward(const Tensor<T>& grad_d) const {
-        if (!ready_) throw std::logic_error(name() + ": backward called before forward");
-        if (!(grad_d.shape() == distance_.shape())) {
-            throw shape_error(name() + ": expected a gradient of the distances' shape " + distance_.shape().str() +
-                              ", got " + grad_d.shape().str());
-        }
-    }
-    [[nodiscard]] TensorView<const T> half(index_t which) const noexcept {
-        const index_t n = grad_.rank() == 2 ? grad_.dim(0) / 2 : 0, d = grad_.rank() == 2 ? grad_.dim(1) : 0;
-        return detail::rows(grad_.data(), which * n, n, d);
-    }
-
     static constexpr const char* name_ = "EuclideanDistance";
     double eps_;
     Tensor<T> diff_, squared_, distance_, grad_;
@@ -196,11 +200,7 @@ public:
 
     /// grad_d: [B] = dL/dd  ->  [2B, D]: rows 0..B-1 are dL/da, rows B..2B-1 are dL/db.
     const Tensor<T>& backward(const Tensor<T>& grad_d) {
-        if (!ready_) throw std::logic_error(name() + ": backward called before forward");
-        if (!(grad_d.shape() == distance_.shape())) {
-            throw shape_error(name() + ": expected a gradient of the distances' shape " + distance_.shape().str() +
-                              ", got " + grad_d.shape().str());
-        }
+        detail::check_distance_grad(name_, ready_, distance_.shape(), grad_d.shape());
         const index_t n = distance_.dim(0), d = unit_.dim(1);
         grad_.resize(unit_.shape());
         const T eps = static_cast<T>(eps_);
@@ -226,9 +226,9 @@ public:
     /// cos(a_i, b_i) of the last forward: [B].
     [[nodiscard]] const Tensor<T>& cosine() const noexcept { return cosine_; }
     /// dL/da of the last backward: [B, D].
-    [[nodiscard]] TensorView<const T> grad_left() const noexcept { return half(0); }
+    [[nodiscard]] TensorView<const T> grad_left() const noexcept { return detail::stacked_half(grad_, 0); }
     /// dL/db of the last backward: [B, D].
-    [[nodiscard]] TensorView<const T> grad_right() const noexcept { return half(1); }
+    [[nodiscard]] TensorView<const T> grad_right() const noexcept { return detail::stacked_half(grad_, 1); }
     [[nodiscard]] double eps() const noexcept { return eps_; }
 
 private:
@@ -244,10 +244,6 @@ private:
             T* u = unit_.data() + (first_row + i) * d;
             for (index_t k = 0; k < d; ++k) u[k] = row[k] * scale;
         }
-    }
-    [[nodiscard]] TensorView<const T> half(index_t which) const noexcept {
-        const index_t n = grad_.rank() == 2 ? grad_.dim(0) / 2 : 0, d = grad_.rank() == 2 ? grad_.dim(1) : 0;
-        return detail::rows(grad_.data(), which * n, n, d);
     }
 
     static constexpr const char* name_ = "CosineDistance";
