@@ -57,6 +57,14 @@ TEST_CASE("Conv2d: a wrong input shape names the layer and both shapes") {
     test::require_shape_error([&] { conv.forward(flat); }, {"[2, 784]"});
 }
 
+TEST_CASE("Conv2d: a configuration that makes no sense is refused, naming the layer") {
+    Rng rng(24);
+    test::require_shape_error([&] { Conv2d<float>(0, 32, 3, rng); }, {"Conv2d: invalid configuration Conv2d(0, 32"});
+    test::require_shape_error([&] { Conv2d<float>(1, 32, 0, rng); }, {"kernel_size=0"});
+    test::require_shape_error([&] { Conv2d<float>(1, 32, 3, rng, {.stride = 0}); }, {"stride=0"});
+    test::require_shape_error([&] { Conv2d<float>(1, 32, 3, rng, {.padding = -1}); }, {"padding=-1"});
+}
+
 TEST_CASE("Conv2d: backward needs a forward and a gradient of the output shape") {
     Rng rng(24);
     Conv2d<float> conv(1, 2, 3, rng);

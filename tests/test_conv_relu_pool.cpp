@@ -137,6 +137,12 @@ TEST_CASE("ConvReluPool: wrong inputs, backward before forward, wrong gradient s
     test::require_shape_error([&] { layer.backward(wrong); }, {"ConvReluPool", "[1, 4, 1, 1]", "[1, 4, 2, 2]"});
 }
 
+TEST_CASE("ConvReluPool: a configuration that makes no sense is refused, naming the layer") {
+    Rng rng(46);
+    test::require_shape_error([&] { ConvReluPool<float>(1, 0, 3, rng); }, {"ConvReluPool: invalid configuration Conv2d(1, 0"});
+    test::require_shape_error([&] { ConvReluPool<float>(1, 4, 3, rng, {.stride = 0}); }, {"ConvReluPool", "stride=0"});
+}
+
 TEST_CASE("ConvReluPool: parameter gradients accumulate; set_input_grad(false) skips dL/dx") {
     Rng rng(46);
     ConvReluPool<double> layer(2, 3, 3, rng);

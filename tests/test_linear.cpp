@@ -33,3 +33,9 @@ TEST_CASE("Linear: shape errors name the layer and both shapes") {
     Tensor<float> y(Shape{2, 1599});
     test::require_shape_error([&] { fc.forward(y); }, {"Linear(1600, 120)", "[2, 1599]"});
 }
+
+TEST_CASE("Linear: a size below 1 is refused, naming the layer") {
+    Rng rng(44);
+    test::require_shape_error([&] { Linear<float>(0, 120, rng); }, {"Linear: invalid configuration Linear(0, 120)"});
+    test::require_shape_error([&] { Linear<float>(1600, 0, rng); }, {"Linear(1600, 0)"});
+}

@@ -24,6 +24,19 @@ inline std::string conv2d_name(index_t in_channels, index_t out_channels, index_
            ", padding=" + std::to_string(options.padding) + ")";
 }
 
+/// A convolution's weight [OC, C, k, k] and bias [OC], initialised like PyTorch's Conv2d from `rng`;
+/// a configuration that makes no sense (a size below 1, negative padding) is a shape_error naming `layer`.
+template <class T>
+[[nodiscard]] WeightAndBias<T> conv2d_parameters(const char* layer, index_t in_channels, index_t out_channels,
+                                                 index_t kernel_size, Conv2dOptions options, Rng& rng) {
+    if (in_channels < 1 || out_channels < 1 || kernel_size < 1 || options.stride < 1 || options.padding < 0) {
+        throw shape_error(std::string(layer) + ": invalid configuration " +
+                          conv2d_name(in_channels, out_channels, kernel_size, options));
+    }
+    return WeightAndBias<T>(Shape{out_channels, in_channels, kernel_size, kernel_size},
+                            in_channels * kernel_size * kernel_size, rng);
+}
+
 /// 2-D convolution with bias: [N, C, H, W] -> [N, OC, OH, OW], OH = (H + 2p - k) / s + 1.
 /// Caches a copy of its input for the weight gradient.
 template <class T = float>
@@ -33,13 +46,11 @@ public:
 
     /// Weights [OC, C, k, k] and bias [OC], initialised like PyTorch's default from `rng`.
     Conv2d(index_t in_channels, index_t out_channels, index_t kernel_size, Rng& rng, Conv2dOptions options = {})
-        : in_channels_(in_channels), out_channels_(out_channels), kernel_(kernel_size), options_(options) {
-        if (in_channels < 1 || out_channels < 1 || kernel_size < 1 || options.stride < 1 || options.padding < 0) {
-            throw shape_error("Conv2d: invalid configuration " + name());
-        }
-        parameters_ = WeightAndBias<T>(Shape{out_channels, in_channels, kernel_size, kernel_size},
-                                       in_channels * kernel_size * kernel_size, rng);
-    }
+        : in_channels_(in_channels),
+          out_channels_(out_channels),
+          kernel_(kernel_size),
+          options_(options),
+          parameters_(conv2d_parameters<T>("Conv2d", in_channels, out_channels, kernel_size, options, rng)) {}
 
     [[nodiscard]] std::string name() const { return conv2d_name(in_channels_, out_channels_, kernel_, options_); }
 

@@ -30,13 +30,11 @@ public:
 
     /// Weights [OC, C, k, k] and bias [OC], initialised like PyTorch's Conv2d from `rng`.
     ConvReluPool(index_t in_channels, index_t out_channels, index_t kernel_size, Rng& rng, Conv2dOptions options = {})
-        : in_channels_(in_channels), out_channels_(out_channels), kernel_(kernel_size), options_(options) {
-        if (in_channels < 1 || out_channels < 1 || kernel_size < 1 || options.stride < 1 || options.padding < 0) {
-            throw shape_error("ConvReluPool: invalid configuration " + name());
-        }
-        parameters_ = WeightAndBias<T>(Shape{out_channels, in_channels, kernel_size, kernel_size},
-                                       in_channels * kernel_size * kernel_size, rng);
-    }
+        : in_channels_(in_channels),
+          out_channels_(out_channels),
+          kernel_(kernel_size),
+          options_(options),
+          parameters_(conv2d_parameters<T>("ConvReluPool", in_channels, out_channels, kernel_size, options, rng)) {}
 
     [[nodiscard]] std::string name() const {
         return "ConvReluPool(" + conv2d_name(in_channels_, out_channels_, kernel_, options_) +
