@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -767,14 +768,6 @@ EpisodeResult score_episodes(const std::vector<siamese::data::OneShotEpisode>& e
     return r;
 }
 
-/// The model's one-shot accuracy: every image embedded once, pairs scored by the head.
-inline EpisodeResult model_accuracy(Model& model, const siamese::data::LabelledImages& images,
-                                    const std::vector<siamese::data::OneShotEpisode>& episodes) {
-    const auto embeddings = siamese::eval::embed_all(model, images, 256);
-    siamese::eval::EmbeddingScorer scorer(model, embeddings);
-    return score_episodes(episodes, scorer);
-}
-
 /// Each image's embedding averaged over `views` looks at it: as it is, then views - 1 times
 /// distorted as in training (a fixed seed, so every model sees the same views). views = 1 is
 /// embed_all.
@@ -794,9 +787,8 @@ inline siamese::Tensor<T> embed_views(Model& model, const siamese::data::Labelle
 }
 
 /// The one-shot accuracy of several models scoring as one (an ensemble): a pair's score is the
-/// mean of the models' logits, each from embeddings averaged over `views` (embed_views). With
-/// one model and one view this is model_accuracy.
-inline EpisodeResult ensemble_accuracy(std::vector<Model>& models, const siamese::data::LabelledImages& images,
+/// mean of the models' logits, each from embeddings averaged over `views` (embed_views).
+inline EpisodeResult ensemble_accuracy(std::span<Model> models, const siamese::data::LabelledImages& images,
                                        const std::vector<siamese::data::OneShotEpisode>& episodes, int views = 1,
                                        const siamese::data::KochAugmentOptions& distortion = {}) {
     if (models.empty()) throw std::invalid_argument("ensemble_accuracy: no models");
@@ -815,6 +807,12 @@ inline EpisodeResult ensemble_accuracy(std::vector<Model>& models, const siamese
         }
     };
     return score_episodes(episodes, mean_logit);
+}
+
+/// One model's one-shot accuracy, every image embedded once as drawn (training's validation).
+inline EpisodeResult model_accuracy(Model& model, const siamese::data::LabelledImages& images,
+                                    const std::vector<siamese::data::OneShotEpisode>& episodes) {
+    return ensemble_accuracy(std::span<Model>(&model, 1), images, episodes);
 }
 
 /// The images with each one's ink centroid moved to the image centre (by whole pixels; ink

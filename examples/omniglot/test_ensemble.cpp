@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // evaluate's ensemble and views: several models score a pair by the mean of their logits, each
-// image embedded as the mean over views of it; one model and one view score as model_accuracy.
+// image embedded as the mean over views of it; one model and one view score as the model alone.
 #include "omniglot_common.hpp"
 
 #include <doctest/doctest.h>
@@ -52,9 +52,20 @@ Model tiny_model(std::uint64_t seed) {
     return omniglot::make_model(net, rng);
 }
 
-/// Each query's pick by one model's own logits.
+/// Each query's pick by one model's own logits, computed here from the head's scores.
 std::vector<std::vector<index_t>> picks(Model& model, const siamese::data::LabelledImages& images) {
-    return omniglot::model_accuracy(model, images, episodes()).chosen;
+    const auto embeddings = siamese::eval::embed_all(model, images);
+    siamese::eval::EmbeddingScorer scorer(model, embeddings);
+    std::vector<std::vector<index_t>> chosen;
+    std::vector<double> scores(8);
+    for (const auto& e : episodes()) {
+        auto& row = chosen.emplace_back();
+        for (const index_t q : e.queries) {
+            scorer(q, std::span<const index_t>(e.supports), std::span<double>(scores));
+            row.push_back(static_cast<index_t>(std::max_element(scores.begin(), scores.end()) - scores.begin()));
+        }
+    }
+    return chosen;
 }
 
 }  // namespace
@@ -68,6 +79,10 @@ TEST_CASE("an ensemble of one model picks what the model picks") {
     CHECK(result.chosen == alone);
     CHECK(result.episodes == 4);
     CHECK(result.queries == 32);
+    // Training's validation (model_accuracy) is that ensemble of one.
+    const auto single = omniglot::model_accuracy(one.front(), images, episodes());
+    CHECK(single.chosen == alone);
+    CHECK(single.accuracy == result.accuracy);
 }
 
 TEST_CASE("an ensemble picks the support with the highest mean logit") {
