@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <siamese/layers/layer.hpp>
+#include <siamese/param.hpp>
 #include <siamese/random.hpp>
 #include <siamese/tensor.hpp>
 
