@@ -8,6 +8,7 @@
 #include "../common/figures.hpp"
 #include "../common/image_file.hpp"
 #include "../common/json.hpp"
+#include "../common/output_folder.hpp"
 #include "../common/progress.hpp"
 
 #include <siamese/siamese.hpp>
@@ -115,18 +116,7 @@ inline siamese::data::LabelledImages load_classes(const fs::path& dir, siamese::
     return spec.empty() ? set : siamese::data::keep_classes(set, parse_classes(spec));
 }
 
-/// Creates the output folder and checks that files can be written there.
-inline fs::path prepare_output_folder(const fs::path& out) {
-    std::error_code ec;
-    fs::create_directories(out, ec);
-    if (ec || !fs::is_directory(out)) {
-        throw siamese::io_error(out.string() + ": cannot create the output folder: " + ec.message());
-    }
-    const fs::path probe = out / ".write_test";
-    siamese::io::write_file_atomically(probe, "ok");
-    fs::remove(probe, ec);
-    return out;
-}
+using examples::prepare_output_folder;
 
 // ------------------------------------------------------------------------------------------ logging
 

@@ -22,20 +22,54 @@
 //      each image is embedded as the mean over a few distorted views of it, and several
 //      networks can score as one ensemble (the mean of their logits).
 
-#include "omniglot_common.hpp"
+#include "all_pairs_bce.hpp"
+#include "alphabets.hpp"
+#include "class_copies.hpp"
+#include "episode_pictures.hpp"
+#include "evaluation.hpp"
+#include "network.hpp"
+#include "optimizer.hpp"
+#include "run_checkpoint.hpp"
+#include "samplers.hpp"
+#include "settings.hpp"
 
 #include "../common/cli_checks.hpp"
+#include "../common/figures.hpp"
+#include "../common/json.hpp"
+#include "../common/output_folder.hpp"
+#include "../common/progress.hpp"
+#include "../common/run_state.hpp"
+
+#include <siamese/siamese.hpp>
+#include <siamese/data/omniglot.hpp>
+#include <siamese/data/one_shot_runs.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace {
 
 using namespace omniglot;
+namespace fs = std::filesystem;
+using examples::prepare_output_folder;
+
+std::string format_seconds(double s) {
+    char buf[32];
+    if (s >= 120) {
+        std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.1f s", s);
+    }
+    return buf;
+}
 
 /// Where a run stands between epochs: what a checkpoint records besides weights and optimizer.
 struct TrainingState {

@@ -4,7 +4,8 @@
 // embeddings, so the check is exact up to rounding. (With focus > 0 the softmax weights are held
 // constant in the backward by design, so finite differences would not match; that path shares
 // every line of the backward checked here.)
-#include "omniglot_common.hpp"
+#include "all_pairs_bce.hpp"
+#include "network.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The example's extra training classes: turned and mirrored characters land as new characters
 // of new alphabets, with the pixels where the turn or the mirror puts them.
-#include "omniglot_common.hpp"
+#include "class_copies.hpp"
 
 #include <doctest/doctest.h>
 

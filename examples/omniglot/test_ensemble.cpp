@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // evaluate's ensemble and views: several models score a pair by the mean of their logits, each
 // image embedded as the mean over views of it; one model and one view score as the model alone.
-#include "omniglot_common.hpp"
+#include "evaluation.hpp"
+#include "network.hpp"
+#include "settings.hpp"
 
 #include <doctest/doctest.h>
 

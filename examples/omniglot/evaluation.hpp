@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// One-shot episodes scored by a model, an ensemble or a baseline.
+
+#include "network.hpp"
+#include "settings.hpp"
+
+#include <siamese/data/augment.hpp>
+#include <siamese/data/labelled_images.hpp>
+#include <siamese/data/one_shot_episode.hpp>
+#include <siamese/eval/confidence.hpp>
+#include <siamese/eval/embed.hpp>
+#include <siamese/eval/episodes.hpp>
+#include <siamese/eval/hausdorff.hpp>
+#include <siamese/eval/pixel_baseline.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace omniglot {
+
+/// The outcome of a set of one-shot episodes.
+struct EpisodeResult {
+    double accuracy = 0, ci95 = 0;
+    long episodes = 0, queries = 0, correct = 0;
+    std::vector<std::vector<index_t>> chosen;  ///< per episode, per query: the support picked
+};
+
+/// Classifies every query of every episode by the most similar support (scorer: higher = more
+/// alike; a tie goes to the first). Mean per-episode accuracy with its 95 % interval.
+template <class Scorer>
+EpisodeResult score_episodes(const std::vector<siamese::data::OneShotEpisode>& episodes, Scorer&& scorer) {
+    EpisodeResult r;
+    std::vector<double> per_episode, scores;
+    for (const auto& e : episodes) {
+        scores.resize(e.supports.size());
+        long right = 0;
+        auto& picks = r.chosen.emplace_back();
+        for (std::size_t q = 0; q < e.queries.size(); ++q) {
+            scorer(e.queries[q], std::span<const index_t>(e.supports), std::span<double>(scores));
+            const auto best = static_cast<index_t>(std::max_element(scores.begin(), scores.end()) - scores.begin());
+            picks.push_back(best);
+            right += best == e.answers[q];
+        }
+        per_episode.push_back(static_cast<double>(right) / static_cast<double>(std::max<std::size_t>(1, e.queries.size())));
+        r.queries += static_cast<long>(e.queries.size());
+        r.correct += right;
+    }
+    const auto m = siamese::eval::mean_with_ci95(per_episode);
+    r.accuracy = m.mean;
+    r.ci95 = m.ci95;
+    r.episodes = static_cast<long>(episodes.size());
+    return r;
+}
+
+/// Each image's embedding averaged over `views` looks at it: as it is, then views - 1 times
+/// distorted as in training (a fixed seed, so every model sees the same views). views = 1 is
+/// embed_all.
+inline siamese::Tensor<T> embed_views(Model& model, const siamese::data::LabelledImages& images, int views,
+                                      const siamese::data::KochAugmentOptions& distortion) {
+    constexpr index_t chunk = 256;
+    auto mean = siamese::eval::embed_all(model, images, chunk);
+    if (views <= 1) return mean;
+    siamese::data::Augmenter augmenter(distortion, test_seed());
+    for (int v = 1; v < views; ++v) {
+        const auto view = siamese::eval::embed_all(model, images, chunk,
+                                                   [&](siamese::Tensor<T>& batch) { augmenter.augment_all(batch); });
+        for (index_t k = 0; k < mean.size(); ++k) mean[k] += view[k];
+    }
+    for (auto& x : mean) x /= static_cast<T>(views);
+    return mean;
+}
+
+/// The one-shot accuracy of several models scoring as one (an ensemble): a pair's score is the
+/// mean of the models' logits, each from embeddings averaged over `views` (embed_views).
+inline EpisodeResult ensemble_accuracy(std::span<Model> models, const siamese::data::LabelledImages& images,
+                                       const std::vector<siamese::data::OneShotEpisode>& episodes, int views = 1,
+                                       const siamese::data::KochAugmentOptions& distortion = {}) {
+    if (models.empty()) throw std::invalid_argument("ensemble_accuracy: no models");
+    std::vector<siamese::Tensor<T>> embeddings;
+    embeddings.reserve(models.size());
+    for (auto& m : models) embeddings.push_back(embed_views(m, images, views, distortion));
+    std::vector<siamese::eval::EmbeddingScorer<Model>> scorers;
+    for (std::size_t i = 0; i < models.size(); ++i) scorers.emplace_back(models[i], embeddings[i]);
+    std::vector<double> one;
+    auto mean_logit = [&](index_t query, std::span<const index_t> candidates, std::span<double> out) {
+        std::fill(out.begin(), out.end(), 0.0);
+        one.resize(out.size());
+        for (auto& scorer : scorers) {
+            scorer(query, candidates, std::span<double>(one));
+            for (std::size_t k = 0; k < out.size(); ++k) out[k] += one[k] / static_cast<double>(scorers.size());
+        }
+    };
+    return score_episodes(episodes, mean_logit);
+}
+
+/// One model's one-shot accuracy, every image embedded once as drawn (training's validation).
+inline EpisodeResult model_accuracy(Model& model, const siamese::data::LabelledImages& images,
+                                    const std::vector<siamese::data::OneShotEpisode>& episodes) {
+    return ensemble_accuracy(std::span<Model>(&model, 1), images, episodes);
+}
+
+/// The images with each one's ink centroid moved to the image centre (by whole pixels; ink
+/// moved past an edge is dropped, paper comes in as 0). The modified-Hausdorff baseline compares
+/// centred drawings, as Lake et al.'s baseline code does, so that where a drawer put the
+/// character on the page does not count.
+inline siamese::data::LabelledImages centre_ink(const siamese::data::LabelledImages& images) {
+    const index_t h = images.image_shape()[1], w = images.image_shape()[2];
+    std::vector<std::uint8_t> pixels(images.pixels().size(), 0);
+    for (index_t i = 0; i < images.size(); ++i) {
+        const auto src = images.image(i);
+        double sx = 0, sy = 0, n = 0;
+        for (index_t y = 0; y < h; ++y)
+            for (index_t x = 0; x < w; ++x)
+                if (src[static_cast<std::size_t>(y * w + x)] >= 128) {
+                    sx += static_cast<double>(x);
+                    sy += static_cast<double>(y);
+                    ++n;
+                }
+        const auto dx = n > 0 ? static_cast<index_t>(std::lround(static_cast<double>(w - 1) / 2 - sx / n)) : 0;
+        const auto dy = n > 0 ? static_cast<index_t>(std::lround(static_cast<double>(h - 1) / 2 - sy / n)) : 0;
+        std::uint8_t* dst = pixels.data() + i * h * w;
+        for (index_t y = 0; y < h; ++y)
+            for (index_t x = 0; x < w; ++x) {
+                const index_t ty = y + dy, tx = x + dx;
+                if (ty >= 0 && tx >= 0 && ty < h && tx < w) dst[ty * w + tx] = src[static_cast<std::size_t>(y * w + x)];
+            }
+    }
+    return siamese::data::LabelledImages(images.image_shape(), std::move(pixels),
+                                         std::vector<siamese::data::label_t>(images.labels().begin(), images.labels().end()));
+}
+
+/// Raw-pixel nearest neighbour and modified Hausdorff distance (on centred ink) on the same
+/// episodes, on images at their drawn resolution (ink high).
+struct Baselines {
+    EpisodeResult pixels, hausdorff;
+};
+
+inline Baselines baseline_accuracy(const siamese::data::LabelledImages& images,
+                                   const std::vector<siamese::data::OneShotEpisode>& episodes) {
+    Baselines b;
+    b.pixels = score_episodes(episodes, siamese::eval::PixelScorer(images));
+    const auto centred = centre_ink(images);
+    b.hausdorff = score_episodes(episodes, siamese::eval::HausdorffScorer(centred, {.threshold = 128, .ink = siamese::eval::Ink::light}));
+    return b;
+}
+
+inline std::string format_accuracy(const EpisodeResult& r) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%5.1f %% +- %.1f", 100 * r.accuracy, 100 * r.ci95);
+    return buf;
+}
+
+}  // namespace omniglot

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The optimiser with a learning rate per layer, and the schedule that moves them together.
+
+#include "network.hpp"
+#include "settings.hpp"
+
+#include <siamese/io/checkpoint.hpp>
+#include <siamese/optim/adam.hpp>
+#include <siamese/optim/param_group.hpp>
+#include <siamese/optim/schedule.hpp>
+#include <siamese/optim/sgd.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace omniglot {
+
+/// Adam, AdamW or SGD with momentum, one parameter group per layer (Koch trained each layer with
+/// its own learning rate; --layer-lr sets the ratios, the schedule moves them together).
+class Optimizer {
+public:
+    Optimizer(Model& model, const Settings& s) : opt_(make(model, s)) {}
+
+    void zero_grad() { std::visit([](auto& o) { o.zero_grad(); }, opt_); }
+    void step() { std::visit([](auto& o) { o.step(); }, opt_); }
+    void set_lr(double lr) { std::visit([&](auto& o) { o.set_lr(lr); }, opt_); }
+
+    /// Moments (or velocities) and the step count, for checkpoints.
+    void save(siamese::io::Checkpoint& c) {
+        std::visit([&](auto& o) {
+            using O = std::decay_t<decltype(o)>;
+            for (std::size_t k = 0; k < o.params().size(); ++k) {
+                if constexpr (std::is_same_v<O, siamese::Sgd<T>>) {
+                    c.add("optimizer.velocity." + o.params()[k].name, o.velocity()[k]);
+                } else {
+                    c.add("optimizer.m." + o.params()[k].name, o.first_moments()[k]);
+                    c.add("optimizer.v." + o.params()[k].name, o.second_moments()[k]);
+                }
+            }
+            if constexpr (!std::is_same_v<O, siamese::Sgd<T>>) c.set("optimizer_steps", std::to_string(o.step_count()));
+        }, opt_);
+    }
+    void restore(const siamese::io::Checkpoint& c) {
+        std::visit([&](auto& o) {
+            using O = std::decay_t<decltype(o)>;
+            for (std::size_t k = 0; k < o.params().size(); ++k) {
+                if constexpr (std::is_same_v<O, siamese::Sgd<T>>) {
+                    c.read("optimizer.velocity." + o.params()[k].name, o.velocity()[k]);
+                } else {
+                    c.read("optimizer.m." + o.params()[k].name, o.first_moments()[k]);
+                    c.read("optimizer.v." + o.params()[k].name, o.second_moments()[k]);
+                }
+            }
+            if constexpr (!std::is_same_v<O, siamese::Sgd<T>>) o.set_step_count(c.at_integer("optimizer_steps"));
+        }, opt_);
+    }
+
+private:
+    using Variant = std::variant<siamese::Adam<T>, siamese::AdamW<T>, siamese::Sgd<T>>;
+
+    static Variant make(Model& model, const Settings& s) {
+        const auto scales = parse_numbers(s.layer_lr, "--layer-lr");
+        if (scales.size() != layer_prefixes.size()) {
+            throw std::invalid_argument("--layer-lr: expected 6 scales (conv1, conv2, conv3, conv4, embedding, head), got '" +
+                                        s.layer_lr + "'");
+        }
+        std::vector<siamese::ParamGroup<T>> groups(layer_prefixes.size());
+        for (auto& p : model.params()) {
+            for (std::size_t g = 0; g < layer_prefixes.size(); ++g) {
+                if (p.name.rfind(layer_prefixes[g], 0) == 0) groups[g].params.push_back(p);
+            }
+        }
+        for (std::size_t g = 0; g < groups.size(); ++g) groups[g].lr_scale = scales[g];
+        if (s.optimizer == "adam") {
+            return Variant(std::in_place_type<siamese::Adam<T>>, std::move(groups),
+                           siamese::AdamOptions{.lr = s.lr, .weight_decay = s.weight_decay});
+        }
+        if (s.optimizer == "adamw") {
+            return Variant(std::in_place_type<siamese::AdamW<T>>, std::move(groups),
+                           siamese::AdamWOptions{.lr = s.lr, .weight_decay = s.weight_decay});
+        }
+        if (s.optimizer == "sgd") {
+            return Variant(std::in_place_type<siamese::Sgd<T>>, std::move(groups),
+                           siamese::SgdOptions{.lr = s.lr, .momentum = s.momentum, .weight_decay = s.weight_decay});
+        }
+        throw std::invalid_argument("--optimizer: expected adam, adamw or sgd, got '" + s.optimizer + "'");
+    }
+
+    Variant opt_;
+};
+
+/// The learning rate at a step: linear warm-up, then cosine annealing to zero over the whole
+/// run, a tenth every third of the run (step), or constant.
+class Schedule {
+public:
+    explicit Schedule(const Settings& s) : base_(s.lr), warmup_(s.warmup), total_(static_cast<index_t>(s.epochs) * s.steps), kind_(s.schedule) {
+        if (kind_ != "cosine" && kind_ != "step" && kind_ != "constant") {
+            throw std::invalid_argument("--schedule: expected cosine, step or constant, got '" + kind_ + "'");
+        }
+    }
+    [[nodiscard]] double lr(index_t step) const {
+        const index_t after = std::max<index_t>(1, total_ - warmup_);
+        if (kind_ == "cosine") return siamese::LinearWarmup(warmup_, siamese::CosineAnnealing(base_, after)).lr(step);
+        if (kind_ == "step") return siamese::LinearWarmup(warmup_, siamese::StepDecay(base_, std::max<index_t>(1, after / 3), 0.1)).lr(step);
+        return siamese::LinearWarmup(warmup_, siamese::ConstantLr(base_)).lr(step);
+    }
+    void apply(Optimizer& optimizer, index_t step) const { optimizer.set_lr(lr(step)); }
+
+private:
+    double base_;
+    index_t warmup_, total_;
+    std::string kind_;
+};
+
+}  // namespace omniglot

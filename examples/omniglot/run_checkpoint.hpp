@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What a checkpoint records of a run besides the weights: the architecture and the protocol.
+
+#include "../common/run_state.hpp"
+#include "alphabets.hpp"
+#include "settings.hpp"
+
+#include <siamese/io/checkpoint.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace omniglot {
+
+inline constexpr const char* checkpoint_format = "siamese-omniglot-example";
+
+using examples::hex_state;
+using examples::parse_state;
+inline std::string number(double v) { return examples::exact_number(v); }
+
+/// The settings a checkpoint records: the architecture and the whole training protocol.
+inline void save_settings(siamese::io::Checkpoint& c, const Settings& s, const std::vector<std::string>& train,
+                          const std::vector<std::string>& validation) {
+    c.set("format", checkpoint_format);
+    c.set("side", std::to_string(s.net.side));
+    c.set("widths", s.net.widths_text());
+    c.set("kernel", std::to_string(s.net.kernel));
+    c.set("embedding", std::to_string(s.net.embedding));
+    c.set("train_alphabets", join(train));
+    c.set("validation_alphabets", join(validation));
+    c.set("epochs", std::to_string(s.epochs));
+    c.set("steps", std::to_string(s.steps));
+    c.set("batch", s.batch);
+    c.set("batch_size", std::to_string(s.batch_size));
+    c.set("characters", std::to_string(s.characters));
+    c.set("drawings", std::to_string(s.drawings));
+    c.set("batch_alphabets", std::to_string(s.batch_alphabets));
+    c.set("focus", number(s.focus));
+    c.set("turns", std::to_string(s.turns));
+    c.set("mirror", s.mirror ? "1" : "0");
+    c.set("init", s.net.he_init ? "he" : "pytorch");
+    c.set("optimizer", s.optimizer);
+    c.set("lr", number(s.lr));
+    c.set("momentum", number(s.momentum));
+    c.set("weight_decay", number(s.weight_decay));
+    c.set("layer_lr", s.layer_lr);
+    c.set("schedule", s.schedule);
+    c.set("warmup", std::to_string(s.warmup));
+    c.set("within", number(s.within));
+    c.set("augment", number(s.augment));
+    c.set("patience", std::to_string(s.patience));
+    c.set("ways", std::to_string(s.ways));
+    c.set("val_episodes", std::to_string(s.val_episodes));
+    c.set("seed", std::to_string(s.seed));
+    c.set("log_every", std::to_string(s.log_every));
+}
+
+/// Settings from a checkpoint on top of the command line's (data, output, threads).
+inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Settings s) {
+    if (c.get("format") != checkpoint_format) {
+        throw siamese::io_error(c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
+                                                : "checkpoint without the Omniglot example's metadata");
+    }
+    s.net.side = c.at_integer("side");
+    s.net.widths.clear();
+    for (const double w : parse_numbers(c.at("widths"), "checkpoint metadata 'widths'")) s.net.widths.push_back(static_cast<long>(w));
+    s.net.kernel = c.at_integer("kernel");
+    s.net.embedding = c.at_integer("embedding");
+    s.train = c.at("train_alphabets");
+    s.validation = c.at("validation_alphabets");
+    s.epochs = static_cast<int>(c.at_integer("epochs"));
+    s.steps = c.at_integer("steps");
+    s.batch = c.at("batch");
+    s.batch_size = c.at_integer("batch_size");
+    s.characters = c.at_integer("characters");
+    s.drawings = c.at_integer("drawings");
+    s.batch_alphabets = c.at_integer("batch_alphabets");
+    s.focus = c.get("focus") ? c.at_real("focus") : 0.0;
+    s.turns = c.get("turns") ? static_cast<int>(c.at_integer("turns")) : 1;
+    s.mirror = c.get("mirror") && c.at_integer("mirror") != 0;
+    s.net.he_init = c.at("init") == "he";
+    s.optimizer = c.at("optimizer");
+    s.lr = c.at_real("lr");
+    s.momentum = c.at_real("momentum");
+    s.weight_decay = c.at_real("weight_decay");
+    s.layer_lr = c.at("layer_lr");
+    s.schedule = c.at("schedule");
+    s.warmup = c.at_integer("warmup");
+    s.within = c.at_real("within");
+    s.augment = c.at_real("augment");
+    s.patience = static_cast<int>(c.at_integer("patience"));
+    s.ways = c.at_integer("ways");
+    s.val_episodes = c.at_integer("val_episodes");
+    s.seed = static_cast<std::uint64_t>(c.at_integer("seed"));
+    s.log_every = c.at_integer("log_every");
+    return s;
+}
+
+}  // namespace omniglot
