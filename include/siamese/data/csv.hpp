@@ -36,11 +36,13 @@ inline std::string quote_field(std::string_view s) {
     return quoted;
 }
 
-/// Parses a whole field as a decimal integer; false when anything else is in it.
-inline bool parse_integer(std::string_view s, std::int64_t& value) noexcept {
-    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+/// Parses a whole field as a decimal integer with an optional sign: std::errc{} on success,
+/// result_out_of_range for an integer beyond 64 bits, invalid_argument for anything else.
+inline std::errc parse_integer(std::string_view s, std::int64_t& value) noexcept {
+    if (s.size() > 1 && s.front() == '+' && s[1] != '-') s.remove_prefix(1);
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    return ec == std::errc{} && end == s.data() + s.size() && !s.empty();
+    if (s.empty() || end != s.data() + s.size()) return std::errc::invalid_argument;
+    return ec;
 }
 
 }  // namespace detail
@@ -48,9 +50,11 @@ inline bool parse_integer(std::string_view s, std::int64_t& value) noexcept {
 /// Loads images from CSV in the tutorial's format: one row per image, no header, the integer
 /// label first, then C*H*W pixel values 0..255 (28x28 = 784 by default). image_shape is
 /// [C, H, W] or [H, W]. Accepts \n and \r\n line endings, a last line without newline, blank
-/// space around fields and blank lines at the end. Throws io_error naming the file, line and
-/// column (1 = the label) for a non-numeric field, a pixel outside 0..255, a row with the
-/// wrong number of fields, an empty file, or a file that cannot be read.
+/// space around fields, blank lines at the end and a UTF-8 byte-order mark at the start.
+/// Throws io_error naming the file, line and column (1 = the label) for a non-numeric field, a
+/// label beyond 64 bits, a pixel outside 0..255, a row with the wrong number of fields, an
+/// empty file, a path that is not a regular file (a FIFO, a device), or a file that cannot be
+/// read.
 [[nodiscard]] inline LabelledImages load_csv(const std::filesystem::path& path,
                                              const Shape& image_shape = Shape{1, 28, 28}) {
     const std::string name = path.string();
@@ -67,6 +71,7 @@ inline bool parse_integer(std::string_view s, std::int64_t& value) noexcept {
     const auto status = std::filesystem::status(path, ec);
     if (!std::filesystem::exists(status)) throw io_error(name + ": no such file");
     if (std::filesystem::is_directory(status)) throw io_error(name + ": is a directory, expected a CSV file");
+    if (!std::filesystem::is_regular_file(status)) throw io_error(name + ": is not a regular file, expected a CSV file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw io_error(name + ": cannot open for reading");
 
@@ -84,6 +89,7 @@ inline bool parse_integer(std::string_view s, std::int64_t& value) noexcept {
         ++line_number;
         std::string_view row = line;
         if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+        if (line_number == 1 && row.starts_with("\xEF\xBB\xBF")) row.remove_prefix(3);  // a UTF-8 byte-order mark
         if (detail::trim_blanks(row).empty()) {
             if (first_blank == 0) first_blank = line_number;
             continue;
@@ -110,14 +116,19 @@ inline bool parse_integer(std::string_view s, std::int64_t& value) noexcept {
             row.remove_prefix(comma == std::string_view::npos ? row.size() : comma + 1);
             ++column;
             std::int64_t value = 0;
-            const bool numeric = detail::parse_integer(field, value);
+            const std::errc parsed = detail::parse_integer(field, value);
             if (column == 1) {
-                if (!numeric) {
+                if (parsed == std::errc::result_out_of_range) {
+                    fail(column, "label " + detail::quote_field(field) + " does not fit a 64-bit integer");
+                }
+                if (parsed != std::errc{}) {
                     fail(column, "expected an integer label, found " + detail::quote_field(field) +
                                      (line_number == 1 ? " (the file must not have a header row)" : ""));
                 }
                 labels.push_back(value);
-            } else if (!numeric) {
+            } else if (parsed == std::errc::result_out_of_range) {
+                fail(column, "pixel value " + detail::quote_field(field) + " outside 0..255");
+            } else if (parsed != std::errc{}) {
                 fail(column, "expected a pixel value 0..255, found " + detail::quote_field(field));
             } else if (value < 0 || value > 255) {
                 fail(column, "pixel value " + std::to_string(value) + " outside 0..255");
