@@ -108,6 +108,21 @@ TEST_CASE("Omniglot: bad folders and files are errors naming them") {
     CHECK(size.find("image is 8x8, expected 105x105") != std::string::npos);
 }
 
+TEST_CASE("Omniglot: a symbolic link that leads nowhere is an error, not a character left out") {
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 2}, {"Beta", 1}}, 2);
+    // A link to a folder counts as that folder.
+    fs::create_directory_symlink(dir.path / "Alpha" / "character01", dir.path / "Beta" / "character02");
+    CHECK(load_omniglot(dir.path, {.alphabets = {"Beta"}, .side = 8}).characters.size() == 2);
+    // Left dangling (the folder moved away), it must not just vanish from the set.
+    fs::rename(dir.path / "Alpha" / "character01", dir.path / "moved");
+    const auto character = io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Beta"}, .side = 8}); });
+    CHECK(character.find("Beta/character02: broken symbolic link") != std::string::npos);
+    fs::remove(dir.path / "Beta" / "character02");
+    fs::create_directory_symlink(dir.path / "nowhere", dir.path / "Gamma");
+    CHECK(io_error_of([&] { (void)omniglot_alphabets(dir.path); }).find("Gamma: broken symbolic link") != std::string::npos);
+}
+
 TEST_CASE("Omniglot: within-alphabet episodes take supports from one drawer and queries from another") {
     TempDir dir;
     write_tree(dir.path, {{"Alpha", 6}, {"Beta", 3}, {"Gamma", 5}}, 4);

@@ -169,4 +169,13 @@ TEST_CASE("One-shot runs: missing folders, files and odd images are errors namin
     CHECK(message().find("run01/training: no such folder") != std::string::npos);
 }
 
+TEST_CASE("One-shot runs: a run folder that is a broken symbolic link is an error, not a run left out") {
+    Fixture f;
+    fs::rename(f.runs / "run03", f.dir.path / "run03");
+    fs::create_directory_symlink(f.dir.path / "run03", f.runs / "run03");
+    CHECK(load_one_shot_runs(f.runs).size() == 3);  // a link to a run folder is a run
+    fs::remove_all(f.dir.path / "run03");           // the link now leads nowhere
+    CHECK(io_error_of([&] { (void)load_one_shot_runs(f.runs); }).find("run03: broken symbolic link") != std::string::npos);
+}
+
 #endif

@@ -73,6 +73,7 @@
 #include <siamese/data/augment.hpp>
 #include <siamese/data/class_members.hpp>
 #include <siamese/data/csv.hpp>
+#include <siamese/data/folder_listing.hpp>
 #include <siamese/data/idx.hpp>
 #include <siamese/data/input_file.hpp>
 #include <siamese/data/labelled_images.hpp>

@@ -7,6 +7,7 @@
 // character; each character's alphabet is its group, for within-alphabet episodes.
 
 #include <siamese/config.hpp>
+#include <siamese/data/folder_listing.hpp>
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/data/one_shot_episode.hpp>
 #include <siamese/data/png.hpp>
@@ -14,7 +15,6 @@
 #include <siamese/random.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -64,23 +64,13 @@ struct Omniglot {
 
 namespace detail {
 
+/// The folders (directories = true) or the files of `dir`, in name order (list_folder's rules).
 inline std::vector<std::filesystem::path> sorted_entries(const std::filesystem::path& dir, bool directories) {
     std::vector<std::filesystem::path> out;
-    std::error_code ec;
-    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        const auto name = it->path().filename().string();
-        if (name.empty() || name[0] == '.') continue;  // .DS_Store, editors' files
-        if (it->is_directory(ec) == directories) out.push_back(it->path());
+    for (const auto& entry : list_folder(dir)) {
+        if (entry.is_folder == directories) out.push_back(entry.path);
     }
-    if (ec) throw io_error(dir.string() + ": cannot list: " + ec.message());
-    std::sort(out.begin(), out.end());
     return out;
-}
-
-inline bool is_png_name(const std::filesystem::path& p) {
-    std::string ext = p.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ext == ".png";
 }
 
 /// The drawer in "NNNN_MM.png": the digits after the last '_' (0 when there are none).

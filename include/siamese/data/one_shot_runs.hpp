@@ -9,13 +9,13 @@
 // (the query and its correct class image, relative to the folder holding the runs).
 
 #include <siamese/config.hpp>
+#include <siamese/data/folder_listing.hpp>
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/data/one_shot_episode.hpp>
 #include <siamese/data/png.hpp>
 #include <siamese/errors.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -42,15 +42,9 @@ namespace detail {
 
 inline std::vector<std::string> png_names(const std::filesystem::path& dir) {
     std::vector<std::string> names;
-    std::error_code ec;
-    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        const auto name = it->path().filename().string();
-        std::string ext = it->path().extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (!name.empty() && name[0] != '.' && ext == ".png" && !it->is_directory(ec)) names.push_back(name);
+    for (const auto& entry : list_folder(dir)) {
+        if (!entry.is_folder && is_png_name(entry.path)) names.push_back(entry.path.filename().string());
     }
-    if (ec) throw io_error(dir.string() + ": cannot list: " + ec.message());
-    std::sort(names.begin(), names.end());
     return names;
 }
 
@@ -167,16 +161,14 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
         return {detail::load_one_shot_run(dir.parent_path(), dir.filename().string(), png)};
     }
     std::vector<std::string> runs;
-    for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-        const auto name = it->path().filename().string();
-        if (name.rfind("run", 0) == 0 && it->is_directory(ec)) runs.push_back(name);
+    for (const auto& entry : detail::list_folder(folder)) {
+        const auto name = entry.path.filename().string();
+        if (name.rfind("run", 0) == 0 && entry.is_folder) runs.push_back(name);
     }
-    if (ec) throw io_error(folder.string() + ": cannot list: " + ec.message());
     if (runs.empty()) {
         throw io_error(folder.string() + ": no one-shot runs (expected folders run01, run02, ... each with "
                        "class_labels.txt, training/ and test/)");
     }
-    std::sort(runs.begin(), runs.end());
     std::vector<OneShotRun> out;
     for (const auto& run : runs) out.push_back(detail::load_one_shot_run(folder, run, png));
     return out;
