@@ -40,15 +40,14 @@ public:
         unsigned char magic[2] = {0, 0};
         const std::size_t got = std::fread(magic, 1, 2, plain_.get());
         gzipped_ = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        if (!gzipped_) {
-            std::rewind(plain_.get());
-            return;
-        }
-        plain_.reset();
+        std::rewind(plain_.get());
+        if (!gzipped_) return;
 #if defined(SIAMESE_HAS_ZLIB) && SIAMESE_HAS_ZLIB
-        gz_.reset(gzopen(path_.c_str(), "rb"));
-        if (!gz_) fail(std::string("cannot open as gzip: ") + std::strerror(errno));
-        gzbuffer(gz_.get(), 1u << 17);  // fewer, larger reads than zlib's 8 KiB default
+        // inflate over our own reads rather than zlib's gzread: gzread silently drops bytes after
+        // the last gzip member, and a file with bytes appended is damaged.
+        gz_ = std::make_unique<GzipStream>();
+        if (inflateInit2(&gz_->z, 16 + MAX_WBITS) != Z_OK) fail("cannot start gzip decompression (out of memory)");
+        gz_->ready = true;
 #else
         fail(
             "is gzip-compressed, but siamese was built without zlib (SIAMESE_USE_ZLIB=OFF); "
@@ -78,7 +77,7 @@ public:
     }
 
     /// Reads up to n bytes into dst; returns fewer only at the end of the (decompressed) data.
-    /// Throws io_error on a read error or a corrupt or truncated gzip stream.
+    /// Throws io_error on a read error, a corrupt or truncated gzip stream, or bytes after its end.
     std::size_t read(void* dst, std::size_t n) {
         auto* out = static_cast<unsigned char*>(dst);
         std::size_t total = 0;
@@ -88,14 +87,23 @@ public:
             return total;
         }
 #if defined(SIAMESE_HAS_ZLIB) && SIAMESE_HAS_ZLIB
-        while (total < n) {
-            // gzread takes an unsigned count: read in chunks well below its limit.
-            const auto chunk = static_cast<unsigned>(std::min<std::size_t>(n - total, std::size_t{1} << 30));
-            const int got = gzread(gz_.get(), out + total, chunk);
-            check_gzip();
-            if (got < 0) fail("gzip read error");
-            if (got == 0) break;
-            total += static_cast<std::size_t>(got);
+        z_stream& z = gz_->z;
+        while (total < n && !gz_->finished) {
+            if (z.avail_in == 0 && refill() == 0) fail("truncated gzip stream (the compressed data ends early)");
+            // inflate takes an unsigned count: produce in chunks well below its limit.
+            const auto chunk = static_cast<uInt>(std::min<std::size_t>(n - total, std::size_t{1} << 30));
+            z.next_out = out + total;
+            z.avail_out = chunk;
+            const int code = inflate(&z, Z_NO_FLUSH);
+            total += chunk - z.avail_out;
+            if (code == Z_STREAM_END) {
+                end_of_member();
+            } else if (code == Z_DATA_ERROR || code == Z_NEED_DICT) {
+                fail(std::string("corrupt gzip stream (") + (z.msg ? z.msg : "invalid compressed data") + ")");
+            } else if (code == Z_MEM_ERROR) {
+                fail("out of memory while decompressing");
+            }
+            // Z_OK, or Z_BUF_ERROR when the input ran out mid-way: refilled on the next turn.
         }
 #endif
         return total;
@@ -114,21 +122,53 @@ public:
 
 private:
 #if defined(SIAMESE_HAS_ZLIB) && SIAMESE_HAS_ZLIB
-    void check_gzip() const {
-        int code = Z_OK;
-        const char* message = gzerror(gz_.get(), &code);
-        if (code == Z_OK) return;
-        if (code == Z_BUF_ERROR) fail("truncated gzip stream (the compressed data ends early)");
-        // zlib prefixes its message with the path; keep only its own words.
-        std::string detail = message ? message : "";
-        if (const auto colon = detail.rfind(": "); colon != std::string::npos) detail.erase(0, colon + 2);
-        fail("corrupt gzip stream (" + detail + ")");
+    /// zlib's decompressor with the compressed bytes read so far.
+    struct GzipStream {
+        z_stream z{};
+        bool ready = false;     ///< inflateInit2 succeeded: inflateEnd is due
+        bool finished = false;  ///< the last member ended exactly at the end of the file
+        std::unique_ptr<unsigned char[]> input = std::make_unique<unsigned char[]>(buffer_size);
+        static constexpr std::size_t buffer_size = std::size_t{1} << 17;
+        GzipStream() = default;
+        GzipStream(const GzipStream&) = delete;
+        GzipStream& operator=(const GzipStream&) = delete;
+        ~GzipStream() {
+            if (ready) inflateEnd(&z);
+        }
+    };
+
+    /// Appends compressed bytes after the z.avail_in still unread; returns how many came.
+    std::size_t refill() {
+        z_stream& z = gz_->z;
+        unsigned char* buffer = gz_->input.get();
+        if (z.avail_in > 0 && z.next_in != buffer) std::memmove(buffer, z.next_in, z.avail_in);
+        const std::size_t got = std::fread(buffer + z.avail_in, 1, GzipStream::buffer_size - z.avail_in, plain_.get());
+        if (got == 0 && std::ferror(plain_.get())) fail(std::string("read error: ") + std::strerror(errno));
+        z.next_in = buffer;
+        z.avail_in += static_cast<uInt>(got);
+        return got;
     }
 
-    struct GzClose {
-        void operator()(gzFile f) const noexcept { gzclose(f); }
-    };
-    std::unique_ptr<gzFile_s, GzClose> gz_;
+    /// After a gzip member: the end of the file, another member (gzip allows concatenated
+    /// members, e.g. from `cat a.gz b.gz`), or bytes that do not belong there.
+    void end_of_member() {
+        z_stream& z = gz_->z;
+        if (z.avail_in < 2) refill();
+        if (z.avail_in == 0) {
+            gz_->finished = true;
+            return;
+        }
+        if (z.avail_in >= 2 && z.next_in[0] == 0x1f && z.next_in[1] == 0x8b) {
+            if (inflateReset(&z) != Z_OK) fail("cannot restart gzip decompression");
+            return;
+        }
+        const long read_so_far = std::ftell(plain_.get());
+        const std::uintmax_t at = read_so_far < 0 ? 0 : static_cast<std::uintmax_t>(read_so_far) - z.avail_in;
+        fail(std::to_string(file_size_ - at) + " bytes after the end of the gzip stream (from byte " + std::to_string(at) +
+             " of " + std::to_string(file_size_) + "): the file is damaged or has something appended");
+    }
+
+    std::unique_ptr<GzipStream> gz_;
 #endif
     struct FileClose {
         void operator()(std::FILE* f) const noexcept { std::fclose(f); }
