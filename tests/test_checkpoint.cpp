@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,6 +187,11 @@ TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a 
     TempDir dir;
     require_io_error([&] { (void)io::Checkpoint::load(dir.path / "nope.ckpt"); }, {"nope.ckpt", "no such file"});
     require_io_error([&] { (void)io::Checkpoint::load(dir.path); }, {"is a directory"});
+    // A device or a FIFO would never end or block: refused before any read.
+    require_io_error([&] { (void)io::Checkpoint::load("/dev/zero"); }, {"/dev/zero", "not a regular file"});
+    TempDir fifo_dir;
+    REQUIRE(::mkfifo((fifo_dir.path / "pipe.ckpt").c_str(), 0600) == 0);
+    require_io_error([&] { (void)io::Checkpoint::load(fifo_dir.path / "pipe.ckpt"); }, {"pipe.ckpt", "not a regular file"});
 
     Model m = make_model(1);
     const fs::path file = dir.path / "model.ckpt";

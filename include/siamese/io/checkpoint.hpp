@@ -185,12 +185,15 @@ public:
     }
 
     /// Reads and validates a checkpoint file. Throws io_error naming the file and the problem:
-    /// missing, not a checkpoint, another format version, truncated, trailing bytes, corrupted.
+    /// missing, not a regular file (a FIFO or a device, which could block or never end), not a
+    /// checkpoint, another format version, truncated, trailing bytes, corrupted.
     [[nodiscard]] static Checkpoint load(const std::filesystem::path& path) {
         namespace fs = std::filesystem;
         std::error_code ec;
-        if (!fs::exists(path, ec)) throw io_error(path.string() + ": no such file");
-        if (fs::is_directory(path, ec)) throw io_error(path.string() + ": is a directory, expected a checkpoint file");
+        const auto status = fs::status(path, ec);
+        if (!fs::exists(status)) throw io_error(path.string() + ": no such file");
+        if (fs::is_directory(status)) throw io_error(path.string() + ": is a directory, expected a checkpoint file");
+        if (!fs::is_regular_file(status)) throw io_error(path.string() + ": is not a regular file, expected a checkpoint file");
         std::ifstream in(path, std::ios::binary);
         if (!in) throw io_error(path.string() + ": cannot open for reading");
         std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
