@@ -12,6 +12,32 @@ source "$(dirname "${BASH_SOURCE[0]}")/../common/expect_error.sh"
 
 quick=(--train Alphabet0,Alphabet1 --validation Alphabet2 --side 16 --widths 4,4,4,4 --embedding 8 --epochs 1
        --steps 2 --characters 4 --drawings 2 --ways 4 --val-episodes 5 --threads 2)
+# Values checked before any data is read: the data folder does not exist, so a check that is gone
+# fails fast on that instead of running with the bad value.
+unread=(--data "$work/nowhere" "${quick[@]}" --out "$work/unread")
+
+# fail NAME PROBLEM: counts a failed case.
+fail() {
+    echo "FAIL $1: $2"
+    failures=$((failures + 1))
+}
+
+# expect_ok NAME EXPECTED_TEXT COMMAND...: the command must succeed and its output contain the text.
+expect_ok() {
+    local name="$1" text="$2"
+    shift 2
+    local output status
+    output=$("$@" 2>&1)
+    status=$?
+    if [ $status -ne 0 ]; then
+        fail "$name" "exit $status, expected success:"
+        echo "$output" | tail -3
+    elif ! grep -qF -- "$text" <<<"$output"; then
+        fail "$name" "output does not contain '$text'"
+    else
+        echo "ok   $name: $(grep -F -- "$text" <<<"$output" | head -1)"
+    fi
+}
 
 # Data folders and files.
 expect "missing data folder" "no such folder; fetch Omniglot" "$omniglot" train --data "$work/nowhere" "${quick[@]}" --out "$work/o1"
@@ -45,6 +71,49 @@ expect "unknown optimizer" "--optimizer" "$omniglot" train --data "$work/data" -
 expect "more drawings than drawn" "--drawings" "$omniglot" train --data "$work/data" "${quick[@]}" --drawings 5 --out "$work/o12"
 expect "unknown option" "--frobnicate" "$omniglot" train --frobnicate
 expect "resume with new settings" "excludes" "$omniglot" train --resume "$work/x.ckpt" --epochs 3
+# Checkpoints read the seed back as a signed 64-bit integer; CLI11 turns -1 into 2^64 - 1.
+seed_range="must be a whole number from 0 to 9223372036854775807"
+expect "seed of 2^63" "--seed: $seed_range, got '9223372036854775808'" "$omniglot" train "${unread[@]}" \
+    --seed 9223372036854775808
+expect "seed -1" "--seed: $seed_range, got '-1'" "$omniglot" train "${unread[@]}" --seed -1
+expect "make-runs seed -1" "--seed: $seed_range, got '-1'" "$omniglot" make-runs --data "$work/nowhere" --seed -1
+# Episodes are built up front (10^8 took 22 GB).
+expect "too many validation episodes" "--val-episodes: Value 100001 not in range 1 to 100000" "$omniglot" train \
+    "${unread[@]}" --val-episodes 100001
+expect "too many evaluation episodes" "--episodes: Value 100001 not in range 1 to 100000" "$omniglot" evaluate \
+    --model "$work/none.ckpt" --episodes 100001
+# Sizes that only the allocator would have refused, and widths that are not whole numbers.
+expect "kernel larger than the images" "--kernel: must be at most the image side (--side 16), got 99999" "$omniglot" train \
+    "${unread[@]}" --kernel 99999
+expect "huge embedding" "--embedding: must be from 1 to 4096, got 10000000000" "$omniglot" train "${unread[@]}" \
+    --embedding 10000000000
+widths_range="--widths: expected four channel counts, whole numbers from 1 to 4096 separated by commas"
+expect "huge widths" "$widths_range, got '100000,100000,4,4'" "$omniglot" train "${unread[@]}" --widths 100000,100000,4,4
+expect "fractional widths" "$widths_range, got '4.7,4.2,4,4'" "$omniglot" train "${unread[@]}" --widths 4.7,4.2,4,4
+expect "widths beyond a long" "$widths_range, got '1e30,4,4,4'" "$omniglot" train "${unread[@]}" --widths 1e30,4,4,4
+expect "too many threads" "--threads: Value 5000 not in range 0 to 1024" "$omniglot" train "${unread[@]}" --threads 5000
+expect "too many threads (evaluate)" "--threads: Value 5000 not in range 0 to 1024" "$omniglot" evaluate \
+    --model "$work/none.ckpt" --threads 5000
+# NaN passes a range check (every comparison with it is false), inf a positivity check.
+for option in --within --augment --momentum; do
+    expect "$option nan" "$option: must be a number from 0 to 1, got 'nan'" "$omniglot" train "${unread[@]}" "$option" nan
+done
+for value in nan inf; do
+    expect "--lr $value" "--lr: must be a finite positive number, got '$value'" "$omniglot" train "${unread[@]}" --lr "$value"
+    for option in --focus --weight-decay; do
+        expect "$option $value" "$option: must be zero or a finite positive number, got '$value'" "$omniglot" train \
+            "${unread[@]}" "$option" "$value"
+    done
+done
+# Out of memory under a 1 GB address space: a message naming the size options, not a bare std::bad_alloc. A
+# sanitizer's shadow memory does not fit under such a limit: skipped there.
+if (ulimit -v 1000000 && "$omniglot" --help >/dev/null 2>&1); then
+    expect "out of memory" "error: out of memory: std::bad_alloc; try smaller --widths, --embedding" \
+        bash -c 'ulimit -v 1000000 && exec "$@"' _ "$omniglot" train --data "$work/data" "${quick[@]}" \
+        --widths 4096,4096,4,4 --kernel 15 --out "$work/o_oom"
+else
+    echo "skip out of memory: the binary does not start under ulimit -v (a sanitizer build)"
+fi
 touch "$work/a_file"
 expect "output under a file" "a_file" "$omniglot" train --data "$work/data" "${quick[@]}" --out "$work/a_file/out"
 
@@ -59,6 +128,53 @@ printf '\x55' | dd of="$work/flipped.ckpt" bs=1 seek=2000 conv=notrunc status=no
 expect "corrupted checkpoint" "checksum mismatch" "$omniglot" evaluate --model "$work/flipped.ckpt" --data "$work/data"
 expect "image file as checkpoint" "not a siamese checkpoint" "$omniglot" evaluate --model "$work/good/validation_episodes.png" \
     --data "$work/data"
+expect_ok "seed of 2^63 - 1 trains and evaluates" "Siamese network" bash -c '"$1" train --data "$2" "${@:4}" \
+    --seed 9223372036854775807 --out "$3" >/dev/null && "$1" evaluate --model "$3/model.ckpt" --data "$2" \
+    --alphabets Alphabet2 --episodes 5 --threads 2' _ "$omniglot" "$work/data" "$work/max_seed" "${quick[@]}"
+
+# Resuming: the run's checkpoint.ckpt, and only into the folder holding its model.ckpt (a resumed run
+# ends by reporting OUT/model.ckpt, rewritten only when validation improves). Nothing in --out is touched.
+expect "resume from model.ckpt" "a model without training state (train's model.ckpt?): to continue a run, pass its \
+checkpoint.ckpt, e.g. --resume $work/good/checkpoint.ckpt" "$omniglot" train --resume "$work/good/model.ckpt" \
+    --data "$work/data" --out "$work/good"
+expect "resume into a new folder" "is not the run's model (no such file): resume into the folder that holds the run's \
+model.ckpt (--out $work/good)" "$omniglot" train --resume "$work/good/checkpoint.ckpt" --data "$work/data" --out "$work/moved"
+[ ! -e "$work/moved" ] || fail "resume into a new folder" "created $work/moved"
+"$omniglot" train --data "$work/data" "${quick[@]}" --seed 5 --out "$work/other" >/dev/null 2>&1 ||
+    { echo "FAIL: a good run with another seed failed"; exit 1; }
+cp -r "$work/other" "$work/other_before"
+expect "resume into another run's folder" "is not the run's model (it holds another model): resume into the folder" \
+    "$omniglot" train --resume "$work/good/checkpoint.ckpt" --data "$work/data" --out "$work/other"
+diff -r "$work/other_before" "$work/other" >/dev/null || fail "resume into another run's folder" "changed $work/other"
+cp -r "$work/good" "$work/swapped"
+cp "$work/other/model.ckpt" "$work/swapped/model.ckpt"
+expect "resume after model.ckpt was replaced" "is not the run's model (it holds another model): it was replaced since the run \
+saved it" "$omniglot" train --resume "$work/swapped/checkpoint.ckpt" --data "$work/data" --out "$work/swapped"
+# Killed after writing a better model.ckpt, before checkpoint.ckpt: that model names the one it
+# replaced, so the run resumes and ends as if uninterrupted.
+"$omniglot" train --data "$work/data" "${quick[@]}" --validation none --epochs 2 --stop-after 1 --out "$work/window" \
+    >/dev/null 2>&1 && cp -r "$work/window" "$work/window_whole" &&
+    "$omniglot" train --resume "$work/window_whole/checkpoint.ckpt" --data "$work/data" --out "$work/window_whole" \
+        >/dev/null 2>&1 && cp "$work/window_whole/model.ckpt" "$work/window/model.ckpt" ||
+    { echo "FAIL: preparing a run killed between its two checkpoints failed"; exit 1; }
+expect_ok "resume a run killed between model.ckpt and checkpoint.ckpt" "resuming" "$omniglot" train \
+    --resume "$work/window/checkpoint.ckpt" --data "$work/data" --out "$work/window"
+cmp -s "$work/window/checkpoint.ckpt" "$work/window_whole/checkpoint.ckpt" ||
+    fail "resume a run killed between model.ckpt and checkpoint.ckpt" "a checkpoint unlike the uninterrupted run's"
+
+# evaluate writes --json before the picture. The default picture goes next to the model: when it
+# cannot be written there (a read-only folder; here a folder in its place, since root writes
+# anywhere) that is a warning. An explicit --picture that cannot be written is an error.
+cp -r "$work/good" "$work/no_picture"
+mkdir "$work/no_picture/evaluation_episodes.png"
+expect_ok "default picture not writable" "warning: no picture of the episodes: $work/no_picture/evaluation_episodes.png: is \
+a directory" "$omniglot" evaluate --model "$work/no_picture/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --episodes 5 --threads 2 --json "$work/no_picture.json"
+[ -s "$work/no_picture.json" ] || fail "default picture not writable" "no --json file"
+expect "explicit picture not writable" "evaluation_episodes.png: is a directory" "$omniglot" evaluate \
+    --model "$work/no_picture/model.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5 --threads 2 \
+    --json "$work/explicit.json" --picture "$work/no_picture/evaluation_episodes.png"
+[ -s "$work/explicit.json" ] || fail "explicit picture not writable" "no --json file (it goes before the picture)"
 "$omniglot" train --data "$work/data" "${quick[@]}" --side 20 --out "$work/good20" >/dev/null 2>&1 ||
     { echo "FAIL: a good run at 20x20 failed"; exit 1; }
 expect "ensemble of two image sides" "an ensemble needs one image side and one episode size; this model has 20x20" \

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,12 +22,12 @@ namespace fs = std::filesystem;
 
 /// A few episodes as rows: one query (framed white), a gap, then its candidates, drawn as
 /// written (dark ink on white). The correct candidate is framed green; the model's choice, when
-/// wrong, red.
-inline void draw_episodes(const fs::path& path, const siamese::data::LabelledImages& images,
-                          const std::vector<siamese::data::OneShotEpisode>& episodes, const EpisodeResult& result,
-                          std::size_t rows) {
+/// wrong, red. Nothing without episodes.
+inline std::optional<examples::Canvas> episodes_canvas(const siamese::data::LabelledImages& images,
+                                                       const std::vector<siamese::data::OneShotEpisode>& episodes,
+                                                       const EpisodeResult& result, std::size_t rows) {
     rows = std::min(rows, episodes.size());
-    if (rows == 0) return;
+    if (rows == 0) return std::nullopt;
     const int side = static_cast<int>(images.image_shape()[1]), w = static_cast<int>(images.image_shape()[2]);
     const int scale = side < 40 ? 2 : 1, border = 2, cell = w * scale + 2 * border + 2, gap = 14;
     std::size_t columns = 0;
@@ -57,7 +58,14 @@ inline void draw_episodes(const fs::path& path, const siamese::data::LabelledIma
             }
         }
     }
-    canvas.save_png(path);
+    return canvas;
+}
+
+/// The episodes_canvas picture saved as a PNG.
+inline void draw_episodes(const fs::path& path, const siamese::data::LabelledImages& images,
+                          const std::vector<siamese::data::OneShotEpisode>& episodes, const EpisodeResult& result,
+                          std::size_t rows) {
+    if (const auto canvas = episodes_canvas(images, episodes, result, rows)) canvas->save_png(path);
 }
 
 }  // namespace omniglot

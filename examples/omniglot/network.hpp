@@ -23,6 +23,10 @@ namespace omniglot {
 using siamese::index_t;
 using T = float;
 
+/// The most channels of a conv block (--widths) and embedding units (--embedding): at 4096, one
+/// layer's weights and optimizer state already take gigabytes.
+inline constexpr long max_channels = 4096;
+
 /// The backbone's shape: four conv blocks (k x k "same" convolution, ReLU, 2x2 max-pool), then
 /// a linear embedding.
 struct NetConfig {
@@ -84,12 +88,25 @@ private:
 
 using Model = siamese::Siamese<ConvNet>;
 
-inline Model make_model(const NetConfig& c, siamese::Rng& rng) {
+/// The shape's limits, checked before any data is loaded or any weight allocated.
+inline void check_shape(const NetConfig& c) {
     if (c.widths.size() != 4) throw std::invalid_argument("--widths: expected four channel counts, got " + c.widths_text());
     if (c.kernel < 1 || c.kernel % 2 == 0) throw std::invalid_argument("--kernel: must be odd, got " + std::to_string(c.kernel));
+    if (c.kernel > c.side) {
+        throw std::invalid_argument("--kernel: must be at most the image side (--side " + std::to_string(c.side) + "), got " +
+                                    std::to_string(c.kernel));
+    }
+    if (c.embedding < 1 || c.embedding > max_channels) {
+        throw std::invalid_argument("--embedding: must be from 1 to " + std::to_string(max_channels) + ", got " +
+                                    std::to_string(c.embedding));
+    }
     if (c.pooled_side() < 1) {
         throw std::invalid_argument("--side: four 2x2 pools need images of at least 16 pixels, got " + std::to_string(c.side));
     }
+}
+
+inline Model make_model(const NetConfig& c, siamese::Rng& rng) {
+    check_shape(c);
     const siamese::Conv2dOptions same{1, c.kernel / 2};
     siamese::ConvReluPool<T> b1(1, c.widths[0], c.kernel, rng, same);
     siamese::ConvReluPool<T> b2(c.widths[0], c.widths[1], c.kernel, rng, same);

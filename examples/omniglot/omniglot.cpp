@@ -46,11 +46,19 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
 #include <map>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +85,7 @@ struct TrainingState {
     double best = -1;
     int best_epoch = 0;
     int stale = 0;  ///< epochs since the best
+    std::string best_model;  ///< fnv1a64 of the model.ckpt bytes last written, in decimal ("" before the first)
     std::vector<double> log_step, log_loss, log_accuracy, val_epoch, val_accuracy, epoch_seconds;
     siamese::training::CollapseDetector collapse;  ///< in checkpoints: a resumed run warns when the whole run would
 };
@@ -89,6 +98,7 @@ void save_state(siamese::io::Checkpoint& c, const TrainingState& st) {
     c.set("best_accuracy", number(st.best));
     c.set("best_epoch", std::to_string(st.best_epoch));
     c.set("stale_epochs", std::to_string(st.stale));
+    c.set("best_model_fnv1a64", st.best_model);
     const std::pair<const char*, const std::vector<double>*> logs[] = {
         {"log.step", &st.log_step},       {"log.loss", &st.log_loss},         {"log.accuracy", &st.log_accuracy},
         {"log.val_epoch", &st.val_epoch}, {"log.val_accuracy", &st.val_accuracy}};
@@ -103,6 +113,7 @@ void restore_state(const siamese::io::Checkpoint& c, TrainingState& st) {
     st.best = c.at_real("best_accuracy");
     st.best_epoch = static_cast<int>(c.at_integer("best_epoch"));
     st.stale = static_cast<int>(c.at_integer("stale_epochs"));
+    st.best_model = c.get("best_model_fnv1a64").value_or("");
     st.log_step = to_vector(c, "log.step");
     st.log_loss = to_vector(c, "log.loss");
     st.log_accuracy = to_vector(c, "log.accuracy");
@@ -124,14 +135,58 @@ void print_alphabets(const char* role, const siamese::data::Omniglot& set) {
 
 // ------------------------------------------------------------------------------------------- train
 
+/// Refuses a resume that could not end well: a file without training state, or an OUT/model.ckpt
+/// that is not the one the run saved. A resumed run ends by reporting OUT/model.ckpt and rewrites
+/// it only when validation improves, so it would otherwise report whatever model is there.
+void check_resume(const siamese::io::Checkpoint& c, const std::string& path, const fs::path& out) {
+    fs::path folder = fs::path(path).parent_path();
+    if (folder.empty()) folder = ".";
+    if (!c.get("next_epoch")) {
+        throw std::invalid_argument(path + ": a model without training state (train's model.ckpt?): to continue a run, pass "
+                                    "its checkpoint.ckpt, e.g. --resume " + (folder / "checkpoint.ckpt").string());
+    }
+    const fs::path model = out / "model.ckpt";
+    std::error_code ec;
+    const bool own_folder = fs::equivalent(folder, out, ec);  // false when --out does not exist
+    std::string problem;
+    if (const auto recorded = c.get("best_model_fnv1a64")) {
+        if (recorded->empty()) return;  // no model.ckpt written yet: the run writes one in its first epoch
+        if (!fs::is_regular_file(model, ec)) {
+            problem = "no such file";
+        } else {
+            std::ifstream in(model, std::ios::binary);
+            const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (std::to_string(siamese::io::fnv1a64(bytes)) == *recorded) return;
+            // Killed between writing a better model.ckpt and checkpoint.ckpt: that model names the
+            // one it replaced, the one recorded; the resumed run redoes the epoch and writes it again.
+            try {
+                if (siamese::io::Checkpoint::load(model).get("replaces_fnv1a64") == *recorded) return;
+            } catch (const siamese::io_error&) {
+                // unreadable or damaged: not the run's model either
+            }
+            problem = "it holds another model";
+        }
+    } else if (own_folder) {
+        return;  // written before checkpoints recorded their model: only the run's own folder is trusted
+    } else {
+        problem = "the checkpoint predates the record of its model, so only its own folder is trusted";
+    }
+    const std::string hint = own_folder ? "it was replaced since the run saved it: train the run again"
+                                        : "resume into the folder that holds the run's model.ckpt (--out " + folder.string() + ")";
+    throw std::invalid_argument("cannot resume " + path + " into --out " + out.string() + ": " + model.string() +
+                                " is not the run's model (" + problem + "): " + hint + "; nothing was written");
+}
+
 int train(Settings s, int stop_after) {
     siamese::set_num_threads(s.threads);
-    const auto out = prepare_output_folder(s.out);
     std::optional<siamese::io::Checkpoint> resume;
     if (!s.resume.empty()) {
         resume = siamese::io::Checkpoint::load(s.resume);
         s = settings_from_checkpoint(*resume, s);  // the run goes on with its own settings
+        check_resume(*resume, s.resume, s.out);
     }
+    check_shape(s.net);  // before loading data and allocating weights
+    const auto out = prepare_output_folder(s.out);  // after the checks: a refused run leaves --out as it was
 
     // 1. The data: alphabets to learn from, and alphabets never trained on to choose the model by.
     examples::Progress clock(0, 0, "");
@@ -309,7 +364,13 @@ int train(Settings s, int stop_after) {
         std::snprintf(timing, sizeof timing, "  epoch time: %s (%.0f pairs/s)", format_seconds(seconds).c_str(),
                       static_cast<double>(s.steps * pairs_per_step) / seconds);
         progress.line(timing);
-        if (improved) checkpoint(false).save(best_path);
+        if (improved) {
+            auto best = checkpoint(false);
+            if (!st.best_model.empty()) best.set("replaces_fnv1a64", st.best_model);  // see check_resume
+            const std::string bytes = best.serialize();
+            siamese::io::write_file_atomically(best_path, bytes);
+            st.best_model = std::to_string(siamese::io::fnv1a64(bytes));
+        }
         const bool stop = val_set && s.patience > 0 && st.stale >= s.patience && st.epoch < s.epochs;
         ++st.epoch;  // from here on, st names the next epoch: what the checkpoint records
         checkpoint(true).save(checkpoint_path);
@@ -417,6 +478,7 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
     }
     const fs::path picture =
         !e.picture.empty() ? fs::path(e.picture) : fs::path(e.models.front()).parent_path() / "evaluation_episodes.png";
+    std::optional<examples::Canvas> canvas;  // saved after the numbers: a picture that cannot be written must not cost them
     examples::JsonObject json;
     json.add("models", static_cast<long>(models.size())).add("views", static_cast<long>(views));
 
@@ -439,7 +501,7 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
             for (int k = 0; k < 3; ++k) sums[k] += errors[k];
             model_errors.push_back(errors[0]);
             std::printf("  %-8s %6.1f   %6.1f   %6.1f\n", runs[r].name.c_str(), 100 * errors[0], 100 * errors[1], 100 * errors[2]);
-            if (r == 0) draw_episodes(picture, runs[r].images, one, m, 1);
+            if (r == 0) canvas = episodes_canvas(runs[r].images, one, m, 1);
         }
         const double n = static_cast<double>(runs.size());
         const auto ci = siamese::eval::mean_with_ci95(model_errors);
@@ -488,12 +550,22 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
                             100 * right[1] / count, 100 * right[2] / count);
             }
         }
-        draw_episodes(picture, set.images, episodes, m, 6);
+        canvas = episodes_canvas(set.images, episodes, m, 6);
         json.add("alphabets", join(names)).add("episodes", m.episodes).add("ways", s.ways).add("accuracy", m.accuracy)
             .add("ci95", m.ci95).add("pixels_accuracy", b.pixels.accuracy).add("pixels_ci95", b.pixels.ci95)
             .add("hausdorff_accuracy", b.hausdorff.accuracy).add("hausdorff_ci95", b.hausdorff.ci95);
     }
     if (!e.json.empty()) siamese::io::write_file_atomically(e.json, json.str() + "\n");
+    if (!canvas) return 0;
+    try {
+        canvas->save_png(picture);
+    } catch (const siamese::io_error& ex) {
+        if (!e.picture.empty()) throw;  // asked for: an error
+        // The default place, next to the model, may be read-only: the numbers are what was asked for.
+        std::fflush(stdout);
+        std::fprintf(stderr, "warning: no picture of the episodes: %s (choose a place with --picture)\n", ex.what());
+        return 0;
+    }
     std::printf("wrote %s\n", picture.string().c_str());
     return 0;
 }
@@ -560,6 +632,29 @@ int make_runs(const Settings& s, const RunOptions& o) {
 using examples::non_negative;
 using examples::positive;
 
+// Real-valued options: strtod reads "nan" and "inf", and NaN passes CLI::Range (every comparison
+// with it is false), so each check asks for a finite number.
+const CLI::Validator finite_positive =
+    examples::number_check([](double x) { return std::isfinite(x) && x > 0; }, "a finite positive number", "> 0", "finite positive");
+const CLI::Validator finite_non_negative = examples::number_check(
+    [](double x) { return std::isfinite(x) && x >= 0; }, "zero or a finite positive number", ">= 0", "finite non-negative");
+const CLI::Validator zero_to_one =
+    examples::number_check([](double x) { return x >= 0 && x <= 1; }, "a number from 0 to 1", "0 to 1", "zero to one");
+// Checkpoints read the seed back as a signed 64-bit integer. Checked as text: CLI11 would wrap -1
+// around to 2^64 - 1, saturate larger numbers and read 010 as octal.
+const CLI::Validator seed_range(
+    [](std::string& v) -> std::string {
+        const std::string max = std::to_string(std::numeric_limits<std::int64_t>::max());
+        const bool digits = !v.empty() && std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+        const bool fits = v.size() < max.size() || (v.size() == max.size() && v <= max);
+        return digits && fits && (v == "0" || v[0] != '0') ? std::string()
+                                                             : "must be a whole number from 0 to " + max + ", got '" + v + "'";
+    },
+    "0 to 2^63 - 1", "seed");
+// Episodes are built up front, a few hundred bytes each: more than this is a typo, not a measurement.
+const CLI::Range episode_range(1L, 100000L);
+const CLI::Range thread_range(0, 1024);
+
 int main(int argc, char** argv) {
     CLI::App app{"siamese Omniglot: one-shot character recognition with a convolutional Siamese network"};
     app.require_subcommand(1);
@@ -591,7 +686,7 @@ int main(int argc, char** argv) {
         ->check(positive)->capture_default_str();
     train_cmd->add_option("--focus", s.focus, "weigh each image's different-character pairs by softmax(logit / focus) "
                                               "(--batch all; 0: equally)")
-        ->check(non_negative)->capture_default_str();
+        ->check(finite_non_negative)->capture_default_str();
     train_cmd->add_option("--turns", s.turns, "1: characters as drawn; 2 or 4: also turned by 180 or 90 degrees, as new characters")
         ->check(CLI::IsMember({1, 2, 4}))->capture_default_str();
     train_cmd->add_flag("--mirror,!--no-mirror", s.mirror,
@@ -603,26 +698,27 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(2, 100000))->capture_default_str();
     train_cmd->add_option("--optimizer", s.optimizer, "adam, adamw or sgd")->check(CLI::IsMember({"adam", "adamw", "sgd"}))
         ->capture_default_str();
-    train_cmd->add_option("--lr", s.lr, "base learning rate")->check(positive)->capture_default_str();
-    train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    train_cmd->add_option("--lr", s.lr, "base learning rate")->check(finite_positive)->capture_default_str();
+    train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(zero_to_one)->capture_default_str();
     train_cmd->add_option("--weight-decay", s.weight_decay, "L2 penalty (adam, sgd) or decoupled decay (adamw)")
-        ->check(non_negative)->capture_default_str();
+        ->check(finite_non_negative)->capture_default_str();
     train_cmd->add_option("--layer-lr", s.layer_lr, "learning-rate scales of conv1..conv4, embedding, head")->capture_default_str();
     train_cmd->add_option("--schedule", s.schedule, "cosine, step or constant, after the warm-up")
         ->check(CLI::IsMember({"cosine", "step", "constant"}))->capture_default_str();
     train_cmd->add_option("--warmup", s.warmup, "steps of linear warm-up")->check(non_negative)->capture_default_str();
     train_cmd->add_option("--within", s.within, "share of different-character pairs drawn from one alphabet")
-        ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+        ->check(zero_to_one)->capture_default_str();
     train_cmd->add_option("--augment", s.augment, "probability of each of Koch's affine distortions (0: none)")
-        ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+        ->check(zero_to_one)->capture_default_str();
     train_cmd->add_option("--patience", s.patience, "epochs without improvement before stopping (0: never)")
         ->check(non_negative)->capture_default_str();
     train_cmd->add_option("--ways", s.ways, "classes per one-shot episode")->check(CLI::Range(2, 1000))->capture_default_str();
-    train_cmd->add_option("--val-episodes", s.val_episodes, "validation episodes after each epoch")->check(positive)
+    train_cmd->add_option("--val-episodes", s.val_episodes, "validation episodes after each epoch")->check(episode_range)
         ->capture_default_str();
-    train_cmd->add_option("--seed", s.seed, "seed of the weights, pairs and distortions")->capture_default_str();
+    train_cmd->add_option("--seed", s.seed, "seed of the weights, pairs and distortions")->check(seed_range)
+        ->capture_default_str();
     train_cmd->add_option("--log-every", s.log_every, "steps between log lines")->check(positive)->capture_default_str();
-    train_cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(non_negative);
+    train_cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(thread_range);
     auto* resume_opt = train_cmd->add_option("--resume", s.resume, "continue the run saved in this checkpoint.ckpt, with its own settings");
     for (const char* fixed : {"--train", "--validation", "--side", "--widths", "--kernel", "--embedding", "--epochs", "--steps",
                               "--batch", "--characters", "--drawings", "--batch-alphabets", "--focus", "--turns", "--mirror", "--init",
@@ -639,7 +735,7 @@ int main(int argc, char** argv) {
     eval_cmd->add_option("--data", s.data, "Omniglot folder of alphabets")->capture_default_str();
     eval_cmd->add_option("--alphabets", e.alphabets, std::string("alphabets to draw within-alphabet episodes from: ") + alphabet_list_help)
         ->capture_default_str();
-    eval_cmd->add_option("--episodes", e.episodes, "episodes")->check(positive)->capture_default_str();
+    eval_cmd->add_option("--episodes", e.episodes, "episodes")->check(episode_range)->capture_default_str();
     eval_cmd->add_option("--views", e.views, "embed each image as the mean over this many views (1: as drawn; more: "
                                              "also distorted as in training)")
         ->check(CLI::Range(1, 64))
@@ -648,7 +744,7 @@ int main(int argc, char** argv) {
     runs_opt->excludes(eval_cmd->get_option("--alphabets"));
     eval_cmd->add_option("--picture", e.picture, "PNG of a few episodes (default: next to the (first) model)");
     eval_cmd->add_option("--json", e.json, "also write the numbers to this JSON file");
-    eval_cmd->add_option("--threads", s.threads, "threads")->check(non_negative);
+    eval_cmd->add_option("--threads", s.threads, "threads")->check(thread_range);
 
     RunOptions r;
     auto* runs_cmd = app.add_subcommand("make-runs", "write one-shot runs in Lake et al.'s folder format from background alphabets");
@@ -658,18 +754,24 @@ int main(int argc, char** argv) {
     runs_cmd->add_option("--out", r.out, "folder to write run01, run02, ... into")->capture_default_str();
     runs_cmd->add_option("--runs", r.runs, "number of runs")->check(CLI::Range(1, 99))->capture_default_str();
     runs_cmd->add_option("--ways", r.ways, "classes per run")->check(CLI::Range(2, 99))->capture_default_str();
-    runs_cmd->add_option("--seed", r.seed, "seed of the draw")->capture_default_str();
+    runs_cmd->add_option("--seed", r.seed, "seed of the draw")->check(seed_range)->capture_default_str();
 
     CLI11_PARSE(app, argc, argv);
     try {
         if (*train_cmd) {
-            s.net.widths.clear();
-            for (const double w : parse_numbers(widths, "--widths")) s.net.widths.push_back(static_cast<long>(w));
+            s.net.widths = parse_widths(widths, "--widths");
             s.net.he_init = init == "he";
             return train(s, stop_after);
         }
         if (*runs_cmd) return make_runs(s, r);
         return evaluate(s, e);
+    } catch (const std::bad_alloc& ex) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "\nerror: out of memory: %s; %s\n", ex.what(),
+                     *train_cmd ? "try smaller --widths, --embedding, --side, --characters, --drawings or --batch-size"
+                     : *eval_cmd ? "try fewer --episodes or --views, or models with smaller --widths and --embedding"
+                                 : "try fewer --alphabets");
+        return 1;
     } catch (const std::exception& ex) {
         std::fflush(stdout);
         std::fprintf(stderr, "\nerror: %s\n", ex.what());

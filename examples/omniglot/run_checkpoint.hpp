@@ -65,8 +65,7 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
                                                 : "checkpoint without the Omniglot example's metadata");
     }
     s.net.side = c.at_integer("side");
-    s.net.widths.clear();
-    for (const double w : parse_numbers(c.at("widths"), "checkpoint metadata 'widths'")) s.net.widths.push_back(static_cast<long>(w));
+    s.net.widths = parse_widths(c.at("widths"), "checkpoint metadata 'widths'");
     s.net.kernel = c.at_integer("kernel");
     s.net.embedding = c.at_integer("embedding");
     s.train = c.at("train_alphabets");

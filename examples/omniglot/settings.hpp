@@ -7,6 +7,8 @@
 
 #include <siamese/data/augment.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -69,6 +71,29 @@ inline std::vector<double> parse_numbers(const std::string& text, const char* wh
             throw std::invalid_argument(std::string(what) + ": expected non-negative numbers separated by commas, got '" + text + "'");
         }
         v.push_back(x);
+    }
+    return v;
+}
+
+/// The four channel counts of --widths ("64,64,64,64"): whole numbers from 1 to max_channels.
+/// Anything else (4.7, 1e30, -4) is an error naming `what`, never truncated or wrapped around.
+inline std::vector<long> parse_widths(const std::string& text, const char* what) {
+    std::vector<long> v;
+    std::stringstream in(text);
+    std::string token;
+    while (std::getline(in, token, ',')) {
+        const bool digits = !token.empty() && token.size() <= 9 &&
+                            std::all_of(token.begin(), token.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+        const long w = digits ? std::stol(token) : 0;
+        if (w < 1 || w > max_channels) {
+            v.clear();
+            break;
+        }
+        v.push_back(w);
+    }
+    if (v.size() != 4) {
+        throw std::invalid_argument(std::string(what) + ": expected four channel counts, whole numbers from 1 to " +
+                                    std::to_string(max_channels) + " separated by commas, got '" + text + "'");
     }
     return v;
 }
