@@ -5,8 +5,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <string>
+#include <system_error>
 
 namespace examples {
 
@@ -26,5 +31,29 @@ CLI::Validator number_check(Accept accept, const std::string& what, const std::s
 inline const CLI::Validator positive = number_check([](double x) { return x > 0; }, "a positive number", "> 0", "positive");
 inline const CLI::Validator non_negative =
     number_check([](double x) { return x >= 0; }, "zero or a positive number", ">= 0", "non-negative");
+
+// Real-valued settings: strtod reads "nan" and "inf", and NaN passes CLI::Range (every comparison
+// with it is false), so these ask for a finite number.
+inline const CLI::Validator finite_positive = number_check([](double x) { return std::isfinite(x) && x > 0; },
+                                                           "a finite positive number", "> 0", "finite positive");
+inline const CLI::Validator finite_non_negative = number_check(
+    [](double x) { return std::isfinite(x) && x >= 0; }, "zero or a finite positive number", ">= 0", "finite non-negative");
+inline const CLI::Validator zero_to_one =
+    number_check([](double x) { return x >= 0 && x <= 1; }, "a number from 0 to 1", "0 to 1", "zero to one");
+
+/// A seed: a whole number from 0 to 2^63 - 1, the range checkpoints read back (as a signed
+/// 64-bit integer). Checked as text: CLI11 would wrap -1 around to 2^64 - 1, saturate larger
+/// numbers and read 010 as octal.
+inline const CLI::Validator seed_check(
+    [](std::string& v) -> std::string {
+        std::int64_t x = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+        const bool plain = !v.empty() && v[0] != '-' && (v == "0" || v[0] != '0');
+        return plain && ec == std::errc{} && end == v.data() + v.size()
+                   ? std::string()
+                   : "must be a whole number from 0 to " + std::to_string(std::numeric_limits<std::int64_t>::max()) +
+                         ", got '" + v + "'";
+    },
+    "0 to 2^63 - 1", "seed");
 
 }  // namespace examples

@@ -50,13 +50,17 @@ inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
                                 " (8-bit images up to 16384 pixels a side)");
     }
     const auto n = static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height);
+    if (binary) ++pos;  // the single whitespace after maxval
+    // Checked before allocating: a 20-byte file may declare 16384x16384 pixels (1 GB of floats).
+    // P2 needs a separator and at least one digit per pixel.
+    const std::size_t left = bytes.size() - std::min(pos, bytes.size());
+    if (binary ? left < n : left / 2 < n) {
+        throw siamese::io_error(shown + ": PGM: truncated: expected " + std::to_string(n) +
+                                (binary ? " pixel bytes" : " pixel values"));
+    }
     img.pixels.resize(n);
     const float scale = 255.0f / static_cast<float>(maxval);
     if (binary) {
-        ++pos;  // the single whitespace after maxval
-        if (bytes.size() - std::min(pos, bytes.size()) < n) {
-            throw siamese::io_error(shown + ": PGM: truncated: expected " + std::to_string(n) + " pixel bytes");
-        }
         for (std::size_t i = 0; i < n; ++i) img.pixels[i] = static_cast<unsigned char>(bytes[pos + i]) * scale;
     } else {
         for (std::size_t i = 0; i < n; ++i) {
@@ -74,10 +78,20 @@ inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
 inline GrayImage load_gray_image(const std::filesystem::path& path) {
     const std::string shown = path.string();
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) throw siamese::io_error(shown + ": no such file");
-    if (std::filesystem::is_directory(path, ec)) throw siamese::io_error(shown + ": is a directory, expected an image");
+    const auto status = std::filesystem::status(path, ec);
+    if (!std::filesystem::exists(status)) throw siamese::io_error(shown + ": no such file");
+    if (std::filesystem::is_directory(status)) throw siamese::io_error(shown + ": is a directory, expected an image");
+    // A FIFO could block and a device (/dev/zero) never end.
+    if (!std::filesystem::is_regular_file(status)) {
+        throw siamese::io_error(shown + ": is not a regular file, expected an image");
+    }
     std::ifstream in(path, std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in) throw siamese::io_error(shown + ": cannot open for reading");
+    // read() turns a failing read into badbit; istreambuf_iterator would let it escape without the path.
+    std::string bytes;
+    char chunk[65536];
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) bytes.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (in.bad()) throw siamese::io_error(shown + ": read error");
     if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '2')) return detail::read_pgm(bytes, shown);
     if (bytes.size() >= 8 && bytes.compare(1, 3, "PNG") == 0) {
         int w = 0, h = 0, channels = 0;

@@ -12,6 +12,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/../common/expect_error.sh"
 
 quick=(--epochs 1 --batches 3 --batch-size 10 --test-batches 2 --episodes 10)
 
+# limited COMMAND...: runs it with at most 1 GB of address space, so that a case which regresses
+# into allocating gigabytes fails at once instead of taking the machine's memory. AddressSanitizer
+# reserves terabytes of address space: under it, an allocation above 1 GB ends the process instead.
+if grep -q __asan_init "$mnist"; then
+    asan=1
+    limited() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}max_allocation_size_mb=1000" "$@"; }
+else
+    asan=0
+    limited() { (ulimit -v 1000000 && exec "$@"); }
+fi
+
 # Data folders and files.
 expect "missing data folder" "no such folder" "$mnist" train --data "$work/nowhere" "${quick[@]}" --out "$work/o1"
 mkdir -p "$work/empty"
@@ -26,6 +37,18 @@ mkdir -p "$work/csv"
 printf '3,0,255,17,8\n7,1,x,3,4\n' >"$work/csv/mnist_train.csv"
 printf '3,0,255,17,8\n' >"$work/csv/mnist_test.csv"
 expect "non-numeric CSV field" "line 2, column 3" "$mnist" train --data "$work/csv" --image-size 2 "${quick[@]}" --out "$work/o5"
+expect "CSV rows of another --image-size" "4 pixel values, not the 784 (28x28) of --image-size 28; give --image-size 2" \
+    "$mnist" train --data "$work/csv" "${quick[@]}" --out "$work/o5"
+expect "--image-size other than the IDX images'" "the IDX images are 28x28, not the 5x5 of --image-size 5" \
+    "$mnist" train --data "$work/data" --image-size 5 "${quick[@]}" --out "$work/o13"
+expect "huge --image-size" "--image-size: Value 20000 not in range 1 to 16384" \
+    "$mnist" train --data "$work/data" --image-size 20000 "${quick[@]}" --out "$work/o13"
+# Sorted by label: the first 10000 training images, which calibrate the threshold, are all digit 0.
+mkdir -p "$work/sorted"
+{ for _ in $(seq 10000); do echo 0,1,2,3,4; done; echo 1,1,2,3,4; } >"$work/sorted/mnist_train.csv"
+printf '0,1,2,3,4\n0,1,2,3,4\n1,1,2,3,4\n1,1,2,3,4\n' >"$work/sorted/mnist_test.csv"
+expect "calibration images of one class" "cannot sample calibration pairs from the first 10000 training images" \
+    "$mnist" train --data "$work/sorted" --image-size 2 "${quick[@]}" --out "$work/o13"
 
 # Command-line values.
 expect "zero epochs" "must be a positive number, got '0'" "$mnist" train --data "$work/data" --epochs 0 --out "$work/o6"
@@ -36,10 +59,43 @@ expect "resume with new settings" "excludes" "$mnist" train --resume "$work/x.ck
 expect "unknown loss" "--loss" "$mnist" train --data "$work/data" --loss hinge --out "$work/o10"
 expect "bad class list" "class list 'zero-5'" "$mnist" train --data "$work/data" --train-classes zero-5 "${quick[@]}" --out "$work/o11"
 expect "class not in the data" "class" "$mnist" train --data "$work/data" --train-classes 0-11 "${quick[@]}" --out "$work/o12"
+expect "text after a class" "--train-classes: class list '1x,2y': expected numbers and ranges like 0-5,7, got '1x'" \
+    "$mnist" train --data "$work/data" --train-classes 1x,2y "${quick[@]}" --out "$work/o12"
+expect "text after a range" "got '0-5abc'" "$mnist" train --data "$work/data" --train-classes 0-5abc "${quick[@]}" --out "$work/o12"
+expect "a huge class range" "--train-classes '0-9999999999': no class 10-9999999999 in the train data (it has 0-9)" \
+    limited "$mnist" train --data "$work/data" --train-classes 0-9999999999 "${quick[@]}" --out "$work/o12"
+expect "a single training class" "--train-classes '3': cannot sample training batches" \
+    "$mnist" train --data "$work/data" --train-classes 3 "${quick[@]}" --out "$work/o12"
+expect "fewer training classes than a triplet batch" "(--classes-per-batch 10, --images-per-class 10)" \
+    "$mnist" train --data "$work/data" --loss triplet --train-classes 0-5 "${quick[@]}" --out "$work/o12"
+expect "seed beyond 63 bits" "--seed: must be a whole number from 0 to 9223372036854775807, got '9223372036854775808'" \
+    "$mnist" train --data "$work/data" --seed 9223372036854775808 "${quick[@]}" --out "$work/o14"
+expect "negative seed" "got '-1'" "$mnist" train --data "$work/data" --seed -1 "${quick[@]}" --out "$work/o14"
+"$mnist" train --data "$work/data" "${quick[@]}" --seed 9223372036854775807 --out "$work/seed" >/dev/null 2>&1 ||
+    fail "largest seed" "training with --seed 9223372036854775807 failed"
+expect_ok "largest seed: its checkpoint evaluates" "pair accuracy" "$mnist" evaluate --model "$work/seed/model.ckpt" \
+    --data "$work/data"
 
 # Output folder that cannot be created (its parent is a file).
 touch "$work/a_file"
 expect "output under a file" "a_file" "$mnist" train --data "$work/data" "${quick[@]}" --out "$work/a_file/out"
+
+# Values that would fail only after training, or run out of memory: refused before --out is
+# touched. (The unusable --out makes a check that regresses fail at once, without training.)
+expect "huge --episodes" "--episodes: Value 1000000000 not in range 1 to 1000000" \
+    "$mnist" train --data "$work/data" --episodes 1000000000 --out "$work/a_file/out"
+expect "huge --test-batches" "--test-batches: Value 1000001 not in range 1 to 1000000" \
+    "$mnist" train --data "$work/data" --test-batches 1000001 --out "$work/a_file/out"
+expect "too many test pairs" "--test-batches 1000000 x --batch-size 20 = 20000000 test pairs" \
+    "$mnist" train --data "$work/data" --test-batches 1000000 --batch-size 20 --out "$work/a_file/out"
+expect "huge --batch-size" "--batch-size: Value 10001 not in range 2 to 10000" \
+    "$mnist" train --data "$work/data" --batch-size 10001 --out "$work/a_file/out"
+if [ $asan -eq 1 ]; then
+    echo "skip out of memory: AddressSanitizer ends the process instead of throwing std::bad_alloc"
+else
+    expect "out of memory" "out of memory: std::bad_alloc; try a smaller --batch-size" \
+        limited "$mnist" train --data "$work/data" --epochs 1 --batches 1 --batch-size 10000 --out "$work/oom"
+fi
 
 # Checkpoints.
 "$mnist" train --data "$work/data" "${quick[@]}" --out "$work/good" >/dev/null 2>&1 || { echo "FAIL: a good run failed"; exit 1; }
@@ -52,6 +108,11 @@ printf '\x55' | dd of="$work/flipped.ckpt" bs=1 seek=5000 conv=notrunc status=no
 expect "corrupted checkpoint" "checksum mismatch" "$mnist" evaluate --model "$work/flipped.ckpt" --data "$work/data"
 expect "image file as checkpoint" "not a siamese checkpoint" "$mnist" evaluate --model "$work/good/pairs.png" --data "$work/data"
 expect "resume from a missing file" "no such file" "$mnist" train --resume "$work/none.ckpt" --data "$work/data" --out "$work/o9"
+# A test set that evaluation cannot use fails before training: the model.ckpt already there stays.
+cp -r "$work/good" "$work/kept"
+expect "a single test class" "--test-classes '3': cannot evaluate on the test images" \
+    "$mnist" train --data "$work/data" "${quick[@]}" --test-classes 3 --out "$work/kept"
+diff -r "$work/good" "$work/kept" >/dev/null || fail "a single test class" "the output folder changed"
 
 # Images to compare.
 printf 'P5\n2 2\n255\n\x00\x01\x02\x03' >"$work/small.pgm"
@@ -62,6 +123,24 @@ head -c 40 "$work/good/pairs.png" >"$work/cut.png"
 expect "truncated PNG" "cannot decode PNG" "$mnist" compare --model "$work/good/model.ckpt" "$work/cut.png" "$work/small.pgm"
 printf 'P5\n28 28\n255\n\x00\x01' >"$work/short.pgm"
 expect "truncated PGM" "truncated" "$mnist" compare --model "$work/good/model.ckpt" "$work/short.pgm" "$work/small.pgm"
+printf 'P5\n16384 16384\n255\n\x00\x01' >"$work/huge.pgm"
+expect "huge PGM header in a tiny file" "huge.pgm: PGM: truncated: expected 268435456 pixel bytes" \
+    limited "$mnist" compare --model "$work/good/model.ckpt" "$work/huge.pgm" "$work/small.pgm"
+printf 'P2\n16384 16384\n255\n1 2' >"$work/huge_text.pgm"
+expect "huge text PGM header in a tiny file" "huge_text.pgm: PGM: truncated: expected 268435456 pixel values" \
+    limited "$mnist" compare --model "$work/good/model.ckpt" "$work/huge_text.pgm" "$work/small.pgm"
+expect "a device as image" "/dev/zero: is not a regular file, expected an image" \
+    limited "$mnist" compare --model "$work/good/model.ckpt" /dev/zero "$work/small.pgm"
+if [ -e /proc/self/mem ]; then  # a regular file whose first read fails (EIO)
+    expect "image that cannot be read" "/proc/self/mem: read error" \
+        "$mnist" compare --model "$work/good/model.ckpt" /proc/self/mem "$work/small.pgm"
+fi
+if [ "$(id -u)" -ne 0 ]; then  # root reads any file
+    cp "$work/small.pgm" "$work/locked.pgm"
+    chmod 000 "$work/locked.pgm"
+    expect "image without read permission" "locked.pgm: cannot open for reading" \
+        "$mnist" compare --model "$work/good/model.ckpt" "$work/locked.pgm" "$work/small.pgm"
+fi
 
 # Training that diverges stops with the step and the place, keeping the last checkpoint.
 expect "diverging run" "training stopped at epoch 1, batch" "$mnist" train --data "$work/data" --epochs 1 --batches 20 \

@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <new>
 #include <optional>
 
 namespace {
@@ -39,7 +40,6 @@ using namespace mnist;
 
 int train(Settings s) {
     siamese::set_num_threads(s.threads);
-    const auto out = prepare_output_folder(s.out);
     std::optional<siamese::io::Checkpoint> resume;
     if (!s.resume.empty()) {
         resume = siamese::io::Checkpoint::load(s.resume);
@@ -47,11 +47,18 @@ int train(Settings s) {
     }
 
     // 1. The data.
-    const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes);
-    const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes);
+    const auto train_set =
+        load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes, "--train-classes");
+    const auto test_set =
+        load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes, "--test-classes");
     std::printf("MNIST: %ld training images (%zu classes) and %ld test images (%zu classes) of %s; %d threads\n",
                 static_cast<long>(train_set.size()), train_set.classes().size(), static_cast<long>(test_set.size()),
                 test_set.classes().size(), train_set.image_shape().str().c_str(), siamese::num_threads());
+    // Before --out is touched: a run that cannot finish leaves the model.ckpt there in place.
+    check_test_pairs(s);
+    check_training_set(train_set, s);
+    check_evaluation_sets(train_set, test_set, s);
+    const auto out = prepare_output_folder(s.out);
 
     // 2. The network: the tutorial's CNN as the shared backbone of a Siamese network.
     siamese::Rng init(s.seed);
@@ -128,8 +135,11 @@ int evaluate(const Settings& given, const std::string& model_path) {
     siamese::set_num_threads(given.threads);
     const auto checkpoint = siamese::io::Checkpoint::load(model_path);
     const Settings s = settings_from_checkpoint(checkpoint, given);
-    const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes);
-    const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes);
+    const auto train_set =
+        load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes, "--train-classes");
+    const auto test_set =
+        load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes, "--test-classes");
+    check_evaluation_sets(train_set, test_set, s);
 
     siamese::Rng init(0);  // the weights come from the checkpoint
     Model model(siamese::make_seed_cnn<float>(init), test_set.image_shape(), init);
@@ -172,6 +182,8 @@ int compare(const Settings& given, const std::string& model_path, const std::str
 using examples::non_negative;
 using examples::positive;
 
+using examples::seed_check;
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -183,8 +195,8 @@ int main(int argc, char** argv) {
         cmd->add_option("--data", s.data, "MNIST folder (IDX files, plain or .gz; or mnist_train.csv and mnist_test.csv)")
             ->capture_default_str();
         cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(non_negative);
-        cmd->add_option("--image-size", s.image_size, "side of the square images in CSV files")
-            ->check(positive)
+        cmd->add_option("--image-size", s.image_size, "side of the square images (CSV files; IDX files must match)")
+            ->check(CLI::Range(1, 16384))
             ->capture_default_str();
     };
 
@@ -195,16 +207,21 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--epochs", s.epochs, "epochs")->check(positive)->capture_default_str();
     train_cmd->add_option("--batches", s.batches, "batches per epoch")->check(positive)->capture_default_str();
     train_cmd->add_option("--batch-size", s.batch_size, "pairs per batch (half different, half same)")
-        ->check(CLI::Range(2, 100000))
+        ->check(CLI::Range(2, 10000))  // 10000 pairs take some 2 GB
         ->capture_default_str();
     train_cmd->add_option("--lr", s.lr, "learning rate")->check(positive)->capture_default_str();
     train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-    train_cmd->add_option("--seed", s.seed, "seed of the initial weights and of the samplers")->capture_default_str();
-    train_cmd->add_option("--log-every", s.log_every, "batches between log lines")->check(positive)->capture_default_str();
-    train_cmd->add_option("--test-batches", s.test_batches, "test batches of --batch-size pairs for pair accuracy")
-        ->check(positive)
+    train_cmd->add_option("--seed", s.seed, "seed of the initial weights and of the samplers")
+        ->check(seed_check)
         ->capture_default_str();
-    train_cmd->add_option("--episodes", s.episodes, "one-shot episodes")->check(positive)->capture_default_str();
+    train_cmd->add_option("--log-every", s.log_every, "batches between log lines")->check(positive)->capture_default_str();
+    // Bounded so that a typo fails here, not after training (the evaluation holds them in memory).
+    train_cmd->add_option("--test-batches", s.test_batches, "test batches of --batch-size pairs for pair accuracy")
+        ->check(CLI::Range(1, 1'000'000))
+        ->capture_default_str();
+    train_cmd->add_option("--episodes", s.episodes, "one-shot episodes")
+        ->check(CLI::Range(1, 1'000'000))
+        ->capture_default_str();
     train_cmd->add_option("--loss", s.loss, "bce (the tutorial's head), contrastive (pairs) or triplet (P x K batches)")
         ->check(CLI::IsMember({"bce", "contrastive", "triplet"}))
         ->capture_default_str();
@@ -259,6 +276,12 @@ int main(int argc, char** argv) {
         if (*train_cmd) return train(s);
         if (*eval_cmd) return evaluate(s, model_path);
         return compare(s, model_path, image_a, image_b);
+    } catch (const std::bad_alloc& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "\nerror: out of memory: %s; %s\n", e.what(),
+                     *train_cmd ? "try a smaller --batch-size, --images-per-class, --test-batches or --episodes"
+                                : "the checkpoint's batch size or episodes need more memory than there is");
+        return 1;
     } catch (const std::exception& e) {
         std::fflush(stdout);
         std::fprintf(stderr, "\nerror: %s\n", e.what());

@@ -13,7 +13,9 @@
 
 #include <siamese/siamese.hpp>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
@@ -21,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -75,45 +78,133 @@ inline std::uint64_t calibration_seed(std::uint64_t seed) { return seed + 4000; 
 // ------------------------------------------------------------------------------------------- data
 
 /// MNIST from `dir`: the IDX files (plain or gzipped), or the tutorial's CSV files
-/// mnist_train.csv / mnist_test.csv (label, then the pixels of a side x side image).
+/// mnist_train.csv / mnist_test.csv (label, then the pixels of a side x side image). IDX images
+/// must be side x side too: the checkpoint records `side` as the model's image size.
 inline siamese::data::LabelledImages load_split(const fs::path& dir, siamese::data::Split split, long side) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         throw siamese::io_error(dir.string() + ": no such folder; fetch MNIST with scripts/fetch_mnist.sh or point "
                                 "--data at a folder with the IDX or CSV files");
     }
+    const std::string size = std::to_string(side) + "x" + std::to_string(side);
     const fs::path csv = dir / (split == siamese::data::Split::train ? "mnist_train.csv" : "mnist_test.csv");
-    if (fs::exists(csv, ec)) return siamese::data::load_csv(csv, siamese::Shape{1, side, side});
-    return siamese::data::load_mnist(dir, split);
+    if (fs::exists(csv, ec)) {
+        // The first row tells the image size; rows of another length are then load_csv's to report.
+        if (fs::is_regular_file(csv, ec)) {
+            std::ifstream in(csv, std::ios::binary);
+            std::string row;
+            std::getline(in, row);
+            const auto pixels = static_cast<long>(std::count(row.begin(), row.end(), ','));
+            if (pixels > 0 && pixels != side * side) {
+                const auto root = std::lround(std::sqrt(static_cast<double>(pixels)));
+                throw siamese::io_error(csv.string() + ": the first row holds " + std::to_string(pixels) +
+                                        " pixel values, not the " + std::to_string(side * side) + " (" + size +
+                                        ") of --image-size " + std::to_string(side) +
+                                        (root * root == pixels ? "; give --image-size " + std::to_string(root) : ""));
+            }
+        }
+        return siamese::data::load_csv(csv, siamese::Shape{1, side, side});
+    }
+    auto set = siamese::data::load_mnist(dir, split);
+    const auto& shape = set.image_shape();
+    if (shape[1] != side || shape[2] != side) {
+        throw siamese::io_error(dir.string() + ": the IDX images are " + std::to_string(shape[2]) + "x" +
+                                std::to_string(shape[1]) + ", not the " + size + " of --image-size " +
+                                std::to_string(side) + " (for IDX files, leave --image-size out or give their size)");
+    }
+    return set;
 }
 
-/// The classes named by a list like "0-5" or "6,7,9" (empty: every class of the set).
-inline std::vector<siamese::data::label_t> parse_classes(const std::string& spec) {
-    std::vector<siamese::data::label_t> out;
+/// One entry of a class list: the classes lo..hi (a single class: lo == hi).
+struct ClassRange {
+    siamese::data::label_t lo = 0, hi = 0;
+};
+
+/// The ranges of a class list like "0-5" or "6,7,9". Each number must be the whole of its text
+/// (std::stol would take "1x" as 1); ranges stay ranges, so "0-9999999999" costs nothing.
+inline std::vector<ClassRange> parse_classes(const std::string& option, const std::string& spec) {
+    std::vector<ClassRange> out;
     std::size_t pos = 0;
     while (pos < spec.size()) {
         const std::size_t comma = std::min(spec.find(',', pos), spec.size());
         const std::string item = spec.substr(pos, comma - pos);
         const std::size_t dash = item.find('-', 1);
-        try {
-            const long first = std::stol(item.substr(0, dash));
-            const long last = dash == std::string::npos ? first : std::stol(item.substr(dash + 1));
-            if (last < first) throw std::invalid_argument("empty range");
-            for (long c = first; c <= last; ++c) out.push_back(c);
-        } catch (const std::exception&) {
-            throw std::invalid_argument("class list '" + spec + "': expected numbers and ranges like 0-5,7, got '" +
-                                        item + "'");
+        auto number = [&](std::size_t from, std::size_t to, siamese::data::label_t& value) {
+            const char* first = item.data() + from;
+            const char* last = item.data() + std::min(to, item.size());
+            const auto [end, ec] = std::from_chars(first, last, value);
+            return first != last && ec == std::errc{} && end == last;
+        };
+        ClassRange r;
+        bool ok = number(0, dash, r.lo);
+        if (dash == std::string::npos) {
+            r.hi = r.lo;
+        } else {
+            ok = ok && number(dash + 1, item.size(), r.hi);
         }
+        if (!ok || r.hi < r.lo) {
+            throw std::invalid_argument(option + ": class list '" + spec +
+                                        "': expected numbers and ranges like 0-5,7, got '" + item + "'");
+        }
+        out.push_back(r);
         pos = comma + 1;
     }
     return out;
 }
 
-/// One split, keeping only the classes `spec` names (all when empty).
+/// "a" or "a-b".
+inline std::string range_text(siamese::data::label_t lo, siamese::data::label_t hi) {
+    return lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi);
+}
+
+/// One split, keeping only the classes `spec` (the value of `option`) names, all when empty.
+/// Every class named must be in the data: a typo would otherwise give a silently smaller set.
 inline siamese::data::LabelledImages load_classes(const fs::path& dir, siamese::data::Split split, long side,
-                                                  const std::string& spec) {
+                                                  const std::string& spec, const std::string& option) {
     auto set = load_split(dir, split, side);
-    return spec.empty() ? set : siamese::data::keep_classes(set, parse_classes(spec));
+    if (spec.empty()) return set;
+    const auto& have = set.classes();  // ascending
+    std::vector<siamese::data::label_t> chosen;
+    std::string missing;
+    auto add_missing = [&](siamese::data::label_t lo, siamese::data::label_t hi) {
+        if (!missing.empty()) missing += ", ";
+        missing += range_text(lo, hi);
+    };
+    for (const ClassRange r : parse_classes(option, spec)) {
+        // The data's classes within the range, and the gaps between them: never the range element by element.
+        const auto first = std::lower_bound(have.begin(), have.end(), r.lo);
+        const auto last = std::upper_bound(have.begin(), have.end(), r.hi);
+        chosen.insert(chosen.end(), first, last);
+        siamese::data::label_t next = r.lo;  // the first class of the range not yet accounted for
+        bool reached_hi = false;
+        for (auto c = first; c != last; ++c) {
+            if (*c > next) add_missing(next, *c - 1);
+            if (*c == r.hi) {
+                reached_hi = true;  // *c + 1 could overflow
+                break;
+            }
+            next = *c + 1;
+        }
+        if (!reached_hi) add_missing(next, r.hi);
+    }
+    if (!missing.empty()) {
+        std::string available;  // runs of consecutive classes, the first ten
+        int runs = 0;
+        for (std::size_t i = 0; i < have.size(); ++runs) {
+            std::size_t j = i;
+            while (j + 1 < have.size() && have[j + 1] == have[j] + 1) ++j;
+            if (runs == 10) {
+                available += ",...";
+                break;
+            }
+            if (!available.empty()) available += ',';
+            available += range_text(have[i], have[j]);
+            i = j + 1;
+        }
+        throw std::invalid_argument(option + " '" + spec + "': no class " + missing + " in the " +
+                                    std::string(siamese::data::to_string(split)) + " data (it has " + available + ")");
+    }
+    return siamese::data::keep_classes(set, chosen);
 }
 
 using examples::prepare_output_folder;

@@ -7,13 +7,17 @@
 
 #include "mnist_common.hpp"
 
+#include <siamese/data/pk_sampler.hpp>
 #include <siamese/eval/distance.hpp>
 #include <siamese/eval/pixel_baseline.hpp>
 #include <siamese/eval/retrieval.hpp>
 #include <siamese/eval/roc.hpp>
 #include <siamese/eval/threshold.hpp>
 
+#include <algorithm>
 #include <numeric>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -50,6 +54,82 @@ private:
     bool use_head_;
 };
 
+/// Calibration pairs come from the first training images: enough pairs, a sixth of the work.
+inline siamese::data::LabelledImages calibration_images(const siamese::data::LabelledImages& train) {
+    std::vector<siamese::index_t> pool(static_cast<std::size_t>(std::min<siamese::index_t>(train.size(), 10000)));
+    std::iota(pool.begin(), pool.end(), 0);
+    return train.subset(pool);
+}
+
+/// N-way one-shot episodes on the test set, the same ones for the model and for raw pixels.
+inline siamese::eval::OneShotOptions one_shot_options(const siamese::data::LabelledImages& test, const Settings& s) {
+    return {.ways = std::min<siamese::index_t>(10, static_cast<siamese::index_t>(test.classes().size())),
+            .episodes = s.episodes,
+            .seed = one_shot_seed(s.seed)};
+}
+
+/// Most test pairs a training run asks evaluate_model to score (--test-batches x --batch-size):
+/// some 35 bytes each while the ROC curve is computed.
+inline constexpr long max_test_pairs = 10'000'000;
+
+/// Checked by train only: `evaluate` still takes a checkpoint that asks for more.
+inline void check_test_pairs(const Settings& s) {
+    if (s.test_batches > max_test_pairs / std::max(1L, s.batch_size)) {
+        throw std::invalid_argument("--test-batches " + std::to_string(s.test_batches) + " x --batch-size " +
+                                    std::to_string(s.batch_size) + " = " +
+                                    std::to_string(s.test_batches * s.batch_size) + " test pairs, more than the " +
+                                    std::to_string(max_test_pairs) + " the evaluation holds in memory");
+    }
+}
+
+/// The class list an error is about: "--test-classes '3'" or "--test-classes (all classes)".
+inline std::string class_option(const char* option, const std::string& spec) {
+    return std::string(option) + (spec.empty() ? " (all classes)" : " '" + spec + "'");
+}
+
+// The checks below build the samplers that training and evaluate_model draw from, so that a set
+// they cannot use (a single class, fewer classes than --classes-per-batch) fails before training,
+// naming the option, not after it with OUT/model.ckpt already replaced.
+
+inline void check_training_set(const siamese::data::LabelledImages& train, const Settings& s) {
+    try {
+        const siamese::data::PairSampler pairs(train, 0);
+        if (s.loss == "triplet") {
+            const siamese::data::PkSampler pk(train, {.p = s.classes_per_batch, .k = s.images_per_class}, 0);
+        }
+    } catch (const std::invalid_argument& e) {
+        std::string why =
+            class_option("--train-classes", s.train_classes) + ": cannot sample training batches: " + e.what();
+        if (s.loss == "triplet") {
+            why += " (--classes-per-batch " + std::to_string(s.classes_per_batch) + ", --images-per-class " +
+                   std::to_string(s.images_per_class) + ")";
+        }
+        throw std::invalid_argument(why);
+    }
+}
+
+inline void check_evaluation_sets(const siamese::data::LabelledImages& train, const siamese::data::LabelledImages& test,
+                                  const Settings& s) {
+    try {
+        const auto calibration = calibration_images(train);
+        const siamese::data::PairSampler pairs(calibration, 0);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(
+            class_option("--train-classes", s.train_classes) +
+            ": cannot sample calibration pairs from the first 10000 training images: " + e.what());
+    }
+    try {
+        const siamese::data::PairSampler pairs(test, 0);
+        auto no_episodes = one_shot_options(test, s);
+        no_episodes.episodes = 0;  // only the checks
+        (void)siamese::eval::one_shot_accuracy(
+            test, [](siamese::index_t, std::span<const siamese::index_t>, std::span<double>) {}, no_episodes);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(class_option("--test-classes", s.test_classes) +
+                                    ": cannot evaluate on the test images: " + e.what());
+    }
+}
+
 inline Results evaluate_model(Model& model, const siamese::data::LabelledImages& train,
                               const siamese::data::LabelledImages& test, const Settings& s) {
     examples::Progress clock(0, 0, "");
@@ -57,10 +137,7 @@ inline Results evaluate_model(Model& model, const siamese::data::LabelledImages&
     const bool head = s.loss == "bce";
     r.score = head ? "logit of the BCE head" : "minus the L2 distance of the embeddings";
     const auto test_embeddings = siamese::eval::embed_all(model, test);
-    // Calibration pairs come from the first training images: enough pairs, a sixth of the work.
-    std::vector<siamese::index_t> pool(static_cast<std::size_t>(std::min<siamese::index_t>(train.size(), 10000)));
-    std::iota(pool.begin(), pool.end(), 0);
-    const auto calibration_set = train.subset(pool);
+    const auto calibration_set = calibration_images(train);
     const auto train_embeddings = siamese::eval::embed_all(model, calibration_set);
     ModelScorer on_test(model, test_embeddings, head), on_train(model, train_embeddings, head);
 
@@ -79,10 +156,7 @@ inline Results evaluate_model(Model& model, const siamese::data::LabelledImages&
                            : r.calibrated.accuracy;
 
     // N-way one-shot episodes, the same ones for the model and for raw pixels.
-    const siamese::eval::OneShotOptions episodes{
-        .ways = std::min<siamese::index_t>(10, static_cast<siamese::index_t>(test.classes().size())),
-        .episodes = s.episodes,
-        .seed = one_shot_seed(s.seed)};
+    const siamese::eval::OneShotOptions episodes = one_shot_options(test, s);
     r.one_shot = siamese::eval::one_shot_accuracy(test, on_test, episodes);
     r.one_shot_pixels = siamese::eval::one_shot_accuracy(test, siamese::eval::PixelScorer(test), episodes);
 

@@ -16,29 +16,6 @@ quick=(--train Alphabet0,Alphabet1 --validation Alphabet2 --side 16 --widths 4,4
 # fails fast on that instead of running with the bad value.
 unread=(--data "$work/nowhere" "${quick[@]}" --out "$work/unread")
 
-# fail NAME PROBLEM: counts a failed case.
-fail() {
-    echo "FAIL $1: $2"
-    failures=$((failures + 1))
-}
-
-# expect_ok NAME EXPECTED_TEXT COMMAND...: the command must succeed and its output contain the text.
-expect_ok() {
-    local name="$1" text="$2"
-    shift 2
-    local output status
-    output=$("$@" 2>&1)
-    status=$?
-    if [ $status -ne 0 ]; then
-        fail "$name" "exit $status, expected success:"
-        echo "$output" | tail -3
-    elif ! grep -qF -- "$text" <<<"$output"; then
-        fail "$name" "output does not contain '$text'"
-    else
-        echo "ok   $name: $(grep -F -- "$text" <<<"$output" | head -1)"
-    fi
-}
-
 # Data folders and files.
 expect "missing data folder" "no such folder; fetch Omniglot" "$omniglot" train --data "$work/nowhere" "${quick[@]}" --out "$work/o1"
 mkdir -p "$work/empty"

@@ -47,8 +47,6 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <cctype>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -56,7 +54,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <limits>
 #include <map>
 #include <new>
 #include <optional>
@@ -632,25 +629,10 @@ int make_runs(const Settings& s, const RunOptions& o) {
 using examples::non_negative;
 using examples::positive;
 
-// Real-valued options: strtod reads "nan" and "inf", and NaN passes CLI::Range (every comparison
-// with it is false), so each check asks for a finite number.
-const CLI::Validator finite_positive =
-    examples::number_check([](double x) { return std::isfinite(x) && x > 0; }, "a finite positive number", "> 0", "finite positive");
-const CLI::Validator finite_non_negative = examples::number_check(
-    [](double x) { return std::isfinite(x) && x >= 0; }, "zero or a finite positive number", ">= 0", "finite non-negative");
-const CLI::Validator zero_to_one =
-    examples::number_check([](double x) { return x >= 0 && x <= 1; }, "a number from 0 to 1", "0 to 1", "zero to one");
-// Checkpoints read the seed back as a signed 64-bit integer. Checked as text: CLI11 would wrap -1
-// around to 2^64 - 1, saturate larger numbers and read 010 as octal.
-const CLI::Validator seed_range(
-    [](std::string& v) -> std::string {
-        const std::string max = std::to_string(std::numeric_limits<std::int64_t>::max());
-        const bool digits = !v.empty() && std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-        const bool fits = v.size() < max.size() || (v.size() == max.size() && v <= max);
-        return digits && fits && (v == "0" || v[0] != '0') ? std::string()
-                                                             : "must be a whole number from 0 to " + max + ", got '" + v + "'";
-    },
-    "0 to 2^63 - 1", "seed");
+using examples::finite_non_negative;
+using examples::finite_positive;
+using examples::seed_check;
+using examples::zero_to_one;
 // Episodes are built up front, a few hundred bytes each: more than this is a typo, not a measurement.
 const CLI::Range episode_range(1L, 100000L);
 const CLI::Range thread_range(0, 1024);
@@ -715,7 +697,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--ways", s.ways, "classes per one-shot episode")->check(CLI::Range(2, 1000))->capture_default_str();
     train_cmd->add_option("--val-episodes", s.val_episodes, "validation episodes after each epoch")->check(episode_range)
         ->capture_default_str();
-    train_cmd->add_option("--seed", s.seed, "seed of the weights, pairs and distortions")->check(seed_range)
+    train_cmd->add_option("--seed", s.seed, "seed of the weights, pairs and distortions")->check(seed_check)
         ->capture_default_str();
     train_cmd->add_option("--log-every", s.log_every, "steps between log lines")->check(positive)->capture_default_str();
     train_cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(thread_range);
@@ -754,7 +736,7 @@ int main(int argc, char** argv) {
     runs_cmd->add_option("--out", r.out, "folder to write run01, run02, ... into")->capture_default_str();
     runs_cmd->add_option("--runs", r.runs, "number of runs")->check(CLI::Range(1, 99))->capture_default_str();
     runs_cmd->add_option("--ways", r.ways, "classes per run")->check(CLI::Range(2, 99))->capture_default_str();
-    runs_cmd->add_option("--seed", r.seed, "seed of the draw")->check(seed_range)->capture_default_str();
+    runs_cmd->add_option("--seed", r.seed, "seed of the draw")->check(seed_check)->capture_default_str();
 
     CLI11_PARSE(app, argc, argv);
     try {
