@@ -88,6 +88,8 @@ expect "huge --test-batches" "--test-batches: Value 1000001 not in range 1 to 10
     "$mnist" train --data "$work/data" --test-batches 1000001 --out "$work/a_file/out"
 expect "too many test pairs" "--test-batches 1000000 x --batch-size 20 = 20000000 test pairs" \
     "$mnist" train --data "$work/data" --test-batches 1000000 --batch-size 20 --out "$work/a_file/out"
+expect "epochs x batches beyond a long" "--batches: Value 9223372036854775807 not in range 1 to 1000000000" \
+    "$mnist" train --data "$work/data" --batches 9223372036854775807 --out "$work/a_file/out"
 expect "huge --batch-size" "--batch-size: Value 10001 not in range 2 to 10000" \
     "$mnist" train --data "$work/data" --batch-size 10001 --out "$work/a_file/out"
 if [ $asan -eq 1 ]; then

@@ -205,7 +205,10 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--out", s.out, "output folder: model.ckpt, pairs.png, training_curve.svg, metrics.json")
         ->capture_default_str();
     train_cmd->add_option("--epochs", s.epochs, "epochs")->check(positive)->capture_default_str();
-    train_cmd->add_option("--batches", s.batches, "batches per epoch")->check(positive)->capture_default_str();
+    // Bounded so that epochs x batches, the run's length, cannot overflow.
+    train_cmd->add_option("--batches", s.batches, "batches per epoch")
+        ->check(CLI::Range(1L, 1'000'000'000L))
+        ->capture_default_str();
     train_cmd->add_option("--batch-size", s.batch_size, "pairs per batch (half different, half same)")
         ->check(CLI::Range(2, 10000))  // 10000 pairs take some 2 GB
         ->capture_default_str();

@@ -68,6 +68,8 @@ widths_range="--widths: expected four channel counts, whole numbers from 1 to 40
 expect "huge widths" "$widths_range, got '100000,100000,4,4'" "$omniglot" train "${unread[@]}" --widths 100000,100000,4,4
 expect "fractional widths" "$widths_range, got '4.7,4.2,4,4'" "$omniglot" train "${unread[@]}" --widths 4.7,4.2,4,4
 expect "widths beyond a long" "$widths_range, got '1e30,4,4,4'" "$omniglot" train "${unread[@]}" --widths 1e30,4,4,4
+expect "epochs x steps beyond a long" "--steps: Value 9223372036854775807 not in range 1 to 1000000000" "$omniglot" train \
+    "${unread[@]}" --steps 9223372036854775807
 expect "too many threads" "--threads: Value 5000 not in range 0 to 1024" "$omniglot" train "${unread[@]}" --threads 5000
 expect "too many threads (evaluate)" "--threads: Value 5000 not in range 0 to 1024" "$omniglot" evaluate \
     --model "$work/none.ckpt" --threads 5000

@@ -657,7 +657,9 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--kernel", s.net.kernel, "kernel size of every conv (odd)")->check(positive)->capture_default_str();
     train_cmd->add_option("--embedding", s.net.embedding, "embedding size D")->check(positive)->capture_default_str();
     train_cmd->add_option("--epochs", s.epochs, "maximum epochs")->check(positive)->capture_default_str();
-    train_cmd->add_option("--steps", s.steps, "optimizer steps per epoch")->check(positive)->capture_default_str();
+    // Bounded so that epochs x steps, the schedule's length, cannot overflow.
+    train_cmd->add_option("--steps", s.steps, "optimizer steps per epoch")->check(CLI::Range(1L, 1'000'000'000L))
+        ->capture_default_str();
     train_cmd->add_option("--batch", s.batch, "all: every pair of P characters x K drawings; pairs: B sampled pairs")
         ->check(CLI::IsMember({"all", "pairs"}))->capture_default_str();
     train_cmd->add_option("--characters", s.characters, "P, characters per step (--batch all)")->check(CLI::Range(2, 100000))
