@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "test_util.hpp"
 
+#include <siamese/eval/distance.hpp>
 #include <siamese/eval/episodes.hpp>
 #include <siamese/eval/pixel_baseline.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -174,4 +176,48 @@ TEST_CASE("few_shot_accuracy: bad options and scorers") {
         std::fill(out.begin(), out.end(), std::nan(""));
     };
     CHECK_THROWS_AS((void)eval::few_shot_accuracy(set, nan_scorer, {.ways = 2, .episodes = 1}), std::invalid_argument);
+}
+
+TEST_CASE("few_shot_accuracy: shots or queries beyond every class, episodes below 1") {
+    const auto set = labelled_pixels(4, 3);
+    eval::PixelScorer pixels(set);
+    constexpr index_t huge = std::numeric_limits<index_t>::max();
+    using test::require_error;
+    // Checked before shots + queries_per_class is formed, which would overflow.
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .shots = huge}); },
+        {"few_shot_accuracy", "shots = 9223372036854775807", "largest class has 3 images"});
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .queries_per_class = huge}); },
+        {"few_shot_accuracy", "queries_per_class = 9223372036854775807", "largest class has 3 images"});
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .shots = 4, .queries_per_episode = 1}); },
+        {"few_shot_accuracy", "shots = 4", "largest class has 3 images"});
+    // Within the largest class but with no room for the queries: the usual message.
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .shots = 2, .queries_per_class = 2}); },
+        {"few_shot_accuracy", "at least 4 images"});
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .episodes = 0}); },
+        {"few_shot_accuracy", "episodes must be at least 1", "got 0"});
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .episodes = -5}); },
+        {"few_shot_accuracy", "episodes must be at least 1", "got -5"});
+    // The limits themselves are fine: every image of a class used, one episode.
+    const auto r = eval::few_shot_accuracy(set, pixels, {.ways = 4, .shots = 2, .queries_per_class = 1, .episodes = 1});
+    CHECK(r.accuracy == 1.0);
+    CHECK(r.episodes == 1);
+}
+
+TEST_CASE("few_shot_accuracy: a DistanceScorer on embeddings of a smaller set throws shape_error") {
+    const auto small = labelled_pixels(2, 2), big = labelled_pixels(4, 3);
+    const auto e_small = eval::pixel_embeddings<float>(small);
+    test::require_shape_error(
+        [&] { (void)eval::few_shot_accuracy(big, eval::DistanceScorer<float>(e_small), {.ways = 2, .episodes = 5}); },
+        {"DistanceScorer", "out of range for embeddings [4, 1]"});
+    // Embeddings of the evaluated set itself agree with the pixel scorer.
+    const auto e_big = eval::pixel_embeddings<float>(big);
+    const eval::FewShotOptions o{.ways = 3, .episodes = 20, .seed = 5};
+    CHECK(eval::few_shot_accuracy(big, eval::DistanceScorer<float>(e_big), o).correct ==
+          eval::few_shot_accuracy(big, eval::PixelScorer(big), o).correct);
 }

@@ -7,7 +7,10 @@
 #include <siamese/eval/roc.hpp>
 #include <siamese/eval/threshold.hpp>
 
+#include <cmath>
 #include <set>
+#include <span>
+#include <stdexcept>
 #include <vector>
 
 using namespace siamese;
@@ -154,4 +157,92 @@ TEST_CASE("one_shot_accuracy: a hand-built 3-way episode") {
     CHECK(episodes == 50);
     CHECK(r.accuracy == doctest::Approx(static_cast<double>(expected_correct) / 50.0));
     CHECK_THROWS_AS((void)eval::one_shot_accuracy(set, scorer, {.ways = 4}), std::invalid_argument);
+}
+
+TEST_CASE("embed_all: a chunk below 1 is rejected, naming it") {
+    const auto set = tiny_set({3, 7}, 2);
+    LabelOracle model;
+    test::require_error<std::invalid_argument>([&] { (void)eval::embed_all(model, set, 0); },
+                                               {"embed_all", "chunk", "got 0"});
+    test::require_error<std::invalid_argument>([&] { (void)eval::embed_all(model, set, -1); },
+                                               {"embed_all", "chunk", "got -1"});
+    CHECK(eval::embed_all(model, set, 1).shape() == Shape{4, 4});  // the smallest chunk still works
+}
+
+TEST_CASE("gather_rows and EmbeddingScorer: indices beyond the embeddings throw shape_error") {
+    Tensor<float> e(Shape{2, 3}), out;
+    for (index_t i = 0; i < e.size(); ++i) e[i] = static_cast<float>(i);
+    const std::vector<index_t> good{1, 0}, past{0, 5}, negative{-1};
+    eval::gather_rows(e, std::span<const index_t>(good), out);
+    REQUIRE(out.shape() == Shape{2, 3});
+    CHECK(out(0, 0) == 3.0f);
+    CHECK(out(1, 2) == 2.0f);
+    test::require_shape_error([&] { eval::gather_rows(e, std::span<const index_t>(past), out); },
+                              {"gather_rows", "index 5", "[2, 3]"});
+    test::require_shape_error([&] { eval::gather_rows(e, std::span<const index_t>(negative), out); },
+                              {"gather_rows", "index -1", "[2, 3]"});
+    test::require_shape_error([&] { eval::gather_rows(Tensor<float>(Shape{6}), std::span<const index_t>(good), out); },
+                              {"gather_rows", "[6]"});
+
+    // Embeddings of a smaller set scoring episodes of a bigger one.
+    const auto small = tiny_set({0, 1}, 2), big = tiny_set({0, 1, 2, 3}, 5);
+    LabelOracle model;
+    const auto e_small = eval::embed_all(model, small);
+    eval::EmbeddingScorer scorer(model, e_small);
+    test::require_shape_error(
+        [&] { (void)eval::one_shot_accuracy(big, scorer, {.ways = 2, .episodes = 5}); },
+        {"EmbeddingScorer", "out of range for embeddings [4, 4]"});
+}
+
+TEST_CASE("pair_accuracy: embeddings of another image set are rejected before any pair is scored") {
+    const auto set = tiny_set({0, 1, 2, 3}, 6), small = tiny_set({0, 1}, 2);
+    LabelOracle model;
+    const auto e_small = eval::embed_all(model, small);
+    data::PairSampler sampler(set, 1);
+    test::require_shape_error([&] { (void)eval::pair_accuracy(model, e_small, sampler, 5, 8); },
+                              {"pair_accuracy", "[24, D]", "[4, 4]"});
+    test::require_shape_error([&] { (void)eval::pair_accuracy(model, Tensor<float>(), sampler, 1, 4); },
+                              {"pair_accuracy", "[24, D]"});
+    // A bigger set's embeddings would not read past the end but pair the wrong images.
+    const auto e_big = eval::embed_all(model, tiny_set({0, 1, 2, 3}, 7));
+    test::require_shape_error([&] { (void)eval::pair_accuracy(model, e_big, sampler, 5, 8); },
+                              {"pair_accuracy", "[24, D]", "[28, 4]"});
+}
+
+TEST_CASE("pair_accuracy and pair_scores: batches and batch_size below 1, a NaN threshold") {
+    const auto set = tiny_set({0, 1, 2, 3}, 6);
+    LabelOracle model;
+    const auto e = eval::embed_all(model, set);
+    data::PairSampler sampler(set, 1);
+    using test::require_error;
+    require_error<std::invalid_argument>([&] { (void)eval::pair_accuracy(model, e, sampler, 0, 8); },
+                                         {"pair_accuracy", "batches", "got 0"});
+    require_error<std::invalid_argument>([&] { (void)eval::pair_accuracy(model, e, sampler, 3, 0); },
+                                         {"pair_accuracy", "batch_size", "got 0"});
+    require_error<std::invalid_argument>([&] { (void)eval::pair_accuracy(model, e, sampler, 3, -1); },
+                                         {"pair_accuracy", "batch_size", "got -1"});
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::pair_accuracy(model, e, sampler, 3, 8, std::nan("")); },
+        {"pair_accuracy", "threshold", "nan"});
+    auto blind = [](index_t, std::span<const index_t>, std::span<double> out) { out[0] = 0; };
+    require_error<std::invalid_argument>([&] { (void)eval::pair_scores(sampler, 0, 4, blind); },
+                                         {"pair_scores", "batches", "got 0"});
+    require_error<std::invalid_argument>([&] { (void)eval::pair_scores(sampler, 2, -3, blind); },
+                                         {"pair_scores", "batch_size", "got -3"});
+    // The smallest valid sizes still work.
+    CHECK(eval::pair_accuracy(model, e, sampler, 1, 1).pairs == 1);
+    CHECK(eval::pair_scores(sampler, 1, 1, blind).pairs == 1);
+}
+
+TEST_CASE("one_shot_accuracy: episodes below 1 are rejected, naming the option") {
+    const auto set = tiny_set({0, 1, 2}, 2);
+    auto blind = [](index_t, std::span<const index_t>, std::span<double> out) {
+        std::fill(out.begin(), out.end(), 0.0);
+    };
+    test::require_error<std::invalid_argument>(
+        [&] { (void)eval::one_shot_accuracy(set, blind, {.ways = 2, .episodes = 0}); },
+        {"one_shot_accuracy", "episodes", "got 0"});
+    test::require_error<std::invalid_argument>(
+        [&] { (void)eval::one_shot_accuracy(set, blind, {.ways = 2, .episodes = -1}); },
+        {"one_shot_accuracy", "episodes", "got -1"});
 }

@@ -6,6 +6,7 @@
 #include <siamese/eval/retrieval.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <vector>
 
@@ -100,4 +101,23 @@ TEST_CASE("retrieval_metrics: bad input") {
     test::require_shape_error([&] { (void)eval::retrieval_metrics(Tensor<float>(Shape{3}), two); }, {"[3]"});
     auto bad = column({0, std::nanf(""), 2});
     CHECK_THROWS_AS((void)eval::retrieval_metrics(bad, std::vector<data::label_t>{0, 0, 1}), std::invalid_argument);
+}
+
+TEST_CASE("retrieval_metrics: a DistanceScorer on embeddings of another image set throws shape_error") {
+    const std::vector<data::label_t> labels{0, 0, 1, 1, 2, 2};
+    const data::LabelledImages set(Shape{1, 1, 1}, std::vector<std::uint8_t>{0, 1, 10, 11, 20, 21}, labels);
+    const auto e_small = column({0, 1, 10, 11});
+    test::require_shape_error([&] { (void)eval::retrieval_metrics(set, eval::DistanceScorer(e_small)); },
+                              {"DistanceScorer", "out of range for embeddings [4, 1]"});
+
+    // Called directly: a bad query or candidate throws before anything is written.
+    const eval::DistanceScorer scorer(e_small);
+    std::vector<double> out{7.0, 7.0};
+    const std::vector<index_t> past{1, 4}, negative{-1, 0}, good{1, 3};
+    test::require_shape_error([&] { scorer(0, past, out); }, {"DistanceScorer", "image index 4", "[4, 1]"});
+    test::require_shape_error([&] { scorer(0, negative, out); }, {"DistanceScorer", "image index -1"});
+    test::require_shape_error([&] { scorer(9, good, out); }, {"DistanceScorer", "image index 9"});
+    CHECK(out == std::vector<double>{7.0, 7.0});
+    scorer(0, good, out);
+    CHECK(out == std::vector<double>{-1.0, -11.0});
 }

@@ -146,3 +146,13 @@ TEST_CASE("verification metrics accept any number ranges and reject bad input") 
     CHECK_THROWS_AS((void)eval::best_accuracy_threshold(std::vector<double>{}, std::vector<int>{}),
                     std::invalid_argument);
 }
+
+TEST_CASE("accuracy_at_threshold: a NaN threshold is rejected, infinities are not") {
+    const std::vector<double> s{0.9, 0.1, 0.8, 0.3}, l{1, 0, 1, 0};
+    test::require_error<std::invalid_argument>(
+        [&] { (void)eval::accuracy_at_threshold(s, l, std::numeric_limits<double>::quiet_NaN()); },
+        {"accuracy_at_threshold", "threshold", "nan"});
+    CHECK(eval::accuracy_at_threshold(s, l, 0.5) == 1.0);
+    CHECK(eval::accuracy_at_threshold(s, l, std::numeric_limits<double>::infinity()) == 0.5);   // nothing "same"
+    CHECK(eval::accuracy_at_threshold(s, l, -std::numeric_limits<double>::infinity()) == 0.5);  // everything "same"
+}

@@ -120,10 +120,10 @@ inline void check_evaluation_sets(const siamese::data::LabelledImages& train, co
     }
     try {
         const siamese::data::PairSampler pairs(test, 0);
-        auto no_episodes = one_shot_options(test, s);
-        no_episodes.episodes = 0;  // only the checks
+        auto one_episode = one_shot_options(test, s);
+        one_episode.episodes = 1;  // the checks, and one episode scored by a scorer that does nothing
         (void)siamese::eval::one_shot_accuracy(
-            test, [](siamese::index_t, std::span<const siamese::index_t>, std::span<double>) {}, no_episodes);
+            test, [](siamese::index_t, std::span<const siamese::index_t>, std::span<double>) {}, one_episode);
     } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(class_option("--test-classes", s.test_classes) +
                                     ": cannot evaluate on the test images: " + e.what());

@@ -51,6 +51,23 @@ void require_matrix(const Tensor<T>& embeddings, const char* who) {
     }
 }
 
+/// Throws shape_error unless `row` is a row of `embeddings` ([N, D]): an index from another,
+/// larger image set than the one embedded would read past the end.
+template <class T>
+void require_row(const Tensor<T>& embeddings, index_t row, const char* who) {
+    if (row < 0 || row >= embeddings.dim(0)) {
+        throw shape_error(std::string(who) + ": image index " + std::to_string(row) + " out of range for embeddings " +
+                          embeddings.shape().str() + " (embeddings of another image set?)");
+    }
+}
+
+/// require_row for a query and all its candidates, before any of them is read.
+template <class T>
+void require_rows(const Tensor<T>& embeddings, index_t query, std::span<const index_t> candidates, const char* who) {
+    require_row(embeddings, query, who);
+    for (const index_t c : candidates) require_row(embeddings, c, who);
+}
+
 }  // namespace detail
 
 /// A scorer on precomputed embeddings ([N, D], e.g. embed_all, or pixel_embeddings): the
@@ -67,8 +84,10 @@ public:
     }
     DistanceScorer(Tensor<T>&&, Distance = Distance::l2) = delete;  // would dangle
 
-    /// out[k] = -distance(row query, row candidates[k]).
+    /// out[k] = -distance(row query, row candidates[k]). Throws shape_error when an index is not
+    /// a row of the embeddings (embeddings of another image set), before writing anything.
     void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) const {
+        detail::require_rows(*embeddings_, query, candidates, "DistanceScorer");
         const index_t d = embeddings_->dim(1);
         const T* q = embeddings_->data() + query * d;
         for (std::size_t k = 0; k < candidates.size(); ++k) {

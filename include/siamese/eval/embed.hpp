@@ -2,10 +2,15 @@
 #pragma once
 
 #include <siamese/data/labelled_images.hpp>
+#include <siamese/errors.hpp>
+#include <siamese/eval/distance.hpp>
 #include <siamese/tensor.hpp>
 
 #include <algorithm>
 #include <numeric>
+#include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace siamese::eval {
@@ -14,11 +19,13 @@ namespace siamese::eval {
 /// the activations' memory): [N, D]. Evaluation embeds each image once and then scores any
 /// number of pairs from the embeddings (Siamese::logits_from_embeddings). `prepare` sees each
 /// chunk's batch [n, C, H, W] before the backbone, in image order, and may change it in place
-/// (e.g. distort the images, for embeddings of distorted views).
+/// (e.g. distort the images, for embeddings of distorted views). Throws std::invalid_argument
+/// when chunk < 1.
 template <class Model, class Prepare>
 [[nodiscard]] Tensor<typename Model::value_type> embed_all(Model& model, const data::LabelledImages& images, index_t chunk,
                                                            Prepare&& prepare) {
     using T = typename Model::value_type;
+    if (chunk < 1) throw std::invalid_argument("embed_all: chunk must be at least 1, got " + std::to_string(chunk));
     const index_t n = images.size();
     Tensor<T> out;
     Tensor<T> batch;
@@ -43,9 +50,15 @@ template <class Model>
     return embed_all(model, images, chunk, [](Tensor<typename Model::value_type>&) {});
 }
 
-/// Gathers rows of `embeddings` ([N, D]) into `out` ([indices.size(), D]).
+/// Gathers rows of `embeddings` ([N, D]) into `out` ([indices.size(), D]). Throws shape_error
+/// when there are indices and the embeddings are not a matrix, or an index is not one of their
+/// rows (embeddings of another image set).
 template <class T>
 void gather_rows(const Tensor<T>& embeddings, std::span<const index_t> indices, Tensor<T>& out) {
+    if (!indices.empty() && embeddings.rank() != 2) {
+        throw shape_error("gather_rows: expected embeddings [N, D], got " + embeddings.shape().str());
+    }
+    for (const index_t i : indices) detail::require_row(embeddings, i, "gather_rows");
     const index_t d = embeddings.dim(1);
     out.resize(Shape{static_cast<index_t>(indices.size()), d});
     for (std::size_t i = 0; i < indices.size(); ++i) {

@@ -97,8 +97,8 @@ inline index_t draw_next(std::vector<index_t>& v, std::size_t pos, Rng& rng) {
 /// max) and the query goes to the best class (a tie to the first of the episode's random class
 /// order). The result is the mean per-episode accuracy with a normal-approximation 95 %
 /// interval over episodes. Deterministic for a seed. Throws std::invalid_argument when the
-/// options are out of range, or when the set (or every group) has too few classes with enough
-/// images.
+/// options are out of range (episodes < 1 among them), or when the set (or every group) has too
+/// few classes with enough images.
 template <class Score>
     requires PairScorer<Score>
 [[nodiscard]] FewShotResult few_shot_accuracy(const data::LabelledImages& images, Score&& score,
@@ -108,11 +108,22 @@ template <class Score>
     auto fail = [](const std::string& why) { throw std::invalid_argument("few_shot_accuracy: " + why); };
     if (o.ways < 2) fail("ways must be at least 2, got " + std::to_string(o.ways));
     if (o.shots < 1) fail("shots must be at least 1, got " + std::to_string(o.shots));
-    if (o.episodes < 0) fail("episodes must not be negative, got " + std::to_string(o.episodes));
+    if (o.episodes < 1) fail("episodes must be at least 1, got " + std::to_string(o.episodes));
     if (o.queries_per_episode < 0) fail("queries_per_episode must not be negative");
     if (!per_episode && o.queries_per_class < 1) {
         fail("queries_per_class must be at least 1 (or set queries_per_episode), got " +
              std::to_string(o.queries_per_class));
+    }
+    // Each against the largest class before adding them: their sum could overflow.
+    const auto& counts = images.class_counts();
+    const index_t largest = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+    if (o.shots > largest) {
+        fail("shots = " + std::to_string(o.shots) + " supports per class, but the largest class has " +
+             std::to_string(largest) + " images");
+    }
+    if (!per_episode && o.queries_per_class > largest) {
+        fail("queries_per_class = " + std::to_string(o.queries_per_class) +
+             " queries per class, but the largest class has " + std::to_string(largest) + " images");
     }
     const index_t need = o.shots + (per_episode ? 0 : o.queries_per_class);
 
@@ -225,7 +236,8 @@ template <class Score>
 
 /// A scorer for a Siamese model: the model's logit for (query, candidate), computed from
 /// precomputed embeddings ([N, D], embed_all) of the same image set. Keeps references to the
-/// model and the embeddings.
+/// model and the embeddings. A query or candidate that is not a row of the embeddings
+/// (embeddings of another image set) throws shape_error.
 template <class Model>
 class EmbeddingScorer {
 public:
@@ -234,6 +246,7 @@ public:
     EmbeddingScorer(Model& model, const Tensor<T>& embeddings) : model_(&model), embeddings_(&embeddings) {}
 
     void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) {
+        detail::require_rows(*embeddings_, query, candidates, "EmbeddingScorer");
         queries_.assign(candidates.size(), query);
         gather_rows(*embeddings_, std::span<const index_t>(queries_), e_query_);
         gather_rows(*embeddings_, candidates, e_candidate_);

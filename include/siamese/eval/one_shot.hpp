@@ -27,7 +27,8 @@ using OneShotResult = FewShotResult;
 /// tie goes to the first). `score(query, supports, out)` writes one similarity per support
 /// (higher = more alike). Classes with a single image can be supports but never the query's
 /// class. Each episode's accuracy is 0 or 1, so ci95 is 1.96 s / sqrt(episodes) with s the
-/// sample standard deviation of those 0/1 outcomes.
+/// sample standard deviation of those 0/1 outcomes. Throws std::invalid_argument when ways is
+/// outside 2..classes or episodes < 1.
 template <class Score>
 [[nodiscard]] OneShotResult one_shot_accuracy(const data::LabelledImages& images, Score&& score,
                                               const OneShotOptions& options = {}) {
@@ -36,6 +37,10 @@ template <class Score>
         throw std::invalid_argument("one_shot_accuracy: " + std::to_string(options.ways) + "-way episodes need 2.." +
                                     std::to_string(n_classes) + " ways (the set has " + std::to_string(n_classes) +
                                     " classes)");
+    }
+    if (options.episodes < 1) {
+        throw std::invalid_argument("one_shot_accuracy: episodes must be at least 1, got " +
+                                    std::to_string(options.episodes));
     }
     FewShotOptions o;
     o.ways = options.ways;

@@ -2,9 +2,13 @@
 #pragma once
 
 #include <siamese/data/pair_sampler.hpp>
+#include <siamese/errors.hpp>
 #include <siamese/eval/embed.hpp>
 #include <siamese/kernels/elementwise.hpp>
 
+#include <cmath>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace siamese::eval {
@@ -17,15 +21,40 @@ struct PairAccuracy {
     std::vector<float> labels;  ///< 1 = same, 0 = different, in the same order
 };
 
+namespace detail {
+
+/// Throws std::invalid_argument unless batches >= 1 and batch_size >= 1.
+inline void require_pair_batches(index_t batches, index_t batch_size, const char* who) {
+    if (batches < 1) {
+        throw std::invalid_argument(std::string(who) + ": batches must be at least 1, got " + std::to_string(batches));
+    }
+    if (batch_size < 1) {
+        throw std::invalid_argument(std::string(who) + ": batch_size must be at least 1, got " +
+                                    std::to_string(batch_size));
+    }
+}
+
+}  // namespace detail
+
 /// Pair accuracy as the tutorial measures it: `batches` batches of `batch_size` balanced pairs
 /// drawn by `sampler` (first half different, second half same), a pair counted right when the
 /// predicted probability of "same" is above `threshold` exactly when the pair is the same class.
-/// `embeddings` are the model's embeddings of the sampler's image set (embed_all).
+/// `embeddings` are the model's embeddings of the sampler's image set (embed_all). Throws
+/// std::invalid_argument when batches or batch_size is below 1 or the threshold is NaN, and
+/// shape_error when the embeddings are not [N, D] with N the sampler's image count.
 template <class Model>
 [[nodiscard]] PairAccuracy pair_accuracy(Model& model, const Tensor<typename Model::value_type>& embeddings,
                                          data::PairSampler& sampler, index_t batches, index_t batch_size,
                                          double threshold = 0.5) {
     using T = typename Model::value_type;
+    detail::require_pair_batches(batches, batch_size, "pair_accuracy");
+    if (std::isnan(threshold)) throw std::invalid_argument("pair_accuracy: threshold must be a number, got nan");
+    const index_t n = sampler.images().size();
+    if (embeddings.rank() != 2 || embeddings.dim(0) != n) {
+        throw shape_error("pair_accuracy: expected embeddings [" + std::to_string(n) +
+                          ", D] of the sampler's image set of " + std::to_string(n) + " images, got " +
+                          embeddings.shape().str());
+    }
     PairAccuracy result;
     std::vector<index_t> left(static_cast<std::size_t>(batch_size)), right(left.size());
     Tensor<T> e_left, e_right;
@@ -52,10 +81,11 @@ template <class Model>
 /// episode interface score(query, candidates, out) (higher = more alike): a model's head
 /// (EmbeddingScorer), a negated embedding distance (DistanceScorer), raw pixels (PixelScorer).
 /// Labels are 1 for same-class pairs. Feed the result to roc_auc, equal_error_rate or
-/// calibrated_accuracy.
+/// calibrated_accuracy. Throws std::invalid_argument when batches or batch_size is below 1.
 template <class Score>
 [[nodiscard]] PairAccuracy pair_scores(data::PairSampler& sampler, index_t batches, index_t batch_size,
                                        Score&& score) {
+    detail::require_pair_batches(batches, batch_size, "pair_scores");
     PairAccuracy result;
     std::vector<index_t> left(static_cast<std::size_t>(batch_size)), right(left.size());
     double out[1];

@@ -3,6 +3,7 @@
 
 #include <siamese/eval/pair_scores.hpp>
 
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -54,9 +55,11 @@ template <NumberRange Scores, NumberRange Labels>
 }
 
 /// Fraction of pairs classified right by "same when score >= threshold". Same arguments and
-/// errors as best_accuracy_threshold.
+/// errors as best_accuracy_threshold, and std::invalid_argument when the threshold is NaN
+/// (+-infinity are allowed: everything or nothing is "same").
 template <NumberRange Scores, NumberRange Labels>
 [[nodiscard]] double accuracy_at_threshold(const Scores& scores, const Labels& labels, double threshold) {
+    if (std::isnan(threshold)) throw std::invalid_argument("accuracy_at_threshold: threshold must be a number, got nan");
     const auto s = sort_pair_scores(scores, labels, "accuracy_at_threshold");
     if (s.size() == 0) throw std::invalid_argument("accuracy_at_threshold: no pairs");
     index_t right = 0;
