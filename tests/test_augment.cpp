@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -173,4 +174,35 @@ TEST_CASE("Augmenter: in-place warps of a batch, with the background fill") {
     CHECK_THROWS_AS(aug.augment(batch, 4), std::out_of_range);
     CHECK_THROWS_AS(data::Augmenter({.min_scale = 0}), std::invalid_argument);
     CHECK_THROWS_AS(data::Augmenter({.probability = 1.5}), std::invalid_argument);
+}
+
+TEST_CASE("Augmenter: non-finite or negative ranges are refused up front, naming the option and the value") {
+    const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    using E = std::invalid_argument;
+    // Infinite translation used to blank every image silently; the others failed later with a
+    // misleading "warp_affine: the transform is singular".
+    test::require_error<E>([&] { data::Augmenter({.max_translation = inf}); },
+                           {"Augmenter", "max_translation", "got inf"});
+    test::require_error<E>([&] { data::Augmenter({.max_rotation_degrees = inf}); },
+                           {"max_rotation_degrees must be finite and >= 0", "got inf"});
+    test::require_error<E>([&] { data::Augmenter({.max_shear = inf}); }, {"max_shear", "got inf"});
+    test::require_error<E>([&] { data::Augmenter({.max_scale = inf}); }, {"max_scale", "got inf"});
+    test::require_error<E>([&] { data::Augmenter({.min_scale = inf, .max_scale = inf}); }, {"min_scale", "got inf"});
+    test::require_error<E>([&] { data::Augmenter({.max_translation = nan}); }, {"max_translation", "nan"});
+    test::require_error<E>([&] { data::Augmenter({.max_rotation_degrees = nan}); }, {"max_rotation_degrees", "nan"});
+    test::require_error<E>([&] { data::Augmenter({.max_shear = nan}); }, {"max_shear", "nan"});
+    test::require_error<E>([&] { data::Augmenter({.min_scale = nan}); }, {"min_scale", "nan"});
+    test::require_error<E>([&] { data::Augmenter({.max_scale = nan}); }, {"max_scale", "nan"});
+    test::require_error<E>([&] { data::Augmenter({.max_translation = -inf}); }, {"max_translation", "got -inf"});
+    // The existing checks now say what they got.
+    test::require_error<E>([&] { data::Augmenter({.max_shear = -0.5}); }, {"max_shear", "got -0.5"});
+    test::require_error<E>([&] { data::Augmenter({.min_scale = 0}); }, {"min_scale must be finite and > 0", "got 0"});
+    test::require_error<E>([&] { data::Augmenter({.min_scale = 1.5, .max_scale = 1.2}); },
+                           {"max_scale must be finite and >= min_scale = 1.5", "got 1.2"});
+    test::require_error<E>([&] { data::Augmenter({.probability = 1.5}); }, {"probability", "got 1.5"});
+    test::require_error<E>([&] { data::Augmenter({.fill = inf}); }, {"fill must be finite", "got inf"});
+    // Limits that are still fine: zero ranges, equal scales, large finite ranges.
+    CHECK_NOTHROW(data::Augmenter(
+        {.max_rotation_degrees = 0, .max_shear = 0, .min_scale = 1, .max_scale = 1, .max_translation = 0}));
+    CHECK_NOTHROW(data::Augmenter({.max_rotation_degrees = 720, .max_translation = 1e6}));
 }

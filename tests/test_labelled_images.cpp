@@ -128,3 +128,19 @@ TEST_CASE("keep_classes: a class that is not in the set is an error, not a small
     CHECK(thrown);
     CHECK_THROWS_AS((void)keep_classes(set, {}), std::invalid_argument);
 }
+
+TEST_CASE("LabelledImages: image sizes whose pixel count overflows are shape errors, not wrapped") {
+    // 2^63 pixels per image do not fit index_t: Shape itself refuses them.
+    test::require_shape_error(
+        [] {
+            LabelledImages(Shape{index_t{1} << 21, index_t{1} << 21, index_t{1} << 21}, {}, {0});
+        },
+        {"[2097152, 2097152, 2097152]"});
+    // 16 images of 2^60 pixels need 2^64 bytes: the count used to wrap to 0 and match no pixels.
+    test::require_shape_error(
+        [] {
+            LabelledImages(Shape{index_t{1} << 20, index_t{1} << 20, index_t{1} << 20}, {},
+                           std::vector<label_t>(16, 0));
+        },
+        {"LabelledImages", "16 labels", "[1048576, 1048576, 1048576]", "got 0"});
+}

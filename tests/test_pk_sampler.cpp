@@ -153,3 +153,22 @@ TEST_CASE("PkSampler: impossible requests are clear errors") {
     std::vector<index_t> wrong(3);
     CHECK_THROWS_AS(sampler.sample_indices(wrong), std::invalid_argument);
 }
+
+TEST_CASE("PkSampler: an absurd K or P*K is a clear error before anything is allocated") {
+    const LabelledImages set = mixed_set();  // 30 images of [1, 2, 2]
+    // K = 2^40 used to allocate 2^40 swap slots (8 TB) in the constructor; 2^62 threw a bare length_error.
+    test::require_error<std::invalid_argument>([&] { PkSampler(set, {.p = 2, .k = index_t{1} << 40}, 1); },
+                                               {"PkSampler", "K = 1099511627776", "30 images in the set"});
+    test::require_error<std::invalid_argument>([&] { PkSampler(set, {.p = 2, .k = index_t{1} << 62}, 1); },
+                                               {"K = 4611686018427387904", "30 images"});
+    CHECK_THROWS_AS(PkSampler(set, {.p = 2, .k = 31}, 1), std::invalid_argument);
+    // K up to the set's size stays valid: small classes are padded with repeats, as before.
+    PkSampler full(set, {.p = 2, .k = 30}, 1);
+    CHECK(full.batch_size() == 60);
+    PkBatch<float> batch;
+    full.sample(batch);
+    CHECK(batch.images.shape() == Shape{60, 1, 2, 2});
+    // In skip mode the existing message still explains that no class is large enough.
+    CHECK_THROWS_WITH_AS(PkSampler(set, {.p = 2, .k = 31, .small_classes = SmallClasses::skip}, 1),
+                         doctest::Contains("at least K = 31"), std::invalid_argument);
+}

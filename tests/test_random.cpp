@@ -2,6 +2,9 @@
 #include "test_util.hpp"
 
 #include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 using namespace siamese;
@@ -57,4 +60,32 @@ TEST_CASE("init_pytorch_default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights 
     CHECK(lo < -0.98 * bound);
     CHECK(std::abs(mean) < 0.02 * bound);
     for (double v : b) CHECK(std::abs(v) <= bound);
+}
+
+TEST_CASE("Rng::uniform_int: an empty or negative range is an error; valid draws are unchanged") {
+    Rng rng(1);
+    const auto before = rng.state();
+    test::require_error<std::invalid_argument>([&] { (void)rng.uniform_int(0); }, {"Rng::uniform_int", "got 0"});
+    test::require_error<std::invalid_argument>([&] { (void)rng.uniform_int(-3); }, {"Rng::uniform_int", "got -3"});
+    test::require_error<std::invalid_argument>([&] { (void)rng.uniform_int(std::numeric_limits<index_t>::min()); },
+                                               {"got -9223372036854775808"});
+    CHECK(rng.state() == before);  // a refused draw consumes nothing
+
+    // The draws of the original implementation (seed 2024), including the rejection path of large n.
+    Rng r(2024);
+    const std::vector<std::pair<index_t, std::vector<index_t>>> expected = {
+        {1, {0, 0, 0, 0}},
+        {2, {1, 1, 0, 0}},
+        {7, {4, 4, 0, 0}},
+        {256, {134, 117, 15, 5}},
+        {index_t{1} << 40, {341391207689, 79803376358, 488332174377, 650558132259}},
+        {(index_t{1} << 62) + 1, {2752350513272152591, 995920749793405068, 3590908193349579406, 3111282066425337589}},
+        {std::numeric_limits<index_t>::max(),
+         {8854820714165103459, 50656249993007829, 42682020660567098, 4433782295582395420}},
+    };
+    for (const auto& [n, draws] : expected) {
+        CAPTURE(n);
+        for (const index_t d : draws) CHECK(r.uniform_int(n) == d);
+    }
+    CHECK(r.next() == 9420684325269312219ULL);
 }

@@ -2,6 +2,9 @@
 #include "test_util.hpp"
 
 #include <cstdint>
+#include <limits>
+#include <new>
+#include <stdexcept>
 
 using namespace siamese;
 
@@ -83,4 +86,48 @@ TEST_CASE("as_matrix maps the tensor as [dim0, rest] row-major") {
     CHECK(m(1, 4) == 10.0f);
     m(0, 1) = -1.0f;
     CHECK(t[1] == -1.0f);
+}
+
+TEST_CASE("Shape: an element count beyond index_t is a shape_error naming the shape") {
+    constexpr index_t max = std::numeric_limits<index_t>::max();
+    test::require_shape_error(
+        [] {
+            (void)Shape{index_t{1} << 32, index_t{1} << 32};
+        },
+        {"Shape", "[4294967296, 4294967296]", "more elements than index_t", "9223372036854775807"});
+    test::require_shape_error([] { (void)Shape{2, 3, index_t{1} << 21, index_t{1} << 42}; }, {"[2, 3, 2097152"});
+    // A zero batch does not hide a sample size that overflows.
+    test::require_shape_error([] { (void)Shape{0, index_t{1} << 40, index_t{1} << 40}; }, {"[0, 1099511627776"});
+    // The largest counts that fit are fine.
+    CHECK(Shape{max}.numel() == max);
+    CHECK(Shape{1, max, 1}.sample_size() == max);
+    CHECK(Shape{index_t{1} << 31, index_t{1} << 31}.numel() == index_t{1} << 62);
+    CHECK(Shape{0, max}.numel() == 0);
+    CHECK_THROWS_AS((Shape{max, 2}), shape_error);
+    // with_batch checks the same, and refuses a negative batch.
+    const Shape s{1, index_t{1} << 40};
+    CHECK(s.with_batch(1 << 20) == Shape{1 << 20, index_t{1} << 40});
+    test::require_shape_error([&] { (void)s.with_batch(index_t{1} << 40); },
+                              {"Shape::with_batch", "[1099511627776, 1099511627776]"});
+    test::require_shape_error([&] { (void)s.with_batch(-1); }, {"Shape::with_batch", "negative dimension -1"});
+}
+
+TEST_CASE("Tensor: storage whose byte count overflows is refused, never wrapped") {
+    // 2^62 floats are 2^64 bytes: the byte count used to wrap to 0 (a 1-byte buffer of "size 2^62").
+    CHECK_THROWS_AS(Tensor<float>(Shape{index_t{1} << 31, index_t{1} << 31}), std::length_error);
+    CHECK_THROWS_AS(Tensor<double>(Shape{index_t{1} << 61}), std::length_error);
+    CHECK_THROWS_AS(Tensor<float>(Shape{std::numeric_limits<index_t>::max()}), std::length_error);
+    // A failed resize keeps the tensor as it was.
+    Tensor<float> t(Shape{2, 3}, 1.5f);
+    const float* before = t.data();
+    CHECK_THROWS_AS(t.resize(Shape{index_t{1} << 40, index_t{1} << 22}), std::length_error);
+    CHECK(t.shape() == Shape{2, 3});
+    CHECK(t.data() == before);
+    CHECK(t(1, 2) == 1.5f);
+    // Layers build their weight shapes through Shape, so absurd sizes are refused up front.
+    Rng rng(1);
+    test::require_shape_error([&] { Linear<float>(index_t{1} << 32, index_t{1} << 32, rng); },
+                              {"[4294967296, 4294967296]"});
+    test::require_shape_error([&] { Conv2d<float>(index_t{1} << 31, index_t{1} << 31, 4, rng); },
+                              {"[2147483648, 2147483648, 4, 4]"});
 }

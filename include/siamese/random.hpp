@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace siamese {
 
@@ -42,8 +44,12 @@ public:
     /// Uniform double in [lo, hi).
     double uniform(double lo, double hi) noexcept { return lo + (hi - lo) * uniform(); }
 
-    /// Uniform integer in [0, n), unbiased (rejection on the top of the range); n must be > 0.
-    index_t uniform_int(index_t n) noexcept {
+    /// Uniform integer in [0, n), unbiased (rejection on the top of the range). Throws
+    /// std::invalid_argument when n < 1 (an empty range has no value to draw).
+    index_t uniform_int(index_t n) {
+        if (n < 1) [[unlikely]] {
+            empty_range(n);
+        }
         const auto range = static_cast<std::uint64_t>(n);
         const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
                                     std::numeric_limits<std::uint64_t>::max() % range;
@@ -65,6 +71,9 @@ public:
     void set_state(const std::array<std::uint64_t, 4>& s) noexcept { state_ = s; }
 
 private:
+    [[noreturn, gnu::noinline, gnu::cold]] static void empty_range(index_t n) {
+        throw std::invalid_argument("Rng::uniform_int: n must be >= 1, got " + std::to_string(n));
+    }
     static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
     static std::uint64_t splitmix64(std::uint64_t& x) noexcept {
         std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <initializer_list>
+#include <limits>
 #include <string>
 
 namespace siamese {
@@ -26,6 +27,7 @@ public:
             if (d < 0) throw shape_error("Shape: negative dimension " + std::to_string(d));
             dims_[static_cast<std::size_t>(rank_++)] = d;
         }
+        check_size("Shape");
     }
 
     [[nodiscard]] constexpr int rank() const noexcept { return rank_; }
@@ -33,7 +35,8 @@ public:
     /// Dimension i; i must be below rank().
     [[nodiscard]] constexpr index_t operator[](int i) const noexcept { return dims_[static_cast<std::size_t>(i)]; }
 
-    /// Number of elements; 0 for rank 0.
+    /// Number of elements; 0 for rank 0. Never overflows: the constructors reject a shape whose
+    /// element count (or sample size) does not fit index_t.
     [[nodiscard]] constexpr index_t numel() const noexcept {
         if (rank_ == 0) return 0;
         index_t n = 1;
@@ -50,8 +53,10 @@ public:
 
     /// The same shape with the first dimension replaced (rank must be at least 1).
     [[nodiscard]] Shape with_batch(index_t n) const {
+        if (n < 0) throw shape_error("Shape::with_batch: negative dimension " + std::to_string(n));
         Shape s = *this;
         s.dims_[0] = n;
+        s.check_size("Shape::with_batch");
         return s;
     }
 
@@ -74,6 +79,24 @@ public:
     }
 
 private:
+    // The product of the non-zero dimensions must fit index_t: it bounds both numel() and
+    // sample_size(), so neither can overflow (even when a zero dimension hides a huge rest).
+    void check_size(const char* who) const {
+        index_t product = 1;
+        bool overflow = false;
+        for (int i = 0; i < rank_; ++i) {
+            const index_t d = dims_[static_cast<std::size_t>(i)];
+            overflow |= __builtin_mul_overflow(product, d + (d == 0), &product);
+        }
+        if (overflow) [[unlikely]] {
+            too_large(who);
+        }
+    }
+    [[noreturn, gnu::noinline, gnu::cold]] void too_large(const char* who) const {
+        throw shape_error(std::string(who) + ": " + str() + " has more elements than index_t can count (at most " +
+                          std::to_string(std::numeric_limits<index_t>::max()) + ")");
+    }
+
     std::array<index_t, max_rank> dims_{};
     int rank_ = 0;
 };

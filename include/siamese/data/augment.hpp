@@ -168,13 +168,23 @@ class Augmenter {
 public:
     explicit Augmenter(const KochAugmentOptions& options = {}, std::uint64_t seed = 0) : options_(options), rng_(seed) {
         const auto& o = options;
-        auto bad = [](const std::string& why) { throw std::invalid_argument("Augmenter: " + why); };
-        if (!(o.max_rotation_degrees >= 0)) bad("max_rotation_degrees must be >= 0");
-        if (!(o.max_shear >= 0)) bad("max_shear must be >= 0");
-        if (!(o.min_scale > 0 && o.min_scale <= o.max_scale)) bad("scales need 0 < min_scale <= max_scale");
-        if (!(o.max_translation >= 0)) bad("max_translation must be >= 0");
-        if (!(o.probability >= 0 && o.probability <= 1)) bad("probability must be in [0, 1]");
-        if (!std::isfinite(o.fill)) bad("fill must be finite");
+        auto bad = [](const std::string& why, double got) {
+            throw std::invalid_argument("Augmenter: " + why + ", got " + std::to_string(got));
+        };
+        // Non-finite ranges would draw infinite or NaN parameters: a blank image, or a transform
+        // that warp_affine rejects as singular.
+        auto finite_non_negative = [&](const char* name, double v) {
+            if (!(v >= 0 && std::isfinite(v))) bad(std::string(name) + " must be finite and >= 0", v);
+        };
+        finite_non_negative("max_rotation_degrees", o.max_rotation_degrees);
+        finite_non_negative("max_shear", o.max_shear);
+        if (!(o.min_scale > 0 && std::isfinite(o.min_scale))) bad("min_scale must be finite and > 0", o.min_scale);
+        if (!(o.max_scale >= o.min_scale && std::isfinite(o.max_scale))) {
+            bad("max_scale must be finite and >= min_scale = " + std::to_string(o.min_scale), o.max_scale);
+        }
+        finite_non_negative("max_translation", o.max_translation);
+        if (!(o.probability >= 0 && o.probability <= 1)) bad("probability must be in [0, 1]", o.probability);
+        if (!std::isfinite(o.fill)) bad("fill must be finite", o.fill);
     }
 
     /// Draws one set of parameters. Every component consumes two numbers (switch and value)

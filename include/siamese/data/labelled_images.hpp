@@ -31,7 +31,12 @@ public:
     LabelledImages(const Shape& image_shape, std::vector<std::uint8_t> pixels, std::vector<label_t> labels)
         : image_shape_(normalise_shape(image_shape)), pixels_(std::move(pixels)), labels_(std::move(labels)) {
         const index_t per_image = image_shape_.numel();
-        const auto expected = static_cast<std::size_t>(per_image) * labels_.size();
+        std::size_t expected = 0;
+        if (__builtin_mul_overflow(static_cast<std::size_t>(per_image), labels_.size(), &expected)) {
+            throw shape_error("LabelledImages: " + std::to_string(labels_.size()) + " labels and images of " +
+                              image_shape_.str() + " need more pixels than a size_t can count, got " +
+                              std::to_string(pixels_.size()));
+        }
         if (pixels_.size() != expected) {
             throw shape_error("LabelledImages: " + std::to_string(labels_.size()) + " labels and images of " +
                               image_shape_.str() + " need " + std::to_string(expected) + " pixels, got " +

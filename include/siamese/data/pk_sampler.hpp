@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -27,7 +28,7 @@ enum class SmallClasses {
 /// Batch geometry of PkSampler.
 struct PkOptions {
     index_t p = 8;  ///< classes per batch
-    index_t k = 4;  ///< images per class
+    index_t k = 4;  ///< images per class (at most the number of images in the set)
     SmallClasses small_classes = SmallClasses::with_replacement;
 };
 
@@ -53,7 +54,9 @@ public:
     using State = std::array<std::uint64_t, 4>;
 
     /// Throws std::invalid_argument when p < 2 or k < 2 (a batch needs negatives and
-    /// positives) or when fewer than p classes can be drawn.
+    /// positives), when k exceeds the number of images in the set (no class can have more, so
+    /// such a K would only repeat images), when a batch of P*K images would not fit index_t,
+    /// or when fewer than p classes can be drawn.
     PkSampler(const LabelledImages& images, PkOptions options, std::uint64_t seed)
         : images_(&images), options_(options), rng_(seed), members_(class_members(images)) {
         if (options.p < 2 || options.k < 2) {
@@ -72,6 +75,19 @@ public:
                 (options.small_classes == SmallClasses::skip ? "at least K = " + std::to_string(options.k)
                                                              : std::string("at least 2")) +
                 " images");
+        }
+        if (options.k > images.size()) {
+            throw std::invalid_argument("PkSampler: K = " + std::to_string(options.k) +
+                                        " images per class is more than the " + std::to_string(images.size()) +
+                                        " images in the set (K must be at most the set's size)");
+        }
+        index_t batch = 0, batch_values = 0;
+        if (__builtin_mul_overflow(options.p, options.k, &batch) ||
+            __builtin_mul_overflow(batch, images.image_size(), &batch_values)) {
+            throw std::invalid_argument(
+                "PkSampler: a batch of P = " + std::to_string(options.p) + " x K = " + std::to_string(options.k) +
+                " images of " + images.image_shape().str() + " has more values than index_t can count (at most " +
+                std::to_string(std::numeric_limits<index_t>::max()) + ")");
         }
         class_swaps_.resize(static_cast<std::size_t>(options.p));
         image_swaps_.resize(static_cast<std::size_t>(options.k));

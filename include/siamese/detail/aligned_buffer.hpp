@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <new>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace siamese::detail {
@@ -46,6 +49,12 @@ public:
     /// Ensures room for n elements; contents are unspecified afterwards if it had to grow.
     void reserve_discard(index_t n) {
         if (n <= capacity_) return;
+        // As std::vector: a byte count beyond PTRDIFF_MAX is refused, never wrapped around.
+        if (static_cast<std::size_t>(n) > static_cast<std::size_t>(std::numeric_limits<index_t>::max()) / sizeof(T))
+            [[unlikely]] {
+            throw std::length_error("AlignedBuffer: " + std::to_string(n) + " elements of " +
+                                    std::to_string(sizeof(T)) + " bytes exceed the largest possible allocation");
+        }
         release();
         const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(T);
         data_ = static_cast<T*>(::operator new(bytes, std::align_val_t{tensor_alignment}));
