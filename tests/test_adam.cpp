@@ -4,6 +4,7 @@
 #include <siamese/optim/adam.hpp>
 
 #include <cmath>
+#include <limits>
 
 using namespace siamese;
 
@@ -115,4 +116,66 @@ TEST_CASE("Adam: bad hyperparameters are rejected") {
     CHECK_THROWS_AS(Adam<double>({{"p", &p, &g}}, {.beta1 = 1.0}), std::invalid_argument);
     CHECK_THROWS_AS(AdamW<double>({{"p", &p, &g}}, {.beta2 = -0.1}), std::invalid_argument);
     CHECK_THROWS_AS(AdamW<double>({{"p", &p, &g}}, {.weight_decay = -0.1}), std::invalid_argument);
+}
+
+TEST_CASE("Adam and AdamW: empty parameter lists, non-finite options, eps 0 and a bad set_lr are errors") {
+    Tensor<double> p(Shape{1}, 1.0), g(Shape{1}, 0.0);
+    const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    test::require_error<std::invalid_argument>([] { Adam<double>(ParamList<double>{}); },
+                                               {"Adam", "parameter list is empty"});
+    test::require_error<std::invalid_argument>([] { AdamW<double>(ParamList<double>{}); },
+                                               {"AdamW", "parameter list is empty"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Adam<double>({{"p", &p, &g}}, {.lr = inf});
+        },
+        {"Adam: lr must be a finite number >= 0, got inf"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Adam<double>({{"p", &p, &g}}, {.weight_decay = inf});
+        },
+        {"Adam: weight_decay must be a finite number >= 0, got inf"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            AdamW<double>({{"p", &p, &g}}, {.weight_decay = nan});
+        },
+        {"AdamW: weight_decay", "got nan"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Adam<double>({{"p", &p, &g}}, {.beta1 = 1.0});
+        },
+        {"Adam: beta1 must be in [0, 1), got 1"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Adam<double>({{"p", &p, &g}}, {.beta2 = nan});
+        },
+        {"Adam: beta2 must be in [0, 1), got nan"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Adam<double>({{"p", &p, &g}}, {.eps = 0.0});
+        },
+        {"Adam: eps must be a finite number > 0, got 0"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Adam<double>({{"p", &p, &g}}, {.eps = inf});
+        },
+        {"Adam: eps must be a finite number > 0, got inf"});
+    // Positive as a double, 0 as a float: a zero gradient would give 0 / 0.
+    Tensor<float> pf(Shape{1}, 1.0f), gf(Shape{1}, 0.0f);
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Adam<float>({{"p", &pf, &gf}}, {.eps = 1e-300});
+        },
+        {"Adam: eps 1e-300 is 0 or subnormal as a float"});
+    CHECK_NOTHROW(Adam<double>({{"p", &p, &g}}, {.eps = 1e-300}));  // a normal double
+
+    Adam<double> adam({{"p", &p, &g}});
+    for (const double bad : {nan, inf, -1.0}) {
+        test::require_error<std::invalid_argument>([&] { adam.set_lr(bad); }, {"Adam::set_lr: lr must be"});
+    }
+    CHECK(adam.options().lr == 1e-3);
+    g[0] = 0.5;
+    adam.step();
+    CHECK(std::isfinite(p[0]));
+    CHECK(p[0] < 1.0);
 }

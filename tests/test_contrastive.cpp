@@ -4,6 +4,7 @@
 #include <siamese/losses/contrastive.hpp>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace siamese;
@@ -112,4 +113,14 @@ TEST_CASE("ContrastiveLoss: shapes, labels and margin are checked") {
     CHECK_THROWS_AS(loss.forward(a, a, std::vector<float>{0, 1, 2, 0}), std::invalid_argument);
     CHECK_THROWS_AS(ContrastiveLoss<float>().backward(), std::logic_error);
     CHECK_THROWS_AS(ContrastiveLoss<float>({.margin = 0.0}), std::invalid_argument);
+}
+
+TEST_CASE("ContrastiveLoss: an eps that is 0 as a float is an error naming ContrastiveLoss and the value") {
+    test::require_error<std::invalid_argument>([] { ContrastiveLoss<float>({.margin = 1.0, .eps = 1e-300}); },
+                                               {"ContrastiveLoss: eps 1e-300 is 0 or subnormal as a float"});
+    test::require_error<std::invalid_argument>([] { ContrastiveLoss<float>({.margin = 1.0, .eps = 0.0}); },
+                                               {"ContrastiveLoss: eps must be positive and finite, got 0"});
+    test::require_error<std::invalid_argument>(
+        [] { ContrastiveLoss<float>({.margin = 1.0, .eps = std::numeric_limits<double>::quiet_NaN()}); },
+        {"ContrastiveLoss: eps", "got nan"});
 }

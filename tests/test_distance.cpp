@@ -180,3 +180,26 @@ TEST_CASE("pairwise kernel: close rows keep their small distance (no cancellatio
     metrics::pairwise_euclidean(a, b, out);
     CHECK(out[0] == 0x1p-10f);
 }
+
+TEST_CASE("Distances: an eps that is 0 or subnormal in the tensor type is an error naming the value") {
+    // 1e-300 is positive as a double but 0 as a float: equal rows would get distance 0 and a
+    // NaN gradient (0 / 0), zero rows a NaN cosine.
+    test::require_error<std::invalid_argument>([] { metrics::EuclideanDistance<float>(1e-300); },
+                                               {"EuclideanDistance: eps 1e-300 is 0 or subnormal as a float"});
+    test::require_error<std::invalid_argument>([] { metrics::CosineDistance<float>(1e-300); },
+                                               {"CosineDistance: eps 1e-300", "float"});
+    test::require_error<std::invalid_argument>([] { metrics::EuclideanDistance<float>(1e-40); },
+                                               {"EuclideanDistance: eps 1e-40", "subnormal"});
+    test::require_error<std::invalid_argument>([] { metrics::EuclideanDistance<double>(1e-320); },
+                                               {"EuclideanDistance: eps 1e-320", "double"});
+    test::require_error<std::invalid_argument>([] { metrics::CosineDistance<float>(1e300); },
+                                               {"CosineDistance: eps 1e+300 is out of range for float"});
+    test::require_error<std::invalid_argument>([] { metrics::CosineDistance<float>(0.0); },
+                                               {"CosineDistance: eps must be positive and finite, got 0"});
+    // As a double, 1e-300 is a normal number and works.
+    metrics::EuclideanDistance<double> tiny(1e-300);
+    Tensor<double> a(Shape{1, 2}, 1.0);
+    tiny.forward(a, a);
+    const auto& g = tiny.backward(Tensor<double>(Shape{1}, 1.0));
+    CHECK(g[0] == 0.0);
+}

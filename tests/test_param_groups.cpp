@@ -77,3 +77,16 @@ TEST_CASE("Parameter groups: a parameter in two groups, bad scales and empty gro
     CHECK_THROWS_AS(AdamW<double>({{.params = {{"p", &p, &g}}, .weight_decay = -1.0}}), std::invalid_argument);
     CHECK_THROWS_AS(Sgd<double>(std::vector<ParamGroup<double>>{}, {.lr = 0.1}), std::invalid_argument);
 }
+
+TEST_CASE("Parameter groups: a group with no parameters is an error naming the group") {
+    Tensor<double> p(Shape{1}), g(Shape{1});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Sgd<double>({{.params = {{"p", &p, &g}}}, {.params = {}, .lr_scale = 0.1}}, {.lr = 0.1});
+        },
+        {"Sgd: parameter group 1 has no parameters"});
+    test::require_error<std::invalid_argument>([] { Adam<double>(std::vector<ParamGroup<double>>(1)); },
+                                               {"Adam: parameter group 0 has no parameters"});
+    test::require_error<std::invalid_argument>([] { AdamW<float>(std::vector<ParamGroup<float>>(1)); },
+                                               {"AdamW: parameter group 0 has no parameters"});
+}

@@ -6,6 +6,7 @@
 #include <siamese/optim/sgd.hpp>
 
 #include <cmath>
+#include <limits>
 
 using namespace siamese;
 
@@ -68,4 +69,31 @@ TEST_CASE("Schedules reject bad settings and negative steps") {
     CHECK_THROWS_AS(CosineAnnealing(0.1, 0), std::invalid_argument);
     CHECK_THROWS_AS(LinearWarmup(-1, ConstantLr(0.1)), std::invalid_argument);
     CHECK_THROWS_AS((void)StepDecay(0.1, 5).lr(-1), std::invalid_argument);
+}
+
+TEST_CASE("StepDecay: gamma outside (0, 1] is an error naming the value; schedules pass set_lr's checks") {
+    test::require_error<std::invalid_argument>([] { StepDecay(0.1, 1, 10.0); },
+                                               {"StepDecay: gamma must be in (0, 1], got 10"});
+    test::require_error<std::invalid_argument>([] { StepDecay(0.1, 1, 1.0000001); }, {"got 1.0000001"});
+    test::require_error<std::invalid_argument>([] { StepDecay(0.1, 1, 0.0); }, {"StepDecay: gamma", "got 0"});
+    test::require_error<std::invalid_argument>([] { StepDecay(0.1, 1, std::numeric_limits<double>::infinity()); },
+                                               {"StepDecay: gamma", "got inf"});
+    test::require_error<std::invalid_argument>([] { StepDecay(0.1, 1, std::numeric_limits<double>::quiet_NaN()); },
+                                               {"StepDecay: gamma", "got nan"});
+    CHECK(StepDecay(0.1, 1, 1.0).lr(1000) == 0.1);
+
+    // set_lr now rejects NaN, infinite and negative rates: every schedule's rates pass, even
+    // a decay that underflows to 0 and a cosine whose floor is above its start.
+    Tensor<double> a(Shape{1}), ga(Shape{1});
+    Sgd<double> sgd({{"a", &a, &ga}}, {.lr = 1.0});
+    Adam<double> adam({{"a", &a, &ga}});
+    const StepDecay decay(0.5, 1, 0.1);
+    const LinearWarmup warm(3, CosineAnnealing(0.1, 7, 0.3));
+    for (const index_t step : {index_t{0}, index_t{1}, index_t{2}, index_t{5}, index_t{10}, index_t{1000}}) {
+        decay.apply(sgd, step);
+        CHECK(sgd.options().lr == decay.lr(step));
+        warm.apply(adam, step);
+        CHECK(adam.options().lr == warm.lr(step));
+    }
+    CHECK(sgd.options().lr == 0.0);  // 0.5 * 0.1^1000 underflows to 0, a valid rate
 }

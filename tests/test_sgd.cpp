@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "test_util.hpp"
 
+#include <limits>
+
 using namespace siamese;
 
 TEST_CASE("Sgd with momentum follows PyTorch's rule, checked against values computed by hand") {
@@ -33,4 +35,43 @@ TEST_CASE("Sgd: weight decay adds wd * p to the gradient before momentum") {
 TEST_CASE("Sgd: negative hyperparameters are rejected") {
     Tensor<double> p(Shape{1}), g(Shape{1});
     CHECK_THROWS_AS(Sgd<double>({{"p", &p, &g}}, {.lr = -1}), std::invalid_argument);
+}
+
+TEST_CASE("Sgd: an empty parameter list, infinite options and a bad set_lr are errors naming the value") {
+    Tensor<double> p(Shape{1}, 1.0), g(Shape{1}, 0.5);
+    const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    test::require_error<std::invalid_argument>([] { Sgd<double>(ParamList<double>{}, {.lr = 0.1}); },
+                                               {"Sgd", "parameter list is empty"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Sgd<double>({{"p", &p, &g}}, {.lr = inf});
+        },
+        {"Sgd: lr must be a finite number >= 0, got inf"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Sgd<double>({{"p", &p, &g}}, {.lr = 0.1, .momentum = inf});
+        },
+        {"Sgd: momentum must be a finite number >= 0, got inf"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Sgd<double>({{"p", &p, &g}}, {.lr = 0.1, .weight_decay = inf});
+        },
+        {"Sgd: weight_decay must be a finite number >= 0, got inf"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Sgd<double>({{"p", &p, &g}}, {.lr = -1e-9});
+        },
+        {"Sgd: lr", "got -1e-09"});
+    // PyTorch only asks momentum >= 0: momentum above 1 stays allowed.
+    CHECK_NOTHROW(Sgd<double>({{"p", &p, &g}}, {.lr = 0.1, .momentum = 1.5}));
+
+    Sgd<double> sgd({{"p", &p, &g}}, {.lr = 0.1});
+    for (const double bad : {nan, inf, -5.0}) {
+        test::require_error<std::invalid_argument>([&] { sgd.set_lr(bad); }, {"Sgd::set_lr: lr must be"});
+    }
+    CHECK(sgd.options().lr == 0.1);  // left as it was
+    sgd.step();
+    CHECK(p[0] == doctest::Approx(0.95).epsilon(1e-14));  // the weights are not poisoned
+    sgd.set_lr(0.0);
+    CHECK(sgd.options().lr == 0.0);
 }

@@ -124,3 +124,25 @@ TEST_CASE("CollapseDetector: a restored window warns exactly when the uninterrup
     CHECK_THROWS_AS(other.restore({0.5, 0.5}, {1.0}, false), std::invalid_argument);
     CHECK_THROWS_AS(other.restore({0.5, 0.5, 0.5, 0.5}, {1, 1, 1, 1}, false), std::invalid_argument);
 }
+
+TEST_CASE("CollapseDetector: a window below 1 and NaN or negative thresholds are errors naming the option") {
+    using training::CollapseDetector;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    test::require_error<std::invalid_argument>([] { CollapseDetector({.window = 0}); },
+                                               {"CollapseDetector: window must be at least 1 batch, got 0"});
+    test::require_error<std::invalid_argument>([] { CollapseDetector({.window = -1}); }, {"window", "got -1"});
+    test::require_error<std::invalid_argument>(
+        [&] { CollapseDetector({.window = 3, .accuracy_band = nan}); },
+        {"CollapseDetector: accuracy_band must be a finite number >= 0, got nan"});
+    test::require_error<std::invalid_argument>(
+        [] { CollapseDetector({.window = 3, .accuracy_band = std::numeric_limits<double>::infinity()}); },
+        {"accuracy_band", "got inf"});
+    test::require_error<std::invalid_argument>([&] { CollapseDetector({.window = 3, .min_logit_spread = nan}); },
+                                               {"CollapseDetector: min_logit_spread must be", "got nan"});
+    test::require_error<std::invalid_argument>([] { CollapseDetector({.window = 3, .min_logit_spread = -1e-9}); },
+                                               {"min_logit_spread", "got -1e-09"});
+    // The smallest window still works: one healthy batch, no warning; one constant one, a warning.
+    CollapseDetector one({.window = 1});
+    CHECK_FALSE(one.add(0.95, 2.0).has_value());
+    CHECK(one.add(0.95, 0.0).has_value());
+}

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 using namespace siamese;
@@ -182,4 +183,15 @@ TEST_CASE("TripletMarginLoss: shapes and options are checked") {
     test::require_shape_error([&] { loss.forward_triplets(bad); }, {"TripletMarginLoss", "[3B, D]", "[4, 3]"});
     CHECK_THROWS_AS(TripletMarginLoss<float>().backward(), std::logic_error);
     CHECK_THROWS_AS(TripletMarginLoss<float>({.margin = -1.0}), std::invalid_argument);
+}
+
+TEST_CASE("TripletMarginLoss: an eps that is 0 as a float is an error naming the value") {
+    test::require_error<std::invalid_argument>([] { TripletMarginLoss<float>({.eps = 1e-300}); },
+                                               {"TripletMarginLoss: eps 1e-300 is 0 or subnormal as a float"});
+    test::require_error<std::invalid_argument>([] { TripletMarginLoss<float>({.eps = 0.0}); },
+                                               {"TripletMarginLoss: eps must be positive and finite, got 0"});
+    test::require_error<std::invalid_argument>(
+        [] { TripletMarginLoss<float>({.eps = std::numeric_limits<double>::infinity()}); },
+        {"TripletMarginLoss: eps", "got inf"});
+    CHECK_NOTHROW(TripletMarginLoss<double>({.eps = 1e-300}));
 }

@@ -38,12 +38,7 @@ struct ContrastiveOptions {
 template <class T = float>
 class ContrastiveLoss {
 public:
-    explicit ContrastiveLoss(ContrastiveOptions options = {}) : options_(options), distance_(options.eps) {
-        if (!(options.margin > 0) || !std::isfinite(options.margin)) {
-            throw std::invalid_argument(name() + ": margin must be positive and finite, got " +
-                                        std::to_string(options.margin));
-        }
-    }
+    explicit ContrastiveLoss(ContrastiveOptions options = {}) : options_(checked(options)), distance_(options.eps) {}
 
     [[nodiscard]] std::string name() const { return name_; }
 
@@ -85,6 +80,16 @@ public:
     [[nodiscard]] const ContrastiveOptions& options() const noexcept { return options_; }
 
 private:
+    // Runs before distance_ is built, so that a bad eps is reported as ContrastiveLoss's.
+    static const ContrastiveOptions& checked(const ContrastiveOptions& options) {
+        if (!(options.margin > 0) || !std::isfinite(options.margin)) {
+            throw std::invalid_argument(std::string(name_) + ": margin must be positive and finite, got " +
+                                        std::to_string(options.margin));
+        }
+        metrics::detail::check_eps<T>(name_, options.eps);
+        return options;
+    }
+
     void check_labels(std::span<const T> labels, index_t b) const {
         if (static_cast<index_t>(labels.size()) != b) {
             throw shape_error(name() + ": " + std::to_string(labels.size()) + " labels for " + std::to_string(b) +

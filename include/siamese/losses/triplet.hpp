@@ -3,6 +3,7 @@
 
 #include <siamese/errors.hpp>
 #include <siamese/kernels/pairwise_distance.hpp>
+#include <siamese/metrics/distance.hpp>
 #include <siamese/tensor.hpp>
 
 #include <cmath>
@@ -57,10 +58,7 @@ public:
             throw std::invalid_argument(name() + ": margin must be non-negative and finite, got " +
                                         std::to_string(options.margin));
         }
-        if (!(options.eps > 0) || !std::isfinite(options.eps)) {
-            throw std::invalid_argument(name() + ": eps must be positive and finite, got " +
-                                        std::to_string(options.eps));
-        }
+        metrics::detail::check_eps<T>("TripletMarginLoss", options.eps);
     }
 
     [[nodiscard]] std::string name() const { return "TripletMarginLoss"; }

@@ -15,9 +15,12 @@
 #include <siamese/tensor.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace siamese::metrics {
 
@@ -64,9 +67,31 @@ template <class T>
     return rows(grad.data(), which * n, n, d);
 }
 
-inline void check_eps(const char* who, double eps) {
+/// A number for an error message in its shortest exact form (1e-300, not to_string's 0.000000).
+/// A float is written as a float (1.1754944e-38, not its double expansion).
+template <class V = double>
+std::string format_number(V value) {
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
+}
+
+/// eps must be positive and finite, and stay a normal number once converted to T, the type the
+/// distances are computed in: 1e-300 passes as a double but is 0 as a float, and then the
+/// distance of equal rows is 0 and its gradient 0 / 0 = NaN.
+template <class T>
+void check_eps(const char* who, double eps) {
     if (!(eps > 0) || !std::isfinite(eps)) {
-        throw std::invalid_argument(std::string(who) + ": eps must be positive and finite, got " + std::to_string(eps));
+        throw std::invalid_argument(std::string(who) + ": eps must be positive and finite, got " + format_number(eps));
+    }
+    constexpr const char* type = std::is_same_v<T, float> ? "float" : "double";
+    if (eps > static_cast<double>(std::numeric_limits<T>::max())) {
+        throw std::invalid_argument(std::string(who) + ": eps " + format_number(eps) + " is out of range for " + type +
+                                    " (at most " + format_number(std::numeric_limits<T>::max()) + ")");
+    }
+    if (static_cast<T>(eps) < std::numeric_limits<T>::min()) {
+        throw std::invalid_argument(std::string(who) + ": eps " + format_number(eps) + " is 0 or subnormal as a " +
+                                    type + "; it must be at least " + format_number(std::numeric_limits<T>::min()));
     }
 }
 
@@ -81,7 +106,7 @@ inline void check_eps(const char* who, double eps) {
 template <class T = float>
 class EuclideanDistance {
 public:
-    explicit EuclideanDistance(double eps = 1e-12) : eps_(eps) { detail::check_eps(name_, eps); }
+    explicit EuclideanDistance(double eps = 1e-12) : eps_(eps) { detail::check_eps<T>(name_, eps); }
 
     [[nodiscard]] std::string name() const { return name_; }
 
@@ -160,7 +185,7 @@ private:
 template <class T = float>
 class CosineDistance {
 public:
-    explicit CosineDistance(double eps = 1e-8) : eps_(eps) { detail::check_eps(name_, eps); }
+    explicit CosineDistance(double eps = 1e-8) : eps_(eps) { detail::check_eps<T>(name_, eps); }
 
     [[nodiscard]] std::string name() const { return name_; }
 

@@ -37,11 +37,11 @@ template <class T, class Options, bool Decoupled>
 class AdamBase {
 public:
     AdamBase(std::vector<ParamGroup<T>> groups, Options options, const char* name) : options_(options), name_(name) {
-        const bool ok = options.lr >= 0 && options.beta1 >= 0 && options.beta1 < 1 && options.beta2 >= 0 &&
-                        options.beta2 < 1 && options.eps >= 0 && options.weight_decay >= 0;
-        if (!ok) {
-            throw std::invalid_argument(name_ + ": need lr >= 0, 0 <= beta1, beta2 < 1, eps >= 0, weight_decay >= 0");
-        }
+        check_non_negative(name_, "lr", options.lr);
+        check_beta("beta1", options.beta1);
+        check_beta("beta2", options.beta2);
+        check_optimizer_eps<T>(name_, options.eps);
+        check_non_negative(name_, "weight_decay", options.weight_decay);
         flatten_groups(name_, std::move(groups), params_, groups_);
         m_.reserve(params_.size());
         v_.reserve(params_.size());
@@ -91,7 +91,11 @@ public:
 
     [[nodiscard]] const Options& options() const noexcept { return options_; }
     /// Sets the base learning rate (each group uses lr * its lr_scale); what schedules call.
-    void set_lr(double lr) noexcept { options_.lr = lr; }
+    /// A negative, NaN or infinite lr is a std::invalid_argument, and the rate is left as it was.
+    void set_lr(double lr) {
+        check_non_negative(name_, "lr", lr, "::set_lr");
+        options_.lr = lr;
+    }
     /// All parameters, group after group (state is matched to them by position).
     [[nodiscard]] const ParamList<T>& params() const noexcept { return params_; }
     /// The groups: their slice of params() and their settings.
@@ -119,14 +123,13 @@ public:
     /// Second moments v, matched to params() by position (for checkpoints).
     [[nodiscard]] std::vector<Tensor<T>>& second_moments() noexcept { return v_; }
 
-protected:
-    static std::vector<ParamGroup<T>> single_group(ParamList<T> params) {
-        std::vector<ParamGroup<T>> groups(1);
-        groups[0].params = std::move(params);
-        return groups;
+private:
+    void check_beta(const char* option, double beta) const {
+        if (!(beta >= 0 && beta < 1)) {
+            throw std::invalid_argument(name_ + ": " + option + " must be in [0, 1), got " + format_number(beta));
+        }
     }
 
-private:
     void check_group(std::size_t g) const {
         if (g >= groups_.size()) {
             throw std::out_of_range(name_ + ": parameter group " + std::to_string(g) + " of " +
@@ -154,7 +157,7 @@ class Adam : public detail::AdamBase<T, AdamOptions, false> {
 public:
     /// One group holding every parameter.
     explicit Adam(ParamList<T> params, AdamOptions options = {})
-        : Base(Base::single_group(std::move(params)), options, "Adam") {}
+        : Base(detail::single_group("Adam", std::move(params)), options, "Adam") {}
     /// Parameter groups, each with its lr_scale and optional weight_decay (see ParamGroup).
     explicit Adam(std::vector<ParamGroup<T>> groups, AdamOptions options = {})
         : Base(std::move(groups), options, "Adam") {}
@@ -170,7 +173,7 @@ class AdamW : public detail::AdamBase<T, AdamWOptions, true> {
 public:
     /// One group holding every parameter.
     explicit AdamW(ParamList<T> params, AdamWOptions options = {})
-        : Base(Base::single_group(std::move(params)), options, "AdamW") {}
+        : Base(detail::single_group("AdamW", std::move(params)), options, "AdamW") {}
     /// Parameter groups, each with its lr_scale and optional weight_decay (see ParamGroup).
     explicit AdamW(std::vector<ParamGroup<T>> groups, AdamWOptions options = {})
         : Base(std::move(groups), options, "AdamW") {}

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/optim/schedule.hpp>
 #include <siamese/param.hpp>
 
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace siamese {
@@ -35,6 +39,43 @@ struct ParamGroupSlot {
 
 namespace detail {
 
+/// Throws unless `value` is a finite number >= 0, naming `who` (and `where`, e.g. "::set_lr"),
+/// the option and the value: "Sgd: momentum must be a finite number >= 0, got inf". Builds no
+/// string unless it throws: set_lr runs it at every step a schedule applies.
+inline void check_non_negative(std::string_view who, const char* option, double value, const char* where = "") {
+    if (!(value >= 0) || !std::isfinite(value)) {
+        throw std::invalid_argument(std::string(who) + where + ": " + option + " must be a finite number >= 0, got " +
+                                    format_number(value));
+    }
+}
+
+/// An optimizer's eps, a denominator term: positive, finite, and still a normal number once
+/// converted to T (1e-300 passes as a double but is 0 as a float, and 0 / 0 poisons the weights).
+template <class T>
+void check_optimizer_eps(const std::string& who, double eps) {
+    if (!(eps > 0) || !std::isfinite(eps)) {
+        throw std::invalid_argument(who + ": eps must be a finite number > 0, got " + format_number(eps));
+    }
+    const std::string type = std::is_same_v<T, float> ? "float" : "double";
+    if (eps > static_cast<double>(std::numeric_limits<T>::max())) {
+        throw std::invalid_argument(who + ": eps " + format_number(eps) + " is out of range for " + type +
+                                    " (at most " + format_number(std::numeric_limits<T>::max()) + ")");
+    }
+    if (static_cast<T>(eps) < std::numeric_limits<T>::min()) {
+        throw std::invalid_argument(who + ": eps " + format_number(eps) + " is 0 or subnormal as a " + type +
+                                    "; it must be at least " + format_number(std::numeric_limits<T>::min()));
+    }
+}
+
+/// The one group of an optimizer built from a plain parameter list, which must not be empty.
+template <class T>
+std::vector<ParamGroup<T>> single_group(const std::string& who, ParamList<T> params) {
+    if (params.empty()) throw std::invalid_argument(who + ": the parameter list is empty, nothing to optimize");
+    std::vector<ParamGroup<T>> groups(1);
+    groups[0].params = std::move(params);
+    return groups;
+}
+
 inline void check_group_settings(const std::string& who, std::size_t g, double lr_scale,
                                  const std::optional<double>& weight_decay) {
     if (!(lr_scale >= 0) || !std::isfinite(lr_scale)) {
@@ -55,6 +96,10 @@ void flatten_groups(const std::string& who, std::vector<ParamGroup<T>> groups, P
     if (groups.empty()) throw std::invalid_argument(who + ": no parameter groups");
     for (std::size_t g = 0; g < groups.size(); ++g) {
         check_group_settings(who, g, groups[g].lr_scale, groups[g].weight_decay);
+        if (groups[g].params.empty()) {
+            throw std::invalid_argument(who + ": parameter group " + std::to_string(g) +
+                                        " has no parameters, nothing to optimize");
+        }
         ParamGroupSlot slot{params.size(), 0, groups[g].lr_scale, groups[g].weight_decay};
         for (auto& p : groups[g].params) {
             if (p.value == nullptr || p.grad == nullptr || !(p.value->shape() == p.grad->shape())) {

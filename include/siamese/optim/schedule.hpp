@@ -14,6 +14,7 @@
 #include <siamese/config.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <concepts>
 #include <stdexcept>
@@ -30,10 +31,20 @@ concept LrSchedule = requires(const S& s, index_t step) {
 
 namespace detail {
 
+/// A number for an error message, in its shortest exact form (1e-300, 0.1, inf, nan): unlike
+/// std::to_string's fixed six decimals, it never shows a tiny or a slightly-off value as 0.000000.
+/// A float is written as a float (1.1754944e-38, not its double expansion).
+template <class V = double>
+std::string format_number(V value) {
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
+}
+
 inline void check_lr(const char* who, double lr) {
     if (!(lr >= 0) || !std::isfinite(lr)) {
         throw std::invalid_argument(std::string(who) + ": learning rate must be non-negative and finite, got " +
-                                    std::to_string(lr));
+                                    format_number(lr));
     }
 }
 
@@ -61,15 +72,18 @@ private:
     double lr_;
 };
 
-/// Step decay: base_lr * gamma^floor(step / step_size), e.g. a tenth every 30 epochs' steps.
+/// Step decay: base_lr * gamma^floor(step / step_size), e.g. a tenth every 30 epochs' steps;
+/// gamma in (0, 1].
 class StepDecay {
 public:
     StepDecay(double base_lr, index_t step_size, double gamma = 0.1)
         : base_lr_(base_lr), step_size_(step_size), gamma_(gamma) {
         detail::check_lr("StepDecay", base_lr);
         if (step_size < 1) throw std::invalid_argument("StepDecay: step_size must be at least 1");
-        if (!(gamma >= 0) || !std::isfinite(gamma)) {
-            throw std::invalid_argument("StepDecay: gamma must be non-negative and finite");
+        // gamma > 1 would grow the rate without bound (to inf); gamma = 0 would stop learning
+        // after the first step_size steps.
+        if (!(gamma > 0 && gamma <= 1)) {
+            throw std::invalid_argument("StepDecay: gamma must be in (0, 1], got " + detail::format_number(gamma));
         }
     }
 

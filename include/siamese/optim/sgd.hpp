@@ -25,13 +25,15 @@ template <class T>
 class Sgd {
 public:
     /// One group holding every parameter.
-    Sgd(ParamList<T> params, SgdOptions options) : Sgd(single_group(std::move(params)), options) {}
+    Sgd(ParamList<T> params, SgdOptions options) : Sgd(detail::single_group("Sgd", std::move(params)), options) {}
 
     /// Parameter groups, each with its lr_scale and optional weight_decay (see ParamGroup).
+    /// Every option must be a finite number >= 0 (as in PyTorch, momentum may exceed 1), and
+    /// every group must hold at least one parameter; otherwise std::invalid_argument.
     Sgd(std::vector<ParamGroup<T>> groups, SgdOptions options) : options_(options) {
-        if (!(options.lr >= 0) || !(options.momentum >= 0) || !(options.weight_decay >= 0)) {
-            throw std::invalid_argument("Sgd: lr, momentum and weight_decay must be non-negative");
-        }
+        detail::check_non_negative("Sgd", "lr", options.lr);
+        detail::check_non_negative("Sgd", "momentum", options.momentum);
+        detail::check_non_negative("Sgd", "weight_decay", options.weight_decay);
         detail::flatten_groups("Sgd", std::move(groups), params_, groups_);
         velocity_.reserve(params_.size());
         for (const auto& p : params_) velocity_.emplace_back(p.value->shape());
@@ -59,7 +61,11 @@ public:
 
     [[nodiscard]] const SgdOptions& options() const noexcept { return options_; }
     /// Sets the base learning rate (each group uses lr * its lr_scale); what schedules call.
-    void set_lr(double lr) noexcept { options_.lr = lr; }
+    /// A negative, NaN or infinite lr is a std::invalid_argument, and the rate is left as it was.
+    void set_lr(double lr) {
+        detail::check_non_negative("Sgd", "lr", lr, "::set_lr");
+        options_.lr = lr;
+    }
     /// All parameters, group after group (state is matched to them by position).
     [[nodiscard]] const ParamList<T>& params() const noexcept { return params_; }
 
@@ -81,11 +87,6 @@ public:
     [[nodiscard]] std::vector<Tensor<T>>& velocity() noexcept { return velocity_; }
 
 private:
-    static std::vector<ParamGroup<T>> single_group(ParamList<T> params) {
-        std::vector<ParamGroup<T>> groups(1);
-        groups[0].params = std::move(params);
-        return groups;
-    }
     void check_group(std::size_t g) const {
         if (g >= groups_.size()) {
             throw std::out_of_range("Sgd: parameter group " + std::to_string(g) + " of " +

@@ -15,7 +15,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,38 @@ struct GradientCheckOptions {
     std::uint64_t seed = 12345;     ///< for r and for the sample of elements
 };
 
+namespace detail {
+
+/// Whether relative error `r` is at least as bad as `worst` so far. NaN (a NaN derivative, or
+/// 0 / 0) is the worst of all, and the first NaN found stays the worst.
+[[nodiscard]] inline bool worse(double r, double worst) noexcept {
+    if (std::isnan(worst)) return false;
+    return std::isnan(r) || r >= worst;
+}
+
+/// epsilon and tolerance must be positive and finite, absolute_floor a finite number >= 0 and
+/// step_reductions >= 0: with epsilon 0 or NaN every difference quotient is NaN, and with no
+/// attempt at all nothing is compared, and a wrong gradient would pass.
+inline void check_options(const char* who, const GradientCheckOptions& options) {
+    auto fail = [who](const char* option, const char* requirement, double value) {
+        std::ostringstream os;
+        os << who << ": " << option << " must be " << requirement << ", got " << value;
+        throw std::invalid_argument(os.str());
+    };
+    if (!(options.epsilon > 0) || !std::isfinite(options.epsilon)) {
+        fail("epsilon", "a finite number > 0", options.epsilon);
+    }
+    if (!(options.tolerance > 0) || !std::isfinite(options.tolerance)) {
+        fail("tolerance", "a finite number > 0", options.tolerance);
+    }
+    if (!(options.absolute_floor >= 0) || !std::isfinite(options.absolute_floor)) {
+        fail("absolute_floor", "a finite number >= 0", options.absolute_floor);
+    }
+    if (options.step_reductions < 0) fail("step_reductions", "at least 0", options.step_reductions);
+}
+
+}  // namespace detail
+
 /// The outcome of a check: the worst element found, and how many were compared.
 struct GradientCheckResult {
     double max_relative_error = 0;
@@ -44,6 +78,8 @@ struct GradientCheckResult {
     index_t smaller_steps = 0;  ///< elements that needed a smaller step (a kink within epsilon)
     double tolerance = 0;
 
+    /// False when an element failed, including one whose error is NaN (a NaN analytic or
+    /// numeric derivative): max_relative_error is then NaN and compares false.
     [[nodiscard]] bool ok() const noexcept { return checked > 0 && max_relative_error <= tolerance; }
 
     [[nodiscard]] std::string str() const {
@@ -59,7 +95,7 @@ struct GradientCheckResult {
     void merge(const GradientCheckResult& other) {
         checked += other.checked;
         smaller_steps += other.smaller_steps;
-        if (other.max_relative_error >= max_relative_error && other.checked > 0) {
+        if (other.checked > 0 && detail::worse(other.max_relative_error, max_relative_error)) {
             max_relative_error = other.max_relative_error;
             worst = other.worst;
             analytic = other.analytic;
@@ -74,6 +110,7 @@ template <class F>
 [[nodiscard]] GradientCheckResult check_tensor_gradient(F&& f, Tensor<double>& v, const Tensor<double>& analytic,
                                                         const std::string& name,
                                                         const GradientCheckOptions& options = {}) {
+    detail::check_options("check_tensor_gradient", options);
     GradientCheckResult result;
     result.tolerance = options.tolerance;
     if (!(v.shape() == analytic.shape())) {
@@ -98,8 +135,13 @@ template <class F>
             const double minus = f();
             v[i] = saved;
             const double n = (plus - minus) / (2 * step);
-            const double r = std::abs(a - n) / std::max({std::abs(a), std::abs(n), options.absolute_floor});
-            if (attempt == 0 || r < rel) {
+            // A NaN or infinite derivative, analytic or numeric, has a NaN error: a failure, since
+            // NaN <= tolerance is false. Equal finite derivatives have error 0, also when both are 0
+            // and absolute_floor is 0 (which would be 0 / 0).
+            const double r = !std::isfinite(a) || !std::isfinite(n) ? std::numeric_limits<double>::quiet_NaN()
+                             : a == n                               ? 0.0
+                                      : std::abs(a - n) / std::max({std::abs(a), std::abs(n), options.absolute_floor});
+            if (attempt == 0 || r < rel || (std::isnan(rel) && !std::isnan(r))) {
                 numeric = n;
                 rel = r;
             }
@@ -109,7 +151,7 @@ template <class F>
             }
         }
         ++result.checked;
-        if (rel >= result.max_relative_error) {
+        if (detail::worse(rel, result.max_relative_error)) {
             result.max_relative_error = rel;
             result.worst = name + "[" + std::to_string(i) + "]";
             result.analytic = a;
@@ -125,6 +167,7 @@ template <class F>
 template <class F>
 [[nodiscard]] GradientCheckResult check_param_gradients(F&& f, const ParamList<double>& params,
                                                         const GradientCheckOptions& options = {}) {
+    detail::check_options("check_param_gradients", options);
     GradientCheckResult result;
     result.tolerance = options.tolerance;
     for (const auto& p : params) {
@@ -140,6 +183,7 @@ template <Layer L>
     requires std::same_as<typename L::value_type, double>
 [[nodiscard]] GradientCheckResult check_layer_gradients(L& layer, const Tensor<double>& x,
                                                         const GradientCheckOptions& options = {}) {
+    detail::check_options("check_layer_gradients", options);
     Tensor<double> input = x;
     Tensor<double> r(layer.output_shape(x.shape()));
     Rng rng(options.seed);

@@ -8,6 +8,7 @@
 #include <siamese/config.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <optional>
 #include <stdexcept>
@@ -25,7 +26,16 @@ struct CollapseOptions {
 
 class CollapseDetector {
 public:
-    explicit CollapseDetector(CollapseOptions options = {}) : options_(options) {}
+    /// window must be at least 1, accuracy_band and min_logit_spread finite numbers >= 0;
+    /// otherwise std::invalid_argument naming the option and its value.
+    explicit CollapseDetector(CollapseOptions options = {}) : options_(options) {
+        if (options.window < 1) {
+            throw std::invalid_argument("CollapseDetector: window must be at least 1 batch, got " +
+                                        std::to_string(options.window));
+        }
+        check_option("accuracy_band", options.accuracy_band);
+        check_option("min_logit_spread", options.min_logit_spread);
+    }
 
     /// Records one batch: its pair accuracy and the spread (max - min) of its logits. Returns a
     /// warning the first time the last `window` batches look collapsed, nothing otherwise.
@@ -82,6 +92,15 @@ public:
     }
 
 private:
+    static void check_option(const char* option, double value) {
+        if (!(value >= 0) || !std::isfinite(value)) {
+            char number[32];
+            const auto end = std::to_chars(number, number + sizeof number, value).ptr;
+            throw std::invalid_argument(std::string("CollapseDetector: ") + option +
+                                        " must be a finite number >= 0, got " + std::string(number, end));
+        }
+    }
+
     CollapseOptions options_;
     std::vector<double> accuracies_, spreads_;
     bool warned_ = false;
