@@ -3,11 +3,11 @@
 
 #include <siamese/config.hpp>
 #include <siamese/errors.hpp>
+#include <siamese/eval/embedding_rows.hpp>
 #include <siamese/tensor.hpp>
 
 #include <cmath>
 #include <span>
-#include <string>
 
 namespace siamese::eval {
 
@@ -40,35 +40,6 @@ template <class T>
     if (aa == 0.0 || bb == 0.0) return 1.0;
     return 1.0 - ab / std::sqrt(aa * bb);
 }
-
-namespace detail {
-
-template <class T>
-void require_matrix(const Tensor<T>& embeddings, const char* who) {
-    if (embeddings.rank() != 2 || embeddings.dim(0) < 1 || embeddings.dim(1) < 1) {
-        throw shape_error(std::string(who) + ": expected embeddings [N, D] with N, D >= 1, got " +
-                          embeddings.shape().str());
-    }
-}
-
-/// Throws shape_error unless `row` is a row of `embeddings` ([N, D]): an index from another,
-/// larger image set than the one embedded would read past the end.
-template <class T>
-void require_row(const Tensor<T>& embeddings, index_t row, const char* who) {
-    if (row < 0 || row >= embeddings.dim(0)) {
-        throw shape_error(std::string(who) + ": image index " + std::to_string(row) + " out of range for embeddings " +
-                          embeddings.shape().str() + " (embeddings of another image set?)");
-    }
-}
-
-/// require_row for a query and all its candidates, before any of them is read.
-template <class T>
-void require_rows(const Tensor<T>& embeddings, index_t query, std::span<const index_t> candidates, const char* who) {
-    require_row(embeddings, query, who);
-    for (const index_t c : candidates) require_row(embeddings, c, who);
-}
-
-}  // namespace detail
 
 /// A scorer on precomputed embeddings ([N, D], e.g. embed_all, or pixel_embeddings): the
 /// score of (query, candidate) is minus their distance, so the nearest candidate scores

@@ -3,7 +3,7 @@
 
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/errors.hpp>
-#include <siamese/eval/distance.hpp>
+#include <siamese/eval/embedding_rows.hpp>
 #include <siamese/tensor.hpp>
 
 #include <algorithm>
