@@ -52,7 +52,13 @@ expect "calibration images of one class" "cannot sample calibration pairs from t
 
 # Command-line values.
 expect "zero epochs" "must be a positive number, got '0'" "$mnist" train --data "$work/data" --epochs 0 --out "$work/o6"
-expect "negative learning rate" "--lr: must be a positive number" "$mnist" train --data "$work/data" --lr -1 --out "$work/o7"
+expect "negative learning rate" "--lr: must be a finite positive number, got '-1'" "$mnist" train --data "$work/data" --lr -1 --out "$work/o7"
+expect "infinite learning rate" "--lr: must be a finite positive number, got 'inf'" \
+    "$mnist" train --data "$work/data" --lr inf --out "$work/o7"
+expect "infinite margin" "--margin: must be a finite positive number, got 'inf'" \
+    "$mnist" train --data "$work/data" --loss triplet --margin inf --out "$work/o7"
+expect "infinite weight decay" "--weight-decay: must be zero or a finite positive number, got 'inf'" \
+    "$mnist" train --data "$work/data" --weight-decay inf --out "$work/o7"
 expect "not a number" "--batches" "$mnist" train --data "$work/data" --batches ten --out "$work/o8"
 expect "unknown option" "--frobnicate" "$mnist" train --frobnicate
 expect "resume with new settings" "excludes" "$mnist" train --resume "$work/x.ckpt" --epochs 3

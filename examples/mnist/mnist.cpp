@@ -179,6 +179,8 @@ int compare(const Settings& given, const std::string& model_path, const std::str
     return 0;
 }
 
+using examples::finite_non_negative;
+using examples::finite_positive;
 using examples::non_negative;
 using examples::positive;
 
@@ -212,7 +214,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--batch-size", s.batch_size, "pairs per batch (half different, half same)")
         ->check(CLI::Range(2, 10000))  // 10000 pairs take some 2 GB
         ->capture_default_str();
-    train_cmd->add_option("--lr", s.lr, "learning rate")->check(positive)->capture_default_str();
+    train_cmd->add_option("--lr", s.lr, "learning rate")->check(finite_positive)->capture_default_str();
     train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
     train_cmd->add_option("--seed", s.seed, "seed of the initial weights and of the samplers")
         ->check(seed_check)
@@ -228,7 +230,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--loss", s.loss, "bce (the tutorial's head), contrastive (pairs) or triplet (P x K batches)")
         ->check(CLI::IsMember({"bce", "contrastive", "triplet"}))
         ->capture_default_str();
-    train_cmd->add_option("--margin", s.margin, "contrastive and triplet margin")->check(positive)->capture_default_str();
+    train_cmd->add_option("--margin", s.margin, "contrastive and triplet margin")->check(finite_positive)->capture_default_str();
     train_cmd->add_option("--mining", s.mining, "triplet mining: hard, semi-hard or all")
         ->check(CLI::IsMember({"hard", "semi-hard", "all"}))
         ->capture_default_str();
@@ -241,7 +243,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--optimizer", s.optimizer, "sgd, adam or adamw")
         ->check(CLI::IsMember({"sgd", "adam", "adamw"}))
         ->capture_default_str();
-    train_cmd->add_option("--weight-decay", s.weight_decay, "weight decay")->check(non_negative)->capture_default_str();
+    train_cmd->add_option("--weight-decay", s.weight_decay, "weight decay")->check(finite_non_negative)->capture_default_str();
     train_cmd->add_option("--schedule", s.schedule, "constant, or cosine decay to 0 over the run")
         ->check(CLI::IsMember({"constant", "cosine"}))
         ->capture_default_str();
