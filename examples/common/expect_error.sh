@@ -3,50 +3,40 @@
 
 failures=0
 
-# expect NAME EXPECTED_TEXT COMMAND...: the command must fail and its output contain the text.
-expect() {
-    local name="$1" text="$2"
-    shift 2
-    local output status
-    output=$("$@" 2>&1)
-    status=$?
-    if [ $status -eq 0 ]; then
-        echo "FAIL $name: exit 0, expected an error containing '$text'"
-        failures=$((failures + 1))
-    elif [ $status -gt 128 ]; then
-        echo "FAIL $name: killed by signal $((status - 128)) (a crash)"
-        failures=$((failures + 1))
-    elif ! grep -qF -- "$text" <<<"$output"; then
-        echo "FAIL $name: message does not contain '$text':"
-        echo "$output" | tail -3
-        failures=$((failures + 1))
-    else
-        echo "ok   $name: $(grep -F -- "$text" <<<"$output" | head -1)"
-    fi
-}
-
 # fail NAME PROBLEM: counts a failed case.
 fail() {
     echo "FAIL $1: $2"
     failures=$((failures + 1))
 }
 
-# expect_ok NAME EXPECTED_TEXT COMMAND...: the command must succeed and its output contain the text.
-expect_ok() {
-    local name="$1" text="$2"
-    shift 2
+# run_case NAME EXPECTED_TEXT WANT(error|success) COMMAND...: runs the command; it must end as
+# WANT says (an error: a non-zero exit that is not a signal) and its output contain the text.
+run_case() {
+    local name="$1" text="$2" want="$3"
+    shift 3
     local output status
     output=$("$@" 2>&1)
     status=$?
-    if [ $status -ne 0 ]; then
+    if [ $status -gt 128 ]; then
+        fail "$name" "killed by signal $((status - 128)) (a crash)"
+    elif [ "$want" = error ] && [ $status -eq 0 ]; then
+        fail "$name" "exit 0, expected an error containing '$text'"
+    elif [ "$want" = success ] && [ $status -ne 0 ]; then
         fail "$name" "exit $status, expected success:"
         echo "$output" | tail -3
     elif ! grep -qF -- "$text" <<<"$output"; then
-        fail "$name" "output does not contain '$text'"
+        fail "$name" "output does not contain '$text':"
+        echo "$output" | tail -3
     else
         echo "ok   $name: $(grep -F -- "$text" <<<"$output" | head -1)"
     fi
 }
+
+# expect NAME EXPECTED_TEXT COMMAND...: the command must fail and its output contain the text.
+expect() { run_case "$1" "$2" error "${@:3}"; }
+
+# expect_ok NAME EXPECTED_TEXT COMMAND...: the command must succeed and its output contain the text.
+expect_ok() { run_case "$1" "$2" success "${@:3}"; }
 
 # Ends the test: exit 0 when every case gave a clear error.
 finish() {
