@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: MIT
 #include "test_util.hpp"
 
+#include <siamese/eval/distance.hpp>
 #include <siamese/eval/embed.hpp>
+#include <siamese/eval/hausdorff.hpp>
 #include <siamese/eval/one_shot.hpp>
 #include <siamese/eval/pair_accuracy.hpp>
+#include <siamese/eval/pixel_baseline.hpp>
 #include <siamese/eval/roc.hpp>
 #include <siamese/eval/threshold.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 using namespace siamese;
@@ -192,6 +197,34 @@ TEST_CASE("gather_rows and EmbeddingScorer: indices beyond the embeddings throw 
     test::require_shape_error(
         [&] { (void)eval::one_shot_accuracy(big, scorer, {.ways = 2, .episodes = 5}); },
         {"EmbeddingScorer", "out of range for embeddings [4, 4]"});
+}
+
+TEST_CASE("every scorer refuses an out span without one slot per candidate, before writing") {
+    // Pixel 0 (the label, 200 or 201) is light ink for the Hausdorff scorer.
+    const auto set = tiny_set({200, 201}, 2);
+    LabelOracle model;
+    const auto e = eval::embed_all(model, set);
+    eval::EmbeddingScorer head(model, e);
+    const eval::DistanceScorer<float> distance(e);
+    const eval::PixelScorer pixels(set);
+    const eval::HausdorffScorer hausdorff(set, {.threshold = 128, .ink = eval::Ink::light});
+    const std::vector<index_t> candidates{1, 2, 3};
+    auto check_scorer = [&](auto& scorer, const char* name) {
+        CAPTURE(name);
+        for (const std::size_t slots : {std::size_t{0}, std::size_t{2}, std::size_t{4}}) {
+            std::vector<double> out(slots, 7.0);
+            test::require_shape_error([&] { scorer(0, std::span<const index_t>(candidates), std::span<double>(out)); },
+                                      {name, "out has " + std::to_string(slots) + " slots for 3 candidates"});
+            CHECK(std::all_of(out.begin(), out.end(), [](double v) { return v == 7.0; }));
+        }
+        std::vector<double> out(3, 7.0);  // one slot each: scored
+        scorer(0, std::span<const index_t>(candidates), std::span<double>(out));
+        CHECK(out[0] != 7.0);
+    };
+    check_scorer(head, "EmbeddingScorer");
+    check_scorer(distance, "DistanceScorer");
+    check_scorer(pixels, "PixelScorer");
+    check_scorer(hausdorff, "HausdorffScorer");
 }
 
 TEST_CASE("pair_accuracy: embeddings of another image set are rejected before any pair is scored") {

@@ -4,6 +4,7 @@
 #include <siamese/config.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/eval/embedding_rows.hpp>
+#include <siamese/eval/scorer_output.hpp>
 #include <siamese/tensor.hpp>
 
 #include <cmath>
@@ -56,8 +57,10 @@ public:
     DistanceScorer(Tensor<T>&&, Distance = Distance::l2) = delete;  // would dangle
 
     /// out[k] = -distance(row query, row candidates[k]). Throws shape_error when an index is not
-    /// a row of the embeddings (embeddings of another image set), before writing anything.
+    /// a row of the embeddings (embeddings of another image set), or `out` has not one slot per
+    /// candidate, before writing anything.
     void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) const {
+        detail::require_score_per_candidate(candidates.size(), out.size(), "DistanceScorer");
         detail::require_rows(*embeddings_, query, candidates, "DistanceScorer");
         const index_t d = embeddings_->dim(1);
         const T* q = embeddings_->data() + query * d;

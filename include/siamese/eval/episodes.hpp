@@ -5,6 +5,7 @@
 #include <siamese/errors.hpp>
 #include <siamese/eval/confidence.hpp>
 #include <siamese/eval/embed.hpp>
+#include <siamese/eval/scorer_output.hpp>
 #include <siamese/random.hpp>
 
 #include <algorithm>
@@ -237,7 +238,8 @@ template <class Score>
 /// A scorer for a Siamese model: the model's logit for (query, candidate), computed from
 /// precomputed embeddings ([N, D], embed_all) of the same image set. Keeps references to the
 /// model and the embeddings. A query or candidate that is not a row of the embeddings
-/// (embeddings of another image set) throws shape_error.
+/// (embeddings of another image set), or an `out` without one slot per candidate, throws
+/// shape_error.
 template <class Model>
 class EmbeddingScorer {
 public:
@@ -246,6 +248,7 @@ public:
     EmbeddingScorer(Model& model, const Tensor<T>& embeddings) : model_(&model), embeddings_(&embeddings) {}
 
     void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) {
+        detail::require_score_per_candidate(candidates.size(), out.size(), "EmbeddingScorer");
         detail::require_rows(*embeddings_, query, candidates, "EmbeddingScorer");
         queries_.assign(candidates.size(), query);
         gather_rows(*embeddings_, std::span<const index_t>(queries_), e_query_);

@@ -3,6 +3,7 @@
 
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/errors.hpp>
+#include <siamese/eval/scorer_output.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -174,6 +175,7 @@ public:
 
     /// out[k] = -modified_hausdorff(ink(query), ink(candidates[k]))
     void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) const {
+        detail::require_score_per_candidate(candidates.size(), out.size(), "HausdorffScorer");
         const InkPoints& q = points(query);
         for (std::size_t k = 0; k < candidates.size(); ++k) out[k] = -modified_hausdorff(q, points(candidates[k]));
     }

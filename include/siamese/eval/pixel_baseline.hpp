@@ -2,6 +2,7 @@
 #pragma once
 
 #include <siamese/data/labelled_images.hpp>
+#include <siamese/eval/scorer_output.hpp>
 #include <siamese/tensor.hpp>
 
 #include <cmath>
@@ -30,6 +31,7 @@ public:
 
     /// out[k] = -||pixels(query) - pixels(candidates[k])||
     void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) const {
+        detail::require_score_per_candidate(candidates.size(), out.size(), "PixelScorer");
         const std::uint8_t* q = images_->image(query).data();
         const index_t size = images_->image_size();
         for (std::size_t k = 0; k < candidates.size(); ++k) {
