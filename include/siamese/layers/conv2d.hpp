@@ -33,8 +33,16 @@ template <class T>
         throw shape_error(std::string(layer) + ": invalid configuration " +
                           conv2d_name(in_channels, out_channels, kernel_size, options));
     }
-    return WeightAndBias<T>(Shape{out_channels, in_channels, kernel_size, kernel_size},
-                            in_channels * kernel_size * kernel_size, rng);
+    // The Shape first: it refuses a weight count that overflows, which C * k * k would compute.
+    const Shape weight_shape = [&] {
+        try {
+            return Shape{out_channels, in_channels, kernel_size, kernel_size};
+        } catch (const shape_error& e) {
+            throw shape_error(std::string(layer) + ": invalid configuration " +
+                              conv2d_name(in_channels, out_channels, kernel_size, options) + ": " + e.what());
+        }
+    }();
+    return WeightAndBias<T>(weight_shape, weight_shape.numel() / out_channels, rng);
 }
 
 /// 2-D convolution with bias: [N, C, H, W] -> [N, OC, OH, OW], OH = (H + 2p - k) / s + 1.
