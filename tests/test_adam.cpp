@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 using namespace siamese;
 
@@ -125,41 +126,24 @@ TEST_CASE("Adam and AdamW: empty parameter lists, non-finite options, eps 0 and 
                                                {"Adam", "parameter list is empty"});
     test::require_error<std::invalid_argument>([] { AdamW<double>(ParamList<double>{}); },
                                                {"AdamW", "parameter list is empty"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            Adam<double>({{"p", &p, &g}}, {.lr = inf});
-        },
-        {"Adam: lr must be a finite number >= 0, got inf"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            Adam<double>({{"p", &p, &g}}, {.weight_decay = inf});
-        },
-        {"Adam: weight_decay must be a finite number >= 0, got inf"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            AdamW<double>({{"p", &p, &g}}, {.weight_decay = nan});
-        },
-        {"AdamW: weight_decay", "got nan"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            Adam<double>({{"p", &p, &g}}, {.beta1 = 1.0});
-        },
-        {"Adam: beta1 must be in [0, 1), got 1"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            Adam<double>({{"p", &p, &g}}, {.beta2 = nan});
-        },
-        {"Adam: beta2 must be in [0, 1), got nan"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            Adam<double>({{"p", &p, &g}}, {.eps = 0.0});
-        },
-        {"Adam: eps must be a finite number > 0, got 0"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            Adam<double>({{"p", &p, &g}}, {.eps = inf});
-        },
-        {"Adam: eps must be a finite number > 0, got inf"});
+    struct Case {
+        AdamOptions options;
+        std::string message;
+    };
+    const Case cases[] = {
+        {{.lr = inf}, "Adam: lr must be a finite number >= 0, got inf"},
+        {{.weight_decay = inf}, "Adam: weight_decay must be a finite number >= 0, got inf"},
+        {{.beta1 = 1.0}, "Adam: beta1 must be in [0, 1), got 1"},
+        {{.beta2 = nan}, "Adam: beta2 must be in [0, 1), got nan"},
+        {{.eps = 0.0}, "Adam: eps must be a finite number > 0, got 0"},
+        {{.eps = inf}, "Adam: eps must be a finite number > 0, got inf"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.message);
+        test::require_error<std::invalid_argument>([&] { Adam<double>({{"p", &p, &g}}, c.options); }, {c.message});
+    }
+    test::require_error<std::invalid_argument>([&] { AdamW<double>({{"p", &p, &g}}, {.weight_decay = nan}); },
+                                               {"AdamW: weight_decay", "got nan"});
     // Positive as a double, 0 as a float: a zero gradient would give 0 / 0.
     Tensor<float> pf(Shape{1}, 1.0f), gf(Shape{1}, 0.0f);
     test::require_error<std::invalid_argument>(

@@ -2,6 +2,7 @@
 #include "test_util.hpp"
 
 #include <limits>
+#include <string>
 
 using namespace siamese;
 
@@ -42,26 +43,20 @@ TEST_CASE("Sgd: an empty parameter list, infinite options and a bad set_lr are e
     const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
     test::require_error<std::invalid_argument>([] { Sgd<double>(ParamList<double>{}, {.lr = 0.1}); },
                                                {"Sgd", "parameter list is empty"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            Sgd<double>({{"p", &p, &g}}, {.lr = inf});
-        },
-        {"Sgd: lr must be a finite number >= 0, got inf"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            Sgd<double>({{"p", &p, &g}}, {.lr = 0.1, .momentum = inf});
-        },
-        {"Sgd: momentum must be a finite number >= 0, got inf"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            Sgd<double>({{"p", &p, &g}}, {.lr = 0.1, .weight_decay = inf});
-        },
-        {"Sgd: weight_decay must be a finite number >= 0, got inf"});
-    test::require_error<std::invalid_argument>(
-        [&] {
-            Sgd<double>({{"p", &p, &g}}, {.lr = -1e-9});
-        },
-        {"Sgd: lr", "got -1e-09"});
+    struct Case {
+        SgdOptions options;
+        std::string message;
+    };
+    const Case cases[] = {
+        {{.lr = inf}, "Sgd: lr must be a finite number >= 0, got inf"},
+        {{.lr = 0.1, .momentum = inf}, "Sgd: momentum must be a finite number >= 0, got inf"},
+        {{.lr = 0.1, .weight_decay = inf}, "Sgd: weight_decay must be a finite number >= 0, got inf"},
+        {{.lr = -1e-9}, "Sgd: lr must be a finite number >= 0, got -1e-09"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.message);
+        test::require_error<std::invalid_argument>([&] { Sgd<double>({{"p", &p, &g}}, c.options); }, {c.message});
+    }
     // PyTorch only asks momentum >= 0: momentum above 1 stays allowed.
     CHECK_NOTHROW(Sgd<double>({{"p", &p, &g}}, {.lr = 0.1, .momentum = 1.5}));
 
