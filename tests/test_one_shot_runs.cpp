@@ -161,7 +161,8 @@ TEST_CASE("One-shot runs: missing folders, files and odd images are errors namin
     std::ofstream(f.runs / "run02" / "test" / "item03.png", std::ios::trunc) << "garbage";
     CHECK(message().find("run02/test/item03.png: not a PNG image") != std::string::npos);
     write_png(f.runs / "run02" / "test" / "item03.png", GrayImage{2, 2, {0, 0, 0, 0}});
-    CHECK(message().find("item03.png: image is 2x2, the run's first image is 6x6") != std::string::npos);
+    CHECK(message().find("item03.png: image is 2x2, the run's first image is 6x6 (the images of a run must share one "
+                         "size") != std::string::npos);
     // Resizing to a common size accepts it.
     CHECK(load_one_shot_runs(f.runs, {.height = 4, .width = 4}).size() == 3);
 

@@ -121,7 +121,9 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
         } else if (img.height != height || img.width != width) {
             throw io_error((base / relative).string() + ": image is " + std::to_string(img.width) + "x" +
                            std::to_string(img.height) + ", the run's first image is " + std::to_string(width) + "x" +
-                           std::to_string(height) + " (set a common size in PngOptions to resize)");
+                           std::to_string(height) +
+                           " (the images of a run must share one size, or be resized to one: PngOptions height and "
+                           "width)");
         }
         pixels.insert(pixels.end(), img.pixels.begin(), img.pixels.end());
         labels.push_back(label);
