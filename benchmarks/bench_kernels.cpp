@@ -127,7 +127,8 @@ void conv_fused(benchmark::State& state, int which, Pass pass) {
     const double nominal = 2.0 * static_cast<double>(batch * g.macs());
     report(state, nominal, static_cast<double>(batch));
     if (pass == Pass::forward) {
-        const double computed = nominal * static_cast<double>(4 * k::pooled_plane(g)) / static_cast<double>(g.out_plane());
+        const double computed =
+            nominal * static_cast<double>(4 * k::pooled_plane(g)) / static_cast<double>(g.out_plane());
         state.counters["FLOPS_computed"] =
             benchmark::Counter(computed * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
     }
@@ -147,7 +148,8 @@ void conv_fused_reference(benchmark::State& state, int which, Pass pass) {
     std::vector<std::uint8_t> code(static_cast<std::size_t>(out));
     k::reference::conv_relu_pool_forward(g, n, x.data(), w.data(), b.data(), y.data(), code.data());
     for (auto _ : state) {
-        if (pass == Pass::forward) k::reference::conv_relu_pool_forward(g, n, x.data(), w.data(), b.data(), y.data(), code.data());
+        if (pass == Pass::forward)
+            k::reference::conv_relu_pool_forward(g, n, x.data(), w.data(), b.data(), y.data(), code.data());
         // The reference backward does both halves; it stands beside each of them.
         if (pass != Pass::forward) {
             k::reference::conv_relu_pool_backward(g, n, dy.data(), code.data(), x.data(), w.data(), dw.data(),
@@ -155,7 +157,8 @@ void conv_fused_reference(benchmark::State& state, int which, Pass pass) {
         }
         benchmark::ClobberMemory();
     }
-    report(state, 2.0 * static_cast<double>(n * g.macs()) * (pass == Pass::forward ? 1.0 : 2.0), static_cast<double>(n));
+    report(state, 2.0 * static_cast<double>(n * g.macs()) * (pass == Pass::forward ? 1.0 : 2.0),
+           static_cast<double>(n));
 }
 
 // ---------------------------------------------------------------- Linear (fc1: 1600 -> 120)
@@ -167,8 +170,10 @@ void linear(benchmark::State& state, Pass pass) {
     Tensor<float> y(Shape{batch, OUT}), dx(x.shape()), dw(w.shape()), db(b.shape());
     Tensor<float> work(Shape{k::linear_workspace_size<float>(batch, IN, OUT, num_threads())});
     for (auto _ : state) {
-        if (pass == Pass::forward) k::linear_forward(batch, IN, OUT, x.data(), w.data(), b.data(), y.data(), work.data());
-        if (pass == Pass::backward_data) k::linear_backward_data(batch, IN, OUT, dy.data(), w.data(), dx.data(), work.data());
+        if (pass == Pass::forward)
+            k::linear_forward(batch, IN, OUT, x.data(), w.data(), b.data(), y.data(), work.data());
+        if (pass == Pass::backward_data)
+            k::linear_backward_data(batch, IN, OUT, dy.data(), w.data(), dx.data(), work.data());
         if (pass == Pass::backward_weights) {
             k::linear_backward_weights(batch, IN, OUT, x.data(), dy.data(), dw.data(), db.data(), work.data());
         }
@@ -238,8 +243,9 @@ const bool registered = [] {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     with_threads(benchmark::RegisterBenchmark("sgemm/conv2_image", sgemm_conv2_image));
-    const std::pair<Pass, const char*> passes[] = {
-        {Pass::forward, "forward"}, {Pass::backward_data, "backward_data"}, {Pass::backward_weights, "backward_weights"}};
+    const std::pair<Pass, const char*> passes[] = {{Pass::forward, "forward"},
+                                                   {Pass::backward_data, "backward_data"},
+                                                   {Pass::backward_weights, "backward_weights"}};
     for (int which : {1, 2}) {
         const std::string conv = "conv" + std::to_string(which);
         for (const auto& [pass, name] : passes) {

@@ -30,7 +30,8 @@ struct Batch {
     Tensor<float> left, right;
     std::vector<float> same;
     explicit Batch(index_t pairs)
-        : left(random(Shape{pairs, 1, 28, 28}, 0, 255, 3)), right(random(Shape{pairs, 1, 28, 28}, 0, 255, 4)),
+        : left(random(Shape{pairs, 1, 28, 28}, 0, 255, 3)),
+          right(random(Shape{pairs, 1, 28, 28}, 0, 255, 4)),
           same(static_cast<std::size_t>(pairs), 0.0f) {
         // The tutorial's batches: the first half different classes (0), the second half same (1).
         for (index_t i = pairs / 2; i < pairs; ++i) same[static_cast<std::size_t>(i)] = 1.0f;

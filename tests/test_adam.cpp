@@ -142,8 +142,11 @@ TEST_CASE("Adam and AdamW: empty parameter lists, non-finite options, eps 0 and 
         CAPTURE(c.message);
         test::require_error<std::invalid_argument>([&] { Adam<double>({{"p", &p, &g}}, c.options); }, {c.message});
     }
-    test::require_error<std::invalid_argument>([&] { AdamW<double>({{"p", &p, &g}}, {.weight_decay = nan}); },
-                                               {"AdamW: weight_decay", "got nan"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            AdamW<double>({{"p", &p, &g}}, {.weight_decay = nan});
+        },
+        {"AdamW: weight_decay", "got nan"});
     // Positive as a double, 0 as a float: a zero gradient would give 0 / 0.
     Tensor<float> pf(Shape{1}, 1.0f), gf(Shape{1}, 0.0f);
     test::require_error<std::invalid_argument>(

@@ -63,4 +63,3 @@ TEST_CASE("the tutorial's step of 100 pairs allocates nothing after the first, w
     }
     set_num_threads(0);
 }
-

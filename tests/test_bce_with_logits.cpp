@@ -9,12 +9,15 @@ using namespace siamese;
 TEST_CASE("BceWithLogits: the mean of -t log p - (1 - t) log(1 - p)") {
     BceWithLogits<double> loss;
     Tensor<double> z(Shape{3, 1});
-    z[0] = 0.3; z[1] = -1.2; z[2] = 2.0;
+    z[0] = 0.3;
+    z[1] = -1.2;
+    z[2] = 2.0;
     const std::vector<double> t{1, 0, 0.25};
     double expected = 0;
     for (int i = 0; i < 3; ++i) {
         const double p = 1 / (1 + std::exp(-z[i]));
-        expected += -(t[static_cast<std::size_t>(i)] * std::log(p) + (1 - t[static_cast<std::size_t>(i)]) * std::log(1 - p));
+        expected +=
+            -(t[static_cast<std::size_t>(i)] * std::log(p) + (1 - t[static_cast<std::size_t>(i)]) * std::log(1 - p));
     }
     CHECK(loss.forward(z, t) == doctest::Approx(expected / 3).epsilon(1e-14));
 }
@@ -22,7 +25,10 @@ TEST_CASE("BceWithLogits: the mean of -t log p - (1 - t) log(1 - p)") {
 TEST_CASE("BceWithLogits: finite and exact for large |logit|") {
     BceWithLogits<float> loss;
     Tensor<float> z(Shape{4});
-    z[0] = 200; z[1] = -200; z[2] = 200; z[3] = -200;
+    z[0] = 200;
+    z[1] = -200;
+    z[2] = 200;
+    z[3] = -200;
     const std::vector<float> t{1, 0, 0, 1};
     const float value = loss.forward(z, t);
     CHECK(std::isfinite(value));
@@ -40,15 +46,19 @@ TEST_CASE("BceWithLogits: gradient matches finite differences") {
     const std::vector<double> t{0, 1, 1, 0, 0.5, 1};
     loss.forward(z, t);
     const Tensor<double> analytic = loss.backward();
-    const auto r = testing::check_tensor_gradient([&] { return static_cast<double>(loss.forward(z, t)); }, z,
-                                                  analytic, "logits");
+    const auto r =
+        testing::check_tensor_gradient([&] { return static_cast<double>(loss.forward(z, t)); }, z, analytic, "logits");
     test::require_gradients_ok(r);
 }
 
 TEST_CASE("BceWithLogits: shapes and target values are checked") {
     BceWithLogits<float> loss;
     Tensor<float> z(Shape{4, 1});
-    test::require_shape_error([&] { loss.forward(z, std::vector<float>{0, 1}); }, {"BceWithLogits", "2 targets", "[4, 1]"});
+    test::require_shape_error(
+        [&] {
+            loss.forward(z, std::vector<float>{0, 1});
+        },
+        {"BceWithLogits", "2 targets", "[4, 1]"});
     Tensor<float> wide(Shape{4, 2});
     test::require_shape_error([&] { loss.forward(wide, std::vector<float>(8)); }, {"[4, 2]"});
     CHECK_THROWS_AS(loss.forward(z, std::vector<float>{0, 1, 2, 0}), std::invalid_argument);

@@ -106,7 +106,8 @@ TEST_CASE("Checkpoint: truncated files are rejected at every length, naming the 
             const std::string msg = e.what();
             INFO(msg);
             CHECK(msg.rfind("cut.ckpt: ", 0) == 0);
-            CHECK((msg.find("truncated") != std::string::npos || msg.find("not a siamese checkpoint") != std::string::npos));
+            CHECK((msg.find("truncated") != std::string::npos ||
+                   msg.find("not a siamese checkpoint") != std::string::npos));
         }
         CHECK(thrown);
     }
@@ -118,7 +119,8 @@ TEST_CASE("Checkpoint: corruption, another version, wrong magic and trailing byt
 
     std::string flipped = good;
     flipped[good.size() / 2] ^= 0x10;
-    require_io_error([&] { (void)io::Checkpoint::parse(flipped, "f.ckpt"); }, {"f.ckpt", "checksum mismatch", "corrupted"});
+    require_io_error([&] { (void)io::Checkpoint::parse(flipped, "f.ckpt"); },
+                     {"f.ckpt", "checksum mismatch", "corrupted"});
 
     std::string newer = good;
     newer[8] = 2;  // version field
@@ -138,7 +140,8 @@ TEST_CASE("Checkpoint: a huge declared size in a tiny file fails without allocat
     const std::size_t first_dim = 8 + 4 + 4 + 4 + 4 + 1 + 1 + 1;
     for (int i = 0; i < 8; ++i) bytes[first_dim + static_cast<std::size_t>(i)] = static_cast<char>(0x7f);
     test_allocations::largest = 0;
-    require_io_error([&] { (void)io::Checkpoint::parse(bytes, "huge.ckpt"); }, {"huge.ckpt", "more elements than the file"});
+    require_io_error([&] { (void)io::Checkpoint::parse(bytes, "huge.ckpt"); },
+                     {"huge.ckpt", "more elements than the file"});
     CHECK(test_allocations::largest.load() < (std::size_t{1} << 20));
 }
 
@@ -154,7 +157,8 @@ TEST_CASE("Checkpoint: another architecture is rejected, listing the differences
                   Shape{1, 28, 28}, rng);
     const Tensor<float> weight_before = *other.params()[0].value;
     require_io_error([&] { c.restore_params(other.params()); },
-                     {"seed.ckpt", "architecture mismatch", "model.backbone.0.weight is [32, 1, 3, 3] in the checkpoint, [16, 1, 3, 3] in the model",
+                     {"seed.ckpt", "architecture mismatch",
+                      "model.backbone.0.weight is [32, 1, 3, 3] in the checkpoint, [16, 1, 3, 3] in the model",
                       "unexpected model.backbone.9.weight"});
     const Tensor<float>& weight_after = *other.params()[0].value;
     for (index_t i = 0; i < weight_before.size(); ++i) CHECK(weight_after[i] == weight_before[i]);
@@ -191,7 +195,8 @@ TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a 
     require_io_error([&] { (void)io::Checkpoint::load("/dev/zero"); }, {"/dev/zero", "not a regular file"});
     TempDir fifo_dir;
     REQUIRE(::mkfifo((fifo_dir.path / "pipe.ckpt").c_str(), 0600) == 0);
-    require_io_error([&] { (void)io::Checkpoint::load(fifo_dir.path / "pipe.ckpt"); }, {"pipe.ckpt", "not a regular file"});
+    require_io_error([&] { (void)io::Checkpoint::load(fifo_dir.path / "pipe.ckpt"); },
+                     {"pipe.ckpt", "not a regular file"});
 
     Model m = make_model(1);
     const fs::path file = dir.path / "model.ckpt";

@@ -14,8 +14,8 @@ struct ConvCase {
 TEST_CASE("Conv2d: input and parameter gradients match finite differences") {
     // stride 1 and 2, padding 0 and 1, square and non-square, odd and even sizes.
     const ConvCase cases[] = {
-        {1, 3, 3, 1, 0, 2, 7, 7},  {2, 3, 3, 1, 1, 2, 6, 5},  {2, 4, 3, 2, 0, 2, 9, 7},
-        {3, 2, 2, 2, 1, 1, 5, 8},  {1, 2, 1, 1, 0, 3, 4, 3},  {2, 2, 5, 2, 1, 1, 11, 9},
+        {1, 3, 3, 1, 0, 2, 7, 7}, {2, 3, 3, 1, 1, 2, 6, 5}, {2, 4, 3, 2, 0, 2, 9, 7},
+        {3, 2, 2, 2, 1, 1, 5, 8}, {1, 2, 1, 1, 0, 3, 4, 3}, {2, 2, 5, 2, 1, 1, 11, 9},
     };
     Rng rng(21);
     for (const auto& c : cases) {
@@ -50,7 +50,8 @@ TEST_CASE("Conv2d: a wrong input shape names the layer and both shapes") {
     Rng rng(23);
     Conv2d<float> conv(1, 32, 3, rng);
     Tensor<float> x(Shape{2, 3, 28, 28});
-    test::require_shape_error([&] { conv.forward(x); }, {"Conv2d(1, 32, kernel_size=3", "[N, 1, H, W]", "[2, 3, 28, 28]"});
+    test::require_shape_error([&] { conv.forward(x); },
+                              {"Conv2d(1, 32, kernel_size=3", "[N, 1, H, W]", "[2, 3, 28, 28]"});
     Tensor<float> tiny(Shape{1, 1, 2, 2});
     test::require_shape_error([&] { conv.forward(tiny); }, {"Conv2d", "[1, 1, 2, 2]"});
     Tensor<float> flat(Shape{2, 784});
@@ -65,7 +66,8 @@ TEST_CASE("Conv2d: a configuration that makes no sense is refused, naming the la
     test::require_shape_error([&] { Conv2d<float>(1, 32, 3, rng, {.padding = -1}); }, {"padding=-1"});
     // A weight count beyond 64 bits (C * k * k alone overflows): refused before anything is sized.
     test::require_shape_error([&] { Conv2d<float>(index_t{1} << 20, 1, index_t{1} << 22, rng); },
-                              {"Conv2d: invalid configuration Conv2d(1048576, 1, kernel_size=4194304", "more elements than index_t can count"});
+                              {"Conv2d: invalid configuration Conv2d(1048576, 1, kernel_size=4194304",
+                               "more elements than index_t can count"});
 }
 
 TEST_CASE("Conv2d: backward needs a forward and a gradient of the output shape") {

@@ -14,8 +14,8 @@ struct Case {
 // stride 1 and 2, padding 0 and 1, odd conv outputs (last row/column dropped by the pool),
 // one input channel (dense gradient paths) and many (vectorised over channels).
 const Case cases[] = {
-    {1, 3, 3, 1, 0, 2, 8, 8},  {2, 3, 3, 1, 1, 2, 6, 5},   {2, 4, 3, 2, 0, 2, 9, 11}, {3, 2, 2, 2, 1, 1, 5, 8},
-    {1, 2, 1, 1, 0, 3, 4, 3},  {20, 5, 3, 1, 0, 2, 7, 6},  {33, 17, 3, 1, 1, 1, 5, 5},
+    {1, 3, 3, 1, 0, 2, 8, 8}, {2, 3, 3, 1, 1, 2, 6, 5},  {2, 4, 3, 2, 0, 2, 9, 11},  {3, 2, 2, 2, 1, 1, 5, 8},
+    {1, 2, 1, 1, 0, 3, 4, 3}, {20, 5, 3, 1, 0, 2, 7, 6}, {33, 17, 3, 1, 1, 1, 5, 5},
 };
 
 template <class T>
@@ -56,7 +56,8 @@ TEST_CASE_TEMPLATE("ConvReluPool equals Sequential<Conv2d, ReLU, MaxPool2d> with
         Rng a(7), b(7);
         ConvReluPool<T> fused(c.in, c.out, c.kernel, a, {.stride = c.stride, .padding = c.padding});
         Sequential<Conv2d<T>, ReLU<T>, MaxPool2d<T>> plain(
-            Conv2d<T>(c.in, c.out, c.kernel, b, {.stride = c.stride, .padding = c.padding}), ReLU<T>(), MaxPool2d<T>(2));
+            Conv2d<T>(c.in, c.out, c.kernel, b, {.stride = c.stride, .padding = c.padding}), ReLU<T>(),
+            MaxPool2d<T>(2));
         CHECK(std::equal(fused.weight().begin(), fused.weight().end(), plain.template layer<0>().weight().begin()));
         const auto x = test::random_tensor<T>(Shape{c.n, c.in, c.h, c.w}, rng);
         CHECK(fused.output_shape(x.shape()) == plain.output_shape(x.shape()));
@@ -139,7 +140,8 @@ TEST_CASE("ConvReluPool: wrong inputs, backward before forward, wrong gradient s
 
 TEST_CASE("ConvReluPool: a configuration that makes no sense is refused, naming the layer") {
     Rng rng(46);
-    test::require_shape_error([&] { ConvReluPool<float>(1, 0, 3, rng); }, {"ConvReluPool: invalid configuration Conv2d(1, 0"});
+    test::require_shape_error([&] { ConvReluPool<float>(1, 0, 3, rng); },
+                              {"ConvReluPool: invalid configuration Conv2d(1, 0"});
     test::require_shape_error([&] { ConvReluPool<float>(1, 4, 3, rng, {.stride = 0}); }, {"ConvReluPool", "stride=0"});
 }
 
@@ -188,7 +190,8 @@ TEST_CASE_TEMPLATE("ConvReluPool channels-last hand-over equals the NCHW chain, 
         CHECK(test::max_relative_difference(dx.data(), dx_ref.data(), dx.size(), 1.0) <= tol);
         const auto pp = p1.params(), qq = q1.params(), pp2 = p2.params(), qq2 = q2.params();
         for (std::size_t i = 0; i < 2; ++i) {
-            CHECK(test::max_relative_difference(pp[i].grad->data(), qq[i].grad->data(), pp[i].grad->size(), 1.0) <= tol);
+            CHECK(test::max_relative_difference(pp[i].grad->data(), qq[i].grad->data(), pp[i].grad->size(), 1.0) <=
+                  tol);
             CHECK(test::max_relative_difference(pp2[i].grad->data(), qq2[i].grad->data(), pp2[i].grad->size(), 1.0) <=
                   tol);
         }

@@ -145,21 +145,32 @@ TEST_CASE("CSV: a FIFO or a device is refused before any read (it could block or
 TEST_CASE("CSV: a signed sign, a label beyond 64 bits, and a byte-order mark") {
     TempDir dir;
     const auto plus_minus = dir.write("pm.csv", "+-7,0,0,0,0\n");
-    require_io_error([&] { (void)load_csv(plus_minus, Shape{2, 2}); }, {"line 1", "column 1", "integer label", "'+-7'"});
+    require_io_error(
+        [&] {
+            (void)load_csv(plus_minus, Shape{2, 2});
+        },
+        {"line 1", "column 1", "integer label", "'+-7'"});
     const auto pixel = dir.write("pixel.csv", "1,0,+-0,0,0\n");
     require_io_error([&] { (void)load_csv(pixel, Shape{2, 2}); }, {"column 3", "expected a pixel value", "'+-0'"});
     const auto huge = dir.write("huge.csv", "1,0,0,0,0\n99999999999999999999,0,0,0,0\n");
-    require_io_error([&] { (void)load_csv(huge, Shape{2, 2}); },
-                     {"line 2", "column 1", "'99999999999999999999'", "does not fit a 64-bit integer"});
+    require_io_error(
+        [&] {
+            (void)load_csv(huge, Shape{2, 2});
+        },
+        {"line 2", "column 1", "'99999999999999999999'", "does not fit a 64-bit integer"});
     const auto big_pixel = dir.write("big_pixel.csv", "1,0,0,99999999999999999999,0\n");
     require_io_error([&] { (void)load_csv(big_pixel, Shape{2, 2}); }, {"column 4", "outside 0..255"});
     // Spreadsheet programs often start a CSV file with a UTF-8 byte-order mark; it is not data.
-    const auto bom = dir.write("bom.csv", "\xEF\xBB\xBF" "4,1,2,3,4\n5,0,0,0,0\n");
+    const auto bom = dir.write("bom.csv",
+                               "\xEF\xBB\xBF"
+                               "4,1,2,3,4\n5,0,0,0,0\n");
     const LabelledImages set = load_csv(bom, Shape{2, 2});
     REQUIRE(set.size() == 2);
     CHECK(set.label(0) == 4);
     CHECK(set.image(0)[0] == 1);
     // Only at the very start of the file.
-    const auto late_bom = dir.write("late_bom.csv", "4,1,2,3,4\n\xEF\xBB\xBF" "5,0,0,0,0\n");
+    const auto late_bom = dir.write("late_bom.csv",
+                                    "4,1,2,3,4\n\xEF\xBB\xBF"
+                                    "5,0,0,0,0\n");
     require_io_error([&] { (void)load_csv(late_bom, Shape{2, 2}); }, {"line 2", "column 1", "integer label"});
 }

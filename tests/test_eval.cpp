@@ -77,8 +77,8 @@ TEST_CASE("embed_all passes each chunk through prepare before the backbone, in i
     CHECK(chunk_sizes == std::vector<index_t>{4, 4, 4, 3});
     REQUIRE(e.shape() == Shape{15, 4});
     for (index_t i = 0; i < 15; ++i) {
-        CHECK(e(i, 1) == static_cast<float>(i));                // the images, in order
-        CHECK(e(i, 3) == static_cast<float>(i / 4 + 1));       // changed by their chunk's prepare
+        CHECK(e(i, 1) == static_cast<float>(i));          // the images, in order
+        CHECK(e(i, 3) == static_cast<float>(i / 4 + 1));  // changed by their chunk's prepare
     }
 }
 
@@ -194,9 +194,8 @@ TEST_CASE("gather_rows and EmbeddingScorer: indices beyond the embeddings throw 
     LabelOracle model;
     const auto e_small = eval::embed_all(model, small);
     eval::EmbeddingScorer scorer(model, e_small);
-    test::require_shape_error(
-        [&] { (void)eval::one_shot_accuracy(big, scorer, {.ways = 2, .episodes = 5}); },
-        {"EmbeddingScorer", "out of range for embeddings [4, 4]"});
+    test::require_shape_error([&] { (void)eval::one_shot_accuracy(big, scorer, {.ways = 2, .episodes = 5}); },
+                              {"EmbeddingScorer", "out of range for embeddings [4, 4]"});
 }
 
 TEST_CASE("every scorer refuses an out span without one slot per candidate, before writing") {
@@ -254,9 +253,8 @@ TEST_CASE("pair_accuracy and pair_scores: batches and batch_size below 1, a NaN 
                                          {"pair_accuracy", "batch_size", "got 0"});
     require_error<std::invalid_argument>([&] { (void)eval::pair_accuracy(model, e, sampler, 3, -1); },
                                          {"pair_accuracy", "batch_size", "got -1"});
-    require_error<std::invalid_argument>(
-        [&] { (void)eval::pair_accuracy(model, e, sampler, 3, 8, std::nan("")); },
-        {"pair_accuracy", "threshold", "nan"});
+    require_error<std::invalid_argument>([&] { (void)eval::pair_accuracy(model, e, sampler, 3, 8, std::nan("")); },
+                                         {"pair_accuracy", "threshold", "nan"});
     auto blind = [](index_t, std::span<const index_t>, std::span<double> out) { out[0] = 0; };
     require_error<std::invalid_argument>([&] { (void)eval::pair_scores(sampler, 0, 4, blind); },
                                          {"pair_scores", "batches", "got 0"});

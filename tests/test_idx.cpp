@@ -55,9 +55,7 @@ Bytes idx_labels(std::uint32_t n, std::uint32_t magic = 2049) {
     return b;
 }
 
-Bytes prefix(const Bytes& b, std::size_t n) {
-    return Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
-}
+Bytes prefix(const Bytes& b, std::size_t n) { return Bytes(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n)); }
 
 void write_file(const fs::path& path, const Bytes& b) {
     std::ofstream out(path, std::ios::binary);

@@ -74,9 +74,11 @@ void check_gemm(index_t M, index_t N, index_t K, T alpha, T beta, Rng& rng) {
     // Transposed copies of A and B.
     std::vector<T> At(A.size()), Bt(B.size());
     for (index_t i = 0; i < M; ++i)
-        for (index_t k = 0; k < K; ++k) At[static_cast<std::size_t>(k * M + i)] = A[static_cast<std::size_t>(i * K + k)];
+        for (index_t k = 0; k < K; ++k)
+            At[static_cast<std::size_t>(k * M + i)] = A[static_cast<std::size_t>(i * K + k)];
     for (index_t k = 0; k < K; ++k)
-        for (index_t j = 0; j < N; ++j) Bt[static_cast<std::size_t>(j * K + k)] = B[static_cast<std::size_t>(k * N + j)];
+        for (index_t j = 0; j < N; ++j)
+            Bt[static_cast<std::size_t>(j * K + k)] = B[static_cast<std::size_t>(k * N + j)];
     std::vector<T> work(static_cast<std::size_t>(kernels::gemm_workspace_size<T>(M, N, K, num_threads())));
     const auto C0 = random_vector<T>(M * N, rng);
     for (int combo = 0; combo < 4; ++combo) {
@@ -89,11 +91,13 @@ void check_gemm(index_t M, index_t N, index_t K, T alpha, T beta, Rng& rng) {
                       (combo & 2 ? Bt : B).data(), combo & 2 ? K : N, beta, C.data(), N, work.data());
         std::vector<double> want(expected.size()), got(C.begin(), C.end());
         for (std::size_t i = 0; i < want.size(); ++i) {
-            want[i] = static_cast<double>(alpha) * expected[i] + (beta == T(0) ? 0.0 : static_cast<double>(beta * C0[i]));
+            want[i] =
+                static_cast<double>(alpha) * expected[i] + (beta == T(0) ? 0.0 : static_cast<double>(beta * C0[i]));
         }
         // Float sums of K products of values in [-1, 1] are good to ~1e-5 of their typical size sqrt(K)/2.
         const double floor = std::is_same_v<T, double> ? 1.0 : std::max(1.0, std::sqrt(static_cast<double>(K)) / 2);
-        CHECK(test::max_relative_difference(got.data(), want.data(), M * N, floor) <= (std::is_same_v<T, double> ? 1e-12 : 1e-5));
+        CHECK(test::max_relative_difference(got.data(), want.data(), M * N, floor) <=
+              (std::is_same_v<T, double> ? 1e-12 : 1e-5));
     }
 }
 
@@ -132,7 +136,7 @@ TEST_CASE_TEMPLATE("gemm register-tile edges: M, N, K around and across the tile
 TEST_CASE("gemm: K = 0 or alpha = 0 only scales C; empty C is a no-op") {
     std::vector<double> C{1, 2, 3, 4}, work(64);
     kernels::gemm<double>(kernels::Op::none, kernels::Op::none, 2, 2, 0, 1.0, nullptr, 1, nullptr, 2, 3.0, C.data(), 2,
-                  work.data());
+                          work.data());
     CHECK(C == std::vector<double>{3, 6, 9, 12});
     const std::vector<double> A{1, 1}, B{1, 1};
     kernels::gemm(kernels::Op::none, kernels::Op::none, 2, 2, 1, 0.0, A.data(), 1, B.data(), 2, 0.0, C.data(), 2,
@@ -142,11 +146,11 @@ TEST_CASE("gemm: K = 0 or alpha = 0 only scales C; empty C is a no-op") {
                   work.data());
 }
 
-TEST_CASE_TEMPLATE("transpose matches the index definition, with strides, odd sizes and whole 16x16 blocks", T,
-                   double, float) {
+TEST_CASE_TEMPLATE("transpose matches the index definition, with strides, odd sizes and whole 16x16 blocks", T, double,
+                   float) {
     Rng rng(17);
-    for (const auto& [rows, cols] : {std::pair<index_t, index_t>{1, 1}, {16, 16}, {17, 33}, {32, 169}, {169, 64},
-                                     {3, 50}, {48, 5}}) {
+    for (const auto& [rows, cols] :
+         {std::pair<index_t, index_t>{1, 1}, {16, 16}, {17, 33}, {32, 169}, {169, 64}, {3, 50}, {48, 5}}) {
         const index_t lds = cols + 3, ldd = rows + 2;  // padded strides
         const auto src = random_vector<T>(rows * lds, rng);
         std::vector<T> dst(static_cast<std::size_t>(cols * ldd), T(-7));
@@ -174,9 +178,11 @@ TEST_CASE_TEMPLATE("simd::Vec partial loads and stores touch only their lanes", 
         V::load(src.data()).store_n(dst.data(), n);
         for (index_t i = 0; i <= W; ++i) CHECK(dst[static_cast<std::size_t>(i)] == (i < n ? T(i + 1) : T(-1)));
         std::vector<std::uint8_t> bytes(static_cast<std::size_t>(W + 1), 9), codes(static_cast<std::size_t>(W));
-        for (index_t i = 0; i < W; ++i) codes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(i % 4 == 3 ? 255 : i % 4);
+        for (index_t i = 0; i < W; ++i)
+            codes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(i % 4 == 3 ? 255 : i % 4);
         V::load_bytes(codes.data(), W).store_bytes(bytes.data(), n);
-        for (index_t i = 0; i <= W; ++i) CHECK(bytes[static_cast<std::size_t>(i)] == (i < n ? codes[static_cast<std::size_t>(i)] : 9));
+        for (index_t i = 0; i <= W; ++i)
+            CHECK(bytes[static_cast<std::size_t>(i)] == (i < n ? codes[static_cast<std::size_t>(i)] : 9));
     }
     CHECK(V::broadcast(T(2)).sum() == T(2 * W));
 }
@@ -264,7 +270,8 @@ TEST_CASE("max_pool2d matches the reference, including odd sizes and overlapping
             const index_t plane_in = g.height * g.width, plane_out = g.out_height() * g.out_width();
             for (index_t nc = 0; nc < N * g.channels; ++nc)
                 for (index_t i = 0; i < plane_out; ++i)
-                    dx_ref[static_cast<std::size_t>(nc * plane_in + arg_ref[static_cast<std::size_t>(nc * plane_out + i)])] +=
+                    dx_ref[static_cast<std::size_t>(nc * plane_in +
+                                                    arg_ref[static_cast<std::size_t>(nc * plane_out + i)])] +=
                         dy[static_cast<std::size_t>(nc * plane_out + i)];
             check_close(dx, dx_ref);
         }
@@ -333,13 +340,15 @@ TEST_CASE("relu kernels") {
     CHECK(kernels::sigmoid(1000.0) == 1.0);
 }
 
-TEST_CASE_TEMPLATE("conv_relu_pool kernels match conv -> relu -> pool composed from the reference, 1 thread and all",
-                   T, double, float) {
+TEST_CASE_TEMPLATE("conv_relu_pool kernels match conv -> relu -> pool composed from the reference, 1 thread and all", T,
+                   double, float) {
     Rng rng(18);
     // The tutorial's two shapes, then random ones: few channels (the dense paths) and many, channel
     // counts off the vector width, strides, paddings, odd conv outputs whose last row is dropped.
-    std::vector<kernels::Conv2dGeometry> shapes{{1, 28, 28, 32, 3, 3, 1, 0}, {32, 13, 13, 64, 3, 3, 1, 0},
-                                                {40, 7, 7, 33, 3, 3, 2, 1},  {80, 6, 6, 4, 1, 1, 1, 0},
+    std::vector<kernels::Conv2dGeometry> shapes{{1, 28, 28, 32, 3, 3, 1, 0},
+                                                {32, 13, 13, 64, 3, 3, 1, 0},
+                                                {40, 7, 7, 33, 3, 3, 2, 1},
+                                                {80, 6, 6, 4, 1, 1, 1, 0},
                                                 {9, 5, 5, 3, 5, 5, 1, 2}};
     for (int i = 0; i < 20; ++i) {
         kernels::Conv2dGeometry g = random_conv(rng);
@@ -381,8 +390,8 @@ TEST_CASE_TEMPLATE("conv_relu_pool kernels match conv -> relu -> pool composed f
 
             std::vector<T> dx(x.size(), T(9)), dx_ref(x.size());
             std::vector<T> dw(w.size(), T(0.5)), db(b.size(), T(0.25)), dw_ref = dw, db_ref = db;
-            kernels::conv_relu_pool_backward(g, N, dy.data(), code.data(), cache.data(), w.data(), dw.data(),
-                                             db.data(), dx.data(), work.data(), table.data());
+            kernels::conv_relu_pool_backward(g, N, dy.data(), code.data(), cache.data(), w.data(), dw.data(), db.data(),
+                                             dx.data(), work.data(), table.data());
             ref::conv_relu_pool_backward(g, N, dy.data(), code_ref.data(), x.data(), w.data(), dw_ref.data(),
                                          db_ref.data(), dx_ref.data());
             check_close(dx, dx_ref);
@@ -391,8 +400,8 @@ TEST_CASE_TEMPLATE("conv_relu_pool kernels match conv -> relu -> pool composed f
 
             // Either half alone (null skips it) gives the same numbers.
             std::vector<T> dx2(x.size(), T(-3)), dw2(w.size(), T(0.5)), db2(b.size(), T(0.25));
-            kernels::conv_relu_pool_backward<T>(g, N, dy.data(), code.data(), cache.data(), w.data(), nullptr,
-                                                nullptr, dx2.data(), work.data(), table.data());
+            kernels::conv_relu_pool_backward<T>(g, N, dy.data(), code.data(), cache.data(), w.data(), nullptr, nullptr,
+                                                dx2.data(), work.data(), table.data());
             kernels::conv_relu_pool_backward<T>(g, N, dy.data(), code.data(), cache.data(), w.data(), dw2.data(),
                                                 db2.data(), nullptr, work.data(), table.data());
             CHECK(dx2 == dx);

@@ -15,11 +15,15 @@ TEST_CASE("Linear: input and parameter gradients match finite differences") {
 TEST_CASE("Linear: forward is x W^T + b") {
     Rng rng(42);
     Linear<double> fc(2, 2, rng);
-    fc.weight()(0, 0) = 1; fc.weight()(0, 1) = 2;
-    fc.weight()(1, 0) = 3; fc.weight()(1, 1) = 4;
-    fc.bias()(0) = 0.5; fc.bias()(1) = -0.5;
+    fc.weight()(0, 0) = 1;
+    fc.weight()(0, 1) = 2;
+    fc.weight()(1, 0) = 3;
+    fc.weight()(1, 1) = 4;
+    fc.bias()(0) = 0.5;
+    fc.bias()(1) = -0.5;
     Tensor<double> x(Shape{1, 2});
-    x(0, 0) = 1; x(0, 1) = -1;
+    x(0, 0) = 1;
+    x(0, 1) = -1;
     const auto& y = fc.forward(x);
     CHECK(y(0, 0) == doctest::Approx(-0.5));
     CHECK(y(0, 1) == doctest::Approx(-1.5));

@@ -15,7 +15,8 @@ Tensor<double> distinct_values(const Shape& shape, Rng& rng) {
     Tensor<double> t(shape);
     std::vector<index_t> order(static_cast<std::size_t>(t.size()));
     std::iota(order.begin(), order.end(), 0);
-    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(i)))]);
+    for (std::size_t i = order.size(); i > 1; --i)
+        std::swap(order[i - 1], order[static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(i)))]);
     for (index_t i = 0; i < t.size(); ++i) t[i] = 0.01 * static_cast<double>(order[static_cast<std::size_t>(i)]) - 1.0;
     return t;
 }
@@ -24,7 +25,9 @@ Tensor<double> distinct_values(const Shape& shape, Rng& rng) {
 
 TEST_CASE("MaxPool2d: input gradient matches finite differences, odd sizes and overlapping windows") {
     Rng rng(31);
-    struct Case { index_t kernel, stride, n, c, h, w; };
+    struct Case {
+        index_t kernel, stride, n, c, h, w;
+    };
     for (const Case c : {Case{2, 2, 2, 3, 7, 5}, Case{2, 2, 1, 2, 6, 6}, Case{3, 2, 2, 2, 9, 7}, Case{3, 1, 1, 1, 5, 6},
                          Case{2, 1, 1, 2, 5, 5}}) {
         CAPTURE(c.kernel);

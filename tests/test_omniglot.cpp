@@ -58,7 +58,8 @@ TEST_CASE("Omniglot: a folder tree loads as one class per character, grouped by 
     CHECK_THROWS_AS(group(5), std::invalid_argument);
 }
 
-TEST_CASE("Omniglot: alphabets chosen by name keep the given order; images are resized and ink kept as drawn on request") {
+TEST_CASE(
+    "Omniglot: alphabets chosen by name keep the given order; images are resized and ink kept as drawn on request") {
     TempDir dir;
     write_tree(dir.path, {{"Alpha", 2}, {"Beta", 2}, {"Gamma", 1}}, 2);
     const auto set = load_omniglot(dir.path, {.alphabets = {"Gamma", "Alpha"}, .side = 4, .invert = false});
@@ -87,7 +88,8 @@ TEST_CASE("Omniglot: hidden files and non-PNG files are skipped; a name without 
 
 TEST_CASE("Omniglot: bad folders and files are errors naming them") {
     TempDir dir;
-    CHECK(io_error_of([&] { (void)load_omniglot(dir.path / "missing"); }).find("missing: no such folder") != std::string::npos);
+    CHECK(io_error_of([&] { (void)load_omniglot(dir.path / "missing"); }).find("missing: no such folder") !=
+          std::string::npos);
     write_tree(dir.path, {{"Alpha", 1}, {"Beta", 1}}, 2);
     const auto unknown = io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Klingon"}}); });
     CHECK(unknown.find("no alphabet 'Klingon'; available: Alpha, Beta") != std::string::npos);
@@ -95,11 +97,13 @@ TEST_CASE("Omniglot: bad folders and files are errors naming them") {
     CHECK_THROWS_AS((void)load_omniglot(dir.path, {.side = 0}), std::invalid_argument);
 
     fs::create_directories(dir.path / "Empty");
-    CHECK(io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Empty"}}); }).find("Empty: no character folders") !=
-          std::string::npos);
+    CHECK(io_error_of([&] {
+              (void)load_omniglot(dir.path, {.alphabets = {"Empty"}});
+          }).find("Empty: no character folders") != std::string::npos);
     fs::create_directories(dir.path / "Hollow" / "character01");
-    CHECK(io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Hollow"}}); }).find("character01: no PNG images") !=
-          std::string::npos);
+    CHECK(io_error_of([&] {
+              (void)load_omniglot(dir.path, {.alphabets = {"Hollow"}});
+          }).find("character01: no PNG images") != std::string::npos);
 
     std::ofstream(dir.path / "Beta" / "character01" / "0009_09.png") << "not a png";
     const auto bad = io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Beta"}}); });
@@ -120,7 +124,8 @@ TEST_CASE("Omniglot: a symbolic link that leads nowhere is an error, not a chara
     CHECK(character.find("Beta/character02: broken symbolic link") != std::string::npos);
     fs::remove(dir.path / "Beta" / "character02");
     fs::create_directory_symlink(dir.path / "nowhere", dir.path / "Gamma");
-    CHECK(io_error_of([&] { (void)omniglot_alphabets(dir.path); }).find("Gamma: broken symbolic link") != std::string::npos);
+    CHECK(io_error_of([&] { (void)omniglot_alphabets(dir.path); }).find("Gamma: broken symbolic link") !=
+          std::string::npos);
 }
 
 TEST_CASE("Omniglot: within-alphabet episodes take supports from one drawer and queries from another") {

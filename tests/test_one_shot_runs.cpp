@@ -130,16 +130,23 @@ TEST_CASE("One-shot runs: malformed lines and bad paths are errors naming the fi
     CHECK(message().find(labels + ": line 1: expected two paths") == 0);
     f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png extra\n");
     CHECK(message().find("line 1: expected two paths") != std::string::npos);
-    f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png\nrun02/test/item02.png run01/training/class01.png\n");
-    CHECK(message().find("line 2: the query 'run02/test/item02.png' is not an image in run01/test/") != std::string::npos);
+    f.rewrite_labels(
+        "run01",
+        "run01/test/item01.png run01/training/class01.png\nrun02/test/item02.png run01/training/class01.png\n");
+    CHECK(message().find("line 2: the query 'run02/test/item02.png' is not an image in run01/test/") !=
+          std::string::npos);
     f.rewrite_labels("run01", "run01/test/item01.png run01/test/item02.png\n");
-    CHECK(message().find("line 1: the class 'run01/test/item02.png' is not an image in run01/training/") != std::string::npos);
+    CHECK(message().find("line 1: the class 'run01/test/item02.png' is not an image in run01/training/") !=
+          std::string::npos);
     f.rewrite_labels("run01", "run01/test/item09.png run01/training/class01.png\n");
     CHECK(message().find("line 1: no such file: ") != std::string::npos);
     f.rewrite_labels("run01", "run01/test/item01.png run01/training/class07.png\n");
     CHECK(message().find("class07.png") != std::string::npos);
-    f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png\nrun01/test/item01.png run01/training/class02.png\n");
-    CHECK(message().find("line 2: the query 'run01/test/item01.png' is listed twice (first on line 1)") != std::string::npos);
+    f.rewrite_labels(
+        "run01",
+        "run01/test/item01.png run01/training/class01.png\nrun01/test/item01.png run01/training/class02.png\n");
+    CHECK(message().find("line 2: the query 'run01/test/item01.png' is listed twice (first on line 1)") !=
+          std::string::npos);
     f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png\n");
     CHECK(message().find("the test item run01/test/item02.png has no line") != std::string::npos);
     f.rewrite_labels("run01", "\n\n");
@@ -149,9 +156,11 @@ TEST_CASE("One-shot runs: malformed lines and bad paths are errors naming the fi
 TEST_CASE("One-shot runs: missing folders, files and odd images are errors naming them") {
     Fixture f;
     auto message = [&] { return io_error_of([&] { (void)load_one_shot_runs(f.runs); }); };
-    CHECK(io_error_of([&] { (void)load_one_shot_runs(f.dir.path / "nowhere"); }).find("nowhere: no such folder") != std::string::npos);
+    CHECK(io_error_of([&] { (void)load_one_shot_runs(f.dir.path / "nowhere"); }).find("nowhere: no such folder") !=
+          std::string::npos);
     fs::create_directories(f.dir.path / "empty");
-    CHECK(io_error_of([&] { (void)load_one_shot_runs(f.dir.path / "empty"); }).find("no one-shot runs") != std::string::npos);
+    CHECK(io_error_of([&] { (void)load_one_shot_runs(f.dir.path / "empty"); }).find("no one-shot runs") !=
+          std::string::npos);
 
     fs::rename(f.runs / "run03" / "class_labels.txt", f.runs / "run03" / "labels.txt");
     CHECK(message().find("run03/class_labels.txt: no such file") != std::string::npos);
@@ -176,7 +185,8 @@ TEST_CASE("One-shot runs: a run folder that is a broken symbolic link is an erro
     fs::create_directory_symlink(f.dir.path / "run03", f.runs / "run03");
     CHECK(load_one_shot_runs(f.runs).size() == 3);  // a link to a run folder is a run
     fs::remove_all(f.dir.path / "run03");           // the link now leads nowhere
-    CHECK(io_error_of([&] { (void)load_one_shot_runs(f.runs); }).find("run03: broken symbolic link") != std::string::npos);
+    CHECK(io_error_of([&] { (void)load_one_shot_runs(f.runs); }).find("run03: broken symbolic link") !=
+          std::string::npos);
 }
 
 #endif

@@ -88,7 +88,9 @@ std::string rows(const std::vector<std::vector<int>>& samples) {
 
 std::vector<std::uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
 
-GrayImage decode(const std::string& png, const PngOptions& options = {}) { return decode_png(bytes_of(png), "mem.png", options); }
+GrayImage decode(const std::string& png, const PngOptions& options = {}) {
+    return decode_png(bytes_of(png), "mem.png", options);
+}
 
 /// A 3x2 8-bit gray image: 0 10 20 / 200 250 255.
 std::string gray8() { return make_png(3, 2, 8, 0, rows({{0, 10, 20}, {200, 250, 255}})); }
@@ -104,8 +106,8 @@ std::vector<std::uint8_t> px(std::initializer_list<int> v) { return {v.begin(), 
 // ------------------------------------------------------------------------------- resize_area
 
 TEST_CASE("resize_area: halving averages 2x2 blocks, rounding half up") {
-    const auto src = px({0, 2, 10, 20,  //
-                         4, 1, 30, 40,  //
+    const auto src = px({0, 2, 10, 20,    //
+                         4, 1, 30, 40,    //
                          255, 255, 0, 0,  //
                          255, 254, 0, 1});
     std::vector<std::uint8_t> dst(4);
@@ -134,7 +136,8 @@ TEST_CASE("resize_area: 3 -> 2 weighs the cut pixel by the fraction each side co
 TEST_CASE("resize_area: 105 -> 35 is an exact 3x3 block mean, and a uniform image stays uniform") {
     std::vector<std::uint8_t> src(105 * 105), dst(35 * 35);
     for (int y = 0; y < 105; ++y)
-        for (int x = 0; x < 105; ++x) src[static_cast<std::size_t>(y * 105 + x)] = static_cast<std::uint8_t>((x / 3 + 7 * (y / 3)) % 256);
+        for (int x = 0; x < 105; ++x)
+            src[static_cast<std::size_t>(y * 105 + x)] = static_cast<std::uint8_t>((x / 3 + 7 * (y / 3)) % 256);
     resize_area(src, 105, 105, dst, 35, 35);
     for (int y = 0; y < 35; ++y)
         for (int x = 0; x < 35; ++x) CHECK(dst[static_cast<std::size_t>(y * 35 + x)] == (x + 7 * y) % 256);
@@ -219,7 +222,8 @@ TEST_CASE("PNG: an interlaced image decodes like a plain one") {
 
 TEST_CASE("PNG: expected size, inversion before resizing, and resizing") {
     // 4x4 image of 2x2 blocks 0, 100 / 200, 40.
-    const auto png = make_png(4, 4, 8, 0, rows({{0, 0, 100, 100}, {0, 0, 100, 100}, {200, 200, 40, 40}, {200, 200, 40, 40}}));
+    const auto png =
+        make_png(4, 4, 8, 0, rows({{0, 0, 100, 100}, {0, 0, 100, 100}, {200, 200, 40, 40}, {200, 200, 40, 40}}));
     const auto half = decode(png, {.height = 2, .width = 2});
     CHECK(half.pixels == px({0, 100, 200, 40}));
     const auto inv = decode(png, {.invert = true, .expect_height = 4, .expect_width = 4, .height = 2, .width = 2});
@@ -245,8 +249,10 @@ TEST_CASE("PNG: encode_png and write_png round-trip through decode_png and read_
 
 TEST_CASE("PNG: a missing file, a directory and an empty file are errors naming the path") {
     TempDir dir;
-    CHECK(io_error_of([&] { (void)read_png(dir.path / "nope.png"); }).find("nope.png: no such file") != std::string::npos);
-    CHECK(io_error_of([&] { (void)read_png(dir.path); }).find("is a directory, expected a PNG image") != std::string::npos);
+    CHECK(io_error_of([&] { (void)read_png(dir.path / "nope.png"); }).find("nope.png: no such file") !=
+          std::string::npos);
+    CHECK(io_error_of([&] { (void)read_png(dir.path); }).find("is a directory, expected a PNG image") !=
+          std::string::npos);
     const auto empty = dir.write("empty.png", "");
     CHECK(io_error_of([&] { (void)read_png(empty); }).find("empty.png: empty file") != std::string::npos);
 }
@@ -280,7 +286,8 @@ TEST_CASE("PNG: a flipped byte in the image data or a damaged zlib stream is an 
     std::string z = zlib_stored(raw);
     z[z.size() - 1] ^= 1;
     const std::string ihdr = be32(3) + be32(2) + std::string("\x08\0\0\0\0", 5);
-    const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", z) + chunk("IEND", "");
+    const std::string png =
+        std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", z) + chunk("IEND", "");
     CHECK_THROWS_AS((void)decode(png), io_error);
     // An invalid bit depth in the header.
     CHECK_THROWS_AS((void)decode(make_png(3, 2, 7, 0, rows({{1, 2, 3}, {4, 5, 6}}))), io_error);

@@ -61,10 +61,17 @@ template <class T>
 Tensor<T> to_tensor(const FixtureTensor& f) {
     Shape s;
     switch (f.dims.size()) {
-        case 1: s = Shape{f.dims[0]}; break;
-        case 2: s = Shape{f.dims[0], f.dims[1]}; break;
-        case 4: s = Shape{f.dims[0], f.dims[1], f.dims[2], f.dims[3]}; break;
-        default: FAIL("unexpected rank");
+        case 1:
+            s = Shape{f.dims[0]};
+            break;
+        case 2:
+            s = Shape{f.dims[0], f.dims[1]};
+            break;
+        case 4:
+            s = Shape{f.dims[0], f.dims[1], f.dims[2], f.dims[3]};
+            break;
+        default:
+            FAIL("unexpected rank");
     }
     Tensor<T> t(s);
     for (index_t i = 0; i < t.size(); ++i) t[i] = static_cast<T>(f.values[static_cast<std::size_t>(i)]);
@@ -93,14 +100,14 @@ void check_parity(double tolerance, double floor) {
     const auto fixture = load_fixture();
     Rng rng(0);
     Siamese model(make_seed_cnn<T>(rng), Shape{1, 28, 28}, rng);
-    const char* names[] = {"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight",
+    const char* names[] = {"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",  "fc1.weight",
                            "fc1.bias",     "fc2.weight", "fc2.bias",     "head.weight", "head.bias"};
     const auto params = model.params();
     REQUIRE(params.size() == 10);
     for (std::size_t k = 0; k < params.size(); ++k) {
         const Tensor<T> w = to_tensor<T>(fixture.at(names[k]));
-        REQUIRE_MESSAGE(w.shape() == params[k].value->shape(), names[k] << ": PyTorch " << w.shape().str()
-                                                                         << " vs ours " << params[k].value->shape().str());
+        REQUIRE_MESSAGE(w.shape() == params[k].value->shape(),
+                        names[k] << ": PyTorch " << w.shape().str() << " vs ours " << params[k].value->shape().str());
         *params[k].value = w;
     }
     const Tensor<T> left = to_tensor<T>(fixture.at("left"));

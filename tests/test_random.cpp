@@ -56,7 +56,7 @@ TEST_CASE("init_pytorch_default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights 
     }
     CHECK(lo >= -bound);
     CHECK(hi < bound);
-    CHECK(hi > 0.98 * bound);   // the range is used up to its edges
+    CHECK(hi > 0.98 * bound);  // the range is used up to its edges
     CHECK(lo < -0.98 * bound);
     CHECK(std::abs(mean) < 0.02 * bound);
     for (double v : b) CHECK(std::abs(v) <= bound);

@@ -89,8 +89,11 @@ TEST_CASE("Siamese: wrong shapes and misuse are clear errors") {
     test::require_shape_error([&] { model.logits_stacked(odd); }, {"even", "[3, 1, 28, 28]"});
     Siamese fresh(make_seed_cnn<float>(rng), Shape{1, 28, 28}, rng);
     CHECK_THROWS_AS(fresh.backward(Tensor<float>(Shape{2, 1})), std::logic_error);
-    test::require_shape_error([&] { Siamese bad(make_seed_cnn<float>(rng), Shape{1, 32, 32}, rng); },
-                              {"Linear(1600, 120)", "[1, 2304]"});
+    test::require_shape_error(
+        [&] {
+            Siamese bad(make_seed_cnn<float>(rng), Shape{1, 32, 32}, rng);
+        },
+        {"Linear(1600, 120)", "[1, 2304]"});
 }
 
 TEST_CASE("Siamese learns a synthetic same/different task: loss falls, pair accuracy rises") {
@@ -98,9 +101,11 @@ TEST_CASE("Siamese learns a synthetic same/different task: loss falls, pair accu
     Rng rng(105);
     const index_t classes = 4, side = 8, batch = 16;
     std::vector<Tensor<float>> prototypes;
-    for (index_t c = 0; c < classes; ++c) prototypes.push_back(test::random_tensor<float>(Shape{side * side}, rng, 0, 1));
+    for (index_t c = 0; c < classes; ++c)
+        prototypes.push_back(test::random_tensor<float>(Shape{side * side}, rng, 0, 1));
     auto draw = [&](index_t c, float* out) {
-        for (index_t i = 0; i < side * side; ++i) out[i] = prototypes[static_cast<std::size_t>(c)][i] + static_cast<float>(rng.uniform(-0.2, 0.2));
+        for (index_t i = 0; i < side * side; ++i)
+            out[i] = prototypes[static_cast<std::size_t>(c)][i] + static_cast<float>(rng.uniform(-0.2, 0.2));
     };
 
     Conv2d<float> conv(1, 4, 3, rng);

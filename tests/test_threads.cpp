@@ -76,8 +76,8 @@ TEST_CASE("one and two threads train the tutorial network to the same weights (1
     REQUIRE(one.size() == two.size());
     for (std::size_t k = 0; k < one.size(); ++k) {
         CAPTURE(k);
-        const double d = test::max_relative_difference(one[k].data(), two[k].data(),
-                                                       static_cast<index_t>(one[k].size()), 1e-3);
+        const double d =
+            test::max_relative_difference(one[k].data(), two[k].data(), static_cast<index_t>(one[k].size()), 1e-3);
         CHECK(d <= 1e-5);
     }
 }

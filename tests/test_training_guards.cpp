@@ -51,7 +51,8 @@ TEST_CASE("check_step: a NaN pixel is traced to the input") {
     Step s;
     s.pairs[5] = std::numeric_limits<float>::quiet_NaN();
     const double value = s.run();
-    const auto msg = numeric_error_message([&] { training::check_step(s.model, s.pairs, value, s.model.params(), "epoch 2, batch 7"); });
+    const auto msg = numeric_error_message(
+        [&] { training::check_step(s.model, s.pairs, value, s.model.params(), "epoch 2, batch 7"); });
     INFO(msg);
     CHECK(msg.find("epoch 2, batch 7") != std::string::npos);
     CHECK(msg.find("the input images") != std::string::npos);
@@ -59,10 +60,11 @@ TEST_CASE("check_step: a NaN pixel is traced to the input") {
 
 TEST_CASE("check_step: an overflow is traced to the first layer whose output is not finite") {
     Step s;
-    for (auto& w : *s.model.params()[0].value) w *= 10;     // finite weights, large enough that
+    for (auto& w : *s.model.params()[0].value) w *= 10;    // finite weights, large enough that
     for (index_t i = 0; i < 784; ++i) s.pairs[i] = 3e38f;  // conv1's sums of these pixels overflow
     const double value = s.run();
-    const auto msg = numeric_error_message([&] { training::check_step(s.model, s.pairs, value, s.model.params(), "batch 3"); });
+    const auto msg =
+        numeric_error_message([&] { training::check_step(s.model, s.pairs, value, s.model.params(), "batch 3"); });
     INFO(msg);
     CHECK(msg.find("training stopped at batch 3") != std::string::npos);
     CHECK(msg.find("backbone layer 0 (") != std::string::npos);
@@ -72,14 +74,16 @@ TEST_CASE("check_step: a NaN weight and a NaN gradient are named") {
     Step s;
     (*s.model.params()[2].value)[10] = std::numeric_limits<float>::quiet_NaN();  // backbone.3.weight
     const double value = s.run();
-    const auto msg = numeric_error_message([&] { training::check_step(s.model, s.pairs, value, s.model.params(), "batch 4"); });
+    const auto msg =
+        numeric_error_message([&] { training::check_step(s.model, s.pairs, value, s.model.params(), "batch 4"); });
     INFO(msg);
     CHECK(msg.find("the parameter " + s.model.params()[2].name) != std::string::npos);
 
     Step t;
     const double ok = t.run();
     (*t.model.params()[4].grad)[0] = std::numeric_limits<float>::infinity();
-    const auto msg2 = numeric_error_message([&] { training::check_step(t.model, t.pairs, ok, t.model.params(), "batch 5"); });
+    const auto msg2 =
+        numeric_error_message([&] { training::check_step(t.model, t.pairs, ok, t.model.params(), "batch 5"); });
     INFO(msg2);
     CHECK(msg2.find("the gradient of " + t.model.params()[4].name) != std::string::npos);
 }

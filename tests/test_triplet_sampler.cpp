@@ -17,9 +17,7 @@ namespace {
 LabelledImages make_set(const std::vector<label_t>& labels) { return test::traceable_images(labels, Shape{1, 1, 3}); }
 
 /// Classes 1 (5 images), 2 (2), 3 (8), 4 (1).
-LabelledImages mixed_set() {
-    return make_set({1, 3, 2, 3, 1, 4, 3, 1, 3, 2, 3, 1, 3, 3, 1, 3});
-}
+LabelledImages mixed_set() { return make_set({1, 3, 2, 3, 1, 4, 3, 1, 3, 2, 3, 1, 3, 3, 1, 3}); }
 
 }  // namespace
 

@@ -23,12 +23,14 @@ CLI::Validator number_check(Accept accept, const std::string& what, const std::s
         [accept, what](std::string& v) -> std::string {
             char* end = nullptr;
             const double x = std::strtod(v.c_str(), &end);
-            return end != v.c_str() && *end == '\0' && accept(x) ? std::string() : "must be " + what + ", got '" + v + "'";
+            return end != v.c_str() && *end == '\0' && accept(x) ? std::string()
+                                                                 : "must be " + what + ", got '" + v + "'";
         },
         description, name);
 }
 
-inline const CLI::Validator positive = number_check([](double x) { return x > 0; }, "a positive number", "> 0", "positive");
+inline const CLI::Validator positive =
+    number_check([](double x) { return x > 0; }, "a positive number", "> 0", "positive");
 inline const CLI::Validator non_negative =
     number_check([](double x) { return x >= 0; }, "zero or a positive number", ">= 0", "non-negative");
 
@@ -36,8 +38,9 @@ inline const CLI::Validator non_negative =
 // with it is false), so these ask for a finite number.
 inline const CLI::Validator finite_positive = number_check([](double x) { return std::isfinite(x) && x > 0; },
                                                            "a finite positive number", "> 0", "finite positive");
-inline const CLI::Validator finite_non_negative = number_check(
-    [](double x) { return std::isfinite(x) && x >= 0; }, "zero or a finite positive number", ">= 0", "finite non-negative");
+inline const CLI::Validator finite_non_negative =
+    number_check([](double x) { return std::isfinite(x) && x >= 0; }, "zero or a finite positive number", ">= 0",
+                 "finite non-negative");
 inline const CLI::Validator zero_to_one =
     number_check([](double x) { return x >= 0 && x <= 1; }, "a number from 0 to 1", "0 to 1", "zero to one");
 

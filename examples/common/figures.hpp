@@ -25,8 +25,8 @@ struct Rgb {
     std::uint8_t r = 0, g = 0, b = 0;
 };
 
-inline constexpr Rgb white{255, 255, 255}, black{0, 0, 0}, green{40, 170, 60}, red{210, 50, 40},
-    grey{90, 90, 90}, dark{25, 25, 30};
+inline constexpr Rgb white{255, 255, 255}, black{0, 0, 0}, green{40, 170, 60}, red{210, 50, 40}, grey{90, 90, 90},
+    dark{25, 25, 30};
 
 namespace detail {
 
@@ -171,7 +171,10 @@ inline std::string format_tick(double v) {
 inline std::vector<double> nice_ticks(double lo, double hi) {
     const double raw = (hi - lo) / 4;
     const double power = std::pow(10.0, std::floor(std::log10(raw)));
-    const double step = raw / power < 1.5 ? power : raw / power < 3.5 ? 2 * power : raw / power < 7.5 ? 5 * power : 10 * power;
+    const double step = raw / power < 1.5   ? power
+                        : raw / power < 3.5 ? 2 * power
+                        : raw / power < 7.5 ? 5 * power
+                                            : 10 * power;
     std::vector<double> ticks;
     for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push_back(t);
     return ticks;
@@ -183,11 +186,12 @@ inline std::string line_chart_svg(const std::string& title, const std::string& x
     const double height = top + static_cast<double>(panels.size()) * (panel_height + gap) + 10;
     std::string svg;
     char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-                  "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-                  "<text x=\"%.0f\" y=\"22\" font-size=\"15\" text-anchor=\"middle\">%s</text>\n",
-                  width, height, width / 2, title.c_str());
+    std::snprintf(
+        buf, sizeof buf,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+        "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+        "<text x=\"%.0f\" y=\"22\" font-size=\"15\" text-anchor=\"middle\">%s</text>\n",
+        width, height, width / 2, title.c_str());
     svg += buf;
     for (std::size_t p = 0; p < panels.size(); ++p) {
         const double y0 = top + static_cast<double>(p) * (panel_height + gap);

@@ -36,7 +36,8 @@ inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
         }
         const std::size_t start = pos;
         while (pos < bytes.size() && std::isdigit(static_cast<unsigned char>(bytes[pos]))) ++pos;
-        if (start == pos || pos - start > 9) throw siamese::io_error(shown + ": PGM: expected the " + std::string(what));
+        if (start == pos || pos - start > 9)
+            throw siamese::io_error(shown + ": PGM: expected the " + std::string(what));
         return std::stoi(bytes.substr(start, pos - start));
     };
     const bool binary = bytes[1] == '5';
@@ -65,7 +66,8 @@ inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
     } else {
         for (std::size_t i = 0; i < n; ++i) {
             const int v = next_int("pixel value");
-            if (v > maxval) throw siamese::io_error(shown + ": PGM: pixel " + std::to_string(i) + " exceeds the maximum value");
+            if (v > maxval)
+                throw siamese::io_error(shown + ": PGM: pixel " + std::to_string(i) + " exceeds the maximum value");
             img.pixels[i] = static_cast<float>(v) * scale;
         }
     }
@@ -92,12 +94,14 @@ inline GrayImage load_gray_image(const std::filesystem::path& path) {
     char chunk[65536];
     while (in.read(chunk, sizeof chunk) || in.gcount() > 0) bytes.append(chunk, static_cast<std::size_t>(in.gcount()));
     if (in.bad()) throw siamese::io_error(shown + ": read error");
-    if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '2')) return detail::read_pgm(bytes, shown);
+    if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '2'))
+        return detail::read_pgm(bytes, shown);
     if (bytes.size() >= 8 && bytes.compare(1, 3, "PNG") == 0) {
         int w = 0, h = 0, channels = 0;
         unsigned char* data = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(bytes.data()),
                                                     static_cast<int>(bytes.size()), &w, &h, &channels, 1);
-        if (!data) throw siamese::io_error(shown + ": cannot decode PNG (corrupt or truncated): " + stbi_failure_reason());
+        if (!data)
+            throw siamese::io_error(shown + ": cannot decode PNG (corrupt or truncated): " + stbi_failure_reason());
         GrayImage img{w, h, std::vector<float>(data, data + static_cast<std::size_t>(w) * static_cast<std::size_t>(h))};
         stbi_image_free(data);
         return img;

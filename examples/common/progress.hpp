@@ -19,8 +19,13 @@ public:
     /// total: steps to do; items_per_step: what one step processes (pairs per batch), for the rate;
     /// already_done: steps finished before this process started (a resumed run).
     Progress(long total, long items_per_step, std::string unit, long already_done = 0)
-        : total_(total), items_per_step_(items_per_step), unit_(std::move(unit)),
-          live_(::isatty(STDOUT_FILENO) == 1), done_(already_done), first_(already_done), start_(Clock::now()),
+        : total_(total),
+          items_per_step_(items_per_step),
+          unit_(std::move(unit)),
+          live_(::isatty(STDOUT_FILENO) == 1),
+          done_(already_done),
+          first_(already_done),
+          start_(Clock::now()),
           last_draw_(start_) {}
 
     /// A log line; the bar, if any, is redrawn below it.

@@ -80,7 +80,8 @@ int train(Settings s) {
     while (state.epoch <= s.epochs) {
         zero_grad(optimizer);
         const StepResult batch = objective.forward_backward(model, params, step_name(state));  // NaN? stops here
-        if (state.done(s) + 1 == debug_pause_at(s, "step")) debug_pause("inside batch " + std::to_string(state.done(s) + 1));
+        if (state.done(s) + 1 == debug_pause_at(s, "step"))
+            debug_pause("inside batch " + std::to_string(state.done(s) + 1));
         step(optimizer, learning_rate(s, state.done(s)));
 
         state.loss.add(batch.loss);
@@ -117,9 +118,10 @@ int train(Settings s) {
     // 4. Evaluation on the test set.
     const auto results = evaluate_model(model, train_set, test_set, s);
     print_results(results, s);
-    std::printf("training time: %s (%s per epoch)\n", format_seconds(training_seconds).c_str(),
-                format_seconds(training_seconds / static_cast<double>(std::max<std::size_t>(1, state.log.epoch_seconds.size())))
-                    .c_str());
+    std::printf(
+        "training time: %s (%s per epoch)\n", format_seconds(training_seconds).c_str(),
+        format_seconds(training_seconds / static_cast<double>(std::max<std::size_t>(1, state.log.epoch_seconds.size())))
+            .c_str());
 
     // 5. Pictures and numbers.
     draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
@@ -194,7 +196,8 @@ int main(int argc, char** argv) {
     Settings s;
 
     auto add_common = [&](CLI::App* cmd) {
-        cmd->add_option("--data", s.data, "MNIST folder (IDX files, plain or .gz; or mnist_train.csv and mnist_test.csv)")
+        cmd->add_option("--data", s.data,
+                        "MNIST folder (IDX files, plain or .gz; or mnist_train.csv and mnist_test.csv)")
             ->capture_default_str();
         cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(non_negative);
         cmd->add_option("--image-size", s.image_size, "side of the square images (CSV files; IDX files must match)")
@@ -219,7 +222,9 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--seed", s.seed, "seed of the initial weights and of the samplers")
         ->check(seed_check)
         ->capture_default_str();
-    train_cmd->add_option("--log-every", s.log_every, "batches between log lines")->check(positive)->capture_default_str();
+    train_cmd->add_option("--log-every", s.log_every, "batches between log lines")
+        ->check(positive)
+        ->capture_default_str();
     // Bounded so that a typo fails here, not after training (the evaluation holds them in memory).
     train_cmd->add_option("--test-batches", s.test_batches, "test batches of --batch-size pairs for pair accuracy")
         ->check(CLI::Range(1, 1'000'000))
@@ -230,7 +235,9 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--loss", s.loss, "bce (the tutorial's head), contrastive (pairs) or triplet (P x K batches)")
         ->check(CLI::IsMember({"bce", "contrastive", "triplet"}))
         ->capture_default_str();
-    train_cmd->add_option("--margin", s.margin, "contrastive and triplet margin")->check(finite_positive)->capture_default_str();
+    train_cmd->add_option("--margin", s.margin, "contrastive and triplet margin")
+        ->check(finite_positive)
+        ->capture_default_str();
     train_cmd->add_option("--mining", s.mining, "triplet mining: hard, semi-hard or all")
         ->check(CLI::IsMember({"hard", "semi-hard", "all"}))
         ->capture_default_str();
@@ -243,7 +250,9 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--optimizer", s.optimizer, "sgd, adam or adamw")
         ->check(CLI::IsMember({"sgd", "adam", "adamw"}))
         ->capture_default_str();
-    train_cmd->add_option("--weight-decay", s.weight_decay, "weight decay")->check(finite_non_negative)->capture_default_str();
+    train_cmd->add_option("--weight-decay", s.weight_decay, "weight decay")
+        ->check(finite_non_negative)
+        ->capture_default_str();
     train_cmd->add_option("--schedule", s.schedule, "constant, or cosine decay to 0 over the run")
         ->check(CLI::IsMember({"constant", "cosine"}))
         ->capture_default_str();
@@ -252,15 +261,32 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     train_cmd->add_option("--train-classes", s.train_classes, "train on these digits only, e.g. 0-5 (default: all)");
     train_cmd->add_option("--test-classes", s.test_classes, "evaluate on these digits only, e.g. 6-9 (default: all)");
-    train_cmd->add_option("--checkpoint-every", s.checkpoint_every,
-                          "also save OUT/checkpoint.ckpt every N batches (it is always saved after each epoch)")
+    train_cmd
+        ->add_option("--checkpoint-every", s.checkpoint_every,
+                     "also save OUT/checkpoint.ckpt every N batches (it is always saved after each epoch)")
         ->check(non_negative);
-    auto* resume_opt = train_cmd->add_option("--resume", s.resume,
-                                             "continue the run saved in this checkpoint, with its own settings");
-    for (const char* fixed : {"--epochs", "--batches", "--batch-size", "--lr", "--momentum", "--seed", "--log-every",
-                              "--test-batches", "--episodes", "--loss", "--margin", "--mining", "--classes-per-batch",
-                              "--images-per-class", "--optimizer", "--weight-decay", "--schedule", "--warmup",
-                              "--train-classes", "--test-classes"}) {
+    auto* resume_opt =
+        train_cmd->add_option("--resume", s.resume, "continue the run saved in this checkpoint, with its own settings");
+    for (const char* fixed : {"--epochs",
+                              "--batches",
+                              "--batch-size",
+                              "--lr",
+                              "--momentum",
+                              "--seed",
+                              "--log-every",
+                              "--test-batches",
+                              "--episodes",
+                              "--loss",
+                              "--margin",
+                              "--mining",
+                              "--classes-per-batch",
+                              "--images-per-class",
+                              "--optimizer",
+                              "--weight-decay",
+                              "--schedule",
+                              "--warmup",
+                              "--train-classes",
+                              "--test-classes"}) {
         resume_opt->excludes(train_cmd->get_option(fixed));
     }
     train_cmd->add_option("--debug-pause", s.debug_pause, "save:N or step:N (crash tests)")->group("");

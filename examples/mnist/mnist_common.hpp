@@ -60,12 +60,12 @@ struct Settings {
     double weight_decay = 0.0;
     std::string schedule = "constant";  ///< constant, cosine (after --warmup steps of linear warm-up)
     long warmup = 0;
-    std::string train_classes;      ///< e.g. "0-5": train on these digits only (empty: all)
-    std::string test_classes;       ///< e.g. "6-9": evaluate on these digits only (empty: all)
-    long calibration_batches = 100; ///< training-set pair batches on which a threshold is chosen
-    long retrieval_images = 2000;   ///< test images in the retrieval evaluation (N^2 distances)
-    std::string resume;         ///< checkpoint to continue from
-    std::string debug_pause;    ///< "save:N" or "step:N": pause there (for crash tests)
+    std::string train_classes;       ///< e.g. "0-5": train on these digits only (empty: all)
+    std::string test_classes;        ///< e.g. "6-9": evaluate on these digits only (empty: all)
+    long calibration_batches = 100;  ///< training-set pair batches on which a threshold is chosen
+    long retrieval_images = 2000;    ///< test images in the retrieval evaluation (N^2 distances)
+    std::string resume;              ///< checkpoint to continue from
+    std::string debug_pause;         ///< "save:N" or "step:N": pause there (for crash tests)
 };
 
 // Separate seeds for separate random streams, all derived from --seed.
@@ -83,7 +83,8 @@ inline std::uint64_t calibration_seed(std::uint64_t seed) { return seed + 4000; 
 inline siamese::data::LabelledImages load_split(const fs::path& dir, siamese::data::Split split, long side) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
-        throw siamese::io_error(dir.string() + ": no such folder; fetch MNIST with scripts/fetch_mnist.sh or point "
+        throw siamese::io_error(dir.string() +
+                                ": no such folder; fetch MNIST with scripts/fetch_mnist.sh or point "
                                 "--data at a folder with the IDX or CSV files");
     }
     const std::string size = std::to_string(side) + "x" + std::to_string(side);
@@ -259,7 +260,7 @@ struct TrainingState {
     RunningMean loss, accuracy;
     TrainingLog log;
     siamese::training::CollapseDetector collapse;  ///< in checkpoints: a resumed run warns when the whole run would
-    long saves = 0;  ///< checkpoints written by this process (for --debug-pause save:N)
+    long saves = 0;                                ///< checkpoints written by this process (for --debug-pause save:N)
 
     /// Batches done since the start of the run.
     [[nodiscard]] long done(const Settings& s) const { return (epoch - 1) * s.batches + batch; }
@@ -337,7 +338,8 @@ void draw_pairs(const fs::path& path, Model& model, const siamese::data::Labelle
     const siamese::index_t dim = embeddings.dim(1);
 
     const int h = static_cast<int>(test.image_shape()[1]), w = static_cast<int>(test.image_shape()[2]);
-    const int pair_w = 2 * w * scale + 2, cell_w = pair_w + 2 * border + pad, cell_h = h * scale + 2 * border + caption + pad;
+    const int pair_w = 2 * w * scale + 2, cell_w = pair_w + 2 * border + pad,
+              cell_h = h * scale + 2 * border + caption + pad;
     examples::Canvas canvas(columns * cell_w + pad, rows * cell_h + pad, examples::dark);
     const siamese::index_t n = batch.size(), plane = test.image_size();
     for (siamese::index_t i = 0; i < n; ++i) {
@@ -363,7 +365,8 @@ inline void write_training_curve(const fs::path& path, const TrainingLog& log) {
         {"BCE loss", {{"loss (running)", log.batch, log.loss, "#c0392b"}}},
         {"pair accuracy", {{"accuracy (running)", log.batch, log.accuracy, "#2471a3"}}},
     };
-    siamese::io::write_file_atomically(path, examples::line_chart_svg("Siamese network on MNIST: training", "batch", panels));
+    siamese::io::write_file_atomically(path,
+                                       examples::line_chart_svg("Siamese network on MNIST: training", "batch", panels));
 }
 
 }  // namespace mnist

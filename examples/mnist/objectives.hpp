@@ -50,43 +50,51 @@ inline void zero_grad(Optimizer& o) {
     std::visit([](auto& opt) { opt.zero_grad(); }, o);
 }
 inline void step(Optimizer& o, double lr) {
-    std::visit([&](auto& opt) {
-        opt.set_lr(lr);
-        opt.step();
-    }, o);
+    std::visit(
+        [&](auto& opt) {
+            opt.set_lr(lr);
+            opt.step();
+        },
+        o);
 }
 
 /// Optimizer state into a checkpoint: SGD's momentum, or Adam's moments and step count.
 inline void save_optimizer(siamese::io::Checkpoint& c, Optimizer& o) {
-    std::visit([&](auto& opt) {
-        using O = std::decay_t<decltype(opt)>;
-        const auto& params = opt.params();
-        if constexpr (std::is_same_v<O, siamese::Sgd<float>>) {
-            for (std::size_t k = 0; k < params.size(); ++k) c.add("optimizer.velocity." + params[k].name, opt.velocity()[k]);
-        } else {
-            for (std::size_t k = 0; k < params.size(); ++k) {
-                c.add("optimizer.m." + params[k].name, opt.first_moments()[k]);
-                c.add("optimizer.v." + params[k].name, opt.second_moments()[k]);
+    std::visit(
+        [&](auto& opt) {
+            using O = std::decay_t<decltype(opt)>;
+            const auto& params = opt.params();
+            if constexpr (std::is_same_v<O, siamese::Sgd<float>>) {
+                for (std::size_t k = 0; k < params.size(); ++k)
+                    c.add("optimizer.velocity." + params[k].name, opt.velocity()[k]);
+            } else {
+                for (std::size_t k = 0; k < params.size(); ++k) {
+                    c.add("optimizer.m." + params[k].name, opt.first_moments()[k]);
+                    c.add("optimizer.v." + params[k].name, opt.second_moments()[k]);
+                }
+                c.set("optimizer_steps", std::to_string(opt.step_count()));
             }
-            c.set("optimizer_steps", std::to_string(opt.step_count()));
-        }
-    }, o);
+        },
+        o);
 }
 
 inline void restore_optimizer(const siamese::io::Checkpoint& c, Optimizer& o) {
-    std::visit([&](auto& opt) {
-        using O = std::decay_t<decltype(opt)>;
-        const auto& params = opt.params();
-        if constexpr (std::is_same_v<O, siamese::Sgd<float>>) {
-            for (std::size_t k = 0; k < params.size(); ++k) c.read("optimizer.velocity." + params[k].name, opt.velocity()[k]);
-        } else {
-            for (std::size_t k = 0; k < params.size(); ++k) {
-                c.read("optimizer.m." + params[k].name, opt.first_moments()[k]);
-                c.read("optimizer.v." + params[k].name, opt.second_moments()[k]);
+    std::visit(
+        [&](auto& opt) {
+            using O = std::decay_t<decltype(opt)>;
+            const auto& params = opt.params();
+            if constexpr (std::is_same_v<O, siamese::Sgd<float>>) {
+                for (std::size_t k = 0; k < params.size(); ++k)
+                    c.read("optimizer.velocity." + params[k].name, opt.velocity()[k]);
+            } else {
+                for (std::size_t k = 0; k < params.size(); ++k) {
+                    c.read("optimizer.m." + params[k].name, opt.first_moments()[k]);
+                    c.read("optimizer.v." + params[k].name, opt.second_moments()[k]);
+                }
+                opt.set_step_count(c.at_integer("optimizer_steps"));
             }
-            opt.set_step_count(c.at_integer("optimizer_steps"));
-        }
-    }, o);
+        },
+        o);
 }
 
 // ----------------------------------------------------------------------------------------- objective
@@ -126,9 +134,7 @@ public:
         return settings_.loss == "triplet" ? pk_batch_.images : pair_batch_.images;
     }
 
-    [[nodiscard]] std::array<std::uint64_t, 4> sampler_state() const {
-        return pk_ ? pk_->state() : pairs_.state();
-    }
+    [[nodiscard]] std::array<std::uint64_t, 4> sampler_state() const { return pk_ ? pk_->state() : pairs_.state(); }
     void set_sampler_state(const std::array<std::uint64_t, 4>& state) {
         if (pk_) {
             pk_->set_state(state);
@@ -188,7 +194,7 @@ private:
         siamese::training::check_step(model, pk_batch_.images, loss, params, step);
         const double satisfied = triplet_.triplets() > 0 ? 1.0 - static_cast<double>(triplet_.active_triplets()) /
                                                                      static_cast<double>(triplet_.triplets())
-                                                        : 1.0;
+                                                         : 1.0;
         return {loss, satisfied, 1.0};  // spread: the triplet loss itself pushes embeddings apart
     }
 

@@ -24,8 +24,8 @@
 namespace mnist {
 
 struct Results {
-    std::string score;          ///< what a pair's score is: the BCE head's logit, or minus the L2 distance
-    double pair_accuracy = 0;   ///< BCE: at probability 0.5; metric losses: at the calibrated threshold
+    std::string score;         ///< what a pair's score is: the BCE head's logit, or minus the L2 distance
+    double pair_accuracy = 0;  ///< BCE: at probability 0.5; metric losses: at the calibrated threshold
     long pairs = 0;
     double roc_auc = 0, eer = 0;
     siamese::eval::CalibratedAccuracy calibrated;
@@ -149,11 +149,12 @@ inline Results evaluate_model(Model& model, const siamese::data::LabelledImages&
     r.pairs = static_cast<long>(scored.pairs);
     r.roc_auc = siamese::eval::roc_auc(scored.scores, scored.labels);
     r.eer = siamese::eval::equal_error_rate(siamese::eval::roc_curve(scored.scores, scored.labels)).rate;
-    r.calibrated = siamese::eval::calibrated_accuracy(calibration.scores, calibration.labels, scored.scores, scored.labels);
+    r.calibrated =
+        siamese::eval::calibrated_accuracy(calibration.scores, calibration.labels, scored.scores, scored.labels);
     // The tutorial's threshold: probability 0.5, i.e. logit 0 (strictly above counts as "same").
-    r.pair_accuracy = head ? siamese::eval::accuracy_at_threshold(scored.scores, scored.labels,
-                                                                  std::nextafter(0.0, 1.0))
-                           : r.calibrated.accuracy;
+    r.pair_accuracy = head
+                          ? siamese::eval::accuracy_at_threshold(scored.scores, scored.labels, std::nextafter(0.0, 1.0))
+                          : r.calibrated.accuracy;
 
     // N-way one-shot episodes, the same ones for the model and for raw pixels.
     const siamese::eval::OneShotOptions episodes = one_shot_options(test, s);
@@ -185,20 +186,21 @@ inline void print_results(const Results& r, const Settings& s) {
     std::printf("test ROC AUC: %.4f, equal error rate: %.4f (score: %s)\n", r.roc_auc, r.eer, r.score.c_str());
     std::printf("threshold chosen on %ld training pairs: test accuracy %.4f\n",
                 static_cast<long>(r.calibrated.calibration_pairs), r.calibrated.accuracy);
-    std::printf("test %ld-way one-shot accuracy: %.4f +- %.4f (%ld episodes, 95%% interval); raw pixels: %.4f +- %.4f\n",
-                static_cast<long>(r.one_shot.ways), r.one_shot.accuracy, r.one_shot.ci95,
-                static_cast<long>(r.one_shot.episodes), r.one_shot_pixels.accuracy, r.one_shot_pixels.ci95);
+    std::printf(
+        "test %ld-way one-shot accuracy: %.4f +- %.4f (%ld episodes, 95%% interval); raw pixels: %.4f +- %.4f\n",
+        static_cast<long>(r.one_shot.ways), r.one_shot.accuracy, r.one_shot.ci95,
+        static_cast<long>(r.one_shot.episodes), r.one_shot_pixels.accuracy, r.one_shot_pixels.ci95);
     std::printf("test retrieval (%ld images, L2): P@1 %.4f, MAP@R %.4f; raw pixels: P@1 %.4f, MAP@R %.4f\n",
-                r.retrieval_images, r.retrieval.precision_at_1, r.retrieval.map_at_r,
-                r.retrieval_pixels.precision_at_1, r.retrieval_pixels.map_at_r);
+                r.retrieval_images, r.retrieval.precision_at_1, r.retrieval.map_at_r, r.retrieval_pixels.precision_at_1,
+                r.retrieval_pixels.map_at_r);
     std::printf("evaluation time: %s\n", format_seconds(r.seconds).c_str());
 }
 
 /// The pair picture's verdict for this model: the BCE head's probability against 0.5, or the
 /// embedding distance against the calibrated threshold.
 inline auto verdict_for(Model& model, const Settings& s, const Results& r) {
-    return [&model, bce = s.loss == "bce", threshold = -r.calibrated.threshold](
-               const float* left, const float* right, siamese::index_t dim) {
+    return [&model, bce = s.loss == "bce", threshold = -r.calibrated.threshold](const float* left, const float* right,
+                                                                                siamese::index_t dim) {
         siamese::Tensor<float> a(siamese::Shape{1, dim}), b(siamese::Shape{1, dim});
         std::copy_n(left, dim, a.data());
         std::copy_n(right, dim, b.data());

@@ -4,8 +4,8 @@
 // Saving and resuming a training run: the weights, the optimizer's state, the sampler's position,
 // the training state and the settings, in one io::Checkpoint.
 
-#include "objectives.hpp"
 #include "../common/run_state.hpp"
+#include "objectives.hpp"
 
 #include <array>
 #include <cinttypes>
@@ -126,8 +126,10 @@ inline void restore_run(const siamese::io::Checkpoint& c, Model& model, Optimize
     state.log.accuracy = to_vector(c, "log.accuracy");
     examples::restore_collapse_detector(c, state.collapse);
     if (c.at("threads") != std::to_string(siamese::num_threads())) {
-        std::printf("note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
-                    "not bit for bit\n", c.at("threads").c_str(), siamese::num_threads());
+        std::printf(
+            "note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
+            "not bit for bit\n",
+            c.at("threads").c_str(), siamese::num_threads());
     }
 }
 

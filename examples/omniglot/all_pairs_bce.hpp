@@ -35,7 +35,8 @@ public:
 
     /// embeddings: [N, D]; labels: [N]  ->  loss. Also the balanced pair accuracy (threshold 0)
     /// and the logits' spread.
-    double forward(Model& model, const siamese::Tensor<T>& embeddings, const std::vector<siamese::data::label_t>& labels) {
+    double forward(Model& model, const siamese::Tensor<T>& embeddings,
+                   const std::vector<siamese::data::label_t>& labels) {
         const index_t n = embeddings.dim(0), d = embeddings.dim(1);
         const T* w = model.head().weight().data();
         const double b = model.head().bias()[0];
@@ -47,11 +48,14 @@ public:
             for (index_t j = i + 1; j < n; ++j) {
                 const T* ej = embeddings.data() + j * d;
                 double z = b;
-                for (index_t k = 0; k < d; ++k) z += static_cast<double>(w[k]) * std::abs(static_cast<double>(ei[k]) - ej[k]);
+                for (index_t k = 0; k < d; ++k)
+                    z += static_cast<double>(w[k]) * std::abs(static_cast<double>(ei[k]) - ej[k]);
                 z_[static_cast<std::size_t>(i * n + j)] = z_[static_cast<std::size_t>(j * n + i)] = z;
             }
         }
-        auto same = [&](index_t i, index_t j) { return labels[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(j)]; };
+        auto same = [&](index_t i, index_t j) {
+            return labels[static_cast<std::size_t>(i)] == labels[static_cast<std::size_t>(j)];
+        };
         double positives = 0, negatives = 0, right_p = 0, right_n = 0;
         spread_lo_ = 1e300;
         spread_hi_ = -1e300;
@@ -64,23 +68,27 @@ public:
                 spread_lo_ = std::min(spread_lo_, z);
                 spread_hi_ = std::max(spread_hi_, z);
             }
-        if (positives == 0 || negatives == 0) throw std::invalid_argument("AllPairsBce: a batch needs same and different pairs");
+        if (positives == 0 || negatives == 0)
+            throw std::invalid_argument("AllPairsBce: a batch needs same and different pairs");
         accuracy_ = 0.5 * (right_p / positives + right_n / negatives);
         // Pair weights, kept in the upper triangle.
         for (index_t i = 0; i < n; ++i)
             for (index_t j = i + 1; j < n; ++j)
-                if (same(i, j) || focus_ <= 0) weight_[static_cast<std::size_t>(i * n + j)] = 0.5 / (same(i, j) ? positives : negatives);
+                if (same(i, j) || focus_ <= 0)
+                    weight_[static_cast<std::size_t>(i * n + j)] = 0.5 / (same(i, j) ? positives : negatives);
         if (focus_ > 0) {
             for (index_t i = 0; i < n; ++i) {
                 double top = -1e300, sum = 0;
                 for (index_t j = 0; j < n; ++j)
                     if (j != i && !same(i, j)) top = std::max(top, z_[static_cast<std::size_t>(i * n + j)]);
                 for (index_t j = 0; j < n; ++j)
-                    if (j != i && !same(i, j)) sum += std::exp((z_[static_cast<std::size_t>(i * n + j)] - top) / focus_);
+                    if (j != i && !same(i, j))
+                        sum += std::exp((z_[static_cast<std::size_t>(i * n + j)] - top) / focus_);
                 for (index_t j = 0; j < n; ++j) {
                     if (j == i || same(i, j)) continue;
                     const double p = std::exp((z_[static_cast<std::size_t>(i * n + j)] - top) / focus_) / sum;
-                    weight_[static_cast<std::size_t>(std::min(i, j) * n + std::max(i, j))] += 0.5 * p / static_cast<double>(n);
+                    weight_[static_cast<std::size_t>(std::min(i, j) * n + std::max(i, j))] +=
+                        0.5 * p / static_cast<double>(n);
                 }
             }
         }

@@ -54,14 +54,22 @@ inline std::vector<std::string> expand_alphabets(const std::string& list, const 
     while (std::getline(in, token, ',')) {
         if (token.empty() || token == "none") continue;
         std::vector<std::string> add;
-        if (token == "all") add = available;
-        else if (token == "train25") add = minus({test5});
-        else if (token == "train20") add = minus({test5, validation5});
-        else if (token == "test5") add = test5;
-        else if (token == "validation5") add = validation5;
-        else if (token == "small1") add = small1;
-        else if (token == "small2") add = small2;
-        else add = {token};
+        if (token == "all")
+            add = available;
+        else if (token == "train25")
+            add = minus({test5});
+        else if (token == "train20")
+            add = minus({test5, validation5});
+        else if (token == "test5")
+            add = test5;
+        else if (token == "validation5")
+            add = validation5;
+        else if (token == "small1")
+            add = small1;
+        else if (token == "small2")
+            add = small2;
+        else
+            add = {token};
         for (auto& a : add) {
             if (std::find(result.begin(), result.end(), a) == result.end()) result.push_back(a);
         }
@@ -82,14 +90,16 @@ inline std::string join(const std::vector<std::string>& v, const char* sep = ","
 inline std::vector<std::string> available_alphabets(const fs::path& data) {
     std::error_code ec;
     if (!fs::is_directory(data, ec)) {
-        throw siamese::io_error(data.string() + ": no such folder; fetch Omniglot with scripts/fetch_omniglot.sh or point "
+        throw siamese::io_error(data.string() +
+                                ": no such folder; fetch Omniglot with scripts/fetch_omniglot.sh or point "
                                 "--data at a folder of alphabets (e.g. images_background)");
     }
     return siamese::data::omniglot_alphabets(data);
 }
 
 /// Loads alphabets of the Omniglot folder at the network's resolution, ink high.
-inline siamese::data::Omniglot load_alphabets(const fs::path& data, const std::vector<std::string>& alphabets, long side) {
+inline siamese::data::Omniglot load_alphabets(const fs::path& data, const std::vector<std::string>& alphabets,
+                                              long side) {
     siamese::data::OmniglotOptions o;
     o.alphabets = alphabets;
     o.side = side;

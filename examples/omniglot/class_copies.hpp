@@ -39,10 +39,12 @@ inline siamese::data::Omniglot with_copies(siamese::data::Omniglot set, const st
     std::vector<siamese::data::label_t> labels(images.labels().begin(), images.labels().end());
     for (std::size_t k = 1; k <= copies.size(); ++k) {
         const auto& copy = copies[k - 1];
-        for (std::int64_t a = 0; a < alphabets; ++a) set.alphabets.push_back(set.alphabets[static_cast<std::size_t>(a)] + copy.suffix);
+        for (std::int64_t a = 0; a < alphabets; ++a)
+            set.alphabets.push_back(set.alphabets[static_cast<std::size_t>(a)] + copy.suffix);
         for (siamese::data::label_t c = 0; c < characters; ++c) {
             set.characters.push_back(set.characters[static_cast<std::size_t>(c)] + copy.suffix);
-            set.alphabet_of.push_back(set.alphabet_of[static_cast<std::size_t>(c)] + static_cast<std::int64_t>(k) * alphabets);
+            set.alphabet_of.push_back(set.alphabet_of[static_cast<std::size_t>(c)] +
+                                      static_cast<std::int64_t>(k) * alphabets);
         }
         for (index_t i = 0; i < n; ++i) {
             const auto src = images.image(i);

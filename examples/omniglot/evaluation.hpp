@@ -50,7 +50,8 @@ EpisodeResult score_episodes(const std::vector<siamese::data::OneShotEpisode>& e
             picks.push_back(best);
             right += best == e.answers[q];
         }
-        per_episode.push_back(static_cast<double>(right) / static_cast<double>(std::max<std::size_t>(1, e.queries.size())));
+        per_episode.push_back(static_cast<double>(right) /
+                              static_cast<double>(std::max<std::size_t>(1, e.queries.size())));
         r.queries += static_cast<long>(e.queries.size());
         r.correct += right;
     }
@@ -134,8 +135,9 @@ inline siamese::data::LabelledImages centre_ink(const siamese::data::LabelledIma
                 if (ty >= 0 && tx >= 0 && ty < h && tx < w) dst[ty * w + tx] = src[static_cast<std::size_t>(y * w + x)];
             }
     }
-    return siamese::data::LabelledImages(images.image_shape(), std::move(pixels),
-                                         std::vector<siamese::data::label_t>(images.labels().begin(), images.labels().end()));
+    return siamese::data::LabelledImages(
+        images.image_shape(), std::move(pixels),
+        std::vector<siamese::data::label_t>(images.labels().begin(), images.labels().end()));
 }
 
 /// Raw-pixel nearest neighbour and modified Hausdorff distance (on centred ink) on the same
@@ -149,7 +151,8 @@ inline Baselines baseline_accuracy(const siamese::data::LabelledImages& images,
     Baselines b;
     b.pixels = score_episodes(episodes, siamese::eval::PixelScorer(images));
     const auto centred = centre_ink(images);
-    b.hausdorff = score_episodes(episodes, siamese::eval::HausdorffScorer(centred, {.threshold = 128, .ink = siamese::eval::Ink::light}));
+    b.hausdorff = score_episodes(
+        episodes, siamese::eval::HausdorffScorer(centred, {.threshold = 128, .ink = siamese::eval::Ink::light}));
     return b;
 }
 

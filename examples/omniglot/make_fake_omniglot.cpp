@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
             const std::string alphabet = "Alphabet" + std::to_string(a);
             for (int c = 1; c <= characters; ++c, ++id) {
                 std::vector<Stroke> strokes(2 + static_cast<std::size_t>(rng.uniform_int(2)));
-                for (auto& s : strokes) s = {rng.uniform(4, 27), rng.uniform(4, 27), rng.uniform(4, 27), rng.uniform(4, 27)};
+                for (auto& s : strokes)
+                    s = {rng.uniform(4, 27), rng.uniform(4, 27), rng.uniform(4, 27), rng.uniform(4, 27)};
                 const auto dir = root / alphabet / ("character" + two_digits(c));
                 std::filesystem::create_directories(dir);
                 for (int d = 1; d <= drawers; ++d) {

@@ -30,11 +30,11 @@ inline constexpr long max_channels = 4096;
 /// The backbone's shape: four conv blocks (k x k "same" convolution, ReLU, 2x2 max-pool), then
 /// a linear embedding.
 struct NetConfig {
-    long side = 48;                          ///< input images are side x side
+    long side = 48;                            ///< input images are side x side
     std::vector<long> widths{64, 64, 64, 64};  ///< output channels of the four conv blocks
-    long kernel = 3;                         ///< odd kernel size of every conv
-    long embedding = 128;                    ///< D, the embedding size
-    bool he_init = true;                     ///< He-uniform backbone weights (false: PyTorch's default)
+    long kernel = 3;                           ///< odd kernel size of every conv
+    long embedding = 128;                      ///< D, the embedding size
+    bool he_init = true;                       ///< He-uniform backbone weights (false: PyTorch's default)
 
     [[nodiscard]] long pooled_side() const {
         long s = side;
@@ -90,18 +90,21 @@ using Model = siamese::Siamese<ConvNet>;
 
 /// The shape's limits, checked before any data is loaded or any weight allocated.
 inline void check_shape(const NetConfig& c) {
-    if (c.widths.size() != 4) throw std::invalid_argument("--widths: expected four channel counts, got " + c.widths_text());
-    if (c.kernel < 1 || c.kernel % 2 == 0) throw std::invalid_argument("--kernel: must be odd, got " + std::to_string(c.kernel));
+    if (c.widths.size() != 4)
+        throw std::invalid_argument("--widths: expected four channel counts, got " + c.widths_text());
+    if (c.kernel < 1 || c.kernel % 2 == 0)
+        throw std::invalid_argument("--kernel: must be odd, got " + std::to_string(c.kernel));
     if (c.kernel > c.side) {
-        throw std::invalid_argument("--kernel: must be at most the image side (--side " + std::to_string(c.side) + "), got " +
-                                    std::to_string(c.kernel));
+        throw std::invalid_argument("--kernel: must be at most the image side (--side " + std::to_string(c.side) +
+                                    "), got " + std::to_string(c.kernel));
     }
     if (c.embedding < 1 || c.embedding > max_channels) {
         throw std::invalid_argument("--embedding: must be from 1 to " + std::to_string(max_channels) + ", got " +
                                     std::to_string(c.embedding));
     }
     if (c.pooled_side() < 1) {
-        throw std::invalid_argument("--side: four 2x2 pools need images of at least 16 pixels, got " + std::to_string(c.side));
+        throw std::invalid_argument("--side: four 2x2 pools need images of at least 16 pixels, got " +
+                                    std::to_string(c.side));
     }
 }
 

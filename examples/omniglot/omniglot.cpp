@@ -40,9 +40,9 @@
 #include "../common/progress.hpp"
 #include "../common/run_state.hpp"
 
-#include <siamese/siamese.hpp>
 #include <siamese/data/omniglot.hpp>
 #include <siamese/data/one_shot_runs.hpp>
+#include <siamese/siamese.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -81,7 +81,7 @@ struct TrainingState {
     int epoch = 1;  ///< the next epoch to train
     double best = -1;
     int best_epoch = 0;
-    int stale = 0;  ///< epochs since the best
+    int stale = 0;           ///< epochs since the best
     std::string best_model;  ///< fnv1a64 of the model.ckpt bytes last written, in decimal ("" before the first)
     std::vector<double> log_step, log_loss, log_accuracy, val_epoch, val_accuracy, epoch_seconds;
     siamese::training::CollapseDetector collapse;  ///< in checkpoints: a resumed run warns when the whole run would
@@ -96,9 +96,11 @@ void save_state(siamese::io::Checkpoint& c, const TrainingState& st) {
     c.set("best_epoch", std::to_string(st.best_epoch));
     c.set("stale_epochs", std::to_string(st.stale));
     c.set("best_model_fnv1a64", st.best_model);
-    const std::pair<const char*, const std::vector<double>*> logs[] = {
-        {"log.step", &st.log_step},       {"log.loss", &st.log_loss},         {"log.accuracy", &st.log_accuracy},
-        {"log.val_epoch", &st.val_epoch}, {"log.val_accuracy", &st.val_accuracy}};
+    const std::pair<const char*, const std::vector<double>*> logs[] = {{"log.step", &st.log_step},
+                                                                       {"log.loss", &st.log_loss},
+                                                                       {"log.accuracy", &st.log_accuracy},
+                                                                       {"log.val_epoch", &st.val_epoch},
+                                                                       {"log.val_accuracy", &st.val_accuracy}};
     for (const auto& [name, values] : logs) {
         if (!values->empty()) c.add(name, to_tensor(*values));
     }
@@ -126,8 +128,8 @@ double batch_accuracy(const siamese::Tensor<T>& logits, const siamese::Tensor<T>
 }
 
 void print_alphabets(const char* role, const siamese::data::Omniglot& set) {
-    std::printf("%s: %zu alphabets, %zu characters, %ld images (%s)\n", role, set.alphabets.size(), set.characters.size(),
-                static_cast<long>(set.images.size()), join(set.alphabets, ", ").c_str());
+    std::printf("%s: %zu alphabets, %zu characters, %ld images (%s)\n", role, set.alphabets.size(),
+                set.characters.size(), static_cast<long>(set.images.size()), join(set.alphabets, ", ").c_str());
 }
 
 // ------------------------------------------------------------------------------------------- train
@@ -139,8 +141,10 @@ void check_resume(const siamese::io::Checkpoint& c, const std::string& path, con
     fs::path folder = fs::path(path).parent_path();
     if (folder.empty()) folder = ".";
     if (!c.get("next_epoch")) {
-        throw std::invalid_argument(path + ": a model without training state (train's model.ckpt?): to continue a run, pass "
-                                    "its checkpoint.ckpt, e.g. --resume " + (folder / "checkpoint.ckpt").string());
+        throw std::invalid_argument(path +
+                                    ": a model without training state (train's model.ckpt?): to continue a run, pass "
+                                    "its checkpoint.ckpt, e.g. --resume " +
+                                    (folder / "checkpoint.ckpt").string());
     }
     const fs::path model = out / "model.ckpt";
     std::error_code ec;
@@ -168,8 +172,9 @@ void check_resume(const siamese::io::Checkpoint& c, const std::string& path, con
     } else {
         problem = "the checkpoint predates the record of its model, so only its own folder is trusted";
     }
-    const std::string hint = own_folder ? "it was replaced since the run saved it: train the run again"
-                                        : "resume into the folder that holds the run's model.ckpt (--out " + folder.string() + ")";
+    const std::string hint =
+        own_folder ? "it was replaced since the run saved it: train the run again"
+                   : "resume into the folder that holds the run's model.ckpt (--out " + folder.string() + ")";
     throw std::invalid_argument("cannot resume " + path + " into --out " + out.string() + ": " + model.string() +
                                 " is not the run's model (" + problem + "): " + hint + "; nothing was written");
 }
@@ -182,7 +187,7 @@ int train(Settings s, int stop_after) {
         s = settings_from_checkpoint(*resume, s);  // the run goes on with its own settings
         check_resume(*resume, s.resume, s.out);
     }
-    check_shape(s.net);  // before loading data and allocating weights
+    check_shape(s.net);                             // before loading data and allocating weights
     const auto out = prepare_output_folder(s.out);  // after the checks: a refused run leaves --out as it was
 
     // 1. The data: alphabets to learn from, and alphabets never trained on to choose the model by.
@@ -193,7 +198,8 @@ int train(Settings s, int stop_after) {
     if (train_names.empty()) throw std::invalid_argument("--train: no alphabets to train on");
     for (const auto& a : val_names) {
         if (std::find(train_names.begin(), train_names.end(), a) != train_names.end()) {
-            throw std::invalid_argument("alphabet " + a + " is in both --train and --validation: validate on alphabets "
+            throw std::invalid_argument("alphabet " + a +
+                                        " is in both --train and --validation: validate on alphabets "
                                         "the network never saw");
         }
     }
@@ -202,7 +208,9 @@ int train(Settings s, int stop_after) {
     train_set = with_turns(std::move(train_set), s.turns);
     if (s.mirror) train_set = with_mirrors(std::move(train_set));
     if (s.turns > 1 || s.mirror) {
-        std::string copies = s.turns == 4 ? "turned by 90, 180, 270 degrees" : s.turns == 2 ? "turned by 180 degrees" : "";
+        std::string copies = s.turns == 4   ? "turned by 90, 180, 270 degrees"
+                             : s.turns == 2 ? "turned by 180 degrees"
+                                            : "";
         if (s.mirror) copies += copies.empty() ? "mirrored" : " and mirrored";
         std::printf("  each character also %s, as new characters: %zu classes, %ld images\n", copies.c_str(),
                     train_set.characters.size(), static_cast<long>(train_set.images.size()));
@@ -215,8 +223,8 @@ int train(Settings s, int stop_after) {
             *val_set, {.ways = s.ways, .episodes = s.val_episodes, .seed = validation_seed(s.seed)});
     }
     if (val_set) print_alphabets("validation", *val_set);
-    std::printf("images %ldx%ld (area-averaged from 105x105, ink high), loaded in %s; %d threads\n", s.net.side, s.net.side,
-                format_seconds(clock.elapsed_seconds()).c_str(), siamese::num_threads());
+    std::printf("images %ldx%ld (area-averaged from 105x105, ink high), loaded in %s; %d threads\n", s.net.side,
+                s.net.side, format_seconds(clock.elapsed_seconds()).c_str(), siamese::num_threads());
 
     // 2. The network: the convolutional backbone shared by both images of a pair, and the head.
     siamese::Rng init(s.seed);
@@ -226,7 +234,8 @@ int train(Settings s, int stop_after) {
     Optimizer optimizer(model, s);
     const Schedule schedule(s);
     siamese::BceWithLogits<T> criterion;
-    if (s.batch != "all" && s.batch != "pairs") throw std::invalid_argument("--batch: expected all or pairs, got '" + s.batch + "'");
+    if (s.batch != "all" && s.batch != "pairs")
+        throw std::invalid_argument("--batch: expected all or pairs, got '" + s.batch + "'");
     const bool all_pairs = s.batch == "all";
     AlphabetPairSampler sampler(train_set, s.within, sampler_seed(s.seed));
     std::optional<CharacterBatchSampler> characters;
@@ -244,8 +253,10 @@ int train(Settings s, int stop_after) {
         restore_state(*resume, st);
         std::printf("resuming %s at epoch %d\n", s.resume.c_str(), st.epoch);
         if (resume->at("threads") != std::to_string(siamese::num_threads())) {
-            std::printf("note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
-                        "not bit for bit\n", resume->at("threads").c_str(), siamese::num_threads());
+            std::printf(
+                "note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
+                "not bit for bit\n",
+                resume->at("threads").c_str(), siamese::num_threads());
         }
     }
 
@@ -271,7 +282,8 @@ int train(Settings s, int stop_after) {
     siamese::Tensor<T> images;
     std::vector<siamese::data::label_t> labels;
     const long total = static_cast<long>(s.epochs) * s.steps;
-    const long pairs_per_step = all_pairs ? s.characters * s.drawings * (s.characters * s.drawings - 1) / 2 : s.batch_size;
+    const long pairs_per_step =
+        all_pairs ? s.characters * s.drawings * (s.characters * s.drawings - 1) / 2 : s.batch_size;
     examples::Progress progress(total, pairs_per_step, "pairs", (st.epoch - 1) * s.steps);
     double loss_sum = 0, accuracy_sum = 0, epoch_start = 0;
     long window = 0;
@@ -395,25 +407,35 @@ int train(Settings s, int stop_after) {
         const auto v = model_accuracy(model, val_set->images, val_episodes);
         const auto full = load_alphabets(s.data, val_names, 105);
         const auto b = baseline_accuracy(full.images, val_episodes);
-        std::printf("best epoch %d; validation %ld-way within-alphabet one-shot accuracy (%ld episodes, 95 %% interval):\n",
-                    st.best_epoch, s.ways, v.episodes);
+        std::printf(
+            "best epoch %d; validation %ld-way within-alphabet one-shot accuracy (%ld episodes, 95 %% interval):\n",
+            st.best_epoch, s.ways, v.episodes);
         std::printf("  Siamese network      %s\n  pixel nearest nbr.   %s\n  modified Hausdorff   %s\n",
-                    format_accuracy(v).c_str(), format_accuracy(b.pixels).c_str(), format_accuracy(b.hausdorff).c_str());
+                    format_accuracy(v).c_str(), format_accuracy(b.pixels).c_str(),
+                    format_accuracy(b.hausdorff).c_str());
         draw_episodes(out / "validation_episodes.png", val_set->images, val_episodes, v, 6);
-        metrics.add("validation_accuracy", v.accuracy).add("validation_ci95", v.ci95)
-            .add("validation_pixels_accuracy", b.pixels.accuracy).add("validation_hausdorff_accuracy", b.hausdorff.accuracy);
+        metrics.add("validation_accuracy", v.accuracy)
+            .add("validation_ci95", v.ci95)
+            .add("validation_pixels_accuracy", b.pixels.accuracy)
+            .add("validation_hausdorff_accuracy", b.hausdorff.accuracy);
     }
     const std::vector<examples::Panel> panels{
         {"BCE loss", {{"loss (running)", st.log_step, st.log_loss, "#c0392b"}}},
         {"accuracy", {{"pair accuracy", st.log_step, st.log_accuracy, "#2471a3"}}},
         {"validation one-shot", {{"20-way accuracy", st.val_epoch, st.val_accuracy, "#1e8449"}}},
     };
-    siamese::io::write_file_atomically(out / "training_curve.svg",
-                                       examples::line_chart_svg("Siamese network on Omniglot: training", "step / epoch", panels));
-    metrics.add("train_alphabets", join(train_names)).add("validation_alphabets", join(val_names))
-        .add("epochs_run", st.epoch - 1).add("best_epoch", st.best_epoch).add("training_seconds", training_seconds)
-        .add("threads", siamese::num_threads()).add("seed", static_cast<long>(s.seed))
-        .add("validation_epochs", st.val_epoch).add("validation_curve", st.val_accuracy)
+    siamese::io::write_file_atomically(
+        out / "training_curve.svg",
+        examples::line_chart_svg("Siamese network on Omniglot: training", "step / epoch", panels));
+    metrics.add("train_alphabets", join(train_names))
+        .add("validation_alphabets", join(val_names))
+        .add("epochs_run", st.epoch - 1)
+        .add("best_epoch", st.best_epoch)
+        .add("training_seconds", training_seconds)
+        .add("threads", siamese::num_threads())
+        .add("seed", static_cast<long>(s.seed))
+        .add("validation_epochs", st.val_epoch)
+        .add("validation_curve", st.val_accuracy)
         .add("epoch_seconds", st.epoch_seconds);
     siamese::io::write_file_atomically(out / "metrics.json", metrics.str() + "\n");
     std::printf("wrote %s: model.ckpt checkpoint.ckpt%s training_curve.svg metrics.json\n", out.string().c_str(),
@@ -449,11 +471,11 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
         if (models.empty()) {
             s = own;
         } else if (own.net.side != s.net.side || own.ways != s.ways) {
-            throw std::invalid_argument(file + ": an ensemble needs one image side and one episode size; this model has " +
-                                        std::to_string(own.net.side) + "x" + std::to_string(own.net.side) + ", " +
-                                        std::to_string(own.ways) + "-way, " + e.models.front() + " has " +
-                                        std::to_string(s.net.side) + "x" + std::to_string(s.net.side) + ", " +
-                                        std::to_string(s.ways) + "-way");
+            throw std::invalid_argument(
+                file + ": an ensemble needs one image side and one episode size; this model has " +
+                std::to_string(own.net.side) + "x" + std::to_string(own.net.side) + ", " + std::to_string(own.ways) +
+                "-way, " + e.models.front() + " has " + std::to_string(s.net.side) + "x" + std::to_string(s.net.side) +
+                ", " + std::to_string(s.ways) + "-way");
         }
         siamese::Rng init(0);  // the weights come from the checkpoint
         models.push_back(make_model(own.net, init));
@@ -461,7 +483,8 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
         trained_on.push_back(own.train);
         std::printf("%s: %s, trained on %s\n", file.c_str(), models.back().name().c_str(), own.train.c_str());
     }
-    if (models.size() > 1) std::printf("ensemble of %zu models: a pair's score is the mean of their logits\n", models.size());
+    if (models.size() > 1)
+        std::printf("ensemble of %zu models: a pair's score is the mean of their logits\n", models.size());
     int views = e.views;
     if (views > 1 && s.augment <= 0) {
         // Without training distortion every view would be the image as drawn: same score, views times the work.
@@ -475,7 +498,8 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
     }
     const fs::path picture =
         !e.picture.empty() ? fs::path(e.picture) : fs::path(e.models.front()).parent_path() / "evaluation_episodes.png";
-    std::optional<examples::Canvas> canvas;  // saved after the numbers: a picture that cannot be written must not cost them
+    std::optional<examples::Canvas>
+        canvas;  // saved after the numbers: a picture that cannot be written must not cost them
     examples::JsonObject json;
     json.add("models", static_cast<long>(models.size())).add("views", static_cast<long>(views));
 
@@ -486,8 +510,8 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
         png.height = png.width = s.net.side;
         const auto runs = siamese::data::load_one_shot_runs(e.runs, png);
         const auto full = siamese::data::load_one_shot_runs(e.runs, {.invert = true});
-        std::printf("%zu one-shot runs from %s; error rates (%%):\n  run      Siamese   pixels  Hausdorff\n", runs.size(),
-                    e.runs.c_str());
+        std::printf("%zu one-shot runs from %s; error rates (%%):\n  run      Siamese   pixels  Hausdorff\n",
+                    runs.size(), e.runs.c_str());
         double sums[3] = {0, 0, 0};
         std::vector<double> model_errors;
         for (std::size_t r = 0; r < runs.size(); ++r) {
@@ -497,14 +521,17 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
             const double errors[3] = {1 - m.accuracy, 1 - b.pixels.accuracy, 1 - b.hausdorff.accuracy};
             for (int k = 0; k < 3; ++k) sums[k] += errors[k];
             model_errors.push_back(errors[0]);
-            std::printf("  %-8s %6.1f   %6.1f   %6.1f\n", runs[r].name.c_str(), 100 * errors[0], 100 * errors[1], 100 * errors[2]);
+            std::printf("  %-8s %6.1f   %6.1f   %6.1f\n", runs[r].name.c_str(), 100 * errors[0], 100 * errors[1],
+                        100 * errors[2]);
             if (r == 0) canvas = episodes_canvas(runs[r].images, one, m, 1);
         }
         const double n = static_cast<double>(runs.size());
         const auto ci = siamese::eval::mean_with_ci95(model_errors);
         std::printf("  overall  %6.1f   %6.1f   %6.1f   (mean error over runs; Siamese +- %.1f)\n", 100 * sums[0] / n,
                     100 * sums[1] / n, 100 * sums[2] / n, 100 * ci.ci95);
-        json.add("runs", static_cast<long>(runs.size())).add("model_error", sums[0] / n).add("pixels_error", sums[1] / n)
+        json.add("runs", static_cast<long>(runs.size()))
+            .add("model_error", sums[0] / n)
+            .add("pixels_error", sums[1] / n)
             .add("hausdorff_error", sums[2] / n);
     } else {
         const auto available = available_alphabets(cmd.data);
@@ -515,7 +542,8 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
                 const auto trained = expand_alphabets(train, available);
                 return std::find(trained.begin(), trained.end(), a) != trained.end();
             });
-            if (seen) std::printf("note: %s was a training alphabet: this measures fit, not one-shot learning\n", a.c_str());
+            if (seen)
+                std::printf("note: %s was a training alphabet: this measures fit, not one-shot learning\n", a.c_str());
         }
         const auto set = load_alphabets(cmd.data, names, s.net.side);
         const auto full = load_alphabets(cmd.data, names, 105);
@@ -548,9 +576,15 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
             }
         }
         canvas = episodes_canvas(set.images, episodes, m, 6);
-        json.add("alphabets", join(names)).add("episodes", m.episodes).add("ways", s.ways).add("accuracy", m.accuracy)
-            .add("ci95", m.ci95).add("pixels_accuracy", b.pixels.accuracy).add("pixels_ci95", b.pixels.ci95)
-            .add("hausdorff_accuracy", b.hausdorff.accuracy).add("hausdorff_ci95", b.hausdorff.ci95);
+        json.add("alphabets", join(names))
+            .add("episodes", m.episodes)
+            .add("ways", s.ways)
+            .add("accuracy", m.accuracy)
+            .add("ci95", m.ci95)
+            .add("pixels_accuracy", b.pixels.accuracy)
+            .add("pixels_ci95", b.pixels.ci95)
+            .add("hausdorff_accuracy", b.hausdorff.accuracy)
+            .add("hausdorff_ci95", b.hausdorff.ci95);
     }
     if (!e.json.empty()) siamese::io::write_file_atomically(e.json, json.str() + "\n");
     if (!canvas) return 0;
@@ -588,7 +622,8 @@ int make_runs(const Settings& s, const RunOptions& o) {
     siamese::data::OmniglotOptions lo;
     lo.alphabets = names;
     const auto set = siamese::data::load_omniglot(s.data, lo);
-    const auto episodes = siamese::data::within_alphabet_episodes(set, {.ways = o.ways, .episodes = o.runs, .seed = o.seed});
+    const auto episodes =
+        siamese::data::within_alphabet_episodes(set, {.ways = o.ways, .episodes = o.runs, .seed = o.seed});
     const fs::path out = prepare_output_folder(o.out);
     siamese::Rng rng(o.seed + 1);
     auto two = [](std::size_t v) {
@@ -608,7 +643,8 @@ int make_runs(const Settings& s, const RunOptions& o) {
         }
         std::vector<std::size_t> order(e.queries.size());
         for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-        for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(i)))]);
+        for (std::size_t i = order.size(); i > 1; --i)
+            std::swap(order[i - 1], order[static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(i)))]);
         std::string labels;
         for (std::size_t i = 0; i < order.size(); ++i) {
             const std::size_t q = order[i];
@@ -640,100 +676,149 @@ const CLI::Range thread_range(0, 1024);
 int main(int argc, char** argv) {
     CLI::App app{"siamese Omniglot: one-shot character recognition with a convolutional Siamese network"};
     app.require_subcommand(1);
-    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later --x overrides an earlier one
+    app.option_defaults()->multi_option_policy(
+        CLI::MultiOptionPolicy::TakeLast);  // a later --x overrides an earlier one
     Settings s;
     EvaluateOptions e;
 
-    auto* train_cmd = app.add_subcommand("train", "train on some alphabets, choosing the model by one-shot accuracy on others");
-    train_cmd->add_option("--data", s.data, "Omniglot folder of alphabets (ALPHABET/characterNN/*.png)")->capture_default_str();
-    train_cmd->add_option("--train", s.train, std::string("alphabets to train on: ") + alphabet_list_help)->capture_default_str();
-    train_cmd->add_option("--validation", s.validation, "alphabets for early stopping (none: train all epochs, keep the last)")
+    auto* train_cmd =
+        app.add_subcommand("train", "train on some alphabets, choosing the model by one-shot accuracy on others");
+    train_cmd->add_option("--data", s.data, "Omniglot folder of alphabets (ALPHABET/characterNN/*.png)")
+        ->capture_default_str();
+    train_cmd->add_option("--train", s.train, std::string("alphabets to train on: ") + alphabet_list_help)
+        ->capture_default_str();
+    train_cmd
+        ->add_option("--validation", s.validation,
+                     "alphabets for early stopping (none: train all epochs, keep the last)")
         ->capture_default_str();
     train_cmd->add_option("--out", s.out, "output folder: model.ckpt (best), checkpoint.ckpt, pictures, metrics.json")
         ->capture_default_str();
-    train_cmd->add_option("--side", s.net.side, "image side the drawings are averaged down to")->check(CLI::Range(16, 105))->capture_default_str();
+    train_cmd->add_option("--side", s.net.side, "image side the drawings are averaged down to")
+        ->check(CLI::Range(16, 105))
+        ->capture_default_str();
     std::string widths = s.net.widths_text();
     train_cmd->add_option("--widths", widths, "channels of the four conv blocks")->capture_default_str();
-    train_cmd->add_option("--kernel", s.net.kernel, "kernel size of every conv (odd)")->check(positive)->capture_default_str();
+    train_cmd->add_option("--kernel", s.net.kernel, "kernel size of every conv (odd)")
+        ->check(positive)
+        ->capture_default_str();
     train_cmd->add_option("--embedding", s.net.embedding, "embedding size D")->check(positive)->capture_default_str();
     train_cmd->add_option("--epochs", s.epochs, "maximum epochs")->check(positive)->capture_default_str();
     // Bounded so that epochs x steps, the schedule's length, cannot overflow.
-    train_cmd->add_option("--steps", s.steps, "optimizer steps per epoch")->check(CLI::Range(1L, 1'000'000'000L))
+    train_cmd->add_option("--steps", s.steps, "optimizer steps per epoch")
+        ->check(CLI::Range(1L, 1'000'000'000L))
         ->capture_default_str();
     train_cmd->add_option("--batch", s.batch, "all: every pair of P characters x K drawings; pairs: B sampled pairs")
-        ->check(CLI::IsMember({"all", "pairs"}))->capture_default_str();
-    train_cmd->add_option("--characters", s.characters, "P, characters per step (--batch all)")->check(CLI::Range(2, 100000))
+        ->check(CLI::IsMember({"all", "pairs"}))
         ->capture_default_str();
-    train_cmd->add_option("--drawings", s.drawings, "K, drawings per character per step (--batch all)")->check(CLI::Range(2, 20))
+    train_cmd->add_option("--characters", s.characters, "P, characters per step (--batch all)")
+        ->check(CLI::Range(2, 100000))
+        ->capture_default_str();
+    train_cmd->add_option("--drawings", s.drawings, "K, drawings per character per step (--batch all)")
+        ->check(CLI::Range(2, 20))
         ->capture_default_str();
     train_cmd->add_option("--batch-alphabets", s.batch_alphabets, "alphabets the P characters come from (--batch all)")
-        ->check(positive)->capture_default_str();
-    train_cmd->add_option("--focus", s.focus, "weigh each image's different-character pairs by softmax(logit / focus) "
-                                              "(--batch all; 0: equally)")
-        ->check(finite_non_negative)->capture_default_str();
-    train_cmd->add_option("--turns", s.turns, "1: characters as drawn; 2 or 4: also turned by 180 or 90 degrees, as new characters")
-        ->check(CLI::IsMember({1, 2, 4}))->capture_default_str();
-    train_cmd->add_flag("--mirror,!--no-mirror", s.mirror,
-                        "also every (turned) character mirrored left to right, as new characters (on unless --no-mirror)");
+        ->check(positive)
+        ->capture_default_str();
+    train_cmd
+        ->add_option("--focus", s.focus,
+                     "weigh each image's different-character pairs by softmax(logit / focus) "
+                     "(--batch all; 0: equally)")
+        ->check(finite_non_negative)
+        ->capture_default_str();
+    train_cmd
+        ->add_option("--turns", s.turns,
+                     "1: characters as drawn; 2 or 4: also turned by 180 or 90 degrees, as new characters")
+        ->check(CLI::IsMember({1, 2, 4}))
+        ->capture_default_str();
+    train_cmd->add_flag(
+        "--mirror,!--no-mirror", s.mirror,
+        "also every (turned) character mirrored left to right, as new characters (on unless --no-mirror)");
     std::string init = "he";
     train_cmd->add_option("--init", init, "he (He-uniform backbone weights) or pytorch (PyTorch's default)")
-        ->check(CLI::IsMember({"he", "pytorch"}))->capture_default_str();
+        ->check(CLI::IsMember({"he", "pytorch"}))
+        ->capture_default_str();
     train_cmd->add_option("--batch-size", s.batch_size, "pairs per step, half different, half same (--batch pairs)")
-        ->check(CLI::Range(2, 100000))->capture_default_str();
-    train_cmd->add_option("--optimizer", s.optimizer, "adam, adamw or sgd")->check(CLI::IsMember({"adam", "adamw", "sgd"}))
+        ->check(CLI::Range(2, 100000))
+        ->capture_default_str();
+    train_cmd->add_option("--optimizer", s.optimizer, "adam, adamw or sgd")
+        ->check(CLI::IsMember({"adam", "adamw", "sgd"}))
         ->capture_default_str();
     train_cmd->add_option("--lr", s.lr, "base learning rate")->check(finite_positive)->capture_default_str();
     train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(zero_to_one)->capture_default_str();
     train_cmd->add_option("--weight-decay", s.weight_decay, "L2 penalty (adam, sgd) or decoupled decay (adamw)")
-        ->check(finite_non_negative)->capture_default_str();
-    train_cmd->add_option("--layer-lr", s.layer_lr, "learning-rate scales of conv1..conv4, embedding, head")->capture_default_str();
+        ->check(finite_non_negative)
+        ->capture_default_str();
+    train_cmd->add_option("--layer-lr", s.layer_lr, "learning-rate scales of conv1..conv4, embedding, head")
+        ->capture_default_str();
     train_cmd->add_option("--schedule", s.schedule, "cosine, step or constant, after the warm-up")
-        ->check(CLI::IsMember({"cosine", "step", "constant"}))->capture_default_str();
+        ->check(CLI::IsMember({"cosine", "step", "constant"}))
+        ->capture_default_str();
     train_cmd->add_option("--warmup", s.warmup, "steps of linear warm-up")->check(non_negative)->capture_default_str();
     train_cmd->add_option("--within", s.within, "share of different-character pairs drawn from one alphabet")
-        ->check(zero_to_one)->capture_default_str();
+        ->check(zero_to_one)
+        ->capture_default_str();
     train_cmd->add_option("--augment", s.augment, "probability of each of Koch's affine distortions (0: none)")
-        ->check(zero_to_one)->capture_default_str();
+        ->check(zero_to_one)
+        ->capture_default_str();
     train_cmd->add_option("--patience", s.patience, "epochs without improvement before stopping (0: never)")
-        ->check(non_negative)->capture_default_str();
-    train_cmd->add_option("--ways", s.ways, "classes per one-shot episode")->check(CLI::Range(2, 1000))->capture_default_str();
-    train_cmd->add_option("--val-episodes", s.val_episodes, "validation episodes after each epoch")->check(episode_range)
+        ->check(non_negative)
         ->capture_default_str();
-    train_cmd->add_option("--seed", s.seed, "seed of the weights, pairs and distortions")->check(seed_check)
+    train_cmd->add_option("--ways", s.ways, "classes per one-shot episode")
+        ->check(CLI::Range(2, 1000))
         ->capture_default_str();
-    train_cmd->add_option("--log-every", s.log_every, "steps between log lines")->check(positive)->capture_default_str();
+    train_cmd->add_option("--val-episodes", s.val_episodes, "validation episodes after each epoch")
+        ->check(episode_range)
+        ->capture_default_str();
+    train_cmd->add_option("--seed", s.seed, "seed of the weights, pairs and distortions")
+        ->check(seed_check)
+        ->capture_default_str();
+    train_cmd->add_option("--log-every", s.log_every, "steps between log lines")
+        ->check(positive)
+        ->capture_default_str();
     train_cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(thread_range);
-    auto* resume_opt = train_cmd->add_option("--resume", s.resume, "continue the run saved in this checkpoint.ckpt, with its own settings");
-    for (const char* fixed : {"--train", "--validation", "--side", "--widths", "--kernel", "--embedding", "--epochs", "--steps",
-                              "--batch", "--characters", "--drawings", "--batch-alphabets", "--focus", "--turns", "--mirror", "--init",
-                              "--batch-size", "--optimizer", "--lr", "--momentum", "--weight-decay", "--layer-lr", "--schedule",
-                              "--warmup", "--within", "--augment", "--patience", "--ways", "--val-episodes", "--seed"}) {
+    auto* resume_opt = train_cmd->add_option("--resume", s.resume,
+                                             "continue the run saved in this checkpoint.ckpt, with its own settings");
+    for (const char* fixed :
+         {"--train",  "--validation", "--side",         "--widths",     "--kernel",       "--embedding",
+          "--epochs", "--steps",      "--batch",        "--characters", "--drawings",     "--batch-alphabets",
+          "--focus",  "--turns",      "--mirror",       "--init",       "--batch-size",   "--optimizer",
+          "--lr",     "--momentum",   "--weight-decay", "--layer-lr",   "--schedule",     "--warmup",
+          "--within", "--augment",    "--patience",     "--ways",       "--val-episodes", "--seed"}) {
         resume_opt->excludes(train_cmd->get_option(fixed));
     }
 
     int stop_after = 0;
     train_cmd->add_option("--stop-after", stop_after, "end after this epoch, as if killed (tests)")->group("");
 
-    auto* eval_cmd = app.add_subcommand("evaluate", "20-way one-shot accuracy of a trained model, beside two baselines");
-    eval_cmd->add_option("--model", e.models, "model.ckpt written by train; repeat for an ensemble (mean logit)")->required();
+    auto* eval_cmd =
+        app.add_subcommand("evaluate", "20-way one-shot accuracy of a trained model, beside two baselines");
+    eval_cmd->add_option("--model", e.models, "model.ckpt written by train; repeat for an ensemble (mean logit)")
+        ->required();
     eval_cmd->add_option("--data", s.data, "Omniglot folder of alphabets")->capture_default_str();
-    eval_cmd->add_option("--alphabets", e.alphabets, std::string("alphabets to draw within-alphabet episodes from: ") + alphabet_list_help)
+    eval_cmd
+        ->add_option("--alphabets", e.alphabets,
+                     std::string("alphabets to draw within-alphabet episodes from: ") + alphabet_list_help)
         ->capture_default_str();
     eval_cmd->add_option("--episodes", e.episodes, "episodes")->check(episode_range)->capture_default_str();
-    eval_cmd->add_option("--views", e.views, "embed each image as the mean over this many views (1: as drawn; more: "
-                                             "also distorted as in training)")
+    eval_cmd
+        ->add_option("--views", e.views,
+                     "embed each image as the mean over this many views (1: as drawn; more: "
+                     "also distorted as in training)")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();
-    auto* runs_opt = eval_cmd->add_option("--runs", e.runs, "evaluate on a folder of one-shot runs (run01/class_labels.txt ...) instead");
+    auto* runs_opt = eval_cmd->add_option("--runs", e.runs,
+                                          "evaluate on a folder of one-shot runs (run01/class_labels.txt ...) instead");
     runs_opt->excludes(eval_cmd->get_option("--alphabets"));
     eval_cmd->add_option("--picture", e.picture, "PNG of a few episodes (default: next to the (first) model)");
     eval_cmd->add_option("--json", e.json, "also write the numbers to this JSON file");
     eval_cmd->add_option("--threads", s.threads, "threads")->check(thread_range);
 
     RunOptions r;
-    auto* runs_cmd = app.add_subcommand("make-runs", "write one-shot runs in Lake et al.'s folder format from background alphabets");
+    auto* runs_cmd =
+        app.add_subcommand("make-runs", "write one-shot runs in Lake et al.'s folder format from background alphabets");
     runs_cmd->add_option("--data", s.data, "Omniglot folder of alphabets")->capture_default_str();
-    runs_cmd->add_option("--alphabets", r.alphabets, std::string("alphabets to draw the runs from: ") + alphabet_list_help)
+    runs_cmd
+        ->add_option("--alphabets", r.alphabets, std::string("alphabets to draw the runs from: ") + alphabet_list_help)
         ->capture_default_str();
     runs_cmd->add_option("--out", r.out, "folder to write run01, run02, ... into")->capture_default_str();
     runs_cmd->add_option("--runs", r.runs, "number of runs")->check(CLI::Range(1, 99))->capture_default_str();
@@ -752,7 +837,7 @@ int main(int argc, char** argv) {
     } catch (const std::bad_alloc& ex) {
         std::fflush(stdout);
         std::fprintf(stderr, "\nerror: out of memory: %s; %s\n", ex.what(),
-                     *train_cmd ? "try smaller --widths, --embedding, --side, --characters, --drawings or --batch-size"
+                     *train_cmd  ? "try smaller --widths, --embedding, --side, --characters, --drawings or --batch-size"
                      : *eval_cmd ? "try fewer --episodes or --views, or models with smaller --widths and --embedding"
                                  : "try fewer --alphabets");
         return 1;

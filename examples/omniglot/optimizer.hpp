@@ -28,38 +28,49 @@ class Optimizer {
 public:
     Optimizer(Model& model, const Settings& s) : opt_(make(model, s)) {}
 
-    void zero_grad() { std::visit([](auto& o) { o.zero_grad(); }, opt_); }
-    void step() { std::visit([](auto& o) { o.step(); }, opt_); }
-    void set_lr(double lr) { std::visit([&](auto& o) { o.set_lr(lr); }, opt_); }
+    void zero_grad() {
+        std::visit([](auto& o) { o.zero_grad(); }, opt_);
+    }
+    void step() {
+        std::visit([](auto& o) { o.step(); }, opt_);
+    }
+    void set_lr(double lr) {
+        std::visit([&](auto& o) { o.set_lr(lr); }, opt_);
+    }
 
     /// Moments (or velocities) and the step count, for checkpoints.
     void save(siamese::io::Checkpoint& c) {
-        std::visit([&](auto& o) {
-            using O = std::decay_t<decltype(o)>;
-            for (std::size_t k = 0; k < o.params().size(); ++k) {
-                if constexpr (std::is_same_v<O, siamese::Sgd<T>>) {
-                    c.add("optimizer.velocity." + o.params()[k].name, o.velocity()[k]);
-                } else {
-                    c.add("optimizer.m." + o.params()[k].name, o.first_moments()[k]);
-                    c.add("optimizer.v." + o.params()[k].name, o.second_moments()[k]);
+        std::visit(
+            [&](auto& o) {
+                using O = std::decay_t<decltype(o)>;
+                for (std::size_t k = 0; k < o.params().size(); ++k) {
+                    if constexpr (std::is_same_v<O, siamese::Sgd<T>>) {
+                        c.add("optimizer.velocity." + o.params()[k].name, o.velocity()[k]);
+                    } else {
+                        c.add("optimizer.m." + o.params()[k].name, o.first_moments()[k]);
+                        c.add("optimizer.v." + o.params()[k].name, o.second_moments()[k]);
+                    }
                 }
-            }
-            if constexpr (!std::is_same_v<O, siamese::Sgd<T>>) c.set("optimizer_steps", std::to_string(o.step_count()));
-        }, opt_);
+                if constexpr (!std::is_same_v<O, siamese::Sgd<T>>)
+                    c.set("optimizer_steps", std::to_string(o.step_count()));
+            },
+            opt_);
     }
     void restore(const siamese::io::Checkpoint& c) {
-        std::visit([&](auto& o) {
-            using O = std::decay_t<decltype(o)>;
-            for (std::size_t k = 0; k < o.params().size(); ++k) {
-                if constexpr (std::is_same_v<O, siamese::Sgd<T>>) {
-                    c.read("optimizer.velocity." + o.params()[k].name, o.velocity()[k]);
-                } else {
-                    c.read("optimizer.m." + o.params()[k].name, o.first_moments()[k]);
-                    c.read("optimizer.v." + o.params()[k].name, o.second_moments()[k]);
+        std::visit(
+            [&](auto& o) {
+                using O = std::decay_t<decltype(o)>;
+                for (std::size_t k = 0; k < o.params().size(); ++k) {
+                    if constexpr (std::is_same_v<O, siamese::Sgd<T>>) {
+                        c.read("optimizer.velocity." + o.params()[k].name, o.velocity()[k]);
+                    } else {
+                        c.read("optimizer.m." + o.params()[k].name, o.first_moments()[k]);
+                        c.read("optimizer.v." + o.params()[k].name, o.second_moments()[k]);
+                    }
                 }
-            }
-            if constexpr (!std::is_same_v<O, siamese::Sgd<T>>) o.set_step_count(c.at_integer("optimizer_steps"));
-        }, opt_);
+                if constexpr (!std::is_same_v<O, siamese::Sgd<T>>) o.set_step_count(c.at_integer("optimizer_steps"));
+            },
+            opt_);
     }
 
 private:
@@ -68,8 +79,9 @@ private:
     static Variant make(Model& model, const Settings& s) {
         const auto scales = parse_numbers(s.layer_lr, "--layer-lr");
         if (scales.size() != layer_prefixes.size()) {
-            throw std::invalid_argument("--layer-lr: expected 6 scales (conv1, conv2, conv3, conv4, embedding, head), got '" +
-                                        s.layer_lr + "'");
+            throw std::invalid_argument(
+                "--layer-lr: expected 6 scales (conv1, conv2, conv3, conv4, embedding, head), got '" + s.layer_lr +
+                "'");
         }
         std::vector<siamese::ParamGroup<T>> groups(layer_prefixes.size());
         for (auto& p : model.params()) {
@@ -100,7 +112,8 @@ private:
 /// run, a tenth every third of the run (step), or constant.
 class Schedule {
 public:
-    explicit Schedule(const Settings& s) : base_(s.lr), warmup_(s.warmup), total_(static_cast<index_t>(s.epochs) * s.steps), kind_(s.schedule) {
+    explicit Schedule(const Settings& s)
+        : base_(s.lr), warmup_(s.warmup), total_(static_cast<index_t>(s.epochs) * s.steps), kind_(s.schedule) {
         if (kind_ != "cosine" && kind_ != "step" && kind_ != "constant") {
             throw std::invalid_argument("--schedule: expected cosine, step or constant, got '" + kind_ + "'");
         }
@@ -108,7 +121,9 @@ public:
     [[nodiscard]] double lr(index_t step) const {
         const index_t after = std::max<index_t>(1, total_ - warmup_);
         if (kind_ == "cosine") return siamese::LinearWarmup(warmup_, siamese::CosineAnnealing(base_, after)).lr(step);
-        if (kind_ == "step") return siamese::LinearWarmup(warmup_, siamese::StepDecay(base_, std::max<index_t>(1, after / 3), 0.1)).lr(step);
+        if (kind_ == "step")
+            return siamese::LinearWarmup(warmup_, siamese::StepDecay(base_, std::max<index_t>(1, after / 3), 0.1))
+                .lr(step);
         return siamese::LinearWarmup(warmup_, siamese::ConstantLr(base_)).lr(step);
     }
     void apply(Optimizer& optimizer, index_t step) const { optimizer.set_lr(lr(step)); }

@@ -35,7 +35,8 @@ public:
         for (index_t i = 0; i < images.size(); ++i) members_[static_cast<std::size_t>(images.label(i))].push_back(i);
         by_alphabet_.resize(set.alphabets.size());
         for (std::size_t c = 0; c < members_.size(); ++c) {
-            if (members_[c].size() < 2) throw std::invalid_argument("AlphabetPairSampler: " + set.characters[c] + " has a single image");
+            if (members_[c].size() < 2)
+                throw std::invalid_argument("AlphabetPairSampler: " + set.characters[c] + " has a single image");
             by_alphabet_[static_cast<std::size_t>(set.alphabet_of[c])].push_back(static_cast<index_t>(c));
         }
         if (members_.size() < 2) throw std::invalid_argument("AlphabetPairSampler: need at least two characters");
@@ -102,12 +103,14 @@ public:
                           std::uint64_t seed)
         : set_(&set), p_(characters), k_(drawings), a_(std::max<index_t>(1, alphabets)), rng_(seed) {
         members_.resize(set.characters.size());
-        for (index_t i = 0; i < set.images.size(); ++i) members_[static_cast<std::size_t>(set.images.label(i))].push_back(i);
+        for (index_t i = 0; i < set.images.size(); ++i)
+            members_[static_cast<std::size_t>(set.images.label(i))].push_back(i);
         by_alphabet_.resize(set.alphabets.size());
         for (std::size_t c = 0; c < members_.size(); ++c) {
             if (static_cast<index_t>(members_[c].size()) < k_) {
-                throw std::invalid_argument("--drawings: " + set.characters[c] + " has " + std::to_string(members_[c].size()) +
-                                            " drawings, fewer than " + std::to_string(k_));
+                throw std::invalid_argument("--drawings: " + set.characters[c] + " has " +
+                                            std::to_string(members_[c].size()) + " drawings, fewer than " +
+                                            std::to_string(k_));
             }
             by_alphabet_[static_cast<std::size_t>(set.alphabet_of[c])].push_back(static_cast<index_t>(c));
         }
@@ -128,7 +131,8 @@ public:
         chosen_.clear();
         for (std::size_t a = 0; a < order_.size() && static_cast<index_t>(chosen_.size()) < p_; ++a) {
             pool_ = by_alphabet_[static_cast<std::size_t>(draw_next(order_, a))];
-            const index_t take = std::min({per_alphabet, static_cast<index_t>(pool_.size()), p_ - static_cast<index_t>(chosen_.size())});
+            const index_t take =
+                std::min({per_alphabet, static_cast<index_t>(pool_.size()), p_ - static_cast<index_t>(chosen_.size())});
             for (index_t k = 0; k < take; ++k) chosen_.push_back(draw_next(pool_, static_cast<std::size_t>(k)));
         }
         const auto& set = set_->images;

@@ -27,25 +27,25 @@ struct Settings {
     std::string validation = "none";  ///< tuning: --train train20 --validation validation5
     NetConfig net;
     int epochs = 90;
-    long steps = 500;        ///< optimizer steps per epoch
+    long steps = 500;           ///< optimizer steps per epoch
     std::string batch = "all";  ///< "all": every pair of P characters x K drawings; "pairs": B sampled pairs
-    long batch_size = 64;    ///< pairs per step in "pairs" mode (half different, half same)
-    long characters = 32;    ///< P, characters per step in "all" mode
-    long drawings = 4;       ///< K, drawings of each character per step in "all" mode
-    long batch_alphabets = 4;  ///< alphabets the P characters come from in "all" mode
-    double focus = 0.1;      ///< "all" mode: softmax temperature focusing on alike different-character pairs (0: uniform)
-    int turns = 4;           ///< training classes: each character also turned by 90, 180, 270 degrees (1: as drawn)
-    bool mirror = true;      ///< training classes: each (turned) character also mirrored left to right
+    long batch_size = 64;       ///< pairs per step in "pairs" mode (half different, half same)
+    long characters = 32;       ///< P, characters per step in "all" mode
+    long drawings = 4;          ///< K, drawings of each character per step in "all" mode
+    long batch_alphabets = 4;   ///< alphabets the P characters come from in "all" mode
+    double focus = 0.1;  ///< "all" mode: softmax temperature focusing on alike different-character pairs (0: uniform)
+    int turns = 4;       ///< training classes: each character also turned by 90, 180, 270 degrees (1: as drawn)
+    bool mirror = true;  ///< training classes: each (turned) character also mirrored left to right
     std::string optimizer = "adam";
     double lr = 3e-3;
-    double momentum = 0.9;   ///< SGD only
+    double momentum = 0.9;  ///< SGD only
     double weight_decay = 0;
     std::string layer_lr = "1,1,1,1,1,1";  ///< lr scale of conv1..conv4, embedding, head
     std::string schedule = "cosine";
-    long warmup = 500;       ///< steps of linear warm-up
-    double within = 0.5;     ///< share of different-character pairs drawn within one alphabet
-    double augment = 0.5;    ///< probability of each of Koch's distortions (0: none)
-    int patience = 10;       ///< epochs without a better validation score before stopping (0: never stop early)
+    long warmup = 500;     ///< steps of linear warm-up
+    double within = 0.5;   ///< share of different-character pairs drawn within one alphabet
+    double augment = 0.5;  ///< probability of each of Koch's distortions (0: none)
+    int patience = 10;     ///< epochs without a better validation score before stopping (0: never stop early)
     long ways = 20;
     long val_episodes = 400;
     std::uint64_t seed = 0;
@@ -68,7 +68,8 @@ inline std::vector<double> parse_numbers(const std::string& text, const char* wh
         char* end = nullptr;
         const double x = std::strtod(token.c_str(), &end);
         if (token.empty() || *end != '\0' || !std::isfinite(x) || x < 0) {
-            throw std::invalid_argument(std::string(what) + ": expected non-negative numbers separated by commas, got '" + text + "'");
+            throw std::invalid_argument(std::string(what) +
+                                        ": expected non-negative numbers separated by commas, got '" + text + "'");
         }
         v.push_back(x);
     }
@@ -82,8 +83,9 @@ inline std::vector<long> parse_widths(const std::string& text, const char* what)
     std::stringstream in(text);
     std::string token;
     while (std::getline(in, token, ',')) {
-        const bool digits = !token.empty() && token.size() <= 9 &&
-                            std::all_of(token.begin(), token.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+        const bool digits =
+            !token.empty() && token.size() <= 9 &&
+            std::all_of(token.begin(), token.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
         const long w = digits ? std::stol(token) : 0;
         if (w < 1 || w > max_channels) {
             v.clear();

@@ -19,13 +19,15 @@ using siamese::index_t;
 
 struct Fixture {
     siamese::Rng rng{7};
-    Model model = omniglot::make_model(omniglot::NetConfig{.side = 16, .widths = {4, 4, 4, 4}, .kernel = 3, .embedding = 6}, rng);
+    Model model =
+        omniglot::make_model(omniglot::NetConfig{.side = 16, .widths = {4, 4, 4, 4}, .kernel = 3, .embedding = 6}, rng);
     siamese::Tensor<float> e{siamese::Shape{6, 6}};
     std::vector<siamese::data::label_t> labels{0, 0, 1, 1, 2, 2};
     Fixture() {
         // Embeddings on a coarse grid plus distinct offsets: no two coordinates near each other,
         // so |e_i - e_j| stays off its kink for the finite differences.
-        for (index_t i = 0; i < e.size(); ++i) e[i] = static_cast<float>(0.37 * static_cast<double>(i % 7) + 0.11 * static_cast<double>(i));
+        for (index_t i = 0; i < e.size(); ++i)
+            e[i] = static_cast<float>(0.37 * static_cast<double>(i % 7) + 0.11 * static_cast<double>(i));
         for (auto& w : model.head().weight()) w = static_cast<float>(rng.uniform(-0.5, 0.5));
     }
 };

@@ -97,7 +97,8 @@ TEST_CASE("an ensemble picks the support with the highest mean logit") {
     REQUIRE(picks_a != picks_b);  // otherwise the test could not tell a mean from either model
 
     // The expected picks, from each model's logits summed by hand.
-    const auto embeddings_a = siamese::eval::embed_all(models[0], images), embeddings_b = siamese::eval::embed_all(models[1], images);
+    const auto embeddings_a = siamese::eval::embed_all(models[0], images),
+               embeddings_b = siamese::eval::embed_all(models[1], images);
     siamese::eval::EmbeddingScorer scorer_a(models[0], embeddings_a), scorer_b(models[1], embeddings_b);
     std::vector<std::vector<index_t>> expected;
     std::vector<double> a(8), b(8), sum(8);

@@ -51,8 +51,8 @@ public:
             empty_range(n);
         }
         const auto range = static_cast<std::uint64_t>(n);
-        const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                                    std::numeric_limits<std::uint64_t>::max() % range;
+        const std::uint64_t limit =
+            std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % range;
         std::uint64_t x = next();
         while (x >= limit) x = next();
         return static_cast<index_t>(x % range);

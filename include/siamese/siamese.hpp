@@ -5,8 +5,8 @@
 
 #include <siamese/config.hpp>
 #include <siamese/errors.hpp>
-#include <siamese/param.hpp>
 #include <siamese/parallel.hpp>
+#include <siamese/param.hpp>
 #include <siamese/random.hpp>
 #include <siamese/shape.hpp>
 #include <siamese/tensor.hpp>

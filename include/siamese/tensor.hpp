@@ -7,7 +7,6 @@
 #include <siamese/errors.hpp>
 #include <siamese/shape.hpp>
 
-
 #include <algorithm>
 #include <array>
 #include <span>
@@ -54,11 +53,7 @@ struct TensorView {
     /// A view of sample n of the first dimension.
     [[nodiscard]] T* sample(index_t n) const noexcept { return data + n * shape.sample_size(); }
 
-    operator TensorView<const T>() const noexcept
-        requires(!std::is_const_v<T>)
-    {
-        return {data, shape};
-    }
+    operator TensorView<const T>() const noexcept requires(!std::is_const_v<T>) { return {data, shape}; }
 };
 
 /// Owning, contiguous, 64-byte aligned tensor of rank 0..4 in row-major order (images NCHW).
@@ -99,13 +94,13 @@ public:
 
     /// Checked element access: one index per dimension, each within bounds (std::out_of_range otherwise).
     template <class... I>
-        requires(sizeof...(I) >= 1 && sizeof...(I) <= 4 && (std::is_integral_v<I> && ...))
-    [[nodiscard]] T& operator()(I... idx) {
+    requires(sizeof...(I) >= 1 && sizeof...(I) <= 4 && (std::is_integral_v<I> && ...)) [[nodiscard]] T& operator()(
+        I... idx) {
         return data()[detail::checked_offset(shape_, idx...)];
     }
     template <class... I>
-        requires(sizeof...(I) >= 1 && sizeof...(I) <= 4 && (std::is_integral_v<I> && ...))
-    [[nodiscard]] const T& operator()(I... idx) const {
+    requires(sizeof...(I) >= 1 && sizeof...(I) <= 4 && (std::is_integral_v<I> && ...)) [[nodiscard]] const T&
+    operator()(I... idx) const {
         return data()[detail::checked_offset(shape_, idx...)];
     }
 

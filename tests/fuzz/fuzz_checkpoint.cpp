@@ -7,8 +7,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {
-        const auto c = siamese::io::Checkpoint::parse(
-            std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.ckpt");
+        const auto c =
+            siamese::io::Checkpoint::parse(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.ckpt");
         // What parses must serialize to bytes that parse back to the same checkpoint.
         const std::string bytes = c.serialize();
         if (siamese::io::Checkpoint::parse(bytes, "again.ckpt").serialize() != bytes) __builtin_trap();

@@ -71,7 +71,8 @@ inline std::errc parse_integer(std::string_view s, std::int64_t& value) noexcept
     const auto status = std::filesystem::status(path, ec);
     if (!std::filesystem::exists(status)) throw io_error(name + ": no such file");
     if (std::filesystem::is_directory(status)) throw io_error(name + ": is a directory, expected a CSV file");
-    if (!std::filesystem::is_regular_file(status)) throw io_error(name + ": is not a regular file, expected a CSV file");
+    if (!std::filesystem::is_regular_file(status))
+        throw io_error(name + ": is not a regular file, expected a CSV file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw io_error(name + ": cannot open for reading");
 

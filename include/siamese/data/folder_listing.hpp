@@ -46,7 +46,8 @@ struct FolderEntry {
 /// True for a name ending in ".png", in any case.
 [[nodiscard]] inline bool is_png_name(const std::filesystem::path& p) {
     std::string ext = p.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return ext == ".png";
 }
 

@@ -56,25 +56,15 @@ public:
     }
 
     /// The path as given.
-    [[nodiscard]] const std::filesystem::path& path() const noexcept {
-        return path_;
-    }
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
     /// The file name as it appears in error messages.
-    [[nodiscard]] std::string name() const {
-        return path_.string();
-    }
+    [[nodiscard]] std::string name() const { return path_.string(); }
     /// True when the content is gzip-compressed; read() then returns decompressed bytes.
-    [[nodiscard]] bool gzipped() const noexcept {
-        return gzipped_;
-    }
+    [[nodiscard]] bool gzipped() const noexcept { return gzipped_; }
     /// Size on disk in bytes (compressed size for a gzipped file).
-    [[nodiscard]] std::uintmax_t file_size() const noexcept {
-        return file_size_;
-    }
+    [[nodiscard]] std::uintmax_t file_size() const noexcept { return file_size_; }
     /// "file" or "decompressed stream": what byte counts in messages refer to.
-    [[nodiscard]] const char* stream_name() const noexcept {
-        return gzipped_ ? "decompressed stream" : "file";
-    }
+    [[nodiscard]] const char* stream_name() const noexcept { return gzipped_ ? "decompressed stream" : "file"; }
 
     /// Reads up to n bytes into dst; returns fewer only at the end of the (decompressed) data.
     /// Throws io_error on a read error, a corrupt or truncated gzip stream, or bytes after its end.
@@ -116,9 +106,7 @@ public:
     }
 
     /// Throws io_error("<file>: <what>").
-    [[noreturn]] void fail(const std::string& what) const {
-        throw io_error(name() + ": " + what);
-    }
+    [[noreturn]] void fail(const std::string& what) const { throw io_error(name() + ": " + what); }
 
 private:
 #if defined(SIAMESE_HAS_ZLIB) && SIAMESE_HAS_ZLIB
@@ -164,8 +152,9 @@ private:
         }
         const long read_so_far = std::ftell(plain_.get());
         const std::uintmax_t at = read_so_far < 0 ? 0 : static_cast<std::uintmax_t>(read_so_far) - z.avail_in;
-        fail(std::to_string(file_size_ - at) + " bytes after the end of the gzip stream (from byte " + std::to_string(at) +
-             " of " + std::to_string(file_size_) + "): the file is damaged or has something appended");
+        fail(std::to_string(file_size_ - at) + " bytes after the end of the gzip stream (from byte " +
+             std::to_string(at) + " of " + std::to_string(file_size_) +
+             "): the file is damaged or has something appended");
     }
 
     std::unique_ptr<GzipStream> gz_;

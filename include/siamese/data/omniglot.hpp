@@ -44,12 +44,12 @@ struct OmniglotOptions {
 /// An Omniglot image set with its structure: labels are character indices 0..C-1 in load order
 /// (alphabets as listed, characters by folder name), groups are alphabet indices.
 struct Omniglot {
-    LabelledImages images;                 ///< [1, side, side] images; label = character index
-    std::vector<std::string> alphabets;    ///< [A] group g's alphabet name
-    std::vector<std::string> characters;   ///< [C] "ALPHABET/characterNN" of each label
-    std::vector<std::int64_t> alphabet_of; ///< [C] each label's group (index into alphabets)
-    std::vector<int> drawers;              ///< [N] each image's drawer (MM in NNNN_MM.png; 0 if the name has none)
-    std::vector<std::string> files;        ///< [N] each image's path relative to ROOT
+    LabelledImages images;                  ///< [1, side, side] images; label = character index
+    std::vector<std::string> alphabets;     ///< [A] group g's alphabet name
+    std::vector<std::string> characters;    ///< [C] "ALPHABET/characterNN" of each label
+    std::vector<std::int64_t> alphabet_of;  ///< [C] each label's group (index into alphabets)
+    std::vector<int> drawers;               ///< [N] each image's drawer (MM in NNNN_MM.png; 0 if the name has none)
+    std::vector<std::string> files;         ///< [N] each image's path relative to ROOT
 
     /// Label -> alphabet index, e.g. for eval::FewShotOptions::group_of (within-alphabet episodes).
     [[nodiscard]] std::function<std::int64_t(label_t)> group_of() const {
@@ -186,7 +186,8 @@ struct AlphabetEpisodeOptions {
     }
     std::vector<std::vector<index_t>> members(set.alphabets.size());
     for (std::size_t c = 0; c < set.characters.size(); ++c) {
-        if (by_drawer[c].size() >= 2) members[static_cast<std::size_t>(set.alphabet_of[c])].push_back(static_cast<index_t>(c));
+        if (by_drawer[c].size() >= 2)
+            members[static_cast<std::size_t>(set.alphabet_of[c])].push_back(static_cast<index_t>(c));
     }
     std::vector<std::size_t> hosts;
     std::string sizes;

@@ -30,11 +30,11 @@ namespace siamese::data {
 
 /// One run: its images and the episode over them.
 struct OneShotRun {
-    std::string name;            ///< the run's folder name, e.g. "run01"
+    std::string name;  ///< the run's folder name, e.g. "run01"
     /// The training (class) images in file-name order, labels 0..K-1, then the test items in
     /// class_labels.txt order, each labelled with its class: [K + Q] images of [1, H, W].
     LabelledImages images;
-    OneShotEpisode episode;      ///< supports 0..K-1, queries K..K+Q-1, answers from class_labels.txt
+    OneShotEpisode episode;          ///< supports 0..K-1, queries K..K+Q-1, answers from class_labels.txt
     std::vector<std::string> files;  ///< [K + Q] each image's path as class_labels.txt writes it
 };
 
@@ -54,7 +54,8 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
     const auto labels_path = dir / "class_labels.txt";
     const std::string shown = labels_path.string();
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(labels_path, ec)) throw io_error(shown + ": no such file (every run folder needs one)");
+    if (!std::filesystem::is_regular_file(labels_path, ec))
+        throw io_error(shown + ": no such file (every run folder needs one)");
     for (const char* sub : {"training", "test"}) {
         if (!std::filesystem::is_directory(dir / sub, ec)) throw io_error((dir / sub).string() + ": no such folder");
     }
@@ -81,7 +82,8 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
             throw io_error(shown + ": line " + std::to_string(number) + ": " + why);
         };
         if (target.empty() || (fields >> extra)) {
-            bad("expected two paths, '" + run + "/test/itemXX.png " + run + "/training/classYY.png', found '" + line + "'");
+            bad("expected two paths, '" + run + "/test/itemXX.png " + run + "/training/classYY.png', found '" + line +
+                "'");
         }
         if (query.rfind(test_prefix, 0) != 0 || query.find('/', test_prefix.size()) != std::string::npos) {
             bad("the query '" + query + "' is not an image in " + test_prefix);
@@ -104,7 +106,8 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
     if (items.empty()) throw io_error(shown + ": no test items listed");
     for (const auto& item : png_names(dir / "test")) {
         if (!first_line.count(test_prefix + item)) {
-            throw io_error(shown + ": the test item " + test_prefix + item + " has no line (every item needs its class)");
+            throw io_error(shown + ": the test item " + test_prefix + item +
+                           " has no line (every item needs its class)");
         }
     }
 
@@ -156,7 +159,8 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
     std::error_code ec;
     const auto status = std::filesystem::status(folder, ec);
     if (!std::filesystem::exists(status)) throw io_error(folder.string() + ": no such folder (expected one-shot runs)");
-    if (!std::filesystem::is_directory(status)) throw io_error(folder.string() + ": not a folder (expected one-shot runs)");
+    if (!std::filesystem::is_directory(status))
+        throw io_error(folder.string() + ": not a folder (expected one-shot runs)");
     if (std::filesystem::is_regular_file(folder / "class_labels.txt", ec)) {
         const auto absolute = std::filesystem::absolute(folder, ec).lexically_normal();
         const auto dir = absolute.has_filename() ? absolute : absolute.parent_path();
@@ -168,7 +172,8 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
         if (name.rfind("run", 0) == 0 && entry.is_folder) runs.push_back(name);
     }
     if (runs.empty()) {
-        throw io_error(folder.string() + ": no one-shot runs (expected folders run01, run02, ... each with "
+        throw io_error(folder.string() +
+                       ": no one-shot runs (expected folders run01, run02, ... each with "
                        "class_labels.txt, training/ and test/)");
     }
     std::vector<OneShotRun> out;

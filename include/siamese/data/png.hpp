@@ -103,7 +103,8 @@ inline void resize_area(std::span<const std::uint8_t> src, index_t h, index_t w,
         for (index_t j = 0; j < out_w; ++j) {
             std::int64_t sum = 0;
             const auto* weight = &ax.weights[static_cast<std::size_t>(ax.weight_begin[static_cast<std::size_t>(j)])];
-            const index_t count = ax.weight_begin[static_cast<std::size_t>(j) + 1] - ax.weight_begin[static_cast<std::size_t>(j)];
+            const index_t count =
+                ax.weight_begin[static_cast<std::size_t>(j) + 1] - ax.weight_begin[static_cast<std::size_t>(j)];
             const std::uint8_t* s = src.data() + y * w + ax.first[static_cast<std::size_t>(j)];
             for (index_t k = 0; k < count; ++k) sum += weight[k] * s[k];
             rows[static_cast<std::size_t>(y * out_w + j)] = sum;
@@ -112,19 +113,22 @@ inline void resize_area(std::span<const std::uint8_t> src, index_t h, index_t w,
     const std::int64_t denominator = static_cast<std::int64_t>(w) * static_cast<std::int64_t>(h);
     for (index_t i = 0; i < out_h; ++i) {
         const auto* weight = &ay.weights[static_cast<std::size_t>(ay.weight_begin[static_cast<std::size_t>(i)])];
-        const index_t count = ay.weight_begin[static_cast<std::size_t>(i) + 1] - ay.weight_begin[static_cast<std::size_t>(i)];
+        const index_t count =
+            ay.weight_begin[static_cast<std::size_t>(i) + 1] - ay.weight_begin[static_cast<std::size_t>(i)];
         const index_t y0 = ay.first[static_cast<std::size_t>(i)];
         for (index_t j = 0; j < out_w; ++j) {
             std::int64_t sum = 0;
             for (index_t k = 0; k < count; ++k) sum += weight[k] * rows[static_cast<std::size_t>((y0 + k) * out_w + j)];
-            dst[static_cast<std::size_t>(i * out_w + j)] = static_cast<std::uint8_t>((2 * sum + denominator) / (2 * denominator));
+            dst[static_cast<std::size_t>(i * out_w + j)] =
+                static_cast<std::uint8_t>((2 * sum + denominator) / (2 * denominator));
         }
     }
 }
 
 /// resize_area on a whole image: returns the [out_h, out_w] image.
 [[nodiscard]] inline GrayImage resize_area(const GrayImage& image, index_t out_h, index_t out_w) {
-    GrayImage out{out_h, out_w, std::vector<std::uint8_t>(static_cast<std::size_t>(std::max<index_t>(out_h * out_w, 0)))};
+    GrayImage out{out_h, out_w,
+                  std::vector<std::uint8_t>(static_cast<std::size_t>(std::max<index_t>(out_h * out_w, 0)))};
     resize_area(image.pixels, image.height, image.width, out.pixels, out_h, out_w);
     return out;
 }
@@ -174,8 +178,8 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o) {
         ~Free() { png_image_free(p); }
     } guard{&image};
     auto fail = [&](const char* stage) -> void {
-        throw io_error(name + ": cannot decode PNG (" + stage + "): " +
-                       (image.message[0] ? std::string(image.message) : std::string("corrupt or truncated")));
+        throw io_error(name + ": cannot decode PNG (" + stage +
+                       "): " + (image.message[0] ? std::string(image.message) : std::string("corrupt or truncated")));
     };
     if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size())) fail("header");
     const std::uint64_t pixels = std::uint64_t{image.width} * std::uint64_t{image.height};
@@ -214,7 +218,8 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o) {
     if (ec) throw io_error(name + ": cannot read its size: " + ec.message());
     // A PNG larger than this could not hold a supported image anyway (at most 4 bytes per pixel
     // plus zlib's worst case); refusing it early bounds what a bad path can make us read.
-    if (size > 8 * png_max_pixels) throw io_error(name + ": " + std::to_string(size) + " bytes, too large for a PNG image");
+    if (size > 8 * png_max_pixels)
+        throw io_error(name + ": " + std::to_string(size) + " bytes, too large for a PNG image");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw io_error(name + ": cannot open");
     std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
@@ -227,7 +232,8 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o) {
 /// Throws std::invalid_argument when the pixels do not match the size, io_error when encoding
 /// fails or siamese was built without libpng.
 [[nodiscard]] inline std::string encode_png(const GrayImage& image) {
-    if (image.height < 1 || image.width < 1 || static_cast<index_t>(image.pixels.size()) != image.height * image.width ||
+    if (image.height < 1 || image.width < 1 ||
+        static_cast<index_t>(image.pixels.size()) != image.height * image.width ||
         static_cast<std::uint64_t>(image.height) * static_cast<std::uint64_t>(image.width) > png_max_pixels) {
         throw std::invalid_argument("encode_png: " + std::to_string(image.pixels.size()) + " pixels for a " +
                                     std::to_string(image.width) + "x" + std::to_string(image.height) + " image");

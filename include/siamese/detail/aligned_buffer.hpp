@@ -57,7 +57,7 @@ public:
         }
         release();
         const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(T);
-        data_ = static_cast<T*>(::operator new(bytes, std::align_val_t{tensor_alignment}));
+        data_ = static_cast<T*>(::operator new (bytes, std::align_val_t{tensor_alignment}));
         capacity_ = n;
     }
 
@@ -67,7 +67,7 @@ public:
 
 private:
     void release() noexcept {
-        if (data_) ::operator delete(data_, std::align_val_t{tensor_alignment});
+        if (data_) ::operator delete (data_, std::align_val_t{tensor_alignment});
         data_ = nullptr;
         capacity_ = 0;
     }

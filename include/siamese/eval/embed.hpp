@@ -22,8 +22,8 @@ namespace siamese::eval {
 /// (e.g. distort the images, for embeddings of distorted views). Throws std::invalid_argument
 /// when chunk < 1.
 template <class Model, class Prepare>
-[[nodiscard]] Tensor<typename Model::value_type> embed_all(Model& model, const data::LabelledImages& images, index_t chunk,
-                                                           Prepare&& prepare) {
+[[nodiscard]] Tensor<typename Model::value_type> embed_all(Model& model, const data::LabelledImages& images,
+                                                           index_t chunk, Prepare&& prepare) {
     using T = typename Model::value_type;
     if (chunk < 1) throw std::invalid_argument("embed_all: chunk must be at least 1, got " + std::to_string(chunk));
     const index_t n = images.size();

@@ -101,7 +101,7 @@ inline index_t draw_next(std::vector<index_t>& v, std::size_t pos, Rng& rng) {
 /// options are out of range (episodes < 1 among them), or when the set (or every group) has too
 /// few classes with enough images.
 template <class Score>
-    requires PairScorer<Score>
+requires PairScorer<Score>
 [[nodiscard]] FewShotResult few_shot_accuracy(const data::LabelledImages& images, Score&& score,
                                               const FewShotOptions& options = {}) {
     const FewShotOptions& o = options;

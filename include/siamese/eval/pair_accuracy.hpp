@@ -15,8 +15,8 @@ namespace siamese::eval {
 
 /// Outcome of scoring balanced pair batches.
 struct PairAccuracy {
-    double accuracy = 0;      ///< fraction of pairs on the right side of the threshold
-    index_t pairs = 0;        ///< pairs scored
+    double accuracy = 0;        ///< fraction of pairs on the right side of the threshold
+    index_t pairs = 0;          ///< pairs scored
     std::vector<float> scores;  ///< the score of each pair, in order (pair_accuracy: the probability of "same")
     std::vector<float> labels;  ///< 1 = same, 0 = different, in the same order
 };
@@ -83,8 +83,7 @@ template <class Model>
 /// Labels are 1 for same-class pairs. Feed the result to roc_auc, equal_error_rate or
 /// calibrated_accuracy. Throws std::invalid_argument when batches or batch_size is below 1.
 template <class Score>
-[[nodiscard]] PairAccuracy pair_scores(data::PairSampler& sampler, index_t batches, index_t batch_size,
-                                       Score&& score) {
+[[nodiscard]] PairAccuracy pair_scores(data::PairSampler& sampler, index_t batches, index_t batch_size, Score&& score) {
     detail::require_pair_batches(batches, batch_size, "pair_scores");
     PairAccuracy result;
     std::vector<index_t> left(static_cast<std::size_t>(batch_size)), right(left.size());

@@ -21,7 +21,7 @@ namespace siamese::eval {
 /// (std::vector<float> from pair_accuracy, std::span<const double>, std::array, ...).
 template <class R>
 concept NumberRange = std::ranges::sized_range<R> && std::ranges::input_range<R> &&
-                      std::is_arithmetic_v<std::remove_cvref_t<std::ranges::range_value_t<R>>>;
+    std::is_arithmetic_v<std::remove_cvref_t<std::ranges::range_value_t<R>>>;
 
 /// Scored pairs, validated and sorted by descending score: the common input of the ROC,
 /// the AUC, the EER and threshold calibration. Scores are "higher = more likely the same class"

@@ -140,7 +140,7 @@ template <class T>
 /// since scorers may keep state. Ties are ranked by ascending image index. Throws
 /// std::invalid_argument when the scorer returns NaN.
 template <class Score>
-    requires PairScorer<Score>
+requires PairScorer<Score>
 [[nodiscard]] RetrievalResult retrieval_metrics(const data::LabelledImages& images, Score&& score) {
     const index_t n = images.size();
     const auto labels = images.labels();

@@ -59,7 +59,8 @@ template <NumberRange Scores, NumberRange Labels>
 /// (+-infinity are allowed: everything or nothing is "same").
 template <NumberRange Scores, NumberRange Labels>
 [[nodiscard]] double accuracy_at_threshold(const Scores& scores, const Labels& labels, double threshold) {
-    if (std::isnan(threshold)) throw std::invalid_argument("accuracy_at_threshold: threshold must be a number, got nan");
+    if (std::isnan(threshold))
+        throw std::invalid_argument("accuracy_at_threshold: threshold must be a number, got nan");
     const auto s = sort_pair_scores(scores, labels, "accuracy_at_threshold");
     if (s.size() == 0) throw std::invalid_argument("accuracy_at_threshold: no pairs");
     index_t right = 0;

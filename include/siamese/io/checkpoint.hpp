@@ -193,7 +193,8 @@ public:
         const auto status = fs::status(path, ec);
         if (!fs::exists(status)) throw io_error(path.string() + ": no such file");
         if (fs::is_directory(status)) throw io_error(path.string() + ": is a directory, expected a checkpoint file");
-        if (!fs::is_regular_file(status)) throw io_error(path.string() + ": is not a regular file, expected a checkpoint file");
+        if (!fs::is_regular_file(status))
+            throw io_error(path.string() + ": is not a regular file, expected a checkpoint file");
         std::ifstream in(path, std::ios::binary);
         if (!in) throw io_error(path.string() + ": cannot open for reading");
         std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -294,7 +295,8 @@ private:
         std::uint32_t u32(const std::string& what) {
             need(4, what);
             std::uint32_t v = 0;
-            for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[pos + static_cast<std::size_t>(i)]);
+            for (int i = 3; i >= 0; --i)
+                v = v << 8 | static_cast<unsigned char>(bytes[pos + static_cast<std::size_t>(i)]);
             pos += 4;
             return v;
         }
@@ -322,11 +324,16 @@ private:
     static Shape make_shape(int rank, const std::uint64_t* d) {
         const auto i = [&](int k) { return static_cast<index_t>(d[k]); };
         switch (rank) {
-            case 1: return Shape{i(0)};
-            case 2: return Shape{i(0), i(1)};
-            case 3: return Shape{i(0), i(1), i(2)};
-            case 4: return Shape{i(0), i(1), i(2), i(3)};
-            default: return Shape{};
+            case 1:
+                return Shape{i(0)};
+            case 2:
+                return Shape{i(0), i(1)};
+            case 3:
+                return Shape{i(0), i(1), i(2)};
+            case 4:
+                return Shape{i(0), i(1), i(2), i(3)};
+            default:
+                return Shape{};
         }
     }
 
@@ -347,11 +354,13 @@ private:
     }
 
     [[nodiscard]] Entry* find(const std::string& name) {
-        for (auto& e : entries_) if (e.name == name) return &e;
+        for (auto& e : entries_)
+            if (e.name == name) return &e;
         return nullptr;
     }
     [[nodiscard]] const Entry* find(const std::string& name) const {
-        for (const auto& e : entries_) if (e.name == name) return &e;
+        for (const auto& e : entries_)
+            if (e.name == name) return &e;
         return nullptr;
     }
     [[nodiscard]] std::string origin() const { return path_.empty() ? "checkpoint: " : path_ + ": "; }

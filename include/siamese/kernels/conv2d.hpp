@@ -29,8 +29,8 @@ template <class T>
     const index_t K = g.patch_size(), P = g.out_plane(), OC = g.out_channels;
     const index_t gemm = std::max({gemm_workspace_size<T>(OC, P, K, 1), gemm_workspace_size<T>(K, P, OC, 1),
                                    gemm_workspace_size<T>(OC, K, P, 1)});
-    return simd::round_up(K * P, simd::line_elements<T>) + simd::round_up(g.weight_size() + OC, simd::line_elements<T>) +
-           simd::round_up(gemm, simd::line_elements<T>);
+    return simd::round_up(K * P, simd::line_elements<T>) +
+           simd::round_up(g.weight_size() + OC, simd::line_elements<T>) + simd::round_up(gemm, simd::line_elements<T>);
 }
 
 }  // namespace detail
@@ -84,8 +84,7 @@ void conv2d_backward_data(const Conv2dGeometry& g, index_t N, const T* dy, const
 /// Each thread sums its samples into its own partial gradient; the partials are then added in
 /// thread order, split by weight rows, so no two threads write the same memory.
 template <class T>
-void conv2d_backward_weights(const Conv2dGeometry& g, index_t N, const T* x, const T* dy, T* dw, T* db,
-                             T* workspace) {
+void conv2d_backward_weights(const Conv2dGeometry& g, index_t N, const T* x, const T* dy, T* dw, T* db, T* workspace) {
     const index_t K = g.patch_size(), P = g.out_plane(), OC = g.out_channels;
     const index_t cols_size = simd::round_up(K * P, simd::line_elements<T>);
     const index_t part_size = simd::round_up(g.weight_size() + OC, simd::line_elements<T>);

@@ -15,9 +15,7 @@ struct Conv2dGeometry {
     [[nodiscard]] constexpr index_t out_height() const noexcept {
         return (height + 2 * padding - kernel_h) / stride + 1;
     }
-    [[nodiscard]] constexpr index_t out_width() const noexcept {
-        return (width + 2 * padding - kernel_w) / stride + 1;
-    }
+    [[nodiscard]] constexpr index_t out_width() const noexcept { return (width + 2 * padding - kernel_w) / stride + 1; }
     /// Rows of the im2col matrix: C * KH * KW.
     [[nodiscard]] constexpr index_t patch_size() const noexcept { return channels * kernel_h * kernel_w; }
     /// Columns of the im2col matrix: OH * OW.

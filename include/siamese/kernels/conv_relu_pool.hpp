@@ -238,7 +238,8 @@ void sparse_weights_image(const ConvPoolLayout<T>& L, const T* xc, const T* gT, 
                     if (tt >= taps) break;
 #pragma GCC unroll 4
                     for (int j = 0; j < CB; ++j) {
-                        acc[tt][j] = Full ? V::load(row + tt * C + j * W) : V::load_n(row + tt * C + j * W, C - c0 - j * W);
+                        acc[tt][j] =
+                            Full ? V::load(row + tt * C + j * W) : V::load_n(row + tt * C + j * W, C - c0 - j * W);
                     }
                 }
                 for (index_t w = 0; w < PHW; ++w) {
@@ -295,7 +296,8 @@ void sparse_data_image(const ConvPoolLayout<T>& L, const T* gT, const std::uint8
                     if (tt >= taps) break;
 #pragma GCC unroll 4
                     for (int j = 0; j < CB; ++j) {
-                        wr[tt][j] = Full ? V::load(row + tt * C + j * W) : V::load_n(row + tt * C + j * W, C - c0 - j * W);
+                        wr[tt][j] =
+                            Full ? V::load(row + tt * C + j * W) : V::load_n(row + tt * C + j * W, C - c0 - j * W);
                     }
                 }
                 for (index_t w = 0; w < PHW; ++w) {
@@ -416,10 +418,18 @@ void dispatch_channel_block(index_t C, F&& f) {
         }
     };
     switch (cb) {
-        case 1: go(std::integral_constant<int, 1>{}); break;
-        case 2: go(std::integral_constant<int, 2>{}); break;
-        case 3: go(std::integral_constant<int, 3>{}); break;
-        default: go(std::integral_constant<int, 4>{}); break;
+        case 1:
+            go(std::integral_constant<int, 1>{});
+            break;
+        case 2:
+            go(std::integral_constant<int, 2>{});
+            break;
+        case 3:
+            go(std::integral_constant<int, 3>{});
+            break;
+        default:
+            go(std::integral_constant<int, 4>{});
+            break;
     }
 }
 
@@ -526,9 +536,8 @@ void conv_relu_pool_forward(const Conv2dGeometry& g, index_t N, const T* x, cons
 ///       dx: [N, C, H, W] overwritten (skipped when null).
 /// fmt: as given to forward (dy in y's order, dx in x's). workspace and table as for forward.
 template <class T>
-void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, const std::uint8_t* code,
-                             const T* cache, const T* w, T* dw, T* db, T* dx, T* workspace, index_t* table,
-                             ConvPoolFormat fmt = {}) {
+void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, const std::uint8_t* code, const T* cache,
+                             const T* w, T* dw, T* db, T* dx, T* workspace, index_t* table, ConvPoolFormat fmt = {}) {
     const detail::ConvPoolLayout<T> L{g};
     const index_t K = L.k(), C = g.channels, OC = g.out_channels, OCP = L.ocp(), PHW = L.phw();
     const index_t TAPS = L.taps(), CS = L.cache_sample();

@@ -53,9 +53,9 @@ template <class T>
     using G = GemmTile<T>;
     const index_t packed_b = simd::round_up(std::max<index_t>(K, 0) * simd::round_up(std::max<index_t>(N, 1), G::nr),
                                             simd::line_elements<T>);
-    const index_t packed_a = simd::round_up(std::min(G::mc, simd::round_up(std::max<index_t>(M, 1), G::mr)) *
-                                                std::min(G::kc, std::max<index_t>(K, 1)),
-                                            simd::line_elements<T>);
+    const index_t packed_a = simd::round_up(
+        std::min(G::mc, simd::round_up(std::max<index_t>(M, 1), G::mr)) * std::min(G::kc, std::max<index_t>(K, 1)),
+        simd::line_elements<T>);
     return packed_b + static_cast<index_t>(std::max(threads, 1)) * packed_a;
 }
 
@@ -145,7 +145,8 @@ void gemm_pack_b_panel(Op op, const T* B, index_t ldb, index_t K, index_t N, ind
     const index_t cols = std::min(NR, N - n0);
     if (op == Op::none) {
         for (index_t k = 0; k < K; ++k) {
-            for (index_t j = 0; j < NR; j += V::width) V::load_n(B + k * ldb + n0 + j, cols - j).store(out + k * NR + j);
+            for (index_t j = 0; j < NR; j += V::width)
+                V::load_n(B + k * ldb + n0 + j, cols - j).store(out + k * NR + j);
         }
         return;
     }
@@ -165,8 +166,8 @@ void gemm_pack_b_panel(Op op, const T* B, index_t ldb, index_t K, index_t N, ind
 /// Multi-threaded outside a parallel region, single-threaded inside one (then the workspace
 /// must be the calling thread's own, sized for 1 thread).
 template <class T>
-void gemm(Op op_a, Op op_b, index_t M, index_t N, index_t K, T alpha, const T* A, index_t lda, const T* B,
-          index_t ldb, T beta, T* C, index_t ldc, T* workspace) {
+void gemm(Op op_a, Op op_b, index_t M, index_t N, index_t K, T alpha, const T* A, index_t lda, const T* B, index_t ldb,
+          T beta, T* C, index_t ldc, T* workspace) {
     using G = GemmTile<T>;
     constexpr int MR = G::mr, NV = G::nv, MR_ROWS = G::mr_rows;
     constexpr index_t NR = G::nr, KC = G::kc, MC = G::mc;

@@ -34,7 +34,8 @@ void im2col(const Conv2dGeometry& g, const T* x, T* cols) noexcept {
                         const index_t hi = std::clamp<index_t>(g.width - iw0, lo, OW);
                         std::fill_n(out, lo, T(0));
                         // Runs are short (OW = 11 for conv2): one masked vector copy beats memmove.
-                        for (index_t i = lo; i < hi; i += V::width) V::load_n(in + iw0 + i, hi - i).store_n(out + i, hi - i);
+                        for (index_t i = lo; i < hi; i += V::width)
+                            V::load_n(in + iw0 + i, hi - i).store_n(out + i, hi - i);
                         std::fill(out + hi, out + OW, T(0));
                     } else {
                         for (index_t ow = 0; ow < OW; ++ow) {

@@ -33,8 +33,7 @@ void linear_backward_data(index_t N, index_t IN, index_t OUT, const T* dy, const
 
 /// x: [N, IN]  dy: [N, OUT]  ->  dw: [OUT, IN] += dy^T x, db: [OUT] += sum over N of dy
 template <class T>
-void linear_backward_weights(index_t N, index_t IN, index_t OUT, const T* x, const T* dy, T* dw, T* db,
-                             T* workspace) {
+void linear_backward_weights(index_t N, index_t IN, index_t OUT, const T* x, const T* dy, T* dw, T* db, T* workspace) {
     gemm(Op::transpose, Op::none, OUT, IN, N, T(1), dy, OUT, x, IN, T(1), dw, IN, workspace);
     for (index_t n = 0; n < N; ++n)
         for (index_t o = 0; o < OUT; ++o) db[o] += dy[n * OUT + o];

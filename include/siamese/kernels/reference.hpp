@@ -49,11 +49,11 @@ void conv2d_forward(const Conv2dGeometry& g, index_t N, const T* x, const T* w, 
     for (index_t n = 0; n < N; ++n)
         for (index_t oc = 0; oc < g.out_channels; ++oc)
             std::fill_n(y + (n * g.out_channels + oc) * OH * OW, OH * OW, b[oc]);
-    for_each_conv_tap(g, N, [&](index_t n, index_t oc, index_t oh, index_t ow, index_t c, index_t kh, index_t kw,
-                                index_t xi) {
-        y[((n * g.out_channels + oc) * OH + oh) * OW + ow] +=
-            w[((oc * g.channels + c) * g.kernel_h + kh) * g.kernel_w + kw] * x[xi];
-    });
+    for_each_conv_tap(
+        g, N, [&](index_t n, index_t oc, index_t oh, index_t ow, index_t c, index_t kh, index_t kw, index_t xi) {
+            y[((n * g.out_channels + oc) * OH + oh) * OW + ow] +=
+                w[((oc * g.channels + c) * g.kernel_h + kh) * g.kernel_w + kw] * x[xi];
+        });
 }
 
 /// dy: [N, OC, OH, OW]  w  ->  dx: [N, C, H, W] (overwritten)
@@ -61,22 +61,22 @@ template <class T>
 void conv2d_backward_data(const Conv2dGeometry& g, index_t N, const T* dy, const T* w, T* dx) {
     const index_t OH = g.out_height(), OW = g.out_width();
     std::fill_n(dx, N * g.in_sample(), T(0));
-    for_each_conv_tap(g, N, [&](index_t n, index_t oc, index_t oh, index_t ow, index_t c, index_t kh, index_t kw,
-                                index_t xi) {
-        dx[xi] += w[((oc * g.channels + c) * g.kernel_h + kh) * g.kernel_w + kw] *
-                  dy[((n * g.out_channels + oc) * OH + oh) * OW + ow];
-    });
+    for_each_conv_tap(
+        g, N, [&](index_t n, index_t oc, index_t oh, index_t ow, index_t c, index_t kh, index_t kw, index_t xi) {
+            dx[xi] += w[((oc * g.channels + c) * g.kernel_h + kh) * g.kernel_w + kw] *
+                      dy[((n * g.out_channels + oc) * OH + oh) * OW + ow];
+        });
 }
 
 /// x, dy  ->  dw: [OC, C, KH, KW] +=, db: [OC] +=
 template <class T>
 void conv2d_backward_weights(const Conv2dGeometry& g, index_t N, const T* x, const T* dy, T* dw, T* db) {
     const index_t OH = g.out_height(), OW = g.out_width();
-    for_each_conv_tap(g, N, [&](index_t n, index_t oc, index_t oh, index_t ow, index_t c, index_t kh, index_t kw,
-                                index_t xi) {
-        dw[((oc * g.channels + c) * g.kernel_h + kh) * g.kernel_w + kw] +=
-            x[xi] * dy[((n * g.out_channels + oc) * OH + oh) * OW + ow];
-    });
+    for_each_conv_tap(
+        g, N, [&](index_t n, index_t oc, index_t oh, index_t ow, index_t c, index_t kh, index_t kw, index_t xi) {
+            dw[((oc * g.channels + c) * g.kernel_h + kh) * g.kernel_w + kw] +=
+                x[xi] * dy[((n * g.out_channels + oc) * OH + oh) * OW + ow];
+        });
     for (index_t n = 0; n < N; ++n)
         for (index_t oc = 0; oc < g.out_channels; ++oc)
             for (index_t p = 0; p < OH * OW; ++p) db[oc] += dy[(n * g.out_channels + oc) * OH * OW + p];
@@ -120,7 +120,8 @@ void conv_relu_pool_forward(const Conv2dGeometry& g, index_t N, const T* x, cons
                         if (at(q) > at(best)) best = q;
                     const T v = at(best);
                     y[((n * g.out_channels + oc) * PH + ph) * PW + pw] = v > T(0) ? v : T(0);
-                    code[(n * PH * PW + ph * PW + pw) * g.out_channels + oc] = static_cast<std::uint8_t>(v > T(0) ? best : 255);
+                    code[(n * PH * PW + ph * PW + pw) * g.out_channels + oc] =
+                        static_cast<std::uint8_t>(v > T(0) ? best : 255);
                 }
 }
 

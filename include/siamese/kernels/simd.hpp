@@ -148,7 +148,8 @@ struct Vec<double> {
     static Vec load_bytes(const std::uint8_t* p, index_t n) noexcept {
         alignas(8) std::uint8_t b[8] = {};
         for (index_t i = 0; i < n && i < 8; ++i) b[i] = p[i];
-        return {_mm512_maskz_cvtepi32_pd(0xFF, _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b))))};
+        return {
+            _mm512_maskz_cvtepi32_pd(0xFF, _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b))))};
     }
     void store_bytes(std::uint8_t* p, index_t n) const noexcept {
         alignas(32) std::int32_t w[8];
@@ -188,9 +189,7 @@ struct Vec<float> {
     static Vec zero() noexcept { return {_mm256_setzero_ps()}; }
     static Vec broadcast(float x) noexcept { return {_mm256_set1_ps(x)}; }
     static Vec load(const float* p) noexcept { return {_mm256_loadu_ps(p)}; }
-    static Vec load_n(const float* p, index_t n) noexcept {
-        return {_mm256_maskload_ps(p, detail::first_lanes32(n))};
-    }
+    static Vec load_n(const float* p, index_t n) noexcept { return {_mm256_maskload_ps(p, detail::first_lanes32(n))}; }
     void store(float* p) const noexcept { _mm256_storeu_ps(p, v); }
     void store_n(float* p, index_t n) const noexcept { _mm256_maskstore_ps(p, detail::first_lanes32(n), v); }
     static Vec load_bytes(const std::uint8_t* p, index_t n) noexcept {
@@ -226,9 +225,7 @@ struct Vec<double> {
     static Vec zero() noexcept { return {_mm256_setzero_pd()}; }
     static Vec broadcast(double x) noexcept { return {_mm256_set1_pd(x)}; }
     static Vec load(const double* p) noexcept { return {_mm256_loadu_pd(p)}; }
-    static Vec load_n(const double* p, index_t n) noexcept {
-        return {_mm256_maskload_pd(p, detail::first_lanes64(n))};
-    }
+    static Vec load_n(const double* p, index_t n) noexcept { return {_mm256_maskload_pd(p, detail::first_lanes64(n))}; }
     void store(double* p) const noexcept { _mm256_storeu_pd(p, v); }
     void store_n(double* p, index_t n) const noexcept { _mm256_maskstore_pd(p, detail::first_lanes64(n), v); }
     static Vec load_bytes(const std::uint8_t* p, index_t n) noexcept {

@@ -22,7 +22,7 @@ inline void transpose_16x16(const float* src, index_t lds, float* dst, index_t l
     __m512 r[16], t[16];
 #pragma GCC unroll 16
     for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
-    // Interleave pairs of rows, then pairs of pairs: each 128-bit lane then holds a 4 x 4 block.
+        // Interleave pairs of rows, then pairs of pairs: each 128-bit lane then holds a 4 x 4 block.
 #pragma GCC unroll 8
     for (int i = 0; i < 16; i += 2) {
         t[i] = _mm512_maskz_unpacklo_ps(all, r[i], r[i + 1]);

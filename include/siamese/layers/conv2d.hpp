@@ -64,11 +64,10 @@ public:
 
     [[nodiscard]] Shape output_shape(const Shape& in) const {
         const index_t min_side = kernel_ - 2 * options_.padding;
-        if (in.rank() != 4 || in[1] != in_channels_ || in[2] < min_side || in[3] < min_side || in[2] < 1 ||
-            in[3] < 1) {
+        if (in.rank() != 4 || in[1] != in_channels_ || in[2] < min_side || in[3] < min_side || in[2] < 1 || in[3] < 1) {
             throw detail::bad_input(name(),
-                                    "[N, " + std::to_string(in_channels_) + ", H, W] with H, W >= " +
-                                        std::to_string(std::max<index_t>(min_side, 1)),
+                                    "[N, " + std::to_string(in_channels_) +
+                                        ", H, W] with H, W >= " + std::to_string(std::max<index_t>(min_side, 1)),
                                     in);
         }
         const auto g = geometry(in);

@@ -50,8 +50,8 @@ public:
         if (in.rank() != 4 || C != in_channels_ || H < min_side || W < min_side || H < 1 || W < 1) {
             const std::string c = std::to_string(in_channels_);
             throw detail::bad_input(name(),
-                                    (cl ? "[N, H, W, " + c + "]" : "[N, " + c + ", H, W]") + " with H, W >= " +
-                                        std::to_string(std::max<index_t>(min_side, 1)),
+                                    (cl ? "[N, H, W, " + c + "]" : "[N, " + c + ", H, W]") +
+                                        " with H, W >= " + std::to_string(std::max<index_t>(min_side, 1)),
                                     in);
         }
         const auto g = geometry(in);

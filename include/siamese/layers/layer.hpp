@@ -39,7 +39,9 @@ concept Layer = requires(L& layer, const L& const_layer, const Tensor<typename L
 
 /// Layers that can skip computing dL/dx when they come first.
 template <class L>
-concept InputGradSwitch = requires(L& layer) { layer.set_input_grad(false); };
+concept InputGradSwitch = requires(L& layer) {
+    layer.set_input_grad(false);
+};
 
 namespace detail {
 

@@ -38,7 +38,9 @@ public:
         layers_.template layer<1>().set_channels_last(true, false);
     }
 
-    [[nodiscard]] std::string name() const { return "SeedCnn" + layers_.name().substr(std::string("Sequential").size()); }
+    [[nodiscard]] std::string name() const {
+        return "SeedCnn" + layers_.name().substr(std::string("Sequential").size());
+    }
     [[nodiscard]] Shape output_shape(const Shape& in) const { return layers_.output_shape(in); }
     const Tensor<T>& forward(const Tensor<T>& x) { return layers_.forward(x); }
     const Tensor<T>& backward(const Tensor<T>& grad_out) { return layers_.backward(grad_out); }

@@ -63,9 +63,8 @@ public:
     const Tensor<value_type>& forward_inspect(const Tensor<value_type>& x, Inspect&& inspect) {
         const Tensor<value_type>* current = &x;
         std::size_t index = 0;
-        std::apply(
-            [&](auto&... l) { ((current = &l.forward(*current), inspect(index++, l.name(), *current)), ...); },
-            layers_);
+        std::apply([&](auto&... l) { ((current = &l.forward(*current), inspect(index++, l.name(), *current)), ...); },
+                   layers_);
         return *current;
     }
 
@@ -80,9 +79,7 @@ public:
     }
 
     /// Forwards to the first layer: false skips its dL/dx when the input is data.
-    void set_input_grad(bool enabled) noexcept
-        requires InputGradSwitch<First>
-    {
+    void set_input_grad(bool enabled) noexcept requires InputGradSwitch<First> {
         std::get<0>(layers_).set_input_grad(enabled);
     }
 

@@ -191,8 +191,8 @@ private:
     }
 
     void check_images(const Tensor<T>& x, const char* what) const {
-        const bool ok = x.rank() == 4 && x.dim(0) >= 1 && x.dim(1) == image_shape_[0] &&
-                        x.dim(2) == image_shape_[1] && x.dim(3) == image_shape_[2];
+        const bool ok = x.rank() == 4 && x.dim(0) >= 1 && x.dim(1) == image_shape_[0] && x.dim(2) == image_shape_[1] &&
+                        x.dim(3) == image_shape_[2];
         if (!ok) {
             throw shape_error(std::string("Siamese: expected ") + what + " [N, " + std::to_string(image_shape_[0]) +
                               ", " + std::to_string(image_shape_[1]) + ", " + std::to_string(image_shape_[2]) +

@@ -24,8 +24,8 @@
 namespace siamese::testing {
 
 struct GradientCheckOptions {
-    double epsilon = 1e-5;          ///< step of the central difference
-    double tolerance = 1e-6;        ///< largest accepted relative error
+    double epsilon = 1e-5;    ///< step of the central difference
+    double tolerance = 1e-6;  ///< largest accepted relative error
     /// Denominators below this count as this: a derivative near zero is compared absolutely, since
     /// a difference quotient of an O(1) function carries ~1e-16 / epsilon of rounding noise.
     double absolute_floor = 1e-5;
@@ -34,7 +34,7 @@ struct GradientCheckOptions {
     /// derivative, a smaller one avoids it. A wrong gradient fails at every step size.
     int step_reductions = 2;
     index_t max_checks_per_tensor = -1;  ///< < 0: every element; otherwise a seeded random sample
-    std::uint64_t seed = 12345;     ///< for r and for the sample of elements
+    std::uint64_t seed = 12345;          ///< for r and for the sample of elements
 };
 
 namespace detail {
@@ -85,10 +85,9 @@ struct GradientCheckResult {
     [[nodiscard]] std::string str() const {
         std::ostringstream os;
         os.precision(6);
-        os << (ok() ? "gradient check passed" : "gradient check FAILED") << ": " << checked
-           << " derivatives (" << smaller_steps << " with a smaller step), worst relative error "
-           << max_relative_error << " at " << worst << " (analytic " << analytic << ", numeric " << numeric
-           << ", tolerance " << tolerance << ")";
+        os << (ok() ? "gradient check passed" : "gradient check FAILED") << ": " << checked << " derivatives ("
+           << smaller_steps << " with a smaller step), worst relative error " << max_relative_error << " at " << worst
+           << " (analytic " << analytic << ", numeric " << numeric << ", tolerance " << tolerance << ")";
         return os.str();
     }
 
@@ -180,7 +179,7 @@ template <class F>
 /// Checks a layer's input gradient and all its parameter gradients at input x, with
 /// f = <layer.forward(x), r> for a seeded random r. Parameter gradients are zeroed first.
 template <Layer L>
-    requires std::same_as<typename L::value_type, double>
+requires std::same_as<typename L::value_type, double>
 [[nodiscard]] GradientCheckResult check_layer_gradients(L& layer, const Tensor<double>& x,
                                                         const GradientCheckOptions& options = {}) {
     detail::check_options("check_layer_gradients", options);

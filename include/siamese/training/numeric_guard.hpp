@@ -103,11 +103,11 @@ void check_step(Model& model, const Tensor<typename Model::value_type>& pairs, d
         where = bad_gradient ? "the gradient of " + *bad_gradient
                              : std::string("the loss (the forward pass is finite: check the targets)");
     }
-    throw numeric_error("training stopped at " + step + ": " +
-                        (std::isfinite(loss) ? std::string("a gradient is not finite")
-                                             : "the loss is " + std::to_string(loss)) +
-                        "; the first non-finite value is in " + where +
-                        ". The weights were not updated; a smaller learning rate or normalised inputs usually help");
+    throw numeric_error(
+        "training stopped at " + step + ": " +
+        (std::isfinite(loss) ? std::string("a gradient is not finite") : "the loss is " + std::to_string(loss)) +
+        "; the first non-finite value is in " + where +
+        ". The weights were not updated; a smaller learning rate or normalised inputs usually help");
 }
 
 }  // namespace siamese::training
