@@ -8,6 +8,7 @@
 #include "mnist_common.hpp"
 
 #include <siamese/data/pk_sampler.hpp>
+#include <siamese/io/optimizer_state.hpp>
 #include <siamese/losses/contrastive.hpp>
 #include <siamese/losses/triplet.hpp>
 #include <siamese/optim/adam.hpp>
@@ -60,41 +61,11 @@ inline void step(Optimizer& o, double lr) {
 
 /// Optimizer state into a checkpoint: SGD's momentum, or Adam's moments and step count.
 inline void save_optimizer(siamese::io::Checkpoint& c, Optimizer& o) {
-    std::visit(
-        [&](auto& opt) {
-            using O = std::decay_t<decltype(opt)>;
-            const auto& params = opt.params();
-            if constexpr (std::is_same_v<O, siamese::Sgd<float>>) {
-                for (std::size_t k = 0; k < params.size(); ++k)
-                    c.add("optimizer.velocity." + params[k].name, opt.velocity()[k]);
-            } else {
-                for (std::size_t k = 0; k < params.size(); ++k) {
-                    c.add("optimizer.m." + params[k].name, opt.first_moments()[k]);
-                    c.add("optimizer.v." + params[k].name, opt.second_moments()[k]);
-                }
-                c.set("optimizer_steps", std::to_string(opt.step_count()));
-            }
-        },
-        o);
+    std::visit([&](auto& opt) { siamese::io::add_optimizer_state(c, opt); }, o);
 }
 
 inline void restore_optimizer(const siamese::io::Checkpoint& c, Optimizer& o) {
-    std::visit(
-        [&](auto& opt) {
-            using O = std::decay_t<decltype(opt)>;
-            const auto& params = opt.params();
-            if constexpr (std::is_same_v<O, siamese::Sgd<float>>) {
-                for (std::size_t k = 0; k < params.size(); ++k)
-                    c.read("optimizer.velocity." + params[k].name, opt.velocity()[k]);
-            } else {
-                for (std::size_t k = 0; k < params.size(); ++k) {
-                    c.read("optimizer.m." + params[k].name, opt.first_moments()[k]);
-                    c.read("optimizer.v." + params[k].name, opt.second_moments()[k]);
-                }
-                opt.set_step_count(c.at_integer("optimizer_steps"));
-            }
-        },
-        o);
+    std::visit([&](auto& opt) { siamese::io::restore_optimizer_state(c, opt); }, o);
 }
 
 // ----------------------------------------------------------------------------------------- objective

@@ -7,6 +7,7 @@
 #include "settings.hpp"
 
 #include <siamese/io/checkpoint.hpp>
+#include <siamese/io/optimizer_state.hpp>
 #include <siamese/optim/adam.hpp>
 #include <siamese/optim/param_group.hpp>
 #include <siamese/optim/schedule.hpp>
@@ -16,7 +17,6 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -40,37 +40,10 @@ public:
 
     /// Moments (or velocities) and the step count, for checkpoints.
     void save(siamese::io::Checkpoint& c) {
-        std::visit(
-            [&](auto& o) {
-                using O = std::decay_t<decltype(o)>;
-                for (std::size_t k = 0; k < o.params().size(); ++k) {
-                    if constexpr (std::is_same_v<O, siamese::Sgd<T>>) {
-                        c.add("optimizer.velocity." + o.params()[k].name, o.velocity()[k]);
-                    } else {
-                        c.add("optimizer.m." + o.params()[k].name, o.first_moments()[k]);
-                        c.add("optimizer.v." + o.params()[k].name, o.second_moments()[k]);
-                    }
-                }
-                if constexpr (!std::is_same_v<O, siamese::Sgd<T>>)
-                    c.set("optimizer_steps", std::to_string(o.step_count()));
-            },
-            opt_);
+        std::visit([&](auto& o) { siamese::io::add_optimizer_state(c, o); }, opt_);
     }
     void restore(const siamese::io::Checkpoint& c) {
-        std::visit(
-            [&](auto& o) {
-                using O = std::decay_t<decltype(o)>;
-                for (std::size_t k = 0; k < o.params().size(); ++k) {
-                    if constexpr (std::is_same_v<O, siamese::Sgd<T>>) {
-                        c.read("optimizer.velocity." + o.params()[k].name, o.velocity()[k]);
-                    } else {
-                        c.read("optimizer.m." + o.params()[k].name, o.first_moments()[k]);
-                        c.read("optimizer.v." + o.params()[k].name, o.second_moments()[k]);
-                    }
-                }
-                if constexpr (!std::is_same_v<O, siamese::Sgd<T>>) o.set_step_count(c.at_integer("optimizer_steps"));
-            },
-            opt_);
+        std::visit([&](auto& o) { siamese::io::restore_optimizer_state(c, o); }, opt_);
     }
 
 private:

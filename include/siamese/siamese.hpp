@@ -51,6 +51,7 @@
 #include <siamese/io/atomic_write.hpp>
 #include <siamese/io/checkpoint.hpp>
 #include <siamese/io/checksum.hpp>
+#include <siamese/io/optimizer_state.hpp>
 
 #include <siamese/eval/confidence.hpp>
 #include <siamese/eval/distance.hpp>

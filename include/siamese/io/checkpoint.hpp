@@ -146,6 +146,9 @@ public:
     [[nodiscard]] bool contains(const std::string& name) const { return find(name) != nullptr; }
     [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
     [[nodiscard]] const std::map<std::string, std::string>& metadata() const noexcept { return metadata_; }
+    /// The file it was loaded from (or the name given to parse), for messages; empty when the
+    /// checkpoint was built in memory.
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
     // ---------------------------------------------------------------- files
 
