@@ -10,7 +10,7 @@ using namespace siamese;
 
 namespace {
 
-/// Two parameters, w [3, 2] and b [2], with gradients; copies share nothing.
+/// Two parameters, w [3, 2] and b [2], with gradients; a copy owns its own tensors.
 struct TwoParams {
     Tensor<double> w, b, dw, db;
     explicit TwoParams(Rng& rng)
@@ -18,7 +18,6 @@ struct TwoParams {
           b(test::random_tensor(Shape{2}, rng)),
           dw(Shape{3, 2}),
           db(Shape{2}) {}
-    TwoParams(const TwoParams& o) : w(o.w), b(o.b), dw(o.dw), db(o.db) {}
     ParamList<double> params() { return {{"w", &w, &dw}, {"b", &b, &db}}; }
     void random_grads(Rng& rng) {
         for (index_t i = 0; i < dw.size(); ++i) dw[i] = rng.uniform(-1, 1);
