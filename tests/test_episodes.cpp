@@ -120,9 +120,52 @@ TEST_CASE("few_shot_accuracy: chance level, queries per episode, determinism") {
     const auto many = eval::few_shot_accuracy(
         set, pixels, {.ways = 3, .shots = 5, .queries_per_episode = 3, .episodes = 20, .seed = 6});
     CHECK(many.queries == 60);
-    CHECK_THROWS_AS((void)eval::few_shot_accuracy(
-                        set, pixels, {.ways = 3, .shots = 5, .queries_per_episode = 4, .episodes = 1, .seed = 6}),
-                    std::invalid_argument);
+    // Every class has one spare image, so no 3 classes hold 4 queries: refused before scoring.
+    test::require_error<std::invalid_argument>(
+        [&] {
+            (void)eval::few_shot_accuracy(set, pixels,
+                                          {.ways = 3, .shots = 5, .queries_per_episode = 4, .episodes = 1, .seed = 6});
+        },
+        {"few_shot_accuracy", "queries_per_episode = 4", "beyond the supports (5 per class)",
+         "no 3 classes of the set"});
+}
+
+TEST_CASE("few_shot_accuracy: episodes drawn only among those whose classes hold their queries") {
+    // Eleven classes of one image (supports only) and one of two: a 10-way one-shot episode can
+    // take its query only from class 11, and episodes without class 11 are drawn again.
+    std::vector<int> values;
+    std::vector<data::label_t> labels;
+    for (data::label_t c = 0; c < 12; ++c) {
+        values.push_back(static_cast<int>(c));
+        labels.push_back(c);
+    }
+    values.push_back(11);
+    labels.push_back(11);
+    const auto set = line_set(values, labels);
+    std::map<data::label_t, int> query_classes;
+    eval::PixelScorer pixels(set);
+    auto recording = [&](index_t query, std::span<const index_t> supports, std::span<double> out) {
+        ++query_classes[set.label(query)];
+        pixels(query, supports, out);
+    };
+    const auto r =
+        eval::few_shot_accuracy(set, recording, {.ways = 10, .shots = 1, .queries_per_episode = 1, .episodes = 300});
+    CHECK(r.queries == 300);
+    CHECK(r.accuracy == 1.0);  // the query's pixel equals its support's
+    CHECK(query_classes == std::map<data::label_t, int>{{11, 300}});
+
+    // Within groups: group 0 (classes 0..4, one image each) can never give a query, so every
+    // episode comes from group 1 (classes 5..11, class 11 with its second image).
+    query_classes.clear();
+    eval::FewShotOptions grouped{.ways = 3, .shots = 1, .queries_per_episode = 1, .episodes = 100};
+    grouped.group_of = [](data::label_t l) { return static_cast<std::int64_t>(l >= 5); };
+    CHECK(eval::few_shot_accuracy(set, recording, grouped).queries == 100);
+    CHECK(query_classes == std::map<data::label_t, int>{{11, 100}});
+
+    // Two queries per episode, but no two classes hold two spare images: refused up front.
+    test::require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 10, .queries_per_episode = 2}); },
+        {"queries_per_episode = 2", "no 10 classes of the set have that many"});
 }
 
 TEST_CASE("few_shot_accuracy: episodes within groups") {

@@ -49,7 +49,8 @@ struct FewShotOptions {
     index_t queries_per_class = 1;  ///< queries drawn from every class of an episode (when queries_per_episode is 0)
     /// When > 0, replaces queries_per_class: this many queries per episode, each from a class
     /// drawn uniformly among the episode's classes that still have an image that is neither a
-    /// support nor an earlier query. Classes then need only K images to appear in an episode.
+    /// support nor an earlier query. Classes then need only K images to appear in an episode;
+    /// episodes whose classes hold fewer spare images than queries are drawn again.
     index_t queries_per_episode = 0;
     index_t episodes = 1000;
     std::uint64_t seed = 2000;
@@ -97,9 +98,9 @@ inline index_t draw_next(std::vector<index_t>& v, std::size_t pos, Rng& rng) {
 /// class by class (class k's at [k*K, (k+1)*K)); each class's K scores are aggregated (mean or
 /// max) and the query goes to the best class (a tie to the first of the episode's random class
 /// order). The result is the mean per-episode accuracy with a normal-approximation 95 %
-/// interval over episodes. Deterministic for a seed. Throws std::invalid_argument when the
-/// options are out of range (episodes < 1 among them), or when the set (or every group) has too
-/// few classes with enough images.
+/// interval over episodes. Deterministic for a seed. Throws std::invalid_argument, before any
+/// scoring, when the options are out of range (episodes < 1 among them), or when the set (or
+/// every group) has too few classes with enough images, or too few spare images for the queries.
 template <class Score>
 requires PairScorer<Score>
 [[nodiscard]] FewShotResult few_shot_accuracy(const data::LabelledImages& images, Score&& score,
@@ -143,20 +144,43 @@ requires PairScorer<Score>
         query_capable += static_cast<index_t>(members[c].size()) > o.shots;
         by_group[o.group_of ? o.group_of(classes[c]) : 0].push_back(static_cast<index_t>(c));
     }
+    // Spare images of a class: those beyond its supports, the ones queries come from.
+    auto spare = [&](index_t c) { return static_cast<index_t>(members[static_cast<std::size_t>(c)].size()) - o.shots; };
+    // With queries per episode, a pool serves only if its `ways` classes richest in spare images
+    // hold enough queries; otherwise every episode drawn from it would run out half-way.
+    auto can_fill = [&](std::vector<index_t> pool) {
+        if (!per_episode) return true;
+        std::sort(pool.begin(), pool.end(), [&](index_t a, index_t b) { return spare(a) > spare(b); });
+        index_t queries = 0;
+        for (std::size_t k = 0; k < static_cast<std::size_t>(o.ways) && queries < o.queries_per_episode; ++k)
+            queries += spare(pool[k]);
+        return queries >= o.queries_per_episode;
+    };
     std::vector<std::vector<index_t>> pools;
+    index_t short_of_queries = 0;
     for (auto& [group, pool] : by_group) {
-        if (static_cast<index_t>(pool.size()) >= o.ways) pools.push_back(std::move(pool));
+        if (static_cast<index_t>(pool.size()) < o.ways) continue;
+        if (can_fill(pool))
+            pools.push_back(std::move(pool));
+        else
+            ++short_of_queries;
     }
     const std::string requirement = "classes with at least " + std::to_string(need) + " images (" +
                                     std::to_string(o.shots) + " supports" +
                                     (per_episode ? "" : " + " + std::to_string(o.queries_per_class) + " queries") + ")";
-    if (pools.empty()) {
+    if (pools.empty() && short_of_queries == 0) {
         fail(std::to_string(o.ways) + "-way episodes need " + std::to_string(o.ways) + " " + requirement +
              (o.group_of ? " within one group" : "") + "; the set has " + std::to_string(usable) + " such classes" +
              (o.group_of ? " in " + std::to_string(by_group.size()) + " groups, none with enough" : ""));
     }
     if (per_episode && query_capable == 0) {
         fail("no class has an image beyond its " + std::to_string(o.shots) + " supports to serve as a query");
+    }
+    if (pools.empty()) {
+        fail("queries_per_episode = " + std::to_string(o.queries_per_episode) + " needs as many images beyond the " +
+             "supports (" + std::to_string(o.shots) + " per class) of an episode's " + std::to_string(o.ways) +
+             " classes; no " + std::to_string(o.ways) + " classes of the set" +
+             (o.group_of ? " within one group" : "") + " have that many");
     }
 
     Rng rng(o.seed);
@@ -173,12 +197,19 @@ requires PairScorer<Score>
         auto& pool =
             pools[pools.size() == 1 ? 0
                                     : static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(pools.size())))];
-        for (std::size_t k = 0; k < ways; ++k) {
-            chosen[k] = detail::draw_next(pool, k, rng);
-            auto& m = members[static_cast<std::size_t>(chosen[k])];
-            for (std::size_t s = 0; s < shots; ++s) supports[k * shots + s] = detail::draw_next(m, s, rng);
-            used[k] = shots;
-        }
+        // An episode whose classes lack spare images for its queries is drawn again: episodes are
+        // uniform among those that can be completed (every pool holds some, checked above).
+        index_t episode_spare = 0;
+        do {
+            episode_spare = 0;
+            for (std::size_t k = 0; k < ways; ++k) {
+                chosen[k] = detail::draw_next(pool, k, rng);
+                auto& m = members[static_cast<std::size_t>(chosen[k])];
+                for (std::size_t s = 0; s < shots; ++s) supports[k * shots + s] = detail::draw_next(m, s, rng);
+                used[k] = shots;
+                episode_spare += spare(chosen[k]);
+            }
+        } while (per_episode && episode_spare < o.queries_per_episode);
         queries.clear();
         query_class.clear();
         auto add_query = [&](std::size_t k) {
