@@ -197,9 +197,10 @@ TEST_CASE("PNG: 1-bit gray (Omniglot's format): black ink 0, white paper 255; in
 }
 
 TEST_CASE("PNG: 16-bit gray, RGB, palette and gray+alpha all become 8-bit gray") {
-    // 16-bit: big-endian samples 0x0000 and 0xffff.
-    const auto g16 = decode(make_png(2, 1, 16, 0, std::string("\0\0\0\xff\xff", 5)));
-    CHECK(g16.pixels == px({0, 255}));
+    // 16-bit: big-endian samples 0x0000, 0x4000, 0x8000, 0xc000 and 0xffff, each scaled to 8 bits
+    // as it stands (not read as linear light and re-encoded, which made 0x8000 read 186).
+    const auto g16 = decode(make_png(5, 1, 16, 0, std::string("\0\x00\x00\x40\x00\x80\x00\xc0\x00\xff\xff", 11)));
+    CHECK(g16.pixels == px({0, 64, 128, 191, 255}));
     // RGB: black, white, then pure green brighter than pure blue (luminance weights).
     const auto rgb = decode(make_png(4, 1, 8, 2, rows({{0, 0, 0, 255, 255, 255, 0, 255, 0, 0, 0, 255}})));
     CHECK(rgb.pixels[0] == 0);

@@ -196,6 +196,9 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o) {
                        std::to_string(options.expect_height > 0 ? options.expect_height : height));
     }
     image.format = PNG_FORMAT_GRAY;
+    // Without a gAMA or sRGB chunk libpng takes 16-bit samples as linear and re-encodes them,
+    // brightening mid-grays (0x8000 -> 186); PNG samples are gamma-encoded at every depth.
+    image.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
     GrayImage out{height, width, std::vector<std::uint8_t>(static_cast<std::size_t>(pixels))};
     const png_color white{255, 255, 255};
     if (!png_image_finish_read(&image, &white, out.pixels.data(), 0, nullptr)) fail("data");
