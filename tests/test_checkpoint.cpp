@@ -143,6 +143,20 @@ TEST_CASE("Checkpoint: a huge declared size in a tiny file fails without allocat
     require_io_error([&] { (void)io::Checkpoint::parse(bytes, "huge.ckpt"); },
                      {"huge.ckpt", "more elements than the file"});
     CHECK(test_allocations::largest.load() < (std::size_t{1} << 20));
+
+    // A zero dimension keeps the declared element count at 0 while the others, each within the
+    // file's size, multiply past index_t: still an io_error naming the file and the tensor.
+    io::Checkpoint empty_first;
+    empty_first.add("e", Tensor<float>(Shape{0, 1, 1, 1}));
+    empty_first.add("filler", Tensor<float>(Shape{650'000}));  // makes the file 2.6 MB
+    bytes = empty_first.serialize();
+    const std::size_t second_dim = 8 + 4 + 4 + 4 + 4 + 1 + 1 + 1 + 8;
+    const std::uint64_t big = 2'200'000;  // below the file size; big^3 > 2^63
+    for (int d = 0; d < 3; ++d)
+        for (int i = 0; i < 8; ++i)
+            bytes[second_dim + static_cast<std::size_t>(8 * d + i)] = static_cast<char>((big >> (8 * i)) & 0xff);
+    require_io_error([&] { (void)io::Checkpoint::parse(bytes, "zero.ckpt"); },
+                     {"zero.ckpt", "tensor 'e'", "impossible shape", "2200000"});
 }
 
 TEST_CASE("Checkpoint: another architecture is rejected, listing the differences, and changes nothing") {

@@ -247,7 +247,12 @@ public:
                 }
                 count *= dims[d];
             }
-            e.shape = make_shape(rank, dims);
+            try {
+                e.shape = make_shape(rank, dims);
+            } catch (const shape_error& bad) {
+                // A zero dimension lets the others pass the size check above and overflow here.
+                throw io_error(shown + ": tensor '" + e.name + "' has an impossible shape: " + bad.what());
+            }
             data_bytes += count * (e.scalar == Scalar::float32 ? 4 : 8);
             if (data_bytes > bytes.size()) {
                 throw io_error(shown + ": truncated: the tensor table declares more data than the file's " +
