@@ -34,10 +34,21 @@ run_and_kill() {
     echo "killed at: $(grep 'debug: pausing' "$out.err")"
 }
 
+# Resumes the run in $1; with a second argument, without --out (the run must write to its own
+# folder) and from a folder whose out/mnist, the default --out, holds another run's model.
 resume() {
     local out="$1"
-    "$mnist" train "${common[@]}" --resume "$out/checkpoint.ckpt" --out "$out" >"$out.resumed.log" 2>&1 ||
-        fail "resume of $out: $(cat "$out.resumed.log")"
+    if [ $# -gt 1 ]; then
+        mkdir -p "$work/elsewhere/out/mnist"
+        echo "another run's model" >"$work/elsewhere/out/mnist/model.ckpt"
+        (cd "$work/elsewhere" && "$mnist" train "${common[@]}" --resume "$out/checkpoint.ckpt") >"$out.resumed.log" 2>&1 ||
+            fail "resume of $out without --out: $(cat "$out.resumed.log")"
+        [ "$(cat "$work/elsewhere/out/mnist/model.ckpt")" = "another run's model" ] && [ "$(ls "$work/elsewhere/out/mnist")" = model.ckpt ] ||
+            fail "resume without --out wrote into the default --out, not the run's folder"
+    else
+        "$mnist" train "${common[@]}" --resume "$out/checkpoint.ckpt" --out "$out" >"$out.resumed.log" 2>&1 ||
+            fail "resume of $out: $(cat "$out.resumed.log")"
+    fi
     grep -q "resuming" "$out.resumed.log" || fail "resume of $out did not say where it resumed"
     # Every log line of the resumed run is the uninterrupted run's line for the same batch.
     grep '^\[' "$out.resumed.log" | while read -r line; do
@@ -60,7 +71,7 @@ cmp "$work/full/model.ckpt" "$work/save/model.ckpt" || fail "resumed after a kil
 
 # 3. Killed inside batch 45 (epoch 2), between backward and the optimizer step.
 run_and_kill "$work/step" step:45
-resume "$work/step"
+resume "$work/step" without-out
 grep -q "at epoch 2, batch 11" "$work/step.resumed.log" || fail "expected to resume after batch 40: $(head -3 "$work/step.resumed.log")"
 cmp "$work/full/model.ckpt" "$work/step/model.ckpt" || fail "resumed after a killed step: final checkpoint differs"
 

@@ -266,7 +266,9 @@ int main(int argc, char** argv) {
                      "also save OUT/checkpoint.ckpt every N batches (it is always saved after each epoch)")
         ->check(non_negative);
     auto* resume_opt =
-        train_cmd->add_option("--resume", s.resume, "continue the run saved in this checkpoint, with its own settings");
+        train_cmd->add_option("--resume", s.resume,
+                              "continue the run saved in this checkpoint, with its own settings, writing to the "
+                              "checkpoint's folder unless --out is given");
     for (const char* fixed : {"--epochs",
                               "--batches",
                               "--batch-size",
@@ -303,6 +305,11 @@ int main(int argc, char** argv) {
     compare_cmd->add_option("second", image_b, "second image")->required();
 
     CLI11_PARSE(app, argc, argv);
+    // A resumed run writes to its own folder: the default --out may hold another run's model.
+    if (*train_cmd && !s.resume.empty() && train_cmd->count("--out") == 0) {
+        const auto folder = fs::path(s.resume).parent_path();
+        s.out = folder.empty() ? std::string(".") : folder.string();
+    }
     try {
         if (*train_cmd) return train(s);
         if (*eval_cmd) return evaluate(s, model_path);
