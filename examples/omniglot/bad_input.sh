@@ -160,8 +160,21 @@ expect "ensemble of two image sides" "an ensemble needs one image side and one e
     "$omniglot" evaluate --model "$work/good/model.ckpt" --model "$work/good20/model.ckpt" --data "$work/data" --alphabets Alphabet2
 
 # One-shot run folders.
-"$omniglot" make-runs --data "$work/data" --alphabets Alphabet2,Alphabet3 --runs 2 --ways 4 --out "$work/runs" >/dev/null ||
+"$omniglot" make-runs --data "$work/data" --alphabets Alphabet2,Alphabet3 --runs 3 --ways 4 --out "$work/runs" >/dev/null ||
     { echo "FAIL: make-runs failed"; exit 1; }
+# make-runs replaces the runs of --out as a whole: fewer runs leave none of the earlier ones
+# behind, and a call that fails leaves the folder as it was.
+"$omniglot" make-runs --data "$work/data" --alphabets Alphabet2,Alphabet3 --runs 2 --ways 4 --out "$work/runs" >/dev/null ||
+    { echo "FAIL: make-runs over earlier runs failed"; exit 1; }
+[ "$(ls "$work/runs" | tr '\n' ' ')" = "run01 run02 " ] || fail "make-runs --runs 2 over 3 runs" "left: $(ls "$work/runs")"
+before=$(cd "$work/runs" && find . -type f | sort | xargs md5sum)
+expect "make-runs that cannot draw its episodes" "no alphabet has 40 characters" \
+    "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 40 --out "$work/runs"
+[ "$(cd "$work/runs" && find . -type f | sort | xargs md5sum)" = "$before" ] || fail "failed make-runs" "changed the runs in --out"
+mkdir -p "$work/not_runs" && echo keep >"$work/not_runs/README"
+expect "make-runs into a folder holding other files" "holds README, which is not a one-shot run" \
+    "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 4 --out "$work/not_runs"
+[ "$(ls "$work/not_runs")" = README ] || fail "refused make-runs" "changed --out: $(ls "$work/not_runs")"
 expect "missing runs folder" "no such folder (expected one-shot runs)" "$omniglot" evaluate --model "$work/good/model.ckpt" \
     --runs "$work/no_runs"
 expect "folder without runs" "no one-shot runs" "$omniglot" evaluate --model "$work/good/model.ckpt" --runs "$work/empty"

@@ -611,11 +611,32 @@ struct RunOptions {
     std::uint64_t seed = 2015;
 };
 
+/// make-runs replaces the runs in `out` as a whole: one left from an earlier, longer call would
+/// be read with the new ones. So `out` may hold run folders only; anything else is refused
+/// rather than deleted.
+void check_runs_folder(const fs::path& out, const std::string& shown) {
+    std::error_code ec;
+    if (!fs::exists(out, ec)) return;
+    if (!fs::is_directory(out, ec)) throw siamese::io_error(shown + ": not a folder (--out of make-runs)");
+    for (const auto& entry : fs::directory_iterator(out)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("run", 0) != 0 || !entry.is_directory()) {
+            throw std::invalid_argument("--out " + shown + " holds " + name +
+                                        ", which is not a one-shot run: make-runs replaces a folder's runs as a "
+                                        "whole, so give it a new or empty folder, or one of runs only");
+        }
+    }
+}
+
 /// Writes within-alphabet episodes of background alphabets as one-shot runs in Lake et al.'s
 /// format (run01 ... with training/classNN.png, test/itemNN.png in a shuffled order and
 /// class_labels.txt), copying the original files: `evaluate --runs` then reads them like the
-/// published runs.
+/// published runs. The runs are written next to `out` first and replace its runs only once all
+/// are there: a failed call leaves `out` as it was.
 int make_runs(const Settings& s, const RunOptions& o) {
+    fs::path out = fs::absolute(o.out).lexically_normal();
+    if (out.filename().empty()) out = out.parent_path();  // "runs/" or ".": the folder itself
+    check_runs_folder(out, o.out);
     const auto available = available_alphabets(s.data);
     const auto names = expand_alphabets(o.alphabets, available);
     if (names.empty()) throw std::invalid_argument("--alphabets: no alphabets to draw runs from");
@@ -624,7 +645,16 @@ int make_runs(const Settings& s, const RunOptions& o) {
     const auto set = siamese::data::load_omniglot(s.data, lo);
     const auto episodes =
         siamese::data::within_alphabet_episodes(set, {.ways = o.ways, .episodes = o.runs, .seed = o.seed});
-    const fs::path out = prepare_output_folder(o.out);
+    const fs::path staging = out.string() + ".partial";
+    fs::remove_all(staging);  // left by a killed call
+    prepare_output_folder(staging);
+    struct RemoveOnExit {  // the staging folder, whether the runs were moved out of it or not
+        fs::path path;
+        ~RemoveOnExit() {
+            std::error_code ignored;
+            fs::remove_all(path, ignored);
+        }
+    } cleanup{staging};
     siamese::Rng rng(o.seed + 1);
     auto two = [](std::size_t v) {
         std::string t = std::to_string(v);
@@ -634,12 +664,11 @@ int make_runs(const Settings& s, const RunOptions& o) {
     for (std::size_t r = 0; r < episodes.size(); ++r) {
         const auto& e = episodes[r];
         const std::string run = "run" + two(r + 1);
-        fs::remove_all(out / run);
-        fs::create_directories(out / run / "training");
-        fs::create_directories(out / run / "test");
+        fs::create_directories(staging / run / "training");
+        fs::create_directories(staging / run / "test");
         for (std::size_t k = 0; k < e.supports.size(); ++k) {
             fs::copy_file(fs::path(s.data) / set.files[static_cast<std::size_t>(e.supports[k])],
-                          out / run / "training" / ("class" + two(k + 1) + ".png"));
+                          staging / run / "training" / ("class" + two(k + 1) + ".png"));
         }
         std::vector<std::size_t> order(e.queries.size());
         for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -649,14 +678,26 @@ int make_runs(const Settings& s, const RunOptions& o) {
         for (std::size_t i = 0; i < order.size(); ++i) {
             const std::size_t q = order[i];
             fs::copy_file(fs::path(s.data) / set.files[static_cast<std::size_t>(e.queries[q])],
-                          out / run / "test" / ("item" + two(i + 1) + ".png"));
+                          staging / run / "test" / ("item" + two(i + 1) + ".png"));
             labels += run + "/test/item" + two(i + 1) + ".png " + run + "/training/class" +
                       two(static_cast<std::size_t>(e.answers[q]) + 1) + ".png\n";
         }
-        siamese::io::write_file_atomically(out / run / "class_labels.txt", labels);
+        siamese::io::write_file_atomically(staging / run / "class_labels.txt", labels);
     }
+    // out holds runs only (checked above): set it aside, put the new runs in its place, drop it.
+    const fs::path previous = out.string() + ".previous";
+    fs::remove_all(previous);
+    const bool replacing = fs::exists(out);
+    if (replacing) fs::rename(out, previous);
+    try {
+        fs::rename(staging, out);
+    } catch (const fs::filesystem_error&) {
+        if (replacing) fs::rename(previous, out);
+        throw;
+    }
+    fs::remove_all(previous);
     std::printf("wrote %zu runs of %ld-way one-shot classification from %s under %s\n", episodes.size(), o.ways,
-                join(names, ", ").c_str(), out.string().c_str());
+                join(names, ", ").c_str(), o.out.c_str());
     return 0;
 }
 
@@ -820,7 +861,8 @@ int main(int argc, char** argv) {
     runs_cmd
         ->add_option("--alphabets", r.alphabets, std::string("alphabets to draw the runs from: ") + alphabet_list_help)
         ->capture_default_str();
-    runs_cmd->add_option("--out", r.out, "folder to write run01, run02, ... into")->capture_default_str();
+    runs_cmd->add_option("--out", r.out, "folder of runs to write (run01, run02, ...; replaces the runs there)")
+        ->capture_default_str();
     runs_cmd->add_option("--runs", r.runs, "number of runs")->check(CLI::Range(1, 99))->capture_default_str();
     runs_cmd->add_option("--ways", r.ways, "classes per run")->check(CLI::Range(2, 99))->capture_default_str();
     runs_cmd->add_option("--seed", r.seed, "seed of the draw")->check(seed_check)->capture_default_str();
