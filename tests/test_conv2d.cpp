@@ -33,6 +33,21 @@ TEST_CASE("Conv2d: input and parameter gradients match finite differences") {
     }
 }
 
+TEST_CASE("Conv2d: one sample whose GEMMs the threads split, with one thread and two") {
+    // A batch of one runs the GEMMs multi-threaded; the weight gradient once took the second
+    // thread's packing buffer for a partial gradient (192 channels make that GEMM the largest).
+    for (int threads : {1, 2}) {
+        CAPTURE(threads);
+        set_num_threads(threads);
+        Rng rng(22);
+        Conv2d<double> conv(8, 192, 3, rng);
+        const auto x = test::random_tensor(Shape{1, 8, 16, 16}, rng);
+        test::require_gradients_ok(
+            testing::check_layer_gradients(conv, x, {.epsilon = 1e-3, .max_checks_per_tensor = 200}));
+    }
+    set_num_threads(0);
+}
+
 TEST_CASE("Conv2d: output shape, parameters and PyTorch-style initialisation") {
     Rng rng(22);
     Conv2d<float> conv(3, 8, 3, rng, {.stride = 2, .padding = 1});

@@ -243,6 +243,45 @@ TEST_CASE_TEMPLATE("conv2d kernels match the direct reference on random shapes, 
     }
 }
 
+TEST_CASE_TEMPLATE("conv2d kernels on one sample, whose GEMM takes the whole team, match the reference", T, double,
+                   float) {
+    // With one sample the loop over samples is serial and the GEMM splits itself across the
+    // threads; these GEMMs are large enough to split (above 64K multiply-adds). The weight
+    // gradient once summed the second thread's packing buffer as if it were a partial gradient.
+    const std::vector<kernels::Conv2dGeometry> shapes{
+        {17, 8, 8, 33, 1, 1, 1, 2}, {8, 12, 30, 192, 3, 3, 1, 0}, {32, 13, 13, 64, 3, 3, 1, 0}};
+    Rng rng(15);
+    for (int threads : {1, 2}) {
+        ThreadCount tc(threads);
+        for (const auto& g : shapes) {
+            CAPTURE(threads);
+            CAPTURE(g.channels);
+            CAPTURE(g.out_channels);
+            const auto x = random_vector<T>(g.in_sample(), rng);
+            const auto w = random_vector<T>(g.weight_size(), rng);
+            const auto b = random_vector<T>(g.out_channels, rng);
+            const auto dy = random_vector<T>(g.out_sample(), rng);
+            std::vector<T> work(static_cast<std::size_t>(kernels::conv2d_workspace_size<T>(g, num_threads())));
+
+            std::vector<T> y(dy.size()), y_ref(dy.size());
+            kernels::conv2d_forward(g, 1, x.data(), w.data(), b.data(), y.data(), work.data());
+            ref::conv2d_forward(g, 1, x.data(), w.data(), b.data(), y_ref.data());
+            check_close(y, y_ref);
+
+            std::vector<T> dx(x.size()), dx_ref(x.size());
+            kernels::conv2d_backward_data(g, 1, dy.data(), w.data(), dx.data(), work.data());
+            ref::conv2d_backward_data(g, 1, dy.data(), w.data(), dx_ref.data());
+            check_close(dx, dx_ref);
+
+            std::vector<T> dw(w.size(), T(0.5)), db(b.size(), T(0.25)), dw_ref = dw, db_ref = db;
+            kernels::conv2d_backward_weights(g, 1, x.data(), dy.data(), dw.data(), db.data(), work.data());
+            ref::conv2d_backward_weights(g, 1, x.data(), dy.data(), dw_ref.data(), db_ref.data());
+            check_close(dw, dw_ref);
+            check_close(db, db_ref);
+        }
+    }
+}
+
 TEST_CASE("max_pool2d matches the reference, including odd sizes and overlapping windows") {
     Rng rng(14);
     for (int threads : {1, 0}) {

@@ -10,6 +10,10 @@
 // parallel im2col of all images followed by one batch-wide threaded GEMM (conv1: 1.4 / 0.7
 // against 2.7 / 1.3 ms). The batch-wide column matrix is 28 MB and streams through memory to
 // be written and again to be packed; a per-image one (139 KB) stays in L2 between the two.
+// A single sample is the exception: the loop over samples is then serial and its GEMM uses the
+// whole team, its packing buffers running on from the first thread's slice into the others'
+// (the workspace of `threads` slices holds a GEMM for `threads` threads after one slice's
+// columns and partial gradient).
 
 #include <siamese/kernels/conv_geometry.hpp>
 #include <siamese/kernels/gemm.hpp>
@@ -108,8 +112,10 @@ void conv2d_backward_weights(const Conv2dGeometry& g, index_t N, const T* x, con
             }
         }
     });
+    // One sample: only the first slice holds a partial gradient; the GEMM used the others' space.
+    const int partials = N < 2 ? 1 : threads;
     parallel_ranges(OC, [&](int, index_t oc0, index_t oc1) {
-        for (int t = 0; t < threads; ++t) {
+        for (int t = 0; t < partials; ++t) {
             const T* dw_part = workspace + t * thread_size + cols_size;
             const T* db_part = dw_part + g.weight_size();
             for (index_t i = oc0 * K; i < oc1 * K; ++i) dw[i] += dw_part[i];
