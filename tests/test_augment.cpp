@@ -201,6 +201,13 @@ TEST_CASE("Augmenter: non-finite or negative ranges are refused up front, naming
                            {"max_scale must be finite and >= min_scale = 1.5", "got 1.2"});
     test::require_error<E>([&] { data::Augmenter({.probability = 1.5}); }, {"probability", "got 1.5"});
     test::require_error<E>([&] { data::Augmenter({.fill = inf}); }, {"fill must be finite", "got inf"});
+    // Finite ranges that draw singular warps (determinant (1 - rho_x rho_y) s_x s_y at or near 0,
+    // or overflowing) are refused up front, not met half-way through training.
+    test::require_error<E>([&] { data::Augmenter({.max_shear = 1}); }, {"max_shear must be below 1", "got 1"});
+    test::require_error<E>([&] { data::Augmenter({.max_shear = 1e200}); }, {"max_shear must be below 1", "got 1e+200"});
+    test::require_error<E>([&] { data::Augmenter({.min_scale = 1e-200}); }, {"min_scale", "underflows"});
+    test::require_error<E>([&] { data::Augmenter({.max_scale = 1e200}); }, {"max_scale", "overflows"});
+    CHECK_NOTHROW(data::Augmenter({.max_shear = 0.99, .min_scale = 1e-100, .max_scale = 1e100}));
     // Limits that are still fine: zero ranges, equal scales, large finite ranges.
     CHECK_NOTHROW(data::Augmenter(
         {.max_rotation_degrees = 0, .max_shear = 0, .min_scale = 1, .max_scale = 1, .max_translation = 0}));

@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -136,7 +137,7 @@ void warp_image(Tensor<T>& batch, index_t i, const AffineTransform& transform, d
 /// (0, or 1 for scales) otherwise.
 struct KochAugmentOptions {
     double max_rotation_degrees = 10;  ///< theta uniform in [-max, max] degrees
-    double max_shear = 0.3;            ///< rho_x, rho_y uniform in [-max, max]
+    double max_shear = 0.3;            ///< rho_x, rho_y uniform in [-max, max]; below 1
     double min_scale = 0.8;            ///< s_x, s_y uniform in [min_scale, max_scale]
     double max_scale = 1.2;
     double max_translation = 2;  ///< t_x, t_y uniform in [-max, max] pixels
@@ -169,7 +170,9 @@ public:
     explicit Augmenter(const KochAugmentOptions& options = {}, std::uint64_t seed = 0) : options_(options), rng_(seed) {
         const auto& o = options;
         auto bad = [](const std::string& why, double got) {
-            throw std::invalid_argument("Augmenter: " + why + ", got " + std::to_string(got));
+            char shown[32];
+            std::snprintf(shown, sizeof shown, "%g", got);  // 1e+200, not 201 digits
+            throw std::invalid_argument("Augmenter: " + why + ", got " + shown);
         };
         // Non-finite ranges would draw infinite or NaN parameters: a blank image, or a transform
         // that warp_affine rejects as singular.
@@ -181,6 +184,18 @@ public:
         if (!(o.min_scale > 0 && std::isfinite(o.min_scale))) bad("min_scale must be finite and > 0", o.min_scale);
         if (!(o.max_scale >= o.min_scale && std::isfinite(o.max_scale))) {
             bad("max_scale must be finite and >= min_scale = " + std::to_string(o.min_scale), o.max_scale);
+        }
+        // Every drawn warp has determinant (1 - rho_x rho_y) s_x s_y, which must stay a positive
+        // finite number, or warp_affine would reject it as singular in the middle of training.
+        if (!(o.max_shear < 1)) {
+            bad("max_shear must be below 1 (shears rho_x = rho_y = 1 fold the image onto a line)", o.max_shear);
+        }
+        const double shear2 = o.max_shear * o.max_shear;
+        if (!((1 - shear2) * o.min_scale * o.min_scale > 0)) {
+            bad("min_scale is so small that the warp's determinant underflows to 0", o.min_scale);
+        }
+        if (!std::isfinite((1 + shear2) * o.max_scale * o.max_scale)) {
+            bad("max_scale is so large that the warp's determinant overflows", o.max_scale);
         }
         finite_non_negative("max_translation", o.max_translation);
         if (!(o.probability >= 0 && o.probability <= 1)) bad("probability must be in [0, 1]", o.probability);
