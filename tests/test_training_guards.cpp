@@ -88,6 +88,36 @@ TEST_CASE("check_step: a NaN weight and a NaN gradient are named") {
     CHECK(msg2.find("the gradient of " + t.model.params()[4].name) != std::string::npos);
 }
 
+TEST_CASE("check_embedding_step: any batch size; non-finite embeddings stop training though the loss hides them") {
+    Step s;
+    // Nine images: not stacked pairs, which check_step's head check would need (it threw
+    // shape_error here instead of the diagnosis).
+    const auto images = test::random_tensor<float>(Shape{9, 1, 28, 28}, s.rng, 0, 255);
+    zero_grad(s.model.params());
+    CHECK_NOTHROW(
+        training::check_embedding_step(s.model, images, s.model.embed(images), 0.5, s.model.params(), "batch 1"));
+    const auto nan_loss = numeric_error_message([&] {
+        training::check_embedding_step(s.model, images, s.model.embed(images), std::numeric_limits<double>::quiet_NaN(),
+                                       s.model.params(), "batch 2");
+    });
+    INFO(nan_loss);
+    CHECK(nan_loss.find("training stopped at batch 2: the loss is nan") != std::string::npos);
+    CHECK(nan_loss.find("the loss (the forward pass is finite") != std::string::npos);
+
+    // Finite weights and pixels whose embeddings overflow: a loss of 0 with zero gradients
+    // (what a margin loss skipping NaN distances reported) still stops.
+    auto big = images;
+    for (auto& w : *s.model.params()[0].value) w *= 10;
+    for (index_t i = 0; i < 784; ++i) big[i] = 3e38f;
+    const auto& overflowed = s.model.embed(big);
+    REQUIRE_FALSE(training::all_finite(overflowed));
+    const auto hidden = numeric_error_message(
+        [&] { training::check_embedding_step(s.model, big, overflowed, 0.0, s.model.params(), "batch 3"); });
+    INFO(hidden);
+    CHECK(hidden.find("training stopped at batch 3: the embeddings are not finite") != std::string::npos);
+    CHECK(hidden.find("the output of backbone layer 0 (") != std::string::npos);
+}
+
 TEST_CASE("CollapseDetector warns once when accuracy sits at 0.5 or the output is constant") {
     training::CollapseDetector stuck({.window = 10});
     for (int i = 0; i < 9; ++i) CHECK_FALSE(stuck.add(0.5, 1.0).has_value());

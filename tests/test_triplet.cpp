@@ -173,6 +173,22 @@ TEST_CASE("TripletMarginLoss: identical embeddings stay finite") {
     for (const float g : loss.backward()) CHECK(g == 0.0f);
 }
 
+TEST_CASE("TripletMarginLoss: non-finite embeddings give a NaN loss, not a satisfied batch") {
+    // inf - inf distances are NaN; NaN > 0 is false, so every triplet passed for satisfied and
+    // the loss read 0 with zero gradients: training went on with an overflowed network.
+    Tensor<float> e(Shape{4, 2}, 1.0f);
+    e[0] = std::numeric_limits<float>::infinity();
+    e[5] = -std::numeric_limits<float>::infinity();
+    const std::vector<std::int64_t> labels{0, 0, 1, 1};
+    for (const auto mining : {TripletMining::batch_all, TripletMining::batch_hard, TripletMining::semi_hard}) {
+        TripletMarginLoss<float> loss({.mining = mining});
+        CHECK(std::isnan(loss.forward(e, labels)));
+    }
+    Tensor<float> triplets(Shape{3, 2}, 1.0f);
+    triplets[2] = std::numeric_limits<float>::quiet_NaN();  // the positive
+    CHECK(std::isnan(TripletMarginLoss<float>().forward_triplets(triplets)));
+}
+
 TEST_CASE("TripletMarginLoss: shapes and options are checked") {
     TripletMarginLoss<float> loss;
     Tensor<float> e(Shape{4, 3}), flat(Shape{12}), bad(Shape{4, 3});

@@ -137,7 +137,7 @@ private:
         const auto& e = model.embed(pair_batch_.images);
         const float loss = contrastive_.forward_stacked(e, pair_batch_.labels);
         model.backward_embeddings(contrastive_.backward());
-        siamese::training::check_step(model, pair_batch_.images, loss, params, step);
+        siamese::training::check_embedding_step(model, pair_batch_.images, e, loss, params, step);
         // A pair counts as right when its distance is on the right side of half the margin.
         const siamese::index_t b = pair_batch_.size(), d = e.dim(1);
         long right = 0;
@@ -162,7 +162,7 @@ private:
         const auto& e = model.embed(pk_batch_.images);
         const float loss = triplet_.forward(e, pk_batch_.labels);
         model.backward_embeddings(triplet_.backward());
-        siamese::training::check_step(model, pk_batch_.images, loss, params, step);
+        siamese::training::check_embedding_step(model, pk_batch_.images, e, loss, params, step);
         const double satisfied = triplet_.triplets() > 0 ? 1.0 - static_cast<double>(triplet_.active_triplets()) /
                                                                      static_cast<double>(triplet_.triplets())
                                                          : 1.0;

@@ -296,6 +296,7 @@ int train(Settings s, int stop_after) {
             const index_t step = static_cast<index_t>(st.epoch - 1) * s.steps + k;
             schedule.apply(optimizer, step);
             double loss = 0, accuracy = 0, spread = 0;
+            const std::string step_name = "epoch " + std::to_string(st.epoch) + ", step " + std::to_string(k + 1);
             if (all_pairs) {
                 // Every pair of P characters x K drawings through the head: one backbone pass.
                 characters->sample(images, labels);
@@ -306,6 +307,7 @@ int train(Settings s, int stop_after) {
                 model.backward_embeddings(all_pairs_bce.backward(model, embeddings));
                 accuracy = all_pairs_bce.accuracy();
                 spread = all_pairs_bce.spread();
+                siamese::training::check_embedding_step(model, images, embeddings, loss, params, step_name);
             } else {
                 // The tutorial's way: B sampled pairs, left and right images in one pass.
                 sampler.sample(s.batch_size, batch);
@@ -316,9 +318,8 @@ int train(Settings s, int stop_after) {
                 model.backward(criterion.backward());
                 accuracy = batch_accuracy(logits, batch.labels);
                 spread = siamese::training::CollapseDetector::spread(logits);
+                siamese::training::check_step(model, batch.images, loss, params, step_name);
             }
-            siamese::training::check_step(model, all_pairs ? images : batch.images, loss, params,
-                                          "epoch " + std::to_string(st.epoch) + ", step " + std::to_string(k + 1));
             optimizer.step();
 
             loss_sum += loss;

@@ -163,11 +163,12 @@ private:
     [[nodiscard]] T d(index_t i, index_t j) const noexcept { return dist_[i * emb_.dim(0) + j]; }
 
     // Counts triplet (a, p, n); if its loss is positive, adds it and its unit dL/dd entries
-    // (scaled by 1 / denominator in finish).
+    // (scaled by 1 / denominator in finish). A NaN loss (from non-finite embeddings) is added
+    // too, so that it shows in the result instead of passing for a satisfied triplet.
     void add_triplet(index_t a, index_t p, index_t n) {
         ++triplets_;
         const T loss = d(a, p) - d(a, n) + static_cast<T>(options_.margin);
-        if (loss > T(0)) {
+        if (!(loss <= T(0))) {
             ++active_;
             total_ += static_cast<double>(loss);
             const index_t rows = emb_.dim(0);
