@@ -94,9 +94,11 @@ public:
     [[nodiscard]] double lr(index_t step) const {
         const index_t after = std::max<index_t>(1, total_ - warmup_);
         if (kind_ == "cosine") return siamese::LinearWarmup(warmup_, siamese::CosineAnnealing(base_, after)).lr(step);
-        if (kind_ == "step")
-            return siamese::LinearWarmup(warmup_, siamese::StepDecay(base_, std::max<index_t>(1, after / 3), 0.1))
-                .lr(step);
+        if (kind_ == "step") {
+            // Thirds rounded up: rounded down, the last after % 3 steps fell to a fourth level.
+            const index_t third = std::max<index_t>(1, (after + 2) / 3);
+            return siamese::LinearWarmup(warmup_, siamese::StepDecay(base_, third, 0.1)).lr(step);
+        }
         return siamese::LinearWarmup(warmup_, siamese::ConstantLr(base_)).lr(step);
     }
     void apply(Optimizer& optimizer, index_t step) const { optimizer.set_lr(lr(step)); }
