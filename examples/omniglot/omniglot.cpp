@@ -289,6 +289,7 @@ int train(Settings s, int stop_after) {
     long window = 0;
     bool stopped_early = false;
     while (st.epoch <= s.epochs) {
+        epoch_start = progress.elapsed_seconds();  // the epoch's training steps only, not the validation after them
         double epoch_loss = 0, epoch_accuracy = 0;
         loss_sum = accuracy_sum = 0;  // log windows never straddle epochs, so a resumed run logs the same lines
         window = 0;
@@ -345,7 +346,6 @@ int train(Settings s, int stop_after) {
             progress.update(step + 1);
         }
         const double seconds = progress.elapsed_seconds() - epoch_start;
-        epoch_start += seconds;
         st.epoch_seconds.push_back(seconds);
 
         char line[256];
