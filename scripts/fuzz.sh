@@ -9,6 +9,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 seconds="${1:-60}"
+# A target name in the first place would become a time limit of 0, which libFuzzer takes as none.
+if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
+    echo "usage: scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET...]   (SECONDS a whole number > 0, got '$seconds')" >&2
+    exit 2
+fi
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(idx csv checkpoint image png)
