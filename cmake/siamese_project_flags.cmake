@@ -6,7 +6,8 @@ option(SIAMESE_SANITIZE "Build our own targets with AddressSanitizer and Undefin
 set(SIAMESE_ARCH "native" CACHE STRING
     "-march= value for our own targets (native, x86-64-v2, ...); empty for the compiler's default")
 
-if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+# A parent project that adds siamese keeps its own build type.
+if(SIAMESE_IS_TOP_LEVEL AND NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
     set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
 endif()
 

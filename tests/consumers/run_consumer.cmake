@@ -24,6 +24,10 @@ if(CONSUMER STREQUAL "find_package")
     run(${CMAKE_COMMAND} --install ${WORK_DIR}/library)
     run(${CMAKE_COMMAND} -S ${consumer_source} -B ${WORK_DIR}/build ${options} -DCMAKE_PREFIX_PATH=${prefix})
 else()
+    # A parent may also build siamese's own tests and examples (configured only: their flags
+    # used to be defined for a top-level build alone).
+    run(${CMAKE_COMMAND} -S ${consumer_source} -B ${WORK_DIR}/with_tests ${options} -DSIAMESE_SOURCE_DIR=${SOURCE_DIR}
+        -DSIAMESE_BUILD_TESTS=ON -DSIAMESE_BUILD_EXAMPLES=ON)
     run(${CMAKE_COMMAND} -S ${consumer_source} -B ${WORK_DIR}/build ${options} -DSIAMESE_SOURCE_DIR=${SOURCE_DIR})
 endif()
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
