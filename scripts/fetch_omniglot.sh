@@ -23,7 +23,11 @@ need() {  # need COMMAND PACKAGE: installs PACKAGE with apt-get when COMMAND is 
     echo "fetch_omniglot: installing $2 with apt-get"
     local sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "$2" >/dev/null || die "could not install $2"
+    export DEBIAN_FRONTEND=noninteractive
+    # A fresh machine may have no package lists yet: update them once if the install fails.
+    "${sudo_cmd[@]}" apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+        { "${sudo_cmd[@]}" apt-get update -qq && "${sudo_cmd[@]}" apt-get install -y -qq "$2" >/dev/null; } ||
+        die "could not install $2"
 }
 
 [ -f "$sums" ] || die "missing checksum list $sums"
