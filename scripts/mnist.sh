@@ -3,14 +3,39 @@
 # The MNIST example, end to end: installs what it needs, fetches MNIST (verified), builds the
 # example and trains the tutorial's Siamese network with its defaults, then evaluates it.
 # Usage: scripts/mnist.sh [train options...]     e.g. scripts/mnist.sh --threads 2 --out out/mnist
-# Results land in out/mnist/ (model.ckpt, pairs.png, training_curve.svg, metrics.json).
+# Results land in out/mnist/ of the repository (or --out: model.ckpt, pairs.png,
+# training_curve.svg, metrics.json). Paths given as options are taken from where the script is
+# run; with --data, MNIST is not fetched.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+caller="$PWD"
+
+# The user's path options, made absolute before the script moves to the repository.
+args=()
+user_data=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --data | --out | --resume)
+            [ $# -ge 2 ] || { args+=("$1"); shift; continue; }  # train reports the missing value
+            [ "$1" = --data ] && user_data=1
+            case "$2" in /*) args+=("$1" "$2") ;; *) args+=("$1" "$caller/$2") ;; esac
+            shift 2 ;;
+        --data=* | --out=* | --resume=*)
+            name="${1%%=*}" value="${1#*=}"
+            [ "$name" = --data ] && user_data=1
+            case "$value" in /*) args+=("$1") ;; *) args+=("$name=$caller/$value") ;; esac
+            shift ;;
+        *) args+=("$1"); shift ;;
+    esac
+done
 cd "$root"
 
 scripts/install_deps.sh
-scripts/fetch_mnist.sh data/mnist
+if [ -z "$user_data" ]; then
+    scripts/fetch_mnist.sh data/mnist
+    args=(--data data/mnist "${args[@]}")
+fi
 cmake -S . -B build/mnist -DCMAKE_BUILD_TYPE=Release -DSIAMESE_BUILD_TESTS=OFF -DSIAMESE_BUILD_BENCHMARKS=OFF \
     -DSIAMESE_BUILD_EXAMPLES=ON >/dev/null
 cmake --build build/mnist -j "${SIAMESE_JOBS:-2}" --target mnist
-exec build/mnist/examples/mnist/mnist train --data data/mnist "$@"
+exec build/mnist/examples/mnist/mnist train "${args[@]}"

@@ -10,55 +10,82 @@
 # Archives come from $OMNIGLOT_SOURCE, else a local mirror folder if there is one
 # (/work/shared/data/omniglot), else the data set's public repository.
 # Usage: scripts/omniglot.sh [small1|small2] [train options...]   e.g. scripts/omniglot.sh --threads 2
-# Results land in out/omniglot/ (or --out; out/omniglot-small1/ etc. for a minimal set):
-# model.ckpt (seedN/model.ckpt for a minimal set), pictures, training_curve.svg, metrics.json,
-# test.json.
+# Results land in out/omniglot/ of the repository (or --out; out/omniglot-small1/ etc. for a
+# minimal set): model.ckpt (seedN/model.ckpt for a minimal set), pictures, training_curve.svg,
+# metrics.json, test.json. Paths (--out, --data, $OMNIGLOT_SOURCE) are taken from where the
+# script is run; --data and --threads reach every step. `omniglot train --help` lists the options.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+caller="$PWD"
+absolute() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s' "$caller/$1" ;; esac; }
 
 minimal_set=""
 case "${1:-}" in
     small1 | small2) minimal_set="$1"; shift ;;
 esac
 
-scripts/install_deps.sh unzip
+# The output folder and data as every step will use them, --threads for every step, and the
+# other options, for train only.
+out="$root/out/omniglot${minimal_set:+-$minimal_set}"
+data="$root/data/omniglot/images_background"
+user_data=""
+threads=()
+options=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -h | --help)
+            sed -n '3,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+            exit 0 ;;
+        --out | --data | --threads)
+            [ $# -ge 2 ] || { echo "omniglot.sh: $1 needs a value" >&2; exit 2; }
+            case "$1" in
+                --out) out="$(absolute "$2")" ;;
+                --data) data="$(absolute "$2")" user_data=1 ;;
+                --threads) threads=(--threads "$2") ;;
+            esac
+            shift 2 ;;
+        --out=*) out="$(absolute "${1#--out=}")"; shift ;;
+        --data=*) data="$(absolute "${1#--data=}")" user_data=1; shift ;;
+        --threads=*) threads=(--threads "${1#--threads=}"); shift ;;
+        --seed | --seed=*)
+            if [ -n "$minimal_set" ]; then
+                echo "omniglot.sh $minimal_set: the three networks take seeds 0, 1 and 2; --seed would give all three" \
+                    "the same (run the omniglot program itself for other seeds)" >&2
+                exit 2
+            fi
+            options+=("$1"); shift ;;
+        *) options+=("$1"); shift ;;
+    esac
+done
 source_dir="${OMNIGLOT_SOURCE:-}"
-[ -n "$source_dir" ] || [ ! -d /work/shared/data/omniglot ] || source_dir=/work/shared/data/omniglot
-scripts/fetch_omniglot.sh "$source_dir"
+[ -z "$source_dir" ] || source_dir="$(absolute "$source_dir")"
+cd "$root"
+
+scripts/install_deps.sh unzip
+if [ -z "$user_data" ]; then
+    [ -n "$source_dir" ] || [ ! -d /work/shared/data/omniglot ] || source_dir=/work/shared/data/omniglot
+    scripts/fetch_omniglot.sh "$source_dir"
+fi
 cmake -S . -B build/omniglot -DCMAKE_BUILD_TYPE=Release -DSIAMESE_BUILD_TESTS=OFF -DSIAMESE_BUILD_BENCHMARKS=OFF \
     -DSIAMESE_BUILD_EXAMPLES=ON >/dev/null
 cmake --build build/omniglot -j "${SIAMESE_JOBS:-2}" --target omniglot
 bin=build/omniglot/examples/omniglot/omniglot
-data=data/omniglot/images_background
-
-# The output folder, as train will use it (its default unless --out is given), and the other
-# options, for the minimal sets, which give each seed a folder of its own.
-out=out/omniglot${minimal_set:+-$minimal_set}
-args=("$@")
-options=()
-for ((i = 0; i < ${#args[@]}; ++i)); do
-    case "${args[i]}" in
-        --out) out="${args[i + 1]}"; i=$((i + 1)) ;;
-        --out=*) out="${args[i]#--out=}" ;;
-        *) options+=("${args[i]}") ;;
-    esac
-done
 
 if [ -n "$minimal_set" ]; then
     models=()
     for seed in 0 1 2; do
-        "$bin" train --data "$data" --train "$minimal_set" --validation validation5 --epochs 30 --seed "$seed" \
-            --out "$out/seed$seed" "${options[@]}"
+        "$bin" train --data "$data" "${threads[@]}" --train "$minimal_set" --validation validation5 --epochs 30 \
+            --seed "$seed" --out "$out/seed$seed" "${options[@]}"
         models+=(--model "$out/seed$seed/model.ckpt")
     done
-    "$bin" evaluate "${models[@]}" --data "$data" --alphabets test5 --json "$out/test.json" \
+    "$bin" evaluate "${models[@]}" --data "$data" "${threads[@]}" --alphabets test5 --json "$out/test.json" \
         --picture "$out/test_episodes.png"
     exit 0
 fi
 
-"$bin" train --data "$data" --out "$out" "${options[@]}"
-"$bin" evaluate --model "$out/model.ckpt" --data "$data" --alphabets test5 --json "$out/test.json" \
+"$bin" train --data "$data" "${threads[@]}" --out "$out" "${options[@]}"
+"$bin" evaluate --model "$out/model.ckpt" --data "$data" "${threads[@]}" --alphabets test5 --json "$out/test.json" \
     --picture "$out/test_episodes.png"
 "$bin" make-runs --data "$data" --alphabets test5 --out "$out/runs"
-"$bin" evaluate --model "$out/model.ckpt" --runs "$out/runs" --json "$out/runs.json" --picture "$out/runs_episode.png"
+"$bin" evaluate --model "$out/model.ckpt" --runs "$out/runs" "${threads[@]}" --json "$out/runs.json" \
+    --picture "$out/runs_episode.png"
