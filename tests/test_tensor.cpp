@@ -77,6 +77,21 @@ TEST_CASE("Tensor: copies are deep, moves steal") {
     CHECK(c[0] == 5.0);
 }
 
+TEST_CASE("copy_into: from a const view and from a mutable one, resizing the destination") {
+    Tensor<float> src(Shape{2, 3});
+    for (index_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i);
+    const Tensor<float>& read_only = src;
+    Tensor<float> a, b(Shape{7});
+    copy_into(a, read_only.view());
+    copy_into(b, src.view());  // a TensorView<float>: did not compile (T deduced from both arguments)
+    CHECK(a.shape() == Shape{2, 3});
+    CHECK(b.shape() == Shape{2, 3});
+    for (index_t i = 0; i < src.size(); ++i) {
+        CHECK(a[i] == src[i]);
+        CHECK(b[i] == src[i]);
+    }
+}
+
 TEST_CASE("as_matrix maps the tensor as [dim0, rest] row-major") {
     Tensor<float> t(Shape{2, 3, 2});
     for (index_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i);

@@ -167,9 +167,10 @@ template <class T>
     return {t.data(), rows, rows == 0 ? 0 : t.size() / rows};
 }
 
-/// Copies `src` into `dst`, resizing `dst` to src's shape.
+/// Copies `src` into `dst`, resizing `dst` to src's shape. `src` may be a mutable view too (T is
+/// taken from `dst` alone, so the view converts).
 template <class T>
-void copy_into(Tensor<T>& dst, TensorView<const T> src) {
+void copy_into(Tensor<T>& dst, std::type_identity_t<TensorView<const T>> src) {
     dst.resize(src.shape);
     std::copy_n(src.data, src.size(), dst.data());
 }
