@@ -7,11 +7,15 @@
 // the double-precision gradient checks exercise the same partial-vector logic as float.
 //
 // Like Eigen, the choice follows the flags of each translation unit: build every unit of one
-// program with the same -march, or the units disagree on these inline functions.
+// program with the same -march, or the units disagree on these inline functions. A program whose
+// units disagree stops at start-up with a message saying so (detail::register_unit_isa).
 
 #include <siamese/config.hpp>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 // GCC 12 reports its own intrinsics' deliberately undefined pass-through operands as
@@ -31,17 +35,46 @@
 
 namespace siamese::kernels::simd {
 
+namespace {  // this translation unit's own: units built for different targets differ here
 #if defined(__AVX512F__)
-inline constexpr const char* isa_name = "avx512";
+constexpr const char* isa_name = "avx512";
+#elif defined(__AVX2__) && defined(__FMA__)
+constexpr const char* isa_name = "avx2";
+#else
+constexpr const char* isa_name = "portable";
+#endif
+}  // namespace
+
+#if defined(__AVX512F__)
 /// Vector registers of the target: tile sizes are chosen to fill most of them.
 inline constexpr int register_count = 32;
-#elif defined(__AVX2__) && defined(__FMA__)
-inline constexpr const char* isa_name = "avx2";
-inline constexpr int register_count = 16;
 #else
-inline constexpr const char* isa_name = "portable";
 inline constexpr int register_count = 16;
 #endif
+
+namespace detail {
+
+/// Called once per translation unit at start-up: the first unit's instruction set becomes the
+/// program's, and a unit built for another one ends the program with a message. The linker keeps
+/// one copy of each inline kernel function, from whichever unit, so units built with different
+/// -march would pair one target's workspace sizes with another's kernels and corrupt memory.
+inline bool register_unit_isa(const char* isa) noexcept {
+    static const char* const program_isa = isa;
+    if (std::strcmp(program_isa, isa) != 0) {
+        std::fprintf(stderr,
+                     "siamese: this program's translation units were built for different instruction sets "
+                     "(%s and %s); build every unit that includes siamese with the same -march\n",
+                     program_isa, isa);
+        std::abort();
+    }
+    return true;
+}
+
+}  // namespace detail
+
+namespace {
+[[maybe_unused]] const bool unit_isa_registered = detail::register_unit_isa(isa_name);
+}  // namespace
 
 /// One lane: the portable fallback, and the reference semantics of every specialisation.
 /// load_n/store_n touch only the first n lanes (n may exceed the width); mask lanes are bools.
