@@ -33,6 +33,11 @@ std::vector<std::vector<float>> train(int threads, int steps) {
     return out;
 }
 
+#ifdef _OPENMP
+// The team OpenMP starts with (OMP_NUM_THREADS, or one per core), read before any test changes it.
+const int initial_team = omp_get_max_threads();
+#endif
+
 }  // namespace
 
 TEST_CASE("set_num_threads sets the team size; 0 restores the default") {
@@ -47,6 +52,7 @@ TEST_CASE("set_num_threads sets the team size; 0 restores the default") {
     });
     CHECK(seen == 1);
     set_num_threads(0);
+    CHECK(num_threads() == initial_team);
     if (const char* env = std::getenv("OMP_NUM_THREADS")) {
         CHECK(num_threads() == std::atoi(env));
     }
