@@ -81,6 +81,26 @@ TEST_CASE("retrieval_metrics: cosine distance looks at angles only") {
     CHECK(eval::vector_distance(zero, v.data(), 2, eval::Distance::cosine) == 1.0);
 }
 
+TEST_CASE("retrieval_metrics: cosine distance at any scale of double embeddings") {
+    // |a|^2 |b|^2 underflowed to 0 (distance -inf) for vectors of 1e-160 and overflowed (NaN) for
+    // 1e160; the ranking then mixed the classes. Parallel vectors are at distance 0 at every scale.
+    for (const double scale : {1e-300, 1e-160, 1e-80, 1.0, 1e80, 1e160, 1e300}) {
+        CAPTURE(scale);
+        const double a[2] = {scale, scale}, b[2] = {2 * scale, 2 * scale}, c[2] = {scale, -scale};
+        const double same = eval::vector_distance(a, b, 2, eval::Distance::cosine);
+        CHECK(same >= 0.0);
+        CHECK(same == doctest::Approx(0.0));
+        CHECK(eval::vector_distance(a, c, 2, eval::Distance::cosine) == doctest::Approx(1.0));
+        Tensor<double> e(Shape{4, 2});
+        const std::vector<double> v{1, 0.1, 5, 0.4, 0.1, 1.2, 0.3, 9};
+        for (index_t i = 0; i < e.size(); ++i) e[i] = v[static_cast<std::size_t>(i)] * scale;
+        const std::vector<data::label_t> labels{0, 0, 1, 1};
+        const auto r = eval::retrieval_metrics(e, labels, eval::Distance::cosine);
+        CHECK(r.precision_at_1 == 1.0);
+        CHECK(r.map_at_r == 1.0);
+    }
+}
+
 TEST_CASE("retrieval_metrics: independent of the thread count") {
     Rng rng(3);
     const auto e = test::random_tensor<float>(Shape{60, 5}, rng);
@@ -88,8 +108,9 @@ TEST_CASE("retrieval_metrics: independent of the thread count") {
     for (int i = 0; i < 60; ++i) labels.push_back(i % 7);
     set_num_threads(1);
     const auto serial = eval::retrieval_metrics(e, labels);
-    set_num_threads(0);
+    set_num_threads(2);  // two whatever the machine's cores (0 would mean one on a one-core machine)
     const auto parallel = eval::retrieval_metrics(e, labels);
+    set_num_threads(0);
     CHECK(serial.map_at_r == parallel.map_at_r);
     CHECK(serial.precision_at_1 == parallel.precision_at_1);
 }

@@ -7,6 +7,7 @@
 #include <siamese/eval/scorer_output.hpp>
 #include <siamese/tensor.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <span>
 
@@ -31,15 +32,26 @@ template <class T>
         }
         return std::sqrt(sum);
     }
+    // The cosine does not change with each vector's scale: each is scaled by a power of two (exact)
+    // to a largest magnitude near 1, so the sums neither underflow nor overflow in double for
+    // vectors far from 1 (|a|^2 |b|^2 of 1e-80-sized vectors was 0, of 1e160-sized ones inf).
+    double a_max = 0, b_max = 0;
+    for (index_t k = 0; k < d; ++k) {
+        a_max = std::max(a_max, std::abs(static_cast<double>(a[k])));
+        b_max = std::max(b_max, std::abs(static_cast<double>(b[k])));
+    }
+    if (a_max == 0.0 || b_max == 0.0) return 1.0;
+    const int a_exp = std::ilogb(a_max), b_exp = std::ilogb(b_max);
     double ab = 0, aa = 0, bb = 0;
     for (index_t k = 0; k < d; ++k) {
-        const double x = static_cast<double>(a[k]), y = static_cast<double>(b[k]);
+        const double x = std::ldexp(static_cast<double>(a[k]), -a_exp);
+        const double y = std::ldexp(static_cast<double>(b[k]), -b_exp);
         ab += x * y;
         aa += x * x;
         bb += y * y;
     }
-    if (aa == 0.0 || bb == 0.0) return 1.0;
-    return 1.0 - ab / std::sqrt(aa * bb);
+    // Rounding can take the cosine a hair past +-1.
+    return 1.0 - std::clamp(ab / std::sqrt(aa * bb), -1.0, 1.0);
 }
 
 /// A scorer on precomputed embeddings ([N, D], e.g. embed_all, or pixel_embeddings): the

@@ -216,6 +216,7 @@ public:
             const T* ub = unit_.data() + (n + i) * d;
             T c = 0;
             for (index_t k = 0; k < d; ++k) c += ua[k] * ub[k];
+            c = std::clamp(c, T(-1), T(1));  // rounding took identical rows' cosine past 1: d < 0
             cosine_[i] = c;
             distance_[i] = T(1) - c;
         }
