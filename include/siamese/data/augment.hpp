@@ -2,6 +2,7 @@
 #pragma once
 
 #include <siamese/config.hpp>
+#include <siamese/detail/format_number.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/random.hpp>
 #include <siamese/tensor.hpp>
@@ -10,7 +11,6 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -170,9 +170,7 @@ public:
     explicit Augmenter(const KochAugmentOptions& options = {}, std::uint64_t seed = 0) : options_(options), rng_(seed) {
         const auto& o = options;
         auto bad = [](const std::string& why, double got) {
-            char shown[32];
-            std::snprintf(shown, sizeof shown, "%g", got);  // 1e+200, not 201 digits
-            throw std::invalid_argument("Augmenter: " + why + ", got " + shown);
+            throw std::invalid_argument("Augmenter: " + why + ", got " + siamese::detail::format_number(got));
         };
         // Non-finite ranges would draw infinite or NaN parameters: a blank image, or a transform
         // that warp_affine rejects as singular.

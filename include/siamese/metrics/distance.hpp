@@ -10,12 +10,12 @@
 // pairwise_euclidean compares every row with every row (no backward; the triplet loss runs
 // the kernel's backward itself).
 
+#include <siamese/detail/format_number.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/kernels/pairwise_distance.hpp>
 #include <siamese/tensor.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -67,14 +67,7 @@ template <class T>
     return rows(grad.data(), which * n, n, d);
 }
 
-/// A number for an error message in its shortest exact form (1e-300, not to_string's 0.000000).
-/// A float is written as a float (1.1754944e-38, not its double expansion).
-template <class V = double>
-std::string format_number(V value) {
-    char buffer[32];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return std::string(buffer, result.ptr);
-}
+using siamese::detail::format_number;
 
 /// eps must be positive and finite, and stay a normal number once converted to T, the type the
 /// distances are computed in: 1e-300 passes as a double but is 0 as a float, and then the

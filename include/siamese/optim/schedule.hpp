@@ -12,9 +12,9 @@
 //   }
 
 #include <siamese/config.hpp>
+#include <siamese/detail/format_number.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <concepts>
 #include <stdexcept>
@@ -30,16 +30,6 @@ concept LrSchedule = requires(const S& s, index_t step) {
 };
 
 namespace detail {
-
-/// A number for an error message, in its shortest exact form (1e-300, 0.1, inf, nan): unlike
-/// std::to_string's fixed six decimals, it never shows a tiny or a slightly-off value as 0.000000.
-/// A float is written as a float (1.1754944e-38, not its double expansion).
-template <class V = double>
-std::string format_number(V value) {
-    char buffer[32];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return std::string(buffer, result.ptr);
-}
 
 inline void check_lr(const char* who, double lr) {
     if (!(lr >= 0) || !std::isfinite(lr)) {

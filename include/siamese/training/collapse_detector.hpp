@@ -6,9 +6,9 @@
 // window of batches and says so once, with the usual causes.
 
 #include <siamese/config.hpp>
+#include <siamese/detail/format_number.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <optional>
 #include <stdexcept>
@@ -94,10 +94,8 @@ public:
 private:
     static void check_option(const char* option, double value) {
         if (!(value >= 0) || !std::isfinite(value)) {
-            char number[32];
-            const auto end = std::to_chars(number, number + sizeof number, value).ptr;
             throw std::invalid_argument(std::string("CollapseDetector: ") + option +
-                                        " must be a finite number >= 0, got " + std::string(number, end));
+                                        " must be a finite number >= 0, got " + siamese::detail::format_number(value));
         }
     }
 
