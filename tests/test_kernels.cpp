@@ -202,42 +202,49 @@ TEST_CASE("im2col and col2im are adjoint: <im2col(x), c> == <x, col2im(c)>") {
     }
 }
 
+/// The three conv2d kernels on N random samples against the direct reference, with the
+/// current thread count.
+template <class T>
+void check_conv2d_against_reference(const kernels::Conv2dGeometry& g, index_t N, Rng& rng) {
+    CAPTURE(N);
+    CAPTURE(g.channels);
+    CAPTURE(g.out_channels);
+    CAPTURE(g.kernel_h);
+    CAPTURE(g.stride);
+    CAPTURE(g.padding);
+    CAPTURE(g.height);
+    CAPTURE(g.width);
+    const auto x = random_vector<T>(N * g.in_sample(), rng);
+    const auto w = random_vector<T>(g.weight_size(), rng);
+    const auto b = random_vector<T>(g.out_channels, rng);
+    const auto dy = random_vector<T>(N * g.out_sample(), rng);
+    std::vector<T> work(static_cast<std::size_t>(kernels::conv2d_workspace_size<T>(g, num_threads())));
+
+    std::vector<T> y(dy.size()), y_ref(dy.size());
+    kernels::conv2d_forward(g, N, x.data(), w.data(), b.data(), y.data(), work.data());
+    ref::conv2d_forward(g, N, x.data(), w.data(), b.data(), y_ref.data());
+    check_close(y, y_ref);
+
+    std::vector<T> dx(x.size(), T(9)), dx_ref(x.size());
+    kernels::conv2d_backward_data(g, N, dy.data(), w.data(), dx.data(), work.data());
+    ref::conv2d_backward_data(g, N, dy.data(), w.data(), dx_ref.data());
+    check_close(dx, dx_ref);
+
+    // Weight gradients accumulate: start both from the same non-zero values.
+    std::vector<T> dw(w.size(), T(0.5)), db(b.size(), T(0.25)), dw_ref = dw, db_ref = db;
+    kernels::conv2d_backward_weights(g, N, x.data(), dy.data(), dw.data(), db.data(), work.data());
+    ref::conv2d_backward_weights(g, N, x.data(), dy.data(), dw_ref.data(), db_ref.data());
+    check_close(dw, dw_ref);
+    check_close(db, db_ref);
+}
+
 TEST_CASE_TEMPLATE("conv2d kernels match the direct reference on random shapes, 1 thread and 2", T, double, float) {
     Rng rng(13);
     for (int threads : {1, 2}) {
         ThreadCount tc(threads);
         for (int trial = 0; trial < 25; ++trial) {
             const auto g = random_conv(rng);
-            const index_t N = 1 + rng.uniform_int(5);
-            CAPTURE(g.channels);
-            CAPTURE(g.out_channels);
-            CAPTURE(g.kernel_h);
-            CAPTURE(g.stride);
-            CAPTURE(g.padding);
-            CAPTURE(g.height);
-            CAPTURE(g.width);
-            const auto x = random_vector<T>(N * g.in_sample(), rng);
-            const auto w = random_vector<T>(g.weight_size(), rng);
-            const auto b = random_vector<T>(g.out_channels, rng);
-            const auto dy = random_vector<T>(N * g.out_sample(), rng);
-            std::vector<T> work(static_cast<std::size_t>(kernels::conv2d_workspace_size<T>(g, num_threads())));
-
-            std::vector<T> y(dy.size()), y_ref(dy.size());
-            kernels::conv2d_forward(g, N, x.data(), w.data(), b.data(), y.data(), work.data());
-            ref::conv2d_forward(g, N, x.data(), w.data(), b.data(), y_ref.data());
-            check_close(y, y_ref);
-
-            std::vector<T> dx(x.size(), T(9)), dx_ref(x.size());
-            kernels::conv2d_backward_data(g, N, dy.data(), w.data(), dx.data(), work.data());
-            ref::conv2d_backward_data(g, N, dy.data(), w.data(), dx_ref.data());
-            check_close(dx, dx_ref);
-
-            // Weight gradients accumulate: start both from the same non-zero values.
-            std::vector<T> dw(w.size(), T(0.5)), db(b.size(), T(0.25)), dw_ref = dw, db_ref = db;
-            kernels::conv2d_backward_weights(g, N, x.data(), dy.data(), dw.data(), db.data(), work.data());
-            ref::conv2d_backward_weights(g, N, x.data(), dy.data(), dw_ref.data(), db_ref.data());
-            check_close(dw, dw_ref);
-            check_close(db, db_ref);
+            check_conv2d_against_reference<T>(g, 1 + rng.uniform_int(5), rng);
         }
     }
 }
@@ -251,33 +258,9 @@ TEST_CASE_TEMPLATE("conv2d kernels on one sample, whose GEMM takes the whole tea
         {17, 8, 8, 33, 1, 1, 1, 2}, {8, 12, 30, 192, 3, 3, 1, 0}, {32, 13, 13, 64, 3, 3, 1, 0}};
     Rng rng(15);
     for (int threads : {1, 2}) {
+        CAPTURE(threads);
         ThreadCount tc(threads);
-        for (const auto& g : shapes) {
-            CAPTURE(threads);
-            CAPTURE(g.channels);
-            CAPTURE(g.out_channels);
-            const auto x = random_vector<T>(g.in_sample(), rng);
-            const auto w = random_vector<T>(g.weight_size(), rng);
-            const auto b = random_vector<T>(g.out_channels, rng);
-            const auto dy = random_vector<T>(g.out_sample(), rng);
-            std::vector<T> work(static_cast<std::size_t>(kernels::conv2d_workspace_size<T>(g, num_threads())));
-
-            std::vector<T> y(dy.size()), y_ref(dy.size());
-            kernels::conv2d_forward(g, 1, x.data(), w.data(), b.data(), y.data(), work.data());
-            ref::conv2d_forward(g, 1, x.data(), w.data(), b.data(), y_ref.data());
-            check_close(y, y_ref);
-
-            std::vector<T> dx(x.size()), dx_ref(x.size());
-            kernels::conv2d_backward_data(g, 1, dy.data(), w.data(), dx.data(), work.data());
-            ref::conv2d_backward_data(g, 1, dy.data(), w.data(), dx_ref.data());
-            check_close(dx, dx_ref);
-
-            std::vector<T> dw(w.size(), T(0.5)), db(b.size(), T(0.25)), dw_ref = dw, db_ref = db;
-            kernels::conv2d_backward_weights(g, 1, x.data(), dy.data(), dw.data(), db.data(), work.data());
-            ref::conv2d_backward_weights(g, 1, x.data(), dy.data(), dw_ref.data(), db_ref.data());
-            check_close(dw, dw_ref);
-            check_close(db, db_ref);
-        }
+        for (const auto& g : shapes) check_conv2d_against_reference<T>(g, 1, rng);
     }
 }
 
