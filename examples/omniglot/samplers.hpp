@@ -96,7 +96,9 @@ private:
 /// Batches of P characters x K drawings for all-pairs training: the characters come from a few
 /// alphabets (P / alphabets each, drawn without replacement; an alphabet with fewer gives all it
 /// has and the next one fills in), so most different-character pairs of a batch are pairs within
-/// one alphabet; each character's K drawings are distinct.
+/// one alphabet; each character's K drawings are distinct. When the alphabets cannot give P that
+/// way (more alphabets asked for than there are, or too many small ones), the rest are drawn from
+/// all characters not yet chosen: a batch always holds P distinct characters.
 class CharacterBatchSampler {
 public:
     CharacterBatchSampler(const siamese::data::Omniglot& set, index_t characters, index_t drawings, index_t alphabets,
@@ -135,6 +137,7 @@ public:
                 std::min({per_alphabet, static_cast<index_t>(pool_.size()), p_ - static_cast<index_t>(chosen_.size())});
             for (index_t k = 0; k < take; ++k) chosen_.push_back(draw_next(pool_, static_cast<std::size_t>(k)));
         }
+        if (static_cast<index_t>(chosen_.size()) < p_) fill_from_all_characters();
         const auto& set = set_->images;
         images.resize(set.batch_shape(p_ * k_));
         labels.resize(static_cast<std::size_t>(p_ * k_));
@@ -152,6 +155,16 @@ public:
     void set_state(const std::array<std::uint64_t, 4>& s) noexcept { rng_.set_state(s); }
 
 private:
+    // Tops chosen_ up to P with characters drawn uniformly from those not chosen yet (the
+    // constructor checked that there are P characters in all).
+    void fill_from_all_characters() {
+        pool_.clear();
+        for (index_t c = 0; c < static_cast<index_t>(members_.size()); ++c)
+            if (std::find(chosen_.begin(), chosen_.end(), c) == chosen_.end()) pool_.push_back(c);
+        const auto missing = static_cast<std::size_t>(p_) - chosen_.size();
+        for (std::size_t k = 0; k < missing; ++k) chosen_.push_back(draw_next(pool_, k));
+    }
+
     // Partial Fisher-Yates: moves a uniformly chosen element of v[pos..] to v[pos] and returns it.
     index_t draw_next(std::vector<index_t>& v, std::size_t pos) {
         const auto j = pos + static_cast<std::size_t>(rng_.uniform_int(static_cast<index_t>(v.size() - pos)));
