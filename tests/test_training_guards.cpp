@@ -118,6 +118,39 @@ TEST_CASE("check_embedding_step: any batch size; non-finite embeddings stop trai
     CHECK(hidden.find("the output of backbone layer 0 (") != std::string::npos);
 }
 
+TEST_CASE("check_update: the weights a step leaves are checked before they are saved") {
+    // The step checks see an update only through the next batch: a run's last update was never
+    // looked at, and a diverged network was saved and evaluated (NaN scores read as chance).
+    Step s;
+    s.run();
+    CHECK_NOTHROW(training::check_update(s.model, s.pairs, s.model.params(), "epoch 1, batch 1"));
+    CHECK_NOTHROW(training::check_embedding_update(s.model, s.pairs, s.model.params(), "epoch 1, batch 1"));
+
+    // Finite weights whose forward pass overflows: both convolutions scaled as an exploding
+    // step would (outputs near 1e22, then beyond float's 3.4e38).
+    for (auto& w : *s.model.params()[0].value) w *= 1e20f;
+    for (auto& w : *s.model.params()[2].value) w *= 1e20f;
+    REQUIRE_FALSE(training::first_non_finite_value(s.model.params()).has_value());
+    const auto overflow = numeric_error_message(
+        [&] { training::check_update(s.model, s.pairs, s.model.params(), "epoch 5, batch 1000"); });
+    INFO(overflow);
+    CHECK(overflow.find("training stopped after epoch 5, batch 1000: its update left a non-finite value in the "
+                        "output of backbone layer") != std::string::npos);
+    CHECK(overflow.find("Nothing was saved from that update") != std::string::npos);
+    const auto embedded =
+        numeric_error_message([&] { training::check_embedding_update(s.model, s.pairs, s.model.params(), "batch 9"); });
+    INFO(embedded);
+    CHECK(embedded.find("training stopped after batch 9: its update left a non-finite value in the output of "
+                        "backbone layer") != std::string::npos);
+
+    Step t;
+    (*t.model.params()[3].value)[0] = std::numeric_limits<float>::infinity();
+    const auto weight =
+        numeric_error_message([&] { training::check_embedding_update(t.model, t.pairs, t.model.params(), "batch 2"); });
+    INFO(weight);
+    CHECK(weight.find("a non-finite value in the parameter " + t.model.params()[3].name) != std::string::npos);
+}
+
 TEST_CASE("CollapseDetector warns once when accuracy sits at 0.5 or the output is constant") {
     training::CollapseDetector stuck({.window = 10});
     for (int i = 0; i < 9; ++i) CHECK_FALSE(stuck.add(0.5, 1.0).has_value());

@@ -166,5 +166,10 @@ fi
 # Training that diverges stops with the step and the place, keeping the last checkpoint.
 expect "diverging run" "training stopped at epoch 1, batch" "$mnist" train --data "$work/data" --epochs 1 --batches 20 \
     --batch-size 10 --lr 100 --momentum 0.9 --out "$work/diverged"
+# The run's last update diverges: no step follows to see it, so it is checked before the
+# checkpoint (the diverged network was saved as model.ckpt and its NaN scores evaluated).
+expect "diverging last step" "training stopped after epoch 1, batch 3: its update left a non-finite value" \
+    "$mnist" train --data "$work/data" "${quick[@]}" --threads 1 --lr 1 --out "$work/diverged_last"
+[ -e "$work/diverged_last/model.ckpt" ] && fail "diverging last step" "model.ckpt was written"
 
 finish

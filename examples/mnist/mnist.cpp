@@ -95,6 +95,7 @@ int train(Settings s) {
         }
         if (auto warning = state.collapse.add(batch.accuracy, batch.spread)) progress.line(*warning);
 
+        const std::string finished_step = step_name(state);
         ++state.batch;  // from here on, state names the next batch to run: what a checkpoint records
         progress.update(state.done(s));
         if (state.batch == s.batches) {
@@ -106,8 +107,10 @@ int train(Settings s) {
                           " pairs/s)");
             ++state.epoch;
             state.batch = 0;
+            objective.check_update(model, params, finished_step);  // the run's last update included
             save_checkpoint(checkpoint, model, optimizer, objective, s, state);
         } else if (s.checkpoint_every > 0 && state.done(s) % s.checkpoint_every == 0) {
+            objective.check_update(model, params, finished_step);
             save_checkpoint(checkpoint, model, optimizer, objective, s, state);
         }
     }
@@ -169,6 +172,9 @@ int compare(const Settings& given, const std::string& model_path, const std::str
     const auto right = load_image_tensor(b, image_shape);
     if (s.loss == "bce") {
         const float p = model.predict(left, right)[0];
+        if (!std::isfinite(p))
+            throw siamese::numeric_error(model_path + ": the network's probability is not finite (" +
+                                         std::to_string(p) + "): its weights overflow");
         std::printf("%s vs %s: probability of the same digit %.4f -> %s\n", a.c_str(), b.c_str(),
                     static_cast<double>(p), p > 0.5f ? "same" : "different");
     } else {
@@ -176,6 +182,9 @@ int compare(const Settings& given, const std::string& model_path, const std::str
         const siamese::Tensor<float>& e_right = model.embed(right);
         double sq = 0;
         for (siamese::index_t k = 0; k < e_left.size(); ++k) sq += (e_left[k] - e_right[k]) * (e_left[k] - e_right[k]);
+        if (!std::isfinite(sq))
+            throw siamese::numeric_error(model_path + ": the embedding distance is not finite (" + std::to_string(sq) +
+                                         "): the network's weights overflow");
         std::printf("%s vs %s: embedding distance %.4f (smaller = more alike)\n", a.c_str(), b.c_str(), std::sqrt(sq));
     }
     return 0;

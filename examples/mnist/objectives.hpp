@@ -100,6 +100,16 @@ public:
         return triplet(model, params, step);
     }
 
+    /// Checks the weights the last optimizer step left, on that step's batch, before they are
+    /// saved (the step checks see an update only through the next batch).
+    void check_update(Model& model, const siamese::ParamList<float>& params, const std::string& step) {
+        if (settings_.loss == "bce") {
+            siamese::training::check_update(model, pair_batch_.images, params, step);
+        } else {
+            siamese::training::check_embedding_update(model, images(), params, step);
+        }
+    }
+
     /// The batch of the last step ([2B, C, H, W] pairs, or [P*K, C, H, W] for triplets).
     [[nodiscard]] const siamese::Tensor<float>& images() const {
         return settings_.loss == "triplet" ? pk_batch_.images : pair_batch_.images;

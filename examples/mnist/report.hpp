@@ -8,11 +8,13 @@
 #include "mnist_common.hpp"
 
 #include <siamese/data/pk_sampler.hpp>
+#include <siamese/errors.hpp>
 #include <siamese/eval/distance.hpp>
 #include <siamese/eval/pixel_baseline.hpp>
 #include <siamese/eval/retrieval.hpp>
 #include <siamese/eval/roc.hpp>
 #include <siamese/eval/threshold.hpp>
+#include <siamese/training/numeric_guard.hpp>
 
 #include <algorithm>
 #include <numeric>
@@ -139,6 +141,11 @@ inline Results evaluate_model(Model& model, const siamese::data::LabelledImages&
     const auto test_embeddings = siamese::eval::embed_all(model, test);
     const auto calibration_set = calibration_images(train);
     const auto train_embeddings = siamese::eval::embed_all(model, calibration_set);
+    if (!siamese::training::all_finite(test_embeddings) || !siamese::training::all_finite(train_embeddings)) {
+        throw siamese::numeric_error(
+            "the model's embeddings are not finite: its weights overflow (it diverged in training; train it again with "
+            "a smaller learning rate)");
+    }
     ModelScorer on_test(model, test_embeddings, head), on_train(model, train_embeddings, head);
 
     // Pairs drawn like the training ones; a threshold chosen on training pairs, tried on test pairs.

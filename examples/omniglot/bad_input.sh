@@ -193,5 +193,11 @@ expect "missing class image" "no such file" "$omniglot" evaluate --model "$work/
 # Training that diverges stops with the step and the place, keeping the last checkpoint.
 expect "diverging run" "training stopped at epoch 1, step" "$omniglot" train --data "$work/data" "${quick[@]}" --steps 30 \
     --optimizer sgd --lr 1e6 --momentum 0.9 --warmup 0 --out "$work/diverged"
+# An epoch's last update diverges: checked before validation scores it (NaN scores read as
+# chance) and before anything is saved.
+expect "diverging last step" "training stopped after epoch 1, step 1: its update left a non-finite value" \
+    "$omniglot" train --data "$work/data" "${quick[@]}" --steps 1 --optimizer sgd --lr 1e30 --warmup 0 \
+    --out "$work/diverged_last"
+[ -e "$work/diverged_last/model.ckpt" ] && fail "diverging last step" "model.ckpt was written"
 
 finish

@@ -9,11 +9,13 @@
 #include <siamese/data/augment.hpp>
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/data/one_shot_episode.hpp>
+#include <siamese/errors.hpp>
 #include <siamese/eval/confidence.hpp>
 #include <siamese/eval/embed.hpp>
 #include <siamese/eval/episodes.hpp>
 #include <siamese/eval/hausdorff.hpp>
 #include <siamese/eval/pixel_baseline.hpp>
+#include <siamese/training/numeric_guard.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -89,15 +91,29 @@ inline EpisodeResult ensemble_accuracy(std::span<Model> models, const siamese::d
     std::vector<siamese::Tensor<T>> embeddings;
     embeddings.reserve(models.size());
     for (auto& m : models) embeddings.push_back(embed_views(m, images, views, distortion));
+    // A diverged network scores NaN, and a NaN never wins the comparison: it read as chance
+    // accuracy instead of an error.
+    auto refuse_non_finite = [&](std::size_t model, const std::string& what) {
+        throw siamese::numeric_error("model " + std::to_string(model + 1) + " of " + std::to_string(models.size()) +
+                                     ": " + what +
+                                     " not finite: the network's weights overflow (it diverged in training; "
+                                     "train it again with a smaller learning rate)");
+    };
+    for (std::size_t i = 0; i < models.size(); ++i) {
+        if (!siamese::training::all_finite(embeddings[i])) refuse_non_finite(i, "its embeddings are");
+    }
     std::vector<siamese::eval::EmbeddingScorer<Model>> scorers;
     for (std::size_t i = 0; i < models.size(); ++i) scorers.emplace_back(models[i], embeddings[i]);
     std::vector<double> one;
     auto mean_logit = [&](index_t query, std::span<const index_t> candidates, std::span<double> out) {
         std::fill(out.begin(), out.end(), 0.0);
         one.resize(out.size());
-        for (auto& scorer : scorers) {
-            scorer(query, candidates, std::span<double>(one));
-            for (std::size_t k = 0; k < out.size(); ++k) out[k] += one[k] / static_cast<double>(scorers.size());
+        for (std::size_t i = 0; i < scorers.size(); ++i) {
+            scorers[i](query, candidates, std::span<double>(one));
+            for (std::size_t k = 0; k < out.size(); ++k) {
+                if (!std::isfinite(one[k])) refuse_non_finite(i, "a score (the head's logit) is");
+                out[k] += one[k] / static_cast<double>(scorers.size());
+            }
         }
     };
     return score_episodes(episodes, mean_logit);

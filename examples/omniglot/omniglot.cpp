@@ -347,6 +347,14 @@ int train(Settings s, int stop_after) {
         }
         const double seconds = progress.elapsed_seconds() - epoch_start;
         st.epoch_seconds.push_back(seconds);
+        // The step checks see an update only through the next batch: the epoch's last one is
+        // checked here, before validation scores it and anything is saved.
+        const std::string last_step = "epoch " + std::to_string(st.epoch) + ", step " + std::to_string(s.steps);
+        if (all_pairs) {
+            siamese::training::check_embedding_update(model, images, params, last_step);
+        } else {
+            siamese::training::check_update(model, batch.images, params, last_step);
+        }
 
         char line[256];
         std::snprintf(line, sizeof line, "epoch %d: loss %.4f, pair accuracy %.3f", st.epoch,

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
+#include <string>
 
 namespace {
 
@@ -152,4 +154,34 @@ TEST_CASE("embed_views: the mean embedding over the image as drawn and its disto
     distortion.probability = 0;
     const auto same = omniglot::embed_views(model, images, 4, distortion);
     for (index_t k = 0; k < same.size(); ++k) CHECK(same[k] == doctest::Approx(as_drawn[k]).epsilon(1e-5));
+}
+
+TEST_CASE("a diverged model is refused, not scored as chance") {
+    // NaN scores never win a comparison, so every query picked the first support: chance accuracy,
+    // exit 0.
+    const auto images = random_images();
+    std::vector<Model> models;
+    models.push_back(tiny_model(1));
+    models.push_back(tiny_model(2));
+    (*models[1].params()[0].value)[0] = std::numeric_limits<float>::quiet_NaN();
+    std::string message;
+    try {
+        (void)omniglot::ensemble_accuracy(std::span<Model>(models), images, episodes());
+    } catch (const siamese::numeric_error& e) {
+        message = e.what();
+    }
+    INFO(message);
+    CHECK(message.find("model 2 of 2: its embeddings are not finite") != std::string::npos);
+
+    // Finite embeddings whose head overflows: the scores are checked too.
+    (*models[1].params()[0].value)[0] = 0;
+    for (auto& w : *models[1].head().params()[0].value) w = 3e38f;
+    message.clear();
+    try {
+        (void)omniglot::ensemble_accuracy(std::span<Model>(models), images, episodes());
+    } catch (const siamese::numeric_error& e) {
+        message = e.what();
+    }
+    INFO(message);
+    CHECK(message.find("model 2 of 2: a score (the head's logit) is not finite") != std::string::npos);
 }

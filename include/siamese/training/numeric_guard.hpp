@@ -112,6 +112,15 @@ template <class T, class Locate>
                         ". The weights were not updated; a smaller learning rate or normalised inputs usually help");
 }
 
+/// Throws the numeric_error of a failed update check (see check_update) when `where` names a
+/// non-finite value.
+inline void stop_after_update(const std::string& where, const std::string& step) {
+    if (where.empty()) return;
+    throw numeric_error("training stopped after " + step + ": its update left a non-finite value in " + where +
+                        ". Nothing was saved from that update; a smaller learning rate or normalised inputs "
+                        "usually help");
+}
+
 inline std::string loss_problem(double loss) {
     return std::isfinite(loss) ? std::string("a gradient is not finite") : "the loss is " + std::to_string(loss);
 }
@@ -151,6 +160,29 @@ void check_embedding_step(Model& model, const Tensor<typename Model::value_type>
             : "the embeddings are not finite (the loss, " + std::to_string(loss) + ", does not show it)";
     detail::stop_training(problem, bad_gradient, params, step,
                           [&] { return locate_non_finite_backbone(model, images); });
+}
+
+/// After the optimizer's step, before its weights are saved or used. The step checks above see
+/// an update only through the next batch, so a run's last update, and any saved between two
+/// steps, is checked here: every parameter must be finite, and so must the forward pass on
+/// `pairs` (stacked pairs, e.g. the batch just trained on), head included. Otherwise throws
+/// numeric_error naming `step` (e.g. "epoch 5, batch 1000") and the first non-finite value.
+template <class Model>
+void check_update(Model& model, const Tensor<typename Model::value_type>& pairs,
+                  const ParamList<typename Model::value_type>& params, const std::string& step) {
+    const auto bad_value = first_non_finite_value(params);
+    detail::stop_after_update(bad_value ? "the parameter " + *bad_value : locate_non_finite_forward(model, pairs),
+                              step);
+}
+
+/// check_update for a model trained on embeddings: the forward pass on `images` (any batch) is
+/// examined up to the backbone's output.
+template <class Model>
+void check_embedding_update(Model& model, const Tensor<typename Model::value_type>& images,
+                            const ParamList<typename Model::value_type>& params, const std::string& step) {
+    const auto bad_value = first_non_finite_value(params);
+    detail::stop_after_update(bad_value ? "the parameter " + *bad_value : locate_non_finite_backbone(model, images),
+                              step);
 }
 
 }  // namespace siamese::training
