@@ -2,27 +2,65 @@
 #pragma once
 
 // The examples' --out folder, checked before any work so that a long run cannot end unable to
-// save what it computed.
+// save what it computed, and held for the run so that a second run cannot write into it too.
 
 #include <siamese/errors.hpp>
 #include <siamese/io/atomic_write.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <string>
 #include <system_error>
 
 namespace examples {
 
-/// Creates the output folder and checks that files can be written there.
-inline std::filesystem::path prepare_output_folder(const std::filesystem::path& out) {
-    std::error_code ec;
-    std::filesystem::create_directories(out, ec);
-    if (ec || !std::filesystem::is_directory(out)) {
-        throw siamese::io_error(out.string() + ": cannot create the output folder: " + ec.message());
+/// An output folder one run has to itself until the object goes away: an advisory lock (flock)
+/// on the folder, which the system drops when the process ends, however it ends. Two runs with
+/// the same --out both wrote there and left one run's model beside the other's metrics.
+class OutputFolder {
+public:
+    /// Creates the folder, checks that files can be written there and locks it; throws io_error
+    /// when another run holds it.
+    explicit OutputFolder(const std::filesystem::path& out) : path_(out) {
+        std::error_code ec;
+        std::filesystem::create_directories(out, ec);
+        if (ec || !std::filesystem::is_directory(out)) {
+            throw siamese::io_error(out.string() + ": cannot create the output folder: " + ec.message());
+        }
+        fd_ = ::open(out.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd_ < 0) throw siamese::io_error(out.string() + ": cannot open the output folder: " + std::strerror(errno));
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            const int error = errno;
+            ::close(fd_);
+            throw siamese::io_error(out.string() +
+                                    (error == EWOULDBLOCK
+                                         ? ": another run is writing to this folder now; wait for it "
+                                           "to end or choose another --out"
+                                         : ": cannot lock the output folder: " + std::string(std::strerror(error))));
+        }
+        const std::filesystem::path probe = out / ".write_test";
+        try {
+            siamese::io::write_file_atomically(probe, "ok");
+        } catch (const siamese::io_error& e) {
+            ::close(fd_);
+            throw siamese::io_error(out.string() + ": cannot write files in the output folder (" + e.what() + ")");
+        }
+        std::filesystem::remove(probe, ec);
     }
-    const std::filesystem::path probe = out / ".write_test";
-    siamese::io::write_file_atomically(probe, "ok");
-    std::filesystem::remove(probe, ec);
-    return out;
-}
+    OutputFolder(const OutputFolder&) = delete;
+    OutputFolder& operator=(const OutputFolder&) = delete;
+    ~OutputFolder() { ::close(fd_); }
+
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+    std::filesystem::path path_;
+    int fd_ = -1;
+};
 
 }  // namespace examples

@@ -3,7 +3,8 @@
 # Crash safety of the MNIST example, with real (short) training runs on synthetic data:
 #   1. an uninterrupted run;
 #   2. a run killed with SIGKILL in the middle of a checkpoint save, then resumed;
-#   3. a run killed with SIGKILL in the middle of a training step, then resumed.
+#   3. a run killed with SIGKILL in the middle of a training step, then resumed;
+#   and while a run is paused, a second run into its folder is refused.
 # The killed save must leave the previous checkpoint intact, and both resumed runs must end
 # with a final checkpoint byte-identical to the uninterrupted one (same thread count).
 # Usage: crash_resume.sh MNIST_BINARY MAKE_DATA_BINARY WORK_DIR
@@ -29,6 +30,11 @@ run_and_kill() {
         sleep 0.1
     done
     grep -q "debug: pausing" "$out.err" || fail "run $out never reached $pause"
+    # A second run into the same folder meanwhile is refused (two runs there mixed their files);
+    # the lock goes with the killed process, so the resume below gets the folder.
+    if "$mnist" "${run[@]}" --out "$out" >"$out.second.log" 2>&1; then fail "a second run into $out was accepted"; fi
+    grep -q "another run is writing to this folder now" "$out.second.log" ||
+        fail "a second run into $out: $(tail -1 "$out.second.log")"
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null || true
     echo "killed at: $(grep 'debug: pausing' "$out.err")"

@@ -58,7 +58,8 @@ int train(Settings s) {
     check_test_pairs(s);
     check_training_set(train_set, s);
     check_evaluation_sets(train_set, test_set, s);
-    const auto out = prepare_output_folder(s.out);
+    const examples::OutputFolder out_folder(s.out);  // this run's alone until it ends
+    const fs::path& out = out_folder.path();
 
     // 2. The network: the tutorial's CNN as the shared backbone of a Siamese network.
     siamese::Rng init(s.seed);

@@ -208,8 +208,6 @@ inline siamese::data::LabelledImages load_classes(const fs::path& dir, siamese::
     return siamese::data::keep_classes(set, chosen);
 }
 
-using examples::prepare_output_folder;
-
 // ------------------------------------------------------------------------------------------ logging
 
 /// Mean of the values added since the last clear().

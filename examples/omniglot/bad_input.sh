@@ -154,6 +154,17 @@ expect "explicit picture not writable" "evaluation_episodes.png: is a directory"
     --model "$work/no_picture/model.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5 --threads 2 \
     --json "$work/explicit.json" --picture "$work/no_picture/evaluation_episodes.png"
 [ -s "$work/explicit.json" ] || fail "explicit picture not writable" "no --json file (it goes before the picture)"
+# --json or --picture naming the model replaced the trained model with the results; a missing
+# folder was found only after the whole evaluation.
+cp "$work/good/model.ckpt" "$work/typo.ckpt"
+expect "evaluate --json onto the model" "--json $work/typo.ckpt is the --model $work/typo.ckpt: it would be overwritten" \
+    "$omniglot" evaluate --model "$work/typo.ckpt" --data "$work/data" --alphabets Alphabet2 --json "$work/typo.ckpt"
+cmp -s "$work/good/model.ckpt" "$work/typo.ckpt" || fail "evaluate --json onto the model" "the model was changed"
+expect "evaluate --picture onto the model" "--picture $work/./typo.ckpt is the --model $work/typo.ckpt" \
+    "$omniglot" evaluate --model "$work/typo.ckpt" --data "$work/data" --alphabets Alphabet2 --picture "$work/./typo.ckpt"
+expect "evaluate --json in a missing folder" "cannot write there: folder $work/nowhere does not exist" \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --json "$work/nowhere/results.json"
 "$omniglot" train --data "$work/data" "${quick[@]}" --side 20 --out "$work/good20" >/dev/null 2>&1 ||
     { echo "FAIL: a good run at 20x20 failed"; exit 1; }
 expect "ensemble of two image sides" "an ensemble needs one image side and one episode size; this model has 20x20" \
@@ -171,6 +182,16 @@ before=$(cd "$work/runs" && find . -type f | sort | xargs md5sum)
 expect "make-runs that cannot draw its episodes" "no alphabet has 40 characters" \
     "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 40 --out "$work/runs"
 [ "$(cd "$work/runs" && find . -type f | sort | xargs md5sum)" = "$before" ] || fail "failed make-runs" "changed the runs in --out"
+# Folders of the user's beside --out named like make-runs' own working folders are left alone
+# (runs.previous and runs.partial were deleted).
+mkdir -p "$work/runs.previous" "$work/runs.partial" && echo keep >"$work/runs.previous/notes.txt" &&
+    echo keep >"$work/runs.partial/data.txt"
+"$omniglot" make-runs --data "$work/data" --alphabets Alphabet2,Alphabet3 --runs 2 --ways 4 --out "$work/runs" >/dev/null ||
+    fail "make-runs beside folders of the user's" "failed"
+[ -s "$work/runs.previous/notes.txt" ] && [ -s "$work/runs.partial/data.txt" ] ||
+    fail "make-runs beside folders of the user's" "deleted them"
+[ "$(ls -d "$work"/runs* | tr '\n' ' ')" = "$work/runs $work/runs.partial $work/runs.previous " ] ||
+    fail "make-runs" "left working folders: $(ls -d "$work"/runs*)"
 mkdir -p "$work/not_runs" && echo keep >"$work/not_runs/README"
 expect "make-runs into a folder holding other files" "holds README, which is not a one-shot run" \
     "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 4 --out "$work/not_runs"

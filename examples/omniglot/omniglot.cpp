@@ -46,10 +46,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -64,7 +69,6 @@ namespace {
 
 using namespace omniglot;
 namespace fs = std::filesystem;
-using examples::prepare_output_folder;
 
 std::string format_seconds(double s) {
     char buf[32];
@@ -187,8 +191,10 @@ int train(Settings s, int stop_after) {
         s = settings_from_checkpoint(*resume, s);  // the run goes on with its own settings
         check_resume(*resume, s.resume, s.out);
     }
-    check_shape(s.net);                             // before loading data and allocating weights
-    const auto out = prepare_output_folder(s.out);  // after the checks: a refused run leaves --out as it was
+    check_shape(s.net);  // before loading data and allocating weights
+    // After the checks, so that a refused run leaves --out as it was; this run's alone until it ends.
+    const examples::OutputFolder out_folder(s.out);
+    const fs::path& out = out_folder.path();
 
     // 1. The data: alphabets to learn from, and alphabets never trained on to choose the model by.
     examples::Progress clock(0, 0, "");
@@ -468,7 +474,29 @@ void print_row(const char* name, const EpisodeResult& r) {
     std::printf("  %-20s %s\n", name, format_accuracy(r).c_str());
 }
 
+/// evaluate's --json and --picture, checked before the work: the folder must exist (found only
+/// after the whole evaluation), and the file must not be one of the models (a typo that
+/// replaced the trained model with the results).
+void check_output_file(const char* option, const std::string& file, const std::vector<std::string>& models) {
+    if (file.empty()) return;
+    std::error_code ec;
+    for (const auto& model : models) {
+        if (fs::path(file).lexically_normal() == fs::path(model).lexically_normal() ||
+            fs::equivalent(file, model, ec)) {
+            throw std::invalid_argument(std::string(option) + " " + file + " is the --model " + model +
+                                        ": it would be overwritten; write the results elsewhere");
+        }
+    }
+    const fs::path folder = fs::absolute(file).parent_path();
+    if (!fs::is_directory(folder, ec)) {
+        throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: folder " + folder.string() +
+                                " does not exist");
+    }
+}
+
 int evaluate(const Settings& cmd, const EvaluateOptions& e) {
+    check_output_file("--json", e.json, e.models);
+    check_output_file("--picture", e.picture, e.models);
     siamese::set_num_threads(cmd.threads);
     // One model, or several scoring as one (mean logit); they must see the same images and episodes.
     std::vector<Model> models;
@@ -637,6 +665,45 @@ void check_runs_folder(const fs::path& out, const std::string& shown) {
     }
 }
 
+/// A new, empty folder beside `out` named OUT<suffix>-PID (-2, -3, ... when taken): its own to
+/// every call, so two calls never write into or delete each other's, nor a folder of the user's.
+fs::path new_sibling_folder(const fs::path& out, const std::string& suffix) {
+    std::error_code ec;
+    fs::create_directories(out.parent_path(), ec);
+    const std::string base = out.string() + suffix + "-" + std::to_string(::getpid());
+    for (int n = 1; n < 1000; ++n) {
+        const fs::path candidate = n == 1 ? base : base + "-" + std::to_string(n);
+        if (fs::create_directory(candidate, ec)) return candidate;
+        if (ec) throw siamese::io_error(candidate.string() + ": cannot create a folder for the runs: " + ec.message());
+    }
+    throw siamese::io_error(base + ": cannot find a free folder name beside --out");
+}
+
+/// Moves the finished runs in `staging` to `out`. When `out` exists, the two folders are swapped
+/// in one step (renameat2's exchange), so there is no moment without runs at `out`, even for a
+/// call killed half-way; the old runs are then removed with the staging folder. A file system
+/// without the exchange gets two renames, the old runs set aside in a folder of this call's own.
+void put_in_place(const fs::path& staging, const fs::path& out) {
+    if (::rename(staging.c_str(), out.c_str()) == 0) return;
+    if (errno != EEXIST && errno != ENOTEMPTY) {
+        throw siamese::io_error(out.string() + ": cannot move the new runs there: " + std::strerror(errno));
+    }
+    if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) == 0) return;
+    if (errno != EINVAL && errno != ENOSYS) {
+        throw siamese::io_error(out.string() + ": cannot swap in the new runs: " + std::strerror(errno));
+    }
+    const fs::path previous = new_sibling_folder(out, ".previous");
+    fs::remove(previous);
+    fs::rename(out, previous);
+    try {
+        fs::rename(staging, out);
+    } catch (const fs::filesystem_error&) {
+        fs::rename(previous, out);
+        throw;
+    }
+    fs::remove_all(previous);
+}
+
 /// Writes within-alphabet episodes of background alphabets as one-shot runs in Lake et al.'s
 /// format (run01 ... with training/classNN.png, test/itemNN.png in a shuffled order and
 /// class_labels.txt), copying the original files: `evaluate --runs` then reads them like the
@@ -654,9 +721,7 @@ int make_runs(const Settings& s, const RunOptions& o) {
     const auto set = siamese::data::load_omniglot(s.data, lo);
     const auto episodes =
         siamese::data::within_alphabet_episodes(set, {.ways = o.ways, .episodes = o.runs, .seed = o.seed});
-    const fs::path staging = out.string() + ".partial";
-    fs::remove_all(staging);  // left by a killed call
-    prepare_output_folder(staging);
+    const fs::path staging = new_sibling_folder(out, ".partial");
     struct RemoveOnExit {  // the staging folder, whether the runs were moved out of it or not
         fs::path path;
         ~RemoveOnExit() {
@@ -693,18 +758,7 @@ int make_runs(const Settings& s, const RunOptions& o) {
         }
         siamese::io::write_file_atomically(staging / run / "class_labels.txt", labels);
     }
-    // out holds runs only (checked above): set it aside, put the new runs in its place, drop it.
-    const fs::path previous = out.string() + ".previous";
-    fs::remove_all(previous);
-    const bool replacing = fs::exists(out);
-    if (replacing) fs::rename(out, previous);
-    try {
-        fs::rename(staging, out);
-    } catch (const fs::filesystem_error&) {
-        if (replacing) fs::rename(previous, out);
-        throw;
-    }
-    fs::remove_all(previous);
+    put_in_place(staging, out);  // out held runs only (checked above); the old ones leave with the staging folder
     std::printf("wrote %zu runs of %ld-way one-shot classification from %s under %s\n", episodes.size(), o.ways,
                 join(names, ", ").c_str(), o.out.c_str());
     return 0;
