@@ -81,8 +81,9 @@ inline void save_checkpoint(const fs::path& path, Model& model, Optimizer& optim
 /// `train --resume` continues the same run.
 inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Settings s) {
     if (c.get("format") != checkpoint_format) {
-        throw siamese::io_error(c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
-                                                : "checkpoint without the MNIST example's metadata");
+        throw siamese::io_error(c.path() + ": " +
+                                (c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
+                                                 : std::string("checkpoint without the MNIST example's metadata")));
     }
     s.image_size = c.at_integer("image_size");
     s.seed = static_cast<std::uint64_t>(c.at_integer("seed"));

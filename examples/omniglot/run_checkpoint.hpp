@@ -61,8 +61,9 @@ inline void save_settings(siamese::io::Checkpoint& c, const Settings& s, const s
 /// Settings from a checkpoint on top of the command line's (data, output, threads).
 inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Settings s) {
     if (c.get("format") != checkpoint_format) {
-        throw siamese::io_error(c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
-                                                : "checkpoint without the Omniglot example's metadata");
+        throw siamese::io_error(c.path() + ": " +
+                                (c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
+                                                 : std::string("checkpoint without the Omniglot example's metadata")));
     }
     s.net.side = c.at_integer("side");
     s.net.widths = parse_widths(c.at("widths"), "checkpoint metadata 'widths'");

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// What the example reads back from a checkpoint: a file of another program, or one without the
+// example's metadata, is refused with a message naming the file (in an ensemble of several
+// --model files the user could not tell which was wrong).
+#include "run_checkpoint.hpp"
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+namespace {
+
+std::string refusal(const siamese::io::Checkpoint& written, const std::string& name) {
+    const auto path = std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + ".ckpt");
+    written.save(path);
+    const omniglot::Settings given;
+    std::string message = "(no error)";
+    try {
+        (void)omniglot::settings_from_checkpoint(siamese::io::Checkpoint::load(path), given);
+    } catch (const siamese::io_error& e) {
+        message = e.what();
+    }
+    std::filesystem::remove(path);
+    return path.string() + "|" + message;
+}
+
+}  // namespace
+
+TEST_CASE("settings_from_checkpoint names the file of another program or without the example's metadata") {
+    siamese::io::Checkpoint other;
+    other.set("format", "siamese-mnist-example");
+    const auto a = refusal(other, "other_program");
+    const auto path_a = a.substr(0, a.find('|'));
+    CHECK(a.substr(a.find('|') + 1) == path_a + ": checkpoint of another program: format 'siamese-mnist-example'");
+
+    const auto b = refusal(siamese::io::Checkpoint{}, "no_metadata");
+    const auto path_b = b.substr(0, b.find('|'));
+    CHECK(b.substr(b.find('|') + 1) == path_b + ": checkpoint without the Omniglot example's metadata");
+}
