@@ -131,6 +131,33 @@ TEST_CASE("Checkpoint: corruption, another version, wrong magic and trailing byt
     require_io_error([&] { (void)io::Checkpoint::parse(good + "junk", "t.ckpt"); }, {"t.ckpt", "4 unexpected bytes"});
 }
 
+TEST_CASE("Checkpoint: one flipped bit anywhere after the magic says the file is corrupted") {
+    // The header was trusted before the checksum: a flipped bit in a dimension read as
+    // "truncated" for a file of full length, in the tensor count as "unexpected bytes".
+    io::Checkpoint c;
+    c.set("epoch", "3");
+    c.add("w", Tensor<float>(Shape{2, 3}, 1.5f));
+    c.add("b", Tensor<double>(Shape{3}, -2.0));
+    const std::string good = c.serialize();
+    for (std::size_t byte = io::Checkpoint::magic.size(); byte < good.size(); ++byte) {
+        for (int bit = 0; bit < 8; ++bit) {
+            std::string bad = good;
+            bad[byte] = static_cast<char>(bad[byte] ^ (1 << bit));
+            CAPTURE(byte);
+            CAPTURE(bit);
+            std::string msg;
+            try {
+                (void)io::Checkpoint::parse(bad, "flip.ckpt");
+            } catch (const io_error& e) {
+                msg = e.what();
+            }
+            INFO(msg);
+            CHECK(msg.rfind("flip.ckpt: ", 0) == 0);
+            CHECK(msg.find("corrupted") != std::string::npos);
+        }
+    }
+}
+
 TEST_CASE("Checkpoint: a huge declared size in a tiny file fails without allocating it") {
     io::Checkpoint c;
     c.add("w", Tensor<float>(Shape{2, 2}));

@@ -200,7 +200,12 @@ public:
             throw io_error(path.string() + ": is not a regular file, expected a checkpoint file");
         std::ifstream in(path, std::ios::binary);
         if (!in) throw io_error(path.string() + ": cannot open for reading");
-        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        // The magic first: a large file of something else is refused without reading it whole.
+        std::string bytes(magic.size(), '\0');
+        in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        bytes.resize(static_cast<std::size_t>(in.gcount()));
+        check_magic(bytes, path.string());
+        bytes.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
         if (in.bad()) throw io_error(path.string() + ": read error");
         Checkpoint c = parse(bytes, path.string());
         c.path_ = path.string();
@@ -209,11 +214,42 @@ public:
 
     /// Parses bytes produced by serialize(); `shown` names the source in error messages.
     [[nodiscard]] static Checkpoint parse(std::string_view bytes, const std::string& shown) {
-        Reader r{bytes, 0, shown};
+        check_magic(bytes, shown);
+        // The checksum first: when it does not match, a structural error below (a "truncated"
+        // file of full length, "trailing bytes") may come from a damaged header, and says so.
+        const bool checksum_matches =
+            bytes.size() >= magic.size() + 8 &&
+            load_u64(bytes.data() + bytes.size() - 8) == fnv1a64(bytes.substr(0, bytes.size() - 8));
+        try {
+            Checkpoint c = parse_structure(bytes, shown);
+            if (!checksum_matches) throw io_error(shown + ": checksum mismatch: the file is corrupted");
+            c.path_ = shown;
+            return c;
+        } catch (const io_error& e) {
+            if (checksum_matches || std::string_view(e.what()).find("checksum mismatch") != std::string_view::npos)
+                throw;
+            throw io_error(std::string(e.what()) +
+                           " (and the checksum does not match: the file is truncated or corrupted)");
+        }
+    }
+
+private:
+    /// Throws unless `bytes` starts with the magic; a file shorter than it that could be its
+    /// start is "truncated".
+    static void check_magic(std::string_view bytes, const std::string& shown) {
+        if (bytes.size() < magic.size() && magic.substr(0, bytes.size()) == bytes) {
+            throw io_error(shown + ": truncated: " + std::to_string(bytes.size()) +
+                           " bytes, shorter than a checkpoint's header");
+        }
         if (bytes.size() < magic.size() || bytes.substr(0, magic.size()) != magic) {
             throw io_error(shown + ": not a siamese checkpoint (expected the magic \"SIAMCKPT\" at the start)");
         }
-        r.pos = magic.size();
+    }
+
+    /// parse() without the checksum: the version, the metadata and the tensors, each checked
+    /// against the file's size.
+    static Checkpoint parse_structure(std::string_view bytes, const std::string& shown) {
+        Reader r{bytes, magic.size(), shown};
         const std::uint32_t version = r.u32("format version");
         if (version != format_version) {
             throw io_error(shown + ": checkpoint format version " + std::to_string(version) +
@@ -269,10 +305,6 @@ public:
             throw io_error(shown + ": " + std::to_string(bytes.size() - expected) +
                            " unexpected bytes after the checkpoint's end");
         }
-        const std::uint64_t stored = load_u64(bytes.data() + bytes.size() - 8);
-        if (stored != fnv1a64(bytes.substr(0, bytes.size() - 8))) {
-            throw io_error(shown + ": checksum mismatch: the file is corrupted");
-        }
         for (auto& e : c.entries_) {
             e.values.resize(static_cast<std::size_t>(e.shape.numel()));
             for (auto& v : e.values) {
@@ -280,11 +312,9 @@ public:
                                                 : std::bit_cast<double>(r.u64(e.name));
             }
         }
-        c.path_ = shown;
         return c;
     }
 
-private:
     struct Reader {
         std::string_view bytes;
         std::size_t pos;
