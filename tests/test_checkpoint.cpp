@@ -265,6 +265,33 @@ TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a 
     require_io_error([&] { (void)io::Checkpoint::load(file); }, {file.string(), "checksum mismatch"});
 }
 
+TEST_CASE("Checkpoint files: a link is followed, permissions kept, a planted temporary link not written through") {
+    TempDir dir;
+    Model m = make_model(1);
+    // model.ckpt -> store/best.ckpt: the target is replaced, the link stays (the link itself was
+    // replaced by a regular file, and the target kept the old content).
+    fs::create_directories(dir.path / "store");
+    const fs::path target = dir.write("store/best.ckpt", "old");
+    const fs::path link = dir.path / "model.ckpt";
+    fs::create_symlink(fs::path("store") / "best.ckpt", link);
+    checkpoint_of(m).save(link);
+    CHECK(fs::is_symlink(link));
+    CHECK(io::Checkpoint::load(target).get("architecture") == m.name());
+
+    // A private checkpoint stays private (it became 0644).
+    fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write);
+    checkpoint_of(m).save(target);
+    CHECK(fs::status(target).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+
+    // A link planted under the temporary's name is not followed (its target was overwritten).
+    const fs::path victim = dir.write("victim.txt", "keep me");
+    fs::create_symlink(victim, dir.path / ("other.ckpt.tmp." + std::to_string(::getpid())));
+    checkpoint_of(m).save(dir.path / "other.ckpt");
+    CHECK(read_bytes(victim) == "keep me");
+    CHECK_FALSE(fs::is_symlink(dir.path / "other.ckpt"));
+    CHECK(io::Checkpoint::load(dir.path / "other.ckpt").get("architecture") == m.name());
+}
+
 TEST_CASE("Checkpoint files: a save removes the temporaries of killed saves, and only those") {
     TempDir dir;
     // A pid that no longer exists: a child that has exited and been reaped.

@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace siamese::io {
@@ -63,23 +64,38 @@ inline void remove_stale_temporaries(const std::filesystem::path& path) {
 /// the old file or the new one, never a mixture; on an error the old file is untouched and the
 /// temporary is removed (a kill can leave the temporary behind, never a damaged `path`; the next
 /// successful save removes temporaries of processes that no longer exist).
+/// A symbolic link at `path` is followed: the file it points to is replaced and the link stays
+/// (replacing the link left the file the user meant with the old content). A file replaced keeps
+/// its permissions (a private 0600 checkpoint stayed private); a new one gets 0644 less the umask.
 /// `before_rename`, if given, runs when the new bytes are durable but not yet in place: tests use
 /// it to interrupt a save at its most delicate moment.
-inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
+inline void write_file_atomically(const std::filesystem::path& shown, std::string_view bytes,
                                   const std::function<void()>& before_rename = {}) {
     namespace fs = std::filesystem;
-    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     std::error_code ec;
-    if (fs::is_directory(path, ec)) throw io_error(path.string() + ": is a directory, expected a file to write");
+    fs::path path = shown;
+    if (fs::is_symlink(shown, ec)) {
+        const fs::path target = fs::weakly_canonical(shown, ec);
+        if (!ec) path = target;
+    }
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    if (fs::is_directory(path, ec)) throw io_error(shown.string() + ": is a directory, expected a file to write");
     if (!fs::is_directory(dir, ec)) {
-        throw io_error(path.string() + ": cannot write: folder " + dir.string() + " does not exist");
+        throw io_error(shown.string() + ": cannot write: folder " + dir.string() + " does not exist");
     }
     const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw io_error(path.string() + ": cannot write: " + detail::errno_text(errno));
+    // A new file of our own: a temporary a killed save of a process with this pid left is
+    // removed, and O_EXCL | O_NOFOLLOW never writes through a link planted under its name.
+    ::unlink(tmp.c_str());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) throw io_error(shown.string() + ": cannot write: " + detail::errno_text(errno));
+    struct stat existing {};
+    if (::stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) {
+        ::fchmod(fd, existing.st_mode & 07777);  // best effort: the content matters more
+    }
     try {
-        detail::write_all(fd, bytes.data(), bytes.size(), path);
-        if (::fsync(fd) != 0) throw io_error(path.string() + ": cannot flush to disk: " + detail::errno_text(errno));
+        detail::write_all(fd, bytes.data(), bytes.size(), shown);
+        if (::fsync(fd) != 0) throw io_error(shown.string() + ": cannot flush to disk: " + detail::errno_text(errno));
     } catch (...) {
         ::close(fd);
         ::unlink(tmp.c_str());
@@ -88,7 +104,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
     if (::close(fd) != 0) {
         const int e = errno;
         ::unlink(tmp.c_str());
-        throw io_error(path.string() + ": cannot write: " + detail::errno_text(e));
+        throw io_error(shown.string() + ": cannot write: " + detail::errno_text(e));
     }
     if (before_rename) {
         try {
@@ -101,7 +117,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         const int e = errno;
         ::unlink(tmp.c_str());
-        throw io_error(path.string() + ": cannot replace: " + detail::errno_text(e));
+        throw io_error(shown.string() + ": cannot replace: " + detail::errno_text(e));
     }
     // Make the rename itself durable.
     const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
