@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Readable range checks for the examples' command lines ("must be a positive number, got '0'").
+// Readable range checks for the examples' command lines ("must be a positive whole number (decimal
+// digits), got '0x2'").
 
 #include <CLI/CLI.hpp>
 
@@ -29,10 +30,30 @@ CLI::Validator number_check(Accept accept, const std::string& what, const std::s
         description, name);
 }
 
+/// A whole number from lo to hi, checked as text in decimal digits: CLI11 itself reads 010 as
+/// octal 8 and 0x10 as 16, saturates numbers past the type's range (2^63 read as 2^63 - 1),
+/// and answers a word with "Value x not in range". `what` says it in the message (default:
+/// "a whole number from LO to HI").
+inline CLI::Validator whole_number(long long lo, long long hi, std::string what = {}) {
+    if (what.empty()) what = "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+    return CLI::Validator(
+        [lo, hi, what](std::string& v) -> std::string {
+            long long x = 0;
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+            const std::size_t digits = !v.empty() && v[0] == '-' ? 1 : 0;
+            const bool decimal = v.size() > digits && (v[digits] != '0' || v.size() == digits + 1);
+            return decimal && ec == std::errc{} && end == v.data() + v.size() && x >= lo && x <= hi
+                       ? std::string()
+                       : "must be " + what + ", got '" + v + "'";
+        },
+        std::to_string(lo) + " to " + std::to_string(hi), "whole number");
+}
+
+// Counts (epochs, steps, intervals): whole numbers up to 2^31 - 1, every option's type holds them.
 inline const CLI::Validator positive =
-    number_check([](double x) { return x > 0; }, "a positive number", "> 0", "positive");
+    whole_number(1, std::numeric_limits<int>::max(), "a positive whole number (decimal digits)");
 inline const CLI::Validator non_negative =
-    number_check([](double x) { return x >= 0; }, "zero or a positive number", ">= 0", "non-negative");
+    whole_number(0, std::numeric_limits<int>::max(), "zero or a positive whole number (decimal digits)");
 
 // Real-valued settings: strtod reads "nan" and "inf", and NaN passes CLI::Range (every comparison
 // with it is false), so these ask for a finite number.

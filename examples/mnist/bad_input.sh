@@ -41,7 +41,7 @@ expect "CSV rows of another --image-size" "4 pixel values, not the 784 (28x28) o
     "$mnist" train --data "$work/csv" "${quick[@]}" --out "$work/o5"
 expect "--image-size other than the IDX images'" "the IDX images are 28x28, not the 5x5 of --image-size 5" \
     "$mnist" train --data "$work/data" --image-size 5 "${quick[@]}" --out "$work/o13"
-expect "huge --image-size" "--image-size: Value 20000 not in range 1 to 16384" \
+expect "huge --image-size" "--image-size: must be a whole number from 1 to 16384, got '20000'" \
     "$mnist" train --data "$work/data" --image-size 20000 "${quick[@]}" --out "$work/o13"
 # Sorted by label: the first 10000 training images, which calibrate the threshold, are all digit 0.
 mkdir -p "$work/sorted"
@@ -51,7 +51,21 @@ expect "calibration images of one class" "cannot sample calibration pairs from t
     "$mnist" train --data "$work/sorted" --image-size 2 "${quick[@]}" --out "$work/o13"
 
 # Command-line values.
-expect "zero epochs" "must be a positive number, got '0'" "$mnist" train --data "$work/data" --epochs 0 --out "$work/o6"
+expect "zero epochs" "must be a positive whole number (decimal digits), got '0'" "$mnist" train --data "$work/data" --epochs 0 --out "$work/o6"
+# Whole numbers are read as decimal text: CLI11 read 010 as 8 and 0x2 as 2, saturated 2^63, and
+# answered a word with "Value x not in range".
+expect "octal epochs" "--epochs: must be a positive whole number (decimal digits), got '010'" \
+    "$mnist" train --data "$work/data" --epochs 010 --out "$work/o6"
+expect "hexadecimal batches" "--batches: must be a whole number from 1 to 1000000000, got '0x2'" \
+    "$mnist" train --data "$work/data" --batches 0x2 --out "$work/o6"
+expect "a word for batches" "--batches: must be a whole number from 1 to 1000000000, got 'x'" \
+    "$mnist" train --data "$work/data" --batches x --out "$work/o6"
+expect "warm-up of 2^63" "--warmup: must be zero or a positive whole number (decimal digits), got '9223372036854775808'" \
+    "$mnist" train --data "$work/data" --warmup 9223372036854775808 --out "$work/o6"
+expect "momentum nan" "--momentum: must be a number from 0 to 1, got 'nan'" \
+    "$mnist" train --data "$work/data" --optimizer adam --momentum nan --out "$work/o6"
+expect "too many threads" "--threads: must be a whole number from 0 to 1024, got '3000'" \
+    "$mnist" train --data "$work/data" --threads 3000 --out "$work/o6"
 expect "negative learning rate" "--lr: must be a finite positive number, got '-1'" "$mnist" train --data "$work/data" --lr -1 --out "$work/o7"
 expect "infinite learning rate" "--lr: must be a finite positive number, got 'inf'" \
     "$mnist" train --data "$work/data" --lr inf --out "$work/o7"
@@ -88,15 +102,15 @@ expect "output under a file" "a_file" "$mnist" train --data "$work/data" "${quic
 
 # Values that would fail only after training, or run out of memory: refused before --out is
 # touched. (The unusable --out makes a check that regresses fail at once, without training.)
-expect "huge --episodes" "--episodes: Value 1000000000 not in range 1 to 1000000" \
+expect "huge --episodes" "--episodes: must be a whole number from 1 to 1000000, got '1000000000'" \
     "$mnist" train --data "$work/data" --episodes 1000000000 --out "$work/a_file/out"
-expect "huge --test-batches" "--test-batches: Value 1000001 not in range 1 to 1000000" \
+expect "huge --test-batches" "--test-batches: must be a whole number from 1 to 1000000, got '1000001'" \
     "$mnist" train --data "$work/data" --test-batches 1000001 --out "$work/a_file/out"
 expect "too many test pairs" "--test-batches 1000000 x --batch-size 20 = 20000000 test pairs" \
     "$mnist" train --data "$work/data" --test-batches 1000000 --batch-size 20 --out "$work/a_file/out"
-expect "epochs x batches beyond a long" "--batches: Value 9223372036854775807 not in range 1 to 1000000000" \
+expect "epochs x batches beyond a long" "--batches: must be a whole number from 1 to 1000000000, got '9223372036854775807'" \
     "$mnist" train --data "$work/data" --batches 9223372036854775807 --out "$work/a_file/out"
-expect "huge --batch-size" "--batch-size: Value 10001 not in range 2 to 10000" \
+expect "huge --batch-size" "--batch-size: must be a whole number from 2 to 10000, got '10001'" \
     "$mnist" train --data "$work/data" --batch-size 10001 --out "$work/a_file/out"
 if [ $asan -eq 1 ]; then
     echo "skip out of memory: AddressSanitizer ends the process instead of throwing std::bad_alloc"

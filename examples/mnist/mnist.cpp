@@ -197,6 +197,9 @@ using examples::non_negative;
 using examples::positive;
 
 using examples::seed_check;
+using examples::zero_to_one;
+// More threads than this is a typo: each one holds its own workspace.
+const CLI::Validator thread_range = examples::whole_number(0, 1024);
 
 }  // namespace
 
@@ -209,9 +212,9 @@ int main(int argc, char** argv) {
         cmd->add_option("--data", s.data,
                         "MNIST folder (IDX files, plain or .gz; or mnist_train.csv and mnist_test.csv)")
             ->capture_default_str();
-        cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(non_negative);
+        cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(thread_range);
         cmd->add_option("--image-size", s.image_size, "side of the square images (CSV files; IDX files must match)")
-            ->check(CLI::Range(1, 16384))
+            ->check(examples::whole_number(1, 16384))
             ->capture_default_str();
     };
 
@@ -222,13 +225,13 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--epochs", s.epochs, "epochs")->check(positive)->capture_default_str();
     // Bounded so that epochs x batches, the run's length, cannot overflow.
     train_cmd->add_option("--batches", s.batches, "batches per epoch")
-        ->check(CLI::Range(1L, 1'000'000'000L))
+        ->check(examples::whole_number(1, 1'000'000'000))
         ->capture_default_str();
     train_cmd->add_option("--batch-size", s.batch_size, "pairs per batch (half different, half same)")
-        ->check(CLI::Range(2, 10000))  // 10000 pairs take some 2 GB
+        ->check(examples::whole_number(2, 10000))  // 10000 pairs take some 2 GB
         ->capture_default_str();
     train_cmd->add_option("--lr", s.lr, "learning rate")->check(finite_positive)->capture_default_str();
-    train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(zero_to_one)->capture_default_str();
     train_cmd->add_option("--seed", s.seed, "seed of the initial weights and of the samplers")
         ->check(seed_check)
         ->capture_default_str();
@@ -237,10 +240,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     // Bounded so that a typo fails here, not after training (the evaluation holds them in memory).
     train_cmd->add_option("--test-batches", s.test_batches, "test batches of --batch-size pairs for pair accuracy")
-        ->check(CLI::Range(1, 1'000'000))
+        ->check(examples::whole_number(1, 1'000'000))
         ->capture_default_str();
     train_cmd->add_option("--episodes", s.episodes, "one-shot episodes")
-        ->check(CLI::Range(1, 1'000'000))
+        ->check(examples::whole_number(1, 1'000'000))
         ->capture_default_str();
     train_cmd->add_option("--loss", s.loss, "bce (the tutorial's head), contrastive (pairs) or triplet (P x K batches)")
         ->check(CLI::IsMember({"bce", "contrastive", "triplet"}))
@@ -252,10 +255,10 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"hard", "semi-hard", "all"}))
         ->capture_default_str();
     train_cmd->add_option("--classes-per-batch", s.classes_per_batch, "triplet batches: P classes")
-        ->check(CLI::Range(2, 100000))
+        ->check(examples::whole_number(2, 100000))
         ->capture_default_str();
     train_cmd->add_option("--images-per-class", s.images_per_class, "triplet batches: K images of each class")
-        ->check(CLI::Range(2, 100000))
+        ->check(examples::whole_number(2, 100000))
         ->capture_default_str();
     train_cmd->add_option("--optimizer", s.optimizer, "sgd, adam or adamw")
         ->check(CLI::IsMember({"sgd", "adam", "adamw"}))
@@ -310,7 +313,7 @@ int main(int argc, char** argv) {
 
     auto* compare_cmd = app.add_subcommand("compare", "print how likely two images (PGM or PNG) show the same digit");
     compare_cmd->add_option("--model", model_path, "checkpoint written by train")->required();
-    compare_cmd->add_option("--threads", s.threads, "threads")->check(non_negative);
+    compare_cmd->add_option("--threads", s.threads, "threads")->check(thread_range);
     compare_cmd->add_option("first", image_a, "first image")->required();
     compare_cmd->add_option("second", image_b, "second image")->required();
 

@@ -37,7 +37,12 @@ expect "too few characters for the episodes" "no alphabet has 20 characters" "$o
     "${quick[@]}" --ways 20 --out "$work/o8"
 
 # Command-line values.
-expect "zero epochs" "must be a positive number, got '0'" "$omniglot" train --data "$work/data" --epochs 0
+expect "zero epochs" "must be a positive whole number (decimal digits), got '0'" "$omniglot" train --data "$work/data" --epochs 0
+expect "octal ways" "--ways: must be a whole number from 2 to 1000, got '010'" "$omniglot" train "${unread[@]}" --ways 010
+expect "octal make-runs ways" "--ways: must be a whole number from 2 to 99, got '010'" \
+    "$omniglot" make-runs --data "$work/nowhere" --ways 010
+expect "empty --turns" "--turns: must be a whole number from 1 to 4, got ''" "$omniglot" train "${unread[@]}" --turns ""
+expect "--turns 3" "--turns: 3 not in {1,2,4}" "$omniglot" train "${unread[@]}" --turns 3
 expect "images too small for four pools" "--side" "$omniglot" train --data "$work/data" --side 8
 expect "three widths" "--widths: expected four channel counts" "$omniglot" train --data "$work/data" "${quick[@]}" \
     --widths 4,4,4 --out "$work/o9"
@@ -55,23 +60,23 @@ expect "seed of 2^63" "--seed: $seed_range, got '9223372036854775808'" "$omniglo
 expect "seed -1" "--seed: $seed_range, got '-1'" "$omniglot" train "${unread[@]}" --seed -1
 expect "make-runs seed -1" "--seed: $seed_range, got '-1'" "$omniglot" make-runs --data "$work/nowhere" --seed -1
 # Episodes are built up front (10^8 took 22 GB).
-expect "too many validation episodes" "--val-episodes: Value 100001 not in range 1 to 100000" "$omniglot" train \
+expect "too many validation episodes" "--val-episodes: must be a whole number from 1 to 100000, got '100001'" "$omniglot" train \
     "${unread[@]}" --val-episodes 100001
-expect "too many evaluation episodes" "--episodes: Value 100001 not in range 1 to 100000" "$omniglot" evaluate \
+expect "too many evaluation episodes" "--episodes: must be a whole number from 1 to 100000, got '100001'" "$omniglot" evaluate \
     --model "$work/none.ckpt" --episodes 100001
 # Sizes that only the allocator would have refused, and widths that are not whole numbers.
 expect "kernel larger than the images" "--kernel: must be at most the image side (--side 16), got 99999" "$omniglot" train \
     "${unread[@]}" --kernel 99999
-expect "huge embedding" "--embedding: must be from 1 to 4096, got 10000000000" "$omniglot" train "${unread[@]}" \
+expect "huge embedding" "--embedding: must be a whole number from 1 to 4096, got '10000000000'" "$omniglot" train "${unread[@]}" \
     --embedding 10000000000
 widths_range="--widths: expected four channel counts, whole numbers from 1 to 4096 separated by commas"
 expect "huge widths" "$widths_range, got '100000,100000,4,4'" "$omniglot" train "${unread[@]}" --widths 100000,100000,4,4
 expect "fractional widths" "$widths_range, got '4.7,4.2,4,4'" "$omniglot" train "${unread[@]}" --widths 4.7,4.2,4,4
 expect "widths beyond a long" "$widths_range, got '1e30,4,4,4'" "$omniglot" train "${unread[@]}" --widths 1e30,4,4,4
-expect "epochs x steps beyond a long" "--steps: Value 9223372036854775807 not in range 1 to 1000000000" "$omniglot" train \
+expect "epochs x steps beyond a long" "--steps: must be a whole number from 1 to 1000000000, got '9223372036854775807'" "$omniglot" train \
     "${unread[@]}" --steps 9223372036854775807
-expect "too many threads" "--threads: Value 5000 not in range 0 to 1024" "$omniglot" train "${unread[@]}" --threads 5000
-expect "too many threads (evaluate)" "--threads: Value 5000 not in range 0 to 1024" "$omniglot" evaluate \
+expect "too many threads" "--threads: must be a whole number from 0 to 1024, got '5000'" "$omniglot" train "${unread[@]}" --threads 5000
+expect "too many threads (evaluate)" "--threads: must be a whole number from 0 to 1024, got '5000'" "$omniglot" evaluate \
     --model "$work/none.ckpt" --threads 5000
 # NaN passes a range check (every comparison with it is false), inf a positivity check.
 for option in --within --augment --momentum; do

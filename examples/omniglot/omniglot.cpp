@@ -774,8 +774,8 @@ using examples::finite_positive;
 using examples::seed_check;
 using examples::zero_to_one;
 // Episodes are built up front, a few hundred bytes each: more than this is a typo, not a measurement.
-const CLI::Range episode_range(1L, 100000L);
-const CLI::Range thread_range(0, 1024);
+const CLI::Validator episode_range = examples::whole_number(1, 100000);
+const CLI::Validator thread_range = examples::whole_number(0, 1024);
 
 int main(int argc, char** argv) {
     CLI::App app{"siamese Omniglot: one-shot character recognition with a convolutional Siamese network"};
@@ -798,27 +798,29 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--out", s.out, "output folder: model.ckpt (best), checkpoint.ckpt, pictures, metrics.json")
         ->capture_default_str();
     train_cmd->add_option("--side", s.net.side, "image side the drawings are averaged down to")
-        ->check(CLI::Range(16, 105))
+        ->check(examples::whole_number(16, 105))
         ->capture_default_str();
     std::string widths = s.net.widths_text();
     train_cmd->add_option("--widths", widths, "channels of the four conv blocks")->capture_default_str();
     train_cmd->add_option("--kernel", s.net.kernel, "kernel size of every conv (odd)")
         ->check(positive)
         ->capture_default_str();
-    train_cmd->add_option("--embedding", s.net.embedding, "embedding size D")->check(positive)->capture_default_str();
+    train_cmd->add_option("--embedding", s.net.embedding, "embedding size D")
+        ->check(examples::whole_number(1, 4096))
+        ->capture_default_str();
     train_cmd->add_option("--epochs", s.epochs, "maximum epochs")->check(positive)->capture_default_str();
     // Bounded so that epochs x steps, the schedule's length, cannot overflow.
     train_cmd->add_option("--steps", s.steps, "optimizer steps per epoch")
-        ->check(CLI::Range(1L, 1'000'000'000L))
+        ->check(examples::whole_number(1, 1'000'000'000))
         ->capture_default_str();
     train_cmd->add_option("--batch", s.batch, "all: every pair of P characters x K drawings; pairs: B sampled pairs")
         ->check(CLI::IsMember({"all", "pairs"}))
         ->capture_default_str();
     train_cmd->add_option("--characters", s.characters, "P, characters per step (--batch all)")
-        ->check(CLI::Range(2, 100000))
+        ->check(examples::whole_number(2, 100000))
         ->capture_default_str();
     train_cmd->add_option("--drawings", s.drawings, "K, drawings per character per step (--batch all)")
-        ->check(CLI::Range(2, 20))
+        ->check(examples::whole_number(2, 20))
         ->capture_default_str();
     train_cmd->add_option("--batch-alphabets", s.batch_alphabets, "alphabets the P characters come from (--batch all)")
         ->check(positive)
@@ -832,6 +834,7 @@ int main(int argc, char** argv) {
     train_cmd
         ->add_option("--turns", s.turns,
                      "1: characters as drawn; 2 or 4: also turned by 180 or 90 degrees, as new characters")
+        ->check(examples::whole_number(1, 4))  // before IsMember, which read "" as 0 and said only "--turns: abc"
         ->check(CLI::IsMember({1, 2, 4}))
         ->capture_default_str();
     train_cmd->add_flag(
@@ -842,7 +845,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"he", "pytorch"}))
         ->capture_default_str();
     train_cmd->add_option("--batch-size", s.batch_size, "pairs per step, half different, half same (--batch pairs)")
-        ->check(CLI::Range(2, 100000))
+        ->check(examples::whole_number(2, 100000))
         ->capture_default_str();
     train_cmd->add_option("--optimizer", s.optimizer, "adam, adamw or sgd")
         ->check(CLI::IsMember({"adam", "adamw", "sgd"}))
@@ -868,7 +871,7 @@ int main(int argc, char** argv) {
         ->check(non_negative)
         ->capture_default_str();
     train_cmd->add_option("--ways", s.ways, "classes per one-shot episode")
-        ->check(CLI::Range(2, 1000))
+        ->check(examples::whole_number(2, 1000))
         ->capture_default_str();
     train_cmd->add_option("--val-episodes", s.val_episodes, "validation episodes after each epoch")
         ->check(episode_range)
@@ -908,7 +911,7 @@ int main(int argc, char** argv) {
         ->add_option("--views", e.views,
                      "embed each image as the mean over this many views (1: as drawn; more: "
                      "also distorted as in training)")
-        ->check(CLI::Range(1, 64))
+        ->check(examples::whole_number(1, 64))
         ->capture_default_str();
     auto* runs_opt = eval_cmd->add_option("--runs", e.runs,
                                           "evaluate on a folder of one-shot runs (run01/class_labels.txt ...) instead");
@@ -926,8 +929,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     runs_cmd->add_option("--out", r.out, "folder of runs to write (run01, run02, ...; replaces the runs there)")
         ->capture_default_str();
-    runs_cmd->add_option("--runs", r.runs, "number of runs")->check(CLI::Range(1, 99))->capture_default_str();
-    runs_cmd->add_option("--ways", r.ways, "classes per run")->check(CLI::Range(2, 99))->capture_default_str();
+    runs_cmd->add_option("--runs", r.runs, "number of runs")
+        ->check(examples::whole_number(1, 99))
+        ->capture_default_str();
+    runs_cmd->add_option("--ways", r.ways, "classes per run")
+        ->check(examples::whole_number(2, 99))
+        ->capture_default_str();
     runs_cmd->add_option("--seed", r.seed, "seed of the draw")->check(seed_check)->capture_default_str();
 
     CLI11_PARSE(app, argc, argv);
