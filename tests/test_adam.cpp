@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace siamese;
 
@@ -165,4 +167,64 @@ TEST_CASE("Adam and AdamW: empty parameter lists, non-finite options, eps 0 and 
     adam.step();
     CHECK(std::isfinite(p[0]));
     CHECK(p[0] < 1.0);
+}
+
+namespace {
+using Mlp = Sequential<Linear<float>, ReLU<float>, Linear<float>>;
+Mlp make_mlp(Rng& rng) { return Mlp(Linear<float>(4, 3, rng), ReLU<float>(), Linear<float>(3, 2, rng)); }
+}  // namespace
+
+TEST_CASE("Adam and AdamW: a model moved after the optimizer was built is a logic_error, not a write") {
+    // The optimizer keeps pointers to the model's tensors; once moved, they are the moved-from,
+    // empty ones, and step() wrote the whole moments' worth of elements through them.
+    Rng rng(7);
+    Mlp model = make_mlp(rng);
+    Adam<float> adam(model.params());
+    AdamW<float> adamw(model.params());
+    std::vector<Mlp> models;
+    models.push_back(std::move(model));
+    test::require_error<std::logic_error>(
+        [&] { adam.step(); }, {"Adam: parameter '0.weight'", "now has 0 values and 0 gradients", "built for 12",
+                               "moved", "build the optimizer from the model where it lives"});
+    CHECK(adam.step_count() == 0);  // the failed step did not count
+    test::require_error<std::logic_error>([&] { adamw.step(); }, {"AdamW: parameter '0.weight'"});
+    CHECK_THROWS_AS(adam.zero_grad(), std::logic_error);
+    Adam<float> moved_adam(models[0].params());
+    CHECK_NOTHROW(moved_adam.step());
+}
+
+TEST_CASE("Adam: a parameter replaced by a tensor of another size is a logic_error naming both sizes") {
+    Rng rng(7);
+    Linear<float> fc(4, 3, rng);
+    fc.bias().fill(1.0f);
+    fc.params()[1].grad->fill(1.0f);
+    Adam<float> adam(fc.params());
+    fc.weight() = Tensor<float>(Shape{30, 4});  // the moments have 12 elements, the weight now 120
+    test::require_error<std::logic_error>(
+        [&] { adam.step(); }, {"Adam: parameter 'weight' now has 120 values and 12 gradients", "built for 12"});
+    CHECK(fc.bias()[0] == 1.0f);  // the check runs before any update
+}
+
+TEST_CASE("Adam: training a model that stays put is unaffected by the parameter check") {
+    // The first Adam step moves every weight with a non-zero gradient by lr against its sign
+    // (m^ / sqrt(v^) = g / |g|, up to eps).
+    Rng rng(7);
+    Mlp model = make_mlp(rng);
+    Adam<float> adam(model.params(), {.lr = 0.01});
+    const Tensor<float> x = test::random_tensor<float>(Shape{5, 4}, rng);
+    const Tensor<float> before = model.layer<0>().weight();
+    adam.zero_grad();
+    const Tensor<float>& y = model.forward(x);
+    model.backward(Tensor<float>(y.shape(), 1.0f));
+    const Tensor<float> grad = *model.layer<0>().params()[0].grad;
+    adam.step();
+    CHECK(adam.step_count() == 1);
+    int moved = 0;
+    for (index_t i = 0; i < before.size(); ++i) {
+        if (std::abs(grad[i]) < 1e-4f) continue;
+        const float expected = before[i] - (grad[i] > 0 ? 0.01f : -0.01f);
+        CHECK(model.layer<0>().weight()[i] == doctest::Approx(expected).epsilon(1e-4));
+        ++moved;
+    }
+    CHECK(moved > 0);
 }

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "test_util.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace siamese;
 
@@ -69,4 +72,55 @@ TEST_CASE("Sgd: an empty parameter list, infinite options and a bad set_lr are e
     CHECK(p[0] == doctest::Approx(0.95).epsilon(1e-14));  // the weights are not poisoned
     sgd.set_lr(0.0);
     CHECK(sgd.options().lr == 0.0);
+}
+
+namespace {
+using Mlp = Sequential<Linear<float>, ReLU<float>, Linear<float>>;
+Mlp make_mlp(Rng& rng) { return Mlp(Linear<float>(4, 3, rng), ReLU<float>(), Linear<float>(3, 2, rng)); }
+}  // namespace
+
+TEST_CASE("Sgd: a model moved after the optimizer was built is a logic_error naming the parameter, not a write") {
+    // The optimizer keeps pointers to the model's tensors; once moved, they are the moved-from,
+    // empty ones, and step() wrote the whole velocity's worth of elements through them.
+    Rng rng(7);
+    Mlp model = make_mlp(rng);
+    Sgd<float> sgd(model.params(), {.lr = 0.1, .momentum = 0.9});
+    std::vector<Mlp> models;
+    models.push_back(std::move(model));
+    test::require_error<std::logic_error>(
+        [&] { sgd.step(); }, {"Sgd: parameter '0.weight'", "now has 0 values and 0 gradients", "built for 12", "moved",
+                              "build the optimizer from the model where it lives"});
+    CHECK_THROWS_AS(sgd.zero_grad(), std::logic_error);
+    // The optimizer built where the model now lives trains it.
+    Sgd<float> moved_sgd(models[0].params(), {.lr = 0.1});
+    CHECK_NOTHROW(moved_sgd.step());
+}
+
+TEST_CASE("Sgd: a parameter replaced by a tensor of another size is a logic_error naming both sizes") {
+    Rng rng(7);
+    Linear<float> fc(4, 3, rng);
+    fc.bias().fill(1.0f);
+    fc.params()[1].grad->fill(1.0f);
+    Sgd<float> sgd(fc.params(), {.lr = 0.1});
+    fc.weight() = Tensor<float>(Shape{30, 4});  // the velocity has 12 elements, the weight now 120
+    test::require_error<std::logic_error>(
+        [&] { sgd.step(); }, {"Sgd: parameter 'weight' now has 120 values and 12 gradients", "built for 12"});
+    CHECK(fc.bias()[0] == 1.0f);  // the check runs before any update
+}
+
+TEST_CASE("Sgd: training a model that stays put is unaffected by the parameter check") {
+    Rng rng(7);
+    Mlp model = make_mlp(rng);
+    Sgd<float> sgd(model.params(), {.lr = 0.5});
+    const Tensor<float> x = test::random_tensor<float>(Shape{5, 4}, rng);
+    const Tensor<float> before = model.layer<0>().weight();
+    sgd.zero_grad();
+    const Tensor<float>& y = model.forward(x);
+    model.backward(Tensor<float>(y.shape(), 1.0f));
+    const Tensor<float> grad = *model.layer<0>().params()[0].grad;
+    sgd.step();
+    for (index_t i = 0; i < before.size(); ++i) {
+        CHECK(model.layer<0>().weight()[i] == doctest::Approx(before[i] - 0.5f * grad[i]).epsilon(1e-6));
+    }
+    CHECK(std::any_of(grad.begin(), grad.end(), [](float g) { return g != 0.0f; }));
 }

@@ -77,6 +77,27 @@ TEST_CASE("Tensor: copies are deep, moves steal") {
     CHECK(c[0] == 5.0);
 }
 
+TEST_CASE("Tensor: a moved-from tensor is a valid empty tensor, by construction and by assignment") {
+    // The defaulted moves kept the shape over null storage: size() 3, data() null, fill() crashed.
+    Tensor<float> a(Shape{3}, 1.0f);
+    Tensor<float> b = std::move(a);
+    CHECK(a.shape() == Shape{});  // the moved-from state is what is tested
+    CHECK(a.size() == 0);
+    CHECK(a.empty());
+    a.fill(2.0f);  // touches nothing
+    CHECK_THROWS_AS((void)a(0), std::out_of_range);
+    Tensor<float> c(Shape{2, 2});
+    c = std::move(b);
+    CHECK(c.shape() == Shape{3});
+    CHECK(c[2] == 1.0f);
+    CHECK(b.shape() == Shape{});
+    CHECK(b.empty());
+    // A moved-from tensor can be used again.
+    b.resize(Shape{2});
+    b.fill(4.0f);
+    CHECK(b[1] == 4.0f);
+}
+
 TEST_CASE("copy_into: from a const view and from a mutable one, resizing the destination") {
     Tensor<float> src(Shape{2, 3});
     for (index_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i);

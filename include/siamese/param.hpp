@@ -10,7 +10,11 @@ namespace siamese {
 
 /// A trainable tensor and its gradient, both owned by a layer. `name` is the dotted path
 /// the model gives it ("0.weight", "backbone.3.bias", "head.weight").
-/// The pointers stay valid as long as the layer is not moved.
+/// The pointers stay valid as long as the layer is not moved. An optimizer built from a model's
+/// params() keeps these pointers: it trains that model object, where it lives; a copy of the
+/// model is not the one it trains, and a model moved afterwards leaves it pointing at the
+/// moved-from (empty) tensors, which its step() reports as an error (and at freed memory once
+/// the moved-from model is destroyed).
 template <class T>
 struct Param {
     std::string name;

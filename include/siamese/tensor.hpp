@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace siamese {
 
@@ -75,6 +76,21 @@ public:
 
     /// A tensor of the given shape with every element set to `fill`.
     Tensor(const Shape& shape, T fill) : storage_(shape.numel()), shape_(shape) { this->fill(fill); }
+
+    Tensor(const Tensor&) = default;
+    Tensor& operator=(const Tensor&) = default;
+    /// A moved-from tensor is empty (shape [], no storage): the defaulted moves would empty the
+    /// storage but keep the shape, leaving a size() > 0 over a null data().
+    Tensor(Tensor&& other) noexcept
+        : storage_(std::move(other.storage_)), shape_(std::exchange(other.shape_, Shape{})) {}
+    Tensor& operator=(Tensor&& other) noexcept {
+        if (this != &other) {
+            storage_ = std::move(other.storage_);
+            shape_ = std::exchange(other.shape_, Shape{});
+        }
+        return *this;
+    }
+    ~Tensor() = default;
 
     [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
     [[nodiscard]] int rank() const noexcept { return shape_.rank(); }

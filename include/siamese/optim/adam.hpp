@@ -55,7 +55,11 @@ public:
     ///   Adam:  g = grad + wd * p                 AdamW: p = p * (1 - lr * wd),  g = grad
     ///   m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g^2
     ///   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
-    void step() noexcept {
+    /// Checks first that every parameter still has the size the moments were built for
+    /// (std::logic_error naming it otherwise, nothing updated, t unchanged): the optimizer refers
+    /// to the model's tensors, so the model must stay where it was when the optimizer was built.
+    void step() {
+        check_params();
         ++step_;
         const double t = static_cast<double>(step_);
         const T b2 = static_cast<T>(options_.beta2);
@@ -87,7 +91,11 @@ public:
         }
     }
 
-    void zero_grad() noexcept { siamese::zero_grad(params_); }
+    /// Sets every parameter's gradient to zero, after the same check as step().
+    void zero_grad() {
+        check_params();
+        siamese::zero_grad(params_);
+    }
 
     [[nodiscard]] const Options& options() const noexcept { return options_; }
     /// Sets the base learning rate (each group uses lr * its lr_scale); what schedules call.
@@ -130,6 +138,13 @@ private:
         }
     }
 
+    void check_params() const {
+        for (std::size_t k = 0; k < params_.size(); ++k) {
+            check_param_size(name_, params_[k], m_[k].size());
+            check_param_size(name_, params_[k], v_[k].size());
+        }
+    }
+
     void check_group(std::size_t g) const {
         if (g >= groups_.size()) {
             throw std::out_of_range(name_ + ": parameter group " + std::to_string(g) + " of " +
@@ -150,6 +165,9 @@ private:
 /// Adam (Kingma & Ba), PyTorch's update: weight_decay is an L2 penalty added to the gradient,
 /// so it is rescaled by the adaptive denominator like the gradient itself. Moments are
 /// allocated once, here. See detail::AdamBase::step for the rule.
+/// The optimizer refers to the model's own tensors (Param pointers): it trains the model it was
+/// built from, where it was then; a copy of the model is not the one it trains, and moving the
+/// model or replacing a parameter with a tensor of another shape makes step() throw.
 template <class T>
 class Adam : public detail::AdamBase<T, AdamOptions, false> {
     using Base = detail::AdamBase<T, AdamOptions, false>;
@@ -165,7 +183,7 @@ public:
 
 /// AdamW (Loshchilov & Hutter), PyTorch's update: weight decay is decoupled from the adaptive
 /// step, p -= lr * weight_decay * p before the Adam update, so every weight decays at the same
-/// relative rate whatever its gradient history.
+/// relative rate whatever its gradient history. Like Adam, it refers to the model's own tensors.
 template <class T>
 class AdamW : public detail::AdamBase<T, AdamWOptions, true> {
     using Base = detail::AdamBase<T, AdamWOptions, true>;

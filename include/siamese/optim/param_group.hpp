@@ -67,6 +67,24 @@ void check_optimizer_eps(const std::string& who, double eps) {
     }
 }
 
+/// Throws std::logic_error unless parameter p's value and gradient still hold `state_size`
+/// elements, the size of the optimizer state built for it. An optimizer keeps pointers to the
+/// model's tensors: after the model is moved (a moved-from tensor is empty) or a parameter is
+/// replaced by a tensor of another shape, a step would read and write out of bounds. Builds no
+/// string unless it throws: step() runs it for every parameter.
+template <class T>
+void check_param_size(std::string_view who, const Param<T>& p, index_t state_size) {
+    if (p.value->size() == state_size && p.grad->size() == state_size) [[likely]] {
+        return;
+    }
+    throw std::logic_error(std::string(who) + ": parameter '" + p.name + "' now has " +
+                           std::to_string(p.value->size()) + " values and " + std::to_string(p.grad->size()) +
+                           " gradients, but the optimizer was built for " + std::to_string(state_size) +
+                           ": the model was likely moved, or the parameter replaced, after the optimizer was built "
+                           "(build the optimizer from the model where it lives; a copy of the model is not the "
+                           "one it trains)");
+}
+
 /// The one group of an optimizer built from a plain parameter list, which must not be empty.
 template <class T>
 std::vector<ParamGroup<T>> single_group(const std::string& who, ParamList<T> params) {

@@ -20,6 +20,9 @@ struct SgdOptions {
 /// Stochastic gradient descent with momentum, PyTorch's update rule:
 ///   g = grad + weight_decay * p;   v = momentum * v + g;   p -= lr * v
 /// (v starts at 0, so the first step is v = g). Velocities are allocated once, here.
+/// The optimizer refers to the model's own tensors (Param pointers): it trains the model it was
+/// built from, where it was then; a copy of the model is not the one it trains, and moving the
+/// model or replacing a parameter with a tensor of another shape makes step() throw.
 /// With parameter groups, each group uses lr * lr_scale and its own weight_decay if it has one.
 template <class T>
 class Sgd {
@@ -39,7 +42,12 @@ public:
         for (const auto& p : params_) velocity_.emplace_back(p.value->shape());
     }
 
-    void step() noexcept {
+    /// One update of every parameter. Checks first that every parameter still has the size the
+    /// velocities were built for (std::logic_error naming it otherwise, nothing updated): the
+    /// optimizer refers to the model's tensors, so the model must stay where it was when the
+    /// optimizer was built.
+    void step() {
+        check_params();
         const T mu = static_cast<T>(options_.momentum);
         for (const auto& group : groups_) {
             const T lr = static_cast<T>(options_.lr * group.lr_scale);
@@ -57,7 +65,11 @@ public:
         }
     }
 
-    void zero_grad() noexcept { siamese::zero_grad(params_); }
+    /// Sets every parameter's gradient to zero, after the same check as step().
+    void zero_grad() {
+        check_params();
+        siamese::zero_grad(params_);
+    }
 
     [[nodiscard]] const SgdOptions& options() const noexcept { return options_; }
     /// Sets the base learning rate (each group uses lr * its lr_scale); what schedules call.
@@ -87,6 +99,11 @@ public:
     [[nodiscard]] std::vector<Tensor<T>>& velocity() noexcept { return velocity_; }
 
 private:
+    void check_params() const {
+        for (std::size_t k = 0; k < params_.size(); ++k)
+            detail::check_param_size("Sgd", params_[k], velocity_[k].size());
+    }
+
     void check_group(std::size_t g) const {
         if (g >= groups_.size()) {
             throw std::out_of_range("Sgd: parameter group " + std::to_string(g) + " of " +
