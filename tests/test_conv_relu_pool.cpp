@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "test_util.hpp"
 
+#include <utility>
 #include <vector>
 
 using namespace siamese;
@@ -208,4 +209,97 @@ TEST_CASE("ConvReluPool channels-last: gradients match finite differences; paddi
     test::require_shape_error([&] { (void)layer.output_shape(Shape{2, 5, 8, 7}); }, {"[N, H, W, 5]", "[2, 5, 8, 7]"});
     ConvReluPool<double> padded(2, 2, 3, rng, {.padding = 1});
     CHECK_THROWS_AS(padded.set_channels_last(true, false), shape_error);
+}
+
+namespace {
+
+// Every parameter gradient of `model`, copied out, zeroing them for the next check.
+template <class Model>
+std::vector<Tensor<float>> take_grads(Model& model) {
+    std::vector<Tensor<float>> grads;
+    for (const auto& p : model.params()) {
+        grads.push_back(*p.grad);
+        p.grad->zero();
+    }
+    return grads;
+}
+
+void check_same_grads(const std::vector<Tensor<float>>& got, const std::vector<Tensor<float>>& want) {
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        CAPTURE(i);
+        REQUIRE(got[i].shape() == want[i].shape());
+        CHECK(test::max_relative_difference(got[i].data(), want[i].data(), got[i].size(), 1.0) <= 1e-5);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("SeedCnn: a copy made after forward backpropagates its own buffers, not the original's") {
+    // conv2 keeps a reference to conv1's output; the implicit copy carried it, so the copy's
+    // backward read the original's conv1 output, overwritten by the original's next forward.
+    Rng rng(49);
+    SeedCnn<float> original = make_seed_cnn<float>(rng);
+    SeedCnn<float> reference = original;
+    const auto x1 = test::random_tensor<float>(Shape{2, 1, 28, 28}, rng);
+    const auto x2 = test::random_tensor<float>(Shape{2, 1, 28, 28}, rng);
+    const auto g = test::random_tensor<float>(Shape{2, seed_cnn_embedding_dim}, rng);
+    reference.forward(x1);
+    reference.backward(g);
+    const auto want = take_grads(reference);
+
+    original.forward(x1);
+    SeedCnn<float> copy = original;
+    SeedCnn<float> assigned = make_seed_cnn<float>(rng);
+    assigned = original;
+    original.forward(x2);
+    take_grads(copy);
+    copy.backward(g);
+    check_same_grads(take_grads(copy), want);
+    take_grads(assigned);
+    assigned.backward(g);
+    check_same_grads(take_grads(assigned), want);
+}
+
+TEST_CASE("SeedCnn: a model moved after forward backpropagates correctly; the moved-from one throws") {
+    // After a move, conv2's reference pointed into the moved-from conv1 (emptied): a crash.
+    Rng rng(50);
+    SeedCnn<float> original = make_seed_cnn<float>(rng);
+    SeedCnn<float> reference = original;
+    const auto x = test::random_tensor<float>(Shape{2, 1, 28, 28}, rng);
+    const auto g = test::random_tensor<float>(Shape{2, seed_cnn_embedding_dim}, rng);
+    reference.forward(x);
+    reference.backward(g);
+    const auto want = take_grads(reference);
+
+    original.forward(x);
+    std::vector<SeedCnn<float>> models;
+    models.push_back(std::move(original));
+    take_grads(models[0]);
+    models[0].backward(g);
+    check_same_grads(take_grads(models[0]), want);
+    SeedCnn<float> assigned = make_seed_cnn<float>(rng);
+    models[0].forward(x);
+    assigned = std::move(models[0]);
+    take_grads(assigned);
+    assigned.backward(g);
+    check_same_grads(take_grads(assigned), want);
+    // The moved-from model (empty buffers, no reference) refuses instead of reading freed memory.
+    CHECK_THROWS(models[0].backward(g));
+    CHECK_THROWS(models[0].layer<1>().backward(Tensor<float>(Shape{2, 64, 5, 5})));
+}
+
+TEST_CASE("ConvReluPool channels-last: a copy does not read the input the original borrowed") {
+    Rng rng(51);
+    ConvReluPool<float> layer(3, 4, 3, rng);
+    layer.set_channels_last(true, false);
+    const auto x = test::random_tensor<float>(Shape{2, 6, 6, 3}, rng);  // [N, H, W, C]
+    const Tensor<float>& y = layer.forward(x);
+    const Tensor<float> g(y.shape(), 1.0f);
+    ConvReluPool<float> copy = layer;
+    test::require_error<std::logic_error>([&] { copy.backward(g); },
+                                          {"ConvReluPool(Conv2d(3, 4", "copied or moved", "run forward first"});
+    copy.forward(x);
+    CHECK_NOTHROW(copy.backward(g));
+    CHECK_NOTHROW(layer.backward(g));  // the original keeps its reference
 }

@@ -8,6 +8,7 @@
 #include <siamese/random.hpp>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -67,7 +68,7 @@ public:
         code_.resize(static_cast<std::size_t>(output_.size()));
         // A channels-last input is its own cache: keep a reference (the caller keeps it alive).
         borrowed_input_ = format_.input_channels_last ? &x : nullptr;
-        if (!borrowed_input_) cache_.resize(Shape{N * kernels::conv_relu_pool_cache_size(g)});
+        if (!borrowed_input_.get()) cache_.resize(Shape{N * kernels::conv_relu_pool_cache_size(g)});
         reserve(g);
         kernels::conv_relu_pool_forward(g, N, x.data(), parameters_.weight.data(), parameters_.bias.data(),
                                         output_.data(), code_.data(), cache_.data(), workspace_.data(), table_.data(),
@@ -90,7 +91,12 @@ public:
         } else {
             grad_input_.resize(Shape{});
         }
-        const T* cache = borrowed_input_ ? borrowed_input_->data() : cache_.data();
+        if (format_.input_channels_last && !borrowed_input_.get()) {
+            throw std::logic_error(name() +
+                                   ": backward needs the channels-last input of the last forward, which a copied or "
+                                   "moved layer does not keep (it was another object's tensor); run forward first");
+        }
+        const T* cache = borrowed_input_.get() ? borrowed_input_.get()->data() : cache_.data();
         kernels::conv_relu_pool_backward(g, input_shape_[0], grad_out.data(), code_.data(), cache,
                                          parameters_.weight.data(), parameters_.weight_grad.data(),
                                          parameters_.bias_grad.data(), dx, workspace_.data(), table_.data(), format_);
@@ -105,7 +111,9 @@ public:
     /// Channels-last input ([N, H, W, C], and dL/dx in that order) and/or output ([N, PH, PW, OC],
     /// and its gradient). With a channels-last input the layer keeps a reference to x instead of
     /// a copy: the caller must keep x alive and unchanged until backward (SeedCnn passes the
-    /// previous fused layer's own output). A channels-last input needs padding 0.
+    /// previous fused layer's own output). A copy or move of the layer does not keep that
+    /// reference: its backward needs a forward of its own first (or reborrow_input). A
+    /// channels-last input needs padding 0.
     void set_channels_last(bool input, bool output) {
         if (input && options_.padding != 0) {
             throw shape_error(name() + ": a channels-last input needs padding 0");
@@ -114,12 +122,51 @@ public:
         forward_done_ = false;
     }
 
+    /// For a model that feeds `previous`'s output to this channels-last layer (SeedCnn), after the
+    /// model was copied or moved: the input the last forward borrowed is `previous`'s output now
+    /// (the copy of the tensor it borrowed, same values), so backward can run without a new
+    /// forward. Does nothing unless that forward's input had the shape of `previous`'s output.
+    void reborrow_input(const ConvReluPool& previous) noexcept {
+        if (forward_done_ && format_.input_channels_last && previous.output_.shape() == input_shape_) {
+            borrowed_input_ = &previous.output_;
+        }
+    }
+
     [[nodiscard]] Tensor<T>& weight() noexcept { return parameters_.weight; }
     [[nodiscard]] Tensor<T>& bias() noexcept { return parameters_.bias; }
     [[nodiscard]] const Tensor<T>& weight() const noexcept { return parameters_.weight; }
     [[nodiscard]] const Tensor<T>& bias() const noexcept { return parameters_.bias; }
 
 private:
+    // The input a channels-last forward borrowed instead of caching a copy. It belongs to someone
+    // else (in SeedCnn, conv1 of the same model), so a copy or a move of the layer does not carry
+    // it, and a move takes it from the source too: either would otherwise read another object's
+    // buffers (changed by its next forward, or freed). Everything else is copied as usual.
+    class BorrowedInput {
+    public:
+        BorrowedInput() = default;
+        BorrowedInput(const BorrowedInput&) noexcept {}
+        BorrowedInput(BorrowedInput&& other) noexcept { other.tensor_ = nullptr; }
+        BorrowedInput& operator=(const BorrowedInput&) noexcept {
+            tensor_ = nullptr;
+            return *this;
+        }
+        BorrowedInput& operator=(BorrowedInput&& other) noexcept {
+            tensor_ = nullptr;
+            other.tensor_ = nullptr;
+            return *this;
+        }
+        ~BorrowedInput() = default;
+        BorrowedInput& operator=(const Tensor<T>* tensor) noexcept {
+            tensor_ = tensor;
+            return *this;
+        }
+        [[nodiscard]] const Tensor<T>* get() const noexcept { return tensor_; }
+
+    private:
+        const Tensor<T>* tensor_ = nullptr;
+    };
+
     [[nodiscard]] kernels::Conv2dGeometry geometry(const Shape& in) const noexcept {
         if (format_.input_channels_last) {
             return {in[3], in[1], in[2], out_channels_, kernel_, kernel_, options_.stride, options_.padding};
@@ -139,7 +186,7 @@ private:
     WeightAndBias<T> parameters_;
     Tensor<T> output_, grad_input_, cache_, workspace_;
     Shape input_shape_;
-    const Tensor<T>* borrowed_input_ = nullptr;  // the input, when channels-last (then cache_ is unused)
+    BorrowedInput borrowed_input_;  // the input, when channels-last (then cache_ is unused)
     std::vector<std::uint8_t> code_;
     std::vector<index_t> table_;
     kernels::ConvPoolFormat format_;

@@ -8,6 +8,7 @@
 #include <siamese/models/sequential.hpp>
 
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace siamese {
@@ -37,6 +38,26 @@ public:
         layers_.template layer<0>().set_channels_last(false, true);
         layers_.template layer<1>().set_channels_last(true, false);
     }
+
+    // A copy or move of conv2 drops its reference to the original's conv1 output; point it at
+    // this model's own conv1 output (the same values), so backward after a copy or move reads
+    // this model's buffers and gives the original's gradients.
+    SeedCnn(const SeedCnn& other) : layers_(other.layers_) { reborrow(); }
+    SeedCnn(SeedCnn&& other) noexcept(std::is_nothrow_move_constructible_v<Layers>)
+        : layers_(std::move(other.layers_)) {
+        reborrow();
+    }
+    SeedCnn& operator=(const SeedCnn& other) {
+        layers_ = other.layers_;
+        reborrow();
+        return *this;
+    }
+    SeedCnn& operator=(SeedCnn&& other) noexcept(std::is_nothrow_move_assignable_v<Layers>) {
+        layers_ = std::move(other.layers_);
+        reborrow();
+        return *this;
+    }
+    ~SeedCnn() = default;
 
     [[nodiscard]] std::string name() const {
         return "SeedCnn" + layers_.name().substr(std::string("Sequential").size());
@@ -76,6 +97,8 @@ public:
     }
 
 private:
+    void reborrow() noexcept { layers_.template layer<1>().reborrow_input(layers_.template layer<0>()); }
+
     Layers layers_;
 };
 
