@@ -2,6 +2,7 @@
 #include "test_util.hpp"
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace siamese;
@@ -63,4 +64,32 @@ TEST_CASE("BceWithLogits: shapes and target values are checked") {
     test::require_shape_error([&] { loss.forward(wide, std::vector<float>(8)); }, {"[4, 2]"});
     CHECK_THROWS_AS(loss.forward(z, std::vector<float>{0, 1, 2, 0}), std::invalid_argument);
     CHECK_THROWS_AS(BceWithLogits<float>().backward(), std::logic_error);
+}
+
+TEST_CASE("BceWithLogits: an infinite logit gives the limit of the loss, not NaN, and a finite gradient") {
+    // The finite formula computed inf - inf (z = +inf) or 0 * inf (z = -inf, t = 0): NaN.
+    const float inf = std::numeric_limits<float>::infinity();
+    struct Case {
+        float z, t, loss, grad;
+    };
+    const Case cases[] = {
+        {inf, 1, 0, 0},  {inf, 0, inf, 1},   {inf, 0.5f, inf, 0.5f},
+        {-inf, 0, 0, 0}, {-inf, 1, inf, -1}, {-inf, 0.25f, inf, -0.25f},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.z);
+        CAPTURE(c.t);
+        BceWithLogits<float> loss;
+        Tensor<float> z(Shape{1, 1}, c.z);
+        CHECK(loss.forward(z, std::vector<float>{c.t}) == c.loss);
+        CHECK(loss.backward()[0] == c.grad);
+    }
+    // Mixed with finite logits, the mean is the limit's: 0 stays 0, a wrong side is +inf.
+    BceWithLogits<double> loss;
+    Tensor<double> z(Shape{3});
+    z[0] = std::numeric_limits<double>::infinity();
+    z[1] = -std::numeric_limits<double>::infinity();
+    z[2] = 0.0;
+    CHECK(loss.forward(z, std::vector<double>{1, 0, 1}) == doctest::Approx(std::log(2.0) / 3).epsilon(1e-15));
+    for (const double g : loss.backward()) CHECK(std::isfinite(g));
 }

@@ -124,3 +124,19 @@ TEST_CASE("ContrastiveLoss: an eps that is 0 as a float is an error naming Contr
         [] { ContrastiveLoss<float>({.margin = 1.0, .eps = std::numeric_limits<double>::quiet_NaN()}); },
         {"ContrastiveLoss: eps", "got nan"});
 }
+
+TEST_CASE("ContrastiveLoss: a margin that is infinite or 0 as a float is an error naming the value") {
+    // Checked only as a double, 1e39 passed and gave an infinite loss, 1e-300 became the margin 0.
+    test::require_error<std::invalid_argument>(
+        [] { ContrastiveLoss<float>({.margin = 1e39}); },
+        {"ContrastiveLoss: margin 1e+39 is out of range for float (at most 3.4028235e+38)"});
+    test::require_error<std::invalid_argument>([] { ContrastiveLoss<float>({.margin = 1e-300}); },
+                                               {"ContrastiveLoss: margin 1e-300 is 0 as a float"});
+    test::require_error<std::invalid_argument>([] { ContrastiveLoss<float>({.margin = -2.5}); },
+                                               {"ContrastiveLoss: margin must be positive and finite, got -2.5"});
+    // The same margins are fine in double, and the float limits are still accepted.
+    CHECK_NOTHROW(ContrastiveLoss<double>({.margin = 1e39}));
+    CHECK_NOTHROW(ContrastiveLoss<double>({.margin = 1e-300}));
+    CHECK_NOTHROW(ContrastiveLoss<float>({.margin = 1e-40}));  // subnormal but positive
+    CHECK_NOTHROW(ContrastiveLoss<float>({.margin = 1e38}));
+}

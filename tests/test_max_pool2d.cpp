@@ -64,3 +64,15 @@ TEST_CASE("MaxPool2d: shape errors name the layer and the shape") {
     test::require_shape_error([&] { pool.forward(flat); }, {"MaxPool2d", "[4, 10]"});
     CHECK(pool.params().empty());
 }
+
+TEST_CASE("MaxPool2d: stride 0 means the kernel size; a negative stride or a kernel below 1 is a shape_error") {
+    // A negative stride used to become the kernel size silently, like the default 0.
+    CHECK(MaxPool2d<float>(3).name() == "MaxPool2d(kernel_size=3, stride=3)");
+    CHECK(MaxPool2d<float>(3, 0).name() == "MaxPool2d(kernel_size=3, stride=3)");
+    CHECK(MaxPool2d<float>(3, 1).name() == "MaxPool2d(kernel_size=3, stride=1)");
+    test::require_shape_error([] { MaxPool2d<float>(2, -1); },
+                              {"MaxPool2d: invalid configuration kernel_size=2, stride=-1"});
+    test::require_shape_error([] { MaxPool2d<float>(0); },
+                              {"MaxPool2d: invalid configuration kernel_size=0, stride=0"});
+    test::require_shape_error([] { MaxPool2d<float>(-2, 1); }, {"MaxPool2d", "kernel_size=-2"});
+}

@@ -211,3 +211,16 @@ TEST_CASE("TripletMarginLoss: an eps that is 0 as a float is an error naming the
         {"TripletMarginLoss: eps", "got inf"});
     CHECK_NOTHROW(TripletMarginLoss<double>({.eps = 1e-300}));
 }
+
+TEST_CASE("TripletMarginLoss: a margin that is infinite as a float is an error naming the value") {
+    // Checked only as a double, 1e39 passed and became an infinite margin as a float.
+    test::require_error<std::invalid_argument>(
+        [] { TripletMarginLoss<float>({.margin = 1e39}); },
+        {"TripletMarginLoss: margin 1e+39 is out of range for float (at most 3.4028235e+38)"});
+    test::require_error<std::invalid_argument>([] { TripletMarginLoss<float>({.margin = -0.5}); },
+                                               {"TripletMarginLoss: margin must be non-negative and finite, got -0.5"});
+    CHECK_NOTHROW(TripletMarginLoss<double>({.margin = 1e39}));
+    // Margin 0 is allowed, so one that is 0 as a float is too.
+    CHECK_NOTHROW(TripletMarginLoss<float>({.margin = 0.0}));
+    CHECK_NOTHROW(TripletMarginLoss<float>({.margin = 1e-300}));
+}

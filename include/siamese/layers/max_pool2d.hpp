@@ -18,9 +18,16 @@ class MaxPool2d {
 public:
     using value_type = T;
 
+    /// stride 0 (the default) means stride = kernel_size, as PyTorch's stride=None; a kernel_size
+    /// below 1 or a negative stride is a shape_error naming both.
     explicit MaxPool2d(index_t kernel_size, index_t stride = 0)
-        : kernel_(kernel_size), stride_(stride > 0 ? stride : kernel_size) {
-        if (kernel_size < 1) throw shape_error("MaxPool2d: kernel_size must be at least 1");
+        : kernel_(kernel_size), stride_(stride == 0 ? kernel_size : stride) {
+        // Only 0 stands for the kernel size: a negative stride is a mistake, not a request for the default.
+        if (kernel_size < 1 || stride < 0) {
+            throw shape_error("MaxPool2d: invalid configuration kernel_size=" + std::to_string(kernel_size) +
+                              ", stride=" + std::to_string(stride) +
+                              " (kernel_size must be at least 1, stride at least 1, or 0 for the kernel size)");
+        }
     }
 
     [[nodiscard]] std::string name() const {

@@ -5,7 +5,9 @@
 #include <siamese/kernels/elementwise.hpp>
 #include <siamese/tensor.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -13,8 +15,11 @@
 namespace siamese {
 
 /// Binary cross-entropy on logits, averaged over the batch: the sigmoid is fused into the loss
-/// so it stays finite and exact for large |logit|:
+/// so it stays finite and exact for large finite |logit|:
 ///   loss_i = max(z, 0) - z t + log(1 + exp(-|z|)),   dloss_i/dz = (sigmoid(z) - t) / B.
+/// An infinite logit gives the limit: loss 0 if the target is entirely on its side (z = +inf
+/// with t = 1, z = -inf with t = 0), +inf otherwise; its gradient stays finite:
+/// (1 - t) / B at +inf, -t / B at -inf.
 /// Targets are in [0, 1]; for pairs, 1 = same class, 0 = different.
 template <class T = float>
 class BceWithLogits {
@@ -41,7 +46,8 @@ public:
                 throw std::invalid_argument(name() + ": target " + std::to_string(i) + " is " + std::to_string(t) +
                                             ", expected a value in [0, 1]");
             }
-            total += std::max(z, T(0)) - z * t + std::log1p(std::exp(-std::abs(z)));
+            total += std::isinf(z) ? infinite_logit_loss(z, t)
+                                   : std::max(z, T(0)) - z * t + std::log1p(std::exp(-std::abs(z)));
             grad_[i] = (kernels::sigmoid(z) - t) / static_cast<T>(b);
         }
         ready_ = true;
@@ -57,6 +63,14 @@ public:
     }
 
 private:
+    // The limit of t softplus(-z) + (1 - t) softplus(z) at z = +-inf: 0 when all the target's
+    // weight is on z's side, +inf otherwise. The finite formula gives inf - inf or 0 * inf there,
+    // NaN; keeping it for finite logits keeps their values bit for bit.
+    static T infinite_logit_loss(T z, T t) noexcept {
+        const T wrong_side = z > T(0) ? T(1) - t : t;
+        return wrong_side > T(0) ? std::numeric_limits<T>::infinity() : T(0);
+    }
+
     Tensor<T> grad_;
     bool ready_ = false;
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/detail/format_number.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/metrics/distance.hpp>
 #include <siamese/tensor.hpp>
@@ -84,8 +85,10 @@ private:
     static const ContrastiveOptions& checked(const ContrastiveOptions& options) {
         if (!(options.margin > 0) || !std::isfinite(options.margin)) {
             throw std::invalid_argument(std::string(name_) + ": margin must be positive and finite, got " +
-                                        std::to_string(options.margin));
+                                        detail::format_number(options.margin));
         }
+        // forward uses the margin as a T: it must still be finite and positive there.
+        metrics::detail::check_margin<T>(name_, options.margin, true);
         metrics::detail::check_eps<T>(name_, options.eps);
         return options;
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/detail/format_number.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/kernels/pairwise_distance.hpp>
 #include <siamese/metrics/distance.hpp>
@@ -56,8 +57,10 @@ public:
     explicit TripletMarginLoss(TripletOptions options = {}) : options_(options) {
         if (!(options.margin >= 0) || !std::isfinite(options.margin)) {
             throw std::invalid_argument(name() + ": margin must be non-negative and finite, got " +
-                                        std::to_string(options.margin));
+                                        detail::format_number(options.margin));
         }
+        // The triplets use the margin as a T: it must still be finite there (0 is allowed).
+        metrics::detail::check_margin<T>("TripletMarginLoss", options.margin, false);
         metrics::detail::check_eps<T>("TripletMarginLoss", options.eps);
     }
 

@@ -88,6 +88,22 @@ void check_eps(const char* who, double eps) {
     }
 }
 
+/// A loss's margin, already checked as a double (finite, >= 0), as the loss uses it: a T. Throws
+/// unless it stays finite as a T and, when `positive`, above 0 as a T (as a float, 1e39 is inf
+/// and 1e-300 is 0, the margin the contrastive loss refuses).
+template <class T>
+void check_margin(const char* who, double margin, bool positive) {
+    constexpr const char* type = std::is_same_v<T, float> ? "float" : "double";
+    if (margin > static_cast<double>(std::numeric_limits<T>::max())) {
+        throw std::invalid_argument(std::string(who) + ": margin " + format_number(margin) + " is out of range for " +
+                                    type + " (at most " + format_number(std::numeric_limits<T>::max()) + ")");
+    }
+    if (positive && !(static_cast<T>(margin) > T(0))) {
+        throw std::invalid_argument(std::string(who) + ": margin " + format_number(margin) + " is 0 as a " + type +
+                                    "; it must be at least " + format_number(std::numeric_limits<T>::denorm_min()));
+    }
+}
+
 }  // namespace detail
 
 /// Euclidean distance between matching rows, smoothed at zero:
