@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,28 @@ TEST_CASE("One-shot runs: a single run folder, CRLF lines, blank lines and resiz
     CHECK(one[0].name == "run02");
     CHECK(one[0].episode.queries.size() == 4);
     CHECK(one[0].images.image_shape() == Shape{1, 3, 3});
+}
+
+TEST_CASE("One-shot runs: a byte-order mark before the first line is read past") {
+    // As Windows editors save: the mark made the first query an invisible mismatch.
+    Fixture f;
+    std::ifstream in(f.runs / "run01" / "class_labels.txt");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    f.rewrite_labels("run01", "\xEF\xBB\xBF" + text);
+    const auto runs = load_one_shot_runs(f.runs);
+    REQUIRE(runs.size() == 3);
+    CHECK(runs[0].episode.queries.size() == 4);
+}
+
+TEST_CASE("One-shot runs: a file named like a run is an error, not a run left out") {
+    Fixture f;
+    fs::remove_all(f.runs / "run03");
+    std::ofstream(f.runs / "run03") << "not a run";
+    CHECK(io_error_of([&] { (void)load_one_shot_runs(f.runs); }).find("run03: not a folder, expected a one-shot run") !=
+          std::string::npos);
+    fs::remove(f.runs / "run03");
+    std::ofstream(f.runs / "runs_notes.txt") << "other files named run... are not runs";
+    CHECK(load_one_shot_runs(f.runs).size() == 2);
 }
 
 TEST_CASE("One-shot runs: malformed lines and bad paths are errors naming the file and line") {

@@ -74,6 +74,8 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
     std::string line;
     for (long number = 1; std::getline(in, line); ++number) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
+        // A UTF-8 byte-order mark, as Windows editors write: invisible in an error message.
+        if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
         std::istringstream fields(line);
         std::string query, target, extra;
         fields >> query >> target;
@@ -169,7 +171,13 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
     std::vector<std::string> runs;
     for (const auto& entry : detail::list_folder(folder)) {
         const auto name = entry.path.filename().string();
-        if (name.rfind("run", 0) == 0 && entry.is_folder) runs.push_back(name);
+        if (name.rfind("run", 0) != 0) continue;
+        // A runNN that is not a folder (a file in its place) would be left out of the score unseen.
+        const bool numbered = name.size() > 3 && name.find_first_not_of("0123456789", 3) == std::string::npos;
+        if (numbered && !entry.is_folder) {
+            throw io_error((folder / name).string() + ": not a folder, expected a one-shot run");
+        }
+        if (entry.is_folder) runs.push_back(name);
     }
     if (runs.empty()) {
         throw io_error(folder.string() +
