@@ -3,11 +3,14 @@
 
 // Reads one grayscale image from a PGM (P5 binary or P2 text) or PNG file, as 0..255 floats.
 
+#include <siamese/data/png.hpp>
 #include <siamese/errors.hpp>
 
 #include <cctype>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -97,14 +100,27 @@ inline GrayImage load_gray_image(const std::filesystem::path& path) {
     if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '2'))
         return detail::read_pgm(bytes, shown);
     if (bytes.size() >= 8 && bytes.compare(1, 3, "PNG") == 0) {
+#if defined(SIAMESE_HAS_PNG) && SIAMESE_HAS_PNG
+        // The library's reader: transparent pixels on white paper (stb dropped the alpha, so a
+        // digit drawn in alpha over white read as a white image), 16-bit and sRGB as Omniglot
+        // training reads them, and a reason for every truncation.
+        const auto png = siamese::data::decode_png(
+            std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), shown);
+        return GrayImage{static_cast<int>(png.width), static_cast<int>(png.height),
+                         std::vector<float>(png.pixels.begin(), png.pixels.end())};
+#else
         int w = 0, h = 0, channels = 0;
         unsigned char* data = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(bytes.data()),
                                                     static_cast<int>(bytes.size()), &w, &h, &channels, 1);
-        if (!data)
-            throw siamese::io_error(shown + ": cannot decode PNG (corrupt or truncated): " + stbi_failure_reason());
+        if (!data) {
+            const char* why = stbi_failure_reason();
+            throw siamese::io_error(shown + ": cannot decode PNG (corrupt or truncated)" +
+                                    (why && *why ? std::string(": ") + why : std::string()));
+        }
         GrayImage img{w, h, std::vector<float>(data, data + static_cast<std::size_t>(w) * static_cast<std::size_t>(h))};
         stbi_image_free(data);
         return img;
+#endif
     }
     throw siamese::io_error(shown + ": not a PGM (P5/P2) or PNG image");
 }
