@@ -13,8 +13,11 @@ caller="$PWD"
 # The user's path options, made absolute before the script moves to the repository.
 args=()
 user_data=""
+help=""
 while [ $# -gt 0 ]; do
     case "$1" in
+        -h | --help)
+            help=1; shift ;;
         --data | --out | --resume)
             [ $# -ge 2 ] || { args+=("$1"); shift; continue; }  # train reports the missing value
             [ "$1" = --data ] && user_data=1
@@ -30,6 +33,21 @@ while [ $# -gt 0 ]; do
 done
 cd "$root"
 
+binary=build/mnist/examples/mnist/mnist
+if [ -n "$help" ]; then
+    # Help without fetching MNIST or training: the script's usage, then train's own options
+    # (from the built example; the first call builds it).
+    sed -n '3,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    echo
+    if [ ! -x "$binary" ]; then
+        scripts/install_deps.sh
+        cmake -S . -B build/mnist -DCMAKE_BUILD_TYPE=Release -DSIAMESE_BUILD_TESTS=OFF \
+            -DSIAMESE_BUILD_BENCHMARKS=OFF -DSIAMESE_BUILD_EXAMPLES=ON >/dev/null
+        cmake --build build/mnist -j "${SIAMESE_JOBS:-2}" --target mnist >/dev/null
+    fi
+    exec "$binary" train --help
+fi
+
 scripts/install_deps.sh
 if [ -z "$user_data" ]; then
     scripts/fetch_mnist.sh data/mnist
@@ -38,4 +56,4 @@ fi
 cmake -S . -B build/mnist -DCMAKE_BUILD_TYPE=Release -DSIAMESE_BUILD_TESTS=OFF -DSIAMESE_BUILD_BENCHMARKS=OFF \
     -DSIAMESE_BUILD_EXAMPLES=ON >/dev/null
 cmake --build build/mnist -j "${SIAMESE_JOBS:-2}" --target mnist
-exec build/mnist/examples/mnist/mnist train "${args[@]}"
+exec "$binary" train "${args[@]}"

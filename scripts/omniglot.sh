@@ -47,6 +47,10 @@ while [ $# -gt 0 ]; do
         --out=*) out="$(absolute "${1#--out=}")"; shift ;;
         --data=*) data="$(absolute "${1#--data=}")" user_data=1; shift ;;
         --threads=*) threads=(--threads "${1#--threads=}"); shift ;;
+        --resume)
+            [ $# -ge 2 ] || { echo "omniglot.sh: $1 needs a value" >&2; exit 2; }
+            options+=(--resume "$(absolute "$2")"); shift 2 ;;
+        --resume=*) options+=(--resume "$(absolute "${1#--resume=}")"); shift ;;
         --seed | --seed=*)
             if [ -n "$minimal_set" ]; then
                 echo "omniglot.sh $minimal_set: the three networks take seeds 0, 1 and 2; --seed would give all three" \
