@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "test_util.hpp"
 
+#include <algorithm>
 #include <vector>
 
 using namespace siamese;
@@ -76,6 +77,32 @@ TEST_CASE("Siamese: shared weights make the score symmetric and stacking equival
     for (index_t i = 0; i < 3; ++i) CHECK(p[i] == doctest::Approx(1 / (1 + std::exp(-lr[i]))));
     CHECK(model.params().back().name == "head.bias");
     CHECK(model.params().front().name == "backbone.0.weight");
+}
+
+TEST_CASE("make_seed_cnn: the tutorial's network for other image sides; too small is a shape_error") {
+    // 28 is the tutorial's Linear(1600, 120), drawn exactly as before the side was a parameter.
+    Rng a(5), b(5);
+    auto tutorial = make_seed_cnn<float>(a);
+    auto same = make_seed_cnn<float>(b, 28);
+    const auto pa = tutorial.params(), pb = same.params();
+    REQUIRE(pa.size() == pb.size());
+    CHECK(pa[4].value->shape() == Shape{120, 1600});
+    for (std::size_t k = 0; k < pa.size(); ++k)
+        CHECK(std::equal(pa[k].value->begin(), pa[k].value->end(), pb[k].value->begin()));
+
+    for (const index_t side : {10, 16, 29, 64}) {
+        CAPTURE(side);
+        Rng rng(1);
+        Siamese model(make_seed_cnn<float>(rng, side), Shape{1, side, side}, rng);
+        const auto images = test::random_tensor<float>(Shape{4, 1, side, side}, rng, 0, 255);
+        CHECK(model.embed(images).shape() == Shape{4, seed_cnn_embedding_dim});
+        const index_t s = seed_cnn_feature_side(side);
+        CHECK(model.backbone().params()[4].value->shape() == Shape{120, 64 * s * s});
+    }
+    Rng rng(1);
+    CHECK_THROWS_WITH_AS((void)make_seed_cnn<float>(rng, 9),
+                         "make_seed_cnn: images of side 9 are too small for two conv(3) + pool(2) blocks (at least 10)",
+                         shape_error);
 }
 
 TEST_CASE("Siamese: wrong shapes and misuse are clear errors") {

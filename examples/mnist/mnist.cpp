@@ -47,10 +47,10 @@ int train(Settings s) {
     }
 
     // 1. The data.
-    const auto train_set =
-        load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes, "--train-classes");
-    const auto test_set =
-        load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes, "--test-classes");
+    const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes,
+                                        "--train-classes", s.image_size_from);
+    const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes,
+                                       "--test-classes", s.image_size_from);
     std::printf("MNIST: %ld training images (%zu classes) and %ld test images (%zu classes) of %s; %d threads\n",
                 static_cast<long>(train_set.size()), train_set.classes().size(), static_cast<long>(test_set.size()),
                 test_set.classes().size(), train_set.image_shape().str().c_str(), siamese::num_threads());
@@ -58,12 +58,17 @@ int train(Settings s) {
     check_test_pairs(s);
     check_training_set(train_set, s);
     check_evaluation_sets(train_set, test_set, s);
+    if (siamese::seed_cnn_feature_side(s.image_size) < 1) {
+        throw std::invalid_argument("--image-size " + std::to_string(s.image_size) +
+                                    ": the tutorial's network needs images of at least 10 x 10 (two conv(3) + "
+                                    "pool(2) blocks)");
+    }
     const examples::OutputFolder out_folder(s.out);  // this run's alone until it ends
     const fs::path& out = out_folder.path();
 
     // 2. The network: the tutorial's CNN as the shared backbone of a Siamese network.
     siamese::Rng init(s.seed);
-    Model model(siamese::make_seed_cnn<float>(init), train_set.image_shape(), init);
+    Model model(siamese::make_seed_cnn<float>(init, s.image_size), train_set.image_shape(), init);
     const auto params = model.params();
     Optimizer optimizer = make_optimizer(s, params);  // the tutorial's: SGD, lr 0.001, momentum 0.1
     Objective objective(s, train_set);                // the tutorial's: BCE on balanced pairs
@@ -141,14 +146,14 @@ int evaluate(const Settings& given, const std::string& model_path) {
     siamese::set_num_threads(given.threads);
     const auto checkpoint = siamese::io::Checkpoint::load(model_path);
     const Settings s = settings_from_checkpoint(checkpoint, given);
-    const auto train_set =
-        load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes, "--train-classes");
-    const auto test_set =
-        load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes, "--test-classes");
+    const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes,
+                                        "--train-classes", s.image_size_from);
+    const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes,
+                                       "--test-classes", s.image_size_from);
     check_evaluation_sets(train_set, test_set, s);
 
     siamese::Rng init(0);  // the weights come from the checkpoint
-    Model model(siamese::make_seed_cnn<float>(init), test_set.image_shape(), init);
+    Model model(siamese::make_seed_cnn<float>(init, s.image_size), test_set.image_shape(), init);
     checkpoint.restore_params(model.params());
     std::printf("%s: %s loss, trained %d epochs x %ld batches with seed %llu\n", model_path.c_str(), s.loss.c_str(),
                 s.epochs, s.batches, static_cast<unsigned long long>(s.seed));
@@ -166,7 +171,7 @@ int compare(const Settings& given, const std::string& model_path, const std::str
     const siamese::Shape image_shape{1, s.image_size, s.image_size};
 
     siamese::Rng init(0);
-    Model model(siamese::make_seed_cnn<float>(init), image_shape, init);
+    Model model(siamese::make_seed_cnn<float>(init, s.image_size), image_shape, init);
     checkpoint.restore_params(model.params());
 
     const auto left = load_image_tensor(a, image_shape);
@@ -213,14 +218,19 @@ int main(int argc, char** argv) {
                         "MNIST folder (IDX files, plain or .gz; or mnist_train.csv and mnist_test.csv)")
             ->capture_default_str();
         cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(thread_range);
-        cmd->add_option("--image-size", s.image_size, "side of the square images (CSV files; IDX files must match)")
-            ->check(examples::whole_number(1, 16384))
-            ->capture_default_str();
     };
 
     auto* train_cmd = app.add_subcommand("train", "train the tutorial's Siamese network, then evaluate it");
     add_common(train_cmd);
     train_cmd->add_option("--out", s.out, "output folder: model.ckpt, pairs.png, training_curve.svg, metrics.json")
+        ->capture_default_str();
+    // At most 512: fc1's input grows with the square of the side (64 x 126 x 126 at 512). Below
+    // 10 the data still loads (and its errors show) but the network refuses it, before --out.
+    train_cmd
+        ->add_option("--image-size", s.image_size,
+                     "side of the square images (CSV files; IDX files must match); evaluate and compare take the "
+                     "model's")
+        ->check(examples::whole_number(1, 512))
         ->capture_default_str();
     train_cmd->add_option("--epochs", s.epochs, "epochs")->check(positive)->capture_default_str();
     // Bounded so that epochs x batches, the run's length, cannot overflow.
@@ -282,7 +292,8 @@ int main(int argc, char** argv) {
         train_cmd->add_option("--resume", s.resume,
                               "continue the run saved in this checkpoint, with its own settings, writing to the "
                               "checkpoint's folder unless --out is given");
-    for (const char* fixed : {"--epochs",
+    for (const char* fixed : {"--image-size",
+                              "--epochs",
                               "--batches",
                               "--batch-size",
                               "--lr",

@@ -49,7 +49,8 @@ struct Settings {
     long test_batches = 1000;
     long episodes = 1000;
     long image_size = 28;
-    long checkpoint_every = 0;  ///< batches between checkpoints (0: at the end of each epoch only)
+    std::string image_size_from;  ///< the checkpoint whose model fixes image_size (empty: --image-size)
+    long checkpoint_every = 0;    ///< batches between checkpoints (0: at the end of each epoch only)
     // Beyond the tutorial: other losses, optimizers, schedules, and held-out classes.
     std::string loss = "bce";       ///< bce (the tutorial's head), contrastive, triplet
     double margin = 1.0;            ///< contrastive and triplet margin
@@ -80,7 +81,10 @@ inline std::uint64_t calibration_seed(std::uint64_t seed) { return seed + 4000; 
 /// MNIST from `dir`: the IDX files (plain or gzipped), or the tutorial's CSV files
 /// mnist_train.csv / mnist_test.csv (label, then the pixels of a side x side image). IDX images
 /// must be side x side too: the checkpoint records `side` as the model's image size.
-inline siamese::data::LabelledImages load_split(const fs::path& dir, siamese::data::Split split, long side) {
+/// `size_from` names the checkpoint whose model fixes `side` (evaluate, compare, resume), empty
+/// when it is --image-size: the error then says which to change.
+inline siamese::data::LabelledImages load_split(const fs::path& dir, siamese::data::Split split, long side,
+                                                const std::string& size_from = {}) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         throw siamese::io_error(dir.string() +
@@ -98,10 +102,15 @@ inline siamese::data::LabelledImages load_split(const fs::path& dir, siamese::da
             const auto pixels = static_cast<long>(std::count(row.begin(), row.end(), ','));
             if (pixels > 0 && pixels != side * side) {
                 const auto root = std::lround(std::sqrt(static_cast<double>(pixels)));
-                throw siamese::io_error(csv.string() + ": the first row holds " + std::to_string(pixels) +
-                                        " pixel values, not the " + std::to_string(side * side) + " (" + size +
-                                        ") of --image-size " + std::to_string(side) +
-                                        (root * root == pixels ? "; give --image-size " + std::to_string(root) : ""));
+                const std::string expected = "the first row holds " + std::to_string(pixels) +
+                                             " pixel values, not the " + std::to_string(side * side) + " (" + size +
+                                             ") of ";
+                throw siamese::io_error(
+                    csv.string() + ": " + expected +
+                    (!size_from.empty()
+                         ? "the images the model in " + size_from + " was trained on"
+                         : "--image-size " + std::to_string(side) +
+                               (root * root == pixels ? "; give --image-size " + std::to_string(root) : "")));
             }
         }
         return siamese::data::load_csv(csv, siamese::Shape{1, side, side});
@@ -109,9 +118,12 @@ inline siamese::data::LabelledImages load_split(const fs::path& dir, siamese::da
     auto set = siamese::data::load_mnist(dir, split);
     const auto& shape = set.image_shape();
     if (shape[1] != side || shape[2] != side) {
-        throw siamese::io_error(dir.string() + ": the IDX images are " + std::to_string(shape[2]) + "x" +
-                                std::to_string(shape[1]) + ", not the " + size + " of --image-size " +
-                                std::to_string(side) + " (for IDX files, leave --image-size out or give their size)");
+        const std::string found = ": the IDX images are " + std::to_string(shape[2]) + "x" + std::to_string(shape[1]);
+        throw siamese::io_error(dir.string() + found +
+                                (!size_from.empty()
+                                     ? ", not the " + size + " the model in " + size_from + " was trained on"
+                                     : ", not the " + size + " of --image-size " + std::to_string(side) +
+                                           " (for IDX files, leave --image-size out or give their size)"));
     }
     return set;
 }
@@ -161,8 +173,9 @@ inline std::string range_text(siamese::data::label_t lo, siamese::data::label_t 
 /// One split, keeping only the classes `spec` (the value of `option`) names, all when empty.
 /// Every class named must be in the data: a typo would otherwise give a silently smaller set.
 inline siamese::data::LabelledImages load_classes(const fs::path& dir, siamese::data::Split split, long side,
-                                                  const std::string& spec, const std::string& option) {
-    auto set = load_split(dir, split, side);
+                                                  const std::string& spec, const std::string& option,
+                                                  const std::string& size_from = {}) {
+    auto set = load_split(dir, split, side, size_from);
     if (spec.empty()) return set;
     const auto& have = set.classes();  // ascending
     std::vector<siamese::data::label_t> chosen;

@@ -86,6 +86,7 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
                                                  : std::string("checkpoint without the MNIST example's metadata")));
     }
     s.image_size = c.at_integer("image_size");
+    s.image_size_from = c.path();
     s.seed = static_cast<std::uint64_t>(c.at_integer("seed"));
     s.epochs = static_cast<int>(c.at_integer("epochs"));
     s.batches = c.at_integer("batches");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/errors.hpp>
 #include <siamese/layers/conv_relu_pool.hpp>
 #include <siamese/layers/flatten.hpp>
 #include <siamese/layers/linear.hpp>
@@ -25,7 +26,7 @@ namespace siamese {
 /// code written against that layout keep working:
 ///   "0.weight" [32, 1, 3, 3], "0.bias" [32]        conv1
 ///   "3.weight" [64, 32, 3, 3], "3.bias" [64]       conv2
-///   "7.weight" [120, 1600], "7.bias" [120]         fc1
+///   "7.weight" [120, 1600], "7.bias" [120]         fc1 (1600 = 64 x 5 x 5 for 28 x 28 images)
 ///   "9.weight" [84, 120], "9.bias" [84]            fc2
 template <class T = float>
 class SeedCnn {
@@ -102,13 +103,27 @@ private:
     Layers layers_;
 };
 
-/// Builds the tutorial's backbone, initialised like PyTorch's defaults from `rng`.
+/// Side of SeedCnn's feature maps after its two conv(3) + pool(2) blocks, for square images of
+/// `image_side` pixels: 5 for MNIST's 28 (and for 26 to 29), 0 below 10.
+[[nodiscard]] constexpr index_t seed_cnn_feature_side(index_t image_side) noexcept {
+    return image_side < 10 ? 0 : ((image_side - 2) / 2 - 2) / 2;
+}
+
+/// Builds the tutorial's backbone for square images of `image_side` pixels (28: MNIST, the
+/// tutorial's Linear(1600, 120); other sides change fc1's input, 64 x s x s), initialised like
+/// PyTorch's defaults from `rng`. A side below 10 leaves nothing after the second pooling: a
+/// shape_error naming it.
 template <class T = float>
-[[nodiscard]] SeedCnn<T> make_seed_cnn(Rng& rng) {
+[[nodiscard]] SeedCnn<T> make_seed_cnn(Rng& rng, index_t image_side = 28) {
+    const index_t s = seed_cnn_feature_side(image_side);
+    if (s < 1) {
+        throw shape_error("make_seed_cnn: images of side " + std::to_string(image_side) +
+                          " are too small for two conv(3) + pool(2) blocks (at least 10)");
+    }
     // Each layer draws from rng in network order; the order of the arguments below is that order.
     ConvReluPool<T> conv1(1, 32, 3, rng);
     ConvReluPool<T> conv2(32, 64, 3, rng);
-    Linear<T> fc1(64 * 5 * 5, 120, rng);
+    Linear<T> fc1(64 * s * s, 120, rng);
     Linear<T> fc2(120, 84, rng);
     return SeedCnn<T>(typename SeedCnn<T>::Layers(std::move(conv1), std::move(conv2), Flatten<T>(), std::move(fc1),
                                                   ReLU<T>(), std::move(fc2)));
