@@ -226,6 +226,10 @@ TEST_CASE("Checkpoint metadata: whole numbers read back; anything else is an err
     require_io_error([&] { (void)c.at_real("word"); }, {"run.ckpt", "metadata 'word' is not a number: 'fast'"});
     require_io_error([&] { (void)c.at_real("partly"); }, {"'partly' is not a number"});
     require_io_error([&] { (void)c.at_integer("absent"); }, {"run.ckpt", "has no metadata 'absent'"});
+    // With a range, as a program checks the settings it reads back.
+    CHECK(c.at_integer("steps", -50, 10) == -42);
+    require_io_error([&] { (void)c.at_integer("steps", 0, 10); },
+                     {"run.ckpt", "metadata 'steps' is -42, expected 0 to 10"});
 }
 
 TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a failed save keeps the old file") {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -85,30 +86,33 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
                                 (c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
                                                  : std::string("checkpoint without the MNIST example's metadata")));
     }
-    s.image_size = c.at_integer("image_size");
+    // Each as the command line checks it: a damaged or edited file would otherwise build a
+    // network of terabytes, or fail later blaming an option the user never gave.
+    constexpr long long count_max = std::numeric_limits<int>::max();
+    s.image_size = c.at_integer("image_size", 10, 512);
     s.image_size_from = c.path();
-    s.seed = static_cast<std::uint64_t>(c.at_integer("seed"));
-    s.epochs = static_cast<int>(c.at_integer("epochs"));
-    s.batches = c.at_integer("batches");
-    s.batch_size = c.at_integer("batch_size");
+    s.seed = static_cast<std::uint64_t>(c.at_integer("seed", 0, std::numeric_limits<long long>::max()));
+    s.epochs = static_cast<int>(c.at_integer("epochs", 1, count_max));
+    s.batches = c.at_integer("batches", 1, 1'000'000'000);
+    s.batch_size = c.at_integer("batch_size", 2, 10000);
     s.lr = c.at_real("lr");
     s.momentum = c.at_real("momentum");
     s.loss = c.at("loss");
     s.margin = c.at_real("margin");
     s.mining = c.at("mining");
-    s.classes_per_batch = c.at_integer("classes_per_batch");
-    s.images_per_class = c.at_integer("images_per_class");
+    s.classes_per_batch = c.at_integer("classes_per_batch", 2, 100000);
+    s.images_per_class = c.at_integer("images_per_class", 2, 100000);
     s.optimizer = c.at("optimizer");
     s.weight_decay = c.at_real("weight_decay");
     s.schedule = c.at("schedule");
-    s.warmup = c.at_integer("warmup");
+    s.warmup = c.at_integer("warmup", 0, count_max);
     s.train_classes = c.at("train_classes");
     s.test_classes = c.at("test_classes");
-    s.log_every = c.at_integer("log_every");
-    s.test_batches = c.at_integer("test_batches");
-    s.episodes = c.at_integer("episodes");
-    s.calibration_batches = c.at_integer("calibration_batches");
-    s.retrieval_images = c.at_integer("retrieval_images");
+    s.log_every = c.at_integer("log_every", 1, count_max);
+    s.test_batches = c.at_integer("test_batches", 1, 1'000'000);
+    s.episodes = c.at_integer("episodes", 1, 1'000'000);
+    s.calibration_batches = c.at_integer("calibration_batches", 1, 1'000'000);
+    s.retrieval_images = c.at_integer("retrieval_images", 1, 100000);
     return s;
 }
 

@@ -10,6 +10,7 @@
 #include <siamese/io/checkpoint.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -65,21 +66,25 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
                                 (c.get("format") ? "checkpoint of another program: format '" + *c.get("format") + "'"
                                                  : std::string("checkpoint without the Omniglot example's metadata")));
     }
-    s.net.side = c.at_integer("side");
+    // Each as the command line checks it: a damaged or edited file would otherwise build a
+    // network of terabytes (side 100000), or fail later blaming an option the user never gave.
+    constexpr long long count_max = std::numeric_limits<int>::max();
+    s.net.side = c.at_integer("side", 16, 105);
     s.net.widths = parse_widths(c.at("widths"), "checkpoint metadata 'widths'");
-    s.net.kernel = c.at_integer("kernel");
-    s.net.embedding = c.at_integer("embedding");
+    s.net.kernel = c.at_integer("kernel", 1, s.net.side);
+    s.net.embedding = c.at_integer("embedding", 1, 4096);
     s.train = c.at("train_alphabets");
     s.validation = c.at("validation_alphabets");
-    s.epochs = static_cast<int>(c.at_integer("epochs"));
-    s.steps = c.at_integer("steps");
+    s.epochs = static_cast<int>(c.at_integer("epochs", 1, count_max));
+    s.steps = c.at_integer("steps", 1, 1'000'000'000);
     s.batch = c.at("batch");
-    s.batch_size = c.at_integer("batch_size");
-    s.characters = c.at_integer("characters");
-    s.drawings = c.at_integer("drawings");
-    s.batch_alphabets = c.at_integer("batch_alphabets");
+    s.batch_size = c.at_integer("batch_size", 2, 100000);
+    s.characters = c.at_integer("characters", 2, 100000);
+    s.drawings = c.at_integer("drawings", 2, 20);
+    s.batch_alphabets = c.at_integer("batch_alphabets", 1, count_max);
     s.focus = c.get("focus") ? c.at_real("focus") : 0.0;
-    s.turns = c.get("turns") ? static_cast<int>(c.at_integer("turns")) : 1;
+    s.turns = c.get("turns") ? static_cast<int>(c.at_integer("turns", 1, 4)) : 1;
+    if (s.turns == 3) throw siamese::io_error(c.path() + ": metadata 'turns' is 3, expected 1, 2 or 4");
     s.mirror = c.get("mirror") && c.at_integer("mirror") != 0;
     s.net.he_init = c.at("init") == "he";
     s.optimizer = c.at("optimizer");
@@ -88,14 +93,14 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.weight_decay = c.at_real("weight_decay");
     s.layer_lr = c.at("layer_lr");
     s.schedule = c.at("schedule");
-    s.warmup = c.at_integer("warmup");
+    s.warmup = c.at_integer("warmup", 0, count_max);
     s.within = c.at_real("within");
     s.augment = c.at_real("augment");
-    s.patience = static_cast<int>(c.at_integer("patience"));
-    s.ways = c.at_integer("ways");
-    s.val_episodes = c.at_integer("val_episodes");
-    s.seed = static_cast<std::uint64_t>(c.at_integer("seed"));
-    s.log_every = c.at_integer("log_every");
+    s.patience = static_cast<int>(c.at_integer("patience", 0, count_max));
+    s.ways = c.at_integer("ways", 2, 1000);
+    s.val_episodes = c.at_integer("val_episodes", 1, 100000);
+    s.seed = static_cast<std::uint64_t>(c.at_integer("seed", 0, std::numeric_limits<long long>::max()));
+    s.log_every = c.at_integer("log_every", 1, count_max);
     return s;
 }
 

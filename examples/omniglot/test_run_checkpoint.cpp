@@ -40,3 +40,12 @@ TEST_CASE("settings_from_checkpoint names the file of another program or without
     const auto path_b = b.substr(0, b.find('|'));
     CHECK(b.substr(b.find('|') + 1) == path_b + ": checkpoint without the Omniglot example's metadata");
 }
+
+TEST_CASE("settings_from_checkpoint checks the recorded settings as the command line does") {
+    // An edited or damaged file with side 100000 built a network of terabytes in evaluate.
+    siamese::io::Checkpoint edited;
+    edited.set("format", omniglot::checkpoint_format);
+    edited.set("side", "100000");
+    const auto a = refusal(edited, "side");
+    CHECK(a.substr(a.find('|') + 1) == a.substr(0, a.find('|')) + ": metadata 'side' is 100000, expected 16 to 105");
+}

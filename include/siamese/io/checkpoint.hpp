@@ -134,6 +134,17 @@ public:
         return x;
     }
 
+    /// at_integer, and the value must lie in [lo, hi]: a program reading back its own settings
+    /// checks them as its command line did (a size of 100000 would build a network of terabytes).
+    [[nodiscard]] long long at_integer(const std::string& key, long long lo, long long hi) const {
+        const long long x = at_integer(key);
+        if (x < lo || x > hi) {
+            throw io_error(origin() + "metadata '" + key + "' is " + std::to_string(x) + ", expected " +
+                           std::to_string(lo) + " to " + std::to_string(hi));
+        }
+        return x;
+    }
+
     /// The metadata value for key as a whole real number, or an io_error as for at_integer.
     [[nodiscard]] double at_real(const std::string& key) const {
         const std::string& v = at(key);
