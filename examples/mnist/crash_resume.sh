@@ -56,6 +56,8 @@ resume() {
             fail "resume of $out: $(cat "$out.resumed.log")"
     fi
     grep -q "resuming" "$out.resumed.log" || fail "resume of $out did not say where it resumed"
+    # Timings cover this process only (a checkpoint holding them would differ between runs): said.
+    grep -q "this process only, resumed after" "$out.resumed.log" || fail "resume of $out: timings not labelled"
     # Every log line of the resumed run is the uninterrupted run's line for the same batch.
     grep '^\[' "$out.resumed.log" | while read -r line; do
         grep -qxF "$line" "$work/full.log" || fail "resumed log line not in the uninterrupted log: $line"

@@ -79,6 +79,8 @@ int train(Settings s) {
         restore_run(*resume, model, optimizer, objective, state);
         std::printf("resuming %s at epoch %d, batch %ld\n", s.resume.c_str(), state.epoch, state.batch + 1);
     }
+    // Timings are this process's: a checkpoint holding them would differ between identical runs.
+    const long resumed_after_batches = state.done(s);
     const fs::path checkpoint = out / "checkpoint.ckpt";
     examples::Progress progress(static_cast<long>(s.epochs) * s.batches, s.batch_size, "pairs", state.done(s));
 
@@ -128,14 +130,18 @@ int train(Settings s) {
     const auto results = evaluate_model(model, train_set, test_set, s);
     print_results(results, s);
     std::printf(
-        "training time: %s (%s per epoch)\n", format_seconds(training_seconds).c_str(),
+        "training time: %s (%s per epoch)%s\n", format_seconds(training_seconds).c_str(),
         format_seconds(training_seconds / static_cast<double>(std::max<std::size_t>(1, state.log.epoch_seconds.size())))
-            .c_str());
+            .c_str(),
+        resumed_after_batches > 0
+            ? ("; this process only, resumed after " + std::to_string(resumed_after_batches) + " batches").c_str()
+            : "");
 
     // 5. Pictures and numbers.
     draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
     write_training_curve(out / "training_curve.svg", state.log);
-    write_metrics(out / "metrics.json", s, results, state.log, training_seconds, train_set, test_set);
+    write_metrics(out / "metrics.json", s, results, state.log, training_seconds, resumed_after_batches, train_set,
+                  test_set);
     std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
     return 0;
 }

@@ -222,8 +222,8 @@ inline auto verdict_for(Model& model, const Settings& s, const Results& r) {
 }
 
 inline void write_metrics(const fs::path& path, const Settings& s, const Results& r, const TrainingLog& log,
-                          double training_seconds, const siamese::data::LabelledImages& train,
-                          const siamese::data::LabelledImages& test) {
+                          double training_seconds, long resumed_after_batches,
+                          const siamese::data::LabelledImages& train, const siamese::data::LabelledImages& test) {
     examples::JsonObject settings;
     settings.add("epochs", s.epochs)
         .add("batches_per_epoch", s.batches)
@@ -264,8 +264,9 @@ inline void write_metrics(const fs::path& path, const Settings& s, const Results
         .add("retrieval_map_at_r", r.retrieval.map_at_r)
         .add("retrieval_raw_pixels_precision_at_1", r.retrieval_pixels.precision_at_1)
         .add("retrieval_raw_pixels_map_at_r", r.retrieval_pixels.map_at_r)
-        .add("training_seconds", training_seconds)
+        .add("training_seconds", training_seconds)  // this process's (see resumed_after_batches)
         .add("epoch_seconds", log.epoch_seconds)
+        .add("resumed_after_batches", resumed_after_batches)
         .add("evaluation_seconds", r.seconds)
         .add("log_batch", log.batch)
         .add("log_loss", log.loss)

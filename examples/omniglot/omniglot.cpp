@@ -284,6 +284,8 @@ int train(Settings s, int stop_after) {
         }
         return c;
     };
+    // Timings are this process's: a checkpoint holding them would differ between identical runs.
+    const int resumed_after_epochs = st.epoch - 1;
     siamese::data::PairBatch<T> batch;
     siamese::Tensor<T> images;
     std::vector<siamese::data::label_t> labels;
@@ -412,8 +414,11 @@ int train(Settings s, int stop_after) {
     }
     progress.finish();
     const double training_seconds = progress.elapsed_seconds();
-    std::printf("training time: %s for %d epochs%s\n", format_seconds(training_seconds).c_str(), st.epoch - 1,
-                stopped_early ? " (stopped early)" : "");
+    std::printf("training time: %s for %d epochs%s%s\n", format_seconds(training_seconds).c_str(),
+                st.epoch - 1 - resumed_after_epochs, stopped_early ? " (stopped early)" : "",
+                resumed_after_epochs > 0
+                    ? ("; this process only, resumed after epoch " + std::to_string(resumed_after_epochs)).c_str()
+                    : "");
 
     // 5. The chosen model on the validation alphabets, beside the baselines, and pictures.
     siamese::io::Checkpoint::load(best_path).restore_params(params);
@@ -446,7 +451,8 @@ int train(Settings s, int stop_after) {
         .add("validation_alphabets", join(val_names))
         .add("epochs_run", st.epoch - 1)
         .add("best_epoch", st.best_epoch)
-        .add("training_seconds", training_seconds)
+        .add("training_seconds", training_seconds)  // this process's (see resumed_after_epochs)
+        .add("resumed_after_epochs", resumed_after_epochs)
         .add("threads", siamese::num_threads())
         .add("seed", static_cast<long>(s.seed))
         .add("validation_epochs", st.val_epoch)
