@@ -45,18 +45,19 @@ expect "huge --image-size" "--image-size: must be a whole number from 1 to 512, 
     "$mnist" train --data "$work/data" --image-size 20000 "${quick[@]}" --out "$work/o13"
 # Other sizes train (fc1 follows the side); below 10 the network has nothing left after two
 # blocks: said before --out is created (it was Linear's shape_error after the data, --out made).
-mkdir -p "$work/csv8"
-{ for i in $(seq 0 39); do printf '%d' $((i % 4)); for _ in $(seq 64); do printf ',%d' $((RANDOM % 256)); done; echo; done; } \
-    >"$work/csv8/mnist_train.csv"
-cp "$work/csv8/mnist_train.csv" "$work/csv8/mnist_test.csv"
+# csv_set DIR SIDE: 40 random images of 4 classes, SIDE x SIDE, as both CSV files.
+csv_set() {
+    mkdir -p "$1"
+    { for i in $(seq 0 39); do printf '%d' $((i % 4)); for _ in $(seq $(($2 * $2))); do printf ',%d' $((RANDOM % 256)); done; echo; done; } \
+        >"$1/mnist_train.csv"
+    cp "$1/mnist_train.csv" "$1/mnist_test.csv"
+}
+csv_set "$work/csv8" 8
 expect "--image-size too small for the network" "--image-size 8: the tutorial's network needs images of at least 10 x 10" \
     "$mnist" train --data "$work/csv8" --image-size 8 --epochs 1 --batches 3 --batch-size 10 --test-batches 2 \
     --episodes 2 --out "$work/o14"
 [ -e "$work/o14" ] && fail "--image-size too small for the network" "--out was created"
-mkdir -p "$work/csv16"
-{ for i in $(seq 0 39); do printf '%d' $((i % 4)); for _ in $(seq 256); do printf ',%d' $((RANDOM % 256)); done; echo; done; } \
-    >"$work/csv16/mnist_train.csv"
-cp "$work/csv16/mnist_train.csv" "$work/csv16/mnist_test.csv"
+csv_set "$work/csv16" 16
 expect_ok "16 x 16 images train" "test pair accuracy" \
     "$mnist" train --data "$work/csv16" --image-size 16 --epochs 1 --batches 3 --batch-size 10 --test-batches 2 \
     --episodes 2 --out "$work/o15"

@@ -164,24 +164,22 @@ TEST_CASE("a diverged model is refused, not scored as chance") {
     models.push_back(tiny_model(1));
     models.push_back(tiny_model(2));
     (*models[1].params()[0].value)[0] = std::numeric_limits<float>::quiet_NaN();
-    std::string message;
-    try {
-        (void)omniglot::ensemble_accuracy(std::span<Model>(models), images, episodes());
-    } catch (const siamese::numeric_error& e) {
-        message = e.what();
-    }
-    INFO(message);
-    CHECK(message.find("model 2 of 2: its embeddings are not finite") != std::string::npos);
+    auto refusal = [&] {
+        try {
+            (void)omniglot::ensemble_accuracy(std::span<Model>(models), images, episodes());
+        } catch (const siamese::numeric_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("(scored)");
+    };
+    const auto nan_weight = refusal();
+    INFO(nan_weight);
+    CHECK(nan_weight.find("model 2 of 2: its embeddings are not finite") != std::string::npos);
 
     // Finite embeddings whose head overflows: the scores are checked too.
     (*models[1].params()[0].value)[0] = 0;
     for (auto& w : *models[1].head().params()[0].value) w = 3e38f;
-    message.clear();
-    try {
-        (void)omniglot::ensemble_accuracy(std::span<Model>(models), images, episodes());
-    } catch (const siamese::numeric_error& e) {
-        message = e.what();
-    }
-    INFO(message);
-    CHECK(message.find("model 2 of 2: a score (the head's logit) is not finite") != std::string::npos);
+    const auto overflow = refusal();
+    INFO(overflow);
+    CHECK(overflow.find("model 2 of 2: a score (the head's logit) is not finite") != std::string::npos);
 }
