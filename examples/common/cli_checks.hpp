@@ -4,6 +4,8 @@
 // Readable range checks for the examples' command lines ("must be a positive whole number (decimal
 // digits), got '0x2'").
 
+#include <siamese/parallel.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <charconv>
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
@@ -79,5 +82,21 @@ inline const CLI::Validator seed_check(
                          ", got '" + v + "'";
     },
     "0 to 2^63 - 1", "seed");
+
+/// Most threads --threads takes: more is a typo, each thread holding its own workspace.
+inline constexpr int max_threads = 1024;
+inline const CLI::Validator thread_range = whole_number(0, max_threads);
+
+/// Applies --threads (0: OMP_NUM_THREADS, or one per core) and refuses a team above max_threads,
+/// which OMP_NUM_THREADS can still ask for (99999999999 gave 1215752191 threads, and an
+/// out-of-memory message that blamed the batch size).
+inline void use_threads(int n) {
+    siamese::set_num_threads(n);
+    if (siamese::num_threads() > max_threads) {
+        throw std::invalid_argument("OMP_NUM_THREADS asks for " + std::to_string(siamese::num_threads()) +
+                                    " threads, more than the " + std::to_string(max_threads) +
+                                    " allowed; give --threads or a smaller OMP_NUM_THREADS");
+    }
+}
 
 }  // namespace examples

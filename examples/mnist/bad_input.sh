@@ -86,6 +86,14 @@ expect "momentum nan" "--momentum: must be a number from 0 to 1, got 'nan'" \
     "$mnist" train --data "$work/data" --optimizer adam --momentum nan --out "$work/o6"
 expect "too many threads" "--threads: must be a whole number from 0 to 1024, got '3000'" \
     "$mnist" train --data "$work/data" --threads 3000 --out "$work/o6"
+# OMP_NUM_THREADS can still ask for more (99999999999 gave 1215752191 threads and an
+# out-of-memory message blaming the batch size). Without OpenMP it asks for nothing.
+if grep -q GOMP_parallel "$mnist"; then
+    expect "OMP_NUM_THREADS above 1024" "OMP_NUM_THREADS asks for 5000 threads, more than the 1024 allowed" \
+        env OMP_NUM_THREADS=5000 "$mnist" train --data "$work/data" "${quick[@]}" --out "$work/o6"
+else
+    echo "skip OMP_NUM_THREADS above 1024: built without OpenMP"
+fi
 expect "negative learning rate" "--lr: must be a finite positive number, got '-1'" "$mnist" train --data "$work/data" --lr -1 --out "$work/o7"
 expect "infinite learning rate" "--lr: must be a finite positive number, got 'inf'" \
     "$mnist" train --data "$work/data" --lr inf --out "$work/o7"

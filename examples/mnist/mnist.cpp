@@ -39,7 +39,7 @@ using namespace mnist;
 // ------------------------------------------------------------------------------------------- train
 
 int train(Settings s) {
-    siamese::set_num_threads(s.threads);
+    examples::use_threads(s.threads);
     std::optional<siamese::io::Checkpoint> resume;
     if (!s.resume.empty()) {
         resume = siamese::io::Checkpoint::load(s.resume);
@@ -149,7 +149,7 @@ int train(Settings s) {
 // ---------------------------------------------------------------------------------------- evaluate
 
 int evaluate(const Settings& given, const std::string& model_path) {
-    siamese::set_num_threads(given.threads);
+    examples::use_threads(given.threads);
     const auto checkpoint = siamese::io::Checkpoint::load(model_path);
     const Settings s = settings_from_checkpoint(checkpoint, given);
     const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes,
@@ -171,7 +171,7 @@ int evaluate(const Settings& given, const std::string& model_path) {
 // ----------------------------------------------------------------------------------------- compare
 
 int compare(const Settings& given, const std::string& model_path, const std::string& a, const std::string& b) {
-    siamese::set_num_threads(given.threads);
+    examples::use_threads(given.threads);
     const auto checkpoint = siamese::io::Checkpoint::load(model_path);
     const Settings s = settings_from_checkpoint(checkpoint, given);
     const siamese::Shape image_shape{1, s.image_size, s.image_size};
@@ -208,9 +208,8 @@ using examples::non_negative;
 using examples::positive;
 
 using examples::seed_check;
+using examples::thread_range;
 using examples::zero_to_one;
-// More threads than this is a typo: each one holds its own workspace.
-const CLI::Validator thread_range = examples::whole_number(0, 1024);
 
 }  // namespace
 

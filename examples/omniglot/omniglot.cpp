@@ -184,7 +184,7 @@ void check_resume(const siamese::io::Checkpoint& c, const std::string& path, con
 }
 
 int train(Settings s, int stop_after) {
-    siamese::set_num_threads(s.threads);
+    examples::use_threads(s.threads);
     std::optional<siamese::io::Checkpoint> resume;
     if (!s.resume.empty()) {
         resume = siamese::io::Checkpoint::load(s.resume);
@@ -503,7 +503,7 @@ void check_output_file(const char* option, const std::string& file, const std::v
 int evaluate(const Settings& cmd, const EvaluateOptions& e) {
     check_output_file("--json", e.json, e.models);
     check_output_file("--picture", e.picture, e.models);
-    siamese::set_num_threads(cmd.threads);
+    examples::use_threads(cmd.threads);
     // One model, or several scoring as one (mean logit); they must see the same images and episodes.
     std::vector<Model> models;
     std::vector<std::string> trained_on;  // each model's training alphabets
@@ -781,7 +781,7 @@ using examples::seed_check;
 using examples::zero_to_one;
 // Episodes are built up front, a few hundred bytes each: more than this is a typo, not a measurement.
 const CLI::Validator episode_range = examples::whole_number(1, 100000);
-const CLI::Validator thread_range = examples::whole_number(0, 1024);
+using examples::thread_range;
 
 int main(int argc, char** argv) {
     CLI::App app{"siamese Omniglot: one-shot character recognition with a convolutional Siamese network"};

@@ -12,7 +12,9 @@
 namespace siamese {
 
 /// Sets the number of threads the library's kernels use; n <= 0 restores the default
-/// (OMP_NUM_THREADS if set, otherwise one per core). A no-op without OpenMP.
+/// (OMP_NUM_THREADS if set, otherwise one per core). Like omp_set_num_threads, it holds for the
+/// calling thread: a program that trains in a std::thread of its own calls it there. A no-op
+/// without OpenMP.
 inline void set_num_threads(int n) {
 #ifdef _OPENMP
     // The team size OpenMP started with (OMP_NUM_THREADS, or one per core), kept before any change.
