@@ -296,6 +296,33 @@ TEST_CASE("Checkpoint files: a link is followed, permissions kept, a planted tem
     CHECK(io::Checkpoint::load(dir.path / "other.ckpt").get("architecture") == m.name());
 }
 
+TEST_CASE("Checkpoint files: a name near the length limit saves; its temporary's name is shortened") {
+    TempDir dir;
+    // 250 bytes leaves no room for ".tmp.<pid>" under the usual limit of 255 (the save failed with
+    // "File name too long", naming a file whose name was fine).
+    const long limit = ::pathconf(dir.path.c_str(), _PC_NAME_MAX);
+    REQUIRE(limit >= 250);
+    const std::string name = std::string(static_cast<std::size_t>(limit) - 5, 'm') + ".ckpt";
+    const fs::path file = dir.path / name;
+    // A killed save's temporary, under the shortened name, is cleared like any other.
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) ::_exit(0);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    const std::string shortened = name.substr(0, static_cast<std::size_t>(limit) - 15) + ".tmp.";
+    const fs::path stale = dir.write(shortened + std::to_string(child), "half a checkpoint");
+
+    Model m = make_model(1);
+    checkpoint_of(m).save(file);
+    CHECK_FALSE(fs::exists(stale));
+    checkpoint_of(m).save(file);  // over an existing file too
+    CHECK(io::Checkpoint::load(file).get("architecture") == m.name());
+    index_t files = 0;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path)) ++files;
+    CHECK(files == 1);
+}
+
 TEST_CASE("Checkpoint files: a save removes the temporaries of killed saves, and only those") {
     TempDir dir;
     // A pid that no longer exists: a child that has exited and been reaped.

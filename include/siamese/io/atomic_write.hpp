@@ -35,13 +35,26 @@ inline void write_all(int fd, const char* data, std::size_t n, const std::filesy
     }
 }
 
+/// The start of the temporary's name for `path`: `name`.tmp. for the file's name, shortened when
+/// `name`.tmp.<pid> would pass the folder's limit on a name's length (255 bytes on most file
+/// systems), so a file with a long name can still be saved.
+[[nodiscard]] inline std::string temporary_prefix(const std::filesystem::path& path) {
+    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const long limit = ::pathconf(dir.c_str(), _PC_NAME_MAX);
+    const std::size_t max_name = limit > 0 ? static_cast<std::size_t>(limit) : 255;
+    constexpr std::size_t suffix = 5 + 10;  // ".tmp." and up to 10 digits of a pid
+    std::string name = path.filename().string();
+    if (name.size() + suffix > max_name && max_name > suffix) name.resize(max_name - suffix);
+    return name + ".tmp.";
+}
+
 /// Removes `path`.tmp.<pid> files whose process no longer exists: what a kill during an earlier
 /// save left behind. A temporary of a live process (perhaps another save in progress) is kept.
 /// Best effort: a folder that cannot be listed is left as it is.
 inline void remove_stale_temporaries(const std::filesystem::path& path) {
     namespace fs = std::filesystem;
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    const std::string prefix = path.filename().string() + ".tmp.";
+    const std::string prefix = temporary_prefix(path);
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();
@@ -59,7 +72,8 @@ inline void remove_stale_temporaries(const std::filesystem::path& path) {
 
 }  // namespace detail
 
-/// Replaces `path` with `bytes` atomically: writes a temporary file next to it (`path`.tmp.<pid>),
+/// Replaces `path` with `bytes` atomically: writes a temporary file next to it (`path`.tmp.<pid>,
+/// the name shortened if that would be too long),
 /// flushes it to disk, then renames it over `path`. A crash or a kill at any moment leaves either
 /// the old file or the new one, never a mixture; on an error the old file is untouched and the
 /// temporary is removed (a kill can leave the temporary behind, never a damaged `path`; the next
@@ -83,7 +97,7 @@ inline void write_file_atomically(const std::filesystem::path& shown, std::strin
     if (!fs::is_directory(dir, ec)) {
         throw io_error(shown.string() + ": cannot write: folder " + dir.string() + " does not exist");
     }
-    const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+    const fs::path tmp = dir / (detail::temporary_prefix(path) + std::to_string(::getpid()));
     // A new file of our own: a temporary a killed save of a process with this pid left is
     // removed, and O_EXCL | O_NOFOLLOW never writes through a link planted under its name.
     ::unlink(tmp.c_str());
