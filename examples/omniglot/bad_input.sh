@@ -115,6 +115,9 @@ expect "image file as checkpoint" "not a siamese checkpoint" "$omniglot" evaluat
 expect_ok "seed of 2^63 - 1 trains and evaluates" "Siamese network" bash -c '"$1" train --data "$2" "${@:4}" \
     --seed 9223372036854775807 --out "$3" >/dev/null && "$1" evaluate --model "$3/model.ckpt" --data "$2" \
     --alphabets Alphabet2 --episodes 5 --threads 2' _ "$omniglot" "$work/data" "$work/max_seed" "${quick[@]}"
+# A warm-up as long as the run (the default 500 steps, here 2) never reaches --lr: said, not silent.
+expect_ok "warm-up longer than the run" "note: --warmup 500 is not shorter than the run's 2 steps: the learning rate \
+rises to 1.2e-05 at most, 0.4% of --lr" "$omniglot" train --data "$work/data" "${quick[@]}" --out "$work/warm"
 
 # Resuming: the run's checkpoint.ckpt, and only into the folder holding its model.ckpt (a resumed run
 # ends by reporting OUT/model.ckpt, rewritten only when validation improves). Nothing in --out is touched.

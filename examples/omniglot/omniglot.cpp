@@ -239,6 +239,12 @@ int train(Settings s, int stop_after) {
                 static_cast<long>(siamese::count_parameters(model.params())));
     Optimizer optimizer(model, s);
     const Schedule schedule(s);
+    if (const long steps = static_cast<long>(s.epochs) * s.steps; s.warmup >= steps) {
+        std::printf(
+            "note: --warmup %ld is not shorter than the run's %ld steps: the learning rate rises to %.3g "
+            "at most, %.2g%% of --lr\n",
+            s.warmup, steps, schedule.lr(steps - 1), 100 * schedule.lr(steps - 1) / s.lr);
+    }
     siamese::BceWithLogits<T> criterion;
     if (s.batch != "all" && s.batch != "pairs")
         throw std::invalid_argument("--batch: expected all or pairs, got '" + s.batch + "'");
