@@ -40,7 +40,8 @@ template <class... I>
 
 }  // namespace detail
 
-/// A non-owning view of contiguous row-major data with a Shape: what kernels take.
+/// A non-owning view of contiguous row-major data with a Shape: what the metrics and copy_into
+/// take (the kernels take raw pointers and a geometry).
 /// TensorView<const T> reads, TensorView<T> writes.
 template <class T>
 struct TensorView {
@@ -51,7 +52,7 @@ struct TensorView {
     [[nodiscard]] index_t dim(int i) const noexcept { return shape[i]; }
     [[nodiscard]] std::span<T> span() const noexcept { return {data, static_cast<std::size_t>(size())}; }
 
-    /// A view of sample n of the first dimension.
+    /// The first element of sample n (along the first dimension).
     [[nodiscard]] T* sample(index_t n) const noexcept { return data + n * shape.sample_size(); }
 
     operator TensorView<const T>() const noexcept requires(!std::is_const_v<T>) { return {data, shape}; }

@@ -34,7 +34,7 @@ template <class T>
     }
     // The cosine does not change with each vector's scale: each is scaled by a power of two (exact)
     // to a largest magnitude near 1, so the sums neither underflow nor overflow in double for
-    // vectors far from 1 (|a|^2 |b|^2 of 1e-80-sized vectors was 0, of 1e160-sized ones inf).
+    // vectors far from 1 (unscaled, |a|^2 |b|^2 is 0 for 1e-80-sized vectors, inf for 1e160-sized).
     double a_max = 0, b_max = 0;
     for (index_t k = 0; k < d; ++k) {
         a_max = std::max(a_max, std::abs(static_cast<double>(a[k])));

@@ -79,8 +79,9 @@ inline void remove_stale_temporaries(const std::filesystem::path& path) {
 /// temporary is removed (a kill can leave the temporary behind, never a damaged `path`; the next
 /// successful save removes temporaries of processes that no longer exist).
 /// A symbolic link at `path` is followed: the file it points to is replaced and the link stays
-/// (replacing the link left the file the user meant with the old content). A file replaced keeps
-/// its permissions (a private 0600 checkpoint stayed private); a new one gets 0644 less the umask.
+/// (replacing the link would leave the file the user meant with the old content). A file
+/// replaced keeps its permissions (a private 0600 checkpoint stays private); a new one gets 0644
+/// less the umask.
 /// `before_rename`, if given, runs when the new bytes are durable but not yet in place: tests use
 /// it to interrupt a save at its most delicate moment.
 inline void write_file_atomically(const std::filesystem::path& shown, std::string_view bytes,

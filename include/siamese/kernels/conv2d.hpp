@@ -5,7 +5,7 @@
 // kernels of conv_relu_pool.hpp instead).
 //
 // Parallel over samples, single-threaded GEMMs: each thread unfolds its own images into its own
-// slice of the workspace. Measured on this machine, forward of conv2 of the tutorial (200
+// slice of the workspace. Measured on the machine of docs/performance.md, forward of conv2 of the tutorial (200
 // images of 32x13x13): 8.5 ms with 1 thread and 4.3 ms with 2, against 14.4 and 8.0 ms for a
 // parallel im2col of all images followed by one batch-wide threaded GEMM (conv1: 1.4 / 0.7
 // against 2.7 / 1.3 ms). The batch-wide column matrix is 28 MB and streams through memory to

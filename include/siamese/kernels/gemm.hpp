@@ -5,7 +5,8 @@
 //
 // Why not Eigen: Eigen's GEMM mallocs its blocking buffers on every call once they exceed
 // 128 KB, so a training step could never be allocation-free; and inside our own parallel regions
-// it cannot be given a per-thread buffer. Speed is on par: measured on this machine (1 thread,
+// it cannot be given a per-thread buffer. Speed is on par: measured on the machine of
+// docs/performance.md (1 thread,
 // -march=native, GFLOP/s, ours / Eigen 3.4): 1024^3 185 / 187, conv2's per-image 64x121x288
 // 153 / 155, fc1 forward 200x120x1600 156 / 159, fc1 backward-data 179 / 173, backward-weights
 // 165 / 168. The register tile alone runs at ~237 GFLOP/s from L1 (87 % of the 272 GFLOP/s FMA
@@ -186,7 +187,7 @@ void gemm(Op op_a, Op op_b, index_t M, index_t N, index_t K, T alpha, const T* A
     // B is always packed, once, shared by all threads: reading it in place with a large row
     // stride made the KC rows of a micro-panel collide in a few L1 sets (1024^3 ran at 128
     // instead of 185 GFLOP/s). A is packed only when enough column panels reuse the packing;
-    // for few panels (Linear's outputs, conv2's 64 channels) reading its rows costs less
+    // for few panels (Linear's outputs, a Conv2d of 64 channels) reading its rows costs less
     // (fc1 forward 200x120x1600: 408 us reading rows against 365 + 80 us packing).
     parallel_for(panels, [&](index_t p) {
         detail::gemm_pack_b_panel<T, NR>(op_b, B, ldb, K, N, p * NR, packed_b + p * K * NR);

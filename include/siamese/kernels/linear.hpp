@@ -5,7 +5,6 @@
 // the output, or by column panels when it has few rows), so every thread writes its own block.
 
 #include <siamese/kernels/gemm.hpp>
-#include <siamese/parallel.hpp>
 
 #include <algorithm>
 

@@ -18,8 +18,6 @@
 #include <siamese/config.hpp>
 #include <siamese/parallel.hpp>
 
-#include <cstddef>
-
 namespace siamese::kernels {
 
 namespace detail {
@@ -59,12 +57,6 @@ template <class T>
     }
     for (int l = 0; l < lanes; ++l) s += acc[l];
     return s;
-}
-
-/// a: [B, D]  b: [B, D]  ->  s: [B], s_i = ||a_i - b_i||^2 (matching rows)
-template <class T>
-void rowwise_squared_distance(index_t B, index_t D, const T* a, const T* b, T* s) noexcept {
-    detail::rows_maybe_parallel(B, B * D, [&](index_t i) { s[i] = squared_distance(D, a + i * D, b + i * D); });
 }
 
 /// a: [N, D]  b: [M, D]  ->  s: [N, M], s_ij = ||a_i - b_j||^2 (every row of a with every row of b).

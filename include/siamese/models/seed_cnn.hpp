@@ -103,6 +103,9 @@ private:
     Layers layers_;
 };
 
+/// Embedding width of SeedCnn.
+inline constexpr index_t seed_cnn_embedding_dim = 84;
+
 /// Side of SeedCnn's feature maps after its two conv(3) + pool(2) blocks, for square images of
 /// `image_side` pixels: 5 for MNIST's 28 (and for 26 to 29), 0 below 10.
 [[nodiscard]] constexpr index_t seed_cnn_feature_side(index_t image_side) noexcept {
@@ -124,12 +127,9 @@ template <class T = float>
     ConvReluPool<T> conv1(1, 32, 3, rng);
     ConvReluPool<T> conv2(32, 64, 3, rng);
     Linear<T> fc1(64 * s * s, 120, rng);
-    Linear<T> fc2(120, 84, rng);
+    Linear<T> fc2(120, seed_cnn_embedding_dim, rng);
     return SeedCnn<T>(typename SeedCnn<T>::Layers(std::move(conv1), std::move(conv2), Flatten<T>(), std::move(fc1),
                                                   ReLU<T>(), std::move(fc2)));
 }
-
-/// Embedding width of SeedCnn.
-inline constexpr index_t seed_cnn_embedding_dim = 84;
 
 }  // namespace siamese

@@ -38,7 +38,7 @@ inline void check_lr(const char* who, double lr) {
     }
 }
 
-inline void check_step(const char* who, index_t step) {
+inline void check_step_index(const char* who, index_t step) {
     if (step < 0) throw std::invalid_argument(std::string(who) + ": negative step " + std::to_string(step));
 }
 
@@ -50,7 +50,7 @@ public:
     explicit ConstantLr(double lr) : lr_(lr) { detail::check_lr("ConstantLr", lr); }
 
     [[nodiscard]] double lr(index_t step) const {
-        detail::check_step("ConstantLr", step);
+        detail::check_step_index("ConstantLr", step);
         return lr_;
     }
     template <class Optimizer>
@@ -78,7 +78,7 @@ public:
     }
 
     [[nodiscard]] double lr(index_t step) const {
-        detail::check_step("StepDecay", step);
+        detail::check_step_index("StepDecay", step);
         return base_lr_ * std::pow(gamma_, static_cast<double>(step / step_size_));
     }
     template <class Optimizer>
@@ -106,7 +106,7 @@ public:
     }
 
     [[nodiscard]] double lr(index_t step) const {
-        detail::check_step("CosineAnnealing", step);
+        detail::check_step_index("CosineAnnealing", step);
         const double progress = static_cast<double>(std::min(step, total_)) / static_cast<double>(total_);
         return min_lr_ + (base_lr_ - min_lr_) * (1 + std::cos(3.14159265358979323846 * progress)) / 2;
     }
@@ -133,7 +133,7 @@ public:
     }
 
     [[nodiscard]] double lr(index_t step) const {
-        detail::check_step("LinearWarmup", step);
+        detail::check_step_index("LinearWarmup", step);
         if (step >= warmup_) return next_.lr(step - warmup_);
         return next_.lr(0) * static_cast<double>(step + 1) / static_cast<double>(warmup_);
     }
