@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,22 @@ TEST_CASE("Sgd: weight decay adds wd * p to the gradient before momentum") {
     Sgd<double> sgd({{"p", &p, &g}}, {.lr = 0.1, .momentum = 0.0, .weight_decay = 0.5});
     sgd.step();
     CHECK(p[0] == doctest::Approx(1.8).epsilon(1e-14));
+}
+
+TEST_CASE("Sgd: options default as Adam's do (lr 0.01, no momentum), and a parameter list is no optimizer") {
+    // p = 1, g = 2: p = 1 - 0.01 * 2 = 0.98, with either constructor.
+    Tensor<double> p(Shape{1}, 1.0), g(Shape{1}, 2.0);
+    Sgd<double> sgd(ParamList<double>{{"p", &p, &g}});
+    CHECK(sgd.options().lr == 0.01);
+    CHECK(sgd.options().momentum == 0.0);
+    sgd.step();
+    CHECK(p[0] == doctest::Approx(0.98).epsilon(1e-14));
+    Sgd<double> grouped(std::vector<ParamGroup<double>>{{.params = {{"p", &p, &g}}}});
+    grouped.step();
+    CHECK(p[0] == doctest::Approx(0.96).epsilon(1e-14));
+    // Explicit, as Adam's: a function taking an Sgd is not handed a parameter list by accident.
+    static_assert(!std::is_convertible_v<ParamList<double>, Sgd<double>>);
+    static_assert(!std::is_convertible_v<ParamList<double>, Adam<double>>);
 }
 
 TEST_CASE("Sgd: negative hyperparameters are rejected") {

@@ -28,12 +28,13 @@ template <class T>
 class Sgd {
 public:
     /// One group holding every parameter.
-    Sgd(ParamList<T> params, SgdOptions options) : Sgd(detail::single_group("Sgd", std::move(params)), options) {}
+    explicit Sgd(ParamList<T> params, SgdOptions options = {})
+        : Sgd(detail::single_group("Sgd", std::move(params)), options) {}
 
     /// Parameter groups, each with its lr_scale and optional weight_decay (see ParamGroup).
     /// Every option must be a finite number >= 0 (as in PyTorch, momentum may exceed 1), and
     /// every group must hold at least one parameter; otherwise std::invalid_argument.
-    Sgd(std::vector<ParamGroup<T>> groups, SgdOptions options) : options_(options) {
+    explicit Sgd(std::vector<ParamGroup<T>> groups, SgdOptions options = {}) : options_(options) {
         detail::check_non_negative("Sgd", "lr", options.lr);
         detail::check_non_negative("Sgd", "momentum", options.momentum);
         detail::check_non_negative("Sgd", "weight_decay", options.weight_decay);
