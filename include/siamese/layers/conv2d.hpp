@@ -86,10 +86,7 @@ public:
     }
 
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
-        // The name (a heap string) is built only for the error message: backward allocates nothing.
-        if (!forward_done_ || !(output_.shape() == grad_out.shape())) {
-            detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
-        }
+        detail::check_backward(*this, forward_done_, output_.shape(), grad_out.shape());
         const auto g = geometry(input_.shape());
         const index_t N = input_.dim(0);
         workspace_.resize(Shape{kernels::conv2d_workspace_size<T>(g, num_threads())});

@@ -78,10 +78,7 @@ public:
     }
 
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
-        // The name (a heap string) is built only for the error message: backward allocates nothing.
-        if (!forward_done_ || !(output_.shape() == grad_out.shape())) {
-            detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
-        }
+        detail::check_backward(*this, forward_done_, output_.shape(), grad_out.shape());
         const auto g = geometry(input_shape_);
         reserve(g);
         T* dx = nullptr;

@@ -30,7 +30,7 @@ public:
     }
 
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
-        detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
+        detail::check_backward(*this, forward_done_, output_.shape(), grad_out.shape());
         grad_input_.resize(input_shape_);
         std::copy_n(grad_out.data(), grad_out.size(), grad_input_.data());
         return grad_input_;

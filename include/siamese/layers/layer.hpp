@@ -4,7 +4,7 @@
 // The layer contract. A layer is a small class, not a subclass of anything:
 //
 //   using value_type = T;                                   // float or double
-//   std::string      name() const;                          // "Conv2d(1, 32, kernel_size=3)", for messages
+//   std::string      name() const;                          // "Linear(1600, 120)", for messages
 //   Shape            output_shape(const Shape& in) const;   // validates in; throws shape_error naming both shapes
 //   const Tensor<T>& forward(const Tensor<T>& x);           // caches what backward needs
 //   const Tensor<T>& backward(const Tensor<T>& grad_out);   // returns dL/dx; ADDS into parameter gradients
@@ -51,11 +51,12 @@ namespace detail {
 }
 
 /// Checks that backward follows a forward and gets a gradient shaped like that forward's output.
-inline void check_backward(const std::string& layer, bool forward_done, const Shape& output, const Shape& grad) {
-    if (!forward_done) throw std::logic_error(layer + ": backward called before forward");
-    if (!(output == grad)) {
-        throw shape_error(layer + ": expected gradient of the output shape " + output.str() + ", got " + grad.str());
-    }
+/// The layer's name (a heap string) is built only for the error: backward allocates nothing.
+template <class Layer>
+void check_backward(const Layer& layer, bool forward_done, const Shape& output, const Shape& grad) {
+    if (forward_done && output == grad) return;
+    if (!forward_done) throw std::logic_error(layer.name() + ": backward called before forward");
+    throw shape_error(layer.name() + ": expected gradient of the output shape " + output.str() + ", got " + grad.str());
 }
 
 }  // namespace detail

@@ -51,10 +51,7 @@ public:
     }
 
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
-        // The name (a heap string) is built only for the error message: backward allocates nothing.
-        if (!forward_done_ || !(output_.shape() == grad_out.shape())) {
-            detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
-        }
+        detail::check_backward(*this, forward_done_, output_.shape(), grad_out.shape());
         const index_t N = input_.dim(0);
         reserve(N);
         kernels::linear_backward_weights(N, in_, out_, input_.data(), grad_out.data(), parameters_.weight_grad.data(),

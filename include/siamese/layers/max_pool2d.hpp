@@ -52,10 +52,7 @@ public:
     }
 
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
-        // The name (a heap string) is built only for the error message: backward allocates nothing.
-        if (!forward_done_ || !(output_.shape() == grad_out.shape())) {
-            detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
-        }
+        detail::check_backward(*this, forward_done_, output_.shape(), grad_out.shape());
         grad_input_.resize(input_shape_);
         kernels::max_pool2d_backward(geometry(input_shape_), input_shape_[0], grad_out.data(), argmax_.data(),
                                      grad_input_.data());

@@ -29,10 +29,7 @@ public:
     }
 
     const Tensor<T>& backward(const Tensor<T>& grad_out) {
-        // The name (a heap string) is built only for the error message: backward allocates nothing.
-        if (!forward_done_ || !(output_.shape() == grad_out.shape())) {
-            detail::check_backward(name(), forward_done_, output_.shape(), grad_out.shape());
-        }
+        detail::check_backward(*this, forward_done_, output_.shape(), grad_out.shape());
         grad_input_.resize(output_.shape());
         kernels::relu_backward(output_.size(), output_.data(), grad_out.data(), grad_input_.data());
         return grad_input_;
