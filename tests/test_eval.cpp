@@ -16,6 +16,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using namespace siamese;
@@ -196,6 +197,9 @@ TEST_CASE("gather_rows and EmbeddingScorer: indices beyond the embeddings throw 
     eval::EmbeddingScorer scorer(model, e_small);
     test::require_shape_error([&] { (void)eval::one_shot_accuracy(big, scorer, {.ways = 2, .episodes = 5}); },
                               {"EmbeddingScorer", "out of range for embeddings [4, 4]"});
+    // It keeps a reference to the embeddings: a temporary (embed_all's result, unnamed) would dangle.
+    static_assert(!std::is_constructible_v<eval::EmbeddingScorer<LabelOracle>, LabelOracle&, Tensor<float>&&>);
+    static_assert(std::is_constructible_v<eval::EmbeddingScorer<LabelOracle>, LabelOracle&, const Tensor<float>&>);
 }
 
 TEST_CASE("every scorer refuses an out span without one slot per candidate, before writing") {

@@ -2,13 +2,13 @@
 #pragma once
 
 #include <siamese/config.hpp>
+#include <siamese/data/class_members.hpp>
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/random.hpp>
 #include <siamese/shape.hpp>
 #include <siamese/tensor.hpp>
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -51,12 +51,7 @@ public:
                 "PairSampler: different-class pairs need at least 2 classes, the image set has " +
                 std::to_string(classes.size()));
         }
-        members_.resize(classes.size());
-        for (index_t i = 0; i < images.size(); ++i) {
-            const label_t l = images.labels()[static_cast<std::size_t>(i)];
-            const auto c = std::lower_bound(classes.begin(), classes.end(), l) - classes.begin();
-            members_[static_cast<std::size_t>(c)].push_back(i);
-        }
+        members_ = class_members(images);
         for (std::size_t c = 0; c < members_.size(); ++c) {
             if (members_[c].size() >= 2) pairable_.push_back(static_cast<index_t>(c));
         }

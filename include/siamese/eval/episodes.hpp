@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/data/class_members.hpp>
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/eval/confidence.hpp>
@@ -130,11 +131,7 @@ requires PairScorer<Score>
     const index_t need = o.shots + (per_episode ? 0 : o.queries_per_class);
 
     const auto& classes = images.classes();
-    std::vector<std::vector<index_t>> members(classes.size());
-    for (index_t i = 0; i < images.size(); ++i) {
-        const auto c = std::lower_bound(classes.begin(), classes.end(), images.label(i)) - classes.begin();
-        members[static_cast<std::size_t>(c)].push_back(i);
-    }
+    std::vector<std::vector<index_t>> members = data::class_members(images);
     // Pools of classes an episode can be drawn from: one per group, or the whole set.
     std::map<std::int64_t, std::vector<index_t>> by_group;
     index_t usable = 0, query_capable = 0;
@@ -277,6 +274,7 @@ public:
     using T = typename Model::value_type;
 
     EmbeddingScorer(Model& model, const Tensor<T>& embeddings) : model_(&model), embeddings_(&embeddings) {}
+    EmbeddingScorer(Model&, Tensor<T>&&) = delete;  // would dangle
 
     void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) {
         detail::require_score_per_candidate(candidates.size(), out.size(), "EmbeddingScorer");
