@@ -62,7 +62,17 @@ TEST_CASE("BceWithLogits: shapes and target values are checked") {
         {"BceWithLogits", "2 targets", "[4, 1]"});
     Tensor<float> wide(Shape{4, 2});
     test::require_shape_error([&] { loss.forward(wide, std::vector<float>(8)); }, {"[4, 2]"});
-    CHECK_THROWS_AS(loss.forward(z, std::vector<float>{0, 1, 2, 0}), std::invalid_argument);
+    test::require_error<std::invalid_argument>(
+        [&] {
+            loss.forward(z, std::vector<float>{0, 1, 2, 0});
+        },
+        {"BceWithLogits: target 2 is 2, expected a value in [0, 1]"});
+    // The value as it is: six fixed decimals showed 1.0000001 as 1.000000, inside the range.
+    test::require_error<std::invalid_argument>(
+        [&] {
+            loss.forward(z, std::vector<float>{0, 1.0000001f, 1, 0});
+        },
+        {"target 1 is 1.0000001, expected"});
     CHECK_THROWS_AS(BceWithLogits<float>().backward(), std::logic_error);
 }
 

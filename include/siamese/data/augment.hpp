@@ -63,7 +63,8 @@ void warp_affine(const Src* src, Dst* dst, index_t height, index_t width, const 
                  double fill) {
     const double det = transform.determinant();
     if (!(std::abs(det) > 0.0) || !std::isfinite(det)) {
-        throw std::invalid_argument("warp_affine: the transform is singular (determinant " + std::to_string(det) + ")");
+        throw std::invalid_argument("warp_affine: the transform is singular (determinant " +
+                                    siamese::detail::format_number(det) + ")");
     }
     // Inverse of M; the centre and translation are undone around it.
     const double i00 = transform.m11 / det, i01 = -transform.m01 / det;
@@ -181,7 +182,8 @@ public:
         finite_non_negative("max_shear", o.max_shear);
         if (!(o.min_scale > 0 && std::isfinite(o.min_scale))) bad("min_scale must be finite and > 0", o.min_scale);
         if (!(o.max_scale >= o.min_scale && std::isfinite(o.max_scale))) {
-            bad("max_scale must be finite and >= min_scale = " + std::to_string(o.min_scale), o.max_scale);
+            bad("max_scale must be finite and >= min_scale = " + siamese::detail::format_number(o.min_scale),
+                o.max_scale);
         }
         // Every drawn warp has determinant (1 - rho_x rho_y) s_x s_y, which must stay a positive
         // finite number, or warp_affine would reject it as singular in the middle of training.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <siamese/config.hpp>
+#include <siamese/detail/format_number.hpp>
 #include <siamese/errors.hpp>
 
 #include <algorithm>
@@ -59,10 +60,11 @@ template <NumberRange Scores, NumberRange Labels>
         const double l = static_cast<double>(*label);
         if (!std::isfinite(score)) {
             throw std::invalid_argument(std::string(who) + ": score " + std::to_string(i) + " is not finite (" +
-                                        std::to_string(score) + ")");
+                                        siamese::detail::format_number(score) + ")");
         }
         if (l != 0.0 && l != 1.0) {
-            throw std::invalid_argument(std::string(who) + ": label " + std::to_string(i) + " is " + std::to_string(l) +
+            throw std::invalid_argument(std::string(who) + ": label " + std::to_string(i) + " is " +
+                                        siamese::detail::format_number(l) +
                                         "; labels must be 1 (same) or 0 (different)");
         }
         pairs.push_back({score, l == 1.0});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/detail/format_number.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/kernels/elementwise.hpp>
 #include <siamese/tensor.hpp>
@@ -43,8 +44,8 @@ public:
             const T z = logits[i];
             const T t = targets[static_cast<std::size_t>(i)];
             if (!(t >= T(0) && t <= T(1))) {
-                throw std::invalid_argument(name() + ": target " + std::to_string(i) + " is " + std::to_string(t) +
-                                            ", expected a value in [0, 1]");
+                throw std::invalid_argument(name() + ": target " + std::to_string(i) + " is " +
+                                            detail::format_number(t) + ", expected a value in [0, 1]");
             }
             total += std::isinf(z) ? infinite_logit_loss(z, t)
                                    : std::max(z, T(0)) - z * t + std::log1p(std::exp(-std::abs(z)));

@@ -101,7 +101,8 @@ private:
         for (std::size_t i = 0; i < labels.size(); ++i) {
             if (!(labels[i] >= T(0) && labels[i] <= T(1))) {
                 throw std::invalid_argument(name() + ": label " + std::to_string(i) + " is " +
-                                            std::to_string(labels[i]) + ", expected a value in [0, 1] (1 = same)");
+                                            detail::format_number(labels[i]) +
+                                            ", expected a value in [0, 1] (1 = same)");
             }
         }
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/detail/format_number.hpp>
 #include <siamese/optim/param_group.hpp>
 #include <siamese/param.hpp>
 

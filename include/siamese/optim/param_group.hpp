@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <siamese/optim/schedule.hpp>
+#include <siamese/detail/format_number.hpp>
 #include <siamese/param.hpp>
 
 #include <cmath>
@@ -98,11 +98,11 @@ inline void check_group_settings(const std::string& who, std::size_t g, double l
                                  const std::optional<double>& weight_decay) {
     if (!(lr_scale >= 0) || !std::isfinite(lr_scale)) {
         throw std::invalid_argument(who + ": parameter group " + std::to_string(g) +
-                                    " needs a non-negative finite lr_scale, got " + std::to_string(lr_scale));
+                                    " needs a non-negative finite lr_scale, got " + format_number(lr_scale));
     }
     if (weight_decay && (!(*weight_decay >= 0) || !std::isfinite(*weight_decay))) {
         throw std::invalid_argument(who + ": parameter group " + std::to_string(g) +
-                                    " needs a non-negative finite weight_decay, got " + std::to_string(*weight_decay));
+                                    " needs a non-negative finite weight_decay, got " + format_number(*weight_decay));
     }
 }
 

@@ -5,6 +5,7 @@
 // optimizer writes it into the weights, with a message naming the step and where the bad value
 // first appeared (the input, a backbone layer, the head, or a parameter's gradient).
 
+#include <siamese/detail/format_number.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/param.hpp>
 #include <siamese/tensor.hpp>
@@ -154,10 +155,10 @@ void check_embedding_step(Model& model, const Tensor<typename Model::value_type>
     const auto bad_gradient = first_non_finite_gradient(params);
     const bool embeddings_finite = all_finite(embeddings);
     if (std::isfinite(loss) && !bad_gradient && embeddings_finite) return;
-    const std::string problem =
-        embeddings_finite || !std::isfinite(loss) || bad_gradient
-            ? detail::loss_problem(loss)
-            : "the embeddings are not finite (the loss, " + std::to_string(loss) + ", does not show it)";
+    const std::string problem = embeddings_finite || !std::isfinite(loss) || bad_gradient
+                                    ? detail::loss_problem(loss)
+                                    : "the embeddings are not finite (the loss, " +
+                                          siamese::detail::format_number(loss) + ", does not show it)";
     detail::stop_training(problem, bad_gradient, params, step,
                           [&] { return locate_non_finite_backbone(model, images); });
 }
