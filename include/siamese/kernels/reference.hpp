@@ -2,11 +2,13 @@
 #pragma once
 
 // Naive direct implementations of every kernel: the oracle for tests and benchmarks.
-// Written for obviousness, not speed; same shapes and conventions as the fast kernels.
+// Written for obviousness, not speed; same shapes and conventions as the fast kernels (NaN
+// included, except in the fused conv_relu_pool, whose oracle is for finite values).
 
 #include <siamese/kernels/conv_geometry.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -82,7 +84,8 @@ void conv2d_backward_weights(const Conv2dGeometry& g, index_t N, const T* x, con
             for (index_t p = 0; p < OH * OW; ++p) db[oc] += dy[(n * g.out_channels + oc) * OH * OW + p];
 }
 
-/// x: [N, C, H, W]  ->  y: [N, C, OH, OW], argmax (offset in the input plane, first max wins)
+/// x: [N, C, H, W]  ->  y: [N, C, OH, OW], argmax (offset in the input plane, first max wins;
+/// a NaN counts as the maximum)
 template <class T>
 void max_pool2d_forward(const Pool2dGeometry& g, index_t N, const T* x, T* y, std::int32_t* argmax) {
     const index_t OH = g.out_height(), OW = g.out_width();
@@ -93,7 +96,9 @@ void max_pool2d_forward(const Pool2dGeometry& g, index_t N, const T* x, T* y, st
                 for (index_t kh = 0; kh < g.kernel; ++kh)
                     for (index_t kw = 0; kw < g.kernel; ++kw) {
                         const index_t at = (oh * g.stride + kh) * g.width + ow * g.stride + kw;
-                        if (best < 0 || x[nc * g.height * g.width + at] > x[nc * g.height * g.width + best]) best = at;
+                        const T* plane = x + nc * g.height * g.width;
+                        const bool nan_first = std::isnan(plane[at]) && (best < 0 || !std::isnan(plane[best]));
+                        if (best < 0 || plane[at] > plane[best] || nan_first) best = at;
                     }
                 y[(nc * OH + oh) * OW + ow] = x[nc * g.height * g.width + best];
                 argmax[(nc * OH + oh) * OW + ow] = static_cast<std::int32_t>(best);
