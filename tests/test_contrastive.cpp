@@ -119,7 +119,7 @@ TEST_CASE("ContrastiveLoss: an eps that is 0 as a float is an error naming Contr
     test::require_error<std::invalid_argument>([] { ContrastiveLoss<float>({.margin = 1.0, .eps = 1e-300}); },
                                                {"ContrastiveLoss: eps 1e-300 is 0 or subnormal as a float"});
     test::require_error<std::invalid_argument>([] { ContrastiveLoss<float>({.margin = 1.0, .eps = 0.0}); },
-                                               {"ContrastiveLoss: eps must be positive and finite, got 0"});
+                                               {"ContrastiveLoss: eps must be a finite number > 0, got 0"});
     test::require_error<std::invalid_argument>(
         [] { ContrastiveLoss<float>({.margin = 1.0, .eps = std::numeric_limits<double>::quiet_NaN()}); },
         {"ContrastiveLoss: eps", "got nan"});

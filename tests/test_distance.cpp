@@ -209,7 +209,7 @@ TEST_CASE("Distances: an eps that is 0 or subnormal in the tensor type is an err
     test::require_error<std::invalid_argument>([] { metrics::CosineDistance<float>(1e300); },
                                                {"CosineDistance: eps 1e+300 is out of range for float"});
     test::require_error<std::invalid_argument>([] { metrics::CosineDistance<float>(0.0); },
-                                               {"CosineDistance: eps must be positive and finite, got 0"});
+                                               {"CosineDistance: eps must be a finite number > 0, got 0"});
     // As a double, 1e-300 is a normal number and works.
     metrics::EuclideanDistance<double> tiny(1e-300);
     Tensor<double> a(Shape{1, 2}, 1.0);

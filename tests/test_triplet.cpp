@@ -205,7 +205,7 @@ TEST_CASE("TripletMarginLoss: an eps that is 0 as a float is an error naming the
     test::require_error<std::invalid_argument>([] { TripletMarginLoss<float>({.eps = 1e-300}); },
                                                {"TripletMarginLoss: eps 1e-300 is 0 or subnormal as a float"});
     test::require_error<std::invalid_argument>([] { TripletMarginLoss<float>({.eps = 0.0}); },
-                                               {"TripletMarginLoss: eps must be positive and finite, got 0"});
+                                               {"TripletMarginLoss: eps must be a finite number > 0, got 0"});
     test::require_error<std::invalid_argument>(
         [] { TripletMarginLoss<float>({.eps = std::numeric_limits<double>::infinity()}); },
         {"TripletMarginLoss: eps", "got inf"});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/detail/check_scalar.hpp>
 #include <siamese/detail/format_number.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/metrics/distance.hpp>
@@ -88,8 +89,8 @@ private:
                                         detail::format_number(options.margin));
         }
         // forward uses the margin as a T: it must still be finite and positive there.
-        metrics::detail::check_margin<T>(name_, options.margin, true);
-        metrics::detail::check_eps<T>(name_, options.eps);
+        siamese::detail::check_margin<T>(name_, options.margin, true);
+        siamese::detail::check_positive_normal<T>(name_, "eps", options.eps);
         return options;
     }
 

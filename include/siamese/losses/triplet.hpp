@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/detail/check_scalar.hpp>
 #include <siamese/detail/format_number.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/kernels/pairwise_distance.hpp>
-#include <siamese/metrics/distance.hpp>
 #include <siamese/tensor.hpp>
 
 #include <cmath>
@@ -60,8 +60,8 @@ public:
                                         detail::format_number(options.margin));
         }
         // The triplets use the margin as a T: it must still be finite there (0 is allowed).
-        metrics::detail::check_margin<T>("TripletMarginLoss", options.margin, false);
-        metrics::detail::check_eps<T>("TripletMarginLoss", options.eps);
+        siamese::detail::check_margin<T>("TripletMarginLoss", options.margin, false);
+        siamese::detail::check_positive_normal<T>("TripletMarginLoss", "eps", options.eps);
     }
 
     [[nodiscard]] std::string name() const { return "TripletMarginLoss"; }

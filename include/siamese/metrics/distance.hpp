@@ -10,17 +10,15 @@
 // pairwise_euclidean compares every row with every row (no backward; the triplet loss runs
 // the kernel's backward itself).
 
-#include <siamese/detail/format_number.hpp>
+#include <siamese/detail/check_scalar.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/kernels/pairwise_distance.hpp>
 #include <siamese/tensor.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 
 namespace siamese::metrics {
 
@@ -67,43 +65,6 @@ template <class T>
     return rows(grad.data(), which * n, n, d);
 }
 
-using siamese::detail::format_number;
-
-/// eps must be positive and finite, and stay a normal number once converted to T, the type the
-/// distances are computed in: 1e-300 passes as a double but is 0 as a float, and then the
-/// distance of equal rows is 0 and its gradient 0 / 0 = NaN.
-template <class T>
-void check_eps(const char* who, double eps) {
-    if (!(eps > 0) || !std::isfinite(eps)) {
-        throw std::invalid_argument(std::string(who) + ": eps must be positive and finite, got " + format_number(eps));
-    }
-    constexpr const char* type = std::is_same_v<T, float> ? "float" : "double";
-    if (eps > static_cast<double>(std::numeric_limits<T>::max())) {
-        throw std::invalid_argument(std::string(who) + ": eps " + format_number(eps) + " is out of range for " + type +
-                                    " (at most " + format_number(std::numeric_limits<T>::max()) + ")");
-    }
-    if (static_cast<T>(eps) < std::numeric_limits<T>::min()) {
-        throw std::invalid_argument(std::string(who) + ": eps " + format_number(eps) + " is 0 or subnormal as a " +
-                                    type + "; it must be at least " + format_number(std::numeric_limits<T>::min()));
-    }
-}
-
-/// A loss's margin, already checked as a double (finite, >= 0), as the loss uses it: a T. Throws
-/// unless it stays finite as a T and, when `positive`, above 0 as a T (as a float, 1e39 is inf
-/// and 1e-300 is 0, the margin the contrastive loss refuses).
-template <class T>
-void check_margin(const char* who, double margin, bool positive) {
-    constexpr const char* type = std::is_same_v<T, float> ? "float" : "double";
-    if (margin > static_cast<double>(std::numeric_limits<T>::max())) {
-        throw std::invalid_argument(std::string(who) + ": margin " + format_number(margin) + " is out of range for " +
-                                    type + " (at most " + format_number(std::numeric_limits<T>::max()) + ")");
-    }
-    if (positive && !(static_cast<T>(margin) > T(0))) {
-        throw std::invalid_argument(std::string(who) + ": margin " + format_number(margin) + " is 0 as a " + type +
-                                    "; it must be at least " + format_number(std::numeric_limits<T>::denorm_min()));
-    }
-}
-
 }  // namespace detail
 
 /// Euclidean distance between matching rows, smoothed at zero:
@@ -115,7 +76,9 @@ void check_margin(const char* who, double margin, bool positive) {
 template <class T = float>
 class EuclideanDistance {
 public:
-    explicit EuclideanDistance(double eps = 1e-12) : eps_(eps) { detail::check_eps<T>(name_, eps); }
+    explicit EuclideanDistance(double eps = 1e-12) : eps_(eps) {
+        siamese::detail::check_positive_normal<T>(name_, "eps", eps);
+    }
 
     [[nodiscard]] std::string name() const { return name_; }
 
@@ -194,7 +157,9 @@ private:
 template <class T = float>
 class CosineDistance {
 public:
-    explicit CosineDistance(double eps = 1e-8) : eps_(eps) { detail::check_eps<T>(name_, eps); }
+    explicit CosineDistance(double eps = 1e-8) : eps_(eps) {
+        siamese::detail::check_positive_normal<T>(name_, "eps", eps);
+    }
 
     [[nodiscard]] std::string name() const { return name_; }
 

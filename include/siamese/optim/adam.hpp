@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/detail/check_scalar.hpp>
 #include <siamese/detail/format_number.hpp>
+#include <siamese/optim/grouped_optimizer.hpp>
 #include <siamese/optim/param_group.hpp>
 #include <siamese/param.hpp>
 
@@ -35,15 +37,20 @@ namespace detail {
 
 /// Adam and AdamW share everything but where weight decay acts.
 template <class T, class Options, bool Decoupled>
-class AdamBase {
+class AdamBase : public GroupedOptimizer<T, Options> {
+    using Base = GroupedOptimizer<T, Options>;
+    using Base::groups_;
+    using Base::name_;
+    using Base::options_;
+    using Base::params_;
+
 public:
-    AdamBase(std::vector<ParamGroup<T>> groups, Options options, const char* name) : options_(options), name_(name) {
-        check_non_negative(name_, "lr", options.lr);
+    AdamBase(std::vector<ParamGroup<T>> groups, Options options, const char* name)
+        : Base(std::move(groups), options, name) {
         check_beta("beta1", options.beta1);
         check_beta("beta2", options.beta2);
-        check_optimizer_eps<T>(name_, options.eps);
+        check_positive_normal<T>(name_, "eps", options.eps);
         check_non_negative(name_, "weight_decay", options.weight_decay);
-        flatten_groups(name_, std::move(groups), params_, groups_);
         m_.reserve(params_.size());
         v_.reserve(params_.size());
         for (const auto& p : params_) {
@@ -98,29 +105,6 @@ public:
         siamese::zero_grad(params_);
     }
 
-    [[nodiscard]] const Options& options() const noexcept { return options_; }
-    /// Sets the base learning rate (each group uses lr * its lr_scale); what schedules call.
-    /// A negative, NaN or infinite lr is a std::invalid_argument, and the rate is left as it was.
-    void set_lr(double lr) {
-        check_non_negative(name_, "lr", lr, "::set_lr");
-        options_.lr = lr;
-    }
-    /// All parameters, group after group (state is matched to them by position).
-    [[nodiscard]] const ParamList<T>& params() const noexcept { return params_; }
-    /// The groups: their slice of params() and their settings.
-    [[nodiscard]] const std::vector<ParamGroupSlot>& groups() const noexcept { return groups_; }
-    /// Changes group g's lr_scale (e.g. a per-layer decay); throws on a bad index or value.
-    void set_lr_scale(std::size_t g, double lr_scale) {
-        check_group(g);
-        check_group_settings(name_, g, lr_scale, groups_[g].weight_decay);
-        groups_[g].lr_scale = lr_scale;
-    }
-    /// The learning rate group g steps with now: lr * lr_scale.
-    [[nodiscard]] double group_lr(std::size_t g) const {
-        check_group(g);
-        return options_.lr * groups_[g].lr_scale;
-    }
-
     /// Steps taken, t in the bias corrections (for checkpoints: restore it with the moments).
     [[nodiscard]] std::int64_t step_count() const noexcept { return step_; }
     void set_step_count(std::int64_t t) {
@@ -146,17 +130,6 @@ private:
         }
     }
 
-    void check_group(std::size_t g) const {
-        if (g >= groups_.size()) {
-            throw std::out_of_range(name_ + ": parameter group " + std::to_string(g) + " of " +
-                                    std::to_string(groups_.size()));
-        }
-    }
-
-    ParamList<T> params_;
-    Options options_;
-    std::string name_;
-    std::vector<ParamGroupSlot> groups_;
     std::vector<Tensor<T>> m_, v_;
     std::int64_t step_ = 0;
 };

@@ -6,12 +6,10 @@
 
 #include <cmath>
 #include <cstddef>
-#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 namespace siamese {
@@ -46,24 +44,6 @@ inline void check_non_negative(std::string_view who, const char* option, double 
     if (!(value >= 0) || !std::isfinite(value)) {
         throw std::invalid_argument(std::string(who) + where + ": " + option + " must be a finite number >= 0, got " +
                                     format_number(value));
-    }
-}
-
-/// An optimizer's eps, a denominator term: positive, finite, and still a normal number once
-/// converted to T (1e-300 passes as a double but is 0 as a float, and 0 / 0 poisons the weights).
-template <class T>
-void check_optimizer_eps(const std::string& who, double eps) {
-    if (!(eps > 0) || !std::isfinite(eps)) {
-        throw std::invalid_argument(who + ": eps must be a finite number > 0, got " + format_number(eps));
-    }
-    const std::string type = std::is_same_v<T, float> ? "float" : "double";
-    if (eps > static_cast<double>(std::numeric_limits<T>::max())) {
-        throw std::invalid_argument(who + ": eps " + format_number(eps) + " is out of range for " + type +
-                                    " (at most " + format_number(std::numeric_limits<T>::max()) + ")");
-    }
-    if (static_cast<T>(eps) < std::numeric_limits<T>::min()) {
-        throw std::invalid_argument(who + ": eps " + format_number(eps) + " is 0 or subnormal as a " + type +
-                                    "; it must be at least " + format_number(std::numeric_limits<T>::min()));
     }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/optim/grouped_optimizer.hpp>
 #include <siamese/optim/param_group.hpp>
 #include <siamese/param.hpp>
 
@@ -25,7 +26,12 @@ struct SgdOptions {
 /// model or replacing a parameter with a tensor of another shape makes step() throw.
 /// With parameter groups, each group uses lr * lr_scale and its own weight_decay if it has one.
 template <class T>
-class Sgd {
+class Sgd : public detail::GroupedOptimizer<T, SgdOptions> {
+    using Base = detail::GroupedOptimizer<T, SgdOptions>;
+    using Base::groups_;
+    using Base::options_;
+    using Base::params_;
+
 public:
     /// One group holding every parameter.
     explicit Sgd(ParamList<T> params, SgdOptions options = {})
@@ -34,11 +40,9 @@ public:
     /// Parameter groups, each with its lr_scale and optional weight_decay (see ParamGroup).
     /// Every option must be a finite number >= 0 (as in PyTorch, momentum may exceed 1), and
     /// every group must hold at least one parameter; otherwise std::invalid_argument.
-    explicit Sgd(std::vector<ParamGroup<T>> groups, SgdOptions options = {}) : options_(options) {
-        detail::check_non_negative("Sgd", "lr", options.lr);
+    explicit Sgd(std::vector<ParamGroup<T>> groups, SgdOptions options = {}) : Base(std::move(groups), options, "Sgd") {
         detail::check_non_negative("Sgd", "momentum", options.momentum);
         detail::check_non_negative("Sgd", "weight_decay", options.weight_decay);
-        detail::flatten_groups("Sgd", std::move(groups), params_, groups_);
         velocity_.reserve(params_.size());
         for (const auto& p : params_) velocity_.emplace_back(p.value->shape());
     }
@@ -72,30 +76,6 @@ public:
         siamese::zero_grad(params_);
     }
 
-    [[nodiscard]] const SgdOptions& options() const noexcept { return options_; }
-    /// Sets the base learning rate (each group uses lr * its lr_scale); what schedules call.
-    /// A negative, NaN or infinite lr is a std::invalid_argument, and the rate is left as it was.
-    void set_lr(double lr) {
-        detail::check_non_negative("Sgd", "lr", lr, "::set_lr");
-        options_.lr = lr;
-    }
-    /// All parameters, group after group (state is matched to them by position).
-    [[nodiscard]] const ParamList<T>& params() const noexcept { return params_; }
-
-    /// The groups: their slice of params() and their settings.
-    [[nodiscard]] const std::vector<ParamGroupSlot>& groups() const noexcept { return groups_; }
-    /// Changes group g's lr_scale (e.g. a per-layer decay); throws on a bad index or value.
-    void set_lr_scale(std::size_t g, double lr_scale) {
-        check_group(g);
-        detail::check_group_settings("Sgd", g, lr_scale, groups_[g].weight_decay);
-        groups_[g].lr_scale = lr_scale;
-    }
-    /// The learning rate group g steps with now: lr * lr_scale.
-    [[nodiscard]] double group_lr(std::size_t g) const {
-        check_group(g);
-        return options_.lr * groups_[g].lr_scale;
-    }
-
     /// Momentum buffers, matched to params() by position (for checkpoints).
     [[nodiscard]] std::vector<Tensor<T>>& velocity() noexcept { return velocity_; }
 
@@ -105,16 +85,6 @@ private:
             detail::check_param_size("Sgd", params_[k], velocity_[k].size());
     }
 
-    void check_group(std::size_t g) const {
-        if (g >= groups_.size()) {
-            throw std::out_of_range("Sgd: parameter group " + std::to_string(g) + " of " +
-                                    std::to_string(groups_.size()));
-        }
-    }
-
-    ParamList<T> params_;
-    SgdOptions options_;
-    std::vector<ParamGroupSlot> groups_;
     std::vector<Tensor<T>> velocity_;
 };
 
