@@ -4,6 +4,7 @@
 #include <siamese/config.hpp>
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/errors.hpp>
+#include <siamese/io/file_checks.hpp>
 #include <siamese/shape.hpp>
 
 #include <algorithm>
@@ -67,12 +68,7 @@ inline std::errc parse_integer(std::string_view s, std::int64_t& value) noexcept
     const std::size_t fields = static_cast<std::size_t>(per_image) + 1;
     const std::string row_format = "a label and " + std::to_string(per_image) + " pixel values";
 
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status)) throw io_error(name + ": no such file");
-    if (std::filesystem::is_directory(status)) throw io_error(name + ": is a directory, expected a CSV file");
-    if (!std::filesystem::is_regular_file(status))
-        throw io_error(name + ": is not a regular file, expected a CSV file");
+    io::require_regular_file(path, "a CSV file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw io_error(name + ": cannot open for reading");
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <siamese/errors.hpp>
+#include <siamese/io/file_checks.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -27,11 +28,8 @@ public:
     /// Opens `path`; throws io_error when it is missing, a directory, or unreadable, and when it
     /// is gzipped but the library was built without zlib.
     explicit InputFile(std::filesystem::path path) : path_(std::move(path)) {
+        io::require_regular_file(path_, "a file");
         std::error_code ec;
-        const auto status = std::filesystem::status(path_, ec);
-        if (!std::filesystem::exists(status)) fail("no such file");
-        if (std::filesystem::is_directory(status)) fail("is a directory, expected a file");
-        if (!std::filesystem::is_regular_file(status)) fail("is not a regular file");
         file_size_ = std::filesystem::file_size(path_, ec);
         if (ec) fail("cannot read its size: " + ec.message());
 

@@ -12,6 +12,7 @@
 #include <siamese/data/one_shot_episode.hpp>
 #include <siamese/data/png.hpp>
 #include <siamese/errors.hpp>
+#include <siamese/io/file_checks.hpp>
 #include <siamese/random.hpp>
 
 #include <algorithm>
@@ -86,18 +87,11 @@ inline int drawer_of(const std::filesystem::path& file) {
     return d;
 }
 
-inline void check_folder(const std::filesystem::path& dir, const std::string& what) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(dir, ec);
-    if (!std::filesystem::exists(status)) throw io_error(dir.string() + ": no such folder (" + what + ")");
-    if (!std::filesystem::is_directory(status)) throw io_error(dir.string() + ": not a folder (" + what + ")");
-}
-
 }  // namespace detail
 
 /// The alphabet folders of an Omniglot root, sorted by name. Throws io_error when root is not a folder.
 [[nodiscard]] inline std::vector<std::string> omniglot_alphabets(const std::filesystem::path& root) {
-    detail::check_folder(root, "expected an Omniglot folder of alphabets, e.g. images_background");
+    io::require_folder(root, "expected an Omniglot folder of alphabets, e.g. images_background");
     std::vector<std::string> names;
     for (const auto& p : detail::sorted_entries(root, true)) names.push_back(p.filename().string());
     return names;

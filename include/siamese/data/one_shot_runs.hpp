@@ -14,6 +14,7 @@
 #include <siamese/data/one_shot_episode.hpp>
 #include <siamese/data/png.hpp>
 #include <siamese/errors.hpp>
+#include <siamese/io/file_checks.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -158,11 +159,8 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
 /// anything read_png rejects.
 [[nodiscard]] inline std::vector<OneShotRun> load_one_shot_runs(const std::filesystem::path& folder,
                                                                 const PngOptions& png = {}) {
+    io::require_folder(folder, "expected one-shot runs");
     std::error_code ec;
-    const auto status = std::filesystem::status(folder, ec);
-    if (!std::filesystem::exists(status)) throw io_error(folder.string() + ": no such folder (expected one-shot runs)");
-    if (!std::filesystem::is_directory(status))
-        throw io_error(folder.string() + ": not a folder (expected one-shot runs)");
     if (std::filesystem::is_regular_file(folder / "class_labels.txt", ec)) {
         const auto absolute = std::filesystem::absolute(folder, ec).lexically_normal();
         const auto dir = absolute.has_filename() ? absolute : absolute.parent_path();

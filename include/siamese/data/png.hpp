@@ -14,6 +14,7 @@
 #include <siamese/config.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/io/atomic_write.hpp>
+#include <siamese/io/file_checks.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -212,11 +213,8 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o) {
 /// io_error naming it.
 [[nodiscard]] inline GrayImage read_png(const std::filesystem::path& path, const PngOptions& options = {}) {
     const std::string name = path.string();
+    io::require_regular_file(path, "a PNG image");
     std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status)) throw io_error(name + ": no such file");
-    if (std::filesystem::is_directory(status)) throw io_error(name + ": is a directory, expected a PNG image");
-    if (!std::filesystem::is_regular_file(status)) throw io_error(name + ": is not a regular file");
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) throw io_error(name + ": cannot read its size: " + ec.message());
     // A PNG larger than this could not hold a supported image anyway (at most 4 bytes per pixel

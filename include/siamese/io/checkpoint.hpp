@@ -17,6 +17,7 @@
 #include <siamese/errors.hpp>
 #include <siamese/io/atomic_write.hpp>
 #include <siamese/io/checksum.hpp>
+#include <siamese/io/file_checks.hpp>
 #include <siamese/param.hpp>
 #include <siamese/tensor.hpp>
 
@@ -201,13 +202,7 @@ public:
     /// missing, not a regular file (a FIFO or a device, which could block or never end), not a
     /// checkpoint, another format version, truncated, trailing bytes, corrupted.
     [[nodiscard]] static Checkpoint load(const std::filesystem::path& path) {
-        namespace fs = std::filesystem;
-        std::error_code ec;
-        const auto status = fs::status(path, ec);
-        if (!fs::exists(status)) throw io_error(path.string() + ": no such file");
-        if (fs::is_directory(status)) throw io_error(path.string() + ": is a directory, expected a checkpoint file");
-        if (!fs::is_regular_file(status))
-            throw io_error(path.string() + ": is not a regular file, expected a checkpoint file");
+        require_regular_file(path, "a checkpoint file");
         std::ifstream in(path, std::ios::binary);
         if (!in) throw io_error(path.string() + ": cannot open for reading");
         // The magic first: a large file of something else is refused without reading it whole.
