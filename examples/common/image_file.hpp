@@ -5,6 +5,7 @@
 
 #include <siamese/data/png.hpp>
 #include <siamese/errors.hpp>
+#include <siamese/io/file_checks.hpp>
 
 #include <cctype>
 #include <cstdint>
@@ -82,14 +83,7 @@ inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
 /// Loads a grayscale image (PGM, or PNG of any colour type, converted to gray).
 inline GrayImage load_gray_image(const std::filesystem::path& path) {
     const std::string shown = path.string();
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status)) throw siamese::io_error(shown + ": no such file");
-    if (std::filesystem::is_directory(status)) throw siamese::io_error(shown + ": is a directory, expected an image");
-    // A FIFO could block and a device (/dev/zero) never end.
-    if (!std::filesystem::is_regular_file(status)) {
-        throw siamese::io_error(shown + ": is not a regular file, expected an image");
-    }
+    siamese::io::require_regular_file(path, "an image");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw siamese::io_error(shown + ": cannot open for reading");
     // read() turns a failing read into badbit; istreambuf_iterator would let it escape without the path.
