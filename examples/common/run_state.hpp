@@ -7,6 +7,7 @@
 
 #include <siamese/errors.hpp>
 #include <siamese/io/checkpoint.hpp>
+#include <siamese/random.hpp>
 #include <siamese/tensor.hpp>
 #include <siamese/training/collapse_detector.hpp>
 
@@ -30,7 +31,7 @@ inline std::string exact_number(double v) {
 }
 
 /// A generator's four state words as hexadecimal, space-separated.
-inline std::string hex_state(const std::array<std::uint64_t, 4>& state) {
+inline std::string hex_state(const siamese::Rng::State& state) {
     std::string s;
     for (auto v : state) {
         char buf[24];
@@ -41,8 +42,8 @@ inline std::string hex_state(const std::array<std::uint64_t, 4>& state) {
 }
 
 /// The inverse of hex_state; a malformed field is an io_error naming it.
-inline std::array<std::uint64_t, 4> parse_state(const std::string& text) {
-    std::array<std::uint64_t, 4> state{};
+inline siamese::Rng::State parse_state(const std::string& text) {
+    siamese::Rng::State state{};
     const char* p = text.c_str();
     for (auto& v : state) {
         char* end = nullptr;

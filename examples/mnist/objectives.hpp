@@ -115,8 +115,8 @@ public:
         return settings_.loss == "triplet" ? pk_batch_.images : pair_batch_.images;
     }
 
-    [[nodiscard]] std::array<std::uint64_t, 4> sampler_state() const { return pk_ ? pk_->state() : pairs_.state(); }
-    void set_sampler_state(const std::array<std::uint64_t, 4>& state) {
+    [[nodiscard]] siamese::Rng::State sampler_state() const { return pk_ ? pk_->state() : pairs_.state(); }
+    void set_sampler_state(const siamese::Rng::State& state) {
         if (pk_) {
             pk_->set_state(state);
         } else {

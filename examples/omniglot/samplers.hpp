@@ -82,8 +82,8 @@ public:
         for (index_t i = 0; i < b; ++i) batch.labels[i] = static_cast<T>(siamese::data::PairSampler::pair_label(i, b));
     }
 
-    [[nodiscard]] std::array<std::uint64_t, 4> state() const noexcept { return rng_.state(); }
-    void set_state(const std::array<std::uint64_t, 4>& s) noexcept { rng_.set_state(s); }
+    [[nodiscard]] siamese::Rng::State state() const noexcept { return rng_.state(); }
+    void set_state(const siamese::Rng::State& s) noexcept { rng_.set_state(s); }
 
 private:
     const siamese::data::Omniglot* set_;
@@ -132,10 +132,11 @@ public:
         for (std::size_t a = 0; a < order_.size(); ++a) order_[a] = static_cast<index_t>(a);
         chosen_.clear();
         for (std::size_t a = 0; a < order_.size() && static_cast<index_t>(chosen_.size()) < p_; ++a) {
-            pool_ = by_alphabet_[static_cast<std::size_t>(draw_next(order_, a))];
+            pool_ = by_alphabet_[static_cast<std::size_t>(siamese::draw_next(order_, a, rng_))];
             const index_t take =
                 std::min({per_alphabet, static_cast<index_t>(pool_.size()), p_ - static_cast<index_t>(chosen_.size())});
-            for (index_t k = 0; k < take; ++k) chosen_.push_back(draw_next(pool_, static_cast<std::size_t>(k)));
+            for (index_t k = 0; k < take; ++k)
+                chosen_.push_back(siamese::draw_next(pool_, static_cast<std::size_t>(k), rng_));
         }
         if (static_cast<index_t>(chosen_.size()) < p_) fill_from_all_characters();
         const auto& set = set_->images;
@@ -145,14 +146,15 @@ public:
         for (const index_t c : chosen_) {
             pool_ = members_[static_cast<std::size_t>(c)];
             for (index_t k = 0; k < k_; ++k, ++row) {
-                set.copy_image(draw_next(pool_, static_cast<std::size_t>(k)), images.data() + row * set.image_size());
+                set.copy_image(siamese::draw_next(pool_, static_cast<std::size_t>(k), rng_),
+                               images.data() + row * set.image_size());
                 labels[static_cast<std::size_t>(row)] = c;
             }
         }
     }
 
-    [[nodiscard]] std::array<std::uint64_t, 4> state() const noexcept { return rng_.state(); }
-    void set_state(const std::array<std::uint64_t, 4>& s) noexcept { rng_.set_state(s); }
+    [[nodiscard]] siamese::Rng::State state() const noexcept { return rng_.state(); }
+    void set_state(const siamese::Rng::State& s) noexcept { rng_.set_state(s); }
 
 private:
     // Tops chosen_ up to P with characters drawn uniformly from those not chosen yet (the
@@ -162,14 +164,7 @@ private:
         for (index_t c = 0; c < static_cast<index_t>(members_.size()); ++c)
             if (std::find(chosen_.begin(), chosen_.end(), c) == chosen_.end()) pool_.push_back(c);
         const auto missing = static_cast<std::size_t>(p_) - chosen_.size();
-        for (std::size_t k = 0; k < missing; ++k) chosen_.push_back(draw_next(pool_, k));
-    }
-
-    // Partial Fisher-Yates: moves a uniformly chosen element of v[pos..] to v[pos] and returns it.
-    index_t draw_next(std::vector<index_t>& v, std::size_t pos) {
-        const auto j = pos + static_cast<std::size_t>(rng_.uniform_int(static_cast<index_t>(v.size() - pos)));
-        std::swap(v[pos], v[j]);
-        return v[pos];
+        for (std::size_t k = 0; k < missing; ++k) chosen_.push_back(siamese::draw_next(pool_, k, rng_));
     }
 
     const siamese::data::Omniglot* set_;

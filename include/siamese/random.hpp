@@ -6,10 +6,13 @@
 
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace siamese {
 
@@ -18,6 +21,9 @@ namespace siamese {
 /// (std::uniform_real_distribution does not promise that).
 class Rng {
 public:
+    /// The full generator state (xoshiro256**'s four words), for checkpoints.
+    using State = std::array<std::uint64_t, 4>;
+
     explicit Rng(std::uint64_t seed = 0) noexcept { this->seed(seed); }
 
     void seed(std::uint64_t seed) noexcept {
@@ -63,12 +69,12 @@ public:
         double u1 = uniform();
         while (u1 <= 0.0) u1 = uniform();
         const double u2 = uniform();
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2);
+        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
     }
 
     /// The full generator state, for checkpoints.
-    [[nodiscard]] const std::array<std::uint64_t, 4>& state() const noexcept { return state_; }
-    void set_state(const std::array<std::uint64_t, 4>& s) noexcept { state_ = s; }
+    [[nodiscard]] const State& state() const noexcept { return state_; }
+    void set_state(const State& s) noexcept { state_ = s; }
 
 private:
     [[noreturn, gnu::noinline, gnu::cold]] static void empty_range(index_t n) {
@@ -82,7 +88,7 @@ private:
         return z ^ (z >> 31);
     }
 
-    std::array<std::uint64_t, 4> state_{};
+    State state_{};
 };
 
 /// Fills t with values uniform in [-bound, bound).
@@ -98,6 +104,23 @@ void init_pytorch_default(Tensor<T>& weight, Tensor<T>& bias, index_t fan_in, Rn
     const double bound = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.0;
     fill_uniform(weight, bound, rng);
     fill_uniform(bias, bound, rng);
+}
+
+/// One step of a partial Fisher-Yates shuffle: swaps a uniformly drawn element of v[pos..] into
+/// v[pos] and returns the index it came from. Steps at pos = 0, 1, ..., k - 1 leave k distinct
+/// uniform draws at the front of v, in the order drawn.
+template <class Vector>
+std::size_t swap_random_to(Vector& v, std::size_t pos, Rng& rng) {
+    const std::size_t j = pos + static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(v.size() - pos)));
+    std::swap(v[pos], v[j]);
+    return j;
+}
+
+/// The element a partial Fisher-Yates step (swap_random_to) draws: v[pos] after the step.
+template <class Vector>
+auto draw_next(Vector& v, std::size_t pos, Rng& rng) {
+    swap_random_to(v, pos, rng);
+    return v[pos];
 }
 
 }  // namespace siamese

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -211,7 +212,7 @@ public:
             const double value = rng_.uniform(lo, hi);
             return on ? value : neutral;
         };
-        constexpr double degree = 3.14159265358979323846 / 180;
+        constexpr double degree = std::numbers::pi / 180;
         KochParameters p;
         p.theta = draw(-o.max_rotation_degrees * degree, o.max_rotation_degrees * degree, 0);
         p.rho_x = draw(-o.max_shear, o.max_shear, 0);
@@ -245,8 +246,8 @@ public:
 
     [[nodiscard]] const KochAugmentOptions& options() const noexcept { return options_; }
     /// The generator state, for checkpoints; set_state resumes the exact stream of distortions.
-    [[nodiscard]] std::array<std::uint64_t, 4> state() const noexcept { return rng_.state(); }
-    void set_state(const std::array<std::uint64_t, 4>& s) noexcept { rng_.set_state(s); }
+    [[nodiscard]] Rng::State state() const noexcept { return rng_.state(); }
+    void set_state(const Rng::State& s) noexcept { rng_.set_state(s); }
 
 private:
     KochAugmentOptions options_;

@@ -203,10 +203,8 @@ struct AlphabetEpisodeOptions {
         auto& pool = members[a];
         OneShotEpisode ep;
         ep.group = static_cast<std::int64_t>(a);
-        for (index_t k = 0; k < options.ways; ++k) {  // partial Fisher-Yates: ways distinct characters
-            const auto j = static_cast<std::size_t>(k + rng.uniform_int(static_cast<index_t>(pool.size()) - k));
-            std::swap(pool[static_cast<std::size_t>(k)], pool[j]);
-        }
+        // ways distinct characters at the front of the pool
+        for (index_t k = 0; k < options.ways; ++k) swap_random_to(pool, static_cast<std::size_t>(k), rng);
         common.clear();
         for (const auto& [drawer, image] : by_drawer[static_cast<std::size_t>(pool[0])]) {
             bool everywhere = true;

@@ -40,7 +40,7 @@ struct PairBatch {
 class PairSampler {
 public:
     /// The generator's full state, for checkpoints.
-    using State = std::array<std::uint64_t, 4>;
+    using State = Rng::State;
 
     /// Indexes `images` by class; throws std::invalid_argument when it has fewer than two
     /// classes or no class with two images.

@@ -51,7 +51,7 @@ struct PkBatch {
 class PkSampler {
 public:
     /// The generator's full state, for checkpoints.
-    using State = std::array<std::uint64_t, 4>;
+    using State = Rng::State;
 
     /// Throws std::invalid_argument when p < 2 or k < 2 (a batch needs negatives and
     /// positives), when k exceeds the number of images in the set (no class can have more, so
@@ -154,11 +154,7 @@ public:
 private:
     // Moves `count` uniformly drawn distinct elements of v to its front, logging the swaps.
     void shuffle_prefix(std::vector<index_t>& v, std::size_t count, std::vector<std::size_t>& swaps) {
-        for (std::size_t i = 0; i < count; ++i) {
-            const std::size_t j = i + static_cast<std::size_t>(rng_.uniform_int(static_cast<index_t>(v.size() - i)));
-            std::swap(v[i], v[j]);
-            swaps[i] = j;
-        }
+        for (std::size_t i = 0; i < count; ++i) swaps[i] = swap_random_to(v, i, rng_);
     }
     // Replays the logged swaps backwards: v is as before shuffle_prefix.
     static void undo(std::vector<index_t>& v, std::size_t count, const std::vector<std::size_t>& swaps) {

@@ -81,17 +81,6 @@ concept PairScorer = requires(S& s, index_t q, std::span<const index_t> c, std::
     s(q, c, out);
 };
 
-namespace detail {
-
-/// Partial Fisher-Yates step: moves a uniformly chosen element of v[pos..] to v[pos] and returns it.
-inline index_t draw_next(std::vector<index_t>& v, std::size_t pos, Rng& rng) {
-    const std::size_t j = pos + static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(v.size() - pos)));
-    std::swap(v[pos], v[j]);
-    return v[pos];
-}
-
-}  // namespace detail
-
 /// N-way K-shot classification accuracy. Each episode draws N distinct classes (within one
 /// group when options.group_of is set), K support images per class and queries that are never
 /// support images (queries_per_class per class, or queries_per_episode in all). A query is
@@ -200,9 +189,9 @@ requires PairScorer<Score>
         do {
             episode_spare = 0;
             for (std::size_t k = 0; k < ways; ++k) {
-                chosen[k] = detail::draw_next(pool, k, rng);
+                chosen[k] = draw_next(pool, k, rng);
                 auto& m = members[static_cast<std::size_t>(chosen[k])];
-                for (std::size_t s = 0; s < shots; ++s) supports[k * shots + s] = detail::draw_next(m, s, rng);
+                for (std::size_t s = 0; s < shots; ++s) supports[k * shots + s] = draw_next(m, s, rng);
                 used[k] = shots;
                 episode_spare += spare(chosen[k]);
             }
@@ -211,7 +200,7 @@ requires PairScorer<Score>
         query_class.clear();
         auto add_query = [&](std::size_t k) {
             auto& m = members[static_cast<std::size_t>(chosen[k])];
-            queries.push_back(detail::draw_next(m, used[k]++, rng));
+            queries.push_back(draw_next(m, used[k]++, rng));
             query_class.push_back(static_cast<index_t>(k));
         };
         if (per_episode) {

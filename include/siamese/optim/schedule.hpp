@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <concepts>
+#include <numbers>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -108,7 +109,7 @@ public:
     [[nodiscard]] double lr(index_t step) const {
         detail::check_step_index("CosineAnnealing", step);
         const double progress = static_cast<double>(std::min(step, total_)) / static_cast<double>(total_);
-        return min_lr_ + (base_lr_ - min_lr_) * (1 + std::cos(3.14159265358979323846 * progress)) / 2;
+        return min_lr_ + (base_lr_ - min_lr_) * (1 + std::cos(std::numbers::pi * progress)) / 2;
     }
     template <class Optimizer>
     void apply(Optimizer& optimizer, index_t step) const {
