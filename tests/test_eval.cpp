@@ -3,6 +3,7 @@
 
 #include <siamese/eval/distance.hpp>
 #include <siamese/eval/embed.hpp>
+#include <siamese/eval/episode_accuracy.hpp>
 #include <siamese/eval/hausdorff.hpp>
 #include <siamese/eval/one_shot.hpp>
 #include <siamese/eval/pair_accuracy.hpp>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 #include <span>
 #include <stdexcept>
@@ -280,4 +282,39 @@ TEST_CASE("one_shot_accuracy: episodes below 1 are rejected, naming the option")
     test::require_error<std::invalid_argument>(
         [&] { (void)eval::one_shot_accuracy(set, blind, {.ways = 2, .episodes = -1}); },
         {"one_shot_accuracy", "episodes", "got -1"});
+}
+
+TEST_CASE("episode_accuracy: the best-scored support is the pick, a tie goes to the first, mean over episodes") {
+    std::vector<data::OneShotEpisode> episodes(2);
+    episodes[0] = {.supports = {10, 11, 12}, .queries = {10, 12, 11}, .answers = {0, 2, 1}};
+    episodes[1] = {.supports = {20, 21}, .queries = {21, 20}, .answers = {1, 0}};
+    // Recognises the images of the first episode; every support of the second ties at 0.
+    auto score = [](index_t query, std::span<const index_t> candidates, std::span<double> out) {
+        for (std::size_t k = 0; k < candidates.size(); ++k) out[k] = query < 20 && candidates[k] == query ? 1.0 : 0.0;
+    };
+    const auto r = eval::episode_accuracy(episodes, score);
+    CHECK(r.chosen == std::vector<std::vector<index_t>>{{0, 2, 1}, {0, 0}});
+    CHECK(r.episodes == 2);
+    CHECK(r.queries == 5);
+    CHECK(r.correct == 4);
+    CHECK(r.accuracy == 0.75);  // (3/3 + 1/2) / 2: each episode weighs the same, not each query
+    const std::vector<double> per_episode{1.0, 0.5};
+    CHECK(r.ci95 == eval::mean_with_ci95(per_episode).ci95);
+
+    auto refused = [&](std::vector<data::OneShotEpisode> bad, const std::string& message) {
+        CAPTURE(message);
+        test::require_error<std::invalid_argument>([&] { (void)eval::episode_accuracy(bad, score); }, {message});
+    };
+    refused({episodes[0], {.supports = {}, .queries = {1}, .answers = {0}}},
+            "episode_accuracy: episode 1 has no supports");
+    refused({{.supports = {1}, .queries = {}, .answers = {}}}, "episode 0 has no queries");
+    refused({{.supports = {1, 2}, .queries = {1, 2}, .answers = {0}}}, "episode 0 has 2 queries but 1 answers");
+    refused({{.supports = {1, 2}, .queries = {1}, .answers = {2}}},
+            "episode 0 has answer 2, not a position in its 2 supports");
+    // A diverged model's NaN never wins a comparison: it read as chance accuracy.
+    auto nan_score = [](index_t, std::span<const index_t>, std::span<double> out) {
+        std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+    };
+    test::require_error<std::invalid_argument>([&] { (void)eval::episode_accuracy(episodes, nan_score); },
+                                               {"episode_accuracy: episode 0, query 0: the score of support 0 is nan"});
 }

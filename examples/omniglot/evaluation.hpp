@@ -12,6 +12,7 @@
 #include <siamese/errors.hpp>
 #include <siamese/eval/confidence.hpp>
 #include <siamese/eval/embed.hpp>
+#include <siamese/eval/episode_accuracy.hpp>
 #include <siamese/eval/episodes.hpp>
 #include <siamese/eval/hausdorff.hpp>
 #include <siamese/eval/pixel_baseline.hpp>
@@ -30,39 +31,7 @@
 namespace omniglot {
 
 /// The outcome of a set of one-shot episodes.
-struct EpisodeResult {
-    double accuracy = 0, ci95 = 0;
-    long episodes = 0, queries = 0, correct = 0;
-    std::vector<std::vector<index_t>> chosen;  ///< per episode, per query: the support picked
-};
-
-/// Classifies every query of every episode by the most similar support (scorer: higher = more
-/// alike; a tie goes to the first). Mean per-episode accuracy with its 95 % interval.
-template <class Scorer>
-EpisodeResult score_episodes(const std::vector<siamese::data::OneShotEpisode>& episodes, Scorer&& scorer) {
-    EpisodeResult r;
-    std::vector<double> per_episode, scores;
-    for (const auto& e : episodes) {
-        scores.resize(e.supports.size());
-        long right = 0;
-        auto& picks = r.chosen.emplace_back();
-        for (std::size_t q = 0; q < e.queries.size(); ++q) {
-            scorer(e.queries[q], std::span<const index_t>(e.supports), std::span<double>(scores));
-            const auto best = static_cast<index_t>(std::max_element(scores.begin(), scores.end()) - scores.begin());
-            picks.push_back(best);
-            right += best == e.answers[q];
-        }
-        per_episode.push_back(static_cast<double>(right) /
-                              static_cast<double>(std::max<std::size_t>(1, e.queries.size())));
-        r.queries += static_cast<long>(e.queries.size());
-        r.correct += right;
-    }
-    const auto m = siamese::eval::mean_with_ci95(per_episode);
-    r.accuracy = m.mean;
-    r.ci95 = m.ci95;
-    r.episodes = static_cast<long>(episodes.size());
-    return r;
-}
+using EpisodeResult = siamese::eval::EpisodeAccuracy;
 
 /// Each image's embedding averaged over `views` looks at it: as it is, then views - 1 times
 /// distorted as in training (a fixed seed, so every model sees the same views). views = 1 is
@@ -116,7 +85,7 @@ inline EpisodeResult ensemble_accuracy(std::span<Model> models, const siamese::d
             }
         }
     };
-    return score_episodes(episodes, mean_logit);
+    return siamese::eval::episode_accuracy(episodes, mean_logit);
 }
 
 /// One model's one-shot accuracy, every image embedded once as drawn (training's validation).
@@ -165,9 +134,9 @@ struct Baselines {
 inline Baselines baseline_accuracy(const siamese::data::LabelledImages& images,
                                    const std::vector<siamese::data::OneShotEpisode>& episodes) {
     Baselines b;
-    b.pixels = score_episodes(episodes, siamese::eval::PixelScorer(images));
+    b.pixels = siamese::eval::episode_accuracy(episodes, siamese::eval::PixelScorer(images));
     const auto centred = centre_ink(images);
-    b.hausdorff = score_episodes(
+    b.hausdorff = siamese::eval::episode_accuracy(
         episodes, siamese::eval::HausdorffScorer(centred, {.threshold = 128, .ink = siamese::eval::Ink::light}));
     return b;
 }

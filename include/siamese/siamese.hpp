@@ -51,11 +51,13 @@
 #include <siamese/io/atomic_write.hpp>
 #include <siamese/io/checkpoint.hpp>
 #include <siamese/io/checksum.hpp>
+#include <siamese/io/file_checks.hpp>
 #include <siamese/io/optimizer_state.hpp>
 
 #include <siamese/eval/confidence.hpp>
 #include <siamese/eval/distance.hpp>
 #include <siamese/eval/embed.hpp>
+#include <siamese/eval/episode_accuracy.hpp>
 #include <siamese/eval/episodes.hpp>
 #include <siamese/eval/hausdorff.hpp>
 #include <siamese/eval/one_shot.hpp>
