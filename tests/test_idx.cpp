@@ -4,6 +4,7 @@
 #include "test_util.hpp"
 
 #include <siamese/data/idx.hpp>
+#include <siamese/data/mnist.hpp>
 
 #include <atomic>
 #include <chrono>

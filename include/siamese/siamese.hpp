@@ -80,6 +80,7 @@
 #include <siamese/data/idx.hpp>
 #include <siamese/data/input_file.hpp>
 #include <siamese/data/labelled_images.hpp>
+#include <siamese/data/mnist.hpp>
 #include <siamese/data/omniglot.hpp>
 #include <siamese/data/one_shot_episode.hpp>
 #include <siamese/data/one_shot_runs.hpp>

@@ -10,9 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <stdexcept>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace siamese::data {
@@ -168,62 +166,6 @@ inline std::vector<std::uint8_t> read_idx(const std::filesystem::path& path, std
     }
     std::vector<label_t> labels(raw_labels.begin(), raw_labels.end());
     return LabelledImages(Shape{1, images.rows, images.cols}, std::move(images.pixels), std::move(labels));
-}
-
-/// Which half of MNIST: 60,000 training or 10,000 test images.
-enum class Split { train, test };
-
-/// "train" or "test".
-[[nodiscard]] inline std::string_view to_string(Split split) noexcept {
-    return split == Split::train ? "train" : "test";
-}
-
-/// Parses "train" or "test"; throws std::invalid_argument otherwise.
-[[nodiscard]] inline Split parse_split(std::string_view text) {
-    if (text == "train") return Split::train;
-    if (text == "test") return Split::test;
-    throw std::invalid_argument("unknown split '" + std::string(text) + "', expected 'train' or 'test'");
-}
-
-namespace detail {
-
-/// The first of the usual MNIST file names for one file of a split that exists in dir.
-inline std::filesystem::path find_mnist_file(const std::filesystem::path& dir, Split split, std::string_view kind,
-                                             int rank) {
-    const std::string prefix = split == Split::train ? "train" : "t10k";
-    const std::string idx = "idx" + std::to_string(rank);
-    const std::array<std::string, 3> names{
-        prefix + "-" + std::string(kind) + "-" + idx + "-ubyte",
-        prefix + "-" + std::string(kind) + "-" + idx + "-ubyte.gz",
-        prefix + "-" + std::string(kind) + "." + idx + "-ubyte",  // as some mirrors name them
-    };
-    std::string tried;
-    for (const auto& name : names) {
-        std::error_code ec;
-        if (std::filesystem::exists(dir / name, ec)) return dir / name;
-        tried += (tried.empty() ? "" : ", ") + name;
-    }
-    throw io_error(dir.string() + ": no MNIST " + std::string(to_string(split)) + " " + std::string(kind) +
-                   " file: looked for " + tried + " (scripts/fetch_mnist.sh downloads them)");
-}
-
-}  // namespace detail
-
-/// Loads one split of MNIST from a folder holding the original IDX files
-/// (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
-/// t10k-labels-idx1-ubyte, each possibly gzipped with a .gz suffix): images [1, 28, 28], labels 0..9.
-[[nodiscard]] inline LabelledImages load_mnist(const std::filesystem::path& dir, Split split) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(dir, ec);
-    if (!std::filesystem::exists(status)) {
-        throw io_error(dir.string() + ": MNIST folder not found (scripts/fetch_mnist.sh downloads it)");
-    }
-    if (!std::filesystem::is_directory(status)) {
-        throw io_error(dir.string() + ": is not a folder, expected the MNIST folder holding the IDX files");
-    }
-    const auto images = detail::find_mnist_file(dir, split, "images", 3);
-    const auto labels = detail::find_mnist_file(dir, split, "labels", 1);
-    return load_idx(images, labels);
 }
 
 }  // namespace siamese::data
