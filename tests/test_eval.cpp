@@ -3,6 +3,7 @@
 
 #include <siamese/eval/distance.hpp>
 #include <siamese/eval/embed.hpp>
+#include <siamese/eval/embedding_scorer.hpp>
 #include <siamese/eval/episode_accuracy.hpp>
 #include <siamese/eval/hausdorff.hpp>
 #include <siamese/eval/one_shot.hpp>

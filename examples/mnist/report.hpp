@@ -10,6 +10,7 @@
 #include <siamese/data/pk_sampler.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/eval/distance.hpp>
+#include <siamese/eval/embedding_scorer.hpp>
 #include <siamese/eval/pixel_baseline.hpp>
 #include <siamese/eval/retrieval.hpp>
 #include <siamese/eval/roc.hpp>

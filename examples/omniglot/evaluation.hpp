@@ -12,6 +12,7 @@
 #include <siamese/errors.hpp>
 #include <siamese/eval/confidence.hpp>
 #include <siamese/eval/embed.hpp>
+#include <siamese/eval/embedding_scorer.hpp>
 #include <siamese/eval/episode_accuracy.hpp>
 #include <siamese/eval/episodes.hpp>
 #include <siamese/eval/hausdorff.hpp>

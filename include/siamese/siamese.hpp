@@ -57,6 +57,7 @@
 #include <siamese/eval/confidence.hpp>
 #include <siamese/eval/distance.hpp>
 #include <siamese/eval/embed.hpp>
+#include <siamese/eval/embedding_scorer.hpp>
 #include <siamese/eval/episode_accuracy.hpp>
 #include <siamese/eval/episodes.hpp>
 #include <siamese/eval/hausdorff.hpp>
@@ -66,6 +67,7 @@
 #include <siamese/eval/pixel_baseline.hpp>
 #include <siamese/eval/retrieval.hpp>
 #include <siamese/eval/roc.hpp>
+#include <siamese/eval/scorer.hpp>
 #include <siamese/eval/threshold.hpp>
 
 #include <siamese/testing/gradient_check.hpp>

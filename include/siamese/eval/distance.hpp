@@ -4,7 +4,7 @@
 #include <siamese/config.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/eval/embedding_rows.hpp>
-#include <siamese/eval/scorer_output.hpp>
+#include <siamese/eval/scorer.hpp>
 #include <siamese/tensor.hpp>
 
 #include <algorithm>

@@ -5,8 +5,7 @@
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/eval/confidence.hpp>
-#include <siamese/eval/embed.hpp>
-#include <siamese/eval/scorer_output.hpp>
+#include <siamese/eval/scorer.hpp>
 #include <siamese/random.hpp>
 
 #include <algorithm>
@@ -72,13 +71,6 @@ struct FewShotResult {
     index_t shots = 0;
     index_t queries = 0;  ///< queries over all episodes
     index_t correct = 0;  ///< of which classified right
-};
-
-/// A scorer: score(query, candidates, out) writes out[k], the similarity (higher = more alike)
-/// of image `query` and image `candidates[k]`, indices into the evaluated image set.
-template <class S>
-concept PairScorer = requires(S& s, index_t q, std::span<const index_t> c, std::span<double> out) {
-    s(q, c, out);
 };
 
 /// N-way K-shot classification accuracy. Each episode draws N distinct classes (within one
@@ -251,35 +243,5 @@ requires PairScorer<Score>
     r.shots = o.shots;
     return r;
 }
-
-/// A scorer for a Siamese model: the model's logit for (query, candidate), computed from
-/// precomputed embeddings ([N, D], embed_all) of the same image set. Keeps references to the
-/// model and the embeddings. A query or candidate that is not a row of the embeddings
-/// (embeddings of another image set), or an `out` without one slot per candidate, throws
-/// shape_error.
-template <class Model>
-class EmbeddingScorer {
-public:
-    using T = typename Model::value_type;
-
-    EmbeddingScorer(Model& model, const Tensor<T>& embeddings) : model_(&model), embeddings_(&embeddings) {}
-    EmbeddingScorer(Model&, Tensor<T>&&) = delete;  // would dangle
-
-    void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) {
-        detail::require_score_per_candidate(candidates.size(), out.size(), "EmbeddingScorer");
-        detail::require_rows(*embeddings_, query, candidates, "EmbeddingScorer");
-        queries_.assign(candidates.size(), query);
-        gather_rows(*embeddings_, std::span<const index_t>(queries_), e_query_);
-        gather_rows(*embeddings_, candidates, e_candidate_);
-        const Tensor<T>& z = model_->logits_from_embeddings(e_query_, e_candidate_);
-        for (std::size_t k = 0; k < candidates.size(); ++k) out[k] = static_cast<double>(z[static_cast<index_t>(k)]);
-    }
-
-private:
-    Model* model_;
-    const Tensor<T>* embeddings_;
-    std::vector<index_t> queries_;
-    Tensor<T> e_query_, e_candidate_;
-};
 
 }  // namespace siamese::eval

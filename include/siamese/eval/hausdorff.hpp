@@ -3,7 +3,7 @@
 
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/errors.hpp>
-#include <siamese/eval/scorer_output.hpp>
+#include <siamese/eval/scorer.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 #pragma once
 
 #include <siamese/data/labelled_images.hpp>
-#include <siamese/eval/scorer_output.hpp>
+#include <siamese/eval/scorer.hpp>
 #include <siamese/tensor.hpp>
 
 #include <cmath>

@@ -4,7 +4,7 @@
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/eval/distance.hpp>
-#include <siamese/eval/episodes.hpp>
+#include <siamese/eval/scorer.hpp>
 #include <siamese/parallel.hpp>
 #include <siamese/tensor.hpp>
 
