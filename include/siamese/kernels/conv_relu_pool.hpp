@@ -131,16 +131,16 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
     const detail::ConvPoolLayout<T> L{g};
     const index_t K = L.k(), C = g.channels, OC = g.out_channels, OCP = L.ocp(), PHW = L.phw();
     const index_t TAPS = L.taps(), CS = L.cache_sample();
-    const bool sparse_w = L.sparse_weights();
+    // Both gradients take the sparse path (vectorised over input channels) or both the dense one.
+    const bool sparse = L.sparse_path();
     L.fill_tables(table);
     const index_t* koff = table;
     const index_t* pixel = koff + K;
     const index_t* tapoff = pixel + 4 * PHW;
 
     // Shared: the weights for the input gradient, as [OC][tap][C] (sparse) or [K][OCP] (dense).
-    const bool sparse_x = L.sparse_weights();
     T* wt = workspace + L.packed_size();
-    if (dx && sparse_x) {
+    if (dx && sparse) {
         for (index_t oc = 0; oc < OC; ++oc) transpose(C, TAPS, w + oc * K, TAPS, wt + oc * K, C);
     } else if (dx) {
         transpose(OC, K, w, K, wt, OCP);
@@ -181,7 +181,7 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
                     (V::load_n(db_part + oc, lanes) + g).store_n(db_part + oc, lanes);
                 }
             }
-            if (dw && sparse_w) {
+            if (dw && sparse) {
                 detail::dispatch_channel_block<T>(C, [&](auto cb, auto full) {
                     detail::sparse_weights_image<T, decltype(cb)::value, decltype(full)::value>(L, xc, gT, cd, pixel,
                                                                                                 tapoff, dw_part);
@@ -193,7 +193,7 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
                 // Accumulated in the thread's scratch, which stays in L1, then written out once:
                 // accumulating in place in a channels-last dx measured 3.1 against 2.5 ms (conv2).
                 std::fill_n(dxc, CS, T(0));
-                if (sparse_x) {
+                if (sparse) {
                     detail::dispatch_channel_block<T>(C, [&](auto cb, auto full) {
                         detail::sparse_data_image<T, decltype(cb)::value, decltype(full)::value>(L, gT, cd, wt, pixel,
                                                                                                  tapoff, dxc);
@@ -228,7 +228,7 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
                 for (index_t c = 0; c < C; ++c)
                     for (index_t tap = 0; tap < TAPS; ++tap) {
                         dw[(oc * C + c) * TAPS + tap] +=
-                            sparse_w ? dw_part[(oc * TAPS + tap) * C + c] : dw_part[((c * TAPS) + tap) * OCP + oc];
+                            sparse ? dw_part[(oc * TAPS + tap) * C + c] : dw_part[((c * TAPS) + tap) * OCP + oc];
                     }
             }
         }

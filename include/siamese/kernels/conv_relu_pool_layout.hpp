@@ -77,8 +77,9 @@ struct ConvPoolLayout {
         }
         return best;
     }
-    /// Input channels at or above which gradients run vectorised over them ("sparse" path).
-    [[nodiscard]] bool sparse_weights() const noexcept { return 2 * g.channels >= simd::Vec<T>::width; }
+    /// Whether the weight and input gradients run vectorised over input channels (the "sparse"
+    /// path): with at least half a vector of them; below, over output channels (dense).
+    [[nodiscard]] bool sparse_path() const noexcept { return 2 * g.channels >= simd::Vec<T>::width; }
 
     // Shared: weights packed for forward [OCP/OB][K][OB] + bias [OCP]; reordered for backward [OC][KH*KW][C].
     [[nodiscard]] index_t packed_size() const noexcept { return ocp() * k() + ocp(); }
