@@ -47,10 +47,15 @@ TEST_CASE("set_num_threads sets the team size; 0 restores the default") {
     set_num_threads(2);
     CHECK(num_threads() == 2);
     int seen = 0;
+    int index_of[2] = {-1, -1};  // thread_index() as each thread of the team sees it
     parallel_ranges(10, [&](int t, index_t, index_t) {
         if (t == 1) seen = 1;
+        index_of[t] = thread_index();
     });
     CHECK(seen == 1);
+    CHECK(index_of[0] == 0);
+    CHECK(index_of[1] == 1);
+    CHECK(thread_index() == 0);  // outside a parallel region
     set_num_threads(0);
     CHECK(num_threads() == initial_team);
     if (const char* env = std::getenv("OMP_NUM_THREADS")) {

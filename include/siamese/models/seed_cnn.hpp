@@ -60,9 +60,7 @@ public:
     }
     ~SeedCnn() = default;
 
-    [[nodiscard]] std::string name() const {
-        return "SeedCnn" + layers_.name().substr(std::string("Sequential").size());
-    }
+    [[nodiscard]] std::string name() const { return "SeedCnn(" + layers_.layer_names() + ")"; }
     [[nodiscard]] Shape output_shape(const Shape& in) const { return layers_.output_shape(in); }
     const Tensor<T>& forward(const Tensor<T>& x) { return layers_.forward(x); }
     const Tensor<T>& backward(const Tensor<T>& grad_out) { return layers_.backward(grad_out); }

@@ -38,11 +38,12 @@ public:
         return std::get<I>(layers_);
     }
 
-    [[nodiscard]] std::string name() const {
-        std::string s = "Sequential(";
-        std::apply([&](const auto&... l) { ((s += l.name() + ", "), ...); }, layers_);
-        s.resize(s.size() - 2);
-        return s + ")";
+    [[nodiscard]] std::string name() const { return "Sequential(" + layer_names() + ")"; }
+    /// The layers' names, comma-separated (for models that wrap a Sequential under their own name).
+    [[nodiscard]] std::string layer_names() const {
+        std::string s;
+        std::apply([&](const auto&... l) { ((s += (s.empty() ? "" : ", ") + l.name()), ...); }, layers_);
+        return s;
     }
 
     [[nodiscard]] Shape output_shape(const Shape& in) const {
