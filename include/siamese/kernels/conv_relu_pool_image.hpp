@@ -8,6 +8,7 @@
 
 #include <siamese/kernels/conv_relu_pool_layout.hpp>
 #include <siamese/kernels/simd.hpp>
+#include <siamese/kernels/transpose.hpp>
 
 #include <algorithm>
 #include <cstdint>
