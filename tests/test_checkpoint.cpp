@@ -230,6 +230,14 @@ TEST_CASE("Checkpoint metadata: whole numbers read back; anything else is an err
     CHECK(c.at_integer("steps", -50, 10) == -42);
     require_io_error([&] { (void)c.at_integer("steps", 0, 10); },
                      {"run.ckpt", "metadata 'steps' is -42, expected 0 to 10"});
+    // One of a set of words, as a command line's choices.
+    CHECK(c.at_choice("word", {"slow", "fast"}) == "fast");
+    require_io_error(
+        [&] {
+            (void)c.at_choice("word", {"bce", "contrastive", "triplet"});
+        },
+        {"run.ckpt", "metadata 'word' is 'fast', expected one of bce, contrastive, triplet"});
+    require_io_error([&] { (void)c.at_choice("absent", {"a"}); }, {"has no metadata 'absent'"});
 }
 
 TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a failed save keeps the old file") {

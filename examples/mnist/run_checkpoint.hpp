@@ -87,7 +87,8 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
                                                  : std::string("checkpoint without the MNIST example's metadata")));
     }
     // Each as the command line checks it: a damaged or edited file would otherwise build a
-    // network of terabytes, or fail later blaming an option the user never gave.
+    // network of terabytes, reach code that assumes a known --loss, or fail later blaming an
+    // option the user never gave.
     constexpr long long count_max = std::numeric_limits<int>::max();
     s.image_size = c.at_integer("image_size", 10, 512);
     s.image_size_from = c.path();
@@ -97,14 +98,14 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.batch_size = c.at_integer("batch_size", 2, 10000);
     s.lr = c.at_real("lr");
     s.momentum = c.at_real("momentum");
-    s.loss = c.at("loss");
+    s.loss = c.at_choice("loss", {"bce", "contrastive", "triplet"});
     s.margin = c.at_real("margin");
-    s.mining = c.at("mining");
+    s.mining = c.at_choice("mining", {"hard", "semi-hard", "all"});
     s.classes_per_batch = c.at_integer("classes_per_batch", 2, 100000);
     s.images_per_class = c.at_integer("images_per_class", 2, 100000);
-    s.optimizer = c.at("optimizer");
+    s.optimizer = c.at_choice("optimizer", {"sgd", "adam", "adamw"});
     s.weight_decay = c.at_real("weight_decay");
-    s.schedule = c.at("schedule");
+    s.schedule = c.at_choice("schedule", {"constant", "cosine"});
     s.warmup = c.at_integer("warmup", 0, count_max);
     s.train_classes = c.at("train_classes");
     s.test_classes = c.at("test_classes");

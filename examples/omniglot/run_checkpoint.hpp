@@ -77,7 +77,7 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.validation = c.at("validation_alphabets");
     s.epochs = static_cast<int>(c.at_integer("epochs", 1, count_max));
     s.steps = c.at_integer("steps", 1, 1'000'000'000);
-    s.batch = c.at("batch");
+    s.batch = c.at_choice("batch", {"all", "pairs"});
     s.batch_size = c.at_integer("batch_size", 2, 100000);
     s.characters = c.at_integer("characters", 2, 100000);
     s.drawings = c.at_integer("drawings", 2, 20);
@@ -86,13 +86,13 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.turns = c.get("turns") ? static_cast<int>(c.at_integer("turns", 1, 4)) : 1;
     if (s.turns == 3) throw siamese::io_error(c.path() + ": metadata 'turns' is 3, expected 1, 2 or 4");
     s.mirror = c.get("mirror") && c.at_integer("mirror") != 0;
-    s.net.he_init = c.at("init") == "he";
-    s.optimizer = c.at("optimizer");
+    s.net.he_init = c.at_choice("init", {"he", "pytorch"}) == "he";
+    s.optimizer = c.at_choice("optimizer", {"adam", "adamw", "sgd"});
     s.lr = c.at_real("lr");
     s.momentum = c.at_real("momentum");
     s.weight_decay = c.at_real("weight_decay");
     s.layer_lr = c.at("layer_lr");
-    s.schedule = c.at("schedule");
+    s.schedule = c.at_choice("schedule", {"cosine", "step", "constant"});
     s.warmup = c.at_integer("warmup", 0, count_max);
     s.within = c.at_real("within");
     s.augment = c.at_real("augment");

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -48,4 +49,17 @@ TEST_CASE("settings_from_checkpoint checks the recorded settings as the command 
     edited.set("side", "100000");
     const auto a = refusal(edited, "side");
     CHECK(a.substr(a.find('|') + 1) == a.substr(0, a.find('|')) + ": metadata 'side' is 100000, expected 16 to 105");
+}
+
+TEST_CASE("settings_from_checkpoint refuses a word the command line would") {
+    // The settings a run records, then one word edited.
+    siamese::io::Checkpoint edited;
+    edited.set("format", omniglot::checkpoint_format);
+    const omniglot::Settings defaults;
+    const std::vector<std::string> train{"Alphabet0"}, validation{"Alphabet1"};
+    omniglot::save_settings(edited, defaults, train, validation);
+    edited.set("batch", "triplets");
+    const auto a = refusal(edited, "batch");
+    CHECK(a.substr(a.find('|') + 1) ==
+          a.substr(0, a.find('|')) + ": metadata 'batch' is 'triplets', expected one of all, pairs");
 }

@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -143,6 +144,21 @@ public:
                            std::to_string(lo) + " to " + std::to_string(hi));
         }
         return x;
+    }
+
+    /// The metadata value for key, which must be one of `choices` (a program reading back a
+    /// setting its command line restricts: an edited file would otherwise reach code that
+    /// assumes one of them). Otherwise io_error: "PATH: metadata 'loss' is 'x', expected one of
+    /// bce, contrastive, triplet".
+    [[nodiscard]] const std::string& at_choice(const std::string& key,
+                                               std::initializer_list<std::string_view> choices) const {
+        const std::string& v = at(key);
+        std::string listed;
+        for (const auto choice : choices) {
+            if (v == choice) return v;
+            listed += (listed.empty() ? "" : ", ") + std::string(choice);
+        }
+        throw io_error(origin() + "metadata '" + key + "' is '" + v + "', expected one of " + listed);
     }
 
     /// The metadata value for key as a whole real number, or an io_error as for at_integer.

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// What the example reads back from a checkpoint: each recorded setting as the command line
+// checks it, so an edited or damaged file is refused naming the file, the key and the value.
+#include "run_checkpoint.hpp"
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+namespace {
+
+/// A checkpoint whose settings read back, up to and including the words, from a default run.
+siamese::io::Checkpoint recorded() {
+    siamese::io::Checkpoint c;
+    c.set("format", mnist::checkpoint_format);
+    for (const char* key :
+         {"image_size", "seed", "epochs", "batches", "batch_size", "classes_per_batch", "images_per_class", "warmup",
+          "log_every", "test_batches", "episodes", "calibration_batches", "retrieval_images"}) {
+        c.set(key, "28");
+    }
+    for (const char* key : {"lr", "momentum", "margin", "weight_decay"}) c.set(key, "0.1");
+    c.set("loss", "bce");
+    c.set("mining", "hard");
+    c.set("optimizer", "sgd");
+    c.set("schedule", "constant");
+    c.set("train_classes", "");
+    c.set("test_classes", "");
+    return c;
+}
+
+/// The message settings_from_checkpoint gives for `written`, saved to a file, with the file's
+/// path replaced by PATH.
+std::string refusal(const siamese::io::Checkpoint& written) {
+    const auto path = std::filesystem::temp_directory_path() / ("mnist-" + std::to_string(::getpid()) + ".ckpt");
+    written.save(path);
+    std::string message = "(no error)";
+    try {
+        (void)mnist::settings_from_checkpoint(siamese::io::Checkpoint::load(path), mnist::Settings{});
+    } catch (const siamese::io_error& e) {
+        message = e.what();
+    }
+    std::filesystem::remove(path);
+    if (const auto at = message.find(path.string()); at != std::string::npos) {
+        message.replace(at, path.string().size(), "PATH");
+    }
+    return message;
+}
+
+}  // namespace
+
+TEST_CASE("settings_from_checkpoint reads back a recorded run") { CHECK(refusal(recorded()) == "(no error)"); }
+
+TEST_CASE("settings_from_checkpoint refuses a word the command line would (an unknown loss reached an empty sampler)") {
+    const struct {
+        const char* key;
+        const char* value;
+        std::string message;
+    } cases[] = {
+        {"loss", "hinge", "PATH: metadata 'loss' is 'hinge', expected one of bce, contrastive, triplet"},
+        {"mining", "easy", "PATH: metadata 'mining' is 'easy', expected one of hard, semi-hard, all"},
+        {"optimizer", "adagrad", "PATH: metadata 'optimizer' is 'adagrad', expected one of sgd, adam, adamw"},
+        {"schedule", "step", "PATH: metadata 'schedule' is 'step', expected one of constant, cosine"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.key);
+        auto edited = recorded();
+        edited.set(c.key, c.value);
+        CHECK(refusal(edited) == c.message);
+    }
+}
