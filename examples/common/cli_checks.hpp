@@ -88,8 +88,8 @@ inline constexpr int max_threads = 1024;
 inline const CLI::Validator thread_range = whole_number(0, max_threads);
 
 /// Applies --threads (0: OMP_NUM_THREADS, or one per core) and refuses a team above max_threads,
-/// which OMP_NUM_THREADS can still ask for (99999999999 gave 1215752191 threads, and an
-/// out-of-memory message that blamed the batch size).
+/// which OMP_NUM_THREADS can still ask for: the per-thread workspaces of a huge team run out of
+/// memory with a message that blames the batch size.
 inline void use_threads(int n) {
     siamese::set_num_threads(n);
     if (siamese::num_threads() > max_threads) {

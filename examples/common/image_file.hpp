@@ -95,8 +95,8 @@ inline GrayImage load_gray_image(const std::filesystem::path& path) {
         return detail::read_pgm(bytes, shown);
     if (bytes.size() >= 8 && bytes.compare(1, 3, "PNG") == 0) {
 #if defined(SIAMESE_HAS_PNG) && SIAMESE_HAS_PNG
-        // The library's reader: transparent pixels on white paper (stb dropped the alpha, so a
-        // digit drawn in alpha over white read as a white image), 16-bit and sRGB as Omniglot
+        // The library's reader: transparent pixels on white paper (stb drops the alpha, so a digit
+        // drawn in alpha over white would read as a white image), 16-bit and sRGB as Omniglot
         // training reads them, and a reason for every truncation.
         const auto png = siamese::data::decode_png(
             std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), shown);

@@ -20,8 +20,8 @@
 namespace examples {
 
 /// An output folder one run has to itself until the object goes away: an advisory lock (flock)
-/// on the folder, which the system drops when the process ends, however it ends. Two runs with
-/// the same --out both wrote there and left one run's model beside the other's metrics.
+/// on the folder, which the system drops when the process ends, however it ends. Without it, two
+/// runs with the same --out would leave one run's model beside the other's metrics.
 class OutputFolder {
 public:
     /// Creates the folder, checks that files can be written there and locks it; throws io_error

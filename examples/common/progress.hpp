@@ -4,6 +4,8 @@
 // Console output for the examples: log lines always, plus a live progress bar with throughput
 // and ETA when standard output is a terminal (a log file gets only the lines).
 
+#include <siamese/tensor.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -11,6 +13,15 @@
 #include <unistd.h>
 
 namespace examples {
+
+/// The accuracy a log line shows for a batch of pairs scored by the BCE head: the share whose
+/// logit is on the side of their label (logit > 0, probability > 0.5, for the same class).
+template <class T>
+double batch_accuracy(const siamese::Tensor<T>& logits, const siamese::Tensor<T>& same) {
+    long right = 0;
+    for (siamese::index_t i = 0; i < same.size(); ++i) right += (logits[i] > T(0)) == (same[i] > T(0.5));
+    return static_cast<double>(right) / static_cast<double>(same.size());
+}
 
 class Progress {
 public:

@@ -139,7 +139,7 @@ int train(Settings s) {
 
     // 5. Pictures and numbers.
     draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
-    write_training_curve(out / "training_curve.svg", state.log);
+    write_training_curve(out / "training_curve.svg", state.log, s.loss);
     write_metrics(out / "metrics.json", s, results, state.log, training_seconds, resumed_after_batches, train_set,
                   test_set);
     std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
@@ -190,6 +190,7 @@ int compare(const Settings& given, const std::string& model_path, const std::str
         std::printf("%s vs %s: probability of the same digit %.4f -> %s\n", a.c_str(), b.c_str(),
                     static_cast<double>(p), p > 0.5f ? "same" : "different");
     } else {
+        // A copy: embed returns the model's own buffer, which the second call overwrites.
         const siamese::Tensor<float> e_left = model.embed(left);
         const siamese::Tensor<float>& e_right = model.embed(right);
         double sq = 0;

@@ -14,10 +14,8 @@
 #include <siamese/siamese.hpp>
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <chrono>
-#include <cinttypes>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -270,20 +268,15 @@ struct TrainingState {
     long batch = 0;
     RunningMean loss, accuracy;
     TrainingLog log;
-    siamese::training::CollapseDetector collapse;  ///< in checkpoints: a resumed run warns when the whole run would
-    long saves = 0;                                ///< checkpoints written by this process (for --debug-pause save:N)
+    /// In checkpoints, so that a resumed run warns when the uninterrupted one would.
+    siamese::training::CollapseDetector collapse;
+    long saves = 0;  ///< checkpoints written by this process (for --debug-pause save:N)
 
     /// Batches done since the start of the run.
     [[nodiscard]] long done(const Settings& s) const { return (epoch - 1) * s.batches + batch; }
 };
 
-/// Fraction of pairs whose logit falls on the side of 0 (probability 0.5) that its label says.
-inline double batch_accuracy(const siamese::Tensor<float>& logits, const siamese::Tensor<float>& same) {
-    long right = 0;
-    for (siamese::index_t i = 0; i < same.size(); ++i) right += (logits[i] > 0.0f) == (same[i] > 0.5f);
-    return static_cast<double>(right) / static_cast<double>(same.size());
-}
-
+/// A log line in the tutorial's form: "[1,   101] loss: 0.614116 accuracy: 0.67".
 inline std::string format_log_line(int epoch, long batch, double loss, double accuracy) {
     char buf[96];
     std::snprintf(buf, sizeof buf, "[%d, %5ld] loss: %.6f accuracy: %.2f", epoch, batch, loss, accuracy);
@@ -336,8 +329,8 @@ struct Verdict {
 
 /// A 2 x 10 grid of test pairs, like the tutorial's figures: the top row pairs of different
 /// digits, the bottom row pairs of the same digit. Each pair carries the model's number and
-/// verdict (verdict(e_left, e_right, logit)); the frame is green when the verdict is right, red
-/// when wrong.
+/// verdict (verdict_of(left embedding, right embedding, dim) -> Verdict); the frame is green when
+/// the verdict is right, red when wrong.
 template <class VerdictOf>
 void draw_pairs(const fs::path& path, Model& model, const siamese::data::LabelledImages& test, std::uint64_t seed,
                 VerdictOf&& verdict_of) {
@@ -371,10 +364,14 @@ void draw_pairs(const fs::path& path, Model& model, const siamese::data::Labelle
     canvas.save_png(path);
 }
 
-inline void write_training_curve(const fs::path& path, const TrainingLog& log) {
+/// `loss`: bce, contrastive or triplet (--loss), which names the panels.
+inline void write_training_curve(const fs::path& path, const TrainingLog& log, const std::string& loss) {
+    const std::string loss_title = loss == "bce" ? "BCE loss" : loss + " loss";
+    const std::string accuracy_title =
+        loss == "triplet" ? "triplets with the positive nearer than the negative" : "pair accuracy";
     const std::vector<examples::Panel> panels{
-        {"BCE loss", {{"loss (running)", log.batch, log.loss, "#c0392b"}}},
-        {"pair accuracy", {{"accuracy (running)", log.batch, log.accuracy, "#2471a3"}}},
+        {loss_title, {{"loss (running)", log.batch, log.loss, "#c0392b"}}},
+        {accuracy_title, {{"accuracy (running)", log.batch, log.accuracy, "#2471a3"}}},
     };
     siamese::io::write_file_atomically(path,
                                        examples::line_chart_svg("Siamese network on MNIST: training", "batch", panels));

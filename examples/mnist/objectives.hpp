@@ -138,7 +138,8 @@ private:
         const float loss = bce_.forward(logits, pair_batch_.labels);
         model.backward(bce_.backward());
         siamese::training::check_step(model, pair_batch_.images, loss, params, step);
-        return {loss, batch_accuracy(logits, pair_batch_.labels), siamese::training::CollapseDetector::spread(logits)};
+        return {loss, examples::batch_accuracy(logits, pair_batch_.labels),
+                siamese::training::CollapseDetector::spread(logits)};
     }
 
     // Contrastive loss on the embedding distance of the same balanced pairs.

@@ -7,11 +7,8 @@
 #include "../common/run_state.hpp"
 #include "objectives.hpp"
 
-#include <array>
-#include <cinttypes>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>

@@ -61,7 +61,7 @@ inline EpisodeResult ensemble_accuracy(std::span<Model> models, const siamese::d
     std::vector<siamese::Tensor<T>> embeddings;
     embeddings.reserve(models.size());
     for (auto& m : models) embeddings.push_back(embed_views(m, images, views, distortion));
-    // A diverged network scores NaN, and a NaN never wins the comparison: it read as chance
+    // A diverged network scores NaN, and a NaN never wins the comparison: it would read as chance
     // accuracy instead of an error.
     auto refuse_non_finite = [&](std::size_t model, const std::string& what) {
         throw siamese::numeric_error("model " + std::to_string(model + 1) + " of " + std::to_string(models.size()) +

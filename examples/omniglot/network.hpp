@@ -73,7 +73,8 @@ public:
     }
     const siamese::Tensor<T>& backward(const siamese::Tensor<T>& grad) { return layers_.backward(grad); }
     [[nodiscard]] siamese::ParamList<T> params() { return layers_.params(); }
-    void set_input_grad(bool) noexcept {}  // already off for good
+    // Input gradients stay off whatever the caller asks: backward returns dL/d(x/255), not dL/dx.
+    void set_input_grad(bool) noexcept {}
 
 private:
     const siamese::Tensor<T>& scale(const siamese::Tensor<T>& x) {

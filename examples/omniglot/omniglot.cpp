@@ -59,7 +59,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <map>
 #include <new>
 #include <optional>
 #include <string>
@@ -88,7 +87,8 @@ struct TrainingState {
     int stale = 0;           ///< epochs since the best
     std::string best_model;  ///< fnv1a64 of the model.ckpt bytes last written, in decimal ("" before the first)
     std::vector<double> log_step, log_loss, log_accuracy, val_epoch, val_accuracy, epoch_seconds;
-    siamese::training::CollapseDetector collapse;  ///< in checkpoints: a resumed run warns when the whole run would
+    /// In checkpoints, so that a resumed run warns when the uninterrupted one would.
+    siamese::training::CollapseDetector collapse;
 };
 
 using examples::to_tensor;
@@ -123,12 +123,6 @@ void restore_state(const siamese::io::Checkpoint& c, TrainingState& st) {
     st.val_epoch = to_vector(c, "log.val_epoch");
     st.val_accuracy = to_vector(c, "log.val_accuracy");
     examples::restore_collapse_detector(c, st.collapse);
-}
-
-double batch_accuracy(const siamese::Tensor<T>& logits, const siamese::Tensor<T>& same) {
-    long right = 0;
-    for (index_t i = 0; i < same.size(); ++i) right += (logits[i] > 0.0f) == (same[i] > 0.5f);
-    return static_cast<double>(right) / static_cast<double>(same.size());
 }
 
 void print_alphabets(const char* role, const siamese::data::Omniglot& set) {
@@ -331,7 +325,7 @@ int train(Settings s, int stop_after) {
                 const auto& logits = model.logits_stacked(batch.images);
                 loss = criterion.forward(logits, batch.labels);
                 model.backward(criterion.backward());
-                accuracy = batch_accuracy(logits, batch.labels);
+                accuracy = examples::batch_accuracy(logits, batch.labels);
                 spread = siamese::training::CollapseDetector::spread(logits);
                 siamese::training::check_step(model, batch.images, loss, params, step_name);
             }
@@ -448,7 +442,7 @@ int train(Settings s, int stop_after) {
     const std::vector<examples::Panel> panels{
         {"BCE loss", {{"loss (running)", st.log_step, st.log_loss, "#c0392b"}}},
         {"accuracy", {{"pair accuracy", st.log_step, st.log_accuracy, "#2471a3"}}},
-        {"validation one-shot", {{"20-way accuracy", st.val_epoch, st.val_accuracy, "#1e8449"}}},
+        {"validation one-shot", {{std::to_string(s.ways) + "-way accuracy", st.val_epoch, st.val_accuracy, "#1e8449"}}},
     };
     siamese::io::write_file_atomically(
         out / "training_curve.svg",
@@ -846,7 +840,7 @@ int main(int argc, char** argv) {
     train_cmd
         ->add_option("--turns", s.turns,
                      "1: characters as drawn; 2 or 4: also turned by 180 or 90 degrees, as new characters")
-        ->check(examples::whole_number(1, 4))  // before IsMember, which read "" as 0 and said only "--turns: abc"
+        ->check(examples::whole_number(1, 4))  // first: IsMember reads "" as 0 and says only "--turns: abc"
         ->check(CLI::IsMember({1, 2, 4}))
         ->capture_default_str();
     train_cmd->add_flag(
@@ -910,7 +904,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--stop-after", stop_after, "end after this epoch, as if killed (tests)")->group("");
 
     auto* eval_cmd =
-        app.add_subcommand("evaluate", "20-way one-shot accuracy of a trained model, beside two baselines");
+        app.add_subcommand("evaluate", "N-way (--ways) one-shot accuracy of a trained model, beside two baselines");
     eval_cmd->add_option("--model", e.models, "model.ckpt written by train; repeat for an ensemble (mean logit)")
         ->required();
     eval_cmd->add_option("--data", s.data, "Omniglot folder of alphabets")->capture_default_str();

@@ -95,7 +95,7 @@ public:
         const index_t after = std::max<index_t>(1, total_ - warmup_);
         if (kind_ == "cosine") return siamese::LinearWarmup(warmup_, siamese::CosineAnnealing(base_, after)).lr(step);
         if (kind_ == "step") {
-            // Thirds rounded up: rounded down, the last after % 3 steps fell to a fourth level.
+            // Thirds rounded up: rounded down, the last after % 3 steps would fall to a fourth level.
             const index_t third = std::max<index_t>(1, (after + 2) / 3);
             return siamese::LinearWarmup(warmup_, siamese::StepDecay(base_, third, 0.1)).lr(step);
         }
