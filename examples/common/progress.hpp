@@ -23,6 +23,17 @@ double batch_accuracy(const siamese::Tensor<T>& logits, const siamese::Tensor<T>
     return static_cast<double>(right) / static_cast<double>(same.size());
 }
 
+/// "42.0 s", or "2.5 min" from two minutes on.
+inline std::string format_seconds(double s) {
+    char buf[32];
+    if (s >= 120) {
+        std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.1f s", s);
+    }
+    return buf;
+}
+
 class Progress {
 public:
     using Clock = std::chrono::steady_clock;

@@ -31,6 +31,7 @@ namespace mnist {
 
 namespace fs = std::filesystem;
 using Model = siamese::Siamese<siamese::SeedCnn<float>>;
+using examples::format_seconds;
 
 /// Command-line settings; the defaults are the tutorial's.
 struct Settings {
@@ -285,12 +286,6 @@ inline std::string format_log_line(int epoch, long batch, double loss, double ac
 
 inline std::string step_name(const TrainingState& state) {
     return "epoch " + std::to_string(state.epoch) + ", batch " + std::to_string(state.batch + 1);
-}
-
-inline std::string format_seconds(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f s", s);
-    return buf;
 }
 
 /// "save:N" / "step:N" from --debug-pause: the N-th checkpoint save or the N-th batch.

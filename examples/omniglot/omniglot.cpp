@@ -22,23 +22,20 @@
 //      each image is embedded as the mean over a few distorted views of it, and several
 //      networks can score as one ensemble (the mean of their logits).
 
-#include "all_pairs_bce.hpp"
 #include "alphabets.hpp"
-#include "class_copies.hpp"
 #include "episode_pictures.hpp"
 #include "evaluation.hpp"
 #include "network.hpp"
-#include "optimizer.hpp"
 #include "run_checkpoint.hpp"
-#include "samplers.hpp"
 #include "settings.hpp"
+#include "training_data.hpp"
+#include "training_run.hpp"
+#include "training_state.hpp"
 
 #include "../common/cli_checks.hpp"
 #include "../common/figures.hpp"
 #include "../common/json.hpp"
 #include "../common/output_folder.hpp"
-#include "../common/progress.hpp"
-#include "../common/run_state.hpp"
 
 #include <siamese/data/omniglot.hpp>
 #include <siamese/data/one_shot_runs.hpp>
@@ -57,8 +54,6 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <new>
 #include <optional>
 #include <string>
@@ -69,113 +64,7 @@ namespace {
 using namespace omniglot;
 namespace fs = std::filesystem;
 
-std::string format_seconds(double s) {
-    char buf[32];
-    if (s >= 120) {
-        std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
-    } else {
-        std::snprintf(buf, sizeof buf, "%.1f s", s);
-    }
-    return buf;
-}
-
-/// Where a run stands between epochs: what a checkpoint records besides weights and optimizer.
-struct TrainingState {
-    int epoch = 1;  ///< the next epoch to train
-    double best = -1;
-    int best_epoch = 0;
-    int stale = 0;           ///< epochs since the best
-    std::string best_model;  ///< fnv1a64 of the model.ckpt bytes last written, in decimal ("" before the first)
-    std::vector<double> log_step, log_loss, log_accuracy, val_epoch, val_accuracy, epoch_seconds;
-    /// In checkpoints, so that a resumed run warns when the uninterrupted one would.
-    siamese::training::CollapseDetector collapse;
-};
-
-using examples::to_tensor;
-using examples::to_vector;
-
-void save_state(siamese::io::Checkpoint& c, const TrainingState& st) {
-    c.set("next_epoch", std::to_string(st.epoch));
-    c.set("best_accuracy", number(st.best));
-    c.set("best_epoch", std::to_string(st.best_epoch));
-    c.set("stale_epochs", std::to_string(st.stale));
-    c.set("best_model_fnv1a64", st.best_model);
-    const std::pair<const char*, const std::vector<double>*> logs[] = {{"log.step", &st.log_step},
-                                                                       {"log.loss", &st.log_loss},
-                                                                       {"log.accuracy", &st.log_accuracy},
-                                                                       {"log.val_epoch", &st.val_epoch},
-                                                                       {"log.val_accuracy", &st.val_accuracy}};
-    for (const auto& [name, values] : logs) {
-        if (!values->empty()) c.add(name, to_tensor(*values));
-    }
-    examples::save_collapse_detector(c, st.collapse);
-}
-
-void restore_state(const siamese::io::Checkpoint& c, TrainingState& st) {
-    st.epoch = static_cast<int>(c.at_integer("next_epoch"));
-    st.best = c.at_real("best_accuracy");
-    st.best_epoch = static_cast<int>(c.at_integer("best_epoch"));
-    st.stale = static_cast<int>(c.at_integer("stale_epochs"));
-    st.best_model = c.get("best_model_fnv1a64").value_or("");
-    st.log_step = to_vector(c, "log.step");
-    st.log_loss = to_vector(c, "log.loss");
-    st.log_accuracy = to_vector(c, "log.accuracy");
-    st.val_epoch = to_vector(c, "log.val_epoch");
-    st.val_accuracy = to_vector(c, "log.val_accuracy");
-    examples::restore_collapse_detector(c, st.collapse);
-}
-
-void print_alphabets(const char* role, const siamese::data::Omniglot& set) {
-    std::printf("%s: %zu alphabets, %zu characters, %ld images (%s)\n", role, set.alphabets.size(),
-                set.characters.size(), static_cast<long>(set.images.size()), join(set.alphabets, ", ").c_str());
-}
-
 // ------------------------------------------------------------------------------------------- train
-
-/// Refuses a resume that could not end well: a file without training state, or an OUT/model.ckpt
-/// that is not the one the run saved. A resumed run ends by reporting OUT/model.ckpt and rewrites
-/// it only when validation improves, so it would otherwise report whatever model is there.
-void check_resume(const siamese::io::Checkpoint& c, const std::string& path, const fs::path& out) {
-    fs::path folder = fs::path(path).parent_path();
-    if (folder.empty()) folder = ".";
-    if (!c.get("next_epoch")) {
-        throw std::invalid_argument(path +
-                                    ": a model without training state (train's model.ckpt?): to continue a run, pass "
-                                    "its checkpoint.ckpt, e.g. --resume " +
-                                    (folder / "checkpoint.ckpt").string());
-    }
-    const fs::path model = out / "model.ckpt";
-    std::error_code ec;
-    const bool own_folder = fs::equivalent(folder, out, ec);  // false when --out does not exist
-    std::string problem;
-    if (const auto recorded = c.get("best_model_fnv1a64")) {
-        if (recorded->empty()) return;  // no model.ckpt written yet: the run writes one in its first epoch
-        if (!fs::is_regular_file(model, ec)) {
-            problem = "no such file";
-        } else {
-            std::ifstream in(model, std::ios::binary);
-            const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            if (std::to_string(siamese::io::fnv1a64(bytes)) == *recorded) return;
-            // Killed between writing a better model.ckpt and checkpoint.ckpt: that model names the
-            // one it replaced, the one recorded; the resumed run redoes the epoch and writes it again.
-            try {
-                if (siamese::io::Checkpoint::load(model).get("replaces_fnv1a64") == *recorded) return;
-            } catch (const siamese::io_error&) {
-                // unreadable or damaged: not the run's model either
-            }
-            problem = "it holds another model";
-        }
-    } else if (own_folder) {
-        return;  // written before checkpoints recorded their model: only the run's own folder is trusted
-    } else {
-        problem = "the checkpoint predates the record of its model, so only its own folder is trusted";
-    }
-    const std::string hint =
-        own_folder ? "it was replaced since the run saved it: train the run again"
-                   : "resume into the folder that holds the run's model.ckpt (--out " + folder.string() + ")";
-    throw std::invalid_argument("cannot resume " + path + " into --out " + out.string() + ": " + model.string() +
-                                " is not the run's model (" + problem + "): " + hint + "; nothing was written");
-}
 
 int train(Settings s, int stop_after) {
     examples::use_threads(s.threads);
@@ -188,279 +77,23 @@ int train(Settings s, int stop_after) {
     check_shape(s.net);  // before loading data and allocating weights
     // After the checks, so that a refused run leaves --out as it was; this run's alone until it ends.
     const examples::OutputFolder out_folder(s.out);
-    const fs::path& out = out_folder.path();
 
     // 1. The data: alphabets to learn from, and alphabets never trained on to choose the model by.
-    examples::Progress clock(0, 0, "");
-    const auto available = available_alphabets(s.data);
-    const auto train_names = expand_alphabets(s.train, available);
-    const auto val_names = expand_alphabets(s.validation, available);
-    if (train_names.empty()) throw std::invalid_argument("--train: no alphabets to train on");
-    for (const auto& a : val_names) {
-        if (std::find(train_names.begin(), train_names.end(), a) != train_names.end()) {
-            throw std::invalid_argument("alphabet " + a +
-                                        " is in both --train and --validation: validate on alphabets "
-                                        "the network never saw");
-        }
-    }
-    auto train_set = load_alphabets(s.data, train_names, s.net.side);
-    print_alphabets("training", train_set);
-    train_set = with_turns(std::move(train_set), s.turns);
-    if (s.mirror) train_set = with_mirrors(std::move(train_set));
-    if (s.turns > 1 || s.mirror) {
-        std::string copies = s.turns == 4   ? "turned by 90, 180, 270 degrees"
-                             : s.turns == 2 ? "turned by 180 degrees"
-                                            : "";
-        if (s.mirror) copies += copies.empty() ? "mirrored" : " and mirrored";
-        std::printf("  each character also %s, as new characters: %zu classes, %ld images\n", copies.c_str(),
-                    train_set.characters.size(), static_cast<long>(train_set.images.size()));
-    }
-    std::optional<siamese::data::Omniglot> val_set;
-    std::vector<siamese::data::OneShotEpisode> val_episodes;
-    if (!val_names.empty()) {
-        val_set = load_alphabets(s.data, val_names, s.net.side);
-        val_episodes = siamese::data::within_alphabet_episodes(
-            *val_set, {.ways = s.ways, .episodes = s.val_episodes, .seed = validation_seed(s.seed)});
-    }
-    if (val_set) print_alphabets("validation", *val_set);
-    std::printf("images %ldx%ld (area-averaged from 105x105, ink high), loaded in %s; %d threads\n", s.net.side,
-                s.net.side, format_seconds(clock.elapsed_seconds()).c_str(), siamese::num_threads());
+    const TrainingData data = load_training_data(s);
 
     // 2. The network: the convolutional backbone shared by both images of a pair, and the head.
     siamese::Rng init(s.seed);
     Model model = make_model(s.net, init);
     std::printf("model: %s, %ld parameters\n", model.name().c_str(),
                 static_cast<long>(siamese::count_parameters(model.params())));
-    Optimizer optimizer(model, s);
-    const Schedule schedule(s);
-    if (const long steps = static_cast<long>(s.epochs) * s.steps; s.warmup >= steps) {
-        std::printf(
-            "note: --warmup %ld is not shorter than the run's %ld steps: the learning rate rises to %.3g "
-            "at most, %.2g%% of --lr\n",
-            s.warmup, steps, schedule.lr(steps - 1), 100 * schedule.lr(steps - 1) / s.lr);
-    }
-    siamese::BceWithLogits<T> criterion;
-    if (s.batch != "all" && s.batch != "pairs")
-        throw std::invalid_argument("--batch: expected all or pairs, got '" + s.batch + "'");
-    const bool all_pairs = s.batch == "all";
-    AlphabetPairSampler sampler(train_set, s.within, sampler_seed(s.seed));
-    std::optional<CharacterBatchSampler> characters;
-    if (all_pairs) characters.emplace(train_set, s.characters, s.drawings, s.batch_alphabets, sampler_seed(s.seed));
-    AllPairsBce all_pairs_bce(s.focus);
-    auto sampler_state = [&] { return all_pairs ? characters->state() : sampler.state(); };
-    siamese::data::Augmenter augmenter(augment_options(s), augment_seed(s.seed));
-    TrainingState st;
-    if (resume) {
-        resume->restore_params(model.params());
-        optimizer.restore(*resume);
-        (all_pairs ? characters->set_state(parse_state(resume->at("sampler_state")))
-                   : sampler.set_state(parse_state(resume->at("sampler_state"))));
-        augmenter.set_state(parse_state(resume->at("augmenter_state")));
-        restore_state(*resume, st);
-        std::printf("resuming %s at epoch %d\n", s.resume.c_str(), st.epoch);
-        if (resume->at("threads") != std::to_string(siamese::num_threads())) {
-            std::printf(
-                "note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
-                "not bit for bit\n",
-                resume->at("threads").c_str(), siamese::num_threads());
-        }
-    }
 
     // 3. Training on pairs, 4. validated after every epoch.
-    const auto params = model.params();
-    const fs::path best_path = out / "model.ckpt", checkpoint_path = out / "checkpoint.ckpt";
-    auto checkpoint = [&](bool with_state) {
-        siamese::io::Checkpoint c;
-        c.add_params(params);
-        save_settings(c, s, train_names, val_names);
-        c.set("best_accuracy", number(st.best));
-        c.set("best_epoch", std::to_string(st.best_epoch));
-        if (with_state) {
-            optimizer.save(c);
-            c.set("sampler_state", hex_state(sampler_state()));
-            c.set("augmenter_state", hex_state(augmenter.state()));
-            c.set("threads", std::to_string(siamese::num_threads()));
-            save_state(c, st);
-        }
-        return c;
-    };
-    // Timings are this process's: a checkpoint holding them would differ between identical runs.
-    const int resumed_after_epochs = st.epoch - 1;
-    siamese::data::PairBatch<T> batch;
-    siamese::Tensor<T> images;
-    std::vector<siamese::data::label_t> labels;
-    const long total = static_cast<long>(s.epochs) * s.steps;
-    const long pairs_per_step =
-        all_pairs ? s.characters * s.drawings * (s.characters * s.drawings - 1) / 2 : s.batch_size;
-    examples::Progress progress(total, pairs_per_step, "pairs", (st.epoch - 1) * s.steps);
-    double loss_sum = 0, accuracy_sum = 0, epoch_start = 0;
-    long window = 0;
-    bool stopped_early = false;
-    while (st.epoch <= s.epochs) {
-        epoch_start = progress.elapsed_seconds();  // the epoch's training steps only, not the validation after them
-        double epoch_loss = 0, epoch_accuracy = 0;
-        loss_sum = accuracy_sum = 0;  // log windows never straddle epochs, so a resumed run logs the same lines
-        window = 0;
-        for (long k = 0; k < s.steps; ++k) {
-            const index_t step = static_cast<index_t>(st.epoch - 1) * s.steps + k;
-            schedule.apply(optimizer, step);
-            double loss = 0, accuracy = 0, spread = 0;
-            const std::string step_name = "epoch " + std::to_string(st.epoch) + ", step " + std::to_string(k + 1);
-            if (all_pairs) {
-                // Every pair of P characters x K drawings through the head: one backbone pass.
-                characters->sample(images, labels);
-                if (s.augment > 0) augmenter.augment_all(images);
-                optimizer.zero_grad();
-                const auto& embeddings = model.embed(images);
-                loss = all_pairs_bce.forward(model, embeddings, labels);
-                model.backward_embeddings(all_pairs_bce.backward(model, embeddings));
-                accuracy = all_pairs_bce.accuracy();
-                spread = all_pairs_bce.spread();
-                siamese::training::check_embedding_step(model, images, embeddings, loss, params, step_name);
-            } else {
-                // The tutorial's way: B sampled pairs, left and right images in one pass.
-                sampler.sample(s.batch_size, batch);
-                if (s.augment > 0) augmenter.augment_all(batch.images);
-                optimizer.zero_grad();
-                const auto& logits = model.logits_stacked(batch.images);
-                loss = criterion.forward(logits, batch.labels);
-                model.backward(criterion.backward());
-                accuracy = examples::batch_accuracy(logits, batch.labels);
-                spread = siamese::training::CollapseDetector::spread(logits);
-                siamese::training::check_step(model, batch.images, loss, params, step_name);
-            }
-            optimizer.step();
-
-            loss_sum += loss;
-            accuracy_sum += accuracy;
-            epoch_loss += loss;
-            epoch_accuracy += accuracy;
-            ++window;
-            if ((k + 1) % s.log_every == 0 || k + 1 == s.steps) {
-                char line[128];
-                std::snprintf(line, sizeof line, "[%d, %5ld] loss: %.4f pair accuracy: %.3f lr: %.2e", st.epoch, k + 1,
-                              loss_sum / static_cast<double>(window), accuracy_sum / static_cast<double>(window),
-                              schedule.lr(step));
-                progress.line(line);
-                st.log_step.push_back(static_cast<double>(step + 1));
-                st.log_loss.push_back(loss_sum / static_cast<double>(window));
-                st.log_accuracy.push_back(accuracy_sum / static_cast<double>(window));
-                loss_sum = accuracy_sum = 0;
-                window = 0;
-            }
-            if (auto warning = st.collapse.add(accuracy, spread)) {
-                progress.line(*warning);
-            }
-            progress.update(step + 1);
-        }
-        const double seconds = progress.elapsed_seconds() - epoch_start;
-        st.epoch_seconds.push_back(seconds);
-        // The step checks see an update only through the next batch: the epoch's last one is
-        // checked here, before validation scores it and anything is saved.
-        const std::string last_step = "epoch " + std::to_string(st.epoch) + ", step " + std::to_string(s.steps);
-        if (all_pairs) {
-            siamese::training::check_embedding_update(model, images, params, last_step);
-        } else {
-            siamese::training::check_update(model, batch.images, params, last_step);
-        }
-
-        char line[256];
-        std::snprintf(line, sizeof line, "epoch %d: loss %.4f, pair accuracy %.3f", st.epoch,
-                      epoch_loss / static_cast<double>(s.steps), epoch_accuracy / static_cast<double>(s.steps));
-        std::string text = line;
-        bool improved = !val_set;
-        if (val_set) {
-            const auto v = model_accuracy(model, val_set->images, val_episodes);
-            st.val_epoch.push_back(st.epoch);
-            st.val_accuracy.push_back(v.accuracy);
-            improved = v.accuracy > st.best;
-            std::snprintf(line, sizeof line, "; validation %ld-way %s", s.ways, format_accuracy(v).c_str());
-            text += line;
-            if (improved) {
-                st.best = v.accuracy;
-                st.best_epoch = st.epoch;
-                st.stale = 0;
-                text += " (best)";
-            } else {
-                ++st.stale;
-            }
-        }
-        progress.line(text);
-        char timing[96];
-        std::snprintf(timing, sizeof timing, "  epoch time: %s (%.0f pairs/s)", format_seconds(seconds).c_str(),
-                      static_cast<double>(s.steps * pairs_per_step) / seconds);
-        progress.line(timing);
-        if (improved) {
-            auto best = checkpoint(false);
-            if (!st.best_model.empty()) best.set("replaces_fnv1a64", st.best_model);  // see check_resume
-            const std::string bytes = best.serialize();
-            siamese::io::write_file_atomically(best_path, bytes);
-            st.best_model = std::to_string(siamese::io::fnv1a64(bytes));
-        }
-        const bool stop = val_set && s.patience > 0 && st.stale >= s.patience && st.epoch < s.epochs;
-        ++st.epoch;  // from here on, st names the next epoch: what the checkpoint records
-        checkpoint(true).save(checkpoint_path);
-        if (stop) {
-            progress.line("early stop: no better validation score for " + std::to_string(s.patience) + " epochs");
-            stopped_early = true;
-            break;
-        }
-        if (stop_after > 0 && st.epoch > stop_after) {  // crash tests: end here as if killed
-            progress.finish();
-            std::printf("stopping after epoch %d as asked (--stop-after); resume with --resume %s\n", stop_after,
-                        checkpoint_path.string().c_str());
-            return 0;
-        }
-    }
-    progress.finish();
-    const double training_seconds = progress.elapsed_seconds();
-    std::printf("training time: %s for %d epochs%s%s\n", format_seconds(training_seconds).c_str(),
-                st.epoch - 1 - resumed_after_epochs, stopped_early ? " (stopped early)" : "",
-                resumed_after_epochs > 0
-                    ? ("; this process only, resumed after epoch " + std::to_string(resumed_after_epochs)).c_str()
-                    : "");
+    TrainingRun run(s, data, model, out_folder.path());
+    if (resume) run.resume_from(*resume, s.resume);
+    if (!run.train(stop_after)) return 0;
 
     // 5. The chosen model on the validation alphabets, beside the baselines, and pictures.
-    siamese::io::Checkpoint::load(best_path).restore_params(params);
-    examples::JsonObject metrics;
-    if (val_set) {
-        const auto v = model_accuracy(model, val_set->images, val_episodes);
-        const auto full = load_alphabets(s.data, val_names, 105);
-        const auto b = baseline_accuracy(full.images, val_episodes);
-        std::printf(
-            "best epoch %d; validation %ld-way within-alphabet one-shot accuracy (%ld episodes, 95 %% interval):\n",
-            st.best_epoch, s.ways, v.episodes);
-        std::printf("  Siamese network      %s\n  pixel nearest nbr.   %s\n  modified Hausdorff   %s\n",
-                    format_accuracy(v).c_str(), format_accuracy(b.pixels).c_str(),
-                    format_accuracy(b.hausdorff).c_str());
-        draw_episodes(out / "validation_episodes.png", val_set->images, val_episodes, v, 6);
-        metrics.add("validation_accuracy", v.accuracy)
-            .add("validation_ci95", v.ci95)
-            .add("validation_pixels_accuracy", b.pixels.accuracy)
-            .add("validation_hausdorff_accuracy", b.hausdorff.accuracy);
-    }
-    const std::vector<examples::Panel> panels{
-        {"BCE loss", {{"loss (running)", st.log_step, st.log_loss, "#c0392b"}}},
-        {"accuracy", {{"pair accuracy", st.log_step, st.log_accuracy, "#2471a3"}}},
-        {"validation one-shot", {{std::to_string(s.ways) + "-way accuracy", st.val_epoch, st.val_accuracy, "#1e8449"}}},
-    };
-    siamese::io::write_file_atomically(
-        out / "training_curve.svg",
-        examples::line_chart_svg("Siamese network on Omniglot: training", "step / epoch", panels));
-    metrics.add("train_alphabets", join(train_names))
-        .add("validation_alphabets", join(val_names))
-        .add("epochs_run", st.epoch - 1)
-        .add("best_epoch", st.best_epoch)
-        .add("training_seconds", training_seconds)  // this process's (see resumed_after_epochs)
-        .add("resumed_after_epochs", resumed_after_epochs)
-        .add("threads", siamese::num_threads())
-        .add("seed", static_cast<long>(s.seed))
-        .add("validation_epochs", st.val_epoch)
-        .add("validation_curve", st.val_accuracy)
-        .add("epoch_seconds", st.epoch_seconds);
-    siamese::io::write_file_atomically(out / "metrics.json", metrics.str() + "\n");
-    std::printf("wrote %s: model.ckpt checkpoint.ckpt%s training_curve.svg metrics.json\n", out.string().c_str(),
-                val_set ? " validation_episodes.png" : "");
+    run.report();
     return 0;
 }
 

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// What a checkpoint records of a run between epochs besides the weights, the optimizer and the
+// random streams: where it stands, its logs, and which model.ckpt is its own.
+
+#include "run_checkpoint.hpp"
+
+#include "../common/run_state.hpp"
+
+#include <siamese/io/checkpoint.hpp>
+#include <siamese/io/checksum.hpp>
+#include <siamese/training/collapse_detector.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace omniglot {
+
+namespace fs = std::filesystem;
+
+/// Where a run stands between epochs: what a checkpoint records besides weights and optimizer.
+struct TrainingState {
+    int epoch = 1;  ///< the next epoch to train
+    double best = -1;
+    int best_epoch = 0;
+    int stale = 0;           ///< epochs since the best
+    std::string best_model;  ///< fnv1a64 of the model.ckpt bytes last written, in decimal ("" before the first)
+    std::vector<double> log_step, log_loss, log_accuracy, val_epoch, val_accuracy, epoch_seconds;
+    /// In checkpoints, so that a resumed run warns when the uninterrupted one would.
+    siamese::training::CollapseDetector collapse;
+};
+
+inline void save_state(siamese::io::Checkpoint& c, const TrainingState& st) {
+    c.set("next_epoch", std::to_string(st.epoch));
+    c.set("best_accuracy", number(st.best));
+    c.set("best_epoch", std::to_string(st.best_epoch));
+    c.set("stale_epochs", std::to_string(st.stale));
+    c.set("best_model_fnv1a64", st.best_model);
+    const std::pair<const char*, const std::vector<double>*> logs[] = {{"log.step", &st.log_step},
+                                                                       {"log.loss", &st.log_loss},
+                                                                       {"log.accuracy", &st.log_accuracy},
+                                                                       {"log.val_epoch", &st.val_epoch},
+                                                                       {"log.val_accuracy", &st.val_accuracy}};
+    for (const auto& [name, values] : logs) {
+        if (!values->empty()) c.add(name, examples::to_tensor(*values));
+    }
+    examples::save_collapse_detector(c, st.collapse);
+}
+
+inline void restore_state(const siamese::io::Checkpoint& c, TrainingState& st) {
+    st.epoch = static_cast<int>(c.at_integer("next_epoch"));
+    st.best = c.at_real("best_accuracy");
+    st.best_epoch = static_cast<int>(c.at_integer("best_epoch"));
+    st.stale = static_cast<int>(c.at_integer("stale_epochs"));
+    st.best_model = c.get("best_model_fnv1a64").value_or("");
+    st.log_step = examples::to_vector(c, "log.step");
+    st.log_loss = examples::to_vector(c, "log.loss");
+    st.log_accuracy = examples::to_vector(c, "log.accuracy");
+    st.val_epoch = examples::to_vector(c, "log.val_epoch");
+    st.val_accuracy = examples::to_vector(c, "log.val_accuracy");
+    examples::restore_collapse_detector(c, st.collapse);
+}
+
+/// Refuses a resume that could not end well: a file without training state, or an OUT/model.ckpt
+/// that is not the one the run saved. A resumed run ends by reporting OUT/model.ckpt and rewrites
+/// it only when validation improves, so it would otherwise report whatever model is there.
+inline void check_resume(const siamese::io::Checkpoint& c, const std::string& path, const fs::path& out) {
+    fs::path folder = fs::path(path).parent_path();
+    if (folder.empty()) folder = ".";
+    if (!c.get("next_epoch")) {
+        throw std::invalid_argument(path +
+                                    ": a model without training state (train's model.ckpt?): to continue a run, pass "
+                                    "its checkpoint.ckpt, e.g. --resume " +
+                                    (folder / "checkpoint.ckpt").string());
+    }
+    const fs::path model = out / "model.ckpt";
+    std::error_code ec;
+    const bool own_folder = fs::equivalent(folder, out, ec);  // false when --out does not exist
+    std::string problem;
+    if (const auto recorded = c.get("best_model_fnv1a64")) {
+        if (recorded->empty()) return;  // no model.ckpt written yet: the run writes one in its first epoch
+        if (!fs::is_regular_file(model, ec)) {
+            problem = "no such file";
+        } else {
+            std::ifstream in(model, std::ios::binary);
+            const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (std::to_string(siamese::io::fnv1a64(bytes)) == *recorded) return;
+            // Killed between writing a better model.ckpt and checkpoint.ckpt: that model names the
+            // one it replaced, the one recorded; the resumed run redoes the epoch and writes it again.
+            try {
+                if (siamese::io::Checkpoint::load(model).get("replaces_fnv1a64") == *recorded) return;
+            } catch (const siamese::io_error&) {
+                // unreadable or damaged: not the run's model either
+            }
+            problem = "it holds another model";
+        }
+    } else if (own_folder) {
+        return;  // written before checkpoints recorded their model: only the run's own folder is trusted
+    } else {
+        problem = "the checkpoint predates the record of its model, so only its own folder is trusted";
+    }
+    const std::string hint =
+        own_folder ? "it was replaced since the run saved it: train the run again"
+                   : "resume into the folder that holds the run's model.ckpt (--out " + folder.string() + ")";
+    throw std::invalid_argument("cannot resume " + path + " into --out " + out.string() + ": " + model.string() +
+                                " is not the run's model (" + problem + "): " + hint + "; nothing was written");
+}
+
+}  // namespace omniglot
