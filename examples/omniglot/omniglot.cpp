@@ -133,36 +133,138 @@ void check_output_file(const char* option, const std::string& file, const std::v
     }
 }
 
+/// One model, or several scoring as one (the mean of their logits), with the settings they
+/// were trained with: they must see the same images and episodes.
+struct Ensemble {
+    std::vector<Model> models;
+    std::vector<std::string> trained_on;  ///< each model's --train
+    Settings s;                           ///< the first model's settings (image side, ways, distortion)
+};
+
+Ensemble load_ensemble(const Settings& cmd, const std::vector<std::string>& files) {
+    Ensemble ensemble;
+    for (const auto& file : files) {
+        const auto checkpoint = siamese::io::Checkpoint::load(file);
+        const Settings own = settings_from_checkpoint(checkpoint, cmd);
+        const Settings& first = ensemble.s;
+        if (ensemble.models.empty()) {
+            ensemble.s = own;
+        } else if (own.net.side != first.net.side || own.ways != first.ways) {
+            throw std::invalid_argument(
+                file + ": an ensemble needs one image side and one episode size; this model has " +
+                std::to_string(own.net.side) + "x" + std::to_string(own.net.side) + ", " + std::to_string(own.ways) +
+                "-way, " + files.front() + " has " + std::to_string(first.net.side) + "x" +
+                std::to_string(first.net.side) + ", " + std::to_string(first.ways) + "-way");
+        }
+        siamese::Rng init(0);  // the weights come from the checkpoint
+        ensemble.models.push_back(make_model(own.net, init));
+        checkpoint.restore_params(ensemble.models.back().params());
+        ensemble.trained_on.push_back(own.train);
+        std::printf("%s: %s, trained on %s\n", file.c_str(), ensemble.models.back().name().c_str(), own.train.c_str());
+    }
+    if (ensemble.models.size() > 1)
+        std::printf("ensemble of %zu models: a pair's score is the mean of their logits\n", ensemble.models.size());
+    return ensemble;
+}
+
+/// Lake et al.'s run folders: each run one episode, error rates as they report them.
+void evaluate_runs(Ensemble& ensemble, const std::string& folder, int views, std::optional<examples::Canvas>& canvas,
+                   examples::JsonObject& json) {
+    siamese::data::PngOptions png;
+    png.invert = true;
+    png.height = png.width = ensemble.s.net.side;
+    const auto runs = siamese::data::load_one_shot_runs(folder, png);
+    const auto full = siamese::data::load_one_shot_runs(folder, {.invert = true});
+    std::printf("%zu one-shot runs from %s; error rates (%%):\n  run      Siamese   pixels  Hausdorff\n", runs.size(),
+                folder.c_str());
+    double sums[3] = {0, 0, 0};
+    std::vector<double> model_errors;
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+        const std::vector<siamese::data::OneShotEpisode> one{runs[r].episode};
+        const auto m = ensemble_accuracy(ensemble.models, runs[r].images, one, views, augment_options(ensemble.s));
+        const auto b = baseline_accuracy(full[r].images, one);
+        const double errors[3] = {1 - m.accuracy, 1 - b.pixels.accuracy, 1 - b.hausdorff.accuracy};
+        for (int k = 0; k < 3; ++k) sums[k] += errors[k];
+        model_errors.push_back(errors[0]);
+        std::printf("  %-8s %6.1f   %6.1f   %6.1f\n", runs[r].name.c_str(), 100 * errors[0], 100 * errors[1],
+                    100 * errors[2]);
+        if (r == 0) canvas = episodes_canvas(runs[r].images, one, m, 1);
+    }
+    const double n = static_cast<double>(runs.size());
+    const auto ci = siamese::eval::mean_with_ci95(model_errors);
+    std::printf("  overall  %6.1f   %6.1f   %6.1f   (mean error over runs; Siamese +- %.1f)\n", 100 * sums[0] / n,
+                100 * sums[1] / n, 100 * sums[2] / n, 100 * ci.ci95);
+    json.add("runs", static_cast<long>(runs.size()))
+        .add("model_error", sums[0] / n)
+        .add("pixels_error", sums[1] / n)
+        .add("hausdorff_error", sums[2] / n);
+}
+
+/// Within-alphabet episodes on background alphabets, overall and per alphabet.
+void evaluate_alphabets(Ensemble& ensemble, const Settings& cmd, const EvaluateOptions& e, int views,
+                        std::optional<examples::Canvas>& canvas, examples::JsonObject& json) {
+    const Settings& s = ensemble.s;
+    const auto available = available_alphabets(cmd.data);
+    const auto names = expand_alphabets(e.alphabets, available);
+    if (names.empty()) throw std::invalid_argument("--alphabets: no alphabets to evaluate on");
+    for (const auto& a : names) {
+        const bool seen =
+            std::any_of(ensemble.trained_on.begin(), ensemble.trained_on.end(), [&](const std::string& train) {
+                const auto trained = expand_alphabets(train, available);
+                return std::find(trained.begin(), trained.end(), a) != trained.end();
+            });
+        if (seen)
+            std::printf("note: %s was a training alphabet: this measures fit, not one-shot learning\n", a.c_str());
+    }
+    const auto set = load_alphabets(cmd.data, names, s.net.side);
+    const auto full = load_alphabets(cmd.data, names, 105);
+    const auto episodes =
+        siamese::data::within_alphabet_episodes(set, {.ways = s.ways, .episodes = e.episodes, .seed = test_seed()});
+    const auto m = ensemble_accuracy(ensemble.models, set.images, episodes, views, augment_options(s));
+    const auto b = baseline_accuracy(full.images, episodes);
+    std::printf("%ld-way within-alphabet one-shot accuracy on %s (%ld episodes of %ld queries; 95 %% interval):\n",
+                s.ways, join(names, ", ").c_str(), m.episodes, s.ways);
+    print_row("Siamese network", m);
+    print_row("pixel nearest nbr.", b.pixels);
+    print_row("modified Hausdorff", b.hausdorff);
+    // Per alphabet: the same episodes, grouped.
+    std::printf("per alphabet (Siamese / pixels / Hausdorff, %%):\n");
+    for (std::size_t g = 0; g < set.alphabets.size(); ++g) {
+        double right[3] = {0, 0, 0}, count = 0;
+        for (std::size_t k = 0; k < episodes.size(); ++k) {
+            if (episodes[k].group != static_cast<std::int64_t>(g)) continue;
+            const EpisodeResult* results[3] = {&m, &b.pixels, &b.hausdorff};
+            for (int r = 0; r < 3; ++r) {
+                for (std::size_t q = 0; q < episodes[k].queries.size(); ++q) {
+                    right[r] += results[r]->chosen[k][q] == episodes[k].answers[q];
+                }
+            }
+            count += static_cast<double>(episodes[k].queries.size());
+        }
+        if (count > 0) {
+            std::printf("  %-22s %5.1f  %5.1f  %5.1f\n", set.alphabets[g].c_str(), 100 * right[0] / count,
+                        100 * right[1] / count, 100 * right[2] / count);
+        }
+    }
+    canvas = episodes_canvas(set.images, episodes, m, 6);
+    json.add("alphabets", join(names))
+        .add("episodes", m.episodes)
+        .add("ways", s.ways)
+        .add("accuracy", m.accuracy)
+        .add("ci95", m.ci95)
+        .add("pixels_accuracy", b.pixels.accuracy)
+        .add("pixels_ci95", b.pixels.ci95)
+        .add("hausdorff_accuracy", b.hausdorff.accuracy)
+        .add("hausdorff_ci95", b.hausdorff.ci95);
+}
+
 int evaluate(const Settings& cmd, const EvaluateOptions& e) {
     check_output_file("--json", e.json, e.models);
     check_output_file("--picture", e.picture, e.models);
     examples::use_threads(cmd.threads);
-    // One model, or several scoring as one (mean logit); they must see the same images and episodes.
-    std::vector<Model> models;
-    std::vector<std::string> trained_on;  // each model's training alphabets
-    Settings s;
-    for (const auto& file : e.models) {
-        const auto checkpoint = siamese::io::Checkpoint::load(file);
-        const Settings own = settings_from_checkpoint(checkpoint, cmd);
-        if (models.empty()) {
-            s = own;
-        } else if (own.net.side != s.net.side || own.ways != s.ways) {
-            throw std::invalid_argument(
-                file + ": an ensemble needs one image side and one episode size; this model has " +
-                std::to_string(own.net.side) + "x" + std::to_string(own.net.side) + ", " + std::to_string(own.ways) +
-                "-way, " + e.models.front() + " has " + std::to_string(s.net.side) + "x" + std::to_string(s.net.side) +
-                ", " + std::to_string(s.ways) + "-way");
-        }
-        siamese::Rng init(0);  // the weights come from the checkpoint
-        models.push_back(make_model(own.net, init));
-        checkpoint.restore_params(models.back().params());
-        trained_on.push_back(own.train);
-        std::printf("%s: %s, trained on %s\n", file.c_str(), models.back().name().c_str(), own.train.c_str());
-    }
-    if (models.size() > 1)
-        std::printf("ensemble of %zu models: a pair's score is the mean of their logits\n", models.size());
+    Ensemble ensemble = load_ensemble(cmd, e.models);
     int views = e.views;
-    if (views > 1 && s.augment <= 0) {
+    if (views > 1 && ensemble.s.augment <= 0) {
         // Without training distortion every view would be the image as drawn: same score, views times the work.
         std::printf("note: %s was trained without distortion (augment 0): each image is embedded once, as drawn\n",
                     e.models.front().c_str());
@@ -177,90 +279,11 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
     std::optional<examples::Canvas>
         canvas;  // saved after the numbers: a picture that cannot be written must not cost them
     examples::JsonObject json;
-    json.add("models", static_cast<long>(models.size())).add("views", static_cast<long>(views));
-
+    json.add("models", static_cast<long>(ensemble.models.size())).add("views", static_cast<long>(views));
     if (!e.runs.empty()) {
-        // Lake et al.'s run folders: each run one episode; error rates as they report them.
-        siamese::data::PngOptions png;
-        png.invert = true;
-        png.height = png.width = s.net.side;
-        const auto runs = siamese::data::load_one_shot_runs(e.runs, png);
-        const auto full = siamese::data::load_one_shot_runs(e.runs, {.invert = true});
-        std::printf("%zu one-shot runs from %s; error rates (%%):\n  run      Siamese   pixels  Hausdorff\n",
-                    runs.size(), e.runs.c_str());
-        double sums[3] = {0, 0, 0};
-        std::vector<double> model_errors;
-        for (std::size_t r = 0; r < runs.size(); ++r) {
-            const std::vector<siamese::data::OneShotEpisode> one{runs[r].episode};
-            const auto m = ensemble_accuracy(models, runs[r].images, one, views, augment_options(s));
-            const auto b = baseline_accuracy(full[r].images, one);
-            const double errors[3] = {1 - m.accuracy, 1 - b.pixels.accuracy, 1 - b.hausdorff.accuracy};
-            for (int k = 0; k < 3; ++k) sums[k] += errors[k];
-            model_errors.push_back(errors[0]);
-            std::printf("  %-8s %6.1f   %6.1f   %6.1f\n", runs[r].name.c_str(), 100 * errors[0], 100 * errors[1],
-                        100 * errors[2]);
-            if (r == 0) canvas = episodes_canvas(runs[r].images, one, m, 1);
-        }
-        const double n = static_cast<double>(runs.size());
-        const auto ci = siamese::eval::mean_with_ci95(model_errors);
-        std::printf("  overall  %6.1f   %6.1f   %6.1f   (mean error over runs; Siamese +- %.1f)\n", 100 * sums[0] / n,
-                    100 * sums[1] / n, 100 * sums[2] / n, 100 * ci.ci95);
-        json.add("runs", static_cast<long>(runs.size()))
-            .add("model_error", sums[0] / n)
-            .add("pixels_error", sums[1] / n)
-            .add("hausdorff_error", sums[2] / n);
+        evaluate_runs(ensemble, e.runs, views, canvas, json);
     } else {
-        const auto available = available_alphabets(cmd.data);
-        const auto names = expand_alphabets(e.alphabets, available);
-        if (names.empty()) throw std::invalid_argument("--alphabets: no alphabets to evaluate on");
-        for (const auto& a : names) {
-            const bool seen = std::any_of(trained_on.begin(), trained_on.end(), [&](const std::string& train) {
-                const auto trained = expand_alphabets(train, available);
-                return std::find(trained.begin(), trained.end(), a) != trained.end();
-            });
-            if (seen)
-                std::printf("note: %s was a training alphabet: this measures fit, not one-shot learning\n", a.c_str());
-        }
-        const auto set = load_alphabets(cmd.data, names, s.net.side);
-        const auto full = load_alphabets(cmd.data, names, 105);
-        const auto episodes =
-            siamese::data::within_alphabet_episodes(set, {.ways = s.ways, .episodes = e.episodes, .seed = test_seed()});
-        const auto m = ensemble_accuracy(models, set.images, episodes, views, augment_options(s));
-        const auto b = baseline_accuracy(full.images, episodes);
-        std::printf("%ld-way within-alphabet one-shot accuracy on %s (%ld episodes of %ld queries; 95 %% interval):\n",
-                    s.ways, join(names, ", ").c_str(), m.episodes, s.ways);
-        print_row("Siamese network", m);
-        print_row("pixel nearest nbr.", b.pixels);
-        print_row("modified Hausdorff", b.hausdorff);
-        // Per alphabet: the same episodes, grouped.
-        std::printf("per alphabet (Siamese / pixels / Hausdorff, %%):\n");
-        for (std::size_t g = 0; g < set.alphabets.size(); ++g) {
-            double right[3] = {0, 0, 0}, count = 0;
-            for (std::size_t k = 0; k < episodes.size(); ++k) {
-                if (episodes[k].group != static_cast<std::int64_t>(g)) continue;
-                const EpisodeResult* results[3] = {&m, &b.pixels, &b.hausdorff};
-                for (int r = 0; r < 3; ++r) {
-                    for (std::size_t q = 0; q < episodes[k].queries.size(); ++q) {
-                        right[r] += results[r]->chosen[k][q] == episodes[k].answers[q];
-                    }
-                }
-                count += static_cast<double>(episodes[k].queries.size());
-            }
-            if (count > 0) {
-                std::printf("  %-22s %5.1f  %5.1f  %5.1f\n", set.alphabets[g].c_str(), 100 * right[0] / count,
-                            100 * right[1] / count, 100 * right[2] / count);
-            }
-        }
-        canvas = episodes_canvas(set.images, episodes, m, 6);
-        json.add("alphabets", join(names))
-            .add("episodes", m.episodes)
-            .add("ways", s.ways)
-            .add("accuracy", m.accuracy)
-            .add("ci95", m.ci95)
-            .add("pixels_accuracy", b.pixels.accuracy)
-            .add("pixels_ci95", b.pixels.ci95)
-            .add("hausdorff_accuracy", b.hausdorff.accuracy)
-            .add("hausdorff_ci95", b.hausdorff.ci95);
+        evaluate_alphabets(ensemble, cmd, e, views, canvas, json);
     }
     if (!e.json.empty()) siamese::io::write_file_atomically(e.json, json.str() + "\n");
     if (!canvas) return 0;
