@@ -115,6 +115,24 @@ TEST_CASE("pair_accuracy's scores and labels feed the verification metrics") {
     CHECK(r.threshold < 0.9);
 }
 
+TEST_CASE("pair_scores keeps a scorer's scores as they are: differences below float precision still rank") {
+    const auto set = tiny_set({0, 1, 2, 3}, 6);
+    // Same-class pairs score 1e-12 above the others: a distance-like score, far from 0 and 1,
+    // whose ranking a float would lose (1 + 1e-12 rounds to 1).
+    auto near_one = [&](index_t query, std::span<const index_t> candidates, std::span<double> out) {
+        for (std::size_t k = 0; k < candidates.size(); ++k)
+            out[k] = 1.0 + (set.label(query) == set.label(candidates[k]) ? 1e-12 : 0.0);
+    };
+    data::PairSampler sampler(set, 3);
+    const eval::PairScores scored = eval::pair_scores(sampler, 4, 10, near_one);
+    REQUIRE(scored.pairs == 40);
+    REQUIRE(scored.scores.size() == 40);
+    CHECK(scored.labels[0] == 0.0);  // the first half of a batch: different classes
+    CHECK(scored.labels[9] == 1.0);
+    CHECK(scored.scores[9] > scored.scores[0]);
+    CHECK(eval::roc_auc(scored.scores, scored.labels) == 1.0);
+}
+
 TEST_CASE("one_shot_accuracy: a perfect scorer is always right, a blind one is right 1/N of the time") {
     const auto set = tiny_set({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 5);
     auto label_scorer = [&](index_t q, std::span<const index_t> supports, std::span<double> out) {

@@ -13,12 +13,21 @@
 
 namespace siamese::eval {
 
-/// Outcome of scoring balanced pair batches.
+/// Outcome of pair_accuracy: balanced pair batches scored by a model's head at a threshold.
 struct PairAccuracy {
     double accuracy = 0;        ///< fraction of pairs on the right side of the threshold
     index_t pairs = 0;          ///< pairs scored
     std::vector<float> scores;  ///< the score of each pair, in order (pair_accuracy: the probability of "same")
     std::vector<float> labels;  ///< 1 = same, 0 = different, in the same order
+};
+
+/// Outcome of pair_scores: balanced pair batches scored by any scorer, in the scorer's own
+/// units (a logit, a negated distance), without a threshold. The input of roc_auc,
+/// equal_error_rate and calibrated_accuracy.
+struct PairScores {
+    index_t pairs = 0;           ///< pairs scored
+    std::vector<double> scores;  ///< the score of each pair, in order (higher = more alike)
+    std::vector<double> labels;  ///< 1 = same, 0 = different, in the same order
 };
 
 namespace detail {
@@ -83,9 +92,9 @@ template <class Model>
 /// Labels are 1 for same-class pairs. Feed the result to roc_auc, equal_error_rate or
 /// calibrated_accuracy. Throws std::invalid_argument when batches or batch_size is below 1.
 template <class Score>
-[[nodiscard]] PairAccuracy pair_scores(data::PairSampler& sampler, index_t batches, index_t batch_size, Score&& score) {
+[[nodiscard]] PairScores pair_scores(data::PairSampler& sampler, index_t batches, index_t batch_size, Score&& score) {
     detail::require_pair_batches(batches, batch_size, "pair_scores");
-    PairAccuracy result;
+    PairScores result;
     std::vector<index_t> left(static_cast<std::size_t>(batch_size)), right(left.size());
     double out[1];
     for (index_t b = 0; b < batches; ++b) {
@@ -93,8 +102,8 @@ template <class Score>
         for (index_t i = 0; i < batch_size; ++i) {
             const index_t candidate[1] = {right[static_cast<std::size_t>(i)]};
             score(left[static_cast<std::size_t>(i)], std::span<const index_t>(candidate), std::span<double>(out));
-            result.scores.push_back(static_cast<float>(out[0]));
-            result.labels.push_back(static_cast<float>(data::PairSampler::pair_label(i, batch_size)));
+            result.scores.push_back(out[0]);
+            result.labels.push_back(data::PairSampler::pair_label(i, batch_size));
         }
     }
     result.pairs = batches * batch_size;
