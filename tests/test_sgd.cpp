@@ -91,6 +91,37 @@ TEST_CASE("Sgd: an empty parameter list, infinite options and a bad set_lr are e
     CHECK(sgd.options().lr == 0.0);
 }
 
+TEST_CASE("Sgd and Adam on floats: a rate that overflows float is an error, not weights turned to inf") {
+    Tensor<float> p(Shape{2}, 1.0f), g(Shape{2}, 0.5f), q(Shape{1}, 1.0f), h(Shape{1}, 0.5f);
+    // 1e39 is a finite double but inf as a float.
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Sgd<float>({{"p", &p, &g}}, {.lr = 1e39});
+        },
+        {"Sgd: lr 1e+39 is out of range for float (at most 3.4028235e+38)"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Adam<float>({{"p", &p, &g}}, {.lr = 1e39});
+        },
+        {"Adam: lr 1e+39 is out of range for float"});
+    // A group's rate is lr x lr_scale.
+    std::vector<ParamGroup<float>> groups{{.params = {{"p", &p, &g}}}, {.params = {{"q", &q, &h}}, .lr_scale = 1e30}};
+    test::require_error<std::invalid_argument>(
+        [&] { Sgd<float>(groups, {.lr = 1e9}); },
+        {"Sgd: lr 1e+09 x lr_scale 1e+30 of parameter group 1 is out of range for float"});
+    Sgd<float> sgd(groups, {.lr = 0.1});
+    test::require_error<std::invalid_argument>([&] { sgd.set_lr(1e10); }, {"Sgd::set_lr: lr 1e+10 x lr_scale 1e+30"});
+    test::require_error<std::invalid_argument>([&] { sgd.set_lr_scale(0, 1e40); },
+                                               {"Sgd::set_lr_scale: lr 0.1 x lr_scale 1e+40 of parameter group 0"});
+    CHECK(sgd.options().lr == 0.1);  // both left as they were
+    CHECK(sgd.groups()[0].lr_scale == 1.0);
+    sgd.step();
+    CHECK(p[0] == doctest::Approx(0.95));
+    // The same rate is fine in double precision.
+    Tensor<double> pd(Shape{1}, 1.0), gd(Shape{1}, 0.0);
+    CHECK_NOTHROW(Sgd<double>({{"p", &pd, &gd}}, {.lr = 1e39}));
+}
+
 namespace {
 using Mlp = Sequential<Linear<float>, ReLU<float>, Linear<float>>;
 Mlp make_mlp(Rng& rng) { return Mlp(Linear<float>(4, 3, rng), ReLU<float>(), Linear<float>(3, 2, rng)); }

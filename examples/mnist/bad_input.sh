@@ -97,6 +97,8 @@ fi
 expect "negative learning rate" "--lr: must be a finite positive number, got '-1'" "$mnist" train --data "$work/data" --lr -1 --out "$work/o7"
 expect "infinite learning rate" "--lr: must be a finite positive number, got 'inf'" \
     "$mnist" train --data "$work/data" --lr inf --out "$work/o7"
+expect "learning rate beyond float" "Sgd: lr 1e+39 is out of range for float" \
+    "$mnist" train --data "$work/data" --lr 1e39 --out "$work/o7"
 expect "infinite margin" "--margin: must be a finite positive number, got 'inf'" \
     "$mnist" train --data "$work/data" --loss triplet --margin inf --out "$work/o7"
 expect "infinite weight decay" "--weight-decay: must be zero or a finite positive number, got 'inf'" \

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/detail/check_scalar.hpp>
+#include <siamese/detail/format_number.hpp>
 #include <siamese/optim/param_group.hpp>
 #include <siamese/param.hpp>
 
 #include <cstddef>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -20,9 +23,11 @@ class GroupedOptimizer {
 public:
     [[nodiscard]] const Options& options() const noexcept { return options_; }
     /// Sets the base learning rate (each group uses lr * its lr_scale); what schedules call.
-    /// A negative, NaN or infinite lr is a std::invalid_argument, and the rate is left as it was.
+    /// A negative, NaN or infinite lr, or one that makes a group's rate overflow T, is a
+    /// std::invalid_argument, and the rate is left as it was.
     void set_lr(double lr) {
         check_non_negative(name_, "lr", lr, "::set_lr");
+        for (std::size_t g = 0; g < groups_.size(); ++g) check_rate(g, lr, groups_[g].lr_scale, "::set_lr");
         options_.lr = lr;
     }
     /// All parameters, group after group (state is matched to them by position).
@@ -33,6 +38,7 @@ public:
     void set_lr_scale(std::size_t g, double lr_scale) {
         check_group(g);
         check_group_settings(name_, g, lr_scale, groups_[g].weight_decay);
+        check_rate(g, options_.lr, lr_scale, "::set_lr_scale");
         groups_[g].lr_scale = lr_scale;
     }
     /// The learning rate group g steps with now: lr * lr_scale.
@@ -48,6 +54,7 @@ protected:
         : options_(options), name_(std::move(name)) {
         check_non_negative(name_, "lr", options.lr);
         flatten_groups(name_, std::move(groups), params_, groups_);
+        for (std::size_t g = 0; g < groups_.size(); ++g) check_rate(g, options.lr, groups_[g].lr_scale, "");
     }
 
     ParamList<T> params_;
@@ -56,6 +63,20 @@ protected:
     std::vector<ParamGroupSlot> groups_;
 
 private:
+    /// A group steps with lr * lr_scale as a T, which must stay finite: as a float, a rate of
+    /// 1e39 is inf, and the first step would turn every weight of the group to inf or NaN.
+    void check_rate(std::size_t g, double lr, double lr_scale, const char* where) const {
+        const double rate = lr * lr_scale;
+        if (rate <= static_cast<double>(std::numeric_limits<T>::max())) [[likely]] {
+            return;
+        }
+        const std::string what = lr_scale == 1 ? "lr " + format_number(lr)
+                                               : "lr " + format_number(lr) + " x lr_scale " + format_number(lr_scale) +
+                                                     " of parameter group " + std::to_string(g);
+        throw std::invalid_argument(name_ + where + ": " + what + " is out of range for " + scalar_type_name<T> +
+                                    " (at most " + format_number(std::numeric_limits<T>::max()) + ")");
+    }
+
     void check_group(std::size_t g) const {
         if (g >= groups_.size()) {
             throw std::out_of_range(name_ + ": parameter group " + std::to_string(g) + " of " +
