@@ -19,6 +19,13 @@
 
 namespace examples {
 
+/// Where `train --resume CHECKPOINT` writes when --out is not given: the checkpoint's own
+/// folder, which holds the run's model. The default --out may hold another run's.
+inline std::string resumed_run_folder(const std::string& checkpoint) {
+    const auto folder = std::filesystem::path(checkpoint).parent_path();
+    return folder.empty() ? std::string(".") : folder.string();
+}
+
 /// An output folder one run has to itself until the object goes away: an advisory lock (flock)
 /// on the folder, which the system drops when the process ends, however it ends. Without it, two
 /// runs with the same --out would leave one run's model beside the other's metrics.

@@ -336,10 +336,8 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     // A resumed run writes to its own folder: the default --out may hold another run's model.
-    if (*train_cmd && !s.resume.empty() && train_cmd->count("--out") == 0) {
-        const auto folder = fs::path(s.resume).parent_path();
-        s.out = folder.empty() ? std::string(".") : folder.string();
-    }
+    if (*train_cmd && !s.resume.empty() && train_cmd->count("--out") == 0)
+        s.out = examples::resumed_run_folder(s.resume);
     try {
         if (*train_cmd) return train(s);
         if (*eval_cmd) return evaluate(s, model_path);

@@ -148,6 +148,13 @@ expect_ok "resume a run killed between model.ckpt and checkpoint.ckpt" "resuming
     --resume "$work/window/checkpoint.ckpt" --data "$work/data" --out "$work/window"
 cmp -s "$work/window/checkpoint.ckpt" "$work/window_whole/checkpoint.ckpt" ||
     fail "resume a run killed between model.ckpt and checkpoint.ckpt" "a checkpoint unlike the uninterrupted run's"
+# Without --out, a resumed run goes on in its checkpoint's folder (the default --out holds no run).
+"$omniglot" train --data "$work/data" "${quick[@]}" --validation none --epochs 2 --stop-after 1 --out "$work/no_out" \
+    >/dev/null 2>&1 || { echo "FAIL: preparing a stopped run failed"; exit 1; }
+expect_ok "resume without --out" "wrote $work/no_out: model.ckpt" "$omniglot" train --resume "$work/no_out/checkpoint.ckpt" \
+    --data "$work/data"
+cmp -s "$work/no_out/checkpoint.ckpt" "$work/window_whole/checkpoint.ckpt" ||
+    fail "resume without --out" "a checkpoint unlike the uninterrupted run's"
 
 # evaluate writes --json before the picture. The default picture goes next to the model: when it
 # cannot be written there (a read-only folder; here a folder in its place, since root writes

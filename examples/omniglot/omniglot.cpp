@@ -545,8 +545,10 @@ int main(int argc, char** argv) {
         ->check(positive)
         ->capture_default_str();
     train_cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(thread_range);
-    auto* resume_opt = train_cmd->add_option("--resume", s.resume,
-                                             "continue the run saved in this checkpoint.ckpt, with its own settings");
+    auto* resume_opt =
+        train_cmd->add_option("--resume", s.resume,
+                              "continue the run saved in this checkpoint.ckpt, with its own settings, writing to the "
+                              "checkpoint's folder unless --out is given");
     for (const char* fixed :
          {"--train",  "--validation", "--side",         "--widths",     "--kernel",       "--embedding",
           "--epochs", "--steps",      "--batch",        "--characters", "--drawings",     "--batch-alphabets",
@@ -600,6 +602,9 @@ int main(int argc, char** argv) {
     runs_cmd->add_option("--seed", r.seed, "seed of the draw")->check(seed_check)->capture_default_str();
 
     CLI11_PARSE(app, argc, argv);
+    // A resumed run writes to its own folder: the default --out may hold another run's model.
+    if (*train_cmd && !s.resume.empty() && train_cmd->count("--out") == 0)
+        s.out = examples::resumed_run_folder(s.resume);
     try {
         if (*train_cmd) {
             s.net.widths = parse_widths(widths, "--widths");
