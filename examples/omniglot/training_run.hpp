@@ -231,10 +231,11 @@ private:
 
     void save_best_model() {
         auto best = checkpoint(false);
-        if (!st_.best_model.empty()) best.set("replaces_fnv1a64", st_.best_model);  // see check_resume
+        if (!st_.best_model_checksum.empty())
+            best.set("replaces_fnv1a64", st_.best_model_checksum);  // see check_resume
         const std::string bytes = best.serialize();
         siamese::io::write_file_atomically(out_ / "model.ckpt", bytes);
-        st_.best_model = std::to_string(siamese::io::fnv1a64(bytes));
+        st_.best_model_checksum = std::to_string(siamese::io::fnv1a64(bytes));
     }
 
     /// The model and the settings; with_state adds what --resume needs to continue exactly.

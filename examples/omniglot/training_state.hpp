@@ -27,11 +27,12 @@ namespace fs = std::filesystem;
 
 /// Where a run stands between epochs: what a checkpoint records besides weights and optimizer.
 struct TrainingState {
-    int epoch = 1;  ///< the next epoch to train
-    double best = -1;
+    int epoch = 1;     ///< the next epoch to train
+    double best = -1;  ///< the best validation accuracy so far
     int best_epoch = 0;
-    int stale = 0;           ///< epochs since the best
-    std::string best_model;  ///< fnv1a64 of the model.ckpt bytes last written, in decimal ("" before the first)
+    int stale = 0;  ///< epochs since the best
+    /// fnv1a64 of the model.ckpt bytes last written, in decimal ("" before the first).
+    std::string best_model_checksum;
     std::vector<double> log_step, log_loss, log_accuracy, val_epoch, val_accuracy, epoch_seconds;
     /// In checkpoints, so that a resumed run warns when the uninterrupted one would.
     siamese::training::CollapseDetector collapse;
@@ -42,7 +43,7 @@ inline void save_state(siamese::io::Checkpoint& c, const TrainingState& st) {
     c.set("best_accuracy", number(st.best));
     c.set("best_epoch", std::to_string(st.best_epoch));
     c.set("stale_epochs", std::to_string(st.stale));
-    c.set("best_model_fnv1a64", st.best_model);
+    c.set("best_model_fnv1a64", st.best_model_checksum);
     const std::pair<const char*, const std::vector<double>*> logs[] = {{"log.step", &st.log_step},
                                                                        {"log.loss", &st.log_loss},
                                                                        {"log.accuracy", &st.log_accuracy},
@@ -59,7 +60,7 @@ inline void restore_state(const siamese::io::Checkpoint& c, TrainingState& st) {
     st.best = c.at_real("best_accuracy");
     st.best_epoch = static_cast<int>(c.at_integer("best_epoch"));
     st.stale = static_cast<int>(c.at_integer("stale_epochs"));
-    st.best_model = c.get("best_model_fnv1a64").value_or("");
+    st.best_model_checksum = c.get("best_model_fnv1a64").value_or("");
     st.log_step = examples::to_vector(c, "log.step");
     st.log_loss = examples::to_vector(c, "log.loss");
     st.log_accuracy = examples::to_vector(c, "log.accuracy");
