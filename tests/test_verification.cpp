@@ -132,6 +132,24 @@ TEST_CASE("best_accuracy_threshold and calibrated_accuracy on a constructed spli
           3.5);
 }
 
+TEST_CASE("best_accuracy_threshold: a cut between adjacent doubles or huge scores stays exact and finite") {
+    // Between 1 and the next double up, the midpoint rounds to 1 itself: "score >= 1" would call
+    // the different pair "same", so the cut stays on the upper score.
+    const double above_one = std::nextafter(1.0, 2.0);
+    const std::vector<double> adjacent{above_one, 1.0};
+    const std::vector<int> labels{1, 0};
+    const auto choice = eval::best_accuracy_threshold(adjacent, labels);
+    CHECK(choice.accuracy == 1.0);
+    CHECK(choice.threshold == above_one);
+    CHECK(eval::accuracy_at_threshold(adjacent, labels, choice.threshold) == 1.0);
+    // The midpoint of two huge scores is computed without overflowing to infinity.
+    const double huge = std::numeric_limits<double>::max();
+    const std::vector<double> far{huge, huge / 2};
+    const auto far_choice = eval::best_accuracy_threshold(far, labels);
+    CHECK(far_choice.threshold == doctest::Approx(0.75 * huge));
+    CHECK(eval::accuracy_at_threshold(far, labels, far_choice.threshold) == 1.0);
+}
+
 TEST_CASE("verification metrics accept any number ranges and reject bad input") {
     const std::array<float, 4> s{0.1f, 0.9f, 0.4f, 0.6f};
     const std::array<double, 4> l{0, 1, 0, 1};
