@@ -86,11 +86,12 @@ int train(Settings s) {
 
     double epoch_start = 0;
     while (state.epoch <= s.epochs) {
-        zero_grad(optimizer);
+        optimizer.zero_grad();
         const StepResult batch = objective.forward_backward(model, params, step_name(state));  // NaN? stops here
         if (state.done(s) + 1 == debug_pause_at(s, "step"))
             debug_pause("inside batch " + std::to_string(state.done(s) + 1));
-        step(optimizer, learning_rate(s, state.done(s)));
+        optimizer.set_lr(learning_rate(s, state.done(s)));
+        optimizer.step();
 
         state.loss.add(batch.loss);
         state.accuracy.add(batch.accuracy);

@@ -12,29 +12,26 @@
 #include <siamese/losses/contrastive.hpp>
 #include <siamese/losses/triplet.hpp>
 #include <siamese/optim/adam.hpp>
+#include <siamese/optim/any_optimizer.hpp>
 #include <siamese/optim/schedule.hpp>
 
 #include <stdexcept>
 #include <string>
-#include <variant>
 
 namespace mnist {
 
 // ----------------------------------------------------------------------------------------- optimizer
 
-using Optimizer = std::variant<siamese::Sgd<float>, siamese::Adam<float>, siamese::AdamW<float>>;
+using Optimizer = siamese::AnyOptimizer<float>;
 
 inline Optimizer make_optimizer(const Settings& s, const siamese::ParamList<float>& params) {
     if (s.optimizer == "sgd") {
-        return Optimizer(std::in_place_type<siamese::Sgd<float>>, params,
-                         siamese::SgdOptions{.lr = s.lr, .momentum = s.momentum, .weight_decay = s.weight_decay});
+        return Optimizer(
+            siamese::Sgd<float>(params, {.lr = s.lr, .momentum = s.momentum, .weight_decay = s.weight_decay}));
     }
-    if (s.optimizer == "adam") {
-        return Optimizer(std::in_place_type<siamese::Adam<float>>, params,
-                         siamese::AdamOptions{.lr = s.lr, .weight_decay = s.weight_decay});
-    }
-    return Optimizer(std::in_place_type<siamese::AdamW<float>>, params,
-                     siamese::AdamWOptions{.lr = s.lr, .weight_decay = s.weight_decay});
+    if (s.optimizer == "adam")
+        return Optimizer(siamese::Adam<float>(params, {.lr = s.lr, .weight_decay = s.weight_decay}));
+    return Optimizer(siamese::AdamW<float>(params, {.lr = s.lr, .weight_decay = s.weight_decay}));
 }
 
 /// The learning rate at a step: constant, or linear warm-up then cosine decay to zero.
@@ -45,27 +42,6 @@ inline double learning_rate(const Settings& s, long step) {
         return schedule.lr(step);
     }
     return siamese::LinearWarmup(s.warmup, siamese::ConstantLr(s.lr)).lr(step);
-}
-
-inline void zero_grad(Optimizer& o) {
-    std::visit([](auto& opt) { opt.zero_grad(); }, o);
-}
-inline void step(Optimizer& o, double lr) {
-    std::visit(
-        [&](auto& opt) {
-            opt.set_lr(lr);
-            opt.step();
-        },
-        o);
-}
-
-/// Optimizer state into a checkpoint: SGD's momentum, or Adam's moments and step count.
-inline void save_optimizer(siamese::io::Checkpoint& c, Optimizer& o) {
-    std::visit([&](auto& opt) { siamese::io::add_optimizer_state(c, opt); }, o);
-}
-
-inline void restore_optimizer(const siamese::io::Checkpoint& c, Optimizer& o) {
-    std::visit([&](auto& opt) { siamese::io::restore_optimizer_state(c, opt); }, o);
 }
 
 // ----------------------------------------------------------------------------------------- objective

@@ -29,7 +29,7 @@ inline void save_checkpoint(const fs::path& path, Model& model, Optimizer& optim
                             const Settings& s, TrainingState& state) {
     siamese::io::Checkpoint c;
     c.add_params(model.params());
-    save_optimizer(c, optimizer);
+    siamese::io::add_optimizer_state(c, optimizer);
     if (!state.log.batch.empty()) {
         c.add("log.batch", to_tensor(state.log.batch));
         c.add("log.loss", to_tensor(state.log.loss));
@@ -119,7 +119,7 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
 inline void restore_run(const siamese::io::Checkpoint& c, Model& model, Optimizer& optimizer, Objective& objective,
                         TrainingState& state) {
     c.restore_params(model.params());
-    restore_optimizer(c, optimizer);
+    siamese::io::restore_optimizer_state(c, optimizer);
     objective.set_sampler_state(parse_state(c.at("sampler_state")));
     state.epoch = static_cast<int>(c.at_integer("next_epoch"));
     state.batch = c.at_integer("next_batch");

@@ -6,9 +6,8 @@
 #include "network.hpp"
 #include "settings.hpp"
 
-#include <siamese/io/checkpoint.hpp>
-#include <siamese/io/optimizer_state.hpp>
 #include <siamese/optim/adam.hpp>
+#include <siamese/optim/any_optimizer.hpp>
 #include <siamese/optim/param_group.hpp>
 #include <siamese/optim/schedule.hpp>
 #include <siamese/optim/sgd.hpp>
@@ -17,69 +16,40 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
-#include <variant>
+#include <utility>
 #include <vector>
 
 namespace omniglot {
 
+using Optimizer = siamese::AnyOptimizer<T>;
+
 /// Adam, AdamW or SGD with momentum, one parameter group per layer (Koch trained each layer with
 /// its own learning rate; --layer-lr sets the ratios, the schedule moves them together).
-class Optimizer {
-public:
-    Optimizer(Model& model, const Settings& s) : opt_(make(model, s)) {}
-
-    void zero_grad() {
-        std::visit([](auto& o) { o.zero_grad(); }, opt_);
+inline Optimizer make_optimizer(Model& model, const Settings& s) {
+    const auto scales = parse_numbers(s.layer_lr, "--layer-lr");
+    if (scales.size() != layer_prefixes.size()) {
+        throw std::invalid_argument(
+            "--layer-lr: expected 6 scales (conv1, conv2, conv3, conv4, embedding, head), got '" + s.layer_lr + "'");
     }
-    void step() {
-        std::visit([](auto& o) { o.step(); }, opt_);
-    }
-    void set_lr(double lr) {
-        std::visit([&](auto& o) { o.set_lr(lr); }, opt_);
-    }
-
-    /// Moments (or velocities) and the step count, for checkpoints.
-    void save(siamese::io::Checkpoint& c) {
-        std::visit([&](auto& o) { siamese::io::add_optimizer_state(c, o); }, opt_);
-    }
-    void restore(const siamese::io::Checkpoint& c) {
-        std::visit([&](auto& o) { siamese::io::restore_optimizer_state(c, o); }, opt_);
-    }
-
-private:
-    using Variant = std::variant<siamese::Adam<T>, siamese::AdamW<T>, siamese::Sgd<T>>;
-
-    static Variant make(Model& model, const Settings& s) {
-        const auto scales = parse_numbers(s.layer_lr, "--layer-lr");
-        if (scales.size() != layer_prefixes.size()) {
-            throw std::invalid_argument(
-                "--layer-lr: expected 6 scales (conv1, conv2, conv3, conv4, embedding, head), got '" + s.layer_lr +
-                "'");
+    std::vector<siamese::ParamGroup<T>> groups(layer_prefixes.size());
+    for (auto& p : model.params()) {
+        for (std::size_t g = 0; g < layer_prefixes.size(); ++g) {
+            if (p.name.rfind(layer_prefixes[g], 0) == 0) groups[g].params.push_back(p);
         }
-        std::vector<siamese::ParamGroup<T>> groups(layer_prefixes.size());
-        for (auto& p : model.params()) {
-            for (std::size_t g = 0; g < layer_prefixes.size(); ++g) {
-                if (p.name.rfind(layer_prefixes[g], 0) == 0) groups[g].params.push_back(p);
-            }
-        }
-        for (std::size_t g = 0; g < groups.size(); ++g) groups[g].lr_scale = scales[g];
-        if (s.optimizer == "adam") {
-            return Variant(std::in_place_type<siamese::Adam<T>>, std::move(groups),
-                           siamese::AdamOptions{.lr = s.lr, .weight_decay = s.weight_decay});
-        }
-        if (s.optimizer == "adamw") {
-            return Variant(std::in_place_type<siamese::AdamW<T>>, std::move(groups),
-                           siamese::AdamWOptions{.lr = s.lr, .weight_decay = s.weight_decay});
-        }
-        if (s.optimizer == "sgd") {
-            return Variant(std::in_place_type<siamese::Sgd<T>>, std::move(groups),
-                           siamese::SgdOptions{.lr = s.lr, .momentum = s.momentum, .weight_decay = s.weight_decay});
-        }
-        throw std::invalid_argument("--optimizer: expected adam, adamw or sgd, got '" + s.optimizer + "'");
     }
-
-    Variant opt_;
-};
+    for (std::size_t g = 0; g < groups.size(); ++g) groups[g].lr_scale = scales[g];
+    if (s.optimizer == "adam") {
+        return Optimizer(siamese::Adam<T>(std::move(groups), {.lr = s.lr, .weight_decay = s.weight_decay}));
+    }
+    if (s.optimizer == "adamw") {
+        return Optimizer(siamese::AdamW<T>(std::move(groups), {.lr = s.lr, .weight_decay = s.weight_decay}));
+    }
+    if (s.optimizer == "sgd") {
+        return Optimizer(
+            siamese::Sgd<T>(std::move(groups), {.lr = s.lr, .momentum = s.momentum, .weight_decay = s.weight_decay}));
+    }
+    throw std::invalid_argument("--optimizer: expected adam, adamw or sgd, got '" + s.optimizer + "'");
+}
 
 /// The learning rate at a step: linear warm-up, then cosine annealing to zero over the whole
 /// run, a tenth every third of the run (step), or constant.

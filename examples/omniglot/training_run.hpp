@@ -20,6 +20,7 @@
 #include <siamese/io/atomic_write.hpp>
 #include <siamese/io/checkpoint.hpp>
 #include <siamese/io/checksum.hpp>
+#include <siamese/io/optimizer_state.hpp>
 #include <siamese/parallel.hpp>
 #include <siamese/param.hpp>
 
@@ -41,7 +42,7 @@ public:
           data_(data),
           model_(model),
           params_(model.params()),
-          optimizer_(model, s),
+          optimizer_(make_optimizer(model, s)),
           schedule_(s),
           objective_(s, data.train_set),
           out_(out) {
@@ -56,7 +57,7 @@ public:
     /// Continues from a checkpoint.ckpt of this run (check_resume has vetted it).
     void resume_from(const siamese::io::Checkpoint& c, const std::string& path) {
         c.restore_params(params_);
-        optimizer_.restore(c);
+        siamese::io::restore_optimizer_state(c, optimizer_);
         objective_.restore(c);
         restore_state(c, st_);
         std::printf("resuming %s at epoch %d\n", path.c_str(), st_.epoch);
@@ -246,7 +247,7 @@ private:
         c.set("best_accuracy", number(st_.best));
         c.set("best_epoch", std::to_string(st_.best_epoch));
         if (with_state) {
-            optimizer_.save(c);
+            siamese::io::add_optimizer_state(c, optimizer_);
             objective_.save(c);
             c.set("threads", std::to_string(siamese::num_threads()));
             save_state(c, st_);

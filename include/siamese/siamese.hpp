@@ -44,6 +44,7 @@
 #include <siamese/losses/contrastive.hpp>
 #include <siamese/losses/triplet.hpp>
 #include <siamese/optim/adam.hpp>
+#include <siamese/optim/any_optimizer.hpp>
 #include <siamese/optim/param_group.hpp>
 #include <siamese/optim/schedule.hpp>
 #include <siamese/optim/sgd.hpp>

@@ -10,6 +10,7 @@
 #include <siamese/errors.hpp>
 #include <siamese/io/checkpoint.hpp>
 #include <siamese/optim/adam.hpp>
+#include <siamese/optim/any_optimizer.hpp>
 #include <siamese/optim/sgd.hpp>
 #include <siamese/param.hpp>
 #include <siamese/tensor.hpp>
@@ -80,6 +81,19 @@ void restore_optimizer_state(const Checkpoint& c, siamese::detail::AdamBase<T, O
     adam.first_moments() = std::move(m);
     adam.second_moments() = std::move(v);
     adam.set_step_count(steps);
+}
+
+/// The state of whichever optimizer `optimizer` holds, under that optimizer's keys.
+template <class T>
+void add_optimizer_state(Checkpoint& c, AnyOptimizer<T>& optimizer) {
+    optimizer.visit([&](auto& o) { add_optimizer_state(c, o); });
+}
+
+/// Restores the state of whichever optimizer `optimizer` holds. A checkpoint of another kind of
+/// optimizer lacks its keys: io_error naming the first missing one, the optimizer left as it was.
+template <class T>
+void restore_optimizer_state(const Checkpoint& c, AnyOptimizer<T>& optimizer) {
+    optimizer.visit([&](auto& o) { restore_optimizer_state(c, o); });
 }
 
 }  // namespace siamese::io
