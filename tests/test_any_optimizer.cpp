@@ -103,8 +103,9 @@ TEST_CASE("AnyOptimizer's state through a checkpoint: a resumed run steps as the
     }
     CHECK(std::equal(a.w.begin(), a.w.end(), b.w.begin()));
 
-    // An Adam checkpoint has no momentum buffers for SGD: an error naming the key.
+    // An Adam checkpoint has no momentum buffers for SGD: an error saying what it holds.
     OneParam c(rng);
     AnyOptimizer<double> sgd(Sgd<double>(c.params(), {.lr = 0.05, .momentum = 0.9}));
-    test::require_error<io_error>([&] { io::restore_optimizer_state(saved, sgd); }, {"optimizer.velocity.w"});
+    test::require_error<io_error>([&] { io::restore_optimizer_state(saved, sgd); },
+                                  {"holds Adam or AdamW moments (optimizer.m.w), not Sgd momentum buffers"});
 }

@@ -139,15 +139,25 @@ TEST_CASE("optimizer state: a missing or misshapen tensor, or a bad step count, 
         unchanged();
     }
 
-    // An SGD run's checkpoint has no moments.
+    // An SGD run's checkpoint restored into Adam says so, rather than naming the missing step
+    // count; with a step count but no moments, the first missing moment is named.
     Sgd<double> sgd(p.params(), {.lr = 0.1});
-    io::Checkpoint sgd_state;
-    io::add_optimizer_state(sgd_state, sgd);
+    io::Checkpoint sgd_state = io::Checkpoint::parse(
+        [&] {
+            io::Checkpoint c;
+            io::add_optimizer_state(c, sgd);
+            return c.serialize();
+        }(),
+        "sgd.ckpt");
+    test::require_io_error([&] { io::restore_optimizer_state(sgd_state, other); },
+                           {"sgd.ckpt: holds Sgd momentum buffers (optimizer.velocity.w), not Adam or AdamW moments"});
+    unchanged();
     sgd_state.set("optimizer_steps", "1");
     test::require_io_error([&] { io::restore_optimizer_state(sgd_state, other); }, {"has no tensor 'optimizer.m.w'"});
     unchanged();
-    // And an Adam run's checkpoint has no velocities; the Sgd's buffers stay as they were.
-    test::require_io_error([&] { io::restore_optimizer_state(good, sgd); }, {"has no tensor 'optimizer.velocity.w'"});
+    // And an Adam run's checkpoint restored into Sgd says so; the Sgd's buffers stay as they were.
+    test::require_io_error([&] { io::restore_optimizer_state(good, sgd); },
+                           {"holds Adam or AdamW moments (optimizer.m.w), not Sgd momentum buffers"});
     REQUIRE(sgd.velocity().size() == 2);
     CHECK(sgd.velocity()[0].shape() == Shape{3, 2});
     CHECK(std::all_of(sgd.velocity()[0].begin(), sgd.velocity()[0].end(), [](double x) { return x == 0.0; }));

@@ -38,6 +38,18 @@ std::vector<Tensor<T>> read_state(const Checkpoint& c, const ParamList<T>& param
     return state;
 }
 
+/// Refuses a checkpoint that lacks this optimizer's state but holds the other kind's, found by
+/// the first parameter's key: a user who switched optimizers reads that, not which key is missing.
+template <class T>
+void refuse_other_kind(const Checkpoint& c, bool has_own_state, const ParamList<T>& params,
+                       const std::string& other_prefix, const std::string& holds, const std::string& wanted) {
+    if (has_own_state || params.empty()) return;
+    const std::string other_key = other_prefix + params.front().name;
+    if (!c.contains(other_key)) return;
+    throw io_error((c.path().empty() ? std::string("checkpoint") : c.path()) + ": holds " + holds + " (" + other_key +
+                   "), not " + wanted + "; resume with the optimizer that wrote it");
+}
+
 }  // namespace detail
 
 /// Adds SGD's momentum buffers to `c`, one tensor per parameter.
@@ -60,17 +72,23 @@ void add_optimizer_state(Checkpoint& c, siamese::detail::AdamBase<T, Options, De
 }
 
 /// Restores SGD's momentum buffers from `c`. A buffer missing or of another shape throws
-/// io_error naming its key, and the optimizer is left as it was.
+/// io_error naming its key (or saying that `c` holds Adam's state instead), and the optimizer
+/// is left as it was.
 template <class T>
 void restore_optimizer_state(const Checkpoint& c, Sgd<T>& sgd) {
+    const bool has_velocity = !sgd.params().empty() && c.contains("optimizer.velocity." + sgd.params().front().name);
+    detail::refuse_other_kind(c, has_velocity, sgd.params(), "optimizer.m.", "Adam or AdamW moments",
+                              "Sgd momentum buffers");
     sgd.velocity() = detail::read_state(c, sgd.params(), "optimizer.velocity.", sgd.velocity());
 }
 
 /// Restores Adam's or AdamW's moments and step count from `c`. A moment missing or of another
 /// shape, or a step count missing, not a whole number or negative, throws io_error naming the
-/// key, and the optimizer is left as it was.
+/// key (or saying that `c` holds SGD's state instead), and the optimizer is left as it was.
 template <class T, class Options, bool Decoupled>
 void restore_optimizer_state(const Checkpoint& c, siamese::detail::AdamBase<T, Options, Decoupled>& adam) {
+    detail::refuse_other_kind(c, c.get("optimizer_steps").has_value(), adam.params(), "optimizer.velocity.",
+                              "Sgd momentum buffers", "Adam or AdamW moments");
     const long long steps = c.at_integer("optimizer_steps");
     if (steps < 0) {
         throw io_error((c.path().empty() ? std::string("checkpoint") : c.path()) + ": optimizer_steps is " +
@@ -89,8 +107,8 @@ void add_optimizer_state(Checkpoint& c, AnyOptimizer<T>& optimizer) {
     optimizer.visit([&](auto& o) { add_optimizer_state(c, o); });
 }
 
-/// Restores the state of whichever optimizer `optimizer` holds. A checkpoint of another kind of
-/// optimizer lacks its keys: io_error naming the first missing one, the optimizer left as it was.
+/// Restores the state of whichever optimizer `optimizer` holds. A checkpoint of SGD restored
+/// into Adam or AdamW, or the reverse, is an io_error saying so; the optimizer is left as it was.
 template <class T>
 void restore_optimizer_state(const Checkpoint& c, AnyOptimizer<T>& optimizer) {
     optimizer.visit([&](auto& o) { restore_optimizer_state(c, o); });
