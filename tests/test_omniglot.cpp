@@ -105,6 +105,13 @@ TEST_CASE("Omniglot: bad folders and files are errors naming them") {
               (void)load_omniglot(dir.path, {.alphabets = {"Hollow"}});
           }).find("character01: no PNG images") != std::string::npos);
 
+    // A folder named like an image is an error, not a drawing left out.
+    fs::create_directories(dir.path / "Beta" / "character01" / "0009_09.png" / "inner");
+    CHECK(io_error_of([&] {
+              (void)load_omniglot(dir.path, {.alphabets = {"Beta"}});
+          }).find("character01/0009_09.png: a folder, expected a PNG image") != std::string::npos);
+    fs::remove_all(dir.path / "Beta" / "character01" / "0009_09.png");
+
     std::ofstream(dir.path / "Beta" / "character01" / "0009_09.png") << "not a png";
     const auto bad = io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Beta"}}); });
     CHECK(bad.find("0009_09.png: not a PNG image") != std::string::npos);
@@ -126,6 +133,11 @@ TEST_CASE("Omniglot: a symbolic link that leads nowhere is an error, not a chara
     fs::create_directory_symlink(dir.path / "nowhere", dir.path / "Gamma");
     CHECK(io_error_of([&] { (void)omniglot_alphabets(dir.path); }).find("Gamma: broken symbolic link") !=
           std::string::npos);
+    // A link to itself exists but cannot be followed: the system's reason, not "broken".
+    fs::remove(dir.path / "Gamma");
+    fs::create_directory_symlink(dir.path / "Delta", dir.path / "Delta");
+    const auto loop = io_error_of([&] { (void)omniglot_alphabets(dir.path); });
+    CHECK(loop.find("Delta: cannot follow: Too many levels of symbolic links") != std::string::npos);
 }
 
 TEST_CASE("Omniglot: within-alphabet episodes take supports from one drawer and queries from another") {

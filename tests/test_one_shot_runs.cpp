@@ -197,6 +197,10 @@ TEST_CASE("One-shot runs: missing folders, files and odd images are errors namin
                          "size") != std::string::npos);
     // Resizing to a common size accepts it.
     CHECK(load_one_shot_runs(f.runs, {.height = 4, .width = 4}).size() == 3);
+    // A folder named like an image is not skipped: class_labels.txt may never name it.
+    fs::create_directories(f.runs / "run02" / "test" / "item99.png");
+    CHECK(message().find("run02/test/item99.png: a folder, expected a PNG image") != std::string::npos);
+    fs::remove(f.runs / "run02" / "test" / "item99.png");
 
     fs::remove_all(f.runs / "run01" / "training");
     CHECK(message().find("run01/training: no such folder") != std::string::npos);

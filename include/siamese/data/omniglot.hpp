@@ -65,11 +65,11 @@ struct Omniglot {
 
 namespace detail {
 
-/// The folders (directories = true) or the files of `dir`, in name order (list_folder's rules).
-inline std::vector<std::filesystem::path> sorted_entries(const std::filesystem::path& dir, bool directories) {
+/// The folders of `dir`, in name order (list_folder's rules).
+inline std::vector<std::filesystem::path> sorted_folders(const std::filesystem::path& dir) {
     std::vector<std::filesystem::path> out;
     for (const auto& entry : list_folder(dir)) {
-        if (entry.is_folder == directories) out.push_back(entry.path);
+        if (entry.is_folder) out.push_back(entry.path);
     }
     return out;
 }
@@ -93,7 +93,7 @@ inline int drawer_of(const std::filesystem::path& file) {
 [[nodiscard]] inline std::vector<std::string> omniglot_alphabets(const std::filesystem::path& root) {
     io::require_folder(root, "expected an Omniglot folder of alphabets, e.g. images_background");
     std::vector<std::string> names;
-    for (const auto& p : detail::sorted_entries(root, true)) names.push_back(p.filename().string());
+    for (const auto& p : detail::sorted_folders(root)) names.push_back(p.filename().string());
     return names;
 }
 
@@ -128,15 +128,12 @@ inline int drawer_of(const std::filesystem::path& file) {
     std::vector<std::uint8_t> pixels;
     std::vector<label_t> labels;
     for (const auto& alphabet : wanted) {
-        const auto characters = detail::sorted_entries(root / alphabet, true);
+        const auto characters = detail::sorted_folders(root / alphabet);
         if (characters.empty()) throw io_error((root / alphabet).string() + ": no character folders");
         const auto group = static_cast<std::int64_t>(set.alphabets.size());
         set.alphabets.push_back(alphabet);
         for (const auto& character : characters) {
-            std::vector<std::filesystem::path> files;
-            for (const auto& f : detail::sorted_entries(character, false)) {
-                if (detail::is_png_name(f)) files.push_back(f);
-            }
+            const auto files = detail::list_png_files(character);
             if (files.empty()) throw io_error(character.string() + ": no PNG images");
             const auto label = static_cast<label_t>(set.characters.size());
             set.characters.push_back(alphabet + "/" + character.filename().string());

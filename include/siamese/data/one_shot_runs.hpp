@@ -43,9 +43,7 @@ namespace detail {
 
 inline std::vector<std::string> png_names(const std::filesystem::path& dir) {
     std::vector<std::string> names;
-    for (const auto& entry : list_folder(dir)) {
-        if (!entry.is_folder && is_png_name(entry.path)) names.push_back(entry.path.filename().string());
-    }
+    for (const auto& file : list_png_files(dir)) names.push_back(file.filename().string());
     return names;
 }
 
