@@ -71,6 +71,7 @@ int train(Settings s) {
     Model model(siamese::make_seed_cnn<float>(init, s.image_size), train_set.image_shape(), init);
     const auto params = model.params();
     Optimizer optimizer = make_optimizer(s, params);  // the tutorial's: SGD, lr 0.001, momentum 0.1
+    const auto schedule = make_schedule(s);           // the tutorial's: a constant rate
     Objective objective(s, train_set);                // the tutorial's: BCE on balanced pairs
 
     // 3. Training.
@@ -90,7 +91,7 @@ int train(Settings s) {
         const StepResult batch = objective.forward_backward(model, params, step_name(state));  // NaN? stops here
         if (state.done(s) + 1 == debug_pause_at(s, "step"))
             debug_pause("inside batch " + std::to_string(state.done(s) + 1));
-        optimizer.set_lr(learning_rate(s, state.done(s)));
+        schedule.apply(optimizer, state.done(s));
         optimizer.step();
 
         state.loss.add(batch.loss);

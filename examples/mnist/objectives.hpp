@@ -7,13 +7,14 @@
 
 #include "mnist_common.hpp"
 
+#include "../common/schedule.hpp"
+
 #include <siamese/data/pk_sampler.hpp>
 #include <siamese/io/optimizer_state.hpp>
 #include <siamese/losses/contrastive.hpp>
 #include <siamese/losses/triplet.hpp>
 #include <siamese/optim/adam.hpp>
 #include <siamese/optim/any_optimizer.hpp>
-#include <siamese/optim/schedule.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -34,14 +35,10 @@ inline Optimizer make_optimizer(const Settings& s, const siamese::ParamList<floa
     return Optimizer(siamese::AdamW<float>(params, {.lr = s.lr, .weight_decay = s.weight_decay}));
 }
 
-/// The learning rate at a step: constant, or linear warm-up then cosine decay to zero.
-inline double learning_rate(const Settings& s, long step) {
-    const long total = static_cast<long>(s.epochs) * s.batches;
-    if (s.schedule == "cosine") {
-        const siamese::LinearWarmup schedule(s.warmup, siamese::CosineAnnealing(s.lr, std::max(1L, total - s.warmup)));
-        return schedule.lr(step);
-    }
-    return siamese::LinearWarmup(s.warmup, siamese::ConstantLr(s.lr)).lr(step);
+/// The run's learning rate at each step: constant, or cosine decay to zero (--schedule), after
+/// --warmup steps of linear warm-up.
+inline examples::RunSchedule make_schedule(const Settings& s) {
+    return {s.schedule, s.lr, s.warmup, static_cast<long>(s.epochs) * s.batches};
 }
 
 // ----------------------------------------------------------------------------------------- objective

@@ -6,13 +6,13 @@
 #include "network.hpp"
 #include "settings.hpp"
 
+#include "../common/schedule.hpp"
+
 #include <siamese/optim/adam.hpp>
 #include <siamese/optim/any_optimizer.hpp>
 #include <siamese/optim/param_group.hpp>
-#include <siamese/optim/schedule.hpp>
 #include <siamese/optim/sgd.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -51,32 +51,10 @@ inline Optimizer make_optimizer(Model& model, const Settings& s) {
     throw std::invalid_argument("--optimizer: expected adam, adamw or sgd, got '" + s.optimizer + "'");
 }
 
-/// The learning rate at a step: linear warm-up, then cosine annealing to zero over the whole
-/// run, a tenth every third of the run (step), or constant.
-class Schedule {
-public:
-    explicit Schedule(const Settings& s)
-        : base_(s.lr), warmup_(s.warmup), total_(static_cast<index_t>(s.epochs) * s.steps), kind_(s.schedule) {
-        if (kind_ != "cosine" && kind_ != "step" && kind_ != "constant") {
-            throw std::invalid_argument("--schedule: expected cosine, step or constant, got '" + kind_ + "'");
-        }
-    }
-    [[nodiscard]] double lr(index_t step) const {
-        const index_t after = std::max<index_t>(1, total_ - warmup_);
-        if (kind_ == "cosine") return siamese::LinearWarmup(warmup_, siamese::CosineAnnealing(base_, after)).lr(step);
-        if (kind_ == "step") {
-            // Thirds rounded up: rounded down, the last after % 3 steps would fall to a fourth level.
-            const index_t third = std::max<index_t>(1, (after + 2) / 3);
-            return siamese::LinearWarmup(warmup_, siamese::StepDecay(base_, third, 0.1)).lr(step);
-        }
-        return siamese::LinearWarmup(warmup_, siamese::ConstantLr(base_)).lr(step);
-    }
-    void apply(Optimizer& optimizer, index_t step) const { optimizer.set_lr(lr(step)); }
-
-private:
-    double base_;
-    index_t warmup_, total_;
-    std::string kind_;
-};
+/// The run's learning rate at each step (--schedule, with --warmup steps of linear warm-up, over
+/// epochs x steps).
+inline examples::RunSchedule make_schedule(const Settings& s) {
+    return {s.schedule, s.lr, s.warmup, static_cast<index_t>(s.epochs) * s.steps};
+}
 
 }  // namespace omniglot

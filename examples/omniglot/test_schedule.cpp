@@ -18,7 +18,7 @@ TEST_CASE("--schedule step: three levels after the warm-up, the last a hundredth
             s.steps = steps;
             s.warmup = warmup;
             s.lr = 1.0;
-            const omniglot::Schedule schedule(s);
+            const auto schedule = omniglot::make_schedule(s);
             const siamese::index_t total = s.epochs * steps;
             std::set<double> levels;
             for (siamese::index_t step = warmup; step < total; ++step) levels.insert(schedule.lr(step));

@@ -43,7 +43,7 @@ public:
           model_(model),
           params_(model.params()),
           optimizer_(make_optimizer(model, s)),
-          schedule_(s),
+          schedule_(make_schedule(s)),
           objective_(s, data.train_set),
           out_(out) {
         if (const long steps = static_cast<long>(s.epochs) * s.steps; s.warmup >= steps) {
@@ -264,7 +264,7 @@ private:
     Model& model_;
     siamese::ParamList<T> params_;
     Optimizer optimizer_;
-    Schedule schedule_;
+    examples::RunSchedule schedule_;
     PairObjective objective_;
     fs::path out_;
     TrainingState st_;
