@@ -10,6 +10,7 @@
 #include "../common/json.hpp"
 #include "../common/output_folder.hpp"
 #include "../common/progress.hpp"
+#include "../common/running_mean.hpp"
 
 #include <siamese/siamese.hpp>
 
@@ -222,35 +223,6 @@ inline siamese::data::LabelledImages load_classes(const fs::path& dir, siamese::
 
 // ------------------------------------------------------------------------------------------ logging
 
-/// Mean of the values added since the last clear().
-class RunningMean {
-public:
-    void add(double v) {
-        sum_ += v;
-        ++count_;
-    }
-    [[nodiscard]] double mean() const { return count_ ? sum_ / static_cast<double>(count_) : 0.0; }
-    void clear() {
-        sum_ = 0;
-        count_ = 0;
-    }
-    /// Exact text form ("<hex sum> <count>") for checkpoints: a resumed run continues bit for bit.
-    [[nodiscard]] std::string state() const {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%a %ld", sum_, count_);
-        return buf;
-    }
-    void set_state(const std::string& text) {
-        char* end = nullptr;
-        sum_ = std::strtod(text.c_str(), &end);
-        count_ = std::strtol(end, nullptr, 10);
-    }
-
-private:
-    double sum_ = 0;
-    long count_ = 0;
-};
-
 /// What the training curve is drawn from.
 struct TrainingLog {
     std::vector<double> batch, loss, accuracy, epoch_seconds;
@@ -267,7 +239,7 @@ struct TrainingLog {
 struct TrainingState {
     int epoch = 1;
     long batch = 0;
-    RunningMean loss, accuracy;
+    examples::RunningMean loss, accuracy;
     TrainingLog log;
     /// In checkpoints, so that a resumed run warns when the uninterrupted one would.
     siamese::training::CollapseDetector collapse;

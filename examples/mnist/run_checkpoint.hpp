@@ -114,6 +114,17 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     return s;
 }
 
+/// The running mean recorded under `key`, or io_error naming the file, the key and the value.
+inline examples::RunningMean running_mean(const siamese::io::Checkpoint& c, const std::string& key) {
+    const std::string& text = c.at(key);
+    const auto mean = examples::RunningMean::from_state(text);
+    if (!mean) {
+        throw siamese::io_error(c.path() + ": metadata '" + key + "' is '" + text +
+                                "', expected a running mean ('<sum> <count>')");
+    }
+    return *mean;
+}
+
 /// Restores a run from a checkpoint written by save_checkpoint: weights, optimizer state,
 /// sampler position and training state.
 inline void restore_run(const siamese::io::Checkpoint& c, Model& model, Optimizer& optimizer, Objective& objective,
@@ -123,8 +134,8 @@ inline void restore_run(const siamese::io::Checkpoint& c, Model& model, Optimize
     objective.set_sampler_state(parse_state(c.at("sampler_state")));
     state.epoch = static_cast<int>(c.at_integer("next_epoch"));
     state.batch = c.at_integer("next_batch");
-    state.loss.set_state(c.at("running_loss"));
-    state.accuracy.set_state(c.at("running_accuracy"));
+    state.loss = running_mean(c, "running_loss");
+    state.accuracy = running_mean(c, "running_accuracy");
     state.log.batch = to_vector(c, "log.batch");
     state.log.loss = to_vector(c, "log.loss");
     state.log.accuracy = to_vector(c, "log.accuracy");

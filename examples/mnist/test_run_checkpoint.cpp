@@ -71,3 +71,27 @@ TEST_CASE("settings_from_checkpoint refuses a word the command line would (an un
         CHECK(refusal(edited) == c.message);
     }
 }
+
+TEST_CASE("a running mean reads back bit for bit from a checkpoint, and a damaged one is refused naming the key") {
+    examples::RunningMean loss;
+    for (const double v : {0.1, 0.2, 1.0 / 3}) loss.add(v);
+    siamese::io::Checkpoint c;
+    c.set("running_loss", loss.state());
+    const auto back = mnist::running_mean(c, "running_loss");
+    CHECK(back.mean() == loss.mean());
+    CHECK(back.state() == loss.state());
+
+    for (const char* text : {"", "0.5", "0.5 ", "x 3", "0.5 3 4", "0.5 -1", "0.5 three"}) {
+        CAPTURE(text);
+        c.set("running_loss", text);
+        const auto loaded = siamese::io::Checkpoint::parse(c.serialize(), "run.ckpt");
+        std::string message = "(no error)";
+        try {
+            (void)mnist::running_mean(loaded, "running_loss");
+        } catch (const siamese::io_error& e) {
+            message = e.what();
+        }
+        CHECK(message == std::string("run.ckpt: metadata 'running_loss' is '") + text +
+                             "', expected a running mean ('<sum> <count>')");
+    }
+}

@@ -16,6 +16,7 @@
 #include "../common/figures.hpp"
 #include "../common/json.hpp"
 #include "../common/progress.hpp"
+#include "../common/running_mean.hpp"
 
 #include <siamese/io/atomic_write.hpp>
 #include <siamese/io/checkpoint.hpp>
@@ -160,10 +161,9 @@ private:
 
     EpochMeasures train_epoch(examples::Progress& progress) {
         const double start = progress.elapsed_seconds();
-        double epoch_loss = 0, epoch_accuracy = 0;
-        double loss_sum = 0,
-               accuracy_sum = 0;  // log windows never straddle epochs, so a resumed run logs the same lines
-        long window = 0;
+        examples::RunningMean epoch_loss, epoch_accuracy;
+        // Log windows never straddle epochs, so a resumed run logs the same lines.
+        examples::RunningMean window_loss, window_accuracy;
         for (long k = 0; k < s_.steps; ++k) {
             const index_t step = static_cast<index_t>(st_.epoch - 1) * s_.steps + k;
             schedule_.apply(optimizer_, step);
@@ -171,22 +171,20 @@ private:
             const StepMeasures m = objective_.add_gradients(model_, params_, step_name(k + 1));
             optimizer_.step();
 
-            loss_sum += m.loss;
-            accuracy_sum += m.accuracy;
-            epoch_loss += m.loss;
-            epoch_accuracy += m.accuracy;
-            ++window;
+            window_loss.add(m.loss);
+            window_accuracy.add(m.accuracy);
+            epoch_loss.add(m.loss);
+            epoch_accuracy.add(m.accuracy);
             if ((k + 1) % s_.log_every == 0 || k + 1 == s_.steps) {
                 char line[128];
                 std::snprintf(line, sizeof line, "[%d, %5ld] loss: %.4f pair accuracy: %.3f lr: %.2e", st_.epoch, k + 1,
-                              loss_sum / static_cast<double>(window), accuracy_sum / static_cast<double>(window),
-                              schedule_.lr(step));
+                              window_loss.mean(), window_accuracy.mean(), schedule_.lr(step));
                 progress.line(line);
                 st_.log_step.push_back(static_cast<double>(step + 1));
-                st_.log_loss.push_back(loss_sum / static_cast<double>(window));
-                st_.log_accuracy.push_back(accuracy_sum / static_cast<double>(window));
-                loss_sum = accuracy_sum = 0;
-                window = 0;
+                st_.log_loss.push_back(window_loss.mean());
+                st_.log_accuracy.push_back(window_accuracy.mean());
+                window_loss.clear();
+                window_accuracy.clear();
             }
             if (auto warning = st_.collapse.add(m.accuracy, m.spread)) progress.line(*warning);
             progress.update(step + 1);
@@ -194,7 +192,7 @@ private:
         const double seconds = progress.elapsed_seconds() - start;
         st_.epoch_seconds.push_back(seconds);
         objective_.check_last_update(model_, params_, step_name(s_.steps));
-        return {epoch_loss / static_cast<double>(s_.steps), epoch_accuracy / static_cast<double>(s_.steps), seconds};
+        return {epoch_loss.mean(), epoch_accuracy.mean(), seconds};
     }
 
     /// Validates the epoch's model and prints the epoch's lines. Returns whether the model is
