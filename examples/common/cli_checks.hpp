@@ -2,8 +2,10 @@
 #pragma once
 
 // Readable range checks for the examples' command lines ("must be a positive whole number (decimal
-// digits), got '0x2'").
+// digits), got '0x2'"), and the same checks on the settings a checkpoint brings back.
 
+#include <siamese/errors.hpp>
+#include <siamese/io/checkpoint.hpp>
 #include <siamese/parallel.hpp>
 
 #include <CLI/CLI.hpp>
@@ -97,6 +99,18 @@ inline void use_threads(int n) {
                                     " threads, more than the " + std::to_string(max_threads) +
                                     " allowed; give --threads or a smaller OMP_NUM_THREADS");
     }
+}
+
+/// The real-valued setting `key` of checkpoint `c`, accepted only where the command line's
+/// `check` accepts it: an edited file would otherwise bring back a NaN rate or a probability of 5
+/// that no command line could give. Otherwise io_error "PATH: metadata 'lr' must be a finite
+/// positive number, got 'nan'".
+inline double checked_real(const siamese::io::Checkpoint& c, const std::string& key, const CLI::Validator& check) {
+    std::string text = c.at(key);
+    if (const std::string problem = check(text); !problem.empty()) {
+        throw siamese::io_error(c.path() + ": metadata '" + key + "' " + problem);
+    }
+    return c.at_real(key);
 }
 
 }  // namespace examples

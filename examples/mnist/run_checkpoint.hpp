@@ -4,6 +4,7 @@
 // Saving and resuming a training run: the weights, the optimizer's state, the sampler's position,
 // the training state and the settings, in one io::Checkpoint.
 
+#include "../common/cli_checks.hpp"
 #include "../common/run_state.hpp"
 #include "objectives.hpp"
 
@@ -93,15 +94,15 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.epochs = static_cast<int>(c.at_integer("epochs", 1, count_max));
     s.batches = c.at_integer("batches", 1, 1'000'000'000);
     s.batch_size = c.at_integer("batch_size", 2, 10000);
-    s.lr = c.at_real("lr");
-    s.momentum = c.at_real("momentum");
+    s.lr = examples::checked_real(c, "lr", examples::finite_positive);
+    s.momentum = examples::checked_real(c, "momentum", examples::zero_to_one);
     s.loss = c.at_choice("loss", {"bce", "contrastive", "triplet"});
-    s.margin = c.at_real("margin");
+    s.margin = examples::checked_real(c, "margin", examples::finite_positive);
     s.mining = c.at_choice("mining", {"hard", "semi-hard", "all"});
     s.classes_per_batch = c.at_integer("classes_per_batch", 2, 100000);
     s.images_per_class = c.at_integer("images_per_class", 2, 100000);
     s.optimizer = c.at_choice("optimizer", {"sgd", "adam", "adamw"});
-    s.weight_decay = c.at_real("weight_decay");
+    s.weight_decay = examples::checked_real(c, "weight_decay", examples::finite_non_negative);
     s.schedule = c.at_choice("schedule", {"constant", "cosine"});
     s.warmup = c.at_integer("warmup", 0, count_max);
     s.train_classes = c.at("train_classes");

@@ -53,7 +53,9 @@ std::string refusal(const siamese::io::Checkpoint& written) {
 
 TEST_CASE("settings_from_checkpoint reads back a recorded run") { CHECK(refusal(recorded()) == "(no error)"); }
 
-TEST_CASE("settings_from_checkpoint refuses a word the command line would (an unknown loss reached an empty sampler)") {
+TEST_CASE(
+    "settings_from_checkpoint refuses a word or a number the command line would (an unknown loss reached an empty "
+    "sampler)") {
     const struct {
         const char* key;
         const char* value;
@@ -63,6 +65,11 @@ TEST_CASE("settings_from_checkpoint refuses a word the command line would (an un
         {"mining", "easy", "PATH: metadata 'mining' is 'easy', expected one of hard, semi-hard, all"},
         {"optimizer", "adagrad", "PATH: metadata 'optimizer' is 'adagrad', expected one of sgd, adam, adamw"},
         {"schedule", "step", "PATH: metadata 'schedule' is 'step', expected one of constant, cosine"},
+        // Numbers, as the command line checks them: a NaN rate trained on NaN weights.
+        {"lr", "nan", "PATH: metadata 'lr' must be a finite positive number, got 'nan'"},
+        {"momentum", "2", "PATH: metadata 'momentum' must be a number from 0 to 1, got '2'"},
+        {"margin", "0", "PATH: metadata 'margin' must be a finite positive number, got '0'"},
+        {"weight_decay", "-1", "PATH: metadata 'weight_decay' must be zero or a finite positive number, got '-1'"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.key);

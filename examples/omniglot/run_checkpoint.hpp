@@ -3,6 +3,7 @@
 
 // What a checkpoint records of a run besides the weights: the architecture and the protocol.
 
+#include "../common/cli_checks.hpp"
 #include "../common/run_state.hpp"
 #include "alphabets.hpp"
 #include "settings.hpp"
@@ -82,20 +83,20 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.characters = c.at_integer("characters", 2, 100000);
     s.drawings = c.at_integer("drawings", 2, 20);
     s.batch_alphabets = c.at_integer("batch_alphabets", 1, count_max);
-    s.focus = c.get("focus") ? c.at_real("focus") : 0.0;
+    s.focus = c.get("focus") ? examples::checked_real(c, "focus", examples::finite_non_negative) : 0.0;
     s.turns = c.get("turns") ? static_cast<int>(c.at_integer("turns", 1, 4)) : 1;
     if (s.turns == 3) throw siamese::io_error(c.path() + ": metadata 'turns' is 3, expected 1, 2 or 4");
     s.mirror = c.get("mirror") && c.at_integer("mirror") != 0;
     s.net.he_init = c.at_choice("init", {"he", "pytorch"}) == "he";
     s.optimizer = c.at_choice("optimizer", {"adam", "adamw", "sgd"});
-    s.lr = c.at_real("lr");
-    s.momentum = c.at_real("momentum");
-    s.weight_decay = c.at_real("weight_decay");
+    s.lr = examples::checked_real(c, "lr", examples::finite_positive);
+    s.momentum = examples::checked_real(c, "momentum", examples::zero_to_one);
+    s.weight_decay = examples::checked_real(c, "weight_decay", examples::finite_non_negative);
     s.layer_lr = c.at("layer_lr");
     s.schedule = c.at_choice("schedule", {"cosine", "step", "constant"});
     s.warmup = c.at_integer("warmup", 0, count_max);
-    s.within = c.at_real("within");
-    s.augment = c.at_real("augment");
+    s.within = examples::checked_real(c, "within", examples::zero_to_one);
+    s.augment = examples::checked_real(c, "augment", examples::zero_to_one);
     s.patience = static_cast<int>(c.at_integer("patience", 0, count_max));
     s.ways = c.at_integer("ways", 2, 1000);
     s.val_episodes = c.at_integer("val_episodes", 1, 100000);

@@ -63,3 +63,33 @@ TEST_CASE("settings_from_checkpoint refuses a word the command line would") {
     CHECK(a.substr(a.find('|') + 1) ==
           a.substr(0, a.find('|')) + ": metadata 'batch' is 'triplets', expected one of all, pairs");
 }
+
+TEST_CASE("settings_from_checkpoint refuses a number the command line would (a NaN rate, a probability of 5)") {
+    const struct {
+        const char* key;
+        const char* value;
+        const char* problem;
+    } cases[] = {
+        {"lr", "nan", "must be a finite positive number, got 'nan'"},
+        {"lr", "0", "must be a finite positive number, got '0'"},
+        {"momentum", "1.5", "must be a number from 0 to 1, got '1.5'"},
+        {"weight_decay", "-0.1", "must be zero or a finite positive number, got '-0.1'"},
+        {"within", "inf", "must be a number from 0 to 1, got 'inf'"},
+        {"augment", "5", "must be a number from 0 to 1, got '5'"},
+        {"focus", "-1", "must be zero or a finite positive number, got '-1'"},
+    };
+    const std::vector<std::string> train{"Alphabet0"}, validation{"Alphabet1"};
+    const omniglot::Settings defaults;
+    siamese::io::Checkpoint recorded;
+    recorded.set("format", omniglot::checkpoint_format);
+    omniglot::save_settings(recorded, defaults, train, validation);
+    const auto good = refusal(recorded, "good");
+    CHECK(good.substr(good.find('|') + 1) == "(no error)");
+    for (const auto& c : cases) {
+        CAPTURE(c.key);
+        auto edited = recorded;
+        edited.set(c.key, c.value);
+        const auto a = refusal(edited, "real");
+        CHECK(a.substr(a.find('|') + 1) == a.substr(0, a.find('|')) + ": metadata '" + c.key + "' " + c.problem);
+    }
+}
