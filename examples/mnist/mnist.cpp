@@ -77,7 +77,7 @@ int train(Settings s) {
     // 3. Training.
     TrainingState state;
     if (resume) {
-        restore_run(*resume, model, optimizer, objective, state);
+        restore_run(*resume, s, model, optimizer, objective, state);
         std::printf("resuming %s at epoch %d, batch %ld\n", s.resume.c_str(), state.epoch, state.batch + 1);
     }
     // Timings are this process's: a checkpoint holding them would differ between identical runs.

@@ -126,15 +126,27 @@ inline examples::RunningMean running_mean(const siamese::io::Checkpoint& c, cons
     return *mean;
 }
 
-/// Restores a run from a checkpoint written by save_checkpoint: weights, optimizer state,
-/// sampler position and training state.
-inline void restore_run(const siamese::io::Checkpoint& c, Model& model, Optimizer& optimizer, Objective& objective,
-                        TrainingState& state) {
+/// Where a run of settings `s` stands: the next epoch and batch its checkpoint records. They must
+/// lie within the run: a next batch past the epoch's end would never close it and train for ever.
+struct RunPosition {
+    int epoch = 1;
+    long batch = 0;
+};
+inline RunPosition run_position(const siamese::io::Checkpoint& c, const Settings& s) {
+    return {static_cast<int>(c.at_integer("next_epoch", 1, static_cast<long long>(s.epochs) + 1)),
+            static_cast<long>(c.at_integer("next_batch", 0, s.batches - 1))};
+}
+
+/// Restores a run of settings `s` (read from the same checkpoint) from a checkpoint written by
+/// save_checkpoint: weights, optimizer state, sampler position and training state.
+inline void restore_run(const siamese::io::Checkpoint& c, const Settings& s, Model& model, Optimizer& optimizer,
+                        Objective& objective, TrainingState& state) {
+    const RunPosition position = run_position(c, s);
     c.restore_params(model.params());
     siamese::io::restore_optimizer_state(c, optimizer);
     objective.set_sampler_state(parse_state(c.at("sampler_state")));
-    state.epoch = static_cast<int>(c.at_integer("next_epoch"));
-    state.batch = c.at_integer("next_batch");
+    state.epoch = position.epoch;
+    state.batch = position.batch;
     state.loss = running_mean(c, "running_loss");
     state.accuracy = running_mean(c, "running_accuracy");
     state.log.batch = to_vector(c, "log.batch");

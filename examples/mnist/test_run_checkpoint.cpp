@@ -102,3 +102,37 @@ TEST_CASE("a running mean reads back bit for bit from a checkpoint, and a damage
                              "', expected a running mean ('<sum> <count>')");
     }
 }
+
+TEST_CASE("run_position refuses a position outside the run (a next batch past the epoch's end trained for ever)") {
+    mnist::Settings s;
+    s.epochs = 5;
+    s.batches = 1000;
+    siamese::io::Checkpoint c;
+    c.set("next_epoch", "6");
+    c.set("next_batch", "0");
+    const auto end = mnist::run_position(siamese::io::Checkpoint::parse(c.serialize(), "run.ckpt"), s);
+    CHECK(end.epoch == 6);
+    CHECK(end.batch == 0);
+    const struct {
+        const char* key;
+        const char* value;
+        const char* message;
+    } cases[] = {
+        {"next_batch", "1000", "run.ckpt: metadata 'next_batch' is 1000, expected 0 to 999"},
+        {"next_batch", "-1", "run.ckpt: metadata 'next_batch' is -1, expected 0 to 999"},
+        {"next_epoch", "0", "run.ckpt: metadata 'next_epoch' is 0, expected 1 to 6"},
+        {"next_epoch", "7", "run.ckpt: metadata 'next_epoch' is 7, expected 1 to 6"},
+    };
+    for (const auto& k : cases) {
+        CAPTURE(k.key);
+        auto edited = c;
+        edited.set(k.key, k.value);
+        std::string message = "(no error)";
+        try {
+            (void)mnist::run_position(siamese::io::Checkpoint::parse(edited.serialize(), "run.ckpt"), s);
+        } catch (const siamese::io_error& e) {
+            message = e.what();
+        }
+        CHECK(message == k.message);
+    }
+}

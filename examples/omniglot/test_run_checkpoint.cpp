@@ -3,6 +3,7 @@
 // example's metadata, is refused with a message naming the file (in an ensemble of several
 // --model files the user could not tell which was wrong).
 #include "run_checkpoint.hpp"
+#include "training_state.hpp"
 
 #include <doctest/doctest.h>
 
@@ -91,5 +92,47 @@ TEST_CASE("settings_from_checkpoint refuses a number the command line would (a N
         edited.set(c.key, c.value);
         const auto a = refusal(edited, "real");
         CHECK(a.substr(a.find('|') + 1) == a.substr(0, a.find('|')) + ": metadata '" + c.key + "' " + c.problem);
+    }
+}
+
+TEST_CASE("restore_state refuses a position outside the run (a next epoch of -1000000 trained a million epochs)") {
+    omniglot::TrainingState saved;
+    saved.epoch = 4;
+    saved.best = 0.75;
+    saved.best_epoch = 2;
+    saved.stale = 1;
+    siamese::io::Checkpoint c;
+    omniglot::save_state(c, saved);
+    auto restored = [&](const siamese::io::Checkpoint& edited) {
+        const auto loaded = siamese::io::Checkpoint::parse(edited.serialize(), "run.ckpt");
+        omniglot::TrainingState st;
+        std::string message = "(no error)";
+        try {
+            omniglot::restore_state(loaded, 10, st);
+            message += " epoch " + std::to_string(st.epoch) + " best epoch " + std::to_string(st.best_epoch);
+        } catch (const siamese::io_error& e) {
+            message = e.what();
+        }
+        return message;
+    };
+    CHECK(restored(c) == "(no error) epoch 4 best epoch 2");
+    const struct {
+        const char* key;
+        const char* value;
+        const char* message;
+    } cases[] = {
+        {"next_epoch", "-1000000", "run.ckpt: metadata 'next_epoch' is -1000000, expected 1 to 11"},
+        {"next_epoch", "12", "run.ckpt: metadata 'next_epoch' is 12, expected 1 to 11"},
+        {"best_epoch", "11", "run.ckpt: metadata 'best_epoch' is 11, expected 0 to 10"},
+        {"stale_epochs", "-1", "run.ckpt: metadata 'stale_epochs' is -1, expected 0 to 10"},
+        {"best_accuracy", "nan",
+         "run.ckpt: metadata 'best_accuracy' is nan, expected an accuracy from 0 to 1 (or -1 before the first "
+         "validation)"},
+    };
+    for (const auto& k : cases) {
+        CAPTURE(k.key);
+        auto edited = c;
+        edited.set(k.key, k.value);
+        CHECK(restored(edited) == k.message);
     }
 }

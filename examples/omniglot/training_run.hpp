@@ -60,7 +60,7 @@ public:
         c.restore_params(params_);
         siamese::io::restore_optimizer_state(c, optimizer_);
         objective_.restore(c);
-        restore_state(c, st_);
+        restore_state(c, s_.epochs, st_);
         std::printf("resuming %s at epoch %d\n", path.c_str(), st_.epoch);
         if (c.at("threads") != std::to_string(siamese::num_threads())) {
             std::printf(

@@ -8,6 +8,7 @@
 
 #include "../common/run_state.hpp"
 
+#include <siamese/errors.hpp>
 #include <siamese/io/checkpoint.hpp>
 #include <siamese/io/checksum.hpp>
 #include <siamese/training/collapse_detector.hpp>
@@ -55,11 +56,17 @@ inline void save_state(siamese::io::Checkpoint& c, const TrainingState& st) {
     examples::save_collapse_detector(c, st.collapse);
 }
 
-inline void restore_state(const siamese::io::Checkpoint& c, TrainingState& st) {
-    st.epoch = static_cast<int>(c.at_integer("next_epoch"));
+/// Where a run of `epochs` epochs stands, from its checkpoint. The epochs must lie within the
+/// run: a damaged next epoch of -1000000 would train for a million epochs.
+inline void restore_state(const siamese::io::Checkpoint& c, int epochs, TrainingState& st) {
+    st.epoch = static_cast<int>(c.at_integer("next_epoch", 1, static_cast<long long>(epochs) + 1));
     st.best = c.at_real("best_accuracy");
-    st.best_epoch = static_cast<int>(c.at_integer("best_epoch"));
-    st.stale = static_cast<int>(c.at_integer("stale_epochs"));
+    if (!(st.best == -1 || (st.best >= 0 && st.best <= 1))) {
+        throw siamese::io_error(c.path() + ": metadata 'best_accuracy' is " + c.at("best_accuracy") +
+                                ", expected an accuracy from 0 to 1 (or -1 before the first validation)");
+    }
+    st.best_epoch = static_cast<int>(c.at_integer("best_epoch", 0, epochs));
+    st.stale = static_cast<int>(c.at_integer("stale_epochs", 0, epochs));
     st.best_model_checksum = c.get("best_model_fnv1a64").value_or("");
     st.log_step = examples::to_vector(c, "log.step");
     st.log_loss = examples::to_vector(c, "log.loss");
