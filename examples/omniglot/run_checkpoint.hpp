@@ -83,6 +83,8 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.characters = c.at_integer("characters", 2, 100000);
     s.drawings = c.at_integer("drawings", 2, 20);
     s.batch_alphabets = c.at_integer("batch_alphabets", 1, count_max);
+    // Models trained before --focus and --turns (af4bc09) or --mirror (22207d7) lack the key: they
+    // were trained with each one off, which is what an absent key reads back as.
     s.focus = c.get("focus") ? examples::checked_real(c, "focus", examples::finite_non_negative) : 0.0;
     s.turns = c.get("turns") ? static_cast<int>(c.at_integer("turns", 1, 4)) : 1;
     if (s.turns == 3) throw siamese::io_error(c.path() + ": metadata 'turns' is 3, expected 1, 2 or 4");
