@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // What the example reads back from a checkpoint: each recorded setting as the command line
 // checks it, so an edited or damaged file is refused naming the file, the key and the value.
+#include "../common/error_message.hpp"
 #include "run_checkpoint.hpp"
 
 #include <doctest/doctest.h>
@@ -36,12 +37,8 @@ siamese::io::Checkpoint recorded() {
 std::string refusal(const siamese::io::Checkpoint& written) {
     const auto path = std::filesystem::temp_directory_path() / ("mnist-" + std::to_string(::getpid()) + ".ckpt");
     written.save(path);
-    std::string message = "(no error)";
-    try {
-        (void)mnist::settings_from_checkpoint(siamese::io::Checkpoint::load(path), mnist::Settings{});
-    } catch (const siamese::io_error& e) {
-        message = e.what();
-    }
+    std::string message = examples::error_message<siamese::io_error>(
+        [&] { (void)mnist::settings_from_checkpoint(siamese::io::Checkpoint::load(path), mnist::Settings{}); });
     std::filesystem::remove(path);
     if (const auto at = message.find(path.string()); at != std::string::npos) {
         message.replace(at, path.string().size(), "PATH");
@@ -92,14 +89,9 @@ TEST_CASE("a running mean reads back bit for bit from a checkpoint, and a damage
         CAPTURE(text);
         c.set("running_loss", text);
         const auto loaded = siamese::io::Checkpoint::parse(c.serialize(), "run.ckpt");
-        std::string message = "(no error)";
-        try {
-            (void)mnist::running_mean(loaded, "running_loss");
-        } catch (const siamese::io_error& e) {
-            message = e.what();
-        }
-        CHECK(message == std::string("run.ckpt: metadata 'running_loss' is '") + text +
-                             "', expected a running mean ('<sum> <count>')");
+        CHECK(examples::error_message<siamese::io_error>([&] { (void)mnist::running_mean(loaded, "running_loss"); }) ==
+              std::string("run.ckpt: metadata 'running_loss' is '") + text +
+                  "', expected a running mean ('<sum> <count>')");
     }
 }
 
@@ -127,12 +119,8 @@ TEST_CASE("run_position refuses a position outside the run (a next batch past th
         CAPTURE(k.key);
         auto edited = c;
         edited.set(k.key, k.value);
-        std::string message = "(no error)";
-        try {
-            (void)mnist::run_position(siamese::io::Checkpoint::parse(edited.serialize(), "run.ckpt"), s);
-        } catch (const siamese::io_error& e) {
-            message = e.what();
-        }
-        CHECK(message == k.message);
+        CHECK(examples::error_message<siamese::io_error>([&] {
+                  (void)mnist::run_position(siamese::io::Checkpoint::parse(edited.serialize(), "run.ckpt"), s);
+              }) == k.message);
     }
 }

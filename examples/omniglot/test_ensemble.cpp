@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // evaluate's ensemble and views: several models score a pair by the mean of their logits, each
 // image embedded as the mean over views of it; one model and one view score as the model alone.
+#include "../common/error_message.hpp"
 #include "evaluation.hpp"
 #include "network.hpp"
 #include "settings.hpp"
@@ -165,12 +166,8 @@ TEST_CASE("a diverged model is refused, not scored as chance") {
     models.push_back(tiny_model(2));
     (*models[1].params()[0].value)[0] = std::numeric_limits<float>::quiet_NaN();
     auto refusal = [&] {
-        try {
-            (void)omniglot::ensemble_accuracy(std::span<Model>(models), images, episodes());
-        } catch (const siamese::numeric_error& e) {
-            return std::string(e.what());
-        }
-        return std::string("(scored)");
+        return examples::error_message<siamese::numeric_error>(
+            [&] { (void)omniglot::ensemble_accuracy(std::span<Model>(models), images, episodes()); }, "(scored)");
     };
     const auto nan_weight = refusal();
     INFO(nan_weight);

@@ -2,6 +2,7 @@
 // What the example reads back from a checkpoint: a file of another program, or one without the
 // example's metadata, is refused with a message naming the file (in an ensemble of several
 // --model files the user could not tell which was wrong).
+#include "../common/error_message.hpp"
 #include "run_checkpoint.hpp"
 #include "training_state.hpp"
 
@@ -19,12 +20,8 @@ std::string refusal(const siamese::io::Checkpoint& written, const std::string& n
     const auto path = std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + ".ckpt");
     written.save(path);
     const omniglot::Settings given;
-    std::string message = "(no error)";
-    try {
-        (void)omniglot::settings_from_checkpoint(siamese::io::Checkpoint::load(path), given);
-    } catch (const siamese::io_error& e) {
-        message = e.what();
-    }
+    const std::string message = examples::error_message<siamese::io_error>(
+        [&] { (void)omniglot::settings_from_checkpoint(siamese::io::Checkpoint::load(path), given); });
     std::filesystem::remove(path);
     return path.string() + "|" + message;
 }
@@ -106,14 +103,10 @@ TEST_CASE("restore_state refuses a position outside the run (a next epoch of -10
     auto restored = [&](const siamese::io::Checkpoint& edited) {
         const auto loaded = siamese::io::Checkpoint::parse(edited.serialize(), "run.ckpt");
         omniglot::TrainingState st;
-        std::string message = "(no error)";
-        try {
-            omniglot::restore_state(loaded, 10, st);
-            message += " epoch " + std::to_string(st.epoch) + " best epoch " + std::to_string(st.best_epoch);
-        } catch (const siamese::io_error& e) {
-            message = e.what();
-        }
-        return message;
+        const std::string message =
+            examples::error_message<siamese::io_error>([&] { omniglot::restore_state(loaded, 10, st); });
+        if (message != "(no error)") return message;
+        return message + " epoch " + std::to_string(st.epoch) + " best epoch " + std::to_string(st.best_epoch);
     };
     CHECK(restored(c) == "(no error) epoch 4 best epoch 2");
     const struct {
