@@ -223,8 +223,10 @@ TEST_CASE("gather_rows and EmbeddingScorer: indices beyond the embeddings throw 
     static_assert(std::is_constructible_v<eval::EmbeddingScorer<LabelOracle>, LabelOracle&, const Tensor<float>&>);
 }
 
-TEST_CASE("every scorer refuses an out span without one slot per candidate, before writing") {
-    // Pixel 0 (the label, 200 or 201) is light ink for the Hausdorff scorer.
+/// Calls check(scorer, name) for each of the library's four scorers, all built on one set of
+/// four images whose pixel 0 (the label, 200 or 201) is light ink for the Hausdorff scorer.
+template <class Check>
+void for_every_scorer(Check check) {
     const auto set = tiny_set({200, 201}, 2);
     LabelOracle model;
     const auto e = eval::embed_all(model, set);
@@ -232,9 +234,16 @@ TEST_CASE("every scorer refuses an out span without one slot per candidate, befo
     const eval::DistanceScorer<float> distance(e);
     const eval::PixelScorer pixels(set);
     const eval::HausdorffScorer hausdorff(set, {.threshold = 128, .ink = eval::Ink::light});
-    const std::vector<index_t> candidates{1, 2, 3};
-    auto check_scorer = [&](auto& scorer, const char* name) {
+    check(head, "EmbeddingScorer");
+    check(distance, "DistanceScorer");
+    check(pixels, "PixelScorer");
+    check(hausdorff, "HausdorffScorer");
+}
+
+TEST_CASE("every scorer refuses an out span without one slot per candidate, before writing") {
+    for_every_scorer([](auto& scorer, const char* name) {
         CAPTURE(name);
+        const std::vector<index_t> candidates{1, 2, 3};
         for (const std::size_t slots : {std::size_t{0}, std::size_t{2}, std::size_t{4}}) {
             std::vector<double> out(slots, 7.0);
             test::require_shape_error([&] { scorer(0, std::span<const index_t>(candidates), std::span<double>(out)); },
@@ -244,11 +253,30 @@ TEST_CASE("every scorer refuses an out span without one slot per candidate, befo
         std::vector<double> out(3, 7.0);  // one slot each: scored
         scorer(0, std::span<const index_t>(candidates), std::span<double>(out));
         CHECK(out[0] != 7.0);
-    };
-    check_scorer(head, "EmbeddingScorer");
-    check_scorer(distance, "DistanceScorer");
-    check_scorer(pixels, "PixelScorer");
-    check_scorer(hausdorff, "HausdorffScorer");
+    });
+}
+
+TEST_CASE("every scorer refuses an image index outside the set it was built on, naming itself, before writing") {
+    // Episodes of a bigger set asked the pixel scorer for images it did not hold (the message
+    // named LabelledImages), and the Hausdorff scorer threw std::out_of_range where the
+    // embedding scorers throw shape_error.
+    for_every_scorer([](auto& scorer, const char* name) {
+        CAPTURE(name);
+        for (const auto& [query, last] : {std::pair<index_t, index_t>{4, 1}, {0, 4}, {-1, 1}, {0, -1}}) {
+            const std::vector<index_t> candidates{1, 2, last};
+            std::vector<double> out(3, 7.0);
+            const index_t bad = query == 0 ? last : query;
+            test::require_shape_error(
+                [&] { scorer(query, std::span<const index_t>(candidates), std::span<double>(out)); },
+                {name, "image index " + std::to_string(bad) + " out of range for"});
+            CHECK(std::all_of(out.begin(), out.end(), [](double v) { return v == 7.0; }));
+        }
+    });
+    const auto set = tiny_set({200, 201}, 2);
+    const eval::PixelScorer pixels(set);
+    std::vector<double> out(1);
+    test::require_shape_error([&] { pixels(0, std::vector<index_t>{9}, out); },
+                              {"PixelScorer: image index 9 out of range for 4 images (built on another image set?)"});
 }
 
 TEST_CASE("pair_accuracy: embeddings of another image set are rejected before any pair is scored") {

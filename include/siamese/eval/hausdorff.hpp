@@ -150,7 +150,8 @@ private:
 /// The modified-Hausdorff baseline as a scorer: each image of a single-channel set is
 /// binarised into ink points once, at construction; score(query, candidate) = -MHD. Usable
 /// with few_shot_accuracy and retrieval_metrics. Throws shape_error for multi-channel images
-/// and std::invalid_argument when an image has no ink (usually the wrong Ink polarity).
+/// and std::invalid_argument when an image has no ink (usually the wrong Ink polarity); scoring
+/// an index outside the set throws shape_error, as every scorer does.
 class HausdorffScorer {
 public:
     explicit HausdorffScorer(const data::LabelledImages& images, const InkOptions& options = {}) {
@@ -176,6 +177,7 @@ public:
     /// out[k] = -modified_hausdorff(ink(query), ink(candidates[k]))
     void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) const {
         detail::require_score_per_candidate(candidates.size(), out.size(), "HausdorffScorer");
+        detail::require_images(static_cast<index_t>(points_.size()), query, candidates, "HausdorffScorer");
         const InkPoints& q = points(query);
         for (std::size_t k = 0; k < candidates.size(); ++k) out[k] = -modified_hausdorff(q, points(candidates[k]));
     }

@@ -23,7 +23,8 @@ template <class T = float>
 /// The raw-pixel nearest-neighbour baseline as a scorer: minus the Euclidean distance between
 /// two images' raw pixel values, read straight from the set's bytes (no copy). A model that
 /// does not beat it has learned nothing its input did not already show. Usable with
-/// few_shot_accuracy and retrieval_metrics; keeps a reference to the set.
+/// few_shot_accuracy and retrieval_metrics; keeps a reference to the set. An index outside
+/// the set throws shape_error.
 class PixelScorer {
 public:
     explicit PixelScorer(const data::LabelledImages& images) : images_(&images) {}
@@ -32,6 +33,7 @@ public:
     /// out[k] = -||pixels(query) - pixels(candidates[k])||
     void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) const {
         detail::require_score_per_candidate(candidates.size(), out.size(), "PixelScorer");
+        detail::require_images(images_->size(), query, candidates, "PixelScorer");
         const std::uint8_t* q = images_->image(query).data();
         const index_t size = images_->image_size();
         for (std::size_t k = 0; k < candidates.size(); ++k) {

@@ -2,8 +2,11 @@
 #pragma once
 
 // What a scorer is (the interface every evaluation takes: episodes, pair scores, retrieval), and
-// the check every scorer makes on its output span: one slot per candidate. A scorer writes
-// out[k] for each candidate k, so a shorter span would be written past its end.
+// the checks every scorer makes before it scores: one output slot per candidate (a scorer
+// writes out[k] for each candidate k, so a shorter span would be written past its end), and
+// indices it holds an image for. A scorer is built on one image set; episodes drawn from
+// another, larger one would ask it for images it does not have, and each scorer says so with
+// shape_error naming itself.
 
 #include <siamese/config.hpp>
 #include <siamese/errors.hpp>
@@ -29,6 +32,19 @@ inline void require_score_per_candidate(std::size_t candidates, std::size_t out_
         throw shape_error(std::string(who) + ": out has " + std::to_string(out_size) + " slots for " +
                           std::to_string(candidates) + " candidates (one score per candidate)");
     }
+}
+
+/// Throws shape_error unless `query` and every candidate are indices of the `images` images the
+/// scorer `who` was built on, before any of them is read.
+inline void require_images(index_t images, index_t query, std::span<const index_t> candidates, const char* who) {
+    auto check = [&](index_t i) {
+        if (i < 0 || i >= images) {
+            throw shape_error(std::string(who) + ": image index " + std::to_string(i) + " out of range for " +
+                              std::to_string(images) + " images (built on another image set?)");
+        }
+    };
+    check(query);
+    for (const index_t c : candidates) check(c);
 }
 
 }  // namespace detail
