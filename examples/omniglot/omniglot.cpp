@@ -346,14 +346,22 @@ fs::path new_sibling_folder(const fs::path& out, const std::string& suffix) {
 /// call killed half-way; the old runs are then removed with the staging folder. A file system
 /// without the exchange gets two renames, the old runs set aside in a folder of this call's own.
 void put_in_place(const fs::path& staging, const fs::path& out) {
+    // errno of a failed rename, with what the user can do when `out` is a mount point: the
+    // runs are written beside it, and a mount point cannot be renamed onto or swapped.
+    auto failure = [&](const char* what) {
+        const int error = errno;
+        std::string message = out.string() + ": " + what + ": " + std::strerror(error);
+        if (error == EBUSY || error == EXDEV) {
+            message +=
+                " (a mount point cannot be replaced: make-runs writes the runs beside --out and then moves "
+                "them in; give --out a folder inside it)";
+        }
+        return siamese::io_error(message);
+    };
     if (::rename(staging.c_str(), out.c_str()) == 0) return;
-    if (errno != EEXIST && errno != ENOTEMPTY) {
-        throw siamese::io_error(out.string() + ": cannot move the new runs there: " + std::strerror(errno));
-    }
+    if (errno != EEXIST && errno != ENOTEMPTY) throw failure("cannot move the new runs there");
     if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) == 0) return;
-    if (errno != EINVAL && errno != ENOSYS) {
-        throw siamese::io_error(out.string() + ": cannot swap in the new runs: " + std::strerror(errno));
-    }
+    if (errno != EINVAL && errno != ENOSYS) throw failure("cannot swap in the new runs");
     const fs::path previous = new_sibling_folder(out, ".previous");
     fs::remove(previous);
     fs::rename(out, previous);
