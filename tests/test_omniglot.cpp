@@ -104,6 +104,8 @@ TEST_CASE("Omniglot: bad folders and files are errors naming them") {
     CHECK(io_error_of([&] {
               (void)load_omniglot(dir.path, {.alphabets = {"Hollow"}});
           }).find("character01: no PNG images") != std::string::npos);
+    CHECK(io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Hollow"}}); }).find("(it holds folders") ==
+          std::string::npos);
 
     // A folder named like an image is an error, not a drawing left out.
     fs::create_directories(dir.path / "Beta" / "character01" / "0009_09.png" / "inner");
@@ -117,6 +119,22 @@ TEST_CASE("Omniglot: bad folders and files are errors naming them") {
     CHECK(bad.find("0009_09.png: not a PNG image") != std::string::npos);
     const auto size = io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Alpha"}, .expect_side = 105}); });
     CHECK(size.find("image is 8x8, expected 105x105") != std::string::npos);
+}
+
+TEST_CASE("Omniglot: the folder above the alphabets (where the archives unpack) is named as the likely mistake") {
+    // data/omniglot holds images_background/ALPHABET/...: given data/omniglot, the loader said
+    // "no alphabet 'Alpha'" or ".../Alpha: no PNG images" and nothing of where the alphabets were.
+    TempDir dir;
+    write_tree(dir.path / "images_background", {{"Alpha", 1}}, 2);
+    const std::string inner = (dir.path / "images_background").string();
+    const auto named = io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Alpha"}}); });
+    CHECK(named == dir.path.string() + ": no alphabet 'Alpha'; available: images_background (it is in " + inner +
+                       ": is that the folder of alphabets?)");
+    const auto all = io_error_of([&] { (void)load_omniglot(dir.path); });
+    CHECK(all == inner + "/Alpha: no PNG images (it holds folders: is " + inner +
+                     " the folder of alphabets, rather than " + dir.path.string() + "?)");
+    // Given the right folder, it loads.
+    CHECK(load_omniglot(inner, {.side = 8}).alphabets == std::vector<std::string>{"Alpha"});
 }
 
 TEST_CASE("Omniglot: a symbolic link that leads nowhere is an error, not a character left out") {

@@ -87,6 +87,20 @@ inline int drawer_of(const std::filesystem::path& file) {
     return d;
 }
 
+/// The folder of `root` holding a folder named `alphabet`, as " (it is in ROOT/NAME: is that
+/// the folder of alphabets?)", or "" when none does: the archives unpack to a folder per set
+/// (images_background, ...), and their parent is an easy root to give by mistake.
+inline std::string nested_alphabet_hint(const std::filesystem::path& root, const std::vector<std::string>& folders,
+                                        const std::string& alphabet) {
+    std::error_code ec;
+    for (const auto& name : folders) {
+        if (std::filesystem::is_directory(root / name / alphabet, ec)) {
+            return " (it is in " + (root / name).string() + ": is that the folder of alphabets?)";
+        }
+    }
+    return "";
+}
+
 }  // namespace detail
 
 /// The alphabet folders of an Omniglot root, sorted by name. Throws io_error when root is not a folder.
@@ -115,7 +129,8 @@ inline int drawer_of(const std::filesystem::path& file) {
                 if (!list.empty()) list += ", ";
                 list += name;
             }
-            throw io_error(root.string() + ": no alphabet '" + a + "'; available: " + list);
+            throw io_error(root.string() + ": no alphabet '" + a + "'; available: " + list +
+                           detail::nested_alphabet_hint(root, available, a));
         }
     }
 
@@ -134,7 +149,14 @@ inline int drawer_of(const std::filesystem::path& file) {
         set.alphabets.push_back(alphabet);
         for (const auto& character : characters) {
             const auto files = detail::list_png_files(character);
-            if (files.empty()) throw io_error(character.string() + ": no PNG images");
+            if (files.empty()) {
+                // Folders where the drawings should be: root is one level above the alphabets.
+                const bool nested = !detail::sorted_folders(character).empty();
+                throw io_error(character.string() + ": no PNG images" +
+                               (nested ? " (it holds folders: is " + (root / alphabet).string() +
+                                             " the folder of alphabets, rather than " + root.string() + "?)"
+                                       : std::string()));
+            }
             const auto label = static_cast<label_t>(set.characters.size());
             set.characters.push_back(alphabet + "/" + character.filename().string());
             set.alphabet_of.push_back(group);
