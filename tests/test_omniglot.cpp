@@ -133,6 +133,12 @@ TEST_CASE("Omniglot: the folder above the alphabets (where the archives unpack) 
     const auto all = io_error_of([&] { (void)load_omniglot(dir.path); });
     CHECK(all == inner + "/Alpha: no PNG images (it holds folders: is " + inner +
                      " the folder of alphabets, rather than " + dir.path.string() + "?)");
+    // Names that are not one folder's get no hint: "" and ".." would be "found" in any folder.
+    for (const std::string odd : {"", ".", "..", "images_background/Alpha"}) {
+        CAPTURE(odd);
+        CHECK(io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {odd}}); }).find("(it is in") ==
+              std::string::npos);
+    }
     // Given the right folder, it loads.
     CHECK(load_omniglot(inner, {.side = 8}).alphabets == std::vector<std::string>{"Alpha"});
 }

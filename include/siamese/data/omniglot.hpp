@@ -92,6 +92,9 @@ inline int drawer_of(const std::filesystem::path& file) {
 /// (images_background, ...), and their parent is an easy root to give by mistake.
 inline std::string nested_alphabet_hint(const std::filesystem::path& root, const std::vector<std::string>& folders,
                                         const std::string& alphabet) {
+    // Only a plain folder name can be an alphabet one level down ("" or "a/.." would match any folder).
+    const std::filesystem::path one_name(alphabet);
+    if (alphabet.empty() || one_name.has_parent_path() || alphabet == "." || alphabet == "..") return "";
     std::error_code ec;
     for (const auto& name : folders) {
         if (std::filesystem::is_directory(root / name / alphabet, ec)) {
