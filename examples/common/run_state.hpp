@@ -3,10 +3,12 @@
 
 // Fields of a run checkpoint that must come back exactly: numbers with all their digits, the state
 // of a random generator, logged series and the collapse detector's window, so that a resumed run
-// continues bit for bit.
+// continues bit for bit; and what the run trains on, so that it resumes on the same images.
 
+#include <siamese/data/labelled_images.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/io/checkpoint.hpp>
+#include <siamese/io/checksum.hpp>
 #include <siamese/random.hpp>
 #include <siamese/tensor.hpp>
 #include <siamese/training/collapse_detector.hpp>
@@ -19,9 +21,39 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace examples {
+
+/// What a run trains on, as its checkpoint records it ("train_data"): the number and shape of
+/// the images and a hash of their pixels and labels, e.g. "600 images [1, 28, 28], hash
+/// 1f0c...". A checkpoint does not restore --data (folders move between machines), so a resumed
+/// run checks the images it loaded against this instead.
+inline std::string data_fingerprint(const siamese::data::LabelledImages& images) {
+    const auto pixels = images.pixels();
+    const auto labels = images.labels();
+    const std::uint64_t hash =
+        siamese::io::fnv1a64(std::string_view(reinterpret_cast<const char*>(pixels.data()), pixels.size())) ^
+        (siamese::io::fnv1a64(std::string_view(reinterpret_cast<const char*>(labels.data()), labels.size_bytes())) *
+         0x9e3779b97f4a7c15ULL);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016" PRIx64, hash);
+    return std::to_string(images.size()) + " images " + images.image_shape().str() + ", hash " + hex;
+}
+
+/// Refuses to resume the run of checkpoint `c` on other training images than its own: it would
+/// go on, and its results would be reported, as if nothing had changed. `loaded` is
+/// data_fingerprint of the images --data gave. Checkpoints of versions that did not record it
+/// are not checked.
+inline void require_same_training_data(const siamese::io::Checkpoint& c, const std::string& loaded,
+                                       const std::string& data_option) {
+    const auto recorded = c.get("train_data");
+    if (recorded && *recorded != loaded) {
+        throw std::invalid_argument(c.path() + ": the run trained on " + *recorded + ", but --data " + data_option +
+                                    " gives " + loaded + "; resume it with the data it trained on");
+    }
+}
 
 /// A double with enough digits to read back the same value.
 inline std::string exact_number(double v) {

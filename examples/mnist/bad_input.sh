@@ -159,6 +159,11 @@ cp "$work/good/model.ckpt" "$work/flipped.ckpt"
 printf '\x55' | dd of="$work/flipped.ckpt" bs=1 seek=5000 conv=notrunc status=none
 expect "corrupted checkpoint" "checksum mismatch" "$mnist" evaluate --model "$work/flipped.ckpt" --data "$work/data"
 expect "image file as checkpoint" "not a siamese checkpoint" "$mnist" evaluate --model "$work/good/pairs.png" --data "$work/data"
+# --data is not restored: a resumed run on other images would go on as if nothing had changed.
+"$make_data" "$work/other_data" 150 100 || exit 1
+expect "resume on other data" "the run trained on 200 images [1, 28, 28], hash" \
+    "$mnist" train --resume "$work/good/checkpoint.ckpt" --data "$work/other_data" --out "$work/o_other"
+[ -e "$work/o_other" ] && fail "resume on other data" "created --out"
 expect "resume from a missing file" "no such file" "$mnist" train --resume "$work/none.ckpt" --data "$work/data" --out "$work/o9"
 # A test set that evaluation cannot use fails before training: the model.ckpt already there stays.
 cp -r "$work/good" "$work/kept"

@@ -55,6 +55,8 @@ int train(Settings s) {
                 static_cast<long>(train_set.size()), train_set.classes().size(), static_cast<long>(test_set.size()),
                 test_set.classes().size(), train_set.image_shape().str().c_str(), siamese::num_threads());
     // Before --out is touched: a run that cannot finish leaves the model.ckpt there in place.
+    s.train_data = examples::data_fingerprint(train_set);
+    if (resume) examples::require_same_training_data(*resume, s.train_data, s.data);
     check_test_pairs(s);
     check_training_set(train_set, s);
     check_evaluation_sets(train_set, test_set, s);

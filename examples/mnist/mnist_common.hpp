@@ -67,6 +67,7 @@ struct Settings {
     long retrieval_images = 2000;    ///< test images in the retrieval evaluation (N^2 distances)
     std::string resume;              ///< checkpoint to continue from
     std::string debug_pause;         ///< "save:N" or "step:N": pause there (for crash tests)
+    std::string train_data;          ///< the training images' data_fingerprint (set by train, not an option)
 };
 
 // Separate seeds for separate random streams, all derived from --seed.

@@ -62,6 +62,7 @@ inline void save_checkpoint(const fs::path& path, Model& model, Optimizer& optim
     c.set("calibration_batches", std::to_string(s.calibration_batches));
     c.set("retrieval_images", std::to_string(s.retrieval_images));
     c.set("threads", std::to_string(siamese::num_threads()));
+    if (!s.train_data.empty()) c.set("train_data", s.train_data);
     c.set("sampler_state", hex_state(objective.sampler_state()));
     c.set("next_epoch", std::to_string(state.epoch));
     c.set("next_batch", std::to_string(state.batch));

@@ -8,8 +8,11 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -123,4 +126,30 @@ TEST_CASE("run_position refuses a position outside the run (a next batch past th
                   (void)mnist::run_position(siamese::io::Checkpoint::parse(edited.serialize(), "run.ckpt"), s);
               }) == k.message);
     }
+}
+
+TEST_CASE("a run resumes only on the training images it started on (--data is not restored and could point anywhere)") {
+    using siamese::data::LabelledImages;
+    const std::vector<std::uint8_t> pixels{0, 1, 2, 3, 4, 5, 6, 7};
+    const LabelledImages images(siamese::Shape{1, 2, 2}, pixels, {3, 5});
+    const std::string fingerprint = examples::data_fingerprint(images);
+    CHECK(fingerprint.rfind("2 images [1, 2, 2], hash ", 0) == 0);
+    CHECK(examples::data_fingerprint(LabelledImages(siamese::Shape{1, 2, 2}, pixels, {3, 5})) == fingerprint);
+    auto other_pixel = pixels;
+    other_pixel[6] = 9;
+    CHECK(examples::data_fingerprint(LabelledImages(siamese::Shape{1, 2, 2}, other_pixel, {3, 5})) != fingerprint);
+    CHECK(examples::data_fingerprint(LabelledImages(siamese::Shape{1, 2, 2}, pixels, {3, 6})) != fingerprint);
+
+    siamese::io::Checkpoint c;
+    const auto resume = [&](const std::string& loaded) {
+        const auto saved = siamese::io::Checkpoint::parse(c.serialize(), "run.ckpt");
+        return examples::error_message<std::invalid_argument>(
+            [&] { examples::require_same_training_data(saved, loaded, "DIR"); });
+    };
+    CHECK(resume(fingerprint) == "(no error)");  // older checkpoints did not record it
+    c.set("train_data", fingerprint);
+    CHECK(resume(fingerprint) == "(no error)");
+    const std::string other = examples::data_fingerprint(LabelledImages(siamese::Shape{1, 2, 2}, other_pixel, {3, 5}));
+    CHECK(resume(other) == "run.ckpt: the run trained on " + fingerprint + ", but --data DIR gives " + other +
+                               "; resume it with the data it trained on");
 }
