@@ -143,6 +143,21 @@ TEST_CASE("Omniglot: the folder above the alphabets (where the archives unpack) 
     CHECK(load_omniglot(inner, {.side = 8}).alphabets == std::vector<std::string>{"Alpha"});
 }
 
+TEST_CASE("Omniglot: every drawing must have the size of the first one loaded, which the set records") {
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 2}}, 2);
+    const auto set = load_omniglot(dir.path, {.side = 4});
+    CHECK(set.drawn_height == 8);
+    CHECK(set.drawn_width == 8);
+    CHECK(set.images.image_shape() == Shape{1, 4, 4});
+    // A stray 1 x 1 drawing was stretched to the side and trained on without a word.
+    write_png(dir.path / "Alpha" / "character02" / "0003_02.png", test::drawing(1, 0, 0));
+    const auto first = (dir.path / "Alpha" / "character01" / "0000_01.png").string();
+    CHECK(io_error_of([&] { (void)load_omniglot(dir.path, {.side = 4}); }) ==
+          (dir.path / "Alpha" / "character02" / "0003_02.png").string() + ": image is 1x1, but the first one loaded (" +
+              first + ") is 8x8: the drawings of a set must share one size");
+}
+
 TEST_CASE("Omniglot: a symbolic link that leads nowhere is an error, not a character left out") {
     TempDir dir;
     write_tree(dir.path, {{"Alpha", 2}, {"Beta", 1}}, 2);

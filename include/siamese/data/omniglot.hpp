@@ -51,6 +51,8 @@ struct Omniglot {
     std::vector<std::int64_t> alphabet_of;  ///< [C] each label's group (index into alphabets)
     std::vector<int> drawers;               ///< [N] each image's drawer (MM in NNNN_MM.png; 0 if the name has none)
     std::vector<std::string> files;         ///< [N] each image's path relative to ROOT
+    index_t drawn_height = 0;               ///< the files' size, before resizing to [side, side]
+    index_t drawn_width = 0;                ///< (every file has the first one's: 105 x 105 in Omniglot)
 
     /// Label -> alphabet index, e.g. for eval::FewShotOptions::group_of (within-alphabet episodes).
     [[nodiscard]] std::function<std::int64_t(label_t)> group_of() const {
@@ -116,8 +118,9 @@ inline std::string nested_alphabet_hint(const std::filesystem::path& root, const
 
 /// Loads the chosen alphabets of an Omniglot root. Throws io_error naming the folder or file
 /// for a missing root, an unknown alphabet (listing the available ones), an alphabet without
-/// character folders, a character without PNG images, and any image read_png rejects; throws
-/// std::invalid_argument for an alphabet listed twice or a non-positive side.
+/// character folders, a character without PNG images, an image of another size than the first
+/// one loaded, and any image read_png rejects; throws std::invalid_argument for an alphabet
+/// listed twice or a non-positive side.
 [[nodiscard]] inline Omniglot load_omniglot(const std::filesystem::path& root, const OmniglotOptions& options = {}) {
     if (options.side < 1) throw std::invalid_argument("load_omniglot: side must be positive");
     const auto available = omniglot_alphabets(root);
@@ -137,10 +140,13 @@ inline std::string nested_alphabet_hint(const std::filesystem::path& root, const
         }
     }
 
+    // Read as drawn, then resized: the first file's size is then known, and every other file must
+    // have it. A drawing of another size (a stray 1 x 1 image) would otherwise be stretched to the
+    // side and trained on without a word.
     PngOptions png;
     png.invert = options.invert;
     png.expect_height = png.expect_width = options.expect_side;
-    png.height = png.width = options.side;
+    std::string first_file;
 
     Omniglot set;
     std::vector<std::uint8_t> pixels;
@@ -164,7 +170,20 @@ inline std::string nested_alphabet_hint(const std::filesystem::path& root, const
             set.characters.push_back(alphabet + "/" + character.filename().string());
             set.alphabet_of.push_back(group);
             for (const auto& f : files) {
-                const GrayImage img = read_png(f, png);
+                GrayImage img = read_png(f, png);
+                if (first_file.empty()) {
+                    first_file = f.string();
+                    set.drawn_height = img.height;
+                    set.drawn_width = img.width;
+                } else if (img.height != set.drawn_height || img.width != set.drawn_width) {
+                    throw io_error(f.string() + ": image is " + std::to_string(img.width) + "x" +
+                                   std::to_string(img.height) + ", but the first one loaded (" + first_file + ") is " +
+                                   std::to_string(set.drawn_width) + "x" + std::to_string(set.drawn_height) +
+                                   ": the drawings of a set must share one size");
+                }
+                if (img.height != options.side || img.width != options.side) {
+                    img = resize_area(img, options.side, options.side);
+                }
                 pixels.insert(pixels.end(), img.pixels.begin(), img.pixels.end());
                 labels.push_back(label);
                 set.drawers.push_back(detail::drawer_of(f));
