@@ -156,6 +156,15 @@ expect_ok "resume without --out" "wrote $work/no_out: model.ckpt" "$omniglot" tr
 cmp -s "$work/no_out/checkpoint.ckpt" "$work/window_whole/checkpoint.ckpt" ||
     fail "resume without --out" "a checkpoint unlike the uninterrupted run's"
 
+# --data is not restored: a resumed run on other drawings would go on as if nothing had changed.
+"$make_data" "$work/other_data" 4 5 5 >/dev/null || exit 1
+"$omniglot" train --data "$work/data" "${quick[@]}" --validation none --epochs 2 --stop-after 1 --out "$work/stopped" \
+    >/dev/null 2>&1 || { echo "FAIL: preparing a stopped run failed"; exit 1; }
+cp -r "$work/stopped" "$work/stopped_before"
+expect "resume on other data" "checkpoint.ckpt: the run trained on 40 images [1, 16, 16], hash" "$omniglot" train \
+    --resume "$work/stopped/checkpoint.ckpt" --data "$work/other_data"
+diff -r "$work/stopped_before" "$work/stopped" >/dev/null || fail "resume on other data" "changed $work/stopped"
+
 # evaluate writes --json before the picture. The default picture goes next to the model: when it
 # cannot be written there (a read-only folder; here a folder in its place, since root writes
 # anywhere) that is a warning. An explicit --picture that cannot be written is an error.

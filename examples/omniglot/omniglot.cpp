@@ -80,6 +80,7 @@ int train(Settings s, int stop_after) {
 
     // 1. The data: alphabets to learn from, and alphabets never trained on to choose the model by.
     const TrainingData data = load_training_data(s);
+    if (resume) examples::require_same_training_data(*resume, data.train_fingerprint, s.data);
 
     // 2. The network: the convolutional backbone shared by both images of a pair, and the head.
     siamese::Rng init(s.seed);

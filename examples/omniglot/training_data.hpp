@@ -8,6 +8,7 @@
 #include "settings.hpp"
 
 #include "../common/progress.hpp"
+#include "../common/run_state.hpp"
 
 #include <siamese/data/omniglot.hpp>
 #include <siamese/data/one_shot_episode.hpp>
@@ -28,6 +29,7 @@ struct TrainingData {
     siamese::data::Omniglot train_set;               ///< with the turned and mirrored copies as characters of their own
     std::optional<siamese::data::Omniglot> val_set;  ///< none with --validation none
     std::vector<siamese::data::OneShotEpisode> val_episodes;  ///< the same every epoch
+    std::string train_fingerprint;  ///< examples::data_fingerprint of the training images as loaded (before copies)
 };
 
 inline void print_alphabets(const char* role, const siamese::data::Omniglot& set) {
@@ -52,6 +54,8 @@ inline TrainingData load_training_data(const Settings& s) {
         }
     }
     d.train_set = load_alphabets(s.data, d.train_names, s.net.side);
+    d.train_fingerprint = examples::data_fingerprint(d.train_set.images);
+    const std::string drawn = std::to_string(d.train_set.drawn_width) + "x" + std::to_string(d.train_set.drawn_height);
     print_alphabets("training", d.train_set);
     d.train_set = with_turns(std::move(d.train_set), s.turns);
     if (s.mirror) d.train_set = with_mirrors(std::move(d.train_set));
@@ -69,8 +73,8 @@ inline TrainingData load_training_data(const Settings& s) {
             *d.val_set, {.ways = s.ways, .episodes = s.val_episodes, .seed = validation_seed(s.seed)});
         print_alphabets("validation", *d.val_set);
     }
-    std::printf("images %ldx%ld (area-averaged from 105x105, ink high), loaded in %s; %d threads\n", s.net.side,
-                s.net.side, examples::format_seconds(clock.elapsed_seconds()).c_str(), siamese::num_threads());
+    std::printf("images %ldx%ld (area-averaged from %s, ink high), loaded in %s; %d threads\n", s.net.side, s.net.side,
+                drawn.c_str(), examples::format_seconds(clock.elapsed_seconds()).c_str(), siamese::num_threads());
     return d;
 }
 

@@ -248,6 +248,7 @@ private:
             siamese::io::add_optimizer_state(c, optimizer_);
             objective_.save(c);
             c.set("threads", std::to_string(siamese::num_threads()));
+            c.set("train_data", data_.train_fingerprint);
             save_state(c, st_);
         }
         return c;
