@@ -49,13 +49,25 @@ inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
     img.width = next_int("width");
     img.height = next_int("height");
     const int maxval = next_int("maximum value");
-    if (img.width < 1 || img.height < 1 || img.width > 16384 || img.height > 16384 || maxval < 1 || maxval > 255) {
+    if (img.width < 1 || img.height < 1 || img.width > 16384 || img.height > 16384) {
         throw siamese::io_error(shown + ": PGM: unsupported size " + std::to_string(img.width) + "x" +
-                                std::to_string(img.height) + " or maximum value " + std::to_string(maxval) +
-                                " (8-bit images up to 16384 pixels a side)");
+                                std::to_string(img.height) + " (1 to 16384 pixels a side)");
+    }
+    if (maxval < 1 || maxval > 255) {
+        throw siamese::io_error(shown + ": PGM: unsupported maximum value " + std::to_string(maxval) +
+                                (maxval > 255 ? " (a 16-bit image; 8-bit PGM has 1 to 255)" : " (1 to 255)"));
     }
     const auto n = static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height);
-    if (binary) ++pos;  // the single whitespace after maxval
+    if (binary) {
+        // Exactly one whitespace character ends the header. A Windows line end (CR LF) there
+        // leaves the LF as the first pixel and shifts every other one by a byte.
+        if (pos + 1 < bytes.size() && bytes[pos] == '\r' && bytes[pos + 1] == '\n' && bytes.size() - pos - 1 == n + 1) {
+            throw siamese::io_error(shown +
+                                    ": PGM: the header ends with CR LF (a Windows line end), but only one whitespace "
+                                    "character may follow the maximum value: the pixels would be shifted by a byte");
+        }
+        ++pos;
+    }
     // Checked before allocating: a 20-byte file may declare 16384x16384 pixels (1 GB of floats).
     // P2 needs a separator and at least one digit per pixel.
     const std::size_t left = bytes.size() - std::min(pos, bytes.size());
@@ -65,14 +77,35 @@ inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
     }
     img.pixels.resize(n);
     const float scale = 255.0f / static_cast<float>(maxval);
+    auto check_pixel = [&](std::size_t i, int v) {
+        if (v > maxval) {
+            throw siamese::io_error(shown + ": PGM: pixel " + std::to_string(i) + " is " + std::to_string(v) +
+                                    ", above the maximum value " + std::to_string(maxval));
+        }
+    };
     if (binary) {
-        for (std::size_t i = 0; i < n; ++i) img.pixels[i] = static_cast<unsigned char>(bytes[pos + i]) * scale;
+        for (std::size_t i = 0; i < n; ++i) {
+            const int v = static_cast<unsigned char>(bytes[pos + i]);
+            check_pixel(i, v);
+            img.pixels[i] = static_cast<float>(v) * scale;
+        }
     } else {
         for (std::size_t i = 0; i < n; ++i) {
             const int v = next_int("pixel value");
-            if (v > maxval)
-                throw siamese::io_error(shown + ": PGM: pixel " + std::to_string(i) + " exceeds the maximum value");
+            check_pixel(i, v);
             img.pixels[i] = static_cast<float>(v) * scale;
+        }
+        // A plain PGM holds one image: more values mean the size in the header is not the image's.
+        while (pos < bytes.size() && (std::isspace(static_cast<unsigned char>(bytes[pos])) || bytes[pos] == '#')) {
+            if (bytes[pos] == '#') {
+                while (pos < bytes.size() && bytes[pos] != '\n') ++pos;
+            } else {
+                ++pos;
+            }
+        }
+        if (pos < bytes.size()) {
+            throw siamese::io_error(shown + ": PGM: more than the " + std::to_string(n) + " pixel values of a " +
+                                    std::to_string(img.width) + "x" + std::to_string(img.height) + " image");
         }
     }
     return img;

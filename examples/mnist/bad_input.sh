@@ -183,6 +183,22 @@ expect "truncated PGM" "truncated" "$mnist" compare --model "$work/good/model.ck
 printf 'P5\n16384 16384\n255\n\x00\x01' >"$work/huge.pgm"
 expect "huge PGM header in a tiny file" "huge.pgm: PGM: truncated: expected 268435456 pixel bytes" \
     limited "$mnist" compare --model "$work/good/model.ckpt" "$work/huge.pgm" "$work/small.pgm"
+# Inconsistent PGM files: each was read as something else than it holds.
+printf 'P5\n2 2\n15\n\x00\x01\x02\xff' >"$work/above_max.pgm"
+expect "PGM pixel above its maximum value" "above_max.pgm: PGM: pixel 3 is 255, above the maximum value 15" \
+    "$mnist" compare --model "$work/good/model.ckpt" "$work/above_max.pgm" "$work/small.pgm"
+printf 'P5\r\n2 2\r\n255\r\n\x00\x01\x02\x03' >"$work/crlf.pgm"
+expect "PGM header with Windows line ends" "crlf.pgm: PGM: the header ends with CR LF" \
+    "$mnist" compare --model "$work/good/model.ckpt" "$work/crlf.pgm" "$work/small.pgm"
+printf 'P2\n2 2\n255\n0 1 2 3 4\n' >"$work/extra.pgm"
+expect "text PGM with more values than pixels" "extra.pgm: PGM: more than the 4 pixel values of a 2x2 image" \
+    "$mnist" compare --model "$work/good/model.ckpt" "$work/extra.pgm" "$work/small.pgm"
+printf 'P2\n# drawn by hand\n2 2\n255\n0 1\n2 3\n# end\n' >"$work/commented.pgm"
+expect "text PGM with comments after the pixels (read, then refused for its size)" "the model expects 28x28" \
+    "$mnist" compare --model "$work/good/model.ckpt" "$work/commented.pgm" "$work/small.pgm"
+printf 'P5\n1 1\n65535\n\x00\x01' >"$work/deep.pgm"
+expect "16-bit PGM" "deep.pgm: PGM: unsupported maximum value 65535 (a 16-bit image; 8-bit PGM has 1 to 255)" \
+    "$mnist" compare --model "$work/good/model.ckpt" "$work/deep.pgm" "$work/small.pgm"
 printf 'P2\n16384 16384\n255\n1 2' >"$work/huge_text.pgm"
 expect "huge text PGM header in a tiny file" "huge_text.pgm: PGM: truncated: expected 268435456 pixel values" \
     limited "$mnist" compare --model "$work/good/model.ckpt" "$work/huge_text.pgm" "$work/small.pgm"
