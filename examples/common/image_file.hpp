@@ -28,7 +28,7 @@ namespace detail {
 
 inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
     std::size_t pos = 2;
-    auto next_int = [&](const char* what) {
+    auto skip_blanks_and_comments = [&] {
         while (pos < bytes.size()) {
             if (bytes[pos] == '#') {
                 while (pos < bytes.size() && bytes[pos] != '\n') ++pos;
@@ -38,6 +38,9 @@ inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
                 break;
             }
         }
+    };
+    auto next_int = [&](const char* what) {
+        skip_blanks_and_comments();
         const std::size_t start = pos;
         while (pos < bytes.size() && std::isdigit(static_cast<unsigned char>(bytes[pos]))) ++pos;
         if (start == pos || pos - start > 9)
@@ -96,13 +99,7 @@ inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
             img.pixels[i] = static_cast<float>(v) * scale;
         }
         // A plain PGM holds one image: more values mean the size in the header is not the image's.
-        while (pos < bytes.size() && (std::isspace(static_cast<unsigned char>(bytes[pos])) || bytes[pos] == '#')) {
-            if (bytes[pos] == '#') {
-                while (pos < bytes.size() && bytes[pos] != '\n') ++pos;
-            } else {
-                ++pos;
-            }
-        }
+        skip_blanks_and_comments();
         if (pos < bytes.size()) {
             throw siamese::io_error(shown + ": PGM: more than the " + std::to_string(n) + " pixel values of a " +
                                     std::to_string(img.width) + "x" + std::to_string(img.height) + " image");
