@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -53,9 +54,14 @@ void write_split(const std::filesystem::path& dir, const std::string& prefix, in
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2 && argc != 4) {
-        std::fprintf(stderr, "usage: %s DIR [train_count test_count]\n", argv[0]);
-        return 2;
+    // An option where DIR goes (--help) would otherwise become a folder of that name.
+    if ((argc != 2 && argc != 4) || argv[1][0] == '-') {
+        const bool help = argc >= 2 && (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0);
+        std::fprintf(help ? stdout : stderr,
+                     "usage: %s DIR [train_count test_count]\n"
+                     "writes small synthetic MNIST IDX files (train and t10k) for the tests\n",
+                     argv[0]);
+        return help ? 0 : 2;
     }
     const std::filesystem::path dir = argv[1];
     std::filesystem::create_directories(dir);

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <string>
@@ -47,9 +48,13 @@ std::string two_digits(int v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: make_fake_omniglot DIR [alphabets characters drawers]\n");
-        return 2;
+    // An option where DIR goes (--help) would otherwise become a folder of that name.
+    if (argc < 2 || argv[1][0] == '-') {
+        const bool help = argc >= 2 && (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0);
+        std::fprintf(help ? stdout : stderr,
+                     "usage: make_fake_omniglot DIR [alphabets characters drawers]\n"
+                     "writes a small Omniglot-like folder of alphabets (PNG drawings) for the tests\n");
+        return help ? 0 : 2;
     }
     try {
         const std::filesystem::path root = argv[1];

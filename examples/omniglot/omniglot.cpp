@@ -570,8 +570,8 @@ int main(int argc, char** argv) {
     int stop_after = 0;
     train_cmd->add_option("--stop-after", stop_after, "end after this epoch, as if killed (tests)")->group("");
 
-    auto* eval_cmd =
-        app.add_subcommand("evaluate", "N-way (--ways) one-shot accuracy of a trained model, beside two baselines");
+    auto* eval_cmd = app.add_subcommand(
+        "evaluate", "N-way one-shot accuracy of a trained model (N: its training --ways), beside two baselines");
     eval_cmd->add_option("--model", e.models, "model.ckpt written by train; repeat for an ensemble (mean logit)")
         ->required();
     eval_cmd->add_option("--data", s.data, "Omniglot folder of alphabets")->capture_default_str();
