@@ -260,7 +260,16 @@ TEST_CASE("IDX: a wrong magic number is an error saying what was found") {
     require_io_error([&] { (void)read_idx_images(dir / "png"); }, {"0x89504e47", "not IDX"});
     // Same magic bytes but signed type (0x09) or four dimensions: not what we read.
     write_file(dir / "int8", idx_images(3, 2, 2, 0x00000903));
-    require_io_error([&] { (void)read_idx_images(dir / "int8"); }, {"found 2307"});
+    require_io_error([&] { (void)read_idx_images(dir / "int8"); },
+                     {"found 2307 (0x00000903, an IDX file of signed bytes in 3 dimensions; this reader takes unsigned "
+                      "bytes, images in 3, labels in 1)"});
+    // Valid IDX of other types or ranks were called "not IDX".
+    write_file(dir / "float", idx_images(3, 2, 2, 0x00000d03));
+    require_io_error([&] { (void)read_idx_images(dir / "float"); }, {"an IDX file of 32-bit floats in 3 dimensions"});
+    write_file(dir / "four", idx_images(3, 2, 2, 0x00000804));
+    require_io_error([&] { (void)read_idx_images(dir / "four"); }, {"an IDX file of unsigned bytes in 4 dimensions"});
+    write_file(dir / "odd_type", idx_images(3, 2, 2, 0x00000a03));
+    require_io_error([&] { (void)read_idx_images(dir / "odd_type"); }, {"0x00000a03, not IDX"});
 }
 
 TEST_CASE("IDX: zero or implausible dimensions are errors") {

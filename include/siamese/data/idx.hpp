@@ -33,10 +33,22 @@ namespace detail {
 /// Largest image side we accept; anything larger in a header is corruption, not data.
 inline constexpr std::uint64_t idx_max_side = 65535;
 
+/// What a file with this magic is: the magic is 0x00 0x00 TYPE RANK, so an IDX file of another
+/// element type or rank is named as such rather than as "not IDX".
 inline std::string idx_kind(std::uint32_t magic) {
     if (magic == idx_images_magic) return "an IDX image file";
     if (magic == idx_labels_magic) return "an IDX label file";
-    return "not IDX";
+    const std::uint32_t type = (magic >> 8) & 0xffu, rank = magic & 0xffu;
+    const char* element = type == 0x08   ? "unsigned bytes"
+                          : type == 0x09 ? "signed bytes"
+                          : type == 0x0b ? "16-bit integers"
+                          : type == 0x0c ? "32-bit integers"
+                          : type == 0x0d ? "32-bit floats"
+                          : type == 0x0e ? "64-bit floats"
+                                         : nullptr;
+    if ((magic >> 16) != 0 || element == nullptr || rank == 0) return "not IDX";
+    return "an IDX file of " + std::string(element) + " in " + std::to_string(rank) +
+           (rank == 1 ? " dimension" : " dimensions") + "; this reader takes unsigned bytes, images in 3, labels in 1";
 }
 
 inline std::string hex32(std::uint32_t v) {
