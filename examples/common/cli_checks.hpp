@@ -67,6 +67,11 @@ inline const CLI::Validator finite_positive = number_check([](double x) { return
 inline const CLI::Validator finite_non_negative =
     number_check([](double x) { return std::isfinite(x) && x >= 0; }, "zero or a finite positive number", ">= 0",
                  "finite non-negative");
+// A learning rate: the networks train in float, where a rate below its smallest normal number
+// (1.2e-38; 1e-320 is 0) leaves every weight where it is, and a test accuracy of chance unexplained.
+inline const CLI::Validator learning_rate = number_check(
+    [](double x) { return std::isfinite(x) && x >= static_cast<double>(std::numeric_limits<float>::min()); },
+    "a finite number from 1.2e-38 (a float's smallest normal) up", ">= 1.2e-38", "learning rate");
 inline const CLI::Validator zero_to_one =
     number_check([](double x) { return x >= 0 && x <= 1; }, "a number from 0 to 1", "0 to 1", "zero to one");
 

@@ -8,6 +8,7 @@
 #include <siamese/optim/schedule.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -38,6 +39,19 @@ public:
             return siamese::LinearWarmup(warmup_, siamese::StepDecay(base_, third, 0.1)).lr(step);
         }
         return siamese::LinearWarmup(warmup_, siamese::ConstantLr(base_)).lr(step);
+    }
+
+    /// A note for the log when the warm-up is not shorter than the run, which then never reaches
+    /// the base rate (and with a warm-up far longer, hardly learns); empty otherwise.
+    [[nodiscard]] std::string warmup_note() const {
+        if (warmup_ < total_ || total_ < 1) return "";
+        const double highest = lr(total_ - 1);
+        char text[256];
+        std::snprintf(text, sizeof text,
+                      "note: --warmup %lld is not shorter than the run's %lld steps: the learning rate rises to "
+                      "%.3g at most, %.2g%% of --lr",
+                      static_cast<long long>(warmup_), static_cast<long long>(total_), highest, 100 * highest / base_);
+        return text;
     }
 
     /// Sets the optimizer's base rate for `step` (every parameter group follows with its scale).

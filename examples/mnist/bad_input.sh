@@ -94,8 +94,10 @@ if grep -q GOMP_parallel "$mnist"; then
 else
     echo "skip OMP_NUM_THREADS above 1024: built without OpenMP"
 fi
-expect "negative learning rate" "--lr: must be a finite positive number, got '-1'" "$mnist" train --data "$work/data" --lr -1 --out "$work/o7"
-expect "infinite learning rate" "--lr: must be a finite positive number, got 'inf'" \
+expect "negative learning rate" "--lr: must be a finite number from 1.2e-38 (a float's smallest normal) up, got '-1'" "$mnist" train --data "$work/data" --lr -1 --out "$work/o7"
+expect "learning rate that is 0 as a float" "--lr: must be a finite number from 1.2e-38 (a float's smallest normal) up, got '1e-320'" \
+    "$mnist" train --data "$work/data" --lr 1e-320 --out "$work/o7"
+expect "infinite learning rate" "--lr: must be a finite number from 1.2e-38 (a float's smallest normal) up, got 'inf'" \
     "$mnist" train --data "$work/data" --lr inf --out "$work/o7"
 expect "learning rate beyond float" "Sgd: lr 1e+39 is out of range for float" \
     "$mnist" train --data "$work/data" --lr 1e39 --out "$work/o7"
@@ -103,6 +105,9 @@ expect "infinite margin" "--margin: must be a finite positive number, got 'inf'"
     "$mnist" train --data "$work/data" --loss triplet --margin inf --out "$work/o7"
 expect "infinite weight decay" "--weight-decay: must be zero or a finite positive number, got 'inf'" \
     "$mnist" train --data "$work/data" --weight-decay inf --out "$work/o7"
+# A warm-up as long as the run never reaches --lr: said, not silent (test accuracy 0.5 otherwise unexplained).
+expect_ok "warm-up longer than the run" "note: --warmup 1000 is not shorter than the run's 3 steps: the learning rate \
+rises to 3e-06 at most, 0.3% of --lr" "$mnist" train --data "$work/data" "${quick[@]}" --warmup 1000 --out "$work/warm"
 expect "not a number" "--batches" "$mnist" train --data "$work/data" --batches ten --out "$work/o8"
 expect "unknown option" "--frobnicate" "$mnist" train --frobnicate
 expect "resume with new settings" "excludes" "$mnist" train --resume "$work/x.ckpt" --epochs 3

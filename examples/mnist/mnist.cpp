@@ -74,7 +74,8 @@ int train(Settings s) {
     const auto params = model.params();
     Optimizer optimizer = make_optimizer(s, params);  // the tutorial's: SGD, lr 0.001, momentum 0.1
     const auto schedule = make_schedule(s);           // the tutorial's: a constant rate
-    Objective objective(s, train_set);                // the tutorial's: BCE on balanced pairs
+    if (const std::string note = schedule.warmup_note(); !note.empty()) std::printf("%s\n", note.c_str());
+    Objective objective(s, train_set);  // the tutorial's: BCE on balanced pairs
 
     // 3. Training.
     TrainingState state;
@@ -209,6 +210,7 @@ int compare(const Settings& given, const std::string& model_path, const std::str
 
 using examples::finite_non_negative;
 using examples::finite_positive;
+using examples::learning_rate;
 using examples::non_negative;
 using examples::positive;
 
@@ -250,7 +252,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--batch-size", s.batch_size, "pairs per batch (half different, half same)")
         ->check(examples::whole_number(2, 10000))  // 10000 pairs take some 2 GB
         ->capture_default_str();
-    train_cmd->add_option("--lr", s.lr, "learning rate")->check(finite_positive)->capture_default_str();
+    train_cmd->add_option("--lr", s.lr, "learning rate")->check(learning_rate)->capture_default_str();
     train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(zero_to_one)->capture_default_str();
     train_cmd->add_option("--seed", s.seed, "seed of the initial weights and of the samplers")
         ->check(seed_check)

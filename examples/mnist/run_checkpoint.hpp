@@ -95,7 +95,7 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.epochs = static_cast<int>(c.at_integer("epochs", 1, count_max));
     s.batches = c.at_integer("batches", 1, 1'000'000'000);
     s.batch_size = c.at_integer("batch_size", 2, 10000);
-    s.lr = examples::checked_real(c, "lr", examples::finite_positive);
+    s.lr = examples::checked_real(c, "lr", examples::learning_rate);
     s.momentum = examples::checked_real(c, "momentum", examples::zero_to_one);
     s.loss = c.at_choice("loss", {"bce", "contrastive", "triplet"});
     s.margin = examples::checked_real(c, "margin", examples::finite_positive);

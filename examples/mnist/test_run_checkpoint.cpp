@@ -66,7 +66,10 @@ TEST_CASE(
         {"optimizer", "adagrad", "PATH: metadata 'optimizer' is 'adagrad', expected one of sgd, adam, adamw"},
         {"schedule", "step", "PATH: metadata 'schedule' is 'step', expected one of constant, cosine"},
         // Numbers, as the command line checks them: a NaN rate trained on NaN weights.
-        {"lr", "nan", "PATH: metadata 'lr' must be a finite positive number, got 'nan'"},
+        {"lr", "nan",
+         "PATH: metadata 'lr' must be a finite number from 1.2e-38 (a float's smallest normal) up, got 'nan'"},
+        {"lr", "1e-320",
+         "PATH: metadata 'lr' must be a finite number from 1.2e-38 (a float's smallest normal) up, got '1e-320'"},
         {"momentum", "2", "PATH: metadata 'momentum' must be a number from 0 to 1, got '2'"},
         {"margin", "0", "PATH: metadata 'margin' must be a finite positive number, got '0'"},
         {"weight_decay", "-1", "PATH: metadata 'weight_decay' must be zero or a finite positive number, got '-1'"},

@@ -82,8 +82,10 @@ expect "too many threads (evaluate)" "--threads: must be a whole number from 0 t
 for option in --within --augment --momentum; do
     expect "$option nan" "$option: must be a number from 0 to 1, got 'nan'" "$omniglot" train "${unread[@]}" "$option" nan
 done
+expect "--lr 1e-320" "--lr: must be a finite number from 1.2e-38 (a float's smallest normal) up, got '1e-320'" \
+    "$omniglot" train "${unread[@]}" --lr 1e-320
 for value in nan inf; do
-    expect "--lr $value" "--lr: must be a finite positive number, got '$value'" "$omniglot" train "${unread[@]}" --lr "$value"
+    expect "--lr $value" "--lr: must be a finite number from 1.2e-38 (a float's smallest normal) up, got '$value'" "$omniglot" train "${unread[@]}" --lr "$value"
     for option in --focus --weight-decay; do
         expect "$option $value" "$option: must be zero or a finite positive number, got '$value'" "$omniglot" train \
             "${unread[@]}" "$option" "$value"

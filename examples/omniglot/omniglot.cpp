@@ -442,6 +442,7 @@ using examples::positive;
 
 using examples::finite_non_negative;
 using examples::finite_positive;
+using examples::learning_rate;
 using examples::seed_check;
 using examples::zero_to_one;
 // Episodes are built up front, a few hundred bytes each: more than this is a typo, not a measurement.
@@ -521,7 +522,7 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--optimizer", s.optimizer, "adam, adamw or sgd")
         ->check(CLI::IsMember({"adam", "adamw", "sgd"}))
         ->capture_default_str();
-    train_cmd->add_option("--lr", s.lr, "base learning rate")->check(finite_positive)->capture_default_str();
+    train_cmd->add_option("--lr", s.lr, "base learning rate")->check(learning_rate)->capture_default_str();
     train_cmd->add_option("--momentum", s.momentum, "SGD momentum")->check(zero_to_one)->capture_default_str();
     train_cmd->add_option("--weight-decay", s.weight_decay, "L2 penalty (adam, sgd) or decoupled decay (adamw)")
         ->check(finite_non_negative)

@@ -91,7 +91,7 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.mirror = c.get("mirror") && c.at_integer("mirror") != 0;
     s.net.he_init = c.at_choice("init", {"he", "pytorch"}) == "he";
     s.optimizer = c.at_choice("optimizer", {"adam", "adamw", "sgd"});
-    s.lr = examples::checked_real(c, "lr", examples::finite_positive);
+    s.lr = examples::checked_real(c, "lr", examples::learning_rate);
     s.momentum = examples::checked_real(c, "momentum", examples::zero_to_one);
     s.weight_decay = examples::checked_real(c, "weight_decay", examples::finite_non_negative);
     s.layer_lr = c.at("layer_lr");

@@ -47,12 +47,7 @@ public:
           schedule_(make_schedule(s)),
           objective_(s, data.train_set),
           out_(out) {
-        if (const long steps = static_cast<long>(s.epochs) * s.steps; s.warmup >= steps) {
-            std::printf(
-                "note: --warmup %ld is not shorter than the run's %ld steps: the learning rate rises to %.3g "
-                "at most, %.2g%% of --lr\n",
-                s.warmup, steps, schedule_.lr(steps - 1), 100 * schedule_.lr(steps - 1) / s.lr);
-        }
+        if (const std::string note = schedule_.warmup_note(); !note.empty()) std::printf("%s\n", note.c_str());
     }
 
     /// Continues from a checkpoint.ckpt of this run (check_resume has vetted it).
