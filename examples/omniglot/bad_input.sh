@@ -188,6 +188,19 @@ expect "evaluate --json onto the model" "--json $work/typo.ckpt is the --model $
 cmp -s "$work/good/model.ckpt" "$work/typo.ckpt" || fail "evaluate --json onto the model" "the model was changed"
 expect "evaluate --picture onto the model" "--picture $work/./typo.ckpt is the --model $work/typo.ckpt" \
     "$omniglot" evaluate --model "$work/typo.ckpt" --data "$work/data" --alphabets Alphabet2 --picture "$work/./typo.ckpt"
+# --json and --picture on one file: the picture replaced the numbers; either in --data: a drawing replaced.
+expect "evaluate --json and --picture on one file" "--json $work/both.out is also the picture's file (--picture): the \
+picture would replace the numbers" "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" \
+    --alphabets Alphabet2 --json "$work/both.out" --picture "$work/both.out"
+expect "evaluate --json onto the default picture" "is also the picture's file (by default next to the model)" \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --json "$work/good/evaluation_episodes.png"
+drawing=$(find "$work/data/Alphabet2" -name '*.png' | sort | head -1)
+cp "$drawing" "$work/drawing_before.png"
+expect "evaluate --picture onto a drawing of --data" "--picture $drawing is inside --data $work/data: it would \
+overwrite or add to the data evaluated" "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" \
+    --alphabets Alphabet2 --picture "$drawing"
+cmp -s "$drawing" "$work/drawing_before.png" || fail "evaluate --picture onto a drawing of --data" "the drawing changed"
 expect "evaluate --json in a missing folder" "cannot write there: folder $work/nowhere does not exist" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --json "$work/nowhere/results.json"

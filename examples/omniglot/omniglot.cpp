@@ -57,6 +57,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -114,12 +115,28 @@ void print_row(const char* name, const EpisodeResult& r) {
     std::printf("  %-20s %s\n", name, format_accuracy(r).c_str());
 }
 
+/// Whether `file` lies in `folder` (both as they resolve, links followed where they exist).
+bool is_inside(const fs::path& file, const fs::path& folder) {
+    std::error_code ec;
+    const fs::path f = fs::weakly_canonical(fs::absolute(file), ec), d = fs::weakly_canonical(fs::absolute(folder), ec);
+    const auto [end, _] = std::mismatch(d.begin(), d.end(), f.begin(), f.end());
+    return !d.empty() && end == d.end() && f != d;
+}
+
 /// evaluate's --json and --picture, checked before the work: the folder must exist (found only
-/// after the whole evaluation), and the file must not be one of the models (a typo that
-/// replaced the trained model with the results).
-void check_output_file(const char* option, const std::string& file, const std::vector<std::string>& models) {
+/// after the whole evaluation), and the file must be none of the inputs: a model (a typo that
+/// replaced the trained model with the results), nor a file in the --data or --runs folder.
+void check_output_file(const char* option, const std::string& file, const std::vector<std::string>& models,
+                       const std::vector<std::pair<const char*, std::string>>& input_folders) {
     if (file.empty()) return;
     std::error_code ec;
+    for (const auto& [name, folder] : input_folders) {
+        if (!folder.empty() && is_inside(file, folder)) {
+            throw std::invalid_argument(std::string(option) + " " + file + " is inside " + name + " " + folder +
+                                        ": it would overwrite or add to the data evaluated; write the results "
+                                        "elsewhere");
+        }
+    }
     for (const auto& model : models) {
         if (fs::path(file).lexically_normal() == fs::path(model).lexically_normal() ||
             fs::equivalent(file, model, ec)) {
@@ -260,8 +277,19 @@ void evaluate_alphabets(Ensemble& ensemble, const Settings& cmd, const EvaluateO
 }
 
 int evaluate(const Settings& cmd, const EvaluateOptions& e) {
-    check_output_file("--json", e.json, e.models);
-    check_output_file("--picture", e.picture, e.models);
+    const std::vector<std::pair<const char*, std::string>> inputs = {{"--data", e.runs.empty() ? cmd.data : ""},
+                                                                     {"--runs", e.runs}};
+    check_output_file("--json", e.json, e.models, inputs);
+    check_output_file("--picture", e.picture, e.models, inputs);
+    const fs::path picture =
+        !e.picture.empty() ? fs::path(e.picture) : fs::path(e.models.front()).parent_path() / "evaluation_episodes.png";
+    std::error_code same_ec;
+    if (!e.json.empty() && (fs::absolute(e.json).lexically_normal() == fs::absolute(picture).lexically_normal() ||
+                            fs::equivalent(e.json, picture, same_ec))) {
+        throw std::invalid_argument("--json " + e.json + " is also the picture's file" +
+                                    (e.picture.empty() ? " (by default next to the model)" : " (--picture)") +
+                                    ": the picture would replace the numbers; give each its own");
+    }
     examples::use_threads(cmd.threads);
     Ensemble ensemble = load_ensemble(cmd, e.models);
     int views = e.views;
@@ -275,8 +303,6 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
         std::printf("each image embedded as the mean over %d views: as drawn and %d times distorted as in training\n",
                     views, views - 1);
     }
-    const fs::path picture =
-        !e.picture.empty() ? fs::path(e.picture) : fs::path(e.models.front()).parent_path() / "evaluation_episodes.png";
     std::optional<examples::Canvas>
         canvas;  // saved after the numbers: a picture that cannot be written must not cost them
     examples::JsonObject json;
