@@ -188,6 +188,11 @@ expect "truncated PGM" "truncated" "$mnist" compare --model "$work/good/model.ck
 printf 'P5\n16384 16384\n255\n\x00\x01' >"$work/huge.pgm"
 expect "huge PGM header in a tiny file" "huge.pgm: PGM: truncated: expected 268435456 pixel bytes" \
     limited "$mnist" compare --model "$work/good/model.ckpt" "$work/huge.pgm" "$work/small.pgm"
+# A dark digit on light paper (MNIST is the other way round) was scored without a word, wrongly.
+{ printf 'P5\n28 28\n255\n'; head -c 784 /dev/zero | tr '\0' '\377'; } >"$work/light.pgm"
+expect_ok "a light image is scored with a warning" "warning: $work/light.pgm is mostly light (mean 255 of 255): the \
+model was trained on light digits on a dark background; is it inverted?" \
+    "$mnist" compare --model "$work/good/model.ckpt" "$work/light.pgm" "$work/light.pgm"
 # Inconsistent PGM files: each was read as something else than it holds.
 printf 'P5\n2 2\n15\n\x00\x01\x02\xff' >"$work/above_max.pgm"
 expect "PGM pixel above its maximum value" "above_max.pgm: PGM: pixel 3 is 255, above the maximum value 15" \

@@ -281,6 +281,17 @@ inline siamese::Tensor<float> load_image_tensor(const fs::path& path, const siam
                                 std::to_string(img.height) + ", the model expects " + std::to_string(image_shape[2]) +
                                 "x" + std::to_string(image_shape[1]) + " (white digit on black, like MNIST)");
     }
+    // MNIST digits are light ink on a dark background (mean about 33 of 255). A drawing the other
+    // way round (or in a PNG's alpha channel, composited onto white paper) is scored without
+    // complaint and wrongly; said, since the image itself may be what the user meant.
+    double sum = 0;
+    for (const float v : img.pixels) sum += v;
+    if (const double mean = sum / static_cast<double>(img.pixels.size()); mean > 127.5) {
+        std::fprintf(stderr,
+                     "warning: %s is mostly light (mean %.0f of 255): the model was trained on light digits on a "
+                     "dark background; is it inverted?\n",
+                     path.string().c_str(), mean);
+    }
     siamese::Tensor<float> t(siamese::Shape{1, 1, image_shape[1], image_shape[2]});
     std::copy(img.pixels.begin(), img.pixels.end(), t.begin());
     return t;
