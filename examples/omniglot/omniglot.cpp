@@ -115,6 +115,13 @@ void print_row(const char* name, const EpisodeResult& r) {
     std::printf("  %-20s %s\n", name, format_accuracy(r).c_str());
 }
 
+/// Whether two paths name one file: the same path written two ways, or links to one file (an
+/// output file not yet written can only be the former).
+bool same_file(const fs::path& a, const fs::path& b) {
+    std::error_code ec;
+    return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal() || fs::equivalent(a, b, ec);
+}
+
 /// Whether `file` lies in `folder` (both as they resolve, links followed where they exist).
 bool is_inside(const fs::path& file, const fs::path& folder) {
     std::error_code ec;
@@ -138,8 +145,7 @@ void check_output_file(const char* option, const std::string& file, const std::v
         }
     }
     for (const auto& model : models) {
-        if (fs::path(file).lexically_normal() == fs::path(model).lexically_normal() ||
-            fs::equivalent(file, model, ec)) {
+        if (same_file(file, model)) {
             throw std::invalid_argument(std::string(option) + " " + file + " is the --model " + model +
                                         ": it would be overwritten; write the results elsewhere");
         }
@@ -283,9 +289,7 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
     check_output_file("--picture", e.picture, e.models, inputs);
     const fs::path picture =
         !e.picture.empty() ? fs::path(e.picture) : fs::path(e.models.front()).parent_path() / "evaluation_episodes.png";
-    std::error_code same_ec;
-    if (!e.json.empty() && (fs::absolute(e.json).lexically_normal() == fs::absolute(picture).lexically_normal() ||
-                            fs::equivalent(e.json, picture, same_ec))) {
+    if (!e.json.empty() && same_file(e.json, picture)) {
         throw std::invalid_argument("--json " + e.json + " is also the picture's file" +
                                     (e.picture.empty() ? " (by default next to the model)" : " (--picture)") +
                                     ": the picture would replace the numbers; give each its own");
