@@ -208,6 +208,9 @@ expect "evaluate --json in a missing folder" "cannot write there: folder $work/n
     { echo "FAIL: a good run at 20x20 failed"; exit 1; }
 expect "ensemble of two image sides" "an ensemble needs one image side and one episode size; this model has 20x20" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --model "$work/good20/model.ckpt" --data "$work/data" --alphabets Alphabet2
+expect "ensemble of one model twice" "--model $work/./good/model.ckpt is also --model $work/good/model.ckpt: an \
+ensemble of one model twice" "$omniglot" evaluate --model "$work/good/model.ckpt" --model "$work/./good/model.ckpt" \
+    --data "$work/data" --alphabets Alphabet2
 
 # One-shot run folders.
 "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2,Alphabet3 --runs 3 --ways 4 --out "$work/runs" >/dev/null ||

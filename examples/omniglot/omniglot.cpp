@@ -166,6 +166,15 @@ struct Ensemble {
 };
 
 Ensemble load_ensemble(const Settings& cmd, const std::vector<std::string>& files) {
+    // One model given twice would count twice in the mean logit, an ensemble in name only.
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (same_file(files[i], files[j])) {
+                throw std::invalid_argument("--model " + files[i] + " is also --model " + files[j] +
+                                            ": an ensemble of one model twice; give each model once");
+            }
+        }
+    }
     Ensemble ensemble;
     for (const auto& file : files) {
         const auto checkpoint = siamese::io::Checkpoint::load(file);
