@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -103,6 +104,22 @@ inline void use_threads(int n) {
         throw std::invalid_argument("OMP_NUM_THREADS asks for " + std::to_string(siamese::num_threads()) +
                                     " threads, more than the " + std::to_string(max_threads) +
                                     " allowed; give --threads or a smaller OMP_NUM_THREADS");
+    }
+}
+
+/// Refuses the options of `options` given on `cmd` when this run does not read them (`read` is
+/// false): a value meant for another mode (--margin under --loss bce) would be dropped without a
+/// word, and the run would not be the one asked for. `reader` names the setting under which they
+/// are read, `this_run` the run's own: "--margin is read only with --loss contrastive or triplet;
+/// this run has --loss bce: leave it out or choose that setting".
+inline void refuse_unread(const CLI::App& cmd, std::initializer_list<const char*> options, bool read,
+                          const std::string& reader, const std::string& this_run) {
+    if (read) return;
+    for (const char* option : options) {
+        if (cmd.count(option) > 0) {
+            throw std::invalid_argument(std::string(option) + " is read only with " + reader + "; this run has " +
+                                        this_run + ": leave it out or choose that setting");
+        }
     }
 }
 

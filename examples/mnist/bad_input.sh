@@ -103,6 +103,13 @@ expect "learning rate beyond float" "Sgd: lr 1e+39 is out of range for float" \
     "$mnist" train --data "$work/data" --lr 1e39 --out "$work/o7"
 expect "infinite margin" "--margin: must be a finite positive number, got 'inf'" \
     "$mnist" train --data "$work/data" --loss triplet --margin inf --out "$work/o7"
+# An option the run does not read (another loss's, SGD's momentum under Adam) was dropped without a word.
+expect "--margin under bce" "--margin is read only with --loss contrastive or triplet; this run has --loss bce: leave \
+it out or choose that setting" "$mnist" train --data "$work/nowhere" --margin 2 --out "$work/o7"
+expect "--images-per-class under contrastive" "--images-per-class is read only with --loss triplet; this run has \
+--loss contrastive" "$mnist" train --data "$work/nowhere" --loss contrastive --images-per-class 4 --out "$work/o7"
+expect "--momentum under adam" "--momentum is read only with --optimizer sgd; this run has --optimizer adam" \
+    "$mnist" train --data "$work/nowhere" --optimizer adam --momentum 0.5 --out "$work/o7"
 expect "infinite weight decay" "--weight-decay: must be zero or a finite positive number, got 'inf'" \
     "$mnist" train --data "$work/data" --weight-decay inf --out "$work/o7"
 # A warm-up as long as the run never reaches --lr: said, not silent (test accuracy 0.5 otherwise unexplained).

@@ -345,7 +345,15 @@ int main(int argc, char** argv) {
     if (*train_cmd && !s.resume.empty() && train_cmd->count("--out") == 0)
         s.out = examples::resumed_run_folder(s.resume);
     try {
-        if (*train_cmd) return train(s);
+        if (*train_cmd) {
+            const std::string loss = "--loss " + s.loss;
+            examples::refuse_unread(*train_cmd, {"--margin"}, s.loss != "bce", "--loss contrastive or triplet", loss);
+            examples::refuse_unread(*train_cmd, {"--mining", "--classes-per-batch", "--images-per-class"},
+                                    s.loss == "triplet", "--loss triplet", loss);
+            examples::refuse_unread(*train_cmd, {"--momentum"}, s.optimizer == "sgd", "--optimizer sgd",
+                                    "--optimizer " + s.optimizer);
+            return train(s);
+        }
         if (*eval_cmd) return evaluate(s, model_path);
         return compare(s, model_path, image_a, image_b);
     } catch (const std::bad_alloc& e) {

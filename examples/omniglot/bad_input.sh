@@ -82,6 +82,13 @@ expect "too many threads (evaluate)" "--threads: must be a whole number from 0 t
 for option in --within --augment --momentum; do
     expect "$option nan" "$option: must be a number from 0 to 1, got 'nan'" "$omniglot" train "${unread[@]}" "$option" nan
 done
+# An option the run does not read (another --batch's, SGD's momentum under Adam) was dropped without a word.
+expect "--characters under --batch pairs" "--characters is read only with --batch all; this run has --batch pairs: leave \
+it out or choose that setting" "$omniglot" train "${unread[@]}" --batch pairs
+expect "--within under --batch all" "--within is read only with --batch pairs; this run has --batch all" \
+    "$omniglot" train "${unread[@]}" --within 0.5
+expect "--momentum under adam" "--momentum is read only with --optimizer sgd; this run has --optimizer adam" \
+    "$omniglot" train "${unread[@]}" --momentum 0.9
 expect "--lr 1e-320" "--lr: must be a finite number from 1.2e-38 (a float's smallest normal) up, got '1e-320'" \
     "$omniglot" train "${unread[@]}" --lr 1e-320
 for value in nan inf; do

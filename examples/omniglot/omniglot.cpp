@@ -572,7 +572,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"cosine", "step", "constant"}))
         ->capture_default_str();
     train_cmd->add_option("--warmup", s.warmup, "steps of linear warm-up")->check(non_negative)->capture_default_str();
-    train_cmd->add_option("--within", s.within, "share of different-character pairs drawn from one alphabet")
+    train_cmd->add_option("--within", s.within, "share of different-character pairs drawn from one alphabet (--batch pairs)")
         ->check(zero_to_one)
         ->capture_default_str();
     train_cmd->add_option("--augment", s.augment, "probability of each of Koch's affine distortions (0: none)")
@@ -656,6 +656,13 @@ int main(int argc, char** argv) {
         s.out = examples::resumed_run_folder(s.resume);
     try {
         if (*train_cmd) {
+            const std::string batch = "--batch " + s.batch;
+            examples::refuse_unread(*train_cmd, {"--characters", "--drawings", "--batch-alphabets", "--focus"},
+                                    s.batch == "all", "--batch all", batch);
+            examples::refuse_unread(*train_cmd, {"--batch-size", "--within"}, s.batch == "pairs", "--batch pairs",
+                                    batch);
+            examples::refuse_unread(*train_cmd, {"--momentum"}, s.optimizer == "sgd", "--optimizer sgd",
+                                    "--optimizer " + s.optimizer);
             s.net.widths = parse_widths(widths, "--widths");
             s.net.he_init = init == "he";
             return train(s, stop_after);

@@ -10,9 +10,10 @@ include(${CMAKE_CURRENT_LIST_DIR}/../common/script_checks.cmake)
 
 file(REMOVE_RECURSE ${WORK})
 run(ignored ${MAKE_DATA} ${WORK}/data 5 6 6)
-set(args train --data ${WORK}/data --train Alphabet0,Alphabet1,Alphabet2 --validation Alphabet3
-    --side 16 --widths 8,8,8,8 --embedding 16 --epochs 3 --steps 15 --characters 6 --drawings 3
-    --batch-alphabets 2 --warmup 5 --ways 5 --val-episodes 20 --log-every 5 --threads 2 --seed 3)
+set(common_args train --data ${WORK}/data --train Alphabet0,Alphabet1,Alphabet2 --validation Alphabet3
+    --side 16 --widths 8,8,8,8 --embedding 16 --epochs 3 --steps 15 --warmup 5 --ways 5 --val-episodes 20
+    --log-every 5 --threads 2 --seed 3)
+set(args ${common_args} --characters 6 --drawings 3 --batch-alphabets 2)
 run(first ${OMNIGLOT} ${args} --out ${WORK}/a)
 run(second ${OMNIGLOT} ${args} --out ${WORK}/b)
 without_timings("${first}" first_lines " min|loaded in")
@@ -29,8 +30,8 @@ foreach(f validation_episodes.png training_curve.svg metrics.json)
 endforeach()
 
 # The tutorial's pair batches train and reproduce too.
-run(pairs_a ${OMNIGLOT} ${args} --batch pairs --batch-size 8 --epochs 1 --out ${WORK}/pairs_a)
-run(pairs_b ${OMNIGLOT} ${args} --batch pairs --batch-size 8 --epochs 1 --out ${WORK}/pairs_b)
+run(pairs_a ${OMNIGLOT} ${common_args} --batch pairs --batch-size 8 --epochs 1 --out ${WORK}/pairs_a)
+run(pairs_b ${OMNIGLOT} ${common_args} --batch pairs --batch-size 8 --epochs 1 --out ${WORK}/pairs_b)
 same_bytes(${WORK}/pairs_a/model.ckpt ${WORK}/pairs_b/model.ckpt "pair batches: same seed, different model bytes")
 
 # Stopped after epoch 1 and resumed: the same bytes as the uninterrupted run.
@@ -57,8 +58,9 @@ if(NOT EXISTS ${WORK}/a/evaluation_episodes.png OR NOT EXISTS ${WORK}/a/evaluati
     message(FATAL_ERROR "evaluate wrote no picture or JSON")
 endif()
 
-# An ensemble of a model with itself scores as the model alone; one of two models runs too.
-run(twice ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --model ${WORK}/a/model.ckpt --data ${WORK}/data
+# An ensemble of a model with its twin (run b, the same bytes in another file: one file given
+# twice is refused) scores as the model alone; one of two models runs too.
+run(twice ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --model ${WORK}/b/model.ckpt --data ${WORK}/data
     --alphabets Alphabet3,Alphabet4 --episodes 50 --threads 2 --picture ${WORK}/twice.png)
 string(REGEX MATCH "Siamese network +[0-9.]+ % \\+- [0-9.]+" alone_row "${evaluated}")
 string(REGEX MATCH "Siamese network +[0-9.]+ % \\+- [0-9.]+" twice_row "${twice}")
