@@ -572,7 +572,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"cosine", "step", "constant"}))
         ->capture_default_str();
     train_cmd->add_option("--warmup", s.warmup, "steps of linear warm-up")->check(non_negative)->capture_default_str();
-    train_cmd->add_option("--within", s.within, "share of different-character pairs drawn from one alphabet (--batch pairs)")
+    train_cmd
+        ->add_option("--within", s.within, "share of different-character pairs drawn from one alphabet (--batch pairs)")
         ->check(zero_to_one)
         ->capture_default_str();
     train_cmd->add_option("--augment", s.augment, "probability of each of Koch's affine distortions (0: none)")
