@@ -340,6 +340,18 @@ TEST_CASE("load_mnist: finds the usual file names of each split") {
     CHECK_THROWS_AS((void)parse_split("validation"), std::invalid_argument);
 }
 
+TEST_CASE("mnist_images_file: the images file load_mnist reads, under any of its names, or none") {
+    TempDir dir;
+    CHECK(mnist_images_file(dir.path, Split::train).empty());
+    write_file(dir / "train-images.idx3-ubyte", idx_images(2, 28, 28));  // as some mirrors name it
+    write_file(dir / "t10k-images-idx3-ubyte.gz", {});
+    CHECK(mnist_images_file(dir.path, Split::train) == dir / "train-images.idx3-ubyte");
+    CHECK(mnist_images_file(dir.path, Split::test) == dir / "t10k-images-idx3-ubyte.gz");
+    write_file(dir / "t10k-images-idx3-ubyte", idx_images(2, 28, 28));  // the plain file comes first
+    CHECK(mnist_images_file(dir.path, Split::test) == dir / "t10k-images-idx3-ubyte");
+    CHECK(mnist_images_file(dir / "nowhere", Split::test).empty());
+}
+
 TEST_CASE("load_mnist: a missing file or folder lists what was looked for") {
     TempDir dir;
     write_file(dir / "train-images-idx3-ubyte", idx_images(2, 28, 28));

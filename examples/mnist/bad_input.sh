@@ -177,6 +177,12 @@ expect "resume on other data" "the run trained on 200 images [1, 28, 28], hash" 
     "$mnist" train --resume "$work/good/checkpoint.ckpt" --data "$work/other_data" --out "$work/o_other"
 [ -e "$work/o_other" ] && fail "resume on other data" "created --out"
 expect "resume from a missing file" "no such file" "$mnist" train --resume "$work/none.ckpt" --data "$work/data" --out "$work/o9"
+# A folder mixing the two formats was read without a word (the log names no files).
+mkdir -p "$work/mixed" && cp "$work/data"/* "$work/mixed/" && csv_set "$work/mixed" 28 && rm "$work/mixed/mnist_test.csv"
+expect_ok "a split in both formats" "note: $work/mixed holds both mnist_train.csv and train-images-idx3-ubyte; reading \
+mnist_train.csv" "$mnist" evaluate --model "$work/good/model.ckpt" --data "$work/mixed"
+expect_ok "splits in two formats" "note: $work/mixed gives the training images as mnist_train.csv and the test images as \
+t10k-images-idx3-ubyte, two formats" "$mnist" evaluate --model "$work/good/model.ckpt" --data "$work/mixed"
 # A test set that evaluation cannot use fails before training: the model.ckpt already there stays.
 cp -r "$work/good" "$work/kept"
 expect "a single test class" "--test-classes '3': cannot evaluate on the test images" \

@@ -54,6 +54,7 @@ int train(Settings s) {
     std::printf("MNIST: %ld training images (%zu classes) and %ld test images (%zu classes) of %s; %d threads\n",
                 static_cast<long>(train_set.size()), train_set.classes().size(), static_cast<long>(test_set.size()),
                 test_set.classes().size(), train_set.image_shape().str().c_str(), siamese::num_threads());
+    std::printf("%s", data_format_note(s.data).c_str());
     // Before --out is touched: a run that cannot finish leaves the model.ckpt there in place.
     s.train_data = examples::data_fingerprint(train_set);
     if (resume) examples::require_same_training_data(*resume, s.train_data, s.data);
@@ -161,6 +162,7 @@ int evaluate(const Settings& given, const std::string& model_path) {
                                         "--train-classes", s.image_size_from);
     const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes,
                                        "--test-classes", s.image_size_from);
+    std::printf("%s", data_format_note(s.data).c_str());
     check_evaluation_sets(train_set, test_set, s);
 
     siamese::Rng init(0);  // the weights come from the checkpoint

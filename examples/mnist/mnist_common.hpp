@@ -79,6 +79,11 @@ inline std::uint64_t calibration_seed(std::uint64_t seed) { return seed + 4000; 
 
 // ------------------------------------------------------------------------------------------- data
 
+/// The tutorial's CSV file of a split in `dir` (it may not exist).
+inline fs::path csv_file(const fs::path& dir, siamese::data::Split split) {
+    return dir / (split == siamese::data::Split::train ? "mnist_train.csv" : "mnist_test.csv");
+}
+
 /// MNIST from `dir`: the IDX files (plain or gzipped), or the tutorial's CSV files
 /// mnist_train.csv / mnist_test.csv (label, then the pixels of a side x side image). IDX images
 /// must be side x side too: the checkpoint records `side` as the model's image size.
@@ -93,7 +98,7 @@ inline siamese::data::LabelledImages load_split(const fs::path& dir, siamese::da
                                 "--data at a folder with the IDX or CSV files");
     }
     const std::string size = std::to_string(side) + "x" + std::to_string(side);
-    const fs::path csv = dir / (split == siamese::data::Split::train ? "mnist_train.csv" : "mnist_test.csv");
+    const fs::path csv = csv_file(dir, split);
     if (fs::exists(csv, ec)) {
         // The first row tells the image size; rows of another length are then load_csv's to report.
         if (fs::is_regular_file(csv, ec)) {
@@ -169,6 +174,37 @@ inline std::vector<ClassRange> parse_classes(const std::string& option, const st
 /// "a" or "a-b".
 inline std::string range_text(siamese::data::label_t lo, siamese::data::label_t hi) {
     return lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi);
+}
+
+/// The file load_split reads a split's images from: the CSV file when it is there, else the
+/// IDX images (empty when neither is).
+inline fs::path split_images_file(const fs::path& dir, siamese::data::Split split) {
+    std::error_code ec;
+    const fs::path csv = csv_file(dir, split);
+    return fs::exists(csv, ec) ? csv : siamese::data::mnist_images_file(dir, split);
+}
+
+/// A note when `dir` mixes the two formats: the splits in different ones, or one split in both
+/// (the CSV is read). The log names no files, so a stray CSV beside the IDX files would change
+/// the data without a word. Empty when there is nothing to say.
+inline std::string data_format_note(const fs::path& dir) {
+    using siamese::data::Split;
+    std::string note;
+    const fs::path train = split_images_file(dir, Split::train), test = split_images_file(dir, Split::test);
+    auto is_csv = [](const fs::path& file) { return file.extension() == ".csv"; };
+    if (!train.empty() && !test.empty() && is_csv(train) != is_csv(test)) {
+        note += "note: " + dir.string() + " gives the training images as " + train.filename().string() +
+                " and the test images as " + test.filename().string() + ", two formats\n";
+    }
+    for (const Split split : {Split::train, Split::test}) {
+        const fs::path read = split == Split::train ? train : test;
+        const fs::path idx = siamese::data::mnist_images_file(dir, split);
+        if (is_csv(read) && !idx.empty()) {
+            note += "note: " + dir.string() + " holds both " + read.filename().string() + " and " +
+                    idx.filename().string() + "; reading " + read.filename().string() + "\n";
+        }
+    }
+    return note;
 }
 
 /// One split, keeping only the classes `spec` (the value of `option`) names, all when empty.

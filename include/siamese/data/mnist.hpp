@@ -33,27 +33,41 @@ enum class Split { train, test };
 
 namespace detail {
 
-/// The first of the usual MNIST file names for one file of a split that exists in dir.
-inline std::filesystem::path find_mnist_file(const std::filesystem::path& dir, Split split, std::string_view kind,
-                                             int rank) {
-    const std::string prefix = split == Split::train ? "train" : "t10k";
-    const std::string idx = "idx" + std::to_string(rank);
-    const std::array<std::string, 3> names{
-        prefix + "-" + std::string(kind) + "-" + idx + "-ubyte",
-        prefix + "-" + std::string(kind) + "-" + idx + "-ubyte.gz",
-        prefix + "-" + std::string(kind) + "." + idx + "-ubyte",  // as some mirrors name them
-    };
-    std::string tried;
-    for (const auto& name : names) {
+/// The usual names of one MNIST file of a split: plain, gzipped, and as some mirrors name them.
+inline std::array<std::string, 3> mnist_file_names(Split split, std::string_view kind, int rank) {
+    const std::string stem = std::string(split == Split::train ? "train" : "t10k") + "-" + std::string(kind);
+    const std::string idx = "idx" + std::to_string(rank) + "-ubyte";
+    return {stem + "-" + idx, stem + "-" + idx + ".gz", stem + "." + idx};
+}
+
+/// The first of those names that exists in dir, or an empty path.
+inline std::filesystem::path existing_mnist_file(const std::filesystem::path& dir, Split split, std::string_view kind,
+                                                 int rank) {
+    for (const auto& name : mnist_file_names(split, kind, rank)) {
         std::error_code ec;
         if (std::filesystem::exists(dir / name, ec)) return dir / name;
-        tried += (tried.empty() ? "" : ", ") + name;
     }
+    return {};
+}
+
+/// The same, or io_error listing the names looked for.
+inline std::filesystem::path find_mnist_file(const std::filesystem::path& dir, Split split, std::string_view kind,
+                                             int rank) {
+    if (auto file = existing_mnist_file(dir, split, kind, rank); !file.empty()) return file;
+    std::string tried;
+    for (const auto& name : mnist_file_names(split, kind, rank)) tried += (tried.empty() ? "" : ", ") + name;
     throw io_error(dir.string() + ": no MNIST " + std::string(to_string(split)) + " " + std::string(kind) +
                    " file: looked for " + tried + " (scripts/fetch_mnist.sh downloads them)");
 }
 
 }  // namespace detail
+
+/// The IDX images file of `split` that load_mnist would read from `dir` (train-images-idx3-ubyte,
+/// its .gz, or train-images.idx3-ubyte; t10k-... for the test split), or an empty path when
+/// there is none. For a program that offers other formats beside IDX and must say which it read.
+[[nodiscard]] inline std::filesystem::path mnist_images_file(const std::filesystem::path& dir, Split split) {
+    return detail::existing_mnist_file(dir, split, "images", 3);
+}
 
 /// Loads one split of MNIST from a folder holding the original IDX files
 /// (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
