@@ -13,6 +13,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
 #include <limits>
@@ -121,6 +122,29 @@ inline void refuse_unread(const CLI::App& cmd, std::initializer_list<const char*
                                         this_run + ": leave it out or choose that setting");
         }
     }
+}
+
+/// Refuses a weight decay that makes the weights grow instead of shrink. SGD (the decay an L2
+/// term of the gradient) and AdamW (decoupled) scale every weight by 1 - lr x weight_decay each
+/// step; past 2 (past 2 (1 + momentum) with SGD's heavy-ball momentum) the decay alone makes the
+/// weights swing ever wider until they overflow, and the run stopped with advice to lower the
+/// learning rate. Adam's L2 term goes through its normalisation, so it cannot do this.
+/// `largest_lr` is the largest rate any weight gets; `lr_text` says where it comes from.
+inline void check_weight_decay(const std::string& optimizer, double largest_lr, const std::string& lr_text,
+                               double momentum, double weight_decay) {
+    if (optimizer != "sgd" && optimizer != "adamw") return;
+    const double limit = optimizer == "sgd" ? 2 * (1 + momentum) : 2;
+    if (largest_lr * weight_decay <= limit) return;
+    auto number = [](double x) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", x);
+        return std::string(text);
+    };
+    throw std::invalid_argument("--weight-decay " + number(weight_decay) + ": " + lr_text + " x --weight-decay is " +
+                                number(largest_lr * weight_decay) + ", above the " + number(limit) + " at which " +
+                                optimizer +
+                                "'s decay alone makes the weights grow each step until they overflow; "
+                                "give a smaller --weight-decay");
 }
 
 /// The real-valued setting `key` of checkpoint `c`, accepted only where the command line's

@@ -110,6 +110,11 @@ expect "--images-per-class under contrastive" "--images-per-class is read only w
 --loss contrastive" "$mnist" train --data "$work/nowhere" --loss contrastive --images-per-class 4 --out "$work/o7"
 expect "--momentum under adam" "--momentum is read only with --optimizer sgd; this run has --optimizer adam" \
     "$mnist" train --data "$work/nowhere" --optimizer adam --momentum 0.5 --out "$work/o7"
+# A decay that makes the weights grow (lr x weight decay above 2 (1 + momentum) with SGD) stopped
+# the run with advice to lower --lr.
+expect "weight decay that makes the weights grow" "--weight-decay 1e+30: --lr x --weight-decay is 1e+27, above the \
+2.2 at which sgd's decay alone makes the weights grow each step until they overflow" \
+    "$mnist" train --data "$work/nowhere" --weight-decay 1e30 --out "$work/o7"
 expect "infinite weight decay" "--weight-decay: must be zero or a finite positive number, got 'inf'" \
     "$mnist" train --data "$work/data" --weight-decay inf --out "$work/o7"
 # A warm-up as long as the run never reaches --lr: said, not silent (test accuracy 0.5 otherwise unexplained).

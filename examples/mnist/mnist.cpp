@@ -354,6 +354,7 @@ int main(int argc, char** argv) {
                                     s.loss == "triplet", "--loss triplet", loss);
             examples::refuse_unread(*train_cmd, {"--momentum"}, s.optimizer == "sgd", "--optimizer sgd",
                                     "--optimizer " + s.optimizer);
+            examples::check_weight_decay(s.optimizer, s.lr, "--lr", s.momentum, s.weight_decay);
             return train(s);
         }
         if (*eval_cmd) return evaluate(s, model_path);

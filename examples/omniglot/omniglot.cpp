@@ -26,6 +26,7 @@
 #include "episode_pictures.hpp"
 #include "evaluation.hpp"
 #include "network.hpp"
+#include "optimizer.hpp"
 #include "run_checkpoint.hpp"
 #include "settings.hpp"
 #include "training_data.hpp"
@@ -76,6 +77,7 @@ int train(Settings s, int stop_after) {
         check_resume(*resume, s.resume, s.out);
     }
     check_shape(s.net);  // before loading data and allocating weights
+    check_weight_decay(s);
     // After the checks, so that a refused run leaves --out as it was; this run's alone until it ends.
     const examples::OutputFolder out_folder(s.out);
 

@@ -6,6 +6,7 @@
 #include "network.hpp"
 #include "settings.hpp"
 
+#include "../common/cli_checks.hpp"
 #include "../common/schedule.hpp"
 
 #include <siamese/optim/adam.hpp>
@@ -13,6 +14,7 @@
 #include <siamese/optim/param_group.hpp>
 #include <siamese/optim/sgd.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -23,14 +25,29 @@ namespace omniglot {
 
 using Optimizer = siamese::AnyOptimizer<T>;
 
-/// Adam, AdamW or SGD with momentum, one parameter group per layer (Koch trained each layer with
-/// its own learning rate; --layer-lr sets the ratios, the schedule moves them together).
-inline Optimizer make_optimizer(Model& model, const Settings& s) {
-    const auto scales = parse_numbers(s.layer_lr, "--layer-lr");
+/// The learning-rate scale of each layer, from --layer-lr.
+inline std::vector<double> layer_scales(const Settings& s) {
+    auto scales = parse_numbers(s.layer_lr, "--layer-lr");
     if (scales.size() != layer_prefixes.size()) {
         throw std::invalid_argument(
             "--layer-lr: expected 6 scales (conv1, conv2, conv3, conv4, embedding, head), got '" + s.layer_lr + "'");
     }
+    return scales;
+}
+
+/// Refuses, before the run, a weight decay that makes the weights grow at the largest layer rate
+/// (examples::check_weight_decay).
+inline void check_weight_decay(const Settings& s) {
+    const auto scales = layer_scales(s);
+    const double top = *std::max_element(scales.begin(), scales.end());
+    examples::check_weight_decay(s.optimizer, s.lr * top, top == 1 ? "--lr" : "--lr x the largest --layer-lr",
+                                 s.momentum, s.weight_decay);
+}
+
+/// Adam, AdamW or SGD with momentum, one parameter group per layer (Koch trained each layer with
+/// its own learning rate; --layer-lr sets the ratios, the schedule moves them together).
+inline Optimizer make_optimizer(Model& model, const Settings& s) {
+    const auto scales = layer_scales(s);
     std::vector<siamese::ParamGroup<T>> groups(layer_prefixes.size());
     for (auto& p : model.params()) {
         for (std::size_t g = 0; g < layer_prefixes.size(); ++g) {
