@@ -194,47 +194,48 @@ expect "a single test class" "--test-classes '3': cannot evaluate on the test im
     "$mnist" train --data "$work/data" "${quick[@]}" --test-classes 3 --out "$work/kept"
 diff -r "$work/good" "$work/kept" >/dev/null || fail "a single test class" "the output folder changed"
 
-# Images to compare.
+# Images to compare, with the good run's model.
+compare_good=("$mnist" compare --model "$work/good/model.ckpt")
 printf 'P5\n2 2\n255\n\x00\x01\x02\x03' >"$work/small.pgm"
-expect "wrong image size" "the model expects 28x28" "$mnist" compare --model "$work/good/model.ckpt" "$work/small.pgm" "$work/small.pgm"
+expect "wrong image size" "the model expects 28x28" "${compare_good[@]}" "$work/small.pgm" "$work/small.pgm"
 printf 'hello' >"$work/text.png"
-expect "not an image" "not a PGM" "$mnist" compare --model "$work/good/model.ckpt" "$work/text.png" "$work/small.pgm"
+expect "not an image" "not a PGM" "${compare_good[@]}" "$work/text.png" "$work/small.pgm"
 head -c 40 "$work/good/pairs.png" >"$work/cut.png"
-expect "truncated PNG" "cannot decode PNG" "$mnist" compare --model "$work/good/model.ckpt" "$work/cut.png" "$work/small.pgm"
+expect "truncated PNG" "cannot decode PNG" "${compare_good[@]}" "$work/cut.png" "$work/small.pgm"
 printf 'P5\n28 28\n255\n\x00\x01' >"$work/short.pgm"
-expect "truncated PGM" "truncated" "$mnist" compare --model "$work/good/model.ckpt" "$work/short.pgm" "$work/small.pgm"
+expect "truncated PGM" "truncated" "${compare_good[@]}" "$work/short.pgm" "$work/small.pgm"
 printf 'P5\n16384 16384\n255\n\x00\x01' >"$work/huge.pgm"
 expect "huge PGM header in a tiny file" "huge.pgm: PGM: truncated: expected 268435456 pixel bytes" \
-    limited "$mnist" compare --model "$work/good/model.ckpt" "$work/huge.pgm" "$work/small.pgm"
+    limited "${compare_good[@]}" "$work/huge.pgm" "$work/small.pgm"
 # A dark digit on light paper (MNIST is the other way round) was scored without a word, wrongly.
 { printf 'P5\n28 28\n255\n'; head -c 784 /dev/zero | tr '\0' '\377'; } >"$work/light.pgm"
 expect_ok "a light image is scored with a warning" "warning: $work/light.pgm is mostly light (mean 255 of 255): the \
 model was trained on light digits on a dark background; is it inverted?" \
-    "$mnist" compare --model "$work/good/model.ckpt" "$work/light.pgm" "$work/light.pgm"
+    "${compare_good[@]}" "$work/light.pgm" "$work/light.pgm"
 # Inconsistent PGM files: each was read as something else than it holds.
 printf 'P5\n2 2\n15\n\x00\x01\x02\xff' >"$work/above_max.pgm"
 expect "PGM pixel above its maximum value" "above_max.pgm: PGM: pixel 3 is 255, above the maximum value 15" \
-    "$mnist" compare --model "$work/good/model.ckpt" "$work/above_max.pgm" "$work/small.pgm"
+    "${compare_good[@]}" "$work/above_max.pgm" "$work/small.pgm"
 printf 'P5\r\n2 2\r\n255\r\n\x00\x01\x02\x03' >"$work/crlf.pgm"
 expect "PGM header with Windows line ends" "crlf.pgm: PGM: the header ends with CR LF" \
-    "$mnist" compare --model "$work/good/model.ckpt" "$work/crlf.pgm" "$work/small.pgm"
+    "${compare_good[@]}" "$work/crlf.pgm" "$work/small.pgm"
 printf 'P2\n2 2\n255\n0 1 2 3 4\n' >"$work/extra.pgm"
 expect "text PGM with more values than pixels" "extra.pgm: PGM: more than the 4 pixel values of a 2x2 image" \
-    "$mnist" compare --model "$work/good/model.ckpt" "$work/extra.pgm" "$work/small.pgm"
+    "${compare_good[@]}" "$work/extra.pgm" "$work/small.pgm"
 printf 'P2\n# drawn by hand\n2 2\n255\n0 1\n2 3\n# end\n' >"$work/commented.pgm"
 expect "text PGM with comments after the pixels (read, then refused for its size)" "the model expects 28x28" \
-    "$mnist" compare --model "$work/good/model.ckpt" "$work/commented.pgm" "$work/small.pgm"
+    "${compare_good[@]}" "$work/commented.pgm" "$work/small.pgm"
 printf 'P5\n1 1\n65535\n\x00\x01' >"$work/deep.pgm"
 expect "16-bit PGM" "deep.pgm: PGM: unsupported maximum value 65535 (a 16-bit image; 8-bit PGM has 1 to 255)" \
-    "$mnist" compare --model "$work/good/model.ckpt" "$work/deep.pgm" "$work/small.pgm"
+    "${compare_good[@]}" "$work/deep.pgm" "$work/small.pgm"
 printf 'P2\n16384 16384\n255\n1 2' >"$work/huge_text.pgm"
 expect "huge text PGM header in a tiny file" "huge_text.pgm: PGM: truncated: expected 268435456 pixel values" \
-    limited "$mnist" compare --model "$work/good/model.ckpt" "$work/huge_text.pgm" "$work/small.pgm"
+    limited "${compare_good[@]}" "$work/huge_text.pgm" "$work/small.pgm"
 expect "a device as image" "/dev/zero: is not a regular file, expected an image" \
-    limited "$mnist" compare --model "$work/good/model.ckpt" /dev/zero "$work/small.pgm"
+    limited "${compare_good[@]}" /dev/zero "$work/small.pgm"
 if [ -e /proc/self/mem ]; then  # a regular file whose first read fails (EIO)
     expect "image that cannot be read" "/proc/self/mem: read error" \
-        "$mnist" compare --model "$work/good/model.ckpt" /proc/self/mem "$work/small.pgm"
+        "${compare_good[@]}" /proc/self/mem "$work/small.pgm"
 else
     echo "skip image that cannot be read: no /proc/self/mem"
 fi
@@ -253,7 +254,7 @@ if [ "${as_user[*]}" = skip ]; then
 else
     chmod a+r "$work/good/model.ckpt" "$work/small.pgm"
     expect "image without read permission" "locked.pgm: cannot open for reading" \
-        "${as_user[@]}" "$mnist" compare --model "$work/good/model.ckpt" "$work/locked.pgm" "$work/small.pgm"
+        "${as_user[@]}" "${compare_good[@]}" "$work/locked.pgm" "$work/small.pgm"
 fi
 
 # Training that diverges stops with the step and the place, keeping the last checkpoint.
