@@ -200,12 +200,11 @@ int compare(const Settings& given, const std::string& model_path, const std::str
         // A copy: embed returns the model's own buffer, which the second call overwrites.
         const siamese::Tensor<float> e_left = model.embed(left);
         const siamese::Tensor<float>& e_right = model.embed(right);
-        double sq = 0;
-        for (siamese::index_t k = 0; k < e_left.size(); ++k) sq += (e_left[k] - e_right[k]) * (e_left[k] - e_right[k]);
-        if (!std::isfinite(sq))
-            throw siamese::numeric_error(model_path + ": the embedding distance is not finite (" + std::to_string(sq) +
-                                         "): the network's weights overflow");
-        std::printf("%s vs %s: embedding distance %.4f (smaller = more alike)\n", a.c_str(), b.c_str(), std::sqrt(sq));
+        const double dist = embedding_distance(e_left.data(), e_right.data(), e_left.size());
+        if (!std::isfinite(dist))
+            throw siamese::numeric_error(model_path + ": the embedding distance is not finite (" +
+                                         std::to_string(dist) + "): the network's weights overflow");
+        std::printf("%s vs %s: embedding distance %.4f (smaller = more alike)\n", a.c_str(), b.c_str(), dist);
     }
     return 0;
 }

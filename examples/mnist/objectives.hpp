@@ -127,12 +127,7 @@ private:
         long right = 0;
         double lo = 1e300, hi = -1e300;
         for (siamese::index_t i = 0; i < b; ++i) {
-            double sq = 0;
-            for (siamese::index_t k = 0; k < d; ++k) {
-                const double diff = e[i * d + k] - e[(b + i) * d + k];
-                sq += diff * diff;
-            }
-            const double dist = std::sqrt(sq);
+            const double dist = embedding_distance(e.data() + i * d, e.data() + (b + i) * d, d);
             right += (dist < settings_.margin / 2) == (pair_batch_.labels[i] > 0.5f);
             lo = std::min(lo, dist);
             hi = std::max(hi, dist);

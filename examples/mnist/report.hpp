@@ -209,16 +209,15 @@ inline void print_results(const Results& r, const Settings& s) {
 inline auto verdict_for(Model& model, const Settings& s, const Results& r) {
     return [&model, bce = s.loss == "bce", threshold = -r.calibrated.threshold](const float* left, const float* right,
                                                                                 siamese::index_t dim) {
-        siamese::Tensor<float> a(siamese::Shape{1, dim}), b(siamese::Shape{1, dim});
-        std::copy_n(left, dim, a.data());
-        std::copy_n(right, dim, b.data());
         if (bce) {
+            siamese::Tensor<float> a(siamese::Shape{1, dim}), b(siamese::Shape{1, dim});
+            std::copy_n(left, dim, a.data());
+            std::copy_n(right, dim, b.data());
             const double p = siamese::kernels::sigmoid(static_cast<double>(model.logits_from_embeddings(a, b)[0]));
             return Verdict{p, p > 0.5};
         }
-        double sq = 0;
-        for (siamese::index_t k = 0; k < dim; ++k) sq += (a[k] - b[k]) * (a[k] - b[k]);
-        return Verdict{std::sqrt(sq), std::sqrt(sq) <= threshold};
+        const double dist = embedding_distance(left, right, dim);
+        return Verdict{dist, dist <= threshold};
     };
 }
 
