@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -121,6 +122,17 @@ inline void refuse_unread(const CLI::App& cmd, std::initializer_list<const char*
             throw std::invalid_argument(std::string(option) + " is read only with " + reader + "; this run has " +
                                         this_run + ": leave it out or choose that setting");
         }
+    }
+}
+
+/// Makes `resume` exclude every option of `cmd` but the `kept` ones (where the data is, where to
+/// write, threads, help): a resumed run goes on with the settings its checkpoint holds, so any
+/// other value given would be ignored without a word. Call it after the last option is added;
+/// naming the options kept, not the ones fixed, leaves no new option out.
+inline void resume_excludes_all_but(CLI::App& cmd, CLI::Option* resume, std::initializer_list<std::string> kept) {
+    for (CLI::Option* option : cmd.get_options()) {
+        const std::string name = option->get_name();
+        if (option != resume && std::find(kept.begin(), kept.end(), name) == kept.end()) resume->excludes(option);
     }
 }
 

@@ -305,30 +305,9 @@ int main(int argc, char** argv) {
         train_cmd->add_option("--resume", s.resume,
                               "continue the run saved in this checkpoint, with its own settings, writing to the "
                               "checkpoint's folder unless --out is given");
-    for (const char* fixed : {"--image-size",
-                              "--epochs",
-                              "--batches",
-                              "--batch-size",
-                              "--lr",
-                              "--momentum",
-                              "--seed",
-                              "--log-every",
-                              "--test-batches",
-                              "--episodes",
-                              "--loss",
-                              "--margin",
-                              "--mining",
-                              "--classes-per-batch",
-                              "--images-per-class",
-                              "--optimizer",
-                              "--weight-decay",
-                              "--schedule",
-                              "--warmup",
-                              "--train-classes",
-                              "--test-classes"}) {
-        resume_opt->excludes(train_cmd->get_option(fixed));
-    }
     train_cmd->add_option("--debug-pause", s.debug_pause, "save:N or step:N (crash tests)")->group("");
+    examples::resume_excludes_all_but(
+        *train_cmd, resume_opt, {"--help", "--data", "--threads", "--out", "--checkpoint-every", "--debug-pause"});
 
     std::string model_path, image_a, image_b;
     auto* eval_cmd = app.add_subcommand("evaluate", "reload a checkpoint and reproduce its test numbers");

@@ -53,6 +53,8 @@ expect "unknown optimizer" "--optimizer" "$omniglot" train --data "$work/data" -
 expect "more drawings than drawn" "--drawings" "$omniglot" train --data "$work/data" "${quick[@]}" --drawings 5 --out "$work/o12"
 expect "unknown option" "--frobnicate" "$omniglot" train --frobnicate
 expect "resume with new settings" "excludes" "$omniglot" train --resume "$work/x.ckpt" --epochs 3
+# The checkpoint's --log-every was used and the one given dropped (--resume excludes all but a few options now).
+expect "resume with a new --log-every" "--log-every excludes --resume" "$omniglot" train --resume "$work/x.ckpt" --log-every 7
 # Checkpoints read the seed back as a signed 64-bit integer; CLI11 turns -1 into 2^64 - 1.
 seed_range="must be a whole number from 0 to 9223372036854775807"
 expect "seed of 2^63" "--seed: $seed_range, got '9223372036854775808'" "$omniglot" train "${unread[@]}" \

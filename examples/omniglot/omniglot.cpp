@@ -601,17 +601,11 @@ int main(int argc, char** argv) {
         train_cmd->add_option("--resume", s.resume,
                               "continue the run saved in this checkpoint.ckpt, with its own settings, writing to the "
                               "checkpoint's folder unless --out is given");
-    for (const char* fixed :
-         {"--train",  "--validation", "--side",         "--widths",     "--kernel",       "--embedding",
-          "--epochs", "--steps",      "--batch",        "--characters", "--drawings",     "--batch-alphabets",
-          "--focus",  "--turns",      "--mirror",       "--init",       "--batch-size",   "--optimizer",
-          "--lr",     "--momentum",   "--weight-decay", "--layer-lr",   "--schedule",     "--warmup",
-          "--within", "--augment",    "--patience",     "--ways",       "--val-episodes", "--seed"}) {
-        resume_opt->excludes(train_cmd->get_option(fixed));
-    }
 
     int stop_after = 0;
     train_cmd->add_option("--stop-after", stop_after, "end after this epoch, as if killed (tests)")->group("");
+    examples::resume_excludes_all_but(*train_cmd, resume_opt,
+                                      {"--help", "--data", "--threads", "--out", "--stop-after"});
 
     auto* eval_cmd = app.add_subcommand(
         "evaluate", "N-way one-shot accuracy of a trained model (N: its training --ways), beside two baselines");
