@@ -205,6 +205,34 @@ TEST_CASE("Checkpoint: another architecture is rejected, listing the differences
     for (index_t i = 0; i < weight_before.size(); ++i) CHECK(weight_after[i] == weight_before[i]);
 }
 
+TEST_CASE("Checkpoint: two parameters of one name are refused; an empty prefix says what it takes") {
+    Rng rng(3);
+    Linear<float> a(3, 3, rng), b(3, 3, rng);  // each names its own "weight" and "bias"
+    ParamList<float> both = a.params();
+    for (const auto& p : b.params()) both.push_back(p);
+    io::Checkpoint c;
+    // Saved, b's weight replaced a's, and both layers were restored with b's.
+    CHECK_THROWS_WITH_AS(
+        c.add_params(both),
+        doctest::Contains("Checkpoint::add_params: two parameters are named 'weight' (numbers 0 and 2)"),
+        std::invalid_argument);
+    CHECK(c.entries().empty());
+    CHECK_THROWS_WITH_AS(c.restore_params(both), doctest::Contains("Checkpoint::restore_params: two parameters"),
+                         std::invalid_argument);
+    // Named apart, they save and restore.
+    ParamList<float> named;
+    append_params(named, a.params(), "a");
+    append_params(named, b.params(), "b");
+    c.add_params(named);
+    c.restore_params(named);
+    // The empty prefix takes every tensor as the model's, the optimizer's too.
+    io::Checkpoint with_state;
+    with_state.add_params(a.params(), "");
+    with_state.add("optimizer.velocity.weight", *a.params()[0].value);
+    require_io_error([&] { with_state.restore_params(a.params(), ""); },
+                     {"unexpected optimizer.velocity.weight", "the empty prefix takes every tensor of the file"});
+}
+
 TEST_CASE("Checkpoint metadata: whole numbers read back; anything else is an error naming file, key and value") {
     io::Checkpoint written;
     written.set("steps", "-42");

@@ -84,6 +84,25 @@ TEST_CASE("optimizer state: keys are named after the parameters") {
     CHECK(c.at_integer("optimizer_steps") == 0);
 }
 
+TEST_CASE("optimizer state: two parameters of one name are refused (one state was saved over the other)") {
+    // Two layers' own params() both name theirs "w": the file held one buffer, restored into both.
+    Rng rng(8);
+    TwoParams first(rng), second(rng);
+    ParamList<double> both = {{"w", &first.w, &first.dw}, {"w", &second.w, &second.dw}};
+    Sgd<double> sgd(both, {.lr = 0.1, .momentum = 0.5});
+    Adam<double> adam(both, {});
+    io::Checkpoint c;
+    CHECK_THROWS_WITH_AS(io::add_optimizer_state(c, sgd),
+                         doctest::Contains("add_optimizer_state: two parameters are named 'w' (numbers 0 and 1)"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(io::add_optimizer_state(c, adam), doctest::Contains("named 'w'"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(io::restore_optimizer_state(c, sgd), doctest::Contains("restore_optimizer_state"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(io::restore_optimizer_state(c, adam), doctest::Contains("restore_optimizer_state"),
+                         std::invalid_argument);
+    CHECK(c.entries().empty());
+}
+
 TEST_CASE("optimizer state: a missing or misshapen tensor, or a bad step count, is an io_error; nothing changes") {
     Rng rng(7);
     TwoParams p(rng);

@@ -72,7 +72,9 @@ TEST_CASE("Adam and AdamW: groups get their own rate and weight decay") {
 TEST_CASE("Parameter groups: a parameter in two groups, bad scales and empty group lists are errors") {
     Tensor<double> p(Shape{1}), g(Shape{1});
     CHECK_THROWS_WITH_AS(Sgd<double>({{.params = {{"p", &p, &g}}}, {.params = {{"p", &p, &g}}}}, {.lr = 0.1}),
-                         doctest::Contains("more than one group"), std::invalid_argument);
+                         doctest::Contains("is given twice (in one group or in two)"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Sgd<double>(ParamList<double>{{"p", &p, &g}, {"q", &p, &g}}, {.lr = 0.1}),
+                         doctest::Contains("parameter 'q' is given twice"), std::invalid_argument);
     CHECK_THROWS_AS(Adam<double>({{.params = {{"p", &p, &g}}, .lr_scale = -1.0}}), std::invalid_argument);
     CHECK_THROWS_AS(AdamW<double>({{.params = {{"p", &p, &g}}, .weight_decay = -1.0}}), std::invalid_argument);
     CHECK_THROWS_AS(Sgd<double>(std::vector<ParamGroup<double>>{}, {.lr = 0.1}), std::invalid_argument);

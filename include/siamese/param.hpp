@@ -3,6 +3,8 @@
 
 #include <siamese/tensor.hpp>
 
+#include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,24 @@ void append_params(ParamList<T>& out, ParamList<T> params, const std::string& pr
     for (auto& p : params) {
         p.name = prefix.empty() ? p.name : prefix + "." + p.name;
         out.push_back(std::move(p));
+    }
+}
+
+/// Throws std::invalid_argument naming `who` when two different tensors of `params` share a
+/// name: a checkpoint keys each tensor by its name, so one would be saved over the other and
+/// restored into both. Layers name theirs "weight" and "bias"; append_params gives each layer's
+/// a prefix of its own.
+template <class T>
+void require_unique_names(const ParamList<T>& params, const std::string& who) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (params[i].name == params[j].name && params[i].value != params[j].value) {
+                throw std::invalid_argument(who + ": two parameters are named '" + params[i].name + "' (numbers " +
+                                            std::to_string(j) + " and " + std::to_string(i) +
+                                            "): a checkpoint keys tensors by name, so one would be saved over the "
+                                            "other; prefix each layer's names (append_params)");
+            }
+        }
     }
 }
 

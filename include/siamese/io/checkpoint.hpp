@@ -69,8 +69,10 @@ public:
     }
 
     /// Adds every parameter value as prefix + its name (e.g. "model." + "backbone.0.weight").
+    /// Two parameters of one name are an std::invalid_argument (require_unique_names).
     template <class T>
     void add_params(const ParamList<T>& params, const std::string& prefix = "model.") {
+        require_unique_names(params, "Checkpoint::add_params");
         for (const auto& p : params) add(prefix + p.name, *p.value);
     }
 
@@ -88,8 +90,10 @@ public:
 
     /// Loads every parameter from prefix + name. Checks the whole architecture first (every name
     /// present with the same shape, no extra tensors under prefix), so a mismatch changes nothing.
+    /// With an empty prefix every tensor of the file must be a parameter (no optimizer state).
     template <class T>
     void restore_params(const ParamList<T>& params, const std::string& prefix = "model.") const {
+        require_unique_names(params, "Checkpoint::restore_params");
         std::string problems;
         for (const auto& p : params) {
             const Entry* e = find(prefix + p.name);
@@ -106,7 +110,13 @@ public:
             for (const auto& p : params) known = known || prefix + p.name == e.name;
             if (!known) problems += "\n  unexpected " + e.name + " " + e.shape.str();
         }
-        if (!problems.empty()) throw io_error(origin() + "architecture mismatch:" + problems);
+        if (!problems.empty()) {
+            // Under the empty prefix, the tensors of the optimizer state count as the model's.
+            const std::string hint = prefix.empty() ? "\n(the empty prefix takes every tensor of the file as the "
+                                                      "model's: save the model under a prefix such as \"model.\")"
+                                                    : "";
+            throw io_error(origin() + "architecture mismatch:" + problems + hint);
+        }
         for (const auto& p : params) read(prefix + p.name, *p.value);
     }
 

@@ -55,6 +55,7 @@ void refuse_other_kind(const Checkpoint& c, bool has_own_state, const ParamList<
 /// Adds SGD's momentum buffers to `c`, one tensor per parameter.
 template <class T>
 void add_optimizer_state(Checkpoint& c, Sgd<T>& sgd) {
+    require_unique_names(sgd.params(), "add_optimizer_state");
     for (std::size_t k = 0; k < sgd.params().size(); ++k) {
         c.add("optimizer.velocity." + sgd.params()[k].name, sgd.velocity()[k]);
     }
@@ -64,6 +65,7 @@ void add_optimizer_state(Checkpoint& c, Sgd<T>& sgd) {
 /// count to `c`.
 template <class T, class Options, bool Decoupled>
 void add_optimizer_state(Checkpoint& c, siamese::detail::AdamBase<T, Options, Decoupled>& adam) {
+    require_unique_names(adam.params(), "add_optimizer_state");
     for (std::size_t k = 0; k < adam.params().size(); ++k) {
         c.add("optimizer.m." + adam.params()[k].name, adam.first_moments()[k]);
         c.add("optimizer.v." + adam.params()[k].name, adam.second_moments()[k]);
@@ -76,6 +78,7 @@ void add_optimizer_state(Checkpoint& c, siamese::detail::AdamBase<T, Options, De
 /// is left as it was.
 template <class T>
 void restore_optimizer_state(const Checkpoint& c, Sgd<T>& sgd) {
+    require_unique_names(sgd.params(), "restore_optimizer_state");
     const bool has_velocity = !sgd.params().empty() && c.contains("optimizer.velocity." + sgd.params().front().name);
     detail::refuse_other_kind(c, has_velocity, sgd.params(), "optimizer.m.", "Adam or AdamW moments",
                               "Sgd momentum buffers");
@@ -87,6 +90,7 @@ void restore_optimizer_state(const Checkpoint& c, Sgd<T>& sgd) {
 /// key (or saying that `c` holds SGD's state instead), and the optimizer is left as it was.
 template <class T, class Options, bool Decoupled>
 void restore_optimizer_state(const Checkpoint& c, siamese::detail::AdamBase<T, Options, Decoupled>& adam) {
+    require_unique_names(adam.params(), "restore_optimizer_state");
     detail::refuse_other_kind(c, c.get("optimizer_steps").has_value(), adam.params(), "optimizer.velocity.",
                               "Sgd momentum buffers", "Adam or AdamW moments");
     const long long steps = c.at_integer("optimizer_steps");

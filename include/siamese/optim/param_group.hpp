@@ -106,7 +106,8 @@ void flatten_groups(const std::string& who, std::vector<ParamGroup<T>> groups, P
             }
             for (const auto& q : params) {
                 if (q.value == p.value) {
-                    throw std::invalid_argument(who + ": parameter '" + p.name + "' appears in more than one group");
+                    throw std::invalid_argument(who + ": parameter '" + p.name +
+                                                "' is given twice (in one group or in two): it would be stepped twice");
                 }
             }
             params.push_back(std::move(p));
