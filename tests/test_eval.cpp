@@ -294,6 +294,39 @@ TEST_CASE("pair_accuracy: embeddings of another image set are rejected before an
                               {"pair_accuracy", "[24, D]", "[28, 4]"});
 }
 
+TEST_CASE("pair_accuracy: a NaN logit is an error, not a pair called 'different' (chance accuracy)") {
+    const auto set = tiny_set({0, 1, 2, 3}, 6);
+    LabelOracle model;
+    auto e = eval::embed_all(model, set);
+    e(5, 2) = std::numeric_limits<float>::quiet_NaN();  // image 5's embedding
+    struct NanWhereEmbeddingIs : LabelOracle {
+        const Tensor<float>& logits_from_embeddings(const Tensor<float>& l, const Tensor<float>& r) {
+            LabelOracle::logits_from_embeddings(l, r);
+            for (index_t i = 0; i < l.dim(0); ++i)
+                if (std::isnan(l(i, 2)) || std::isnan(r(i, 2))) z[i] = std::numeric_limits<float>::quiet_NaN();
+            return z;
+        }
+    } nan_model;
+    data::PairSampler sampler(set, 1);
+    CHECK_THROWS_WITH_AS((void)eval::pair_accuracy(nan_model, e, sampler, 20, 20),
+                         doctest::Contains("pair_accuracy: the model's logit is NaN for images"),
+                         std::invalid_argument);
+}
+
+TEST_CASE("embed_all: a prepare that adds images to the batch is refused (it wrote past the embeddings)") {
+    const auto set = tiny_set({3, 7, 9}, 5);
+    LabelOracle model;
+    auto add_flipped_views = [](Tensor<float>& batch) {
+        const Tensor<float> images = batch;
+        batch.resize(Shape{2 * images.dim(0), 1, 2, 2});
+        std::copy_n(images.data(), images.size(), batch.data());
+        std::copy_n(images.data(), images.size(), batch.data() + images.size());
+    };
+    test::require_shape_error(
+        [&] { (void)eval::embed_all(model, set, 4, add_flipped_views); },
+        {"embed_all", "one embedding row per image of a chunk of 4 images", "[8, 4]", "[8, 1, 2, 2]"});
+}
+
 TEST_CASE("pair_accuracy and pair_scores: batches and batch_size below 1, a NaN threshold") {
     const auto set = tiny_set({0, 1, 2, 3}, 6);
     LabelOracle model;

@@ -19,8 +19,9 @@ namespace siamese::eval {
 /// the activations' memory): [N, D]. Evaluation embeds each image once and then scores any
 /// number of pairs from the embeddings (Siamese::logits_from_embeddings). `prepare` sees each
 /// chunk's batch [n, C, H, W] before the backbone, in image order, and may change it in place
-/// (e.g. distort the images, for embeddings of distorted views). Throws std::invalid_argument
-/// when chunk < 1.
+/// (e.g. distort the images, for embeddings of distorted views), keeping one image per row.
+/// Throws std::invalid_argument when chunk < 1, shape_error when a chunk's embeddings are not
+/// one row per image of the chunk.
 template <class Model, class Prepare>
 [[nodiscard]] Tensor<typename Model::value_type> embed_all(Model& model, const data::LabelledImages& images,
                                                            index_t chunk, Prepare&& prepare) {
@@ -37,7 +38,13 @@ template <class Model, class Prepare>
         images.copy_images(std::span<const index_t>(indices), batch);
         prepare(batch);
         const Tensor<T>& e = model.embed(batch);
-        if (out.empty()) out = Tensor<T>(Shape{n, e.dim(1)});
+        if (out.empty() && e.rank() == 2) out = Tensor<T>(Shape{n, e.dim(1)});
+        // A prepare that adds or drops images (views appended to the batch) would write past out.
+        if (e.rank() != 2 || e.dim(0) != count || e.dim(1) != out.dim(1)) {
+            throw shape_error("embed_all: expected one embedding row per image of a chunk of " + std::to_string(count) +
+                              " images, got " + e.shape().str() + " from the batch " + batch.shape().str() +
+                              " (prepare must keep one image per row)");
+        }
         std::copy_n(e.data(), e.size(), out.data() + start * e.dim(1));
     }
     return out;

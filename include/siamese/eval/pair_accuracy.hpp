@@ -74,6 +74,13 @@ template <class Model>
         gather_rows(embeddings, std::span<const index_t>(right), e_right);
         const Tensor<T>& z = model.logits_from_embeddings(e_left, e_right);
         for (index_t i = 0; i < batch_size; ++i) {
+            // NaN would silently count as "different": right on half the pairs, chance accuracy.
+            if (std::isnan(z[i])) {
+                throw std::invalid_argument("pair_accuracy: the model's logit is NaN for images " +
+                                            std::to_string(left[static_cast<std::size_t>(i)]) + " and " +
+                                            std::to_string(right[static_cast<std::size_t>(i)]) +
+                                            ": its weights or the embeddings are not finite");
+            }
             const double p = kernels::sigmoid(static_cast<double>(z[i]));
             const int label = data::PairSampler::pair_label(i, batch_size);
             correct += ((p > threshold) == (label == 1));
