@@ -49,3 +49,32 @@ TEST_CASE("SeedCnn: the tutorial's backbone maps [N, 1, 28, 28] to [N, 84]") {
     CHECK(count_parameters(net.params()) == 320 + 18496 + 192120 + 10164);
     CHECK(net.name().find("Conv2d(32, 64, kernel_size=3") != std::string::npos);
 }
+
+TEST_CASE(
+    "Every layer refuses its own output as input (it was overwritten while read: wrong values, or a heap overflow)") {
+    Rng rng(4);
+    // Square shapes, so that the output could go back in: Linear(4, 4), a padded conv, ReLU.
+    auto refuses_own_output = [&](auto& layer, const Shape& input_shape) {
+        using T = typename std::remove_cvref_t<decltype(layer)>::value_type;
+        const Tensor<T> x = test::random_tensor(input_shape, rng);
+        const Tensor<T>& y = layer.forward(x);
+        CAPTURE(layer.name());
+        const std::string expected = layer.name() + ": the input of forward is this layer's own output";
+        CHECK_THROWS_WITH_AS(layer.forward(y), doctest::Contains(expected.c_str()), std::invalid_argument);
+        // A copy of it is an ordinary input.
+        const Tensor<T> copy = y;
+        CHECK_NOTHROW(layer.forward(copy));
+    };
+    Linear<double> linear(4, 4, rng);
+    refuses_own_output(linear, Shape{2, 4});
+    Conv2d<double> conv(1, 1, 3, rng, {.stride = 1, .padding = 2});
+    refuses_own_output(conv, Shape{1, 1, 4, 4});
+    ConvReluPool<double> fused(1, 1, 3, rng, {.stride = 1, .padding = 2});
+    refuses_own_output(fused, Shape{1, 1, 8, 8});
+    MaxPool2d<double> pool(2);
+    refuses_own_output(pool, Shape{1, 1, 8, 8});
+    ReLU<double> relu;
+    refuses_own_output(relu, Shape{2, 3});
+    Flatten<double> flatten;
+    refuses_own_output(flatten, Shape{2, 3});
+}

@@ -75,6 +75,7 @@ public:
     }
 
     const Tensor<T>& forward(const Tensor<T>& x) {
+        detail::check_not_own_output(*this, x, output_);
         output_.resize(output_shape(x.shape()));
         const auto g = geometry(x.shape());
         copy_into(input_, x.view());

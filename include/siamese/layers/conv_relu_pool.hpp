@@ -61,6 +61,7 @@ public:
     }
 
     const Tensor<T>& forward(const Tensor<T>& x) {
+        detail::check_not_own_output(*this, x, output_);
         output_.resize(output_shape(x.shape()));
         const auto g = geometry(x.shape());
         const index_t N = x.dim(0);

@@ -22,6 +22,7 @@ public:
     }
 
     const Tensor<T>& forward(const Tensor<T>& x) {
+        detail::check_not_own_output(*this, x, output_);
         output_.resize(output_shape(x.shape()));
         input_shape_ = x.shape();
         std::copy_n(x.data(), x.size(), output_.data());

@@ -14,6 +14,10 @@
 // stays the same, so training allocates nothing after the first step. The returned references
 // stay valid until the next forward/backward call on the same layer. Calling backward without
 // a forward, or with a gradient whose shape differs from the last output, throws.
+// A layer object is one place in a network: forward caches what the next backward needs, so a
+// layer used at two places (one ReLU after two Linears) backpropagates through the last call
+// only; give each place its own layer. A forward's input must not be the layer's own output
+// (layer.forward(layer.forward(x))): forward refuses it.
 // Optionally, set_input_grad(false) tells a first layer that nobody needs dL/dx; its backward
 // then only accumulates parameter gradients and returns an empty tensor.
 
@@ -48,6 +52,16 @@ namespace detail {
 /// The shape_error every layer throws on a bad input: names the layer, what it expects and what came.
 [[nodiscard]] inline shape_error bad_input(const std::string& layer, const std::string& expected, const Shape& got) {
     return shape_error(layer + ": expected input " + expected + ", got " + got.str());
+}
+
+/// Refuses a forward whose input is the layer's own output buffer: the layer resizes and writes
+/// that buffer while it reads the input, which gives wrong values or reads past the end.
+template <class Layer, class T>
+void check_not_own_output(const Layer& layer, const Tensor<T>& x, const Tensor<T>& output) {
+    if (&x != &output) return;
+    throw std::invalid_argument(layer.name() +
+                                ": the input of forward is this layer's own output (layer.forward(layer.forward(x))): "
+                                "it would be overwritten while it is read; pass a copy, or use a second layer");
 }
 
 /// Checks that backward follows a forward and gets a gradient shaped like that forward's output.

@@ -43,6 +43,7 @@ public:
     }
 
     const Tensor<T>& forward(const Tensor<T>& x) {
+        detail::check_not_own_output(*this, x, output_);
         output_.resize(output_shape(x.shape()));
         input_shape_ = x.shape();
         argmax_.resize(static_cast<std::size_t>(output_.size()));

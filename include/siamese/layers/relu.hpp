@@ -22,6 +22,7 @@ public:
     }
 
     const Tensor<T>& forward(const Tensor<T>& x) {
+        detail::check_not_own_output(*this, x, output_);
         output_.resize(output_shape(x.shape()));
         kernels::relu_forward(x.size(), x.data(), output_.data());
         forward_done_ = true;
