@@ -76,6 +76,22 @@ TEST_CASE("BceWithLogits: shapes and target values are checked") {
     CHECK_THROWS_AS(BceWithLogits<float>().backward(), std::logic_error);
 }
 
+TEST_CASE("BceWithLogits: a forward that throws leaves the last gradient as it was") {
+    BceWithLogits<double> loss;
+    Tensor<double> z(Shape{3, 1});
+    z[0] = 0.5;
+    z[1] = -1;
+    z[2] = 2;
+    loss.forward(z, std::vector<double>{1, 0, 1});
+    const Tensor<double> before = loss.backward();
+    // A bad target at the end (the first two were written over before) and another batch size.
+    Tensor<double> other(Shape{4, 1});
+    CHECK_THROWS_AS(loss.forward(other, std::vector<double>{0, 1, 1, 2}), std::invalid_argument);
+    const Tensor<double>& after = loss.backward();
+    REQUIRE(after.shape() == before.shape());
+    for (index_t i = 0; i < before.size(); ++i) CHECK(after[i] == before[i]);
+}
+
 TEST_CASE("BceWithLogits: an infinite logit gives the limit of the loss, not NaN, and a finite gradient") {
     // The finite formula computed inf - inf (z = +inf) or 0 * inf (z = -inf, t = 0): NaN.
     const float inf = std::numeric_limits<float>::infinity();

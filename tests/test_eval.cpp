@@ -391,6 +391,7 @@ TEST_CASE("episode_accuracy: the best-scored support is the pick, a tie goes to 
     refused({{.supports = {1, 2}, .queries = {1, 2}, .answers = {0}}}, "episode 0 has 2 queries but 1 answers");
     refused({{.supports = {1, 2}, .queries = {1}, .answers = {2}}},
             "episode 0 has answer 2, not a position in its 2 supports");
+    refused({}, "episode_accuracy: no episodes to score");  // it gave an accuracy of 0
     // A diverged model's NaN never wins a comparison: it read as chance accuracy.
     auto nan_score = [](index_t, std::span<const index_t>, std::span<double> out) {
         std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());

@@ -116,6 +116,10 @@ TEST_CASE("Siamese: wrong shapes and misuse are clear errors") {
     test::require_shape_error([&] { model.logits_stacked(odd); }, {"even", "[3, 1, 28, 28]"});
     Siamese fresh(make_seed_cnn<float>(rng), Shape{1, 28, 28}, rng);
     CHECK_THROWS_AS(fresh.backward(Tensor<float>(Shape{2, 1})), std::logic_error);
+    // The logits' gradient as [B] (the loss's shape in some libraries): the message named the head's Linear.
+    model.logits(a, a);
+    test::require_shape_error([&] { model.backward(Tensor<float>(Shape{2})); },
+                              {"Siamese: expected logit gradients [2, 1] like the last logits(), got [2]"});
     test::require_shape_error(
         [&] {
             Siamese bad(make_seed_cnn<float>(rng), Shape{1, 32, 32}, rng);

@@ -146,6 +146,8 @@ TEST_CASE("Shape: an element count beyond index_t is a shape_error naming the sh
     test::require_shape_error([&] { (void)s.with_batch(index_t{1} << 40); },
                               {"Shape::with_batch", "[1099511627776, 1099511627776]"});
     test::require_shape_error([&] { (void)s.with_batch(-1); }, {"Shape::with_batch", "negative dimension -1"});
+    // A shape of rank 0 has no batch dimension: it came back as [] without a word.
+    test::require_shape_error([&] { (void)Shape{}.with_batch(5); }, {"Shape::with_batch: the shape [] has no first"});
 }
 
 TEST_CASE("Tensor: storage whose byte count overflows is refused, never wrapped") {

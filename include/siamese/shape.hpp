@@ -51,8 +51,9 @@ public:
         return rank_ == 0 ? 0 : n;
     }
 
-    /// The same shape with the first dimension replaced (rank must be at least 1).
+    /// The same shape with the first dimension replaced; shape_error for a shape of rank 0.
     [[nodiscard]] Shape with_batch(index_t n) const {
+        if (rank_ < 1) throw shape_error("Shape::with_batch: the shape [] has no first dimension to replace");
         if (n < 0) throw shape_error("Shape::with_batch: negative dimension " + std::to_string(n));
         Shape s = *this;
         s.dims_[0] = n;

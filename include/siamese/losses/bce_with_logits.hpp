@@ -38,15 +38,20 @@ public:
             throw shape_error(name() + ": " + std::to_string(targets.size()) + " targets for logits " +
                               logits.shape().str());
         }
-        grad_.resize(logits.shape());
-        double total = 0;  // summed in double: a batch mean should not depend on summation luck
+        // Every target before anything is written: a forward that throws leaves the last one's
+        // gradient whole (it was half overwritten, and backward returned it).
         for (index_t i = 0; i < b; ++i) {
-            const T z = logits[i];
             const T t = targets[static_cast<std::size_t>(i)];
             if (!(t >= T(0) && t <= T(1))) {
                 throw std::invalid_argument(name() + ": target " + std::to_string(i) + " is " +
                                             detail::format_number(t) + ", expected a value in [0, 1]");
             }
+        }
+        grad_.resize(logits.shape());
+        double total = 0;  // summed in double: a batch mean should not depend on summation luck
+        for (index_t i = 0; i < b; ++i) {
+            const T z = logits[i];
+            const T t = targets[static_cast<std::size_t>(i)];
             total += std::isinf(z) ? infinite_logit_loss(z, t)
                                    : std::max(z, T(0)) - z * t + std::log1p(std::exp(-std::abs(z)));
             grad_[i] = (kernels::sigmoid(z) - t) / static_cast<T>(b);

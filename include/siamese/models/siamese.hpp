@@ -152,6 +152,10 @@ public:
         if (!backward_ready_) {
             throw std::logic_error("Siamese: backward needs a preceding logits()/predict() on images");
         }
+        if (!(grad_logits.shape() == Shape{diff_.dim(0), 1})) {
+            throw shape_error("Siamese: expected logit gradients " + Shape{diff_.dim(0), 1}.str() +
+                              " like the last logits(), got " + grad_logits.shape().str());
+        }
         const Tensor<T>& grad_diff = head_.backward(grad_logits);
         const index_t b = grad_diff.dim(0), d = embedding_dim_;
         grad_embeddings_.resize(Shape{2 * b, d});
