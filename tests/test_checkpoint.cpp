@@ -253,6 +253,18 @@ TEST_CASE("Checkpoint metadata: whole numbers read back; anything else is an err
     require_io_error([&] { (void)c.at_integer("huge"); }, {"'huge' is not an integer"});
     require_io_error([&] { (void)c.at_real("word"); }, {"run.ckpt", "metadata 'word' is not a number: 'fast'"});
     require_io_error([&] { (void)c.at_real("partly"); }, {"'partly' is not a number"});
+    // strtod's other forms: no program saved these, an edited file may hold them.
+    for (const char* text : {"nan", "inf", "-inf", "0x10", " 7", "1e999"}) {
+        CAPTURE(text);
+        io::Checkpoint edited;
+        edited.set("value", text);
+        const auto e = io::Checkpoint::parse(edited.serialize(), "edited.ckpt");
+        require_io_error([&] { (void)e.at_real("value"); }, {"edited.ckpt", "metadata 'value' is not a number"});
+    }
+    io::Checkpoint spaced;
+    spaced.set("count", " 7");
+    require_io_error([&] { (void)io::Checkpoint::parse(spaced.serialize(), "spaced.ckpt").at_integer("count"); },
+                     {"metadata 'count' is not an integer: ' 7'"});
     require_io_error([&] { (void)c.at_integer("absent"); }, {"run.ckpt", "has no metadata 'absent'"});
     // With a range, as a program checks the settings it reads back.
     CHECK(c.at_integer("steps", -50, 10) == -42);

@@ -118,8 +118,9 @@ TEST_CASE("restore_state refuses a position outside the run (a next epoch of -10
         {"next_epoch", "12", "run.ckpt: metadata 'next_epoch' is 12, expected 1 to 11"},
         {"best_epoch", "11", "run.ckpt: metadata 'best_epoch' is 11, expected 0 to 10"},
         {"stale_epochs", "-1", "run.ckpt: metadata 'stale_epochs' is -1, expected 0 to 10"},
-        {"best_accuracy", "nan",
-         "run.ckpt: metadata 'best_accuracy' is nan, expected an accuracy from 0 to 1 (or -1 before the first "
+        {"best_accuracy", "nan", "run.ckpt: metadata 'best_accuracy' is not a number: 'nan'"},
+        {"best_accuracy", "1.5",
+         "run.ckpt: metadata 'best_accuracy' is 1.5, expected an accuracy from 0 to 1 (or -1 before the first "
          "validation)"},
     };
     for (const auto& k : cases) {

@@ -23,6 +23,7 @@
 
 #include <bit>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -141,7 +142,9 @@ public:
         char* end = nullptr;
         errno = 0;
         const long long x = std::strtoll(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || errno == ERANGE) throw not_a_number(key, v, "an integer");
+        // strtoll also skips leading spaces, which no saved integer has.
+        if (v.empty() || *end != '\0' || errno == ERANGE || v.find_first_not_of("+-0123456789") != std::string::npos)
+            throw not_a_number(key, v, "an integer");
         return x;
     }
 
@@ -171,12 +174,17 @@ public:
         throw io_error(origin() + "metadata '" + key + "' is '" + v + "', expected one of " + listed);
     }
 
-    /// The metadata value for key as a whole real number, or an io_error as for at_integer.
+    /// The metadata value for key as a finite real number in decimal, or an io_error as for
+    /// at_integer. strtod alone also reads "nan", "inf", hexadecimal and leading spaces, and
+    /// turns 1e999 into infinity: none of them is a number a program saved.
     [[nodiscard]] double at_real(const std::string& key) const {
         const std::string& v = at(key);
         char* end = nullptr;
+        errno = 0;
         const double x = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end != '\0') throw not_a_number(key, v, "a number");
+        if (v.empty() || *end != '\0' || v.find_first_not_of("+-.0123456789eE") != std::string::npos)
+            throw not_a_number(key, v, "a number");
+        if (errno == ERANGE || !std::isfinite(x)) throw not_a_number(key, v, "a number in a double's range");
         return x;
     }
 
