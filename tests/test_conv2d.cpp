@@ -79,6 +79,9 @@ TEST_CASE("Conv2d: a configuration that makes no sense is refused, naming the la
     test::require_shape_error([&] { Conv2d<float>(1, 32, 0, rng); }, {"kernel_size=0"});
     test::require_shape_error([&] { Conv2d<float>(1, 32, 3, rng, {.stride = 0}); }, {"stride=0"});
     test::require_shape_error([&] { Conv2d<float>(1, 32, 3, rng, {.padding = -1}); }, {"padding=-1"});
+    // H + 2 padding overflowed (undefined behaviour, then a negative output size).
+    test::require_shape_error([&] { Conv2d<float>(1, 1, 3, rng, {.padding = index_t{1} << 62}); },
+                              {"Conv2d: invalid configuration", "padding=4611686018427387904"});
     // A weight count beyond 64 bits (C * k * k alone overflows): refused before anything is sized.
     test::require_shape_error([&] { Conv2d<float>(index_t{1} << 20, 1, index_t{1} << 22, rng); },
                               {"Conv2d: invalid configuration Conv2d(1048576, 1, kernel_size=4194304",

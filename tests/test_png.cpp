@@ -232,6 +232,12 @@ TEST_CASE("PNG: expected size, inversion before resizing, and resizing") {
     const auto msg = io_error_of([&] { (void)decode(png, {.expect_height = 105, .expect_width = 105}); });
     CHECK(msg.find("mem.png: image is 4x4, expected 105x105") != std::string::npos);
     CHECK_THROWS_AS(decode(png, {.height = -1}), std::invalid_argument);
+    // A resize beyond png_max_pixels (2^20 x 2^20 allocated a terabyte), also with one side kept.
+    CHECK_THROWS_WITH_AS(decode(png, {.height = 1 << 20, .width = 1 << 20}),
+                         doctest::Contains("mem.png: PngOptions resizes to 1048576x1048576, more than the 67108864"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(decode(png, {.height = index_t{1} << 40}), doctest::Contains("resizes to 1099511627776x4"),
+                         std::invalid_argument);
 }
 
 TEST_CASE("PNG: encode_png and write_png round-trip through decode_png and read_png") {

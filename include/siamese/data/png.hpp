@@ -143,13 +143,19 @@ inline void check_png_options(const PngOptions& o, const std::string& name) {
 }
 
 // What decode_png does after decoding: inversion first (so resizing averages ink), then resizing.
-inline GrayImage apply_png_options(GrayImage image, const PngOptions& o) {
+inline GrayImage apply_png_options(GrayImage image, const PngOptions& o, const std::string& name) {
     if (o.invert) {
         for (auto& v : image.pixels) v = static_cast<std::uint8_t>(255 - v);
     }
-    if ((o.height > 0 && o.height != image.height) || (o.width > 0 && o.width != image.width)) {
-        image = resize_area(image, o.height > 0 ? o.height : image.height, o.width > 0 ? o.width : image.width);
+    const index_t out_h = o.height > 0 ? o.height : image.height, out_w = o.width > 0 ? o.width : image.width;
+    // The decoded image is held to png_max_pixels; the resized one too (2^20 x 2^20 asked for a
+    // terabyte).
+    if (static_cast<std::uint64_t>(out_h) * static_cast<std::uint64_t>(out_w) > png_max_pixels) {
+        throw std::invalid_argument(name + ": PngOptions resizes to " + std::to_string(out_h) + "x" +
+                                    std::to_string(out_w) + ", more than the " + std::to_string(png_max_pixels) +
+                                    " pixels an image may have");
     }
+    if (out_h != image.height || out_w != image.width) image = resize_area(image, out_h, out_w);
     return image;
 }
 
@@ -203,7 +209,7 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o) {
     GrayImage out{height, width, std::vector<std::uint8_t>(static_cast<std::size_t>(pixels))};
     const png_color white{255, 255, 255};
     if (!png_image_finish_read(&image, &white, out.pixels.data(), 0, nullptr)) fail("data");
-    return detail::apply_png_options(std::move(out), options);
+    return detail::apply_png_options(std::move(out), options, name);
 #else
     throw io_error(name + ": cannot decode PNG: siamese was built without libpng (SIAMESE_USE_PNG=OFF)");
 #endif

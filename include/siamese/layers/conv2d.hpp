@@ -6,6 +6,7 @@
 #include <siamese/layers/weight_and_bias.hpp>
 #include <siamese/random.hpp>
 
+#include <limits>
 #include <string>
 
 namespace siamese {
@@ -25,11 +26,15 @@ inline std::string conv2d_name(index_t in_channels, index_t out_channels, index_
 }
 
 /// A convolution's weight [OC, C, k, k] and bias [OC], initialised like PyTorch's Conv2d from `rng`;
-/// a configuration that makes no sense (a size below 1, negative padding) is a shape_error naming `layer`.
+/// a configuration that makes no sense (a size below 1, negative or overflowing padding) is a
+/// shape_error naming `layer`.
 template <class T>
 [[nodiscard]] WeightAndBias<T> conv2d_parameters(const char* layer, index_t in_channels, index_t out_channels,
                                                  index_t kernel_size, Conv2dOptions options, Rng& rng) {
-    if (in_channels < 1 || out_channels < 1 || kernel_size < 1 || options.stride < 1 || options.padding < 0) {
+    // A padding past a quarter of index_t's range would overflow the output size's H + 2 padding.
+    constexpr index_t max_padding = std::numeric_limits<index_t>::max() / 4;
+    if (in_channels < 1 || out_channels < 1 || kernel_size < 1 || options.stride < 1 || options.padding < 0 ||
+        options.padding > max_padding) {
         throw shape_error(std::string(layer) + ": invalid configuration " +
                           conv2d_name(in_channels, out_channels, kernel_size, options));
     }
