@@ -132,7 +132,9 @@ TEST_CASE("HausdorffScorer: ink polarity, threshold and errors") {
         CHECK(inverted.points(0).size() == 12);
     }
     const auto blank = data::LabelledImages(Shape{1, 2, 2}, std::vector<std::uint8_t>(8, 0), {0, 1});
-    CHECK_THROWS_AS(eval::HausdorffScorer{blank}, std::invalid_argument);
+    // The hint matches load_omniglot's default (inverted: light ink), which its old text contradicted.
+    CHECK_THROWS_WITH_AS(eval::HausdorffScorer{blank}, doctest::Contains("load_omniglot inverts them by default"),
+                         std::invalid_argument);
     CHECK_THROWS_AS(eval::HausdorffScorer(blank, {.threshold = 0}), std::invalid_argument);
     const auto rgb = data::LabelledImages(Shape{3, 2, 2}, std::vector<std::uint8_t>(12, 255), {0});
     test::require_shape_error([&] { eval::HausdorffScorer s(rgb); }, {"[1, 2, 2]", "[3, 2, 2]"});

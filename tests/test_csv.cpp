@@ -89,6 +89,29 @@ TEST_CASE("CSV: a header row is reported as such") {
     require_io_error([&] { (void)load_csv(path, Shape{2, 2}); }, {"line 1", "column 1", "'label'", "header row"});
 }
 
+TEST_CASE("CSV: quoted fields, stray carriage returns and UTF-16 are named as they are") {
+    TempDir dir;
+    // A quoted label was blamed on a header row that is not there.
+    const auto quoted = dir.write("quoted.csv", "\"1\",0,0,0,0\n");
+    require_io_error([&] { (void)load_csv(quoted, Shape{2, 2}); }, {"'\"1\"'", "(fields must not be quoted)"});
+    // \r\r\n: the carriage return went into the message raw, and the terminal overwrote the line.
+    const auto doubled = dir.write("doubled.csv", "1,0,0,0,0\r\r\n9\r\r\n");
+    const std::string message = test::io_error_of([&] { (void)load_csv(doubled, Shape{2, 2}); });
+    CHECK(message.find('\r') == std::string::npos);
+    CHECK(message.find("column 5: expected a pixel value 0..255, found '0\\r'") != std::string::npos);
+    // UTF-16 (a spreadsheet's "Unicode text"): NUL bytes reached what().
+    const auto wide = dir.write("wide.csv", std::string("\xff\xfe"
+                                                        "1\0,\0"
+                                                        "0\0,\0"
+                                                        "0\0,\0"
+                                                        "0\0,\0"
+                                                        "0\0\n\0",
+                                                        22));
+    const std::string wide_message = test::io_error_of([&] { (void)load_csv(wide, Shape{2, 2}); });
+    CHECK(wide_message.find('\0') == std::string::npos);
+    CHECK(wide_message.find("'\\xff\\xfe1\\x00'") != std::string::npos);
+}
+
 TEST_CASE("CSV: pixels outside 0..255") {
     TempDir dir;
     const auto high = dir.write("high.csv", "1,0,0,0,0\n1,0,0,0,0\n1,0,0,256,0\n");

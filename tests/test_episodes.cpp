@@ -219,6 +219,15 @@ TEST_CASE("few_shot_accuracy: bad options and scorers") {
         std::fill(out.begin(), out.end(), std::nan(""));
     };
     CHECK_THROWS_AS((void)eval::few_shot_accuracy(set, nan_scorer, {.ways = 2, .episodes = 1}), std::invalid_argument);
+    // +inf and -inf among one class's supports average to NaN, which lost every comparison
+    // (an accuracy of chance, without a word).
+    auto infinite_scorer = [](index_t, std::span<const index_t>, std::span<double> out) {
+        for (std::size_t k = 0; k < out.size(); ++k)
+            out[k] = k % 2 == 0 ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+    };
+    CHECK_THROWS_WITH_AS((void)eval::few_shot_accuracy(set, infinite_scorer, {.ways = 2, .shots = 2, .episodes = 5}),
+                         doctest::Contains("the scores of a class average to NaN for query image"),
+                         std::invalid_argument);
 }
 
 TEST_CASE("few_shot_accuracy: shots or queries beyond every class, episodes below 1") {

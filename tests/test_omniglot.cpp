@@ -95,6 +95,10 @@ TEST_CASE("Omniglot: bad folders and files are errors naming them") {
     CHECK(unknown.find("no alphabet 'Klingon'; available: Alpha, Beta") != std::string::npos);
     CHECK_THROWS_AS((void)load_omniglot(dir.path, {.alphabets = {"Alpha", "Alpha"}}), std::invalid_argument);
     CHECK_THROWS_AS((void)load_omniglot(dir.path, {.side = 0}), std::invalid_argument);
+    // It named the first PNG file and PngOptions, not the option given.
+    CHECK_THROWS_WITH_AS((void)load_omniglot(dir.path, {.expect_side = -1}),
+                         doctest::Contains("load_omniglot: expect_side must be 0 (any size) or positive, got -1"),
+                         std::invalid_argument);
 
     fs::create_directories(dir.path / "Empty");
     CHECK(io_error_of([&] {

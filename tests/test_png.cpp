@@ -165,6 +165,12 @@ TEST_CASE("resize_area: bad sizes are rejected") {
     CHECK_THROWS_AS(resize_area(px({1, 2, 3}), 2, 2, dst, 2, 2), std::invalid_argument);
     CHECK_THROWS_AS(resize_area(px({1, 2, 3, 4}), 2, 2, dst, 0, 4), std::invalid_argument);
     CHECK_THROWS_AS(resize_area(px({1, 2, 3, 4}), 2, 2, dst, 1, 3), std::invalid_argument);
+    // Past png_max_pixels: 2^32 x 2^32 overflowed h * w, passed the size check and never ended.
+    const std::vector<std::uint8_t> one{7};
+    std::vector<std::uint8_t> none;
+    CHECK_THROWS_WITH_AS(resize_area(one, 1, 1, none, index_t{1} << 32, index_t{1} << 32),
+                         doctest::Contains("resize_area: 1x1 -> 4294967296x4294967296 exceeds the 67108864 pixels"),
+                         std::invalid_argument);
 }
 
 #if defined(SIAMESE_HAS_PNG) && SIAMESE_HAS_PNG
@@ -238,6 +244,9 @@ TEST_CASE("PNG: expected size, inversion before resizing, and resizing") {
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(decode(png, {.height = index_t{1} << 40}), doctest::Contains("resizes to 1099511627776x4"),
                          std::invalid_argument);
+    // Sides whose product wraps a 64-bit count to 0.
+    CHECK_THROWS_WITH_AS(decode(png, {.height = index_t{1} << 32, .width = index_t{1} << 32}),
+                         doctest::Contains("resizes to 4294967296x4294967296"), std::invalid_argument);
 }
 
 TEST_CASE("PNG: encode_png and write_png round-trip through decode_png and read_png") {

@@ -27,12 +27,26 @@ inline std::string_view trim_blanks(std::string_view s) noexcept {
     return s;
 }
 
-/// A field as quoted in an error message, cut short when long.
+/// A field as quoted in an error message, cut short when long. Control and non-ASCII bytes are
+/// written as \r or \xNN: a raw carriage return (a line ending \r\r\n) made the terminal
+/// overwrite the message, and a UTF-16 file put NUL bytes in it.
 inline std::string quote_field(std::string_view s) {
     constexpr std::size_t max = 24;
     // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) about "'" + std::string(...).
     std::string quoted(1, '\'');
-    quoted.append(s.substr(0, max));
+    for (const char c : s.substr(0, max)) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\r') {
+            quoted.append("\\r");
+        } else if (byte < 0x20 || byte >= 0x7f) {
+            constexpr char hex[] = "0123456789abcdef";
+            quoted.append("\\x");
+            quoted.push_back(hex[byte >> 4]);
+            quoted.push_back(hex[byte & 15]);
+        } else {
+            quoted.push_back(c);
+        }
+    }
     quoted.append(s.size() > max ? "...'" : "'");
     return quoted;
 }
@@ -119,8 +133,11 @@ inline std::errc parse_integer(std::string_view s, std::int64_t& value) noexcept
                     fail(column, "label " + detail::quote_field(field) + " does not fit a 64-bit integer");
                 }
                 if (parsed != std::errc{}) {
+                    const bool quoted = !field.empty() && (field.front() == '"' || field.front() == '\'');
                     fail(column, "expected an integer label, found " + detail::quote_field(field) +
-                                     (line_number == 1 ? " (the file must not have a header row)" : ""));
+                                     (quoted             ? " (fields must not be quoted)"
+                                      : line_number == 1 ? " (the file must not have a header row)"
+                                                         : ""));
                 }
                 labels.push_back(value);
             } else if (parsed == std::errc::result_out_of_range) {

@@ -120,9 +120,13 @@ inline std::string nested_alphabet_hint(const std::filesystem::path& root, const
 /// for a missing root, an unknown alphabet (listing the available ones), an alphabet without
 /// character folders, a character without PNG images, an image of another size than the first
 /// one loaded, and any image read_png rejects; throws std::invalid_argument for an alphabet
-/// listed twice or a non-positive side.
+/// listed twice, a non-positive side or a negative expect_side.
 [[nodiscard]] inline Omniglot load_omniglot(const std::filesystem::path& root, const OmniglotOptions& options = {}) {
     if (options.side < 1) throw std::invalid_argument("load_omniglot: side must be positive");
+    if (options.expect_side < 0) {
+        throw std::invalid_argument("load_omniglot: expect_side must be 0 (any size) or positive, got " +
+                                    std::to_string(options.expect_side));
+    }
     const auto available = omniglot_alphabets(root);
     std::vector<std::string> wanted = options.alphabets.empty() ? available : options.alphabets;
     if (wanted.empty()) throw io_error(root.string() + ": no alphabet folders");

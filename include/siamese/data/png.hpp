@@ -61,16 +61,32 @@ struct PngOptions {
 /// lying header cannot make us allocate more than 64 MiB.
 inline constexpr std::uint64_t png_max_pixels = std::uint64_t{1} << 26;
 
+namespace detail {
+
+/// Whether an h x w image (both >= 1) has more than png_max_pixels pixels, without overflowing.
+[[nodiscard]] constexpr bool more_than_max_pixels(index_t h, index_t w) noexcept {
+    const auto rows = static_cast<std::uint64_t>(h), cols = static_cast<std::uint64_t>(w);
+    return rows > png_max_pixels || cols > png_max_pixels / rows;
+}
+
+}  // namespace detail
+
 /// Resizes one [h, w] 8-bit plane to [out_h, out_w] by area averaging: each output pixel is the
 /// mean of the source area it covers, source pixels cut by its border counted by the fraction
 /// inside (exact integer weights, rounded half up). 105 -> 35 averages 3 x 3 blocks; 105 -> 52
 /// mixes fractional edges; enlarging repeats pixels. Throws std::invalid_argument on a size
-/// mismatch or a non-positive size.
+/// mismatch, a non-positive size or one past png_max_pixels.
 inline void resize_area(std::span<const std::uint8_t> src, index_t h, index_t w, std::span<std::uint8_t> dst,
                         index_t out_h, index_t out_w) {
     if (h < 1 || w < 1 || out_h < 1 || out_w < 1) {
         throw std::invalid_argument("resize_area: sizes must be positive, got " + std::to_string(h) + "x" +
                                     std::to_string(w) + " -> " + std::to_string(out_h) + "x" + std::to_string(out_w));
+    }
+    // Either side's pixel count past png_max_pixels: h * w would overflow, and the loop run for ever.
+    if (detail::more_than_max_pixels(h, w) || detail::more_than_max_pixels(out_h, out_w)) {
+        throw std::invalid_argument("resize_area: " + std::to_string(h) + "x" + std::to_string(w) + " -> " +
+                                    std::to_string(out_h) + "x" + std::to_string(out_w) + " exceeds the " +
+                                    std::to_string(png_max_pixels) + " pixels an image may have");
     }
     if (static_cast<index_t>(src.size()) != h * w || static_cast<index_t>(dst.size()) != out_h * out_w) {
         throw std::invalid_argument("resize_area: buffers of " + std::to_string(src.size()) + " and " +
@@ -150,7 +166,7 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o, const s
     const index_t out_h = o.height > 0 ? o.height : image.height, out_w = o.width > 0 ? o.width : image.width;
     // The decoded image is held to png_max_pixels; the resized one too (2^20 x 2^20 asked for a
     // terabyte).
-    if (static_cast<std::uint64_t>(out_h) * static_cast<std::uint64_t>(out_w) > png_max_pixels) {
+    if (more_than_max_pixels(out_h, out_w)) {
         throw std::invalid_argument(name + ": PngOptions resizes to " + std::to_string(out_h) + "x" +
                                     std::to_string(out_w) + ", more than the " + std::to_string(png_max_pixels) +
                                     " pixels an image may have");

@@ -226,6 +226,10 @@ requires PairScorer<Score>
             if (std::any_of(scores.begin(), scores.end(), [](double v) { return std::isnan(v); })) {
                 fail("the scorer returned NaN for query image " + std::to_string(queries[q]));
             }
+            if (std::any_of(class_scores.begin(), class_scores.end(), [](double v) { return std::isnan(v); })) {
+                fail("the scores of a class average to NaN for query image " + std::to_string(queries[q]) +
+                     " (the scorer returned +inf and -inf for its supports)");
+            }
             const auto best =
                 static_cast<index_t>(std::max_element(class_scores.begin(), class_scores.end()) - class_scores.begin());
             right += best == query_class[q];

@@ -169,7 +169,8 @@ public:
                     "HausdorffScorer: image " + std::to_string(i) + " has no " +
                     (options.ink == Ink::light ? "light" : "dark") + " ink at threshold " +
                     std::to_string(options.threshold) +
-                    " (MNIST draws light ink on black, Omniglot dark ink on white: check InkOptions)");
+                    " (MNIST draws light ink on black; Omniglot's files dark ink on white, but load_omniglot "
+                    "inverts them by default to light ink: check InkOptions)");
             }
         }
     }
