@@ -241,6 +241,70 @@ TEST_CASE("Omniglot: episodes need an alphabet with enough characters and two dr
     CHECK_THROWS_AS((void)within_alphabet_episodes(single, {.ways = 2, .episodes = 1}), std::invalid_argument);
 }
 
+namespace {
+
+/// within_alphabet_episodes's std::invalid_argument message ("" if it made the episodes).
+std::string episodes_error(const Omniglot& set, AlphabetEpisodeOptions options) {
+    try {
+        (void)within_alphabet_episodes(set, options);
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("Omniglot: episodes that some seeds could not draw are refused for every seed") {
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 3}}, 2);
+    // character03 is drawn by 3 and 4, the others by 1 and 2: two characters of the three share
+    // no drawer. A draw of characters 1 and 2 used to succeed and one with character 3 to throw,
+    // so whether a run could be made at all depended on its seed.
+    const auto c3 = dir.path / "Alpha" / "character03";
+    fs::rename(c3 / "0002_01.png", c3 / "0002_03.png");
+    fs::rename(c3 / "0002_02.png", c3 / "0002_04.png");
+    const auto set = load_omniglot(dir.path, {.side = 8});
+    const std::string expected =
+        "within_alphabet_episodes: the characters of Alpha do not all share two drawers: Alpha/character03 is drawn "
+        "by 3, 4, the characters before it all by 1, 2 (supports and queries come from two drawers of every "
+        "character)";
+    for (std::uint64_t seed = 0; seed < 20; ++seed) {
+        CHECK(episodes_error(set, {.ways = 2, .episodes = 1, .seed = seed}) == expected);
+    }
+    // One drawer in common is not enough either; three characters sharing two drawers are.
+    write_png(c3 / "0002_02.png", test::drawing(8, 2, 2));
+    CHECK(episodes_error(load_omniglot(dir.path, {.side = 8}), {.ways = 2, .episodes = 1})
+              .find("Alpha/character03 is drawn by 2, 3, 4, the characters before it all by 1, 2") !=
+          std::string::npos);
+    write_png(c3 / "0002_01.png", test::drawing(8, 2, 1));
+    const auto mended = load_omniglot(dir.path, {.side = 8});
+    CHECK(within_alphabet_episodes(mended, {.ways = 3, .episodes = 20}).size() == 20);
+}
+
+TEST_CASE("Omniglot: episodes need to know each image's drawer") {
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 2}}, 2);
+    const auto c2 = dir.path / "Alpha" / "character02";
+    // Files without a drawer number all counted as drawer 0, one "person".
+    fs::rename(c2 / "0001_02.png", c2 / "extra.png");
+    CHECK(episodes_error(load_omniglot(dir.path, {.side = 8}), {.ways = 2, .episodes = 1}) ==
+          "within_alphabet_episodes: Alpha/character02/extra.png has no drawer number (the MM of NNNN_MM.png, from "
+          "1): episodes take supports and queries from different drawers");
+    // A second drawing by one drawer was left out without a word.
+    fs::rename(c2 / "extra.png", c2 / "0001_02.png");
+    write_png(c2 / "9999_01.png", test::drawing(8, 1, 3));
+    CHECK(episodes_error(load_omniglot(dir.path, {.side = 8}), {.ways = 2, .episodes = 1}) ==
+          "within_alphabet_episodes: Alpha/character02/0001_01.png and Alpha/character02/9999_01.png are both by "
+          "drawer 1: an episode takes one image of a character from each drawer");
+    // A set put together by hand must give every image a drawer.
+    fs::remove(c2 / "9999_01.png");
+    auto set = load_omniglot(dir.path, {.side = 8});
+    set.drawers.pop_back();
+    CHECK(episodes_error(set, {.ways = 2, .episodes = 1}) ==
+          "within_alphabet_episodes: the set has 4 images but 3 drawers");
+}
+
 #else
 
 TEST_CASE("Omniglot: without libpng the loader is a clear error") {

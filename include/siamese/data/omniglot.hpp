@@ -89,6 +89,13 @@ inline int drawer_of(const std::filesystem::path& file) {
     return d;
 }
 
+/// "1, 2, 5": drawers for a message.
+inline std::string drawer_list(const std::vector<int>& drawers) {
+    std::string out;
+    for (const int d : drawers) out += (out.empty() ? "" : ", ") + std::to_string(d);
+    return out;
+}
+
 /// The folder of `root` holding a folder named `alphabet`, as " (it is in ROOT/NAME: is that
 /// the folder of alphabets?)", or "" when none does: the archives unpack to a folder per set
 /// (images_background, ...), and their parent is an easy root to give by mistake.
@@ -210,18 +217,40 @@ struct AlphabetEpisodeOptions {
 /// among those with at least `ways` characters, `ways` of its characters, and two different
 /// drawers a and b (among the drawers every one of those characters has); the supports are
 /// drawer a's images of the characters, the queries drawer b's, one per character (answers[k]
-/// = k). Deterministic for a seed. Throws std::invalid_argument when no alphabet can host an
-/// episode (too few characters, or fewer than two drawers shared by the chosen characters).
+/// = k). Characters drawn by fewer than two people take no part. Deterministic for a seed.
+/// Throws std::invalid_argument, whatever the seed, when no alphabet can host an episode (too
+/// few characters), when the characters of a hosting alphabet do not all share two drawers
+/// (some draws would find no pair), or when the drawers are unknown: an image whose name has
+/// no drawer number, or two images of one character by one drawer.
 [[nodiscard]] inline std::vector<OneShotEpisode> within_alphabet_episodes(const Omniglot& set,
                                                                           const AlphabetEpisodeOptions& options) {
     if (options.ways < 2) throw std::invalid_argument("within_alphabet_episodes: ways must be at least 2");
     if (options.episodes < 0) throw std::invalid_argument("within_alphabet_episodes: episodes must not be negative");
+    if (set.drawers.size() != static_cast<std::size_t>(set.images.size())) {
+        throw std::invalid_argument("within_alphabet_episodes: the set has " + std::to_string(set.images.size()) +
+                                    " images but " + std::to_string(set.drawers.size()) + " drawers");
+    }
+    const auto file_name = [&set](index_t i) {
+        const auto k = static_cast<std::size_t>(i);
+        return k < set.files.size() ? set.files[k] : "image " + std::to_string(i);
+    };
     // image index of (character, drawer)
     std::vector<std::map<int, index_t>> by_drawer(set.characters.size());
     for (index_t i = 0; i < set.images.size(); ++i) {
         const auto c = static_cast<std::size_t>(set.images.label(i));
         if (c >= by_drawer.size()) throw std::invalid_argument("within_alphabet_episodes: label out of range");
-        by_drawer[c].emplace(set.drawers[static_cast<std::size_t>(i)], i);
+        const int drawer = set.drawers[static_cast<std::size_t>(i)];
+        if (drawer <= 0) {
+            throw std::invalid_argument("within_alphabet_episodes: " + file_name(i) +
+                                        " has no drawer number (the MM of NNNN_MM.png, from 1): episodes take "
+                                        "supports and queries from different drawers");
+        }
+        const auto [at, added] = by_drawer[c].emplace(drawer, i);
+        if (!added) {
+            throw std::invalid_argument("within_alphabet_episodes: " + file_name(at->second) + " and " + file_name(i) +
+                                        " are both by drawer " + std::to_string(drawer) +
+                                        ": an episode takes one image of a character from each drawer");
+        }
     }
     std::vector<std::vector<index_t>> members(set.alphabets.size());
     for (std::size_t c = 0; c < set.characters.size(); ++c) {
@@ -238,6 +267,29 @@ struct AlphabetEpisodeOptions {
     if (hosts.empty()) {
         throw std::invalid_argument("within_alphabet_episodes: no alphabet has " + std::to_string(options.ways) +
                                     " characters drawn by at least two people (" + sizes + ")");
+    }
+    // Checked here rather than at a draw, so that the seed decides the episodes but never whether
+    // they can be made: any `ways` of a host's characters must share two drawers.
+    for (const std::size_t a : hosts) {
+        std::vector<int> shared;
+        for (const auto& entry : by_drawer[static_cast<std::size_t>(members[a][0])]) shared.push_back(entry.first);
+        for (const index_t c : members[a]) {
+            const auto& drawn = by_drawer[static_cast<std::size_t>(c)];
+            std::vector<int> kept;
+            for (const int d : shared) {
+                if (drawn.count(d) > 0) kept.push_back(d);
+            }
+            if (kept.size() < 2) {
+                std::vector<int> own;
+                for (const auto& entry : drawn) own.push_back(entry.first);
+                throw std::invalid_argument(
+                    "within_alphabet_episodes: the characters of " + set.alphabets[a] +
+                    " do not all share two drawers: " + set.characters[static_cast<std::size_t>(c)] + " is drawn by " +
+                    detail::drawer_list(own) + ", the characters before it all by " + detail::drawer_list(shared) +
+                    " (supports and queries come from two drawers of every character)");
+            }
+            shared = std::move(kept);
+        }
     }
     Rng rng(options.seed);
     std::vector<OneShotEpisode> episodes;
