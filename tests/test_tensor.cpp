@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "failing_allocation.hpp"
 #include "test_util.hpp"
 
 #include <cstdint>
@@ -162,6 +163,18 @@ TEST_CASE("Tensor: storage whose byte count overflows is refused, never wrapped"
     CHECK(t.shape() == Shape{2, 3});
     CHECK(t.data() == before);
     CHECK(t(1, 2) == 1.5f);
+    // So does one whose allocation fails: the old storage used to be freed first, leaving the
+    // shape [2, 3] over no storage at all.
+    {
+        const test_allocations::FailAbove fail(1000);
+        CHECK_THROWS_AS(t.resize(Shape{1000}), std::bad_alloc);
+    }
+    CHECK(t.shape() == Shape{2, 3});
+    CHECK(t.data() == before);
+    CHECK(t.capacity() == 6);
+    CHECK(t(1, 2) == 1.5f);
+    t.resize(Shape{1000});  // and it still grows when memory is there
+    CHECK(t.capacity() == 1000);
     // Layers build their weight shapes through Shape, so absurd sizes are refused up front.
     Rng rng(1);
     test::require_shape_error([&] { Linear<float>(index_t{1} << 32, index_t{1} << 32, rng); },

@@ -46,7 +46,8 @@ public:
         std::swap(capacity_, other.capacity_);
     }
 
-    /// Ensures room for n elements; contents are unspecified afterwards if it had to grow.
+    /// Ensures room for n elements; contents are unspecified afterwards if it had to grow. On an
+    /// exception (std::length_error, std::bad_alloc) the buffer is unchanged.
     void reserve_discard(index_t n) {
         if (n <= capacity_) return;
         // As std::vector: a byte count beyond PTRDIFF_MAX is refused, never wrapped around.
@@ -55,9 +56,12 @@ public:
             throw std::length_error("AlignedBuffer: " + std::to_string(n) + " elements of " +
                                     std::to_string(sizeof(T)) + " bytes exceed the largest possible allocation");
         }
-        release();
+        // Allocated before the old storage is freed, as std::vector does: a std::bad_alloc leaves
+        // the buffer (and the tensor's shape over it) as it was.
         const std::size_t bytes = static_cast<std::size_t>(n) * sizeof(T);
-        data_ = static_cast<T*>(::operator new (bytes, std::align_val_t{tensor_alignment}));
+        T* grown = static_cast<T*>(::operator new (bytes, std::align_val_t{tensor_alignment}));
+        release();
+        data_ = grown;
         capacity_ = n;
     }
 

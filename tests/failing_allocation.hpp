@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+// Replaces the aligned operator new, which tensors allocate through, with one that throws
+// std::bad_alloc above a size a test chooses: a test can then see what a failed allocation
+// leaves behind without exhausting the machine's memory. Include it in exactly one
+// translation unit of a test program.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdlib>
+#include <limits>
+#include <new>
+
+namespace test_allocations {
+
+inline std::atomic<std::size_t> fail_above{std::numeric_limits<std::size_t>::max()};
+
+/// While alive, aligned allocations of more than `bytes` throw std::bad_alloc.
+class FailAbove {
+public:
+    explicit FailAbove(std::size_t bytes) noexcept { fail_above.store(bytes); }
+    FailAbove(const FailAbove&) = delete;
+    FailAbove& operator=(const FailAbove&) = delete;
+    ~FailAbove() { fail_above.store(std::numeric_limits<std::size_t>::max()); }
+};
+
+}  // namespace test_allocations
+
+// Not inlined, like largest_allocation.hpp's: g++ 12 would see aligned_alloc() and free() meet
+// at call sites and warn of a new/delete mismatch that is not one.
+[[gnu::noinline]] void* operator new(std::size_t n, std::align_val_t alignment) {
+    if (n > test_allocations::fail_above.load()) throw std::bad_alloc();
+    const auto a = static_cast<std::size_t>(alignment);
+    if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a + (n == 0 ? a : 0))) return p;  // a multiple of a, >= 1
+    throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
