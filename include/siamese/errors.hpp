@@ -6,7 +6,10 @@
 
 namespace siamese {
 
-/// Base class of every exception the library throws on bad input.
+/// Base class of the errors in the data: a tensor of the wrong shape, a bad file, a non-finite
+/// value in training. A bad argument or option (a learning rate of -1, a sampler asked for more
+/// classes than there are) is std::invalid_argument, and misuse (backward before forward) is
+/// std::logic_error: catch std::exception for all three.
 class error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;

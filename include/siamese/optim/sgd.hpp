@@ -11,7 +11,8 @@
 
 namespace siamese {
 
-/// Hyperparameters of Sgd (PyTorch's names and defaults, no dampening or Nesterov).
+/// Hyperparameters of Sgd: PyTorch's names and update, no dampening or Nesterov. The lr default
+/// of 0.01 is ours (PyTorch 1.13 has none); the tutorial trains with 0.001.
 struct SgdOptions {
     double lr = 0.01;
     double momentum = 0.0;
