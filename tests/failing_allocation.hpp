@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Replaces the aligned operator new, which tensors allocate through, with one that throws
-// std::bad_alloc above a size a test chooses: a test can then see what a failed allocation
-// leaves behind without exhausting the machine's memory. Include it in exactly one
-// translation unit of a test program.
+// std::bad_alloc above a size a test chooses, or at the n-th allocation from now: a test can
+// then see what a failed allocation leaves behind without exhausting the machine's memory.
+// Include it in exactly one translation unit of a test program.
 #pragma once
 
 #include <atomic>
@@ -14,6 +14,18 @@
 namespace test_allocations {
 
 inline std::atomic<std::size_t> fail_above{std::numeric_limits<std::size_t>::max()};
+
+/// Aligned allocations to let through before one throws; negative: none throws.
+inline std::atomic<long> allocations_before_failure{-1};
+
+/// While alive, the aligned allocation after the next `n` throws std::bad_alloc (once).
+class FailAfter {
+public:
+    explicit FailAfter(long n) noexcept { allocations_before_failure.store(n); }
+    FailAfter(const FailAfter&) = delete;
+    FailAfter& operator=(const FailAfter&) = delete;
+    ~FailAfter() { allocations_before_failure.store(-1); }
+};
 
 /// While alive, aligned allocations of more than `bytes` throw std::bad_alloc.
 class FailAbove {
@@ -30,6 +42,10 @@ public:
 // at call sites and warn of a new/delete mismatch that is not one.
 [[gnu::noinline]] void* operator new(std::size_t n, std::align_val_t alignment) {
     if (n > test_allocations::fail_above.load()) throw std::bad_alloc();
+    if (test_allocations::allocations_before_failure.load() >= 0 &&
+        test_allocations::allocations_before_failure.fetch_sub(1) == 0) {
+        throw std::bad_alloc();
+    }
     const auto a = static_cast<std::size_t>(alignment);
     if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a + (n == 0 ? a : 0))) return p;  // a multiple of a, >= 1
     throw std::bad_alloc();

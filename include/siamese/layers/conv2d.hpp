@@ -81,7 +81,9 @@ public:
 
     const Tensor<T>& forward(const Tensor<T>& x) {
         detail::check_not_own_output(*this, x, output_);
-        output_.resize(output_shape(x.shape()));
+        const Shape out = output_shape(x.shape());
+        forward_done_ = false;  // until every cache holds this pass: a throw below must not leave the last one's
+        output_.resize(out);
         const auto g = geometry(x.shape());
         copy_into(input_, x.view());
         workspace_.resize(Shape{kernels::conv2d_workspace_size<T>(g, num_threads())});

@@ -62,7 +62,9 @@ public:
 
     const Tensor<T>& forward(const Tensor<T>& x) {
         detail::check_not_own_output(*this, x, output_);
-        output_.resize(output_shape(x.shape()));
+        const Shape out = output_shape(x.shape());
+        forward_done_ = false;  // until every cache holds this pass: a throw below must not leave the last one's
+        output_.resize(out);
         const auto g = geometry(x.shape());
         const index_t N = x.dim(0);
         input_shape_ = x.shape();

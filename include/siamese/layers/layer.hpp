@@ -17,7 +17,9 @@
 // A layer object is one place in a network: forward caches what the next backward needs, so a
 // layer used at two places (one ReLU after two Linears) backpropagates through the last call
 // only; give each place its own layer. A forward's input must not be the layer's own output
-// (layer.forward(layer.forward(x))): forward refuses it.
+// (layer.forward(layer.forward(x))): forward refuses it. A forward that refuses its input
+// changes nothing; one that fails later (std::bad_alloc) leaves no pass for backward, which
+// then throws rather than mix the caches of two passes.
 // Optionally, set_input_grad(false) tells a first layer that nobody needs dL/dx; its backward
 // then only accumulates parameter gradients and returns an empty tensor.
 

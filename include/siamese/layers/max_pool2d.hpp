@@ -44,7 +44,9 @@ public:
 
     const Tensor<T>& forward(const Tensor<T>& x) {
         detail::check_not_own_output(*this, x, output_);
-        output_.resize(output_shape(x.shape()));
+        const Shape out = output_shape(x.shape());
+        forward_done_ = false;  // until every cache holds this pass: a throw below must not leave the last one's
+        output_.resize(out);
         input_shape_ = x.shape();
         argmax_.resize(static_cast<std::size_t>(output_.size()));
         kernels::max_pool2d_forward(geometry(x.shape()), x.dim(0), x.data(), output_.data(), argmax_.data());

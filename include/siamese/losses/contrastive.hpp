@@ -109,6 +109,7 @@ private:
     }
 
     T forward_impl(TensorView<const T> left, TensorView<const T> right, std::span<const T> labels) {
+        ready_ = false;  // until grad_d_ matches the distances below (a std::bad_alloc between them)
         const Tensor<T>& d = distance_.forward_views(left, right);
         const Tensor<T>& s = distance_.squared();
         const index_t b = d.size();

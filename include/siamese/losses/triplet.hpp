@@ -148,6 +148,7 @@ public:
 
 private:
     index_t prepare(const Tensor<T>& embeddings) {
+        ready_ = false;  // first: a std::bad_alloc below must not leave backward n rows over n_old x n_old buffers
         copy_into(emb_, embeddings.view());
         const index_t n = embeddings.dim(0);
         dist_.resize(Shape{n, n});
@@ -155,7 +156,6 @@ private:
         grad_d_.zero();
         total_ = 0;
         triplets_ = active_ = 0;
-        ready_ = false;
         return n;
     }
 

@@ -98,6 +98,7 @@ public:
     /// Same as forward, on views (a and b already checked by the caller: [B, D] each).
     const Tensor<T>& forward_views(TensorView<const T> a, TensorView<const T> b) {
         const index_t n = a.dim(0), d = a.dim(1);
+        ready_ = false;  // until every cache below holds this pass (a std::bad_alloc between them)
         diff_.resize(Shape{n, d});
         squared_.resize(Shape{n});
         distance_.resize(Shape{n});
@@ -179,6 +180,7 @@ public:
     /// Same as forward, on views (a and b already checked by the caller: [B, D] each).
     const Tensor<T>& forward_views(TensorView<const T> a, TensorView<const T> b) {
         const index_t n = a.dim(0), d = a.dim(1);
+        ready_ = false;  // until every cache below holds this pass (a std::bad_alloc between them)
         unit_.resize(Shape{2 * n, d});
         norm_.resize(Shape{2 * n});
         cosine_.resize(Shape{n});

@@ -4,6 +4,7 @@
 #include <siamese/layers/layer.hpp>
 
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -52,9 +53,15 @@ public:
         return s;
     }
 
+    /// Checks the whole chain's shapes first, so that a refused input changes no layer; a layer
+    /// that fails later (std::bad_alloc) leaves no pass, and backward throws rather than run the
+    /// layers after it on the caches of the pass before.
     const Tensor<value_type>& forward(const Tensor<value_type>& x) {
+        (void)output_shape(x.shape());
+        forward_done_ = false;
         const Tensor<value_type>* current = &x;
         std::apply([&](auto&... l) { ((current = &l.forward(*current)), ...); }, layers_);
+        forward_done_ = true;
         return *current;
     }
 
@@ -62,14 +69,20 @@ public:
     /// such as finding the first layer whose output is not finite.
     template <class Inspect>
     const Tensor<value_type>& forward_inspect(const Tensor<value_type>& x, Inspect&& inspect) {
+        (void)output_shape(x.shape());
+        forward_done_ = false;
         const Tensor<value_type>* current = &x;
         std::size_t index = 0;
         std::apply([&](auto&... l) { ((current = &l.forward(*current), inspect(index++, l.name(), *current)), ...); },
                    layers_);
+        forward_done_ = true;
         return *current;
     }
 
     const Tensor<value_type>& backward(const Tensor<value_type>& grad_out) {
+        if (!forward_done_) {
+            throw std::logic_error(name() + ": backward called before forward, or after a forward that threw");
+        }
         return backward_from<sizeof...(Layers) - 1>(grad_out);
     }
 
@@ -101,6 +114,7 @@ private:
     }
 
     std::tuple<Layers...> layers_;
+    bool forward_done_ = false;
 };
 
 }  // namespace siamese

@@ -96,10 +96,15 @@ public:
             throw shape_error("Siamese: stacked pairs need an even batch (B left then B right images), got " +
                               pairs.shape().str());
         }
-        const Tensor<T>& e = backbone_.forward(pairs);
+        // Until the head has run, there is no pass to backpropagate: a throw below (std::bad_alloc)
+        // must not leave backward the caches of the last one.
+        backward_ready_ = false;
         embedded_ = 0;  // the backbone's cache now belongs to this pass
+        const Tensor<T>& e = backbone_.forward(pairs);
         const index_t b = pairs.dim(0) / 2;
-        return head_logits_impl(e.data(), e.data() + b * embedding_dim_, b);
+        const Tensor<T>& z = head_logits_impl(e.data(), e.data() + b * embedding_dim_, b);
+        backward_ready_ = true;
+        return z;
     }
 
     /// Logits from embeddings computed earlier by embed(): e_left, e_right [B, D] -> [B, 1].
@@ -110,9 +115,8 @@ public:
             throw shape_error("Siamese: expected embeddings [B, " + std::to_string(embedding_dim_) + "], got " +
                               e_left.shape().str() + " and " + e_right.shape().str());
         }
-        const Tensor<T>& z = head_logits_impl(e_left.data(), e_right.data(), e_left.dim(0));
         backward_ready_ = false;  // no backbone pass to backpropagate into
-        return z;
+        return head_logits_impl(e_left.data(), e_right.data(), e_left.dim(0));
     }
 
     /// Probability that each pair is the same class: sigmoid of logits, [B, 1].
@@ -128,6 +132,7 @@ public:
     const Tensor<T>& embed(const Tensor<T>& images) {
         check_images(images, "images");
         backward_ready_ = false;
+        embedded_ = 0;
         const Tensor<T>& e = backbone_.forward(images);
         embedded_ = images.dim(0);
         return e;
@@ -213,7 +218,6 @@ private:
             diff_[i] = std::abs(delta);
             sign_[i] = delta > 0 ? T(1) : (delta < 0 ? T(-1) : T(0));
         }
-        backward_ready_ = true;
         return head_.forward(diff_);
     }
 
