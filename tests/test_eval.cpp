@@ -308,9 +308,18 @@ TEST_CASE("pair_accuracy: a NaN logit is an error, not a pair called 'different'
         }
     } nan_model;
     data::PairSampler sampler(set, 1);
+    const auto start = sampler.state();
     CHECK_THROWS_WITH_AS((void)eval::pair_accuracy(nan_model, e, sampler, 20, 20),
                          doctest::Contains("pair_accuracy: the model's logit is NaN for images"),
                          std::invalid_argument);
+    // The batches drawn before the error are given back: the next call scores the pairs a run
+    // without the failed one would (the stream had moved on by those batches).
+    CHECK(sampler.state() == start);
+    auto scorer_that_throws = [](index_t query, std::span<const index_t>, std::span<double>) {
+        if (query == 5) throw std::runtime_error("no score for image 5");
+    };
+    CHECK_THROWS_AS((void)eval::pair_scores(sampler, 20, 20, scorer_that_throws), std::runtime_error);
+    CHECK(sampler.state() == start);
 }
 
 TEST_CASE("embed_all: a prepare that adds images to the batch is refused (it wrote past the embeddings)") {

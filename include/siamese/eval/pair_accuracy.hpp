@@ -43,6 +43,25 @@ inline void require_pair_batches(index_t batches, index_t batch_size, const char
     }
 }
 
+/// Puts a sampler back at the state it had when the guard was made, unless kept: an evaluation
+/// that throws part-way (a NaN logit, embeddings of the wrong width that only the model can
+/// tell) leaves the stream of batches as if it had not run.
+class RewindUnlessKept {
+public:
+    explicit RewindUnlessKept(data::PairSampler& sampler) : sampler_(sampler), start_(sampler.state()) {}
+    RewindUnlessKept(const RewindUnlessKept&) = delete;
+    RewindUnlessKept& operator=(const RewindUnlessKept&) = delete;
+    ~RewindUnlessKept() {
+        if (!kept_) sampler_.set_state(start_);
+    }
+    void keep() noexcept { kept_ = true; }
+
+private:
+    data::PairSampler& sampler_;
+    data::PairSampler::State start_;
+    bool kept_ = false;
+};
+
 }  // namespace detail
 
 /// Pair accuracy as the tutorial measures it: `batches` batches of `batch_size` balanced pairs
@@ -50,7 +69,8 @@ inline void require_pair_batches(index_t batches, index_t batch_size, const char
 /// predicted probability of "same" is above `threshold` exactly when the pair is the same class.
 /// `embeddings` are the model's embeddings of the sampler's image set (embed_all). Throws
 /// std::invalid_argument when batches or batch_size is below 1 or the threshold is NaN, and
-/// shape_error when the embeddings are not [N, D] with N the sampler's image count.
+/// shape_error when the embeddings are not [N, D] with N the sampler's image count. A call that
+/// throws leaves the sampler as it was.
 template <class Model>
 [[nodiscard]] PairAccuracy pair_accuracy(Model& model, const Tensor<typename Model::value_type>& embeddings,
                                          data::PairSampler& sampler, index_t batches, index_t batch_size,
@@ -64,6 +84,7 @@ template <class Model>
                           ", D] of the sampler's image set of " + std::to_string(n) + " images, got " +
                           embeddings.shape().str());
     }
+    detail::RewindUnlessKept rewind(sampler);
     PairAccuracy result;
     std::vector<index_t> left(static_cast<std::size_t>(batch_size)), right(left.size());
     Tensor<T> e_left, e_right;
@@ -90,6 +111,7 @@ template <class Model>
     }
     result.pairs = batches * batch_size;
     result.accuracy = result.pairs > 0 ? static_cast<double>(correct) / static_cast<double>(result.pairs) : 0.0;
+    rewind.keep();
     return result;
 }
 
@@ -97,10 +119,12 @@ template <class Model>
 /// episode interface score(query, candidates, out) (higher = more alike): a model's head
 /// (EmbeddingScorer), a negated embedding distance (DistanceScorer), raw pixels (PixelScorer).
 /// Labels are 1 for same-class pairs. Feed the result to roc_auc, equal_error_rate or
-/// calibrated_accuracy. Throws std::invalid_argument when batches or batch_size is below 1.
+/// calibrated_accuracy. Throws std::invalid_argument when batches or batch_size is below 1; a
+/// call that throws (there, or in the scorer) leaves the sampler as it was.
 template <class Score>
 [[nodiscard]] PairScores pair_scores(data::PairSampler& sampler, index_t batches, index_t batch_size, Score&& score) {
     detail::require_pair_batches(batches, batch_size, "pair_scores");
+    detail::RewindUnlessKept rewind(sampler);
     PairScores result;
     std::vector<index_t> left(static_cast<std::size_t>(batch_size)), right(left.size());
     double out[1];
@@ -114,6 +138,7 @@ template <class Score>
         }
     }
     result.pairs = batches * batch_size;
+    rewind.keep();
     return result;
 }
 
