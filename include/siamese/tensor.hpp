@@ -95,6 +95,7 @@ public:
 
     [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
     [[nodiscard]] int rank() const noexcept { return shape_.rank(); }
+    /// Dimension i; unchecked, like Shape::operator[] and t[i]: i must be below rank().
     [[nodiscard]] index_t dim(int i) const noexcept { return shape_[i]; }
     [[nodiscard]] index_t size() const noexcept { return shape_.numel(); }
     [[nodiscard]] bool empty() const noexcept { return size() == 0; }
