@@ -100,10 +100,12 @@ public:
     template <class T>
     void sample(index_t batch_size, PairBatch<T>& batch) {
         check_batch_size(batch_size);
+        // Every allocation before the first draw: a std::bad_alloc leaves the stream where it was.
         batch.left.resize(static_cast<std::size_t>(batch_size));
         batch.right.resize(static_cast<std::size_t>(batch_size));
-        sample_indices(batch.left, batch.right);
         batch.images.resize(images_->batch_shape(2 * batch_size));
+        batch.labels.resize(Shape{batch_size});
+        sample_indices(batch.left, batch.right);
         const index_t s = images_->image_size();
         for (index_t i = 0; i < batch_size; ++i) {
             images_->copy_image(batch.left[static_cast<std::size_t>(i)], batch.images.data() + i * s);
@@ -120,6 +122,9 @@ public:
         check_batch_size(batch_size);
         left_index.resize(static_cast<std::size_t>(batch_size));
         right_index.resize(static_cast<std::size_t>(batch_size));
+        left.resize(images_->batch_shape(batch_size));  // before the draws, as in sample(batch)
+        right.resize(images_->batch_shape(batch_size));
+        labels.resize(Shape{batch_size});
         sample_indices(left_index, right_index);
         images_->copy_images(std::span<const index_t>(left_index), left);
         images_->copy_images(std::span<const index_t>(right_index), right);

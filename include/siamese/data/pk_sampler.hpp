@@ -128,6 +128,7 @@ public:
     template <class T>
     void sample(PkBatch<T>& batch) {
         batch.indices.resize(static_cast<std::size_t>(batch_size()));
+        reserve(batch.images, batch.labels);
         sample_indices(batch.indices);
         fill(batch.indices, batch.images, batch.labels);
     }
@@ -137,6 +138,7 @@ public:
     template <class T>
     void sample(Tensor<T>& images, std::vector<label_t>& labels) {
         indices_.resize(static_cast<std::size_t>(batch_size()));
+        reserve(images, labels);
         sample_indices(indices_);
         fill(indices_, images, labels);
     }
@@ -161,10 +163,16 @@ private:
         for (std::size_t i = count; i-- > 0;) std::swap(v[i], v[swaps[i]]);
     }
 
+    // Every allocation before the first draw: a std::bad_alloc leaves the stream where it was.
+    template <class T>
+    void reserve(Tensor<T>& images, std::vector<label_t>& labels) const {
+        images.resize(images_->batch_shape(batch_size()));
+        labels.resize(static_cast<std::size_t>(batch_size()));
+    }
+
+    // Copies the drawn images and their labels into storage reserve() sized.
     template <class T>
     void fill(std::span<const index_t> indices, Tensor<T>& images, std::vector<label_t>& labels) const {
-        images.resize(images_->batch_shape(batch_size()));
-        labels.resize(indices.size());
         const index_t s = images_->image_size();
         for (std::size_t i = 0; i < indices.size(); ++i) {
             images_->copy_image(indices[i], images.data() + static_cast<index_t>(i) * s);

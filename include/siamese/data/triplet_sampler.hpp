@@ -96,9 +96,10 @@ public:
         batch.anchor.resize(b);
         batch.positive.resize(b);
         batch.negative.resize(b);
-        sample_indices(batch.anchor, batch.positive, batch.negative);
+        // Every allocation before the first draw: a std::bad_alloc leaves the stream where it was.
         batch.images.resize(images_->batch_shape(3 * batch_size));
         batch.labels.resize(3 * b);
+        sample_indices(batch.anchor, batch.positive, batch.negative);
         const index_t s = images_->image_size();
         const std::vector<index_t>* parts[] = {&batch.anchor, &batch.positive, &batch.negative};
         for (std::size_t part = 0; part < 3; ++part) {

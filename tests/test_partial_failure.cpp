@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-// What a forward pass leaves behind when it fails part-way: every tensor allocation of the pass,
-// in turn, is made to throw std::bad_alloc (failing_allocation.hpp). A layer, model, loss or
-// distance caches several tensors for backward; if the failure left the flag "a forward ran" from
-// the pass before, backward mixed the caches of two passes (reading past the end of the smaller
-// ones, or adding the old batch's gradients). It must throw instead, and a new forward mend it.
+// What a call leaves behind when it fails part-way: every tensor allocation of the call, in turn,
+// is made to throw std::bad_alloc (failing_allocation.hpp).
+// - A layer, model, loss or distance caches several tensors for backward; if a failed forward
+//   left the flag "a forward ran" from the pass before, backward mixed the caches of two passes
+//   (reading past the end of the smaller ones, or adding the old batch's gradients). It must
+//   throw instead, and a new forward mend it.
+// - A sampler that fails must not have used up draws: the stream of batches stays the seed's.
 #include "failing_allocation.hpp"
 #include "test_util.hpp"
 
@@ -218,4 +220,43 @@ TEST_CASE("Losses and distances: a forward that fails part-way leaves nothing fo
     };
     CHECK(distance_check(metrics::EuclideanDistance<float>()) >= 2);
     CHECK(distance_check(metrics::CosineDistance<float>()) >= 2);
+}
+
+namespace {
+
+/// A sampler's batch of `size` after a failed one of `big` is the batch a fresh sampler draws.
+template <class Sampler, class Draw>
+void check_sampler(const Sampler& prototype, Draw draw) {
+    Sampler fresh = prototype;
+    const auto expected = draw(fresh, false);
+    const long points = at_every_allocation([&] { return prototype; }, [&](Sampler& s) { (void)draw(s, true); },
+                                            [&](Sampler& s) { CHECK(draw(s, false) == expected); });
+    CHECK(points >= 1);
+}
+
+}  // namespace
+
+TEST_CASE("Samplers: a batch that fails to allocate uses up no draws") {
+    const auto images = test::traceable_images({0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3}, Shape{1, 2, 2});
+    check_sampler(data::PairSampler(images, 5), [](data::PairSampler& s, bool big) {
+        data::PairBatch<float> batch;
+        s.sample(big ? 400 : 6, batch);
+        return batch.left;
+    });
+    check_sampler(data::PairSampler(images, 6), [](data::PairSampler& s, bool big) {
+        Tensor<float> left, right, labels;
+        std::vector<index_t> left_index, right_index;
+        s.sample(big ? 400 : 6, left, right, labels, left_index, right_index);
+        return right_index;
+    });
+    check_sampler(data::TripletSampler(images, 7), [](data::TripletSampler& s, bool big) {
+        data::TripletBatch<float> batch;
+        s.sample(big ? 400 : 6, batch);
+        return batch.negative;
+    });
+    check_sampler(data::PkSampler(images, {.p = 2, .k = 3}, 8), [](data::PkSampler& s, bool) {
+        data::PkBatch<float> batch;
+        s.sample(batch);
+        return batch.indices;
+    });
 }
