@@ -184,6 +184,14 @@ TEST_CASE("IDX: bytes after the end of a gzip stream are an error; concatenated 
     for (std::size_t i = 0; i < labels.size(); ++i) CHECK(labels[i] == i % 10);
 }
 
+TEST_CASE("IDX: a file gzipped twice says so") {
+    TempDir dir;
+    write_gz(dir / "once.gz", idx_labels(21));
+    write_gz(dir / "twice.gz", read_file(dir / "once.gz"));
+    require_io_error([&] { (void)read_idx_labels(dir / "twice.gz"); },
+                     {(dir / "twice.gz").string(), "not IDX: gzip data inside gzip, the file was compressed twice"});
+}
+
 TEST_CASE("IDX: a corrupt gzipped file is an error naming the file") {
     TempDir dir;
     write_gz(dir / "ok.gz", idx_images(50, 28, 28));
@@ -257,7 +265,14 @@ TEST_CASE("IDX: a wrong magic number is an error saying what was found") {
     require_io_error([&] { (void)read_idx_labels(dir / "images"); },
                      {"expected magic 2049", "found 2051", "IDX image file"});
     write_file(dir / "png", idx_images(3, 2, 2, 0x89504e47));
-    require_io_error([&] { (void)read_idx_images(dir / "png"); }, {"0x89504e47", "not IDX"});
+    require_io_error([&] { (void)read_idx_images(dir / "png"); }, {"0x89504e47", "not IDX: a PNG image"});
+    // What downloads wrap MNIST in was only a number in hex.
+    write_file(dir / "zip", idx_images(3, 2, 2, 0x504b0304));
+    require_io_error([&] { (void)read_idx_images(dir / "zip"); },
+                     {"(0x504b0304, not IDX: a zip archive; unzip it, the IDX files are inside)"});
+    write_file(dir / "html", idx_labels(3, 0x3c21444f));  // "<!DO"
+    require_io_error([&] { (void)read_idx_labels(dir / "html"); },
+                     {"not IDX: text starting with '<', likely an HTML page saved by a failed download"});
     // Same magic bytes but signed type (0x09) or four dimensions: not what we read.
     write_file(dir / "int8", idx_images(3, 2, 2, 0x00000903));
     require_io_error([&] { (void)read_idx_images(dir / "int8"); },

@@ -33,6 +33,17 @@ namespace detail {
 /// Largest image side we accept; anything larger in a header is corruption, not data.
 inline constexpr std::uint64_t idx_max_side = 65535;
 
+/// ": a zip archive ...": what the first four bytes of a file that is not IDX say it is, for the
+/// wrappers a download leaves around MNIST ("" when they say nothing known).
+inline std::string container_hint(std::uint32_t magic) {
+    // A plain gzip file is unpacked by InputFile: gzip magic here is a second layer inside.
+    if ((magic >> 16) == 0x1f8bu) return ": gzip data inside gzip, the file was compressed twice; gunzip it once";
+    if (magic == 0x504b0304u) return ": a zip archive; unzip it, the IDX files are inside";
+    if (magic == 0x89504e47u) return ": a PNG image";
+    if ((magic >> 24) == '<') return ": text starting with '<', likely an HTML page saved by a failed download";
+    return "";
+}
+
 /// What a file with this magic is: the magic is 0x00 0x00 TYPE RANK, so an IDX file of another
 /// element type or rank is named as such rather than as "not IDX".
 inline std::string idx_kind(std::uint32_t magic) {
@@ -46,7 +57,7 @@ inline std::string idx_kind(std::uint32_t magic) {
                           : type == 0x0d ? "32-bit floats"
                           : type == 0x0e ? "64-bit floats"
                                          : nullptr;
-    if ((magic >> 16) != 0 || element == nullptr || rank == 0) return "not IDX";
+    if ((magic >> 16) != 0 || element == nullptr || rank == 0) return "not IDX" + container_hint(magic);
     return "an IDX file of " + std::string(element) + " in " + std::to_string(rank) +
            (rank == 1 ? " dimension" : " dimensions") + "; this reader takes unsigned bytes, images in 3, labels in 1";
 }
