@@ -82,7 +82,7 @@ public:
     const Tensor<T>& forward(const Tensor<T>& x) {
         detail::check_not_own_output(*this, x, output_);
         const Shape out = output_shape(x.shape());
-        forward_done_ = false;  // until every cache holds this pass: a throw below must not leave the last one's
+        forward_done_ = false;  // until every cache holds this pass (layer.hpp: a failed forward leaves none)
         output_.resize(out);
         const auto g = geometry(x.shape());
         copy_into(input_, x.view());

@@ -40,7 +40,7 @@ public:
     const Tensor<T>& forward(const Tensor<T>& x) {
         detail::check_not_own_output(*this, x, output_);
         const Shape out = output_shape(x.shape());
-        forward_done_ = false;  // until every cache holds this pass: a throw below must not leave the last one's
+        forward_done_ = false;  // until every cache holds this pass (layer.hpp: a failed forward leaves none)
         output_.resize(out);
         // The cached copy, split by rows over the threads (1.3 MB for fc1 at batch 200: serial, it
         // would hold back the second thread).

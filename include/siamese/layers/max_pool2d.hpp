@@ -45,7 +45,7 @@ public:
     const Tensor<T>& forward(const Tensor<T>& x) {
         detail::check_not_own_output(*this, x, output_);
         const Shape out = output_shape(x.shape());
-        forward_done_ = false;  // until every cache holds this pass: a throw below must not leave the last one's
+        forward_done_ = false;  // until every cache holds this pass (layer.hpp: a failed forward leaves none)
         output_.resize(out);
         input_shape_ = x.shape();
         argmax_.resize(static_cast<std::size_t>(output_.size()));
