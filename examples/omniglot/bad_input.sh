@@ -189,10 +189,11 @@ expect_ok "default picture not writable" "warning: no picture of the episodes: $
 a directory" "$omniglot" evaluate --model "$work/no_picture/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --episodes 5 --threads 2 --json "$work/no_picture.json"
 [ -s "$work/no_picture.json" ] || fail "default picture not writable" "no --json file"
-expect "explicit picture not writable" "evaluation_episodes.png: is a directory" "$omniglot" evaluate \
-    --model "$work/no_picture/model.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5 --threads 2 \
-    --json "$work/explicit.json" --picture "$work/no_picture/evaluation_episodes.png"
-[ -s "$work/explicit.json" ] || fail "explicit picture not writable" "no --json file (it goes before the picture)"
+# An explicit --picture that is a folder is refused before the evaluation (found after it, it cost
+# the picture and the minutes); one that fails when written is an error after --json is written.
+expect "explicit picture a folder" "--picture $work/no_picture/evaluation_episodes.png: a folder, expected a file \
+to write" "$omniglot" evaluate --model "$work/no_picture/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --episodes 5 --threads 2 --json "$work/explicit.json" --picture "$work/no_picture/evaluation_episodes.png"
 # --json or --picture naming the model replaced the trained model with the results; a missing
 # folder was found only after the whole evaluation.
 cp "$work/good/model.ckpt" "$work/typo.ckpt"
@@ -217,6 +218,15 @@ cmp -s "$drawing" "$work/drawing_before.png" || fail "evaluate --picture onto a 
 expect "evaluate --json in a missing folder" "cannot write there: folder $work/nowhere does not exist" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --json "$work/nowhere/results.json"
+expect "evaluate --json onto a folder" "--json $work/good: a folder, expected a file to write" \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 --json "$work/good"
+expect "evaluate --json under a file" "cannot write there: $work/good/model.ckpt is not a folder" \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --json "$work/good/model.ckpt/results.json"
+# A folder of the run inside the data set read as a character without drawings: every later run failed.
+expect "train --out inside --data" "--out $work/data/Alphabet2/out is inside --data $work/data: the run's files \
+would become part of the data set" "$omniglot" train --data "$work/data" "${quick[@]}" --out "$work/data/Alphabet2/out"
+[ ! -e "$work/data/Alphabet2/out" ] || fail "train --out inside --data" "it created $work/data/Alphabet2/out"
 "$omniglot" train --data "$work/data" "${quick[@]}" --side 20 --out "$work/good20" >/dev/null 2>&1 ||
     { echo "FAIL: a good run at 20x20 failed"; exit 1; }
 expect "ensemble of two image sides" "an ensemble needs one image side and one episode size; this model has 20x20" \

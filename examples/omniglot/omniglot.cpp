@@ -66,6 +66,25 @@ namespace {
 using namespace omniglot;
 namespace fs = std::filesystem;
 
+/// Whether two paths name one file: the same path written two ways, or links to one file (an
+/// output file not yet written can only be the former).
+bool same_file(const fs::path& a, const fs::path& b) {
+    std::error_code ec;
+    return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal() || fs::equivalent(a, b, ec);
+}
+
+/// Whether `file` lies in `folder` (both as they resolve, links followed where they exist).
+bool is_inside(const fs::path& file, const fs::path& folder) {
+    const auto resolved = [](const fs::path& p) {
+        std::error_code ec;
+        fs::path r = fs::weakly_canonical(fs::absolute(p), ec);
+        return r.has_filename() ? r : r.parent_path();  // "data/" ends in an empty element, which no file has
+    };
+    const fs::path f = resolved(file), d = resolved(folder);
+    const auto [end, _] = std::mismatch(d.begin(), d.end(), f.begin(), f.end());
+    return !d.empty() && end == d.end() && f != d;
+}
+
 // ------------------------------------------------------------------------------------------- train
 
 int train(Settings s, int stop_after) {
@@ -78,6 +97,11 @@ int train(Settings s, int stop_after) {
     }
     check_shape(s.net);  // before loading data and allocating weights
     check_weight_decay(s);
+    if (is_inside(s.out, s.data)) {
+        // A folder there reads as an alphabet or a character, and the pictures as drawings.
+        throw std::invalid_argument("--out " + s.out + " is inside --data " + s.data +
+                                    ": the run's files would become part of the data set; write them elsewhere");
+    }
     // After the checks, so that a refused run leaves --out as it was; this run's alone until it ends.
     const examples::OutputFolder out_folder(s.out);
 
@@ -117,21 +141,6 @@ void print_row(const char* name, const EpisodeResult& r) {
     std::printf("  %-20s %s\n", name, format_accuracy(r).c_str());
 }
 
-/// Whether two paths name one file: the same path written two ways, or links to one file (an
-/// output file not yet written can only be the former).
-bool same_file(const fs::path& a, const fs::path& b) {
-    std::error_code ec;
-    return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal() || fs::equivalent(a, b, ec);
-}
-
-/// Whether `file` lies in `folder` (both as they resolve, links followed where they exist).
-bool is_inside(const fs::path& file, const fs::path& folder) {
-    std::error_code ec;
-    const fs::path f = fs::weakly_canonical(fs::absolute(file), ec), d = fs::weakly_canonical(fs::absolute(folder), ec);
-    const auto [end, _] = std::mismatch(d.begin(), d.end(), f.begin(), f.end());
-    return !d.empty() && end == d.end() && f != d;
-}
-
 /// evaluate's --json and --picture, checked before the work: the folder must exist (found only
 /// after the whole evaluation), and the file must be none of the inputs: a model (a typo that
 /// replaced the trained model with the results), nor a file in the --data or --runs folder.
@@ -152,10 +161,15 @@ void check_output_file(const char* option, const std::string& file, const std::v
                                         ": it would be overwritten; write the results elsewhere");
         }
     }
+    // Checked now, not when the file is written after minutes of evaluation.
+    if (fs::is_directory(file, ec)) {
+        throw siamese::io_error(std::string(option) + " " + file + ": a folder, expected a file to write");
+    }
     const fs::path folder = fs::absolute(file).parent_path();
     if (!fs::is_directory(folder, ec)) {
-        throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: folder " + folder.string() +
-                                " does not exist");
+        throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: " +
+                                (fs::exists(folder, ec) ? folder.string() + " is not a folder"
+                                                        : "folder " + folder.string() + " does not exist"));
     }
 }
 
