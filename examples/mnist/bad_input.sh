@@ -57,6 +57,12 @@ expect "--image-size too small for the network" "--image-size 8: the tutorial's 
     "$mnist" train --data "$work/csv8" --image-size 8 --epochs 1 --batches 3 --batch-size 10 --test-batches 2 \
     --episodes 2 --out "$work/o14"
 [ -e "$work/o14" ] && fail "--image-size too small for the network" "--out was created"
+# A picture that cannot be written is an error after the numbers are saved (they were lost with it).
+mkdir -p "$work/o_picture/pairs.png"
+expect "pairs.png a folder" "pairs.png: is a directory" "$mnist" train --data "$work/data" "${quick[@]}" \
+    --out "$work/o_picture"
+[ -s "$work/o_picture/metrics.json" ] && [ -s "$work/o_picture/training_curve.svg" ] ||
+    fail "pairs.png a folder" "no metrics.json or training curve (they go before the picture)"
 csv_set "$work/csv16" 16
 expect_ok "16 x 16 images train" "test pair accuracy" \
     "$mnist" train --data "$work/csv16" --image-size 16 --epochs 1 --batches 3 --batch-size 10 --test-batches 2 \

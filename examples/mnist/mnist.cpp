@@ -143,11 +143,11 @@ int train(Settings s) {
             ? ("; this process only, resumed after " + std::to_string(resumed_after_batches) + " batches").c_str()
             : "");
 
-    // 5. Pictures and numbers.
-    draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
-    write_training_curve(out / "training_curve.svg", state.log, s.loss);
+    // 5. Numbers and pictures; the picture last, so that one that cannot be written costs nothing else.
     write_metrics(out / "metrics.json", s, results, state.log, training_seconds, resumed_after_batches, train_set,
                   test_set);
+    write_training_curve(out / "training_curve.svg", state.log, s.loss);
+    draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
     std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
     return 0;
 }

@@ -223,6 +223,12 @@ expect "evaluate --json onto a folder" "--json $work/good: a folder, expected a 
 expect "evaluate --json under a file" "cannot write there: $work/good/model.ckpt is not a folder" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --json "$work/good/model.ckpt/results.json"
+# A picture that cannot be written is an error after the numbers are saved (they were lost with it).
+mkdir -p "$work/no_validation_picture/validation_episodes.png"
+expect "validation_episodes.png a folder" "validation_episodes.png: is a directory" "$omniglot" train \
+    --data "$work/data" "${quick[@]}" --out "$work/no_validation_picture"
+[ -s "$work/no_validation_picture/metrics.json" ] && [ -s "$work/no_validation_picture/training_curve.svg" ] ||
+    fail "validation_episodes.png a folder" "no metrics.json or training curve (they go before the picture)"
 # A folder of the run inside the data set read as a character without drawings: every later run failed.
 expect "train --out inside --data" "--out $work/data/Alphabet2/out is inside --data $work/data: the run's files \
 would become part of the data set" "$omniglot" train --data "$work/data" "${quick[@]}" --out "$work/data/Alphabet2/out"

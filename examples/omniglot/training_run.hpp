@@ -27,6 +27,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,8 +107,9 @@ public:
     void report() {
         siamese::io::Checkpoint::load(out_ / "model.ckpt").restore_params(params_);
         examples::JsonObject metrics;
+        std::optional<EpisodeResult> validation;
         if (data_.val_set) {
-            const auto v = model_accuracy(model_, data_.val_set->images, data_.val_episodes);
+            const auto& v = validation.emplace(model_accuracy(model_, data_.val_set->images, data_.val_episodes));
             const auto full = load_alphabets(s_.data, data_.val_names, 105);
             const auto b = baseline_accuracy(full.images, data_.val_episodes);
             std::printf(
@@ -117,7 +119,6 @@ public:
             std::printf("  Siamese network      %s\n  pixel nearest nbr.   %s\n  modified Hausdorff   %s\n",
                         format_accuracy(v).c_str(), format_accuracy(b.pixels).c_str(),
                         format_accuracy(b.hausdorff).c_str());
-            draw_episodes(out_ / "validation_episodes.png", data_.val_set->images, data_.val_episodes, v, 6);
             metrics.add("validation_accuracy", v.accuracy)
                 .add("validation_ci95", v.ci95)
                 .add("validation_pixels_accuracy", b.pixels.accuracy)
@@ -144,6 +145,10 @@ public:
             .add("validation_curve", st_.val_accuracy)
             .add("epoch_seconds", st_.epoch_seconds);
         siamese::io::write_file_atomically(out_ / "metrics.json", metrics.str() + "\n");
+        // Last: a picture that cannot be written must not cost the numbers.
+        if (validation) {
+            draw_episodes(out_ / "validation_episodes.png", data_.val_set->images, data_.val_episodes, *validation, 6);
+        }
         std::printf("wrote %s: model.ckpt checkpoint.ckpt%s training_curve.svg metrics.json\n", out_.string().c_str(),
                     data_.val_set ? " validation_episodes.png" : "");
     }
