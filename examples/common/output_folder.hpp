@@ -6,6 +6,7 @@
 
 #include <siamese/errors.hpp>
 #include <siamese/io/atomic_write.hpp>
+#include <siamese/io/checkpoint.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -14,6 +15,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -69,5 +72,49 @@ private:
     std::filesystem::path path_;
     int fd_ = -1;
 };
+
+/// Refuses to start a run in `out` over a run that stopped part-way: its OUT/checkpoint.ckpt,
+/// which the new run's first save would replace, could still be resumed. A finished run is
+/// replaced (the README's command runs twice), and so is the checkpoint `resuming` continues.
+/// `where_it_stopped(checkpoint)` says where a run of this program stopped ("at epoch 2 of 5"),
+/// or nothing when it finished; it throws io_error for a file it cannot read as one.
+template <class WhereItStopped>
+void refuse_to_replace_unfinished_run(const OutputFolder& out, const std::string& resuming,
+                                      WhereItStopped where_it_stopped) {
+    const std::filesystem::path checkpoint = out.path() / "checkpoint.ckpt";
+    std::error_code ec;
+    if (!std::filesystem::exists(checkpoint, ec)) return;
+    if (!resuming.empty() && std::filesystem::equivalent(checkpoint, resuming, ec)) return;
+    const std::string start_afresh = "delete it or choose another --out to start a new run; nothing was written";
+    std::optional<std::string> stopped;
+    try {
+        stopped = where_it_stopped(siamese::io::Checkpoint::load(checkpoint));
+    } catch (const siamese::io_error& e) {
+        throw siamese::io_error(std::string(e.what()) + "; a new run in " + out.path().string() +
+                                " would replace it: " + start_afresh);
+    }
+    if (stopped) {
+        throw siamese::io_error(checkpoint.string() + ": a run that stopped " + *stopped +
+                                ", which a new run here would replace; continue it with train --resume " +
+                                checkpoint.string() + ", or " + start_afresh);
+    }
+}
+
+/// Removes the files a finished run reported about its model (numbers, pictures), before a new
+/// model replaces it: a run that then fails must not leave its model beside another's results.
+/// Only files go: anything else of that name is not a report, and writing the report fails there.
+inline void remove_reports(const std::filesystem::path& out, std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+        std::error_code ec;
+        const auto type = std::filesystem::symlink_status(out / name, ec).type();
+        if (type != std::filesystem::file_type::regular && type != std::filesystem::file_type::symlink) continue;
+        std::filesystem::remove(out / name, ec);
+        if (ec) {
+            throw siamese::io_error(
+                (out / name).string() +
+                ": cannot remove the last run's report before replacing its model: " + ec.message());
+        }
+    }
+}
 
 }  // namespace examples

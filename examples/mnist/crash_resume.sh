@@ -4,8 +4,11 @@
 #   1. an uninterrupted run;
 #   2. a run killed with SIGKILL in the middle of a checkpoint save, then resumed;
 #   3. a run killed with SIGKILL in the middle of a training step, then resumed;
-#   and while a run is paused, a second run into its folder is refused.
-# The killed save must leave the previous checkpoint intact, and both resumed runs must end
+#   4. the same with a triplet loss and Adam;
+#   5. a new run over a finished one, killed between its model.ckpt and its evaluation;
+#   and while a run is paused, a second run into its folder is refused, and so is a new run over
+#   a stopped one.
+# The killed save must leave the previous checkpoint intact, and the resumed runs must end
 # with a final checkpoint byte-identical to the uninterrupted one (same thread count).
 # Usage: crash_resume.sh MNIST_BINARY MAKE_DATA_BINARY WORK_DIR
 set -euo pipefail
@@ -72,6 +75,13 @@ run_and_kill "$work/save" save:3
 ls "$work"/save/checkpoint.ckpt.tmp.* >/dev/null 2>&1 || fail "expected the killed save's temporary file"
 "$mnist" evaluate --model "$work/save/checkpoint.ckpt" --data "$work/data" >"$work/save.eval.log" 2>&1 ||
     fail "the checkpoint left by the killed save does not load: $(cat "$work/save.eval.log")"
+# A new run over the stopped one is refused (that run can still be resumed) and changes nothing.
+cp -r "$work/save" "$work/save.before"
+if "$mnist" "${run[@]}" --out "$work/save" >"$work/save.fresh.log" 2>&1; then fail "a new run over the stopped run was accepted"; fi
+grep -qF "$work/save/checkpoint.ckpt: a run that stopped at epoch 1, batch 21 of 2 x 30, which a new run here would \
+replace; continue it with train --resume $work/save/checkpoint.ckpt" "$work/save.fresh.log" ||
+    fail "a new run over a stopped run: $(tail -1 "$work/save.fresh.log")"
+diff -r "$work/save.before" "$work/save" >/dev/null || fail "a refused new run changed $work/save"
 resume "$work/save"
 grep -q "at epoch 1, batch 21" "$work/save.resumed.log" || fail "expected to resume after batch 20: $(head -3 "$work/save.resumed.log")"
 ! ls "$work"/save/checkpoint.ckpt.tmp.* >/dev/null 2>&1 || fail "the resumed run's saves left the killed save's temporary file"
@@ -90,5 +100,15 @@ run=(train "${common[@]}" --seed 3 --epochs 2 --batches 30 --log-every 10 --test
 run_and_kill "$work/adam" step:37
 resume "$work/adam"
 cmp "$work/full/model.ckpt" "$work/adam/model.ckpt" || fail "triplet + Adam resumed after a killed step: final checkpoint differs"
+
+# 5. A new run over a finished one replaces it. Killed after writing its model.ckpt, before the
+#    evaluation: the old run's numbers and pictures must not stay beside the new model.
+run=(train "${common[@]}" --seed 4 --epochs 1 --batches 10 --batch-size 20 --log-every 10 --test-batches 10 --episodes 50)
+cp -r "$work/full" "$work/replaced"
+run_and_kill "$work/replaced" evaluate:1
+! cmp -s "$work/full/model.ckpt" "$work/replaced/model.ckpt" || fail "a new run over a finished one: model.ckpt not replaced"
+for report in metrics.json pairs.png training_curve.svg; do
+    [ ! -e "$work/replaced/$report" ] || fail "the old run's $report stayed beside the new run's model.ckpt"
+done
 
 echo "crash_resume: killed mid-save and mid-step (SGD and Adam), resumed, final checkpoints identical to uninterrupted runs"

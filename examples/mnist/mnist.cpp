@@ -67,6 +67,7 @@ int train(Settings s) {
                                     "pool(2) blocks)");
     }
     const examples::OutputFolder out_folder(s.out);  // this run's alone until it ends
+    examples::refuse_to_replace_unfinished_run(out_folder, s.resume, where_run_stopped);
     const fs::path& out = out_folder.path();
 
     // 2. The network: the tutorial's CNN as the shared backbone of a Siamese network.
@@ -130,9 +131,11 @@ int train(Settings s) {
     }
     progress.finish();
     const double training_seconds = progress.elapsed_seconds();
+    examples::remove_reports(out, {"metrics.json", "training_curve.svg", "pairs.png"});
     save_checkpoint(out / "model.ckpt", model, optimizer, objective, s, state);
 
     // 4. Evaluation on the test set.
+    if (debug_pause_at(s, "evaluate") == 1) debug_pause("before the evaluation");
     const auto results = evaluate_model(model, train_set, test_set, s);
     print_results(results, s);
     std::printf(
@@ -305,7 +308,7 @@ int main(int argc, char** argv) {
         train_cmd->add_option("--resume", s.resume,
                               "continue the run saved in this checkpoint, with its own settings, writing to the "
                               "checkpoint's folder unless --out is given");
-    train_cmd->add_option("--debug-pause", s.debug_pause, "save:N or step:N (crash tests)")->group("");
+    train_cmd->add_option("--debug-pause", s.debug_pause, "save:N, step:N or evaluate:1 (crash tests)")->group("");
     examples::resume_excludes_all_but(
         *train_cmd, resume_opt, {"--help", "--data", "--threads", "--out", "--checkpoint-every", "--debug-pause"});
 

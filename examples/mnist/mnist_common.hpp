@@ -66,7 +66,7 @@ struct Settings {
     long calibration_batches = 100;  ///< training-set pair batches on which a threshold is chosen
     long retrieval_images = 2000;    ///< test images in the retrieval evaluation (N^2 distances)
     std::string resume;              ///< checkpoint to continue from
-    std::string debug_pause;         ///< "save:N" or "step:N": pause there (for crash tests)
+    std::string debug_pause;         ///< "save:N", "step:N" or "evaluate:1": pause there (crash tests)
     std::string train_data;          ///< the training images' data_fingerprint (set by train, not an option)
 };
 
@@ -308,7 +308,8 @@ inline std::string step_name(const TrainingState& state) {
     return "epoch " + std::to_string(state.epoch) + ", batch " + std::to_string(state.batch + 1);
 }
 
-/// "save:N" / "step:N" from --debug-pause: the N-th checkpoint save or the N-th batch.
+/// "save:N" / "step:N" / "evaluate:1" from --debug-pause: the N-th checkpoint save, the N-th
+/// batch, or before the evaluation.
 inline long debug_pause_at(const Settings& s, const std::string& what) {
     const std::string prefix = what + ":";
     return s.debug_pause.rfind(prefix, 0) == 0 ? std::stol(s.debug_pause.substr(prefix.size())) : -1;

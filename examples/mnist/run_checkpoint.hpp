@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,16 @@ struct RunPosition {
 inline RunPosition run_position(const siamese::io::Checkpoint& c, const Settings& s) {
     return {static_cast<int>(c.at_integer("next_epoch", 1, static_cast<long long>(s.epochs) + 1)),
             static_cast<long>(c.at_integer("next_batch", 0, s.batches - 1))};
+}
+
+/// Where the run of checkpoint `c` stopped ("at epoch 2, batch 301 of 5 x 1000"), or nothing when
+/// it trained all its batches.
+inline std::optional<std::string> where_run_stopped(const siamese::io::Checkpoint& c) {
+    const Settings s = settings_from_checkpoint(c, Settings{});
+    const RunPosition position = run_position(c, s);
+    if (position.epoch > s.epochs) return std::nullopt;
+    return "at epoch " + std::to_string(position.epoch) + ", batch " + std::to_string(position.batch + 1) + " of " +
+           std::to_string(s.epochs) + " x " + std::to_string(s.batches);
 }
 
 /// Restores a run of settings `s` (read from the same checkpoint) from a checkpoint written by

@@ -170,6 +170,8 @@ expect_ok "resume without --out" "wrote $work/no_out: model.ckpt" "$omniglot" tr
     --data "$work/data"
 cmp -s "$work/no_out/checkpoint.ckpt" "$work/window_whole/checkpoint.ckpt" ||
     fail "resume without --out" "a checkpoint unlike the uninterrupted run's"
+# Without validation, model.ckpt is the last epoch's, and metrics.json said "best_epoch": 0.
+grep -q '"best_epoch": 2,' "$work/no_out/metrics.json" || fail "metrics.json without validation" "best_epoch is not 2"
 
 # --data is not restored: a resumed run on other drawings would go on as if nothing had changed.
 "$make_data" "$work/other_data" 4 5 5 >/dev/null || exit 1
@@ -179,6 +181,34 @@ cp -r "$work/stopped" "$work/stopped_before"
 expect "resume on other data" "checkpoint.ckpt: the run trained on 40 images [1, 16, 16], hash" "$omniglot" train \
     --resume "$work/stopped/checkpoint.ckpt" --data "$work/other_data"
 diff -r "$work/stopped_before" "$work/stopped" >/dev/null || fail "resume on other data" "changed $work/stopped"
+
+# A new run over a stopped one is refused: that run can still be resumed.
+expect "a new run over a stopped run" "$work/stopped/checkpoint.ckpt: a run that stopped after epoch 1 of 2, which a \
+new run here would replace; continue it with train --resume $work/stopped/checkpoint.ckpt" "$omniglot" train \
+    --data "$work/data" "${quick[@]}" --out "$work/stopped"
+diff -r "$work/stopped_before" "$work/stopped" >/dev/null || fail "a new run over a stopped run" "changed $work/stopped"
+printf 'damaged' >"$work/stopped_before/checkpoint.ckpt"
+expect "a new run over an unreadable checkpoint" "checkpoint.ckpt: not a siamese checkpoint" "$omniglot" train \
+    --data "$work/data" "${quick[@]}" --out "$work/stopped_before"
+# A finished run is replaced, and its numbers and pictures go before its model.ckpt does: here the
+# new run stops after its first epoch, and none of them may stay beside the new model.
+cp -r "$work/good" "$work/replaced"
+expect_ok "a new run over a finished run" "stopping after epoch 1" "$omniglot" train --data "$work/data" "${quick[@]}" \
+    --seed 6 --epochs 2 --stop-after 1 --out "$work/replaced"
+! cmp -s "$work/good/model.ckpt" "$work/replaced/model.ckpt" || fail "a new run over a finished run" "model.ckpt kept"
+for report in metrics.json training_curve.svg validation_episodes.png; do
+    [ ! -e "$work/replaced/$report" ] || fail "a new run over a finished run" "the old run's $report stayed"
+done
+# A run that stopped early has ended: resuming it trains nothing (it trained another epoch).
+"$omniglot" train --data "$work/data" "${quick[@]}" --epochs 3 --patience 1 --lr 1.2e-38 --out "$work/early" \
+    >"$work/early.log" 2>&1 && grep -q "early stop" "$work/early.log" ||
+    { echo "FAIL: preparing an early-stopped run failed"; exit 1; }
+cp -r "$work/early" "$work/early_before"
+expect_ok "resume an early-stopped run" "the run stopped early after epoch 2: nothing left to train" "$omniglot" train \
+    --resume "$work/early/checkpoint.ckpt" --data "$work/data"
+cmp -s "$work/early_before/checkpoint.ckpt" "$work/early/checkpoint.ckpt" &&
+    cmp -s "$work/early_before/model.ckpt" "$work/early/model.ckpt" ||
+    fail "resume an early-stopped run" "it trained on"
 
 # evaluate writes --json before the picture. The default picture goes next to the model: when it
 # cannot be written there (a read-only folder; here a folder in its place, since root writes

@@ -104,6 +104,7 @@ int train(Settings s, int stop_after) {
     }
     // After the checks, so that a refused run leaves --out as it was; this run's alone until it ends.
     const examples::OutputFolder out_folder(s.out);
+    examples::refuse_to_replace_unfinished_run(out_folder, s.resume, where_run_stopped);
 
     // 1. The data: alphabets to learn from, and alphabets never trained on to choose the model by.
     const TrainingData data = load_training_data(s);

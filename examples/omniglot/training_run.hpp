@@ -15,6 +15,7 @@
 
 #include "../common/figures.hpp"
 #include "../common/json.hpp"
+#include "../common/output_folder.hpp"
 #include "../common/progress.hpp"
 #include "../common/running_mean.hpp"
 
@@ -73,16 +74,18 @@ public:
         resumed_after_epochs_ = st_.epoch - 1;
         examples::Progress progress(static_cast<long>(s_.epochs) * s_.steps, objective_.pairs_per_step(), "pairs",
                                     (st_.epoch - 1) * s_.steps);
-        while (st_.epoch <= s_.epochs) {
+        // A resumed run that had ended trains no further.
+        stopped_early_ = stopped_early(st_, s_, data_.val_set.has_value());
+        if (stopped_early_) std::printf("the run stopped early after epoch %d: nothing left to train\n", st_.epoch - 1);
+        while (st_.epoch <= s_.epochs && !stopped_early_) {
             const EpochMeasures measured = train_epoch(progress);
             const bool improved = end_epoch(measured, progress);
             if (improved) save_best_model();
-            const bool stop = data_.val_set && s_.patience > 0 && st_.stale >= s_.patience && st_.epoch < s_.epochs;
             ++st_.epoch;  // from here on, st_ names the next epoch: what the checkpoint records
             checkpoint(true).save(out_ / "checkpoint.ckpt");
-            if (stop) {
+            stopped_early_ = stopped_early(st_, s_, data_.val_set.has_value());
+            if (stopped_early_) {
                 progress.line("early stop: no better validation score for " + std::to_string(s_.patience) + " epochs");
-                stopped_early_ = true;
                 break;
             }
             if (stop_after > 0 && st_.epoch > stop_after) {
@@ -136,7 +139,7 @@ public:
         metrics.add("train_alphabets", join(data_.train_names))
             .add("validation_alphabets", join(data_.val_names))
             .add("epochs_run", st_.epoch - 1)
-            .add("best_epoch", st_.best_epoch)
+            .add("best_epoch", data_.val_set ? st_.best_epoch : st_.epoch - 1)  // model.ckpt's epoch
             .add("training_seconds", training_seconds_)  // this process's (see resumed_after_epochs)
             .add("resumed_after_epochs", resumed_after_epochs_)
             .add("threads", siamese::num_threads())
@@ -229,6 +232,10 @@ private:
     }
 
     void save_best_model() {
+        if (!replaced_model_) {  // a new run here replaces a finished one: its reports go first
+            examples::remove_reports(out_, {"metrics.json", "training_curve.svg", "validation_episodes.png"});
+            replaced_model_ = true;
+        }
         auto best = checkpoint(false);
         if (!st_.best_model_checksum.empty())
             best.set("replaces_fnv1a64", st_.best_model_checksum);  // see check_resume
@@ -269,6 +276,7 @@ private:
     TrainingState st_;
     int resumed_after_epochs_ = 0;
     bool stopped_early_ = false;
+    bool replaced_model_ = false;  ///< this process has written model.ckpt
     double training_seconds_ = 0;
 };
 

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -74,6 +75,23 @@ inline void restore_state(const siamese::io::Checkpoint& c, int epochs, Training
     st.val_epoch = examples::to_vector(c, "log.val_epoch");
     st.val_accuracy = examples::to_vector(c, "log.val_accuracy");
     examples::restore_collapse_detector(c, st.collapse);
+}
+
+/// Whether the run stopped early: no better validation score for --patience epochs, before its
+/// last epoch. `st` names the next epoch, as after an epoch and in a checkpoint.
+inline bool stopped_early(const TrainingState& st, const Settings& s, bool validated) {
+    return validated && s.patience > 0 && st.stale >= s.patience && st.epoch <= s.epochs;
+}
+
+/// Where the run of checkpoint `c` stopped ("after epoch 2 of 30"), or nothing when it ended: all
+/// its epochs trained, or stopped early.
+inline std::optional<std::string> where_run_stopped(const siamese::io::Checkpoint& c) {
+    const Settings defaults;  // the checkpoint records every setting read here
+    const Settings s = settings_from_checkpoint(c, defaults);
+    TrainingState st;
+    restore_state(c, s.epochs, st);
+    if (st.epoch > s.epochs || stopped_early(st, s, !s.validation.empty())) return std::nullopt;
+    return "after epoch " + std::to_string(st.epoch - 1) + " of " + std::to_string(s.epochs);
 }
 
 /// Refuses a resume that could not end well: a file without training state, or an OUT/model.ckpt
