@@ -76,7 +76,7 @@ private:
 /// Refuses to start a run in `out` over a run that stopped part-way: its OUT/checkpoint.ckpt,
 /// which the new run's first save would replace, could still be resumed. A finished run is
 /// replaced (the README's command runs twice), and so is the checkpoint `resuming` continues.
-/// `where_it_stopped(checkpoint)` says where a run of this program stopped ("at epoch 2 of 5"),
+/// `where_it_stopped(checkpoint)` says where a run of this program stopped ("after epoch 2 of 5"),
 /// or nothing when it finished; it throws io_error for a file it cannot read as one.
 template <class WhereItStopped>
 void refuse_to_replace_unfinished_run(const OutputFolder& out, const std::string& resuming,
@@ -96,18 +96,19 @@ void refuse_to_replace_unfinished_run(const OutputFolder& out, const std::string
     if (stopped) {
         throw siamese::io_error(checkpoint.string() + ": a run that stopped " + *stopped +
                                 ", which a new run here would replace; continue it with train --resume " +
-                                checkpoint.string() + ", or " + start_afresh);
+                                checkpoint.string() + " (and the --data it trained on), or " + start_afresh);
     }
 }
 
 /// Removes the files a finished run reported about its model (numbers, pictures), before a new
 /// model replaces it: a run that then fails must not leave its model beside another's results.
-/// Only files go: anything else of that name is not a report, and writing the report fails there.
+/// Only files go. A link stays, as the user's: the report is written through it (a run that fails
+/// first leaves the old report there). Anything else of that name is not a report, and writing
+/// the report fails on it.
 inline void remove_reports(const std::filesystem::path& out, std::initializer_list<const char*> names) {
     for (const char* name : names) {
         std::error_code ec;
-        const auto type = std::filesystem::symlink_status(out / name, ec).type();
-        if (type != std::filesystem::file_type::regular && type != std::filesystem::file_type::symlink) continue;
+        if (std::filesystem::symlink_status(out / name, ec).type() != std::filesystem::file_type::regular) continue;
         std::filesystem::remove(out / name, ec);
         if (ec) {
             throw siamese::io_error(

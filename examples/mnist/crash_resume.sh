@@ -6,6 +6,7 @@
 #   3. a run killed with SIGKILL in the middle of a training step, then resumed;
 #   4. the same with a triplet loss and Adam;
 #   5. a new run over a finished one, killed between its model.ckpt and its evaluation;
+#   6. a run killed while saving its model.ckpt, then resumed;
 #   and while a run is paused, a second run into its folder is refused, and so is a new run over
 #   a stopped one.
 # The killed save must leave the previous checkpoint intact, and the resumed runs must end
@@ -62,7 +63,8 @@ resume() {
     # Timings cover this process only (a checkpoint holding them would differ between runs): said.
     grep -q "this process only, resumed after" "$out.resumed.log" || fail "resume of $out: timings not labelled"
     # Every log line of the resumed run is the uninterrupted run's line for the same batch.
-    grep '^\[' "$out.resumed.log" | while read -r line; do
+    # (none when the run had trained all its batches; grep's exit 1 would end the script)
+    { grep '^\[' "$out.resumed.log" || true; } | while read -r line; do
         grep -qxF "$line" "$work/full.log" || fail "resumed log line not in the uninterrupted log: $line"
     done
 }
@@ -78,8 +80,8 @@ ls "$work"/save/checkpoint.ckpt.tmp.* >/dev/null 2>&1 || fail "expected the kill
 # A new run over the stopped one is refused (that run can still be resumed) and changes nothing.
 cp -r "$work/save" "$work/save.before"
 if "$mnist" "${run[@]}" --out "$work/save" >"$work/save.fresh.log" 2>&1; then fail "a new run over the stopped run was accepted"; fi
-grep -qF "$work/save/checkpoint.ckpt: a run that stopped at epoch 1, batch 21 of 2 x 30, which a new run here would \
-replace; continue it with train --resume $work/save/checkpoint.ckpt" "$work/save.fresh.log" ||
+grep -qF "$work/save/checkpoint.ckpt: a run that stopped after 20 of 60 batches, which a new run here would replace; \
+continue it with train --resume $work/save/checkpoint.ckpt (and the --data it trained on)" "$work/save.fresh.log" ||
     fail "a new run over a stopped run: $(tail -1 "$work/save.fresh.log")"
 diff -r "$work/save.before" "$work/save" >/dev/null || fail "a refused new run changed $work/save"
 resume "$work/save"
@@ -104,11 +106,28 @@ cmp "$work/full/model.ckpt" "$work/adam/model.ckpt" || fail "triplet + Adam resu
 # 5. A new run over a finished one replaces it. Killed after writing its model.ckpt, before the
 #    evaluation: the old run's numbers and pictures must not stay beside the new model.
 run=(train "${common[@]}" --seed 4 --epochs 1 --batches 10 --batch-size 20 --log-every 10 --test-batches 10 --episodes 50)
+#    A report that is a link stays, as the user's: reports are written through it.
 cp -r "$work/full" "$work/replaced"
+mv "$work/replaced/training_curve.svg" "$work/linked_curve.svg"
+ln -s ../linked_curve.svg "$work/replaced/training_curve.svg"
 run_and_kill "$work/replaced" evaluate:1
 ! cmp -s "$work/full/model.ckpt" "$work/replaced/model.ckpt" || fail "a new run over a finished one: model.ckpt not replaced"
-for report in metrics.json pairs.png training_curve.svg; do
+for report in metrics.json pairs.png; do
     [ ! -e "$work/replaced/$report" ] || fail "the old run's $report stayed beside the new run's model.ckpt"
 done
+[ -L "$work/replaced/training_curve.svg" ] || fail "a new run over a finished one removed the user's link"
 
-echo "crash_resume: killed mid-save and mid-step (SGD and Adam), resumed, final checkpoints identical to uninterrupted runs"
+# 6. Killed inside the save of model.ckpt, after the last batch: the trained model is only in
+#    checkpoint.ckpt. A new run there is refused; --resume saves the model and evaluates it.
+run_and_kill "$work/unsaved" save:2
+[ ! -e "$work/unsaved/model.ckpt" ] || fail "expected the killed save to leave no model.ckpt"
+if "$mnist" "${run[@]}" --out "$work/unsaved" >"$work/unsaved.fresh.log" 2>&1; then
+    fail "a new run over a run without its model.ckpt was accepted"
+fi
+grep -qF "a run that stopped after its last batch, before its model.ckpt was saved" "$work/unsaved.fresh.log" ||
+    fail "a new run over a run without its model.ckpt: $(tail -1 "$work/unsaved.fresh.log")"
+resume "$work/unsaved"
+cmp -s "$work/unsaved/model.ckpt" "$work/unsaved/checkpoint.ckpt" && [ -s "$work/unsaved/metrics.json" ] ||
+    fail "resuming a run without its model.ckpt did not save and evaluate it"
+
+echo "crash_resume: killed mid-save and mid-step (SGD and Adam), resumed, final checkpoints identical to uninterrupted runs; new runs over stopped ones refused"

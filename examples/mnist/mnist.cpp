@@ -67,7 +67,9 @@ int train(Settings s) {
                                     "pool(2) blocks)");
     }
     const examples::OutputFolder out_folder(s.out);  // this run's alone until it ends
-    examples::refuse_to_replace_unfinished_run(out_folder, s.resume, where_run_stopped);
+    examples::refuse_to_replace_unfinished_run(out_folder, s.resume, [&](const siamese::io::Checkpoint& c) {
+        return where_run_stopped(c, out_folder.path());
+    });
     const fs::path& out = out_folder.path();
 
     // 2. The network: the tutorial's CNN as the shared backbone of a Siamese network.

@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -139,14 +141,22 @@ inline RunPosition run_position(const siamese::io::Checkpoint& c, const Settings
             static_cast<long>(c.at_integer("next_batch", 0, s.batches - 1))};
 }
 
-/// Where the run of checkpoint `c` stopped ("at epoch 2, batch 301 of 5 x 1000"), or nothing when
-/// it trained all its batches.
-inline std::optional<std::string> where_run_stopped(const siamese::io::Checkpoint& c) {
+/// Where the run of checkpoint `c`, in `folder`, stopped ("after 1300 of 5000 batches"), or
+/// nothing when it trained all its batches and saved its model.ckpt.
+inline std::optional<std::string> where_run_stopped(const siamese::io::Checkpoint& c, const fs::path& folder) {
     const Settings s = settings_from_checkpoint(c, Settings{});
     const RunPosition position = run_position(c, s);
-    if (position.epoch > s.epochs) return std::nullopt;
-    return "at epoch " + std::to_string(position.epoch) + ", batch " + std::to_string(position.batch + 1) + " of " +
-           std::to_string(s.epochs) + " x " + std::to_string(s.batches);
+    if (position.epoch <= s.epochs) {
+        const long done = static_cast<long>(position.epoch - 1) * s.batches + position.batch;
+        return "after " + std::to_string(done) + " of " + std::to_string(static_cast<long>(s.epochs) * s.batches) +
+               " batches";
+    }
+    // model.ckpt is saved with the last checkpoint's bytes; a kill or a full disk between the two
+    // leaves the trained model only in checkpoint.ckpt, and --resume saves and evaluates it.
+    std::ifstream in(folder / "model.ckpt", std::ios::binary);
+    const std::string model((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (model == c.serialize()) return std::nullopt;
+    return "after its last batch, before its model.ckpt was saved";
 }
 
 /// Restores a run of settings `s` (read from the same checkpoint) from a checkpoint written by

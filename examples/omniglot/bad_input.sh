@@ -184,7 +184,8 @@ diff -r "$work/stopped_before" "$work/stopped" >/dev/null || fail "resume on oth
 
 # A new run over a stopped one is refused: that run can still be resumed.
 expect "a new run over a stopped run" "$work/stopped/checkpoint.ckpt: a run that stopped after epoch 1 of 2, which a \
-new run here would replace; continue it with train --resume $work/stopped/checkpoint.ckpt" "$omniglot" train \
+new run here would replace; continue it with train --resume $work/stopped/checkpoint.ckpt (and the --data it trained \
+on)" "$omniglot" train \
     --data "$work/data" "${quick[@]}" --out "$work/stopped"
 diff -r "$work/stopped_before" "$work/stopped" >/dev/null || fail "a new run over a stopped run" "changed $work/stopped"
 printf 'damaged' >"$work/stopped_before/checkpoint.ckpt"
