@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: MIT
 // Replaces the aligned operator new, which tensors allocate through, with one that throws
-// std::bad_alloc above a size a test chooses, or at the n-th allocation from now: a test can
-// then see what a failed allocation leaves behind without exhausting the machine's memory.
+// std::bad_alloc at the n-th allocation from now: a test can then see what a failed allocation
+// leaves behind without exhausting the machine's memory.
 // Include it in exactly one translation unit of a test program.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdlib>
-#include <limits>
 #include <new>
 
 namespace test_allocations {
-
-inline std::atomic<std::size_t> fail_above{std::numeric_limits<std::size_t>::max()};
 
 /// Aligned allocations to let through before one throws; negative: none throws.
 inline std::atomic<long> allocations_before_failure{-1};
@@ -27,21 +24,11 @@ public:
     ~FailAfter() { allocations_before_failure.store(-1); }
 };
 
-/// While alive, aligned allocations of more than `bytes` throw std::bad_alloc.
-class FailAbove {
-public:
-    explicit FailAbove(std::size_t bytes) noexcept { fail_above.store(bytes); }
-    FailAbove(const FailAbove&) = delete;
-    FailAbove& operator=(const FailAbove&) = delete;
-    ~FailAbove() { fail_above.store(std::numeric_limits<std::size_t>::max()); }
-};
-
 }  // namespace test_allocations
 
 // Not inlined, like largest_allocation.hpp's: g++ 12 would see aligned_alloc() and free() meet
 // at call sites and warn of a new/delete mismatch that is not one.
 [[gnu::noinline]] void* operator new(std::size_t n, std::align_val_t alignment) {
-    if (n > test_allocations::fail_above.load()) throw std::bad_alloc();
     if (test_allocations::allocations_before_failure.load() >= 0 &&
         test_allocations::allocations_before_failure.fetch_sub(1) == 0) {
         throw std::bad_alloc();

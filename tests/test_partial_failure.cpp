@@ -148,36 +148,29 @@ TEST_CASE("Siamese: logits or embed that fail part-way leave nothing to backprop
     const auto small = test::random_tensor<float>(Shape{4, 1, 28, 28}, rng, 0, 255);
     const auto big = test::random_tensor<float>(Shape{8, 1, 28, 28}, rng, 0, 255);
     using Model = Siamese<SeedCnn<float>>;
-    const long logits_points = at_every_allocation(
-        [&] {
-            auto model = prototype;
-            (void)model.logits_stacked(small);
-            return model;
-        },
-        [&](Model& model) { (void)model.logits_stacked(big); },
-        [&](Model& model) {
-            const auto params = model.params();
-            zero_grad(params);
-            CHECK_THROWS_AS(model.backward(Tensor<float>(Shape{2, 1}, 1.0f)), std::logic_error);
-            CHECK_THROWS_AS(model.backward(Tensor<float>(Shape{4, 1}, 1.0f)), std::logic_error);
-            CHECK(gradients_are_zero(params));
-        });
-    CHECK(logits_points >= 6);
-    const long embed_points = at_every_allocation(
-        [&] {
-            auto model = prototype;
-            (void)model.embed(small);
-            return model;
-        },
-        [&](Model& model) { (void)model.embed(big); },
-        [&](Model& model) {
-            const auto params = model.params();
-            zero_grad(params);
-            CHECK_THROWS_AS(model.backward_embeddings(Tensor<float>(Shape{4, 84}, 1.0f)), std::logic_error);
-            CHECK_THROWS_AS(model.backward_embeddings(Tensor<float>(Shape{8, 84}, 1.0f)), std::logic_error);
-            CHECK(gradients_are_zero(params));
-        });
-    CHECK(embed_points >= 6);
+    // Fails each allocation of `forward` on `big` in turn, after a good pass on `small`: the
+    // backward of neither batch may run (its gradient shapes: `small_grad`, `big_grad`).
+    const auto failure_points = [&](auto forward, auto backward, const Shape& small_grad, const Shape& big_grad) {
+        return at_every_allocation(
+            [&] {
+                auto model = prototype;
+                forward(model, small);
+                return model;
+            },
+            [&](Model& model) { forward(model, big); },
+            [&](Model& model) {
+                const auto params = model.params();
+                zero_grad(params);
+                CHECK_THROWS_AS(backward(model, Tensor<float>(small_grad, 1.0f)), std::logic_error);
+                CHECK_THROWS_AS(backward(model, Tensor<float>(big_grad, 1.0f)), std::logic_error);
+                CHECK(gradients_are_zero(params));
+            });
+    };
+    CHECK(failure_points([](Model& m, const Tensor<float>& x) { (void)m.logits_stacked(x); },
+                         [](Model& m, const Tensor<float>& g) { (void)m.backward(g); }, Shape{2, 1}, Shape{4, 1}) >= 6);
+    CHECK(failure_points([](Model& m, const Tensor<float>& x) { (void)m.embed(x); },
+                         [](Model& m, const Tensor<float>& g) { (void)m.backward_embeddings(g); }, Shape{4, 84},
+                         Shape{8, 84}) >= 6);
 }
 
 TEST_CASE("Losses and distances: a forward that fails part-way leaves nothing for backward") {

@@ -302,6 +302,7 @@ struct AlphabetEpisodeOptions {
         ep.group = static_cast<std::int64_t>(a);
         // ways distinct characters at the front of the pool
         for (index_t k = 0; k < options.ways; ++k) swap_random_to(pool, static_cast<std::size_t>(k), rng);
+        // The drawers all `ways` characters share: at least the two the check above found.
         common.clear();
         for (const auto& [drawer, image] : by_drawer[static_cast<std::size_t>(pool[0])]) {
             bool everywhere = true;
@@ -309,10 +310,6 @@ struct AlphabetEpisodeOptions {
                 everywhere = by_drawer[static_cast<std::size_t>(pool[static_cast<std::size_t>(k)])].count(drawer) > 0;
             }
             if (everywhere) common.push_back(drawer);
-        }
-        if (common.size() < 2) {
-            throw std::invalid_argument("within_alphabet_episodes: characters of " + set.alphabets[a] +
-                                        " share fewer than two drawers");
         }
         const auto da = static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(common.size())));
         auto db = static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(common.size()) - 1));

@@ -57,26 +57,16 @@ public:
     /// that fails later (std::bad_alloc) leaves no pass, and backward throws rather than run the
     /// layers after it on the caches of the pass before.
     const Tensor<value_type>& forward(const Tensor<value_type>& x) {
-        (void)output_shape(x.shape());
-        forward_done_ = false;
-        const Tensor<value_type>* current = &x;
-        std::apply([&](auto&... l) { ((current = &l.forward(*current)), ...); }, layers_);
-        forward_done_ = true;
-        return *current;
+        return run_layers(x, [](std::size_t, const auto&, const Tensor<value_type>&) {});
     }
 
     /// forward, calling inspect(index, layer name, output) after each layer: for diagnostics
     /// such as finding the first layer whose output is not finite.
     template <class Inspect>
     const Tensor<value_type>& forward_inspect(const Tensor<value_type>& x, Inspect&& inspect) {
-        (void)output_shape(x.shape());
-        forward_done_ = false;
-        const Tensor<value_type>* current = &x;
-        std::size_t index = 0;
-        std::apply([&](auto&... l) { ((current = &l.forward(*current), inspect(index++, l.name(), *current)), ...); },
-                   layers_);
-        forward_done_ = true;
-        return *current;
+        return run_layers(x, [&](std::size_t index, const auto& layer, const Tensor<value_type>& out) {
+            inspect(index, layer.name(), out);
+        });
     }
 
     const Tensor<value_type>& backward(const Tensor<value_type>& grad_out) {
@@ -98,6 +88,20 @@ public:
     }
 
 private:
+    /// The forward pass, calling after_layer(index, layer, output) after each layer (forward's
+    /// does nothing, and builds no layer names).
+    template <class AfterLayer>
+    const Tensor<value_type>& run_layers(const Tensor<value_type>& x, AfterLayer&& after_layer) {
+        (void)output_shape(x.shape());
+        forward_done_ = false;
+        const Tensor<value_type>* current = &x;
+        std::size_t index = 0;
+        std::apply([&](auto&... l) { ((current = &l.forward(*current), after_layer(index++, l, *current)), ...); },
+                   layers_);
+        forward_done_ = true;
+        return *current;
+    }
+
     template <std::size_t I>
     const Tensor<value_type>& backward_from(const Tensor<value_type>& grad) {
         const Tensor<value_type>& g = std::get<I>(layers_).backward(grad);
