@@ -294,6 +294,31 @@ TEST_CASE("pair_accuracy: embeddings of another image set are rejected before an
                               {"pair_accuracy", "[24, D]", "[28, 4]"});
 }
 
+TEST_CASE("pair_accuracy: embeddings of another width are rejected before any pair, for a model that knows its own") {
+    // LabelOracle reads only the first column, so it would score [24, 3] without a word.
+    struct SizedOracle : LabelOracle {
+        long scored = 0;
+        [[nodiscard]] index_t embedding_dim() const noexcept { return 4; }
+        const Tensor<float>& logits_from_embeddings(const Tensor<float>& l, const Tensor<float>& r) {
+            ++scored;
+            return LabelOracle::logits_from_embeddings(l, r);
+        }
+    };
+    const auto set = tiny_set({0, 1, 2, 3}, 6);
+    SizedOracle model;
+    const auto e = eval::embed_all(model, set);
+    Tensor<float> narrow(Shape{24, 3});
+    for (index_t i = 0; i < 24; ++i) std::copy_n(&e(i, 0), 3, &narrow(i, 0));
+    data::PairSampler sampler(set, 1);
+    const auto before = sampler.state();
+    test::require_shape_error([&] { (void)eval::pair_accuracy(model, narrow, sampler, 5, 8); },
+                              {"pair_accuracy: the model's embeddings are 4 wide, got [24, 3]"});
+    CHECK(model.scored == 0);
+    CHECK(sampler.state() == before);
+    CHECK(eval::pair_accuracy(model, e, sampler, 5, 8).accuracy == 1.0);
+    CHECK(model.scored == 5);
+}
+
 TEST_CASE("pair_accuracy: a NaN logit is an error, not a pair called 'different' (chance accuracy)") {
     const auto set = tiny_set({0, 1, 2, 3}, 6);
     LabelOracle model;

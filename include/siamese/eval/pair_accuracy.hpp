@@ -69,8 +69,9 @@ private:
 /// predicted probability of "same" is above `threshold` exactly when the pair is the same class.
 /// `embeddings` are the model's embeddings of the sampler's image set (embed_all). Throws
 /// std::invalid_argument when batches or batch_size is below 1 or the threshold is NaN, and
-/// shape_error when the embeddings are not [N, D] with N the sampler's image count. A call that
-/// throws leaves the sampler as it was.
+/// shape_error when the embeddings are not [N, D] with N the sampler's image count (and D the
+/// model's embedding_dim(), for a model that has one). A call that throws leaves the sampler as
+/// it was.
 template <class Model>
 [[nodiscard]] PairAccuracy pair_accuracy(Model& model, const Tensor<typename Model::value_type>& embeddings,
                                          data::PairSampler& sampler, index_t batches, index_t batch_size,
@@ -83,6 +84,13 @@ template <class Model>
         throw shape_error("pair_accuracy: expected embeddings [" + std::to_string(n) +
                           ", D] of the sampler's image set of " + std::to_string(n) + " images, got " +
                           embeddings.shape().str());
+    }
+    // A model that knows its width is asked now, not at its first batch.
+    if constexpr (requires { model.embedding_dim(); }) {
+        if (embeddings.dim(1) != static_cast<index_t>(model.embedding_dim())) {
+            throw shape_error("pair_accuracy: the model's embeddings are " + std::to_string(model.embedding_dim()) +
+                              " wide, got " + embeddings.shape().str() + " (embeddings of another model?)");
+        }
     }
     detail::RewindUnlessKept rewind(sampler);
     PairAccuracy result;
