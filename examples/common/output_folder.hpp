@@ -38,38 +38,61 @@ public:
     /// when another run holds it.
     explicit OutputFolder(const std::filesystem::path& out) : path_(out) {
         std::error_code ec;
-        std::filesystem::create_directories(out, ec);
+        created_ = std::filesystem::create_directories(out, ec);
         if (ec || !std::filesystem::is_directory(out)) {
             throw siamese::io_error(out.string() + ": cannot create the output folder: " + ec.message());
         }
-        fd_ = ::open(out.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd_ < 0) throw siamese::io_error(out.string() + ": cannot open the output folder: " + std::strerror(errno));
+        try {
+            lock_and_probe();
+        } catch (...) {
+            remove_if_created_and_empty();
+            throw;
+        }
+    }
+    OutputFolder(const OutputFolder&) = delete;
+    OutputFolder& operator=(const OutputFolder&) = delete;
+    /// A folder this object created and the run left empty (it failed before writing anything:
+    /// a full disk, bad data) goes again, so that a failed run leaves no trace.
+    ~OutputFolder() {
+        ::close(fd_);
+        remove_if_created_and_empty();
+    }
+
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+    void remove_if_created_and_empty() noexcept {
+        std::error_code ec;
+        if (created_ && std::filesystem::is_empty(path_, ec)) std::filesystem::remove(path_, ec);
+    }
+
+    void lock_and_probe() {
+        fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd_ < 0) {
+            throw siamese::io_error(path_.string() + ": cannot open the output folder: " + std::strerror(errno));
+        }
         if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
             const int error = errno;
             ::close(fd_);
-            throw siamese::io_error(out.string() +
+            throw siamese::io_error(path_.string() +
                                     (error == EWOULDBLOCK
                                          ? ": another run is writing to this folder now; wait for it "
                                            "to end or choose another --out"
                                          : ": cannot lock the output folder: " + std::string(std::strerror(error))));
         }
-        const std::filesystem::path probe = out / ".write_test";
+        const std::filesystem::path probe = path_ / ".write_test";
         try {
             siamese::io::write_file_atomically(probe, "ok");
         } catch (const siamese::io_error& e) {
             ::close(fd_);
-            throw siamese::io_error(out.string() + ": cannot write files in the output folder (" + e.what() + ")");
+            throw siamese::io_error(path_.string() + ": cannot write files in the output folder (" + e.what() + ")");
         }
+        std::error_code ec;
         std::filesystem::remove(probe, ec);
     }
-    OutputFolder(const OutputFolder&) = delete;
-    OutputFolder& operator=(const OutputFolder&) = delete;
-    ~OutputFolder() { ::close(fd_); }
 
-    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-
-private:
     std::filesystem::path path_;
+    bool created_ = false;  ///< by this object (parent folders it created stay)
     int fd_ = -1;
 };
 

@@ -152,6 +152,11 @@ expect_ok "largest seed: its checkpoint evaluates" "pair accuracy" "$mnist" eval
 # Output folder that cannot be created (its parent is a file).
 touch "$work/a_file"
 expect "output under a file" "a_file" "$mnist" train --data "$work/data" "${quick[@]}" --out "$work/a_file/out"
+# A full disk (here: no file may grow, and SIGXFSZ ignored so that writes fail with EFBIG): the
+# new --out folder was left behind, empty.
+expect "a full disk" "$work/full_disk: cannot write files in the output folder" \
+    bash -c 'trap "" XFSZ; ulimit -f 0; exec "$@"' _ "$mnist" train --data "$work/data" "${quick[@]}" --out "$work/full_disk"
+[ ! -e "$work/full_disk" ] || fail "a full disk" "left $work/full_disk"
 
 # Values that would fail only after training, or run out of memory: refused before --out is
 # touched. (The unusable --out makes a check that regresses fail at once, without training.)

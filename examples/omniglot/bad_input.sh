@@ -27,6 +27,7 @@ expect "train and validate on one alphabet" "in both --train and --validation" "
 cp -r "$work/data" "$work/corrupt"
 printf 'not a png' >"$work/corrupt/Alphabet1/character02/0007_03.png"
 expect "a file that is not a PNG" "0007_03.png: not a PNG image" "$omniglot" train --data "$work/corrupt" "${quick[@]}" --out "$work/o5"
+[ ! -e "$work/o5" ] || fail "a file that is not a PNG" "left an empty --out $work/o5"  # created before the data is read
 cp -r "$work/data" "$work/cut"
 head -c 60 "$work/data/Alphabet0/character01/0001_01.png" >"$work/cut/Alphabet0/character01/0001_01.png"
 expect "a truncated PNG" "0001_01.png: cannot decode PNG" "$omniglot" train --data "$work/cut" "${quick[@]}" --out "$work/o6"
