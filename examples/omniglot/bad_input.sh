@@ -26,6 +26,10 @@ expect "train and validate on one alphabet" "in both --train and --validation" "
     "${quick[@]}" --validation Alphabet1 --out "$work/o4"
 cp -r "$work/data" "$work/corrupt"
 printf 'not a png' >"$work/corrupt/Alphabet1/character02/0007_03.png"
+expect "--mirror and --no-mirror" "--mirror excludes --no-mirror" "$omniglot" train "${unread[@]}" --mirror --no-mirror
+"$omniglot" train --help | grep -q -- "--no-mirror.*{false}" && fail "train --help" "shows --no-mirror{false}"
+expect_ok "--no-mirror" "each character also turned by 90, 180, 270 degrees, as new characters: 40 classes" \
+    "$omniglot" train --data "$work/data" "${quick[@]}" --no-mirror --out "$work/no_mirror"
 expect "a file that is not a PNG" "0007_03.png: not a PNG image" "$omniglot" train --data "$work/corrupt" "${quick[@]}" --out "$work/o5"
 [ ! -e "$work/o5" ] || fail "a file that is not a PNG" "left an empty --out $work/o5"  # created before the data is read
 cp -r "$work/data" "$work/cut"

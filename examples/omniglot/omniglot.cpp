@@ -565,9 +565,14 @@ int main(int argc, char** argv) {
         ->check(examples::whole_number(1, 4))  // first: IsMember reads "" as 0 and says only "--turns: abc"
         ->check(CLI::IsMember({1, 2, 4}))
         ->capture_default_str();
-    train_cmd->add_flag(
-        "--mirror,!--no-mirror", s.mirror,
-        "also every (turned) character mirrored left to right, as new characters (on unless --no-mirror)");
+    // Two flags, not "--mirror,!--no-mirror": CLI11 shows that as "--mirror,--no-mirror{false}".
+    auto* mirror = train_cmd->add_flag_callback(
+        "--mirror", [&s] { s.mirror = true; },
+        "also every (turned) character mirrored left to right, as new characters (the default)");
+    train_cmd
+        ->add_flag_callback(
+            "--no-mirror", [&s] { s.mirror = false; }, "train on the characters as drawn (and turned), not mirrored")
+        ->excludes(mirror);
     std::string init = "he";
     train_cmd->add_option("--init", init, "he (He-uniform backbone weights) or pytorch (PyTorch's default)")
         ->check(CLI::IsMember({"he", "pytorch"}))
