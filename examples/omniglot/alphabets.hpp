@@ -8,6 +8,7 @@
 #include <siamese/errors.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -105,6 +106,27 @@ inline siamese::data::Omniglot load_alphabets(const fs::path& data, const std::v
     o.side = side;
     o.invert = true;
     return siamese::data::load_omniglot(data, o);
+}
+
+/// The alphabets of `set` that can host `ways`-way within-alphabet episodes (at least `ways`
+/// characters); says which cannot, since within_alphabet_episodes draws none from them, so that
+/// a result over "all" or a list is not read as covering alphabets it never saw.
+inline std::vector<std::string> alphabets_hosting(const siamese::data::Omniglot& set, long ways) {
+    std::vector<long> characters(set.alphabets.size(), 0);
+    for (const auto a : set.alphabet_of) ++characters[static_cast<std::size_t>(a)];
+    std::vector<std::string> hosting, left_out;
+    for (std::size_t a = 0; a < set.alphabets.size(); ++a) {
+        if (characters[a] >= ways) {
+            hosting.push_back(set.alphabets[a]);
+        } else {
+            left_out.push_back(set.alphabets[a] + " (" + std::to_string(characters[a]) + ")");
+        }
+    }
+    if (!left_out.empty() && !hosting.empty()) {
+        std::printf("note: left out, with fewer than the %ld characters of a %ld-way episode: %s\n", ways, ways,
+                    join(left_out, ", ").c_str());
+    }
+    return hosting;
 }
 
 }  // namespace omniglot

@@ -300,9 +300,54 @@ mkdir -p "$work/runs.previous" "$work/runs.partial" && echo keep >"$work/runs.pr
 [ "$(ls -d "$work"/runs* | tr '\n' ' ')" = "$work/runs $work/runs.partial $work/runs.previous " ] ||
     fail "make-runs" "left working folders: $(ls -d "$work"/runs*)"
 mkdir -p "$work/not_runs" && echo keep >"$work/not_runs/README"
-expect "make-runs into a folder holding other files" "holds README, which is not a one-shot run" \
+expect "make-runs into a folder holding other files" "holds README, which is not part of a one-shot run" \
     "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 4 --out "$work/not_runs"
 [ "$(ls "$work/not_runs")" = README ] || fail "refused make-runs" "changed --out: $(ls "$work/not_runs")"
+# Anything in --out but runNN folders of what make-runs writes may be the user's: refused, not deleted.
+cp -r "$work/runs" "$work/runs_notes" && echo keep >"$work/runs_notes/run02/my_notes.txt"
+expect "make-runs over a run holding a file of the user's" "holds run02/my_notes.txt, which is not part of a one-shot \
+run" "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 4 --out "$work/runs_notes"
+[ -s "$work/runs_notes/run02/my_notes.txt" ] || fail "make-runs over a run holding a file of the user's" "deleted it"
+cp -r "$work/runs" "$work/runs_backup" && cp -r "$work/runs/run01" "$work/runs_backup/run01.bak"
+expect "make-runs over a folder named like a run" "holds run01.bak, which is not part of a one-shot run" \
+    "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 4 --out "$work/runs_backup"
+# make-runs --out inside --data: a folder there reads as an alphabet, and every later run fails.
+cp -r "$work/data" "$work/data_runs"
+expect "make-runs --out inside --data" "--out $work/data_runs/runs is inside --data $work/data_runs" \
+    "$omniglot" make-runs --data "$work/data_runs" --alphabets Alphabet2 --runs 2 --ways 4 --out "$work/data_runs/runs"
+diff -r "$work/data" "$work/data_runs" >/dev/null || fail "make-runs --out inside --data" "changed --data"
+# An alphabet with fewer characters than an episode's ways hosts none of its episodes: said, and
+# left out of the alphabets the results name (they listed it, silently unused).
+cp -r "$work/data" "$work/data_few" && rm -r "$work/data_few/Alphabet3/character04" "$work/data_few/Alphabet3/character05"
+expect_ok "evaluate on an alphabet too small for the episodes" "note: left out, with fewer than the 4 characters of a \
+4-way episode: Alphabet3 (3)" "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data_few" \
+    --alphabets Alphabet2,Alphabet3 --episodes 5 --threads 2 --json "$work/few.json" --picture "$work/few.png"
+grep -q '"alphabets": "Alphabet2",' "$work/few.json" || fail "evaluate on an alphabet too small" "--json names it"
+expect_ok "make-runs from an alphabet too small for the episodes" "from Alphabet2 under" "$omniglot" make-runs \
+    --data "$work/data_few" --alphabets Alphabet2,Alphabet3 --runs 2 --ways 4 --out "$work/runs_few"
+# An ensemble's views distort every image as its first model was trained: models trained with
+# other --augment settings are refused (the order of --model changed the score).
+"$omniglot" train --data "$work/data" "${quick[@]}" --augment 0 --out "$work/no_augment" >/dev/null 2>&1 ||
+    { echo "FAIL: a run without augmentation failed"; exit 1; }
+expect "ensemble of models trained with other --augment" "--model $work/no_augment/model.ckpt was trained with \
+--augment 0, --model $work/good/model.ckpt with" "$omniglot" evaluate --model "$work/good/model.ckpt" \
+    --model "$work/no_augment/model.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5
+expect_ok "the same ensemble with --views 1" "ensemble of 2 models" "$omniglot" evaluate --model "$work/good/model.ckpt" \
+    --model "$work/no_augment/model.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5 --views 1 \
+    --picture "$work/views1.png"
+# evaluate's --json or --picture onto what train wrote beside the model, or onto any checkpoint.
+cp -r "$work/good" "$work/beside"
+expect "evaluate --json onto checkpoint.ckpt" "--json $work/beside/checkpoint.ckpt is the checkpoint.ckpt train wrote \
+beside --model $work/beside/model.ckpt" "$omniglot" evaluate --model "$work/beside/model.ckpt" --data "$work/data" \
+    --alphabets Alphabet2 --json "$work/beside/checkpoint.ckpt"
+expect "evaluate --picture onto metrics.json" "--picture $work/beside/metrics.json is the metrics.json train wrote" \
+    "$omniglot" evaluate --model "$work/beside/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --picture "$work/beside/metrics.json"
+cp "$work/good/checkpoint.ckpt" "$work/kept.ckpt"
+expect "evaluate --json onto another checkpoint" "--json $work/kept.ckpt is a checkpoint: it would be overwritten" \
+    "$omniglot" evaluate --model "$work/beside/model.ckpt" --data "$work/data" --alphabets Alphabet2 --json "$work/kept.ckpt"
+diff -r "$work/good" "$work/beside" >/dev/null && cmp -s "$work/good/checkpoint.ckpt" "$work/kept.ckpt" ||
+    fail "evaluate --json onto a checkpoint" "changed it"
 expect "missing runs folder" "no such folder (expected one-shot runs)" "$omniglot" evaluate --model "$work/good/model.ckpt" \
     --runs "$work/no_runs"
 expect "folder without runs" "no one-shot runs" "$omniglot" evaluate --model "$work/good/model.ckpt" --runs "$work/empty"

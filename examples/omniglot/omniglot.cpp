@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -55,6 +56,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <new>
 #include <optional>
 #include <string>
@@ -161,6 +163,25 @@ void check_output_file(const char* option, const std::string& file, const std::v
             throw std::invalid_argument(std::string(option) + " " + file + " is the --model " + model +
                                         ": it would be overwritten; write the results elsewhere");
         }
+        // The files train wrote beside the model: checkpoint.ckpt may be the only way to resume.
+        const fs::path beside = fs::absolute(model).parent_path();
+        for (const char* trained :
+             {"checkpoint.ckpt", "metrics.json", "training_curve.svg", "validation_episodes.png"}) {
+            if (same_file(file, beside / trained)) {
+                throw std::invalid_argument(std::string(option) + " " + file + " is the " + trained +
+                                            " train wrote beside --model " + model +
+                                            ": it would be overwritten; write the results elsewhere");
+            }
+        }
+    }
+    if (std::ifstream existing(file, std::ios::binary); existing) {
+        constexpr auto checkpoint_magic = siamese::io::Checkpoint::magic;
+        std::string start(checkpoint_magic.size(), '\0');
+        existing.read(start.data(), static_cast<std::streamsize>(start.size()));
+        if (start == checkpoint_magic) {
+            throw std::invalid_argument(std::string(option) + " " + file +
+                                        " is a checkpoint: it would be overwritten; write the results elsewhere");
+        }
     }
     // Checked now, not when the file is written after minutes of evaluation.
     if (fs::is_directory(file, ec)) {
@@ -179,6 +200,7 @@ void check_output_file(const char* option, const std::string& file, const std::v
 struct Ensemble {
     std::vector<Model> models;
     std::vector<std::string> trained_on;  ///< each model's --train
+    std::vector<double> augment;          ///< each model's --augment
     Settings s;                           ///< the first model's settings (image side, ways, distortion)
 };
 
@@ -210,6 +232,7 @@ Ensemble load_ensemble(const Settings& cmd, const std::vector<std::string>& file
         ensemble.models.push_back(make_model(own.net, init));
         checkpoint.restore_params(ensemble.models.back().params());
         ensemble.trained_on.push_back(own.train);
+        ensemble.augment.push_back(own.augment);
         std::printf("%s: %s, trained on %s\n", file.c_str(), ensemble.models.back().name().c_str(), own.train.c_str());
     }
     if (ensemble.models.size() > 1)
@@ -270,10 +293,11 @@ void evaluate_alphabets(Ensemble& ensemble, const Settings& cmd, const EvaluateO
     const auto full = load_alphabets(cmd.data, names, 105);
     const auto episodes =
         siamese::data::within_alphabet_episodes(set, {.ways = s.ways, .episodes = e.episodes, .seed = test_seed()});
+    const auto hosting = alphabets_hosting(set, s.ways);
     const auto m = ensemble_accuracy(ensemble.models, set.images, episodes, views, augment_options(s));
     const auto b = baseline_accuracy(full.images, episodes);
     std::printf("%ld-way within-alphabet one-shot accuracy on %s (%ld episodes of %ld queries; 95 %% interval):\n",
-                s.ways, join(names, ", ").c_str(), m.episodes, s.ways);
+                s.ways, join(hosting, ", ").c_str(), m.episodes, s.ways);
     print_row("Siamese network", m);
     print_row("pixel nearest nbr.", b.pixels);
     print_row("modified Hausdorff", b.hausdorff);
@@ -297,7 +321,7 @@ void evaluate_alphabets(Ensemble& ensemble, const Settings& cmd, const EvaluateO
         }
     }
     canvas = episodes_canvas(set.images, episodes, m, 6);
-    json.add("alphabets", join(names))
+    json.add("alphabets", join(hosting))
         .add("episodes", m.episodes)
         .add("ways", s.ways)
         .add("accuracy", m.accuracy)
@@ -323,6 +347,16 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
     examples::use_threads(cmd.threads);
     Ensemble ensemble = load_ensemble(cmd, e.models);
     int views = e.views;
+    for (std::size_t k = 1; k < ensemble.augment.size() && views > 1; ++k) {
+        // The views distort every image one way for all models: the first model's.
+        if (ensemble.augment[k] != ensemble.augment[0]) {
+            throw std::invalid_argument("--model " + e.models[k] + " was trained with --augment " +
+                                        number(ensemble.augment[k]) + ", --model " + e.models[0] + " with " +
+                                        number(ensemble.augment[0]) + ": --views " + std::to_string(views) +
+                                        " distorts the images as the first was trained; give models trained with "
+                                        "one --augment, or --views 1");
+        }
+    }
     if (views > 1 && ensemble.s.augment <= 0) {
         // Without training distortion every view would be the image as drawn: same score, views times the work.
         std::printf("note: %s was trained without distortion (augment 0): each image is embedded once, as drawn\n",
@@ -367,20 +401,44 @@ struct RunOptions {
     std::uint64_t seed = 2015;
 };
 
+/// What in `run` (a folder named runNN) is not what make-runs writes there: training/ and test/
+/// of PNG images and class_labels.txt. Empty when nothing.
+std::string foreign_entry_in_run(const fs::path& run) {
+    for (const auto& entry : fs::directory_iterator(run)) {
+        const std::string name = entry.path().filename().string();
+        if (name == "class_labels.txt" && entry.is_regular_file()) continue;
+        if ((name != "training" && name != "test") || !entry.is_directory()) return name;
+        for (const auto& image : fs::directory_iterator(entry.path())) {
+            if (!image.is_regular_file() || image.path().extension() != ".png") {
+                return name + "/" + image.path().filename().string();
+            }
+        }
+    }
+    return {};
+}
+
 /// make-runs replaces the runs in `out` as a whole: one left from an earlier, longer call would
-/// be read with the new ones. So `out` may hold run folders only; anything else is refused
-/// rather than deleted.
+/// be read with the new ones. So `out` may hold runs only (runNN folders of what make-runs
+/// writes); anything else may be the user's, and is refused rather than deleted.
 void check_runs_folder(const fs::path& out, const std::string& shown) {
     std::error_code ec;
     if (!fs::exists(out, ec)) return;
     if (!fs::is_directory(out, ec)) throw siamese::io_error(shown + ": not a folder (--out of make-runs)");
+    const auto is_run_name = [](const std::string& name) {
+        return name.size() > 3 && name.rfind("run", 0) == 0 &&
+               std::all_of(name.begin() + 3, name.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    };
     for (const auto& entry : fs::directory_iterator(out)) {
         const std::string name = entry.path().filename().string();
-        if (name.rfind("run", 0) != 0 || !entry.is_directory()) {
-            throw std::invalid_argument("--out " + shown + " holds " + name +
-                                        ", which is not a one-shot run: make-runs replaces a folder's runs as a "
-                                        "whole, so give it a new or empty folder, or one of runs only");
+        std::string foreign = name;
+        if (is_run_name(name) && entry.is_directory() && !entry.is_symlink()) {
+            const std::string inside = foreign_entry_in_run(entry.path());
+            if (inside.empty()) continue;
+            foreign = name + "/" + inside;
         }
+        throw std::invalid_argument("--out " + shown + " holds " + foreign +
+                                    ", which is not part of a one-shot run: make-runs replaces a folder's runs as a "
+                                    "whole, so give it a new or empty folder, or one of runs only");
     }
 }
 
@@ -440,6 +498,11 @@ int make_runs(const Settings& s, const RunOptions& o) {
     fs::path out = fs::absolute(o.out).lexically_normal();
     if (out.filename().empty()) out = out.parent_path();  // "runs/" or ".": the folder itself
     check_runs_folder(out, o.out);
+    if (is_inside(out, s.data) || same_file(out, s.data)) {
+        // A folder there reads as an alphabet, and every later run on that data fails.
+        throw std::invalid_argument("--out " + o.out + " is inside --data " + s.data +
+                                    ": the runs would become part of the data set; write them elsewhere");
+    }
     const auto available = available_alphabets(s.data);
     const auto names = expand_alphabets(o.alphabets, available);
     if (names.empty()) throw std::invalid_argument("--alphabets: no alphabets to draw runs from");
@@ -448,6 +511,7 @@ int make_runs(const Settings& s, const RunOptions& o) {
     const auto set = siamese::data::load_omniglot(s.data, lo);
     const auto episodes =
         siamese::data::within_alphabet_episodes(set, {.ways = o.ways, .episodes = o.runs, .seed = o.seed});
+    const auto hosting = alphabets_hosting(set, o.ways);
     const fs::path staging = new_sibling_folder(out, ".partial");
     struct RemoveOnExit {  // the staging folder, whether the runs were moved out of it or not
         fs::path path;
@@ -487,7 +551,7 @@ int make_runs(const Settings& s, const RunOptions& o) {
     }
     put_in_place(staging, out);  // out held runs only (checked above); the old ones leave with the staging folder
     std::printf("wrote %zu runs of %ld-way one-shot classification from %s under %s\n", episodes.size(), o.ways,
-                join(names, ", ").c_str(), o.out.c_str());
+                join(hosting, ", ").c_str(), o.out.c_str());
     return 0;
 }
 
