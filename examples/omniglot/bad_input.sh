@@ -335,6 +335,17 @@ expect "ensemble of models trained with other --augment" "--model $work/no_augme
 expect_ok "the same ensemble with --views 1" "ensemble of 2 models" "$omniglot" evaluate --model "$work/good/model.ckpt" \
     --model "$work/no_augment/model.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5 --views 1 \
     --picture "$work/views1.png"
+cp "$work/good/model.ckpt" "$work/good_copy.ckpt"
+expect "ensemble of a model and its copy" "--model $work/good_copy.ckpt holds the weights of --model \
+$work/good/model.ckpt (a copy?): an ensemble of one model twice" "$omniglot" evaluate --model "$work/good/model.ckpt" \
+    --model "$work/good_copy.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5
+# A validation alphabet chose the model's epoch: said, as a training alphabet is.
+expect_ok "evaluate on the validation alphabet" "note: Alphabet2 was a validation alphabet: it chose the model's epoch" \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5 \
+    --picture "$work/validation_alphabet.png"
+# evaluate --runs reads no --data, --alphabets or --episodes: given, they were dropped without a word.
+expect "evaluate --runs with --episodes" "--episodes excludes --runs" "$omniglot" evaluate --model "$work/good/model.ckpt" \
+    --runs "$work/runs" --episodes 5
 # evaluate's --json or --picture onto what train wrote beside the model, or onto any checkpoint.
 cp -r "$work/good" "$work/beside"
 expect "evaluate --json onto checkpoint.ckpt" "--json $work/beside/checkpoint.ckpt is the checkpoint.ckpt train wrote \

@@ -199,9 +199,10 @@ void check_output_file(const char* option, const std::string& file, const std::v
 /// were trained with: they must see the same images and episodes.
 struct Ensemble {
     std::vector<Model> models;
-    std::vector<std::string> trained_on;  ///< each model's --train
-    std::vector<double> augment;          ///< each model's --augment
-    Settings s;                           ///< the first model's settings (image side, ways, distortion)
+    std::vector<std::string> trained_on;    ///< each model's --train
+    std::vector<std::string> validated_on;  ///< each model's --validation
+    std::vector<double> augment;            ///< each model's --augment
+    Settings s;                             ///< the first model's settings (image side, ways, distortion)
 };
 
 Ensemble load_ensemble(const Settings& cmd, const std::vector<std::string>& files) {
@@ -215,6 +216,7 @@ Ensemble load_ensemble(const Settings& cmd, const std::vector<std::string>& file
         }
     }
     Ensemble ensemble;
+    std::vector<std::uint64_t> weights_hashes;
     for (const auto& file : files) {
         const auto checkpoint = siamese::io::Checkpoint::load(file);
         const Settings own = settings_from_checkpoint(checkpoint, cmd);
@@ -231,7 +233,22 @@ Ensemble load_ensemble(const Settings& cmd, const std::vector<std::string>& file
         siamese::Rng init(0);  // the weights come from the checkpoint
         ensemble.models.push_back(make_model(own.net, init));
         checkpoint.restore_params(ensemble.models.back().params());
+        // A copy of a model is that model twice too.
+        std::uint64_t weights_hash = 0;
+        for (const auto& p : ensemble.models.back().params()) {
+            const std::string_view bytes(reinterpret_cast<const char*>(p.value->data()),
+                                         static_cast<std::size_t>(p.value->size()) * sizeof(T));
+            weights_hash = siamese::io::fnv1a64(bytes) ^ (weights_hash * 0x100000001b3ULL);
+        }
+        for (std::size_t j = 0; j < weights_hashes.size(); ++j) {
+            if (weights_hashes[j] == weights_hash) {
+                throw std::invalid_argument("--model " + file + " holds the weights of --model " + files[j] +
+                                            " (a copy?): an ensemble of one model twice; give each model once");
+            }
+        }
+        weights_hashes.push_back(weights_hash);
         ensemble.trained_on.push_back(own.train);
+        ensemble.validated_on.push_back(own.validation);
         ensemble.augment.push_back(own.augment);
         std::printf("%s: %s, trained on %s\n", file.c_str(), ensemble.models.back().name().c_str(), own.train.c_str());
     }
@@ -269,6 +286,8 @@ void evaluate_runs(Ensemble& ensemble, const std::string& folder, int views, std
                 100 * sums[1] / n, 100 * sums[2] / n, 100 * ci.ci95);
     json.add("runs", static_cast<long>(runs.size()))
         .add("model_error", sums[0] / n)
+        .add("model_error_ci95", ci.ci95)
+        .add("model_error_per_run", model_errors)  // in the order of the runs printed
         .add("pixels_error", sums[1] / n)
         .add("hausdorff_error", sums[2] / n);
 }
@@ -286,8 +305,19 @@ void evaluate_alphabets(Ensemble& ensemble, const Settings& cmd, const EvaluateO
                 const auto trained = expand_alphabets(train, available);
                 return std::find(trained.begin(), trained.end(), a) != trained.end();
             });
-        if (seen)
+        if (seen) {
             std::printf("note: %s was a training alphabet: this measures fit, not one-shot learning\n", a.c_str());
+            continue;
+        }
+        const bool validated =
+            std::any_of(ensemble.validated_on.begin(), ensemble.validated_on.end(), [&](const std::string& list) {
+                const auto names = expand_alphabets(list, available);
+                return std::find(names.begin(), names.end(), a) != names.end();
+            });
+        if (validated) {
+            std::printf("note: %s was a validation alphabet: it chose the model's epoch, so the result is optimistic\n",
+                        a.c_str());
+        }
     }
     const auto set = load_alphabets(cmd.data, names, s.net.side);
     const auto full = load_alphabets(cmd.data, names, 105);
@@ -709,7 +739,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     auto* runs_opt = eval_cmd->add_option("--runs", e.runs,
                                           "evaluate on a folder of one-shot runs (run01/class_labels.txt ...) instead");
-    runs_opt->excludes(eval_cmd->get_option("--alphabets"));
+    // The runs hold their own images and episodes: these would be dropped without a word.
+    for (const char* unread : {"--alphabets", "--episodes", "--data"}) runs_opt->excludes(eval_cmd->get_option(unread));
     eval_cmd->add_option("--picture", e.picture, "PNG of a few episodes (default: next to the (first) model)");
     eval_cmd->add_option("--json", e.json, "also write the numbers to this JSON file");
     eval_cmd->add_option("--threads", s.threads, "threads")->check(thread_range);
