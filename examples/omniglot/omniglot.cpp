@@ -299,25 +299,29 @@ void evaluate_alphabets(Ensemble& ensemble, const Settings& cmd, const EvaluateO
     const auto available = available_alphabets(cmd.data);
     const auto names = expand_alphabets(e.alphabets, available);
     if (names.empty()) throw std::invalid_argument("--alphabets: no alphabets to evaluate on");
+    // Alphabets the models saw: in training (fit, not one-shot learning), or in validation (they
+    // chose the epoch, an optimistic number).
+    const auto in_any = [&](const std::vector<std::string>& lists, const std::string& alphabet) {
+        return std::any_of(lists.begin(), lists.end(), [&](const std::string& list) {
+            const auto listed = expand_alphabets(list, available);
+            return std::find(listed.begin(), listed.end(), alphabet) != listed.end();
+        });
+    };
+    std::vector<std::string> trained, validated;
     for (const auto& a : names) {
-        const bool seen =
-            std::any_of(ensemble.trained_on.begin(), ensemble.trained_on.end(), [&](const std::string& train) {
-                const auto trained = expand_alphabets(train, available);
-                return std::find(trained.begin(), trained.end(), a) != trained.end();
-            });
-        if (seen) {
-            std::printf("note: %s was a training alphabet: this measures fit, not one-shot learning\n", a.c_str());
-            continue;
+        if (in_any(ensemble.trained_on, a)) {
+            trained.push_back(a);
+        } else if (in_any(ensemble.validated_on, a)) {
+            validated.push_back(a);
         }
-        const bool validated =
-            std::any_of(ensemble.validated_on.begin(), ensemble.validated_on.end(), [&](const std::string& list) {
-                const auto names = expand_alphabets(list, available);
-                return std::find(names.begin(), names.end(), a) != names.end();
-            });
-        if (validated) {
-            std::printf("note: %s was a validation alphabet: it chose the model's epoch, so the result is optimistic\n",
-                        a.c_str());
-        }
+    }
+    if (!trained.empty()) {
+        std::printf("note: training alphabets, where this measures fit, not one-shot learning: %s\n",
+                    join(trained, ", ").c_str());
+    }
+    if (!validated.empty()) {
+        std::printf("note: validation alphabets, which chose the model's epoch, so the result is optimistic: %s\n",
+                    join(validated, ", ").c_str());
     }
     const auto set = load_alphabets(cmd.data, names, s.net.side);
     const auto full = load_alphabets(cmd.data, names, 105);
