@@ -174,7 +174,8 @@ void check_output_file(const char* option, const std::string& file, const std::v
             }
         }
     }
-    if (std::ifstream existing(file, std::ios::binary); existing) {
+    if (fs::is_regular_file(file, ec)) {  // not a FIFO: opening one would wait for a writer
+        std::ifstream existing(file, std::ios::binary);
         constexpr auto checkpoint_magic = siamese::io::Checkpoint::magic;
         std::string start(checkpoint_magic.size(), '\0');
         existing.read(start.data(), static_cast<std::streamsize>(start.size()));
