@@ -109,6 +109,10 @@ void refuse_to_replace_unfinished_run(const OutputFolder& out, const std::string
     if (!std::filesystem::exists(checkpoint, ec)) return;
     if (!resuming.empty() && std::filesystem::equivalent(checkpoint, resuming, ec)) return;
     const std::string start_afresh = "delete it or choose another --out to start a new run; nothing was written";
+    if (!std::filesystem::is_regular_file(checkpoint, ec)) {  // a folder: no run to replace, and no room to save one
+        throw siamese::io_error(checkpoint.string() +
+                                ": not a file, where this run would save its checkpoint: " + start_afresh);
+    }
     std::optional<std::string> stopped;
     try {
         stopped = where_it_stopped(siamese::io::Checkpoint::load(checkpoint));

@@ -5,6 +5,7 @@
 # Usage: bad_input.sh OMNIGLOT_BINARY MAKE_DATA_BINARY WORK_DIR
 set -uo pipefail
 omniglot="$1" make_data="$2" work="$3"
+chattr -i "$work/read_only" 2>/dev/null  # left immutable by a run that was killed
 rm -rf "$work"
 mkdir -p "$work"
 "$make_data" "$work/data" 4 5 4 >/dev/null || exit 1
@@ -196,6 +197,10 @@ diff -r "$work/stopped_before" "$work/stopped" >/dev/null || fail "a new run ove
 printf 'damaged' >"$work/stopped_before/checkpoint.ckpt"
 expect "a new run over an unreadable checkpoint" "checkpoint.ckpt: not a siamese checkpoint" "$omniglot" train \
     --data "$work/data" "${quick[@]}" --out "$work/stopped_before"
+mkdir -p "$work/ckpt_folder/checkpoint.ckpt"
+expect "a new run where checkpoint.ckpt is a folder" "$work/ckpt_folder/checkpoint.ckpt: not a file, where this run \
+would save its checkpoint: delete it or choose another --out" "$omniglot" train --data "$work/data" "${quick[@]}" \
+    --out "$work/ckpt_folder"
 # A finished run is replaced, and its numbers and pictures go before its model.ckpt does: here the
 # new run stops after its first epoch, and none of them may stay beside the new model.
 cp -r "$work/good" "$work/replaced"
@@ -259,6 +264,23 @@ expect "evaluate --json onto a folder" "--json $work/good: a folder, expected a 
 expect "evaluate --json under a file" "cannot write there: $work/good/model.ckpt is not a folder" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --json "$work/good/model.ckpt/results.json"
+# A folder that takes no new file (read-only for a user; immutable for root, who writes anywhere
+# else): found before the minutes of evaluation, not after them.
+mkdir -p "$work/read_only" && echo old >"$work/read_only/results.json"
+if [ "$(id -u)" -eq 0 ]; then
+    chattr +i "$work/read_only" || fail "evaluate --json in a read-only folder" "chattr +i failed: no read-only folder to test with"
+    trap 'chattr -i "$work/read_only" 2>/dev/null' EXIT
+else
+    chmod a-w "$work/read_only"
+fi
+real_read_only=$(realpath "$work/read_only")  # the message names the folder with links resolved
+expect "evaluate --json in a read-only folder" "--json $work/read_only/results.json: cannot write there: folder \
+$real_read_only: " "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --json "$work/read_only/results.json"
+ln -s "$work/read_only/results.json" "$work/link_to_read_only.json"  # written through: results.json is replaced
+expect "evaluate --json through a link into a read-only folder" "cannot write there: folder $real_read_only: " \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --json "$work/link_to_read_only.json"
 # A picture that cannot be written is an error after the numbers are saved (they were lost with it).
 mkdir -p "$work/no_validation_picture/validation_episodes.png"
 expect "validation_episodes.png a folder" "validation_episodes.png: is a directory" "$omniglot" train \
@@ -347,6 +369,12 @@ expect_ok "evaluate on the validation alphabet" "note: validation alphabets, whi
 result is optimistic: Alphabet2" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5 \
     --picture "$work/validation_alphabet.png"
+# A blank drawing in a run: named before the model scores any run (it was "HausdorffScorer: image
+# 4 has no light ink", after them).
+cp -r "$work/runs" "$work/runs_blank" && "$make_data" --blank "$work/runs_blank/run02/test/item01.png" ||
+    { echo "FAIL: writing a blank drawing failed"; exit 1; }
+expect "evaluate --runs with a blank drawing" "--runs $work/runs_blank: run02/test/item01.png has no ink (a blank \
+drawing)" "$omniglot" evaluate --model "$work/good/model.ckpt" --runs "$work/runs_blank"
 # evaluate --runs reads no --data, --alphabets or --episodes: given, they were dropped without a word.
 expect "evaluate --runs with --episodes" "--episodes excludes --runs" "$omniglot" evaluate --model "$work/good/model.ckpt" \
     --runs "$work/runs" --episodes 5

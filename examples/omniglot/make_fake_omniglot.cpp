@@ -4,6 +4,7 @@
 // Each character is a few random strokes; each drawer draws them shifted and jittered a little,
 // so a Siamese network can learn something in a few dozen steps.
 // Usage: make_fake_omniglot DIR [alphabets=5 characters=6 drawers=6]
+//        make_fake_omniglot --blank FILE    one drawing with no stroke (bad-input tests)
 #include <siamese/data/png.hpp>
 #include <siamese/random.hpp>
 
@@ -48,15 +49,21 @@ std::string two_digits(int v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    const bool blank = argc == 3 && std::strcmp(argv[1], "--blank") == 0;
     // An option where DIR goes (--help) would otherwise become a folder of that name.
-    if (argc < 2 || argv[1][0] == '-') {
+    if (argc < 2 || (argv[1][0] == '-' && !blank)) {
         const bool help = argc >= 2 && (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0);
         std::fprintf(help ? stdout : stderr,
                      "usage: make_fake_omniglot DIR [alphabets characters drawers]\n"
+                     "       make_fake_omniglot --blank FILE\n"
                      "writes a small Omniglot-like folder of alphabets (PNG drawings) for the tests\n");
         return help ? 0 : 2;
     }
     try {
+        if (blank) {
+            siamese::data::write_png(argv[2], {side, side, std::vector<std::uint8_t>(side * side, 255)});
+            return 0;
+        }
         const std::filesystem::path root = argv[1];
         const int alphabets = argc > 2 ? std::atoi(argv[2]) : 5;
         const int characters = argc > 3 ? std::atoi(argv[3]) : 6;

@@ -194,6 +194,13 @@ void check_output_file(const char* option, const std::string& file, const std::v
                                 (fs::exists(folder, ec) ? folder.string() + " is not a folder"
                                                         : "folder " + folder.string() + " does not exist"));
     }
+    // The file is saved beside itself (or beside what a link at its name points to): that folder
+    // must take a new file. access() also sees a read-only mount and an immutable folder.
+    const fs::path target_folder = fs::weakly_canonical(fs::absolute(file), ec).parent_path();
+    if (!ec && ::access(target_folder.c_str(), W_OK | X_OK) != 0) {
+        throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: folder " +
+                                target_folder.string() + ": " + std::strerror(errno));
+    }
 }
 
 /// One model, or several scoring as one (the mean of their logits), with the settings they
@@ -266,6 +273,15 @@ void evaluate_runs(Ensemble& ensemble, const std::string& folder, int views, std
     png.height = png.width = ensemble.s.net.side;
     const auto runs = siamese::data::load_one_shot_runs(folder, png);
     const auto full = siamese::data::load_one_shot_runs(folder, {.invert = true});
+    // The Hausdorff baseline compares ink points: said now, naming the file, not as "image 7"
+    // once the model has scored the runs before it.
+    for (const auto& run : full) {
+        if (const auto blank = first_blank_image(run.images)) {
+            throw siamese::io_error("--runs " + folder + ": " + run.files[static_cast<std::size_t>(*blank)] +
+                                    " has no ink (a blank drawing): the modified Hausdorff baseline has nothing to "
+                                    "compare; redraw it or leave the run out");
+        }
+    }
     std::printf("%zu one-shot runs from %s; error rates (%%):\n  run      Siamese   pixels  Hausdorff\n", runs.size(),
                 folder.c_str());
     double sums[3] = {0, 0, 0};
