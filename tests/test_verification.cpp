@@ -102,6 +102,32 @@ TEST_CASE("equal_error_rate: interpolated on the ROC polyline") {
     CHECK(eval::equal_error_rate(s, l).rate == doctest::Approx(2.0 / 3));
 }
 
+TEST_CASE("equal_error_rate: a point exactly on the crossing is the answer, whatever the rounding") {
+    // ROC points (0,0) (0,1/3) (1/3,1/3) (1/3,2/3) ...: at threshold 4, FPR = FNR = 1/3 exactly,
+    // though as doubles 1/3 and 1 - 2/3 differ in the last bit.
+    const std::vector<double> s{6, 5, 4, 3, 2, 1};
+    const std::vector<int> l{1, 0, 1, 1, 0, 0};
+    const auto eer = eval::equal_error_rate(s, l);
+    CHECK(eer.rate == doctest::Approx(1.0 / 3));
+    CHECK(eer.threshold == 4.0);
+    // Same and different pairs in another order: (0,1/3) (0,2/3) (1/3,2/3), on the crossing at 4.
+    const std::vector<int> reordered{1, 1, 0, 0, 1, 0};
+    CHECK(eval::equal_error_rate(s, reordered).threshold == 4.0);
+}
+
+TEST_CASE("equal_error_rate refuses a ROC curve that roc_curve could not have made") {
+    auto roc = eval::roc_curve(scores7, labels7);
+    auto short_tpr = roc;
+    short_tpr.tpr.pop_back();
+    CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(short_tpr), doctest::Contains("expected one of each per point"),
+                         std::invalid_argument);
+    auto no_counts = roc;
+    no_counts.negatives = 0;
+    CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(no_counts), doctest::Contains("it needs both"),
+                         std::invalid_argument);
+    CHECK(eval::equal_error_rate(roc).threshold == 0.6);
+}
+
 TEST_CASE("best_accuracy_threshold and calibrated_accuracy on a constructed split") {
     // Cutting below 0.6 calls .9, .8, .8, .6 same (3 right) and .4, .4, .2 different (2 right).
     const auto choice = eval::best_accuracy_threshold(scores7, labels7);
@@ -163,6 +189,28 @@ TEST_CASE("verification metrics accept any number ranges and reject bad input") 
     CHECK_THROWS_AS((void)eval::roc_curve(s, std::vector<int>{1, 1, 1, 1}), std::invalid_argument);
     CHECK_THROWS_AS((void)eval::best_accuracy_threshold(std::vector<double>{}, std::vector<int>{}),
                     std::invalid_argument);
+}
+
+TEST_CASE("calibrated_accuracy and equal_error_rate name themselves and the split at fault") {
+    const std::vector<double> held_scores{0.5, 0.4}, none{};
+    test::require_error<std::invalid_argument>(
+        [&] {
+            (void)eval::calibrated_accuracy(scores7, labels7, held_scores, std::vector<int>{1, 2});
+        },
+        {"calibrated_accuracy (held-out split)", "label"});
+    test::require_error<std::invalid_argument>(
+        [&] { (void)eval::calibrated_accuracy(scores7, labels7, none, std::vector<int>{}); },
+        {"calibrated_accuracy (held-out split): no pairs"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            (void)eval::calibrated_accuracy(none, std::vector<int>{}, held_scores, std::vector<int>{1, 0});
+        },
+        {"calibrated_accuracy: no calibration pairs"});
+    test::require_error<std::invalid_argument>(
+        [&] {
+            (void)eval::equal_error_rate(held_scores, std::vector<int>{1, 1});
+        },
+        {"equal_error_rate: needs pairs of both labels"});
 }
 
 TEST_CASE("accuracy_at_threshold: a NaN threshold is rejected, infinities are not") {

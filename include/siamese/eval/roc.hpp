@@ -3,6 +3,8 @@
 
 #include <siamese/eval/pair_scores.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -100,14 +102,45 @@ struct EqualErrorRate {
 /// changes sign, i.e. where the polyline meets the line TPR = 1 - FPR. This interpolates
 /// between the two neighbouring operating points (a randomised mix of the two thresholds
 /// achieves it), so ties need no special case: all-tied scores give 0.5, a perfect ranking 0.
+/// The sign is decided on the pair counts behind the rates (positives, negatives), exactly: as
+/// doubles, FPR 1/3 and 1 - TPR 1/3 differ in the last bit, and a point on the crossing was
+/// passed over for the next. Throws std::invalid_argument for a curve of fewer than 2 points,
+/// vectors of different lengths, or no positives or negatives (a curve not from roc_curve).
 [[nodiscard]] inline EqualErrorRate equal_error_rate(const RocCurve& roc) {
     if (roc.size() < 2) throw std::invalid_argument("equal_error_rate: the ROC curve has fewer than 2 points");
-    auto gap = [&](std::size_t i) { return roc.fpr[i] - (1.0 - roc.tpr[i]); };
+    if (roc.tpr.size() != roc.fpr.size() || roc.thresholds.size() != roc.fpr.size()) {
+        throw std::invalid_argument("equal_error_rate: the ROC curve has " + std::to_string(roc.fpr.size()) + " fpr, " +
+                                    std::to_string(roc.tpr.size()) + " tpr and " +
+                                    std::to_string(roc.thresholds.size()) +
+                                    " thresholds; expected one of each per point");
+    }
+    if (roc.positives <= 0 || roc.negatives <= 0) {
+        throw std::invalid_argument("equal_error_rate: the ROC curve counts " + std::to_string(roc.positives) +
+                                    " positives and " + std::to_string(roc.negatives) +
+                                    " negatives; it needs both (as roc_curve sets them)");
+    }
+    // sign(FPR - FNR) = sign(fp * P - fn * N), with fp and fn recovered from the rates: the
+    // products are exact while they fit an int64 (any curve of fewer than 3e9 pairs of each label).
+    const auto positives = static_cast<std::int64_t>(roc.positives),
+               negatives = static_cast<std::int64_t>(roc.negatives);
+    const bool exact = positives <= std::numeric_limits<std::int64_t>::max() / negatives;
+    auto gap_sign = [&](std::size_t i) {
+        if (!exact) {
+            const double gap = roc.fpr[i] - (1.0 - roc.tpr[i]);
+            return (gap > 0) - (gap < 0);
+        }
+        const auto fp = static_cast<std::int64_t>(std::llround(roc.fpr[i] * static_cast<double>(negatives)));
+        const auto fn =
+            positives - static_cast<std::int64_t>(std::llround(roc.tpr[i] * static_cast<double>(positives)));
+        const std::int64_t a = fp * positives, b = fn * negatives;
+        return (a > b) - (a < b);
+    };
     for (std::size_t i = 0; i + 1 < roc.fpr.size(); ++i) {
-        const double g0 = gap(i), g1 = gap(i + 1);
-        if (g0 == 0.0) return {roc.fpr[i], roc.thresholds[i]};
-        if (g0 < 0.0 && g1 >= 0.0) {
-            const double t = -g0 / (g1 - g0);
+        const int s0 = gap_sign(i);
+        if (s0 == 0) return {roc.fpr[i], roc.thresholds[i]};
+        if (s0 < 0 && gap_sign(i + 1) >= 0) {
+            const double g0 = roc.fpr[i] - (1.0 - roc.tpr[i]), g1 = roc.fpr[i + 1] - (1.0 - roc.tpr[i + 1]);
+            const double t = std::clamp(-g0 / (g1 - g0), 0.0, 1.0);
             return {roc.fpr[i] + t * (roc.fpr[i + 1] - roc.fpr[i]), roc.thresholds[i + 1]};
         }
     }
@@ -118,7 +151,9 @@ struct EqualErrorRate {
 /// Equal error rate of pair scores and labels (see roc_curve for the arguments and errors).
 template <NumberRange Scores, NumberRange Labels>
 [[nodiscard]] EqualErrorRate equal_error_rate(const Scores& scores, const Labels& labels) {
-    return equal_error_rate(roc_curve(sort_pair_scores(scores, labels, "equal_error_rate")));
+    const auto sorted = sort_pair_scores(scores, labels, "equal_error_rate");
+    detail::require_both_labels(sorted, "equal_error_rate");
+    return equal_error_rate(roc_curve(sorted));
 }
 
 }  // namespace siamese::eval

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 
 namespace siamese::eval {
 
@@ -54,18 +55,26 @@ template <NumberRange Scores, NumberRange Labels>
     return best_accuracy_threshold(sort_pair_scores(scores, labels, "best_accuracy_threshold"));
 }
 
+namespace detail {
+
+/// accuracy_at_threshold on pairs already checked and sorted; `who` names the caller in errors.
+inline double accuracy_at_threshold(const SortedPairScores& s, double threshold, const std::string& who) {
+    if (std::isnan(threshold)) throw std::invalid_argument(who + ": threshold must be a number, got nan");
+    if (s.size() == 0) throw std::invalid_argument(who + ": no pairs");
+    index_t right = 0;
+    for (std::size_t i = 0; i < s.scores.size(); ++i) right += (s.scores[i] >= threshold) == s.same[i];
+    return static_cast<double>(right) / static_cast<double>(s.size());
+}
+
+}  // namespace detail
+
 /// Fraction of pairs classified right by "same when score >= threshold". Same arguments and
 /// errors as best_accuracy_threshold, and std::invalid_argument when the threshold is NaN
 /// (+-infinity are allowed: everything or nothing is "same").
 template <NumberRange Scores, NumberRange Labels>
 [[nodiscard]] double accuracy_at_threshold(const Scores& scores, const Labels& labels, double threshold) {
-    if (std::isnan(threshold))
-        throw std::invalid_argument("accuracy_at_threshold: threshold must be a number, got nan");
-    const auto s = sort_pair_scores(scores, labels, "accuracy_at_threshold");
-    if (s.size() == 0) throw std::invalid_argument("accuracy_at_threshold: no pairs");
-    index_t right = 0;
-    for (std::size_t i = 0; i < s.scores.size(); ++i) right += (s.scores[i] >= threshold) == s.same[i];
-    return static_cast<double>(right) / static_cast<double>(s.size());
+    return detail::accuracy_at_threshold(sort_pair_scores(scores, labels, "accuracy_at_threshold"), threshold,
+                                         "accuracy_at_threshold");
 }
 
 /// Accuracy with a threshold calibrated on one split and measured on another.
@@ -80,18 +89,22 @@ struct CalibratedAccuracy {
 /// Chooses the accuracy-maximising threshold on the calibration split's scores and labels and
 /// applies it to the held-out split. The two splits should hold disjoint pairs (e.g. two
 /// pair_accuracy runs with different sampler seeds), or the held-out number is optimistic too.
+/// Errors are best_accuracy_threshold's and accuracy_at_threshold's, naming the split at fault.
 template <NumberRange Scores1, NumberRange Labels1, NumberRange Scores2, NumberRange Labels2>
 [[nodiscard]] CalibratedAccuracy calibrated_accuracy(const Scores1& calibration_scores,
                                                      const Labels1& calibration_labels, const Scores2& held_out_scores,
                                                      const Labels2& held_out_labels) {
-    const auto calibration = sort_pair_scores(calibration_scores, calibration_labels, "calibrated_accuracy");
+    const auto calibration =
+        sort_pair_scores(calibration_scores, calibration_labels, "calibrated_accuracy (calibration split)");
+    if (calibration.size() == 0) throw std::invalid_argument("calibrated_accuracy: no calibration pairs");
+    const auto held_out = sort_pair_scores(held_out_scores, held_out_labels, "calibrated_accuracy (held-out split)");
     const ThresholdChoice choice = best_accuracy_threshold(calibration);
     CalibratedAccuracy r;
     r.threshold = choice.threshold;
     r.calibration_accuracy = choice.accuracy;
-    r.accuracy = accuracy_at_threshold(held_out_scores, held_out_labels, choice.threshold);
+    r.accuracy = detail::accuracy_at_threshold(held_out, choice.threshold, "calibrated_accuracy (held-out split)");
     r.calibration_pairs = calibration.size();
-    r.held_out_pairs = static_cast<index_t>(std::ranges::size(held_out_scores));
+    r.held_out_pairs = held_out.size();
     return r;
 }
 
