@@ -117,6 +117,21 @@ TEST_CASE("warp_affine: scaling about the centre, shear, composition") {
     CHECK(dst[1] == 11);   // 10.5 rounds to 11
 }
 
+TEST_CASE("warp_affine: a NaN fill is refused, a NaN pixel too when the destination is integral") {
+    const std::uint8_t bytes[4] = {10, 20, 30, 40};
+    std::uint8_t out[4];
+    test::require_error<std::invalid_argument>(
+        [&] { data::warp_affine(bytes, out, 2, 2, AffineTransform{}, std::numeric_limits<double>::quiet_NaN()); },
+        {"warp_affine: fill must be a finite number", "nan"});
+    const float with_nan[4] = {10, 20, 30, std::numeric_limits<float>::quiet_NaN()};
+    test::require_error<std::invalid_argument>([&] { data::warp_affine(with_nan, out, 2, 2, AffineTransform{}, 0.0); },
+                                               {"warp_affine: a NaN in the source image near pixel"});
+    // A floating-point destination carries the NaN on, for the caller's checks to find.
+    float floats[4];
+    data::warp_affine(with_nan, floats, 2, 2, AffineTransform{}, 0.0);
+    CHECK(std::isnan(floats[3]));
+}
+
 TEST_CASE("Augmenter: Koch's ranges, each component on with probability 0.5") {
     data::Augmenter aug({}, 42);
     const int n = 20000;

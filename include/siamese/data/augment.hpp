@@ -57,11 +57,18 @@ struct AffineTransform {
 /// samples the source at the inverse-mapped location with bilinear interpolation; each of the
 /// four neighbours that falls outside the image reads `fill` (the background: 0 for MNIST's
 /// black, 255 for Omniglot's white paper), so edges blend into it smoothly. The identity
-/// reproduces src exactly. src and dst must not overlap. An integral Dst is rounded and
-/// clamped to its range. Throws std::invalid_argument for a singular transform.
+/// reproduces a finite src exactly (a NaN pixel of a floating-point src spreads to the pixels
+/// that interpolate from it, even with weight 0). src and dst must not overlap. An integral
+/// Dst is rounded and clamped to its range. Throws std::invalid_argument for a singular
+/// transform, a non-finite fill, and a NaN pixel that would go into an integral Dst (which has
+/// no NaN; dst is then partly written).
 template <class Src, class Dst>
 void warp_affine(const Src* src, Dst* dst, index_t height, index_t width, const AffineTransform& transform,
                  double fill) {
+    if (!std::isfinite(fill)) {
+        throw std::invalid_argument("warp_affine: fill must be a finite number, got " +
+                                    siamese::detail::format_number(fill));
+    }
     const double det = transform.determinant();
     if (!(std::abs(det) > 0.0) || !std::isfinite(det)) {
         throw std::invalid_argument("warp_affine: the transform is singular (determinant " +
@@ -89,6 +96,11 @@ void warp_affine(const Src* src, Dst* dst, index_t height, index_t width, const 
                         fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
             }
             if constexpr (std::is_integral_v<Dst>) {
+                if (std::isnan(value)) {
+                    throw std::invalid_argument("warp_affine: a NaN in the source image near pixel (" +
+                                                std::to_string(x) + ", " + std::to_string(y) +
+                                                "), which an integral destination cannot hold");
+                }
                 const double lo = static_cast<double>(std::numeric_limits<Dst>::lowest());
                 const double hi = static_cast<double>(std::numeric_limits<Dst>::max());
                 dst[y * width + x] = static_cast<Dst>(std::clamp(std::round(value), lo, hi));
