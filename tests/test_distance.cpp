@@ -115,6 +115,30 @@ TEST_CASE("CosineDistance: identical rows are at distance 0, never below (float 
     }
 }
 
+TEST_CASE("CosineDistance: float rows whose squares overflow keep their direction and gradient") {
+    // Rows of norm beyond 1.8e19 were the zero vector (their sum of squares inf): every pair at
+    // distance 1, gradient 0. The cosine, and the gradient times the scale, do not depend on it.
+    Rng rng(304);
+    const auto a = test::random_tensor<float>(Shape{4, 6}, rng), b = test::random_tensor<float>(Shape{4, 6}, rng);
+    metrics::CosineDistance<float> unit_scale, large_scale;
+    const Tensor<float> expected = unit_scale.forward(a, b);
+    const Tensor<float> grad_d = test::random_tensor<float>(Shape{4}, rng);
+    const Tensor<float> expected_grad = unit_scale.backward(grad_d);
+    const float scale = 1e25f;
+    Tensor<float> big_a = a, big_b = b;
+    for (auto& v : big_a) v *= scale;
+    for (auto& v : big_b) v *= scale;
+    const Tensor<float>& d = large_scale.forward(big_a, big_b);
+    const Tensor<float>& grad = large_scale.backward(grad_d);
+    for (index_t i = 0; i < d.size(); ++i) CHECK(d[i] == doctest::Approx(expected[i]).epsilon(1e-5));
+    for (index_t i = 0; i < grad.size(); ++i)
+        CHECK(static_cast<double>(grad[i]) * scale == doctest::Approx(expected_grad[i]).epsilon(1e-4));
+    CHECK(large_scale.forward(big_a, big_a)[0] == doctest::Approx(0.0).epsilon(1e-6));
+    Tensor<float> opposite = big_a;
+    for (auto& v : opposite) v = -v;
+    CHECK(large_scale.forward(big_a, opposite)[0] == doctest::Approx(2.0));
+}
+
 TEST_CASE("Distances: shapes and misuse are clear errors") {
     metrics::EuclideanDistance<float> dist;
     Tensor<float> a(Shape{3, 4}), b(Shape{3, 5}), odd(Shape{3, 4});

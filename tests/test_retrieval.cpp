@@ -81,6 +81,22 @@ TEST_CASE("retrieval_metrics: cosine distance looks at angles only") {
     CHECK(eval::vector_distance(zero, v.data(), 2, eval::Distance::cosine) == 1.0);
 }
 
+TEST_CASE("retrieval_metrics: L2 distance of double embeddings beyond 1e154") {
+    // The squared differences overflowed: every distance inf, every score tied, the ranking
+    // the images' order (precision@1 0.25 for two well-separated classes).
+    for (const double scale : {1.0, 1e160, 1e300}) {
+        CAPTURE(scale);
+        const double a[2] = {3 * scale, 0}, b[2] = {0, 4 * scale};
+        CHECK(eval::vector_distance(a, b, 2, eval::Distance::l2) == doctest::Approx(5 * scale));
+        Tensor<double> e(Shape{4, 2});
+        const std::vector<double> v{1, 0.1, 1.1, 0.2, 0.1, 1.2, 0.3, 0.9};
+        for (index_t i = 0; i < e.size(); ++i) e[i] = v[static_cast<std::size_t>(i)] * scale;
+        const auto r = eval::retrieval_metrics(e, std::vector<data::label_t>{0, 0, 1, 1}, eval::Distance::l2);
+        CHECK(r.precision_at_1 == 1.0);
+        CHECK(r.map_at_r == 1.0);
+    }
+}
+
 TEST_CASE("retrieval_metrics: cosine distance at any scale of double embeddings") {
     // |a|^2 |b|^2 underflowed to 0 (distance -inf) for vectors of 1e-160 and overflowed (NaN) for
     // 1e160; the ranking then mixed the classes. Parallel vectors are at distance 0 at every scale.

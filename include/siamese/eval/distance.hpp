@@ -30,7 +30,22 @@ template <class T>
             const double diff = static_cast<double>(a[k]) - static_cast<double>(b[k]);
             sum += diff * diff;
         }
-        return std::sqrt(sum);
+        if (std::isfinite(sum)) [[likely]] {
+            return std::sqrt(sum);
+        }
+        // Differences beyond 1e154 overflow the squares: again with the differences scaled by a
+        // power of two (exact) to at most 1, the scale put back after the square root.
+        double largest = 0;
+        for (index_t k = 0; k < d; ++k)
+            largest = std::max(largest, std::abs(static_cast<double>(a[k]) - static_cast<double>(b[k])));
+        if (!std::isfinite(largest)) return largest;  // an inf or NaN in the input, or a difference past double
+        const int e = std::ilogb(largest) + 1;
+        sum = 0;
+        for (index_t k = 0; k < d; ++k) {
+            const double diff = std::ldexp(static_cast<double>(a[k]) - static_cast<double>(b[k]), -e);
+            sum += diff * diff;
+        }
+        return std::ldexp(std::sqrt(sum), e);
     }
     // The cosine does not change with each vector's scale: each is scaled by a power of two (exact)
     // to a largest magnitude near 1, so the sums neither underflow nor overflow in double for

@@ -240,12 +240,33 @@ private:
             const T* row = x + i * d;
             T s = 0;
             for (index_t k = 0; k < d; ++k) s += row[k] * row[k];
+            T* u = unit_.data() + (first_row + i) * d;
+            if (std::isinf(s) && normalise_large(row, d, u, first_row + i)) [[unlikely]] {
+                continue;
+            }
             const T norm = std::sqrt(s);
             norm_[first_row + i] = norm;
             const T scale = T(1) / std::max(norm, eps);
-            T* u = unit_.data() + (first_row + i) * d;
             for (index_t k = 0; k < d; ++k) u[k] = row[k] * scale;
         }
+    }
+
+    /// A finite row whose squares overflow T (a float row of norm beyond 1.8e19): its unit vector
+    /// from the row scaled by a power of two (exact) to at most 1. Unscaled, every such row was
+    /// the zero vector, at distance 1 from everything with no gradient: a diverging run stalled
+    /// instead of showing. The norm is stored as it is (inf when past T's range). False, nothing
+    /// written, for a row holding an inf itself (the numeric checks report that).
+    bool normalise_large(const T* row, index_t d, T* u, index_t r) {
+        T largest = 0;
+        for (index_t k = 0; k < d; ++k) largest = std::max(largest, std::abs(row[k]));
+        if (!std::isfinite(largest)) return false;
+        const int e = std::ilogb(largest) + 1;
+        T s = 0;
+        for (index_t k = 0; k < d; ++k) s += std::ldexp(row[k], -e) * std::ldexp(row[k], -e);
+        const T root = std::sqrt(s);
+        norm_[r] = std::ldexp(root, e);
+        for (index_t k = 0; k < d; ++k) u[k] = std::ldexp(row[k], -e) / root;
+        return true;
     }
 
     static constexpr const char* name_ = "CosineDistance";
