@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The test command: installs what the tests need, builds the suite with warnings as errors and runs it.
-# Usage: scripts/test.sh    (from anywhere; builds in build/test, build/baseline and build/sanitize in the repository)
+# Usage: scripts/test.sh    (from anywhere; builds in build/test, build/baseline, build/without_zlib_png and
+#                           build/sanitize in the repository)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -22,6 +23,13 @@ run_suite() {
 run_suite test
 # The portable kernels (no AVX, no FMA) without OpenMP: what a plain x86-64 consumer gets.
 run_suite baseline -DSIAMESE_ARCH=x86-64-v2 -DSIAMESE_USE_OPENMP=OFF
+# zlib and libpng are optional: without them, the loaders' tests check the messages that say so
+# (the rest of the suite reads PNG files, so only these two are built).
+echo "=== test suite: without_zlib_png (the IDX and PNG loaders only)"
+cmake -S . -B build/without_zlib_png -DCMAKE_BUILD_TYPE=Release -DSIAMESE_WERROR=ON -DSIAMESE_USE_ZLIB=OFF \
+    -DSIAMESE_USE_PNG=OFF -DSIAMESE_BUILD_EXAMPLES=OFF -DSIAMESE_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build build/without_zlib_png -j "$jobs" --target test_idx test_png
+ctest --test-dir build/without_zlib_png -R '^(test_idx|test_png)$' --no-tests=error --output-on-failure
 # Everything again under AddressSanitizer and UndefinedBehaviorSanitizer: any finding fails.
 run_suite sanitize -DSIAMESE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "=== all test suites passed"
