@@ -101,7 +101,7 @@ inline RetrievalResult summarise(const std::vector<QueryScore>& per_query, const
 /// Precision@1 and MAP@R of embeddings [N, D] with one label per row, by exact nearest
 /// neighbours under `metric`, each query excluded from its own database. Equal distances are
 /// ranked by ascending row index. Costs N^2 D operations, parallel over queries through
-/// parallel_for; the result does not depend on the thread count. Throws shape_error when the
+/// parallel_ranges; the result does not depend on the thread count. Throws shape_error when the
 /// embeddings are not [labels.size(), D], std::invalid_argument on a non-finite embedding.
 template <class T>
 [[nodiscard]] RetrievalResult retrieval_metrics(const Tensor<T>& embeddings, std::span<const data::label_t> labels,
@@ -120,16 +120,23 @@ template <class T>
     }
     const std::vector<index_t> r = detail::relevant_counts(labels);
     std::vector<detail::QueryScore> per_query(static_cast<std::size_t>(n));
-    parallel_for(n, [&](index_t q) {
-        if (r[static_cast<std::size_t>(q)] == 0) return;
-        std::vector<double> scores(static_cast<std::size_t>(n));
-        std::vector<index_t> order;
-        const T* row = embeddings.data() + q * d;
-        for (index_t j = 0; j < n; ++j) {
-            scores[static_cast<std::size_t>(j)] = -vector_distance(row, embeddings.data() + j * d, d, metric);
+    // Each thread's buffers, allocated here: a std::bad_alloc inside the parallel region would
+    // end the program instead of reaching the caller.
+    const auto threads = static_cast<std::size_t>(num_threads());
+    std::vector<std::vector<double>> scores(threads, std::vector<double>(static_cast<std::size_t>(n)));
+    std::vector<std::vector<index_t>> orders(threads, std::vector<index_t>(static_cast<std::size_t>(n)));
+    parallel_ranges(n, [&](int thread, index_t begin, index_t end) {
+        std::vector<double>& score = scores[static_cast<std::size_t>(thread)];
+        std::vector<index_t>& order = orders[static_cast<std::size_t>(thread)];  // rank_query stays within it
+        for (index_t q = begin; q < end; ++q) {
+            if (r[static_cast<std::size_t>(q)] == 0) continue;
+            const T* row = embeddings.data() + q * d;
+            for (index_t j = 0; j < n; ++j) {
+                score[static_cast<std::size_t>(j)] = -vector_distance(row, embeddings.data() + j * d, d, metric);
+            }
+            per_query[static_cast<std::size_t>(q)] =
+                detail::rank_query(q, score, labels, r[static_cast<std::size_t>(q)], order);
         }
-        per_query[static_cast<std::size_t>(q)] =
-            detail::rank_query(q, scores, labels, r[static_cast<std::size_t>(q)], order);
     });
     return detail::summarise(per_query, r);
 }
