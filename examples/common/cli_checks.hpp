@@ -161,8 +161,9 @@ inline void check_weight_decay(const std::string& optimizer, double largest_lr, 
 
 /// The real-valued setting `key` of checkpoint `c`, accepted only where the command line's
 /// `check` accepts it: an edited file would otherwise bring back a NaN rate or a probability of 5
-/// that no command line could give. Otherwise io_error "PATH: metadata 'lr' must be a finite
-/// positive number, got 'nan'".
+/// that no command line could give. Otherwise io_error "PATH: metadata 'KEY' " and what `check`
+/// says, e.g. for a NaN lr "PATH: metadata 'lr' must be a finite number from 1.2e-38 (a float's
+/// smallest normal) up, got 'nan'".
 inline double checked_real(const siamese::io::Checkpoint& c, const std::string& key, const CLI::Validator& check) {
     std::string text = c.at(key);
     if (const std::string problem = check(text); !problem.empty()) {

@@ -53,6 +53,13 @@ std::string refusal(const siamese::io::Checkpoint& written) {
 
 TEST_CASE("settings_from_checkpoint reads back a recorded run") { CHECK(refusal(recorded()) == "(no error)"); }
 
+TEST_CASE("settings_from_checkpoint names a checkpoint of another program or without the example's metadata") {
+    siamese::io::Checkpoint other;
+    other.set("format", "siamese-omniglot-example");
+    CHECK(refusal(other) == "PATH: checkpoint of another program: format 'siamese-omniglot-example'");
+    CHECK(refusal(siamese::io::Checkpoint{}) == "PATH: checkpoint without the MNIST example's metadata");
+}
+
 TEST_CASE(
     "settings_from_checkpoint refuses a word or a number the command line would (an unknown loss reached an empty "
     "sampler)") {

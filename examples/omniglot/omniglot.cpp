@@ -12,9 +12,10 @@
 //      105x105 drawings averaged down to the network's resolution, ink high;
 //   2. build a four-block convolutional backbone and wrap it in a Siamese network: both images
 //      of a pair go through the same backbone, and the head scores sigmoid(Linear(|e1 - e2|));
-//   3. train with binary cross-entropy on balanced pairs (half of the different-character pairs
-//      from one alphabet), each image distorted by Koch's random affine transforms, Adam with
-//      a rate per layer, warm-up then cosine decay;
+//   3. train with binary cross-entropy on batches of P characters x K drawings, every pair of
+//      them scored, the different-character pairs weighted toward the most alike (--batch all;
+//      --batch pairs: balanced pairs), each image distorted by Koch's random affine transforms,
+//      Adam with a rate per layer, warm-up then cosine decay;
 //   4. after every epoch, 20-way within-alphabet one-shot accuracy on the validation alphabets;
 //      keep the best model, stop when it has not improved for --patience epochs;
 //   5. evaluate on held-out alphabets (or on folders of Lake et al.'s one-shot runs), beside the

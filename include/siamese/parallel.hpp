@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// The library's only OpenMP code: every parallel loop goes through parallel_for.
+// The library's only OpenMP code: every parallel loop goes through parallel_for, or, for a kernel
+// that sets up per-thread state once per call, parallel_ranges.
 
 #include <siamese/config.hpp>
 
