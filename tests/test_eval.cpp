@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "test_util.hpp"
 
+#include <siamese/eval/confidence.hpp>
 #include <siamese/eval/distance.hpp>
 #include <siamese/eval/embed.hpp>
 #include <siamese/eval/embedding_scorer.hpp>
@@ -432,4 +433,24 @@ TEST_CASE("episode_accuracy: the best-scored support is the pick, a tie goes to 
     };
     test::require_error<std::invalid_argument>([&] { (void)eval::episode_accuracy(episodes, nan_score); },
                                                {"episode_accuracy: episode 0, query 0: the score of support 0 is nan"});
+}
+
+TEST_CASE("mean_with_ci95: by hand, and for values whose sum passes a double's range") {
+    const std::vector<double> small{1, 2, 3, 6};
+    const auto r = eval::mean_with_ci95(small);
+    CHECK(r.mean == 3.0);
+    CHECK(r.std_dev == doctest::Approx(std::sqrt(14.0 / 3)));
+    CHECK(r.ci95 == doctest::Approx(1.96 * std::sqrt(14.0 / 3) / 2));
+    CHECK(r.count == 4);
+    // The running sum of three 1e308 was inf: mean inf, interval inf.
+    const std::vector<double> large{1e308, 1e308, 1e308};
+    const auto big = eval::mean_with_ci95(large);
+    CHECK(big.mean == doctest::Approx(1e308));
+    CHECK(big.std_dev == 0.0);
+    const std::vector<double> spread{-1.5e308, 1.5e308, 1.5e308, -1.5e308};
+    const auto wide = eval::mean_with_ci95(spread);
+    CHECK(wide.mean == 0.0);
+    CHECK(wide.std_dev == doctest::Approx(1.5e308 * std::sqrt(4.0 / 3)));
+    // An inf among the values is not hidden.
+    CHECK(std::isinf(eval::mean_with_ci95(std::vector<double>{1, std::numeric_limits<double>::infinity()}).mean));
 }
