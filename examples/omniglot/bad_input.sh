@@ -375,6 +375,16 @@ cp -r "$work/runs" "$work/runs_blank" && "$make_data" --blank "$work/runs_blank/
     { echo "FAIL: writing a blank drawing failed"; exit 1; }
 expect "evaluate --runs with a blank drawing" "--runs $work/runs_blank: run02/test/item01.png has no ink (a blank \
 drawing)" "$omniglot" evaluate --model "$work/good/model.ckpt" --runs "$work/runs_blank"
+# A blank drawing in the alphabets the baseline compares: named before training (the report after
+# it failed, "HausdorffScorer: image 7 has no light ink") and before evaluate scores the model.
+cp -r "$work/data" "$work/data_blank"
+blank_drawing=$(find "$work/data_blank/Alphabet2" -name '*.png' | sort | sed -n 3p)
+"$make_data" --blank "$blank_drawing" || { echo "FAIL: writing a blank drawing failed"; exit 1; }
+expect "train with a blank validation drawing" "$blank_drawing: no ink (a blank drawing)" "$omniglot" train \
+    --data "$work/data_blank" "${quick[@]}" --out "$work/blank_run"
+[ ! -e "$work/blank_run" ] || fail "train with a blank validation drawing" "it created --out"
+expect "evaluate on an alphabet with a blank drawing" "$blank_drawing: no ink (a blank drawing)" "$omniglot" evaluate \
+    --model "$work/good/model.ckpt" --data "$work/data_blank" --alphabets Alphabet2 --episodes 5
 # evaluate --runs reads no --data, --alphabets or --episodes: given, they were dropped without a word.
 expect "evaluate --runs with --episodes" "--episodes excludes --runs" "$omniglot" evaluate --model "$work/good/model.ckpt" \
     --runs "$work/runs" --episodes 5

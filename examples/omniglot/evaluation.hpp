@@ -24,7 +24,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -125,16 +124,6 @@ inline siamese::data::LabelledImages centre_ink(const siamese::data::LabelledIma
     return siamese::data::LabelledImages(
         images.image_shape(), std::move(pixels),
         std::vector<siamese::data::label_t>(images.labels().begin(), images.labels().end()));
-}
-
-/// The first image with no ink (no pixel at or above centre_ink's 128), if any: the
-/// modified-Hausdorff baseline cannot score it.
-inline std::optional<index_t> first_blank_image(const siamese::data::LabelledImages& images) {
-    for (index_t i = 0; i < images.size(); ++i) {
-        const auto pixels = images.image(i);
-        if (std::none_of(pixels.begin(), pixels.end(), [](std::uint8_t p) { return p >= 128; })) return i;
-    }
-    return std::nullopt;
 }
 
 /// Raw-pixel nearest neighbour and modified Hausdorff distance (on centred ink) on the same

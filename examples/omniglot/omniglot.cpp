@@ -343,6 +343,7 @@ void evaluate_alphabets(Ensemble& ensemble, const Settings& cmd, const EvaluateO
     }
     const auto set = load_alphabets(cmd.data, names, s.net.side);
     const auto full = load_alphabets(cmd.data, names, 105);
+    refuse_blank_drawings(full, cmd.data);  // before the minutes the model's evaluation takes
     const auto episodes =
         siamese::data::within_alphabet_episodes(set, {.ways = s.ways, .episodes = e.episodes, .seed = test_seed()});
     const auto hosting = alphabets_hosting(set, s.ways);

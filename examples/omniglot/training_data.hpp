@@ -73,6 +73,8 @@ inline TrainingData load_training_data(const Settings& s) {
             *d.val_set, {.ways = s.ways, .episodes = s.val_episodes, .seed = validation_seed(s.seed)});
         print_alphabets("validation", *d.val_set);
         (void)alphabets_hosting(*d.val_set, s.ways);  // says which host no validation episode
+        // The report after training compares them as drawn with the Hausdorff baseline.
+        refuse_blank_drawings(load_alphabets(s.data, d.val_names, 105), s.data);
     }
     std::printf("images %ldx%ld (area-averaged from %s, ink high), loaded in %s; %d threads\n", s.net.side, s.net.side,
                 drawn.c_str(), examples::format_seconds(clock.elapsed_seconds()).c_str(), siamese::num_threads());
