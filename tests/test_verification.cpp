@@ -108,11 +108,15 @@ TEST_CASE("equal_error_rate: a point exactly on the crossing is the answer, what
     const std::vector<double> s{6, 5, 4, 3, 2, 1};
     const std::vector<int> l{1, 0, 1, 1, 0, 0};
     const auto eer = eval::equal_error_rate(s, l);
-    CHECK(eer.rate == doctest::Approx(1.0 / 3));
+    CHECK(eer.rate == 1.0 / 3);  // the point's own rate, not interpolated to it
     CHECK(eer.threshold == 4.0);
     // Same and different pairs in another order: (0,1/3) (0,2/3) (1/3,2/3), on the crossing at 4.
     const std::vector<int> reordered{1, 1, 0, 0, 1, 0};
     CHECK(eval::equal_error_rate(s, reordered).threshold == 4.0);
+    // Reached from below, the crossing point was interpolated to: 0.19999999999999996, not 0.2.
+    const std::vector<double> ten{10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+    const std::vector<int> labels10{1, 1, 1, 1, 0, 1, 0, 0, 0, 0};
+    CHECK(eval::equal_error_rate(ten, labels10).rate == 0.2);
 }
 
 TEST_CASE("equal_error_rate refuses a ROC curve that roc_curve could not have made") {
@@ -125,6 +129,12 @@ TEST_CASE("equal_error_rate refuses a ROC curve that roc_curve could not have ma
     no_counts.negatives = 0;
     CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(no_counts), doctest::Contains("it needs both"),
                          std::invalid_argument);
+    for (const double bad : {std::numeric_limits<double>::quiet_NaN(), 1e30, -0.5}) {
+        auto odd_rate = roc;
+        odd_rate.fpr[2] = bad;
+        CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(odd_rate),
+                             doctest::Contains("point 2 of the ROC curve has fpr"), std::invalid_argument);
+    }
     CHECK(eval::equal_error_rate(roc).threshold == 0.6);
 }
 

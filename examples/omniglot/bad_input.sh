@@ -5,7 +5,7 @@
 # Usage: bad_input.sh OMNIGLOT_BINARY MAKE_DATA_BINARY WORK_DIR
 set -uo pipefail
 omniglot="$1" make_data="$2" work="$3"
-chattr -i "$work/read_only" 2>/dev/null  # left immutable by a run that was killed
+chmod -R u+w "$work" 2>/dev/null  # a read-only folder left by a run that was killed
 rm -rf "$work"
 mkdir -p "$work"
 "$make_data" "$work/data" 4 5 4 >/dev/null || exit 1
@@ -264,23 +264,32 @@ expect "evaluate --json onto a folder" "--json $work/good: a folder, expected a 
 expect "evaluate --json under a file" "cannot write there: $work/good/model.ckpt is not a folder" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --json "$work/good/model.ckpt/results.json"
-# A folder that takes no new file (read-only for a user; immutable for root, who writes anywhere
-# else): found before the minutes of evaluation, not after them.
-mkdir -p "$work/read_only" && echo old >"$work/read_only/results.json"
+# A folder that takes no new file: found before the minutes of evaluation, not after them. Root
+# writes anywhere, so as root the case runs as nobody, from a copy that nobody can read.
 if [ "$(id -u)" -eq 0 ]; then
-    chattr +i "$work/read_only" || fail "evaluate --json in a read-only folder" "chattr +i failed: no read-only folder to test with"
-    trap 'chattr -i "$work/read_only" 2>/dev/null' EXIT
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    user_dir=$(mktemp -d /tmp/siamese_read_only.XXXXXX) || exit 1
+    trap 'rm -rf "$user_dir"' EXIT
 else
-    chmod a-w "$work/read_only"
+    as_user=()
+    user_dir="$work/as_user"
+    trap 'chmod -R u+w "$user_dir" 2>/dev/null' EXIT
 fi
-real_read_only=$(realpath "$work/read_only")  # the message names the folder with links resolved
-expect "evaluate --json in a read-only folder" "--json $work/read_only/results.json: cannot write there: folder \
-$real_read_only: " "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
-    --json "$work/read_only/results.json"
-ln -s "$work/read_only/results.json" "$work/link_to_read_only.json"  # written through: results.json is replaced
-expect "evaluate --json through a link into a read-only folder" "cannot write there: folder $real_read_only: " \
-    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
-    --json "$work/link_to_read_only.json"
+mkdir -p "$user_dir/read_only" && echo old >"$user_dir/read_only/results.json" &&
+    cp "$omniglot" "$work/good/model.ckpt" "$user_dir/" && cp -r "$work/data" "$user_dir/data" &&
+    mkdir "$user_dir/no_entry" && chmod -R a+rX "$user_dir" && chmod a-w "$user_dir/read_only" &&
+    chmod 666 "$user_dir/no_entry" ||
+    { echo "FAIL: preparing a read-only folder failed"; exit 1; }
+ln -s "$user_dir/read_only/results.json" "$user_dir/link_to_read_only.json"  # written through: replaces results.json
+real_read_only=$(realpath "$user_dir/read_only")  # the message names the folder with links resolved
+for json in "$user_dir/read_only/results.json" "$user_dir/link_to_read_only.json"; do
+    expect "evaluate --json $json in a read-only folder" "--json $json: cannot write there: folder $real_read_only: " \
+        "${as_user[@]}" "$user_dir/omniglot" evaluate --model "$user_dir/model.ckpt" --data "$user_dir/data" \
+        --alphabets Alphabet2 --json "$json"
+done
+expect "evaluate --json in a folder that cannot be entered" "--json $user_dir/no_entry/results.json: cannot write \
+there: folder $user_dir/no_entry: " "${as_user[@]}" "$user_dir/omniglot" evaluate --model "$user_dir/model.ckpt" \
+    --data "$user_dir/data" --alphabets Alphabet2 --json "$user_dir/no_entry/results.json"
 # A picture that cannot be written is an error after the numbers are saved (they were lost with it).
 mkdir -p "$work/no_validation_picture/validation_episodes.png"
 expect "validation_episodes.png a folder" "validation_episodes.png: is a directory" "$omniglot" train \

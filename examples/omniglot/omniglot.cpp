@@ -195,10 +195,12 @@ void check_output_file(const char* option, const std::string& file, const std::v
                                 (fs::exists(folder, ec) ? folder.string() + " is not a folder"
                                                         : "folder " + folder.string() + " does not exist"));
     }
-    // The file is saved beside itself (or beside what a link at its name points to): that folder
-    // must take a new file. access() also sees a read-only mount and an immutable folder.
-    const fs::path target_folder = fs::weakly_canonical(fs::absolute(file), ec).parent_path();
-    if (!ec && ::access(target_folder.c_str(), W_OK | X_OK) != 0) {
+    // The file is saved beside itself, or beside the file a link at its name points to (a link
+    // to nothing is replaced): that folder must take a new file. access() also sees a read-only
+    // mount and an immutable folder; not a sticky folder where another user owns the file.
+    fs::path target_folder = fs::weakly_canonical(fs::absolute(file), ec).parent_path();
+    if (ec) target_folder = folder;  // one we may not enter, to resolve what is in it: access() says so
+    if (::access(target_folder.c_str(), W_OK | X_OK) != 0) {
         throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: folder " +
                                 target_folder.string() + ": " + std::strerror(errno));
     }

@@ -57,11 +57,11 @@ struct AffineTransform {
 /// samples the source at the inverse-mapped location with bilinear interpolation; each of the
 /// four neighbours that falls outside the image reads `fill` (the background: 0 for MNIST's
 /// black, 255 for Omniglot's white paper), so edges blend into it smoothly. The identity
-/// reproduces a finite src exactly (a NaN pixel of a floating-point src spreads to the pixels
-/// that interpolate from it, even with weight 0). src and dst must not overlap. An integral
+/// reproduces a finite src exactly (a NaN or infinite pixel of a floating-point src makes NaN of
+/// the pixels that interpolate from it, even with weight 0). src and dst must not overlap. An integral
 /// Dst is rounded and clamped to its range. Throws std::invalid_argument for a singular
-/// transform, a non-finite fill, and a NaN pixel that would go into an integral Dst (which has
-/// no NaN; dst is then partly written).
+/// transform, a non-finite fill, and a NaN that would go into an integral Dst (which has none;
+/// dst is then partly written).
 template <class Src, class Dst>
 void warp_affine(const Src* src, Dst* dst, index_t height, index_t width, const AffineTransform& transform,
                  double fill) {
@@ -97,9 +97,10 @@ void warp_affine(const Src* src, Dst* dst, index_t height, index_t width, const 
             }
             if constexpr (std::is_integral_v<Dst>) {
                 if (std::isnan(value)) {
-                    throw std::invalid_argument("warp_affine: a NaN in the source image near pixel (" +
-                                                std::to_string(x) + ", " + std::to_string(y) +
-                                                "), which an integral destination cannot hold");
+                    throw std::invalid_argument("warp_affine: destination pixel (" + std::to_string(x) + ", " +
+                                                std::to_string(y) +
+                                                ") interpolates a NaN or infinite source pixel, which an integral "
+                                                "destination cannot hold");
                 }
                 const double lo = static_cast<double>(std::numeric_limits<Dst>::lowest());
                 const double hi = static_cast<double>(std::numeric_limits<Dst>::max());

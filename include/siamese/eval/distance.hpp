@@ -38,7 +38,9 @@ template <class T>
         double largest = 0;
         for (index_t k = 0; k < d; ++k)
             largest = std::max(largest, std::abs(static_cast<double>(a[k]) - static_cast<double>(b[k])));
-        if (!std::isfinite(largest)) return largest;  // an inf or NaN in the input, or a difference past double
+        if (!std::isfinite(largest))
+            return largest;  // an inf in the input, or a difference past double (a NaN
+                             // made the sum NaN, not inf)
         const int e = std::ilogb(largest) + 1;
         sum = 0;
         for (index_t k = 0; k < d; ++k) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/detail/format_number.hpp>
 #include <siamese/eval/pair_scores.hpp>
 
 #include <algorithm>
@@ -105,7 +106,8 @@ struct EqualErrorRate {
 /// The sign is decided on the pair counts behind the rates (positives, negatives), exactly: as
 /// doubles, FPR 1/3 and 1 - TPR 1/3 differ in the last bit, and a point on the crossing was
 /// passed over for the next. Throws std::invalid_argument for a curve of fewer than 2 points,
-/// vectors of different lengths, or no positives or negatives (a curve not from roc_curve).
+/// vectors of different lengths, a rate outside [0, 1] (NaN included), or no positives or
+/// negatives (a curve not from roc_curve).
 [[nodiscard]] inline EqualErrorRate equal_error_rate(const RocCurve& roc) {
     if (roc.size() < 2) throw std::invalid_argument("equal_error_rate: the ROC curve has fewer than 2 points");
     if (roc.tpr.size() != roc.fpr.size() || roc.thresholds.size() != roc.fpr.size()) {
@@ -113,6 +115,13 @@ struct EqualErrorRate {
                                     std::to_string(roc.tpr.size()) + " tpr and " +
                                     std::to_string(roc.thresholds.size()) +
                                     " thresholds; expected one of each per point");
+    }
+    for (std::size_t i = 0; i < roc.fpr.size(); ++i) {
+        if (!(roc.fpr[i] >= 0.0 && roc.fpr[i] <= 1.0 && roc.tpr[i] >= 0.0 && roc.tpr[i] <= 1.0)) {
+            throw std::invalid_argument("equal_error_rate: point " + std::to_string(i) + " of the ROC curve has fpr " +
+                                        siamese::detail::format_number(roc.fpr[i]) + " and tpr " +
+                                        siamese::detail::format_number(roc.tpr[i]) + "; rates are in [0, 1]");
+        }
     }
     if (roc.positives <= 0 || roc.negatives <= 0) {
         throw std::invalid_argument("equal_error_rate: the ROC curve counts " + std::to_string(roc.positives) +
@@ -138,7 +147,9 @@ struct EqualErrorRate {
     for (std::size_t i = 0; i + 1 < roc.fpr.size(); ++i) {
         const int s0 = gap_sign(i);
         if (s0 == 0) return {roc.fpr[i], roc.thresholds[i]};
-        if (s0 < 0 && gap_sign(i + 1) >= 0) {
+        const int s1 = gap_sign(i + 1);
+        if (s0 < 0 && s1 == 0) return {roc.fpr[i + 1], roc.thresholds[i + 1]};  // exactly, not interpolated
+        if (s0 < 0 && s1 > 0) {
             const double g0 = roc.fpr[i] - (1.0 - roc.tpr[i]), g1 = roc.fpr[i + 1] - (1.0 - roc.tpr[i + 1]);
             const double t = std::clamp(-g0 / (g1 - g0), 0.0, 1.0);
             return {roc.fpr[i] + t * (roc.fpr[i + 1] - roc.fpr[i]), roc.thresholds[i + 1]};
