@@ -342,6 +342,15 @@ run" "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --
 cp -r "$work/runs" "$work/runs_backup" && cp -r "$work/runs/run01" "$work/runs_backup/run01.bak"
 expect "make-runs over a folder named like a run" "holds run01.bak, which is not part of a one-shot run" \
     "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 4 --out "$work/runs_backup"
+# make-runs --out a link to a folder: the runs go there, the link stays.
+mkdir -p "$work/runs_target" && ln -s "$work/runs_target" "$work/runs_link"
+expect_ok "make-runs --out a link to a folder" "from Alphabet2" "$omniglot" make-runs --data "$work/data" \
+    --alphabets Alphabet2 --runs 2 --ways 4 --out "$work/runs_link"
+[ -L "$work/runs_link" ] && [ -s "$work/runs_target/run02/class_labels.txt" ] ||
+    fail "make-runs --out a link to a folder" "the runs are not in the link's folder, or the link is gone"
+ln -s "$work/nowhere" "$work/runs_dangling"
+expect "make-runs --out a link to nothing" "$work/runs_dangling: a symbolic link that cannot be followed" \
+    "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 4 --out "$work/runs_dangling"
 # make-runs --out inside --data: a folder there reads as an alphabet, and every later run fails.
 cp -r "$work/data" "$work/data_runs"
 expect "make-runs --out inside --data" "--out $work/data_runs/runs is inside --data $work/data_runs" \

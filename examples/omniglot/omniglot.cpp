@@ -552,6 +552,13 @@ void put_in_place(const fs::path& staging, const fs::path& out) {
 int make_runs(const Settings& s, const RunOptions& o) {
     fs::path out = fs::absolute(o.out).lexically_normal();
     if (out.filename().empty()) out = out.parent_path();  // "runs/" or ".": the folder itself
+    if (std::error_code ec; fs::is_symlink(out, ec)) {
+        // The runs go where the link points, and the link stays (moving them in replaced nothing:
+        // a folder cannot be renamed over a link, "Not a directory").
+        const fs::path target = fs::canonical(out, ec);
+        if (ec) throw siamese::io_error(o.out + ": a symbolic link that cannot be followed: " + ec.message());
+        out = target;
+    }
     check_runs_folder(out, o.out);
     if (is_inside(out, s.data) || same_file(out, s.data)) {
         // A folder there reads as an alphabet, and every later run on that data fails.
