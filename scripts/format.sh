@@ -9,7 +9,11 @@ cd "$root"
 
 scripts/install_deps.sh clang-format
 
-mapfile -t sources < <(git ls-files '*.hpp' '*.cpp')
+# From git, which must answer: outside a clone (or without git) the list was empty, and the
+# check passed having checked nothing.
+listed="$(git ls-files '*.hpp' '*.cpp')" || { echo "format: cannot list the sources with git ls-files" >&2; exit 1; }
+mapfile -t sources <<<"$listed"
+[ -n "$listed" ] || { echo "format: git ls-files lists no C++ sources" >&2; exit 1; }
 if [ "${1:-}" = "--fix" ]; then
     clang-format -i "${sources[@]}"
     exit 0

@@ -14,6 +14,8 @@
 # minimal set): model.ckpt (seedN/model.ckpt for a minimal set), pictures, training_curve.svg,
 # metrics.json, test.json. Paths (--out, --data, $OMNIGLOT_SOURCE) are taken from where the
 # script is run; --data and --threads reach every step. `omniglot train --help` lists the options.
+# --resume FILE continues a stopped run; for a minimal set, FILE is one seed's checkpoint under
+# OUT, and every seed with a checkpoint there goes on from it while the others train.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 caller="$PWD"
@@ -30,11 +32,12 @@ out="$root/out/omniglot${minimal_set:+-$minimal_set}"
 data="$root/data/omniglot/images_background"
 user_data=""
 threads=()
+resume=""
 options=()
 while [ $# -gt 0 ]; do
     case "$1" in
         -h | --help)
-            sed -n '3,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+            sed -n '3,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
             exit 0 ;;
         --out | --data | --threads)
             [ $# -ge 2 ] || { echo "omniglot.sh: $1 needs a value" >&2; exit 2; }
@@ -49,8 +52,8 @@ while [ $# -gt 0 ]; do
         --threads=*) threads=(--threads "${1#--threads=}"); shift ;;
         --resume)
             [ $# -ge 2 ] || { echo "omniglot.sh: $1 needs a value" >&2; exit 2; }
-            options+=(--resume "$(absolute "$2")"); shift 2 ;;
-        --resume=*) options+=(--resume "$(absolute "${1#--resume=}")"); shift ;;
+            resume="$(absolute "$2")"; shift 2 ;;
+        --resume=*) resume="$(absolute "${1#--resume=}")"; shift ;;
         --seed | --seed=*)
             if [ -n "$minimal_set" ]; then
                 echo "omniglot.sh $minimal_set: the three networks take seeds 0, 1 and 2; --seed would give all three" \
@@ -68,7 +71,7 @@ cd "$root"
 scripts/install_deps.sh unzip
 if [ -z "$user_data" ]; then
     [ -n "$source_dir" ] || [ ! -d /work/shared/data/omniglot ] || source_dir=/work/shared/data/omniglot
-    scripts/fetch_omniglot.sh "$source_dir"
+    scripts/fetch_omniglot.sh "$source_dir" "" images_background.zip  # the minimal sets are presets in it
 fi
 cmake -S . -B build/omniglot -DCMAKE_BUILD_TYPE=Release -DSIAMESE_BUILD_TESTS=OFF -DSIAMESE_BUILD_BENCHMARKS=OFF \
     -DSIAMESE_BUILD_EXAMPLES=ON >/dev/null
@@ -76,10 +79,24 @@ cmake --build build/omniglot -j "${SIAMESE_JOBS:-2}" --target omniglot
 bin=build/omniglot/examples/omniglot/omniglot
 
 if [ -n "$minimal_set" ]; then
+    # --resume continues the protocol: every seed with a checkpoint under OUT goes on from it (a
+    # finished one only reports again), the others train afresh.
+    if [ -n "$resume" ]; then
+        case "$resume" in
+            "$out"/seed[012]/checkpoint.ckpt) ;;
+            *) echo "omniglot.sh $minimal_set: --resume $resume is not a seed's checkpoint under --out $out" \
+                   "($out/seed0/checkpoint.ckpt, seed1 or seed2)" >&2
+               exit 2 ;;
+        esac
+    fi
     models=()
     for seed in 0 1 2; do
-        "$bin" train --data "$data" "${threads[@]}" --train "$minimal_set" --validation validation5 --epochs 30 \
-            --seed "$seed" --out "$out/seed$seed" "${options[@]}"
+        if [ -n "$resume" ] && [ -e "$out/seed$seed/checkpoint.ckpt" ]; then
+            "$bin" train --resume "$out/seed$seed/checkpoint.ckpt" --data "$data" "${threads[@]}" "${options[@]}"
+        else
+            "$bin" train --data "$data" "${threads[@]}" --train "$minimal_set" --validation validation5 --epochs 30 \
+                --seed "$seed" --out "$out/seed$seed" "${options[@]}"
+        fi
         models+=(--model "$out/seed$seed/model.ckpt")
     done
     "$bin" evaluate "${models[@]}" --data "$data" "${threads[@]}" --alphabets test5 --json "$out/test.json" \
@@ -87,7 +104,11 @@ if [ -n "$minimal_set" ]; then
     exit 0
 fi
 
-"$bin" train --data "$data" "${threads[@]}" --out "$out" "${options[@]}"
+if [ -n "$resume" ]; then
+    "$bin" train --resume "$resume" --data "$data" "${threads[@]}" --out "$out" "${options[@]}"
+else
+    "$bin" train --data "$data" "${threads[@]}" --out "$out" "${options[@]}"
+fi
 "$bin" evaluate --model "$out/model.ckpt" --data "$data" "${threads[@]}" --alphabets test5 --json "$out/test.json" \
     --picture "$out/test_episodes.png"
 "$bin" make-runs --data "$data" --alphabets test5 --out "$out/runs"
