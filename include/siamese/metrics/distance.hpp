@@ -255,8 +255,8 @@ private:
     /// from the row scaled by a power of two (exact) to at most 1. Unscaled, every such row was
     /// the zero vector, at distance 1 from everything with no gradient: a diverging run stalled
     /// instead of showing. The norm is stored as it is: past T's range it is inf, and the gradient
-    /// (of the order of 1 / norm, below T's smallest normal) 0. False, nothing
-    /// written, for a row holding an inf itself (the numeric checks report that).
+    /// (of the order of 1 / norm, below T's smallest normal) 0. Returns false, having written
+    /// nothing, for a row holding an inf itself (the numeric checks report that).
     bool normalise_large(const T* row, index_t d, T* u, index_t r) {
         T largest = 0;
         for (index_t k = 0; k < d; ++k) largest = std::max(largest, std::abs(row[k]));
