@@ -131,8 +131,11 @@ inline void refuse_unread(const CLI::App& cmd, std::initializer_list<const char*
 /// naming the options kept, not the ones fixed, leaves no new option out.
 inline void resume_excludes_all_but(CLI::App& cmd, CLI::Option* resume, std::initializer_list<std::string> kept) {
     for (CLI::Option* option : cmd.get_options()) {
-        const std::string name = option->get_name();
-        if (option != resume && std::find(kept.begin(), kept.end(), name) == kept.end()) resume->excludes(option);
+        // check_name, not get_name: a hidden option's get_name() is empty, so --stop-after and
+        // --debug-pause were never kept, and "--resume excludes " named nothing.
+        const bool keep =
+            std::any_of(kept.begin(), kept.end(), [&](const std::string& k) { return option->check_name(k); });
+        if (option != resume && !keep) resume->excludes(option);
     }
 }
 

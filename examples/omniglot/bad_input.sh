@@ -187,6 +187,10 @@ cp -r "$work/stopped" "$work/stopped_before"
 expect "resume on other data" "checkpoint.ckpt: the run trained on 40 images [1, 16, 16], hash" "$omniglot" train \
     --resume "$work/stopped/checkpoint.ckpt" --data "$work/other_data"
 diff -r "$work/stopped_before" "$work/stopped" >/dev/null || fail "resume on other data" "changed $work/stopped"
+# --stop-after is kept beside --resume, as its list says ("--resume excludes ", naming nothing).
+cp -r "$work/stopped" "$work/stopped_again"
+expect_ok "resume with --stop-after" "stopping after epoch 2" "$omniglot" train --resume "$work/stopped_again/checkpoint.ckpt" \
+    --data "$work/data" --stop-after 2
 
 # A new run over a stopped one is refused: that run can still be resumed.
 expect "a new run over a stopped run" "$work/stopped/checkpoint.ckpt: a run that stopped after epoch 1 of 2, which a \
