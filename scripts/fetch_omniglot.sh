@@ -18,6 +18,7 @@ esac
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 sums="$script_dir/omniglot.sha256"
 source_dir="${1:-${OMNIGLOT_SOURCE:-}}"
+case "$source_dir" in -*) source_dir="./$source_dir" ;; esac
 dest="${2:-$script_dir/../data/omniglot}"
 case "$dest" in -*) dest="./$dest" ;; esac  # a folder named like an option is still a folder
 wanted=("${@:3}")
@@ -38,12 +39,12 @@ need() {  # need COMMAND PACKAGE: installs PACKAGE with apt-get when COMMAND is 
 
 [ -f "$sums" ] || die "missing checksum list $sums"
 [ -z "$source_dir" ] || [ -d "$source_dir" ] || die "$source_dir: no such folder (expected the Omniglot zip files)"
+for archive in "${wanted[@]}"; do
+    awk '{ print $2 }' "$sums" | grep -qxF -- "$archive" || die "$archive: not an archive listed in $sums"
+done
 [ -e "$dest" ] && [ ! -d "$dest" ] && die "$dest exists and is not a directory"
 mkdir -p "$dest"
 dest="$(cd "$dest" && pwd)"
-for archive in "${wanted[@]}"; do
-    grep -q " $archive\$" "$sums" || die "$archive: not an archive listed in $sums"
-done
 
 # A fingerprint of an unpacked folder: the checksums of all its files, in name order.
 tree_sum() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1); }
@@ -64,7 +65,7 @@ while read -r hash archive; do
     fi
     if [ -z "$tmp" ]; then
         need unzip unzip
-        tmp="$(mktemp -d "$dest/.fetch.XXXXXX")"
+        tmp="$(mktemp -d "$dest/.fetch.XXXXXX")" || die "cannot write in $dest (the archives unpack there)"
     fi
     zip="$tmp/$archive"
     if [ -n "$source_dir" ]; then

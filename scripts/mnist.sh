@@ -21,13 +21,14 @@ while [ $# -gt 0 ]; do
         -h | --help)
             help=1; shift ;;
         --data | --out | --resume)
-            [ $# -ge 2 ] || { echo "mnist.sh: $1 needs a value" >&2; exit 2; }  # before fetching and building
+            [ $# -ge 2 ] && [ -n "$2" ] || { echo "mnist.sh: $1 needs a value" >&2; exit 2; }  # before the fetch
             [ "$1" = --data ] && user_data=1
             [ "$1" = --data ] || user_out=1
             case "$2" in /*) args+=("$1" "$2") ;; *) args+=("$1" "$caller/$2") ;; esac
             shift 2 ;;
         --data=* | --out=* | --resume=*)
             name="${1%%=*}" value="${1#*=}"
+            [ -n "$value" ] || { echo "mnist.sh: $name needs a value" >&2; exit 2; }  # not the current folder
             [ "$name" = --data ] && user_data=1
             [ "$name" = --data ] || user_out=1
             case "$value" in /*) args+=("$1") ;; *) args+=("$name=$caller/$value") ;; esac

@@ -14,8 +14,10 @@
 # minimal set): model.ckpt (seedN/model.ckpt for a minimal set), pictures, training_curve.svg,
 # metrics.json, test.json. Paths (--out, --data, $OMNIGLOT_SOURCE) are taken from where the
 # script is run; --data and --threads reach every step. `omniglot train --help` lists the options.
-# --resume FILE continues a stopped run; for a minimal set, FILE is one seed's checkpoint under
-# OUT, and every seed with a checkpoint there goes on from it while the others train.
+# --resume FILE continues a stopped run, in FILE's folder unless --out says otherwise. For a
+# minimal set, FILE is one seed's checkpoint: every seed with a checkpoint beside it goes on from
+# it (with its own settings; of the options, only --stop-after reaches it), and the others train
+# afresh with the options given, so give the first call's options again.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 caller="$PWD"
@@ -31,29 +33,31 @@ esac
 out="$root/out/omniglot${minimal_set:+-$minimal_set}"
 data="$root/data/omniglot/images_background"
 user_data=""
+user_out=""
 threads=()
 resume=""
 options=()
 while [ $# -gt 0 ]; do
     case "$1" in
         -h | --help)
-            sed -n '3,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+            sed -n '3,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
             exit 0 ;;
-        --out | --data | --threads)
-            [ $# -ge 2 ] || { echo "omniglot.sh: $1 needs a value" >&2; exit 2; }
-            case "$1" in
-                --out) out="$(absolute "$2")" ;;
-                --data) data="$(absolute "$2")" user_data=1 ;;
-                --threads) threads=(--threads "$2") ;;
-            esac
-            shift 2 ;;
-        --out=*) out="$(absolute "${1#--out=}")"; shift ;;
-        --data=*) data="$(absolute "${1#--data=}")" user_data=1; shift ;;
-        --threads=*) threads=(--threads "${1#--threads=}"); shift ;;
-        --resume)
-            [ $# -ge 2 ] || { echo "omniglot.sh: $1 needs a value" >&2; exit 2; }
-            resume="$(absolute "$2")"; shift 2 ;;
-        --resume=*) resume="$(absolute "${1#--resume=}")"; shift ;;
+        --out | --data | --threads | --resume | --out=* | --data=* | --threads=* | --resume=*)
+            if [[ "$1" == *=* ]]; then
+                name="${1%%=*}" value="${1#*=}"
+                shift
+            else
+                [ $# -ge 2 ] || { echo "omniglot.sh: $1 needs a value" >&2; exit 2; }
+                name="$1" value="$2"
+                shift 2
+            fi
+            [ -n "$value" ] || { echo "omniglot.sh: $name needs a value" >&2; exit 2; }  # not the current folder
+            case "$name" in
+                --out) out="$(absolute "$value")" user_out=1 ;;
+                --data) data="$(absolute "$value")" user_data=1 ;;
+                --threads) threads=(--threads "$value") ;;
+                --resume) resume="$(absolute "$value")" ;;
+            esac ;;
         --seed | --seed=*)
             if [ -n "$minimal_set" ]; then
                 echo "omniglot.sh $minimal_set: the three networks take seeds 0, 1 and 2; --seed would give all three" \
@@ -66,6 +70,31 @@ while [ $# -gt 0 ]; do
 done
 source_dir="${OMNIGLOT_SOURCE:-}"
 [ -z "$source_dir" ] || source_dir="$(absolute "$source_dir")"
+if [ -n "$resume" ]; then
+    [ -f "$resume" ] || { echo "omniglot.sh: --resume $resume: no such file" >&2; exit 2; }
+    # Without --out, the run goes on where its checkpoint is (a minimal set's: the seeds' parent).
+    if [ -z "$user_out" ]; then
+        out="$(dirname "$resume")"
+        [ -z "$minimal_set" ] || out="$(dirname "$out")"
+    fi
+    if [ -n "$minimal_set" ]; then
+        case "$(realpath -m "$resume")" in
+            "$(realpath -m "$out")"/seed[012]/checkpoint.ckpt) ;;
+            *) echo "omniglot.sh $minimal_set: --resume $resume is not a seed's checkpoint under --out $out" \
+                   "($out/seed0/checkpoint.ckpt, seed1 or seed2)" >&2
+               exit 2 ;;
+        esac
+    fi
+    # What train takes beside --resume, for a minimal set's resumed seeds (it refuses the rest:
+    # a run keeps its own settings); the other options are for the seeds that start afresh.
+    resume_options=()
+    for ((i = 0; i < ${#options[@]}; i++)); do
+        case "${options[i]}" in
+            --stop-after) resume_options+=("${options[i]}" "${options[i + 1]:-}"); i=$((i + 1)) ;;
+            --stop-after=*) resume_options+=("${options[i]}") ;;
+        esac
+    done
+fi
 cd "$root"
 
 scripts/install_deps.sh unzip
@@ -80,19 +109,11 @@ bin=build/omniglot/examples/omniglot/omniglot
 
 if [ -n "$minimal_set" ]; then
     # --resume continues the protocol: every seed with a checkpoint under OUT goes on from it (a
-    # finished one only reports again), the others train afresh.
-    if [ -n "$resume" ]; then
-        case "$resume" in
-            "$out"/seed[012]/checkpoint.ckpt) ;;
-            *) echo "omniglot.sh $minimal_set: --resume $resume is not a seed's checkpoint under --out $out" \
-                   "($out/seed0/checkpoint.ckpt, seed1 or seed2)" >&2
-               exit 2 ;;
-        esac
-    fi
+    # finished one only reports again), the others train afresh with the options given.
     models=()
     for seed in 0 1 2; do
         if [ -n "$resume" ] && [ -e "$out/seed$seed/checkpoint.ckpt" ]; then
-            "$bin" train --resume "$out/seed$seed/checkpoint.ckpt" --data "$data" "${threads[@]}" "${options[@]}"
+            "$bin" train --resume "$out/seed$seed/checkpoint.ckpt" --data "$data" "${threads[@]}" "${resume_options[@]}"
         else
             "$bin" train --data "$data" "${threads[@]}" --train "$minimal_set" --validation validation5 --epochs 30 \
                 --seed "$seed" --out "$out/seed$seed" "${options[@]}"
