@@ -8,10 +8,8 @@
 #include <siamese/errors.hpp>
 
 #include <algorithm>
-#include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -108,27 +106,6 @@ inline siamese::data::Omniglot load_alphabets(const fs::path& data, const std::v
     o.side = side;
     o.invert = true;
     return siamese::data::load_omniglot(data, o);
-}
-
-/// The first image with no ink (no pixel at or above 128, where the modified-Hausdorff baseline
-/// draws its ink points), if any: the baseline cannot score it.
-inline std::optional<siamese::index_t> first_blank_image(const siamese::data::LabelledImages& images) {
-    for (siamese::index_t i = 0; i < images.size(); ++i) {
-        const auto pixels = images.image(i);
-        if (std::none_of(pixels.begin(), pixels.end(), [](std::uint8_t p) { return p >= 128; })) return i;
-    }
-    return std::nullopt;
-}
-
-/// Refuses alphabets loaded as drawn (105 x 105, ink high) that hold a drawing with no ink,
-/// naming its file: the baseline's own error named an image number, and came only once the
-/// model had been evaluated, or a whole run trained.
-inline void refuse_blank_drawings(const siamese::data::Omniglot& drawn, const fs::path& data) {
-    if (const auto blank = first_blank_image(drawn.images)) {
-        throw siamese::io_error((data / drawn.files[static_cast<std::size_t>(*blank)]).string() +
-                                ": no ink (a blank drawing): the modified Hausdorff baseline has nothing to compare; "
-                                "redraw it or remove it");
-    }
 }
 
 /// The alphabets of `set` that can host `ways`-way within-alphabet episodes (at least `ways`

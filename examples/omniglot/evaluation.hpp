@@ -8,6 +8,7 @@
 
 #include <siamese/data/augment.hpp>
 #include <siamese/data/labelled_images.hpp>
+#include <siamese/data/omniglot.hpp>
 #include <siamese/data/one_shot_episode.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/eval/confidence.hpp>
@@ -24,6 +25,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -95,6 +98,31 @@ inline EpisodeResult model_accuracy(Model& model, const siamese::data::LabelledI
     return ensemble_accuracy(std::span<Model>(&model, 1), images, episodes);
 }
 
+/// A pixel at or above this is ink for the baselines: where centre_ink finds the centroid and
+/// the modified-Hausdorff scorer its points.
+inline constexpr std::uint8_t baseline_ink = 128;
+
+/// The first image with no ink (no pixel at or above baseline_ink), if any: the
+/// modified-Hausdorff baseline cannot score it.
+inline std::optional<index_t> first_blank_image(const siamese::data::LabelledImages& images) {
+    for (index_t i = 0; i < images.size(); ++i) {
+        const auto pixels = images.image(i);
+        if (std::none_of(pixels.begin(), pixels.end(), [](std::uint8_t p) { return p >= baseline_ink; })) return i;
+    }
+    return std::nullopt;
+}
+
+/// Refuses alphabets loaded as drawn (105 x 105, ink high) that hold a drawing with no ink,
+/// naming its file: the baseline's own error named an image number, and came only once the
+/// model had been evaluated, or a whole run trained.
+inline void refuse_blank_drawings(const siamese::data::Omniglot& drawn, const std::filesystem::path& data) {
+    if (const auto blank = first_blank_image(drawn.images)) {
+        throw siamese::io_error((data / drawn.files[static_cast<std::size_t>(*blank)]).string() +
+                                ": no ink (a blank drawing): the modified Hausdorff baseline has nothing to compare; "
+                                "redraw it or remove it");
+    }
+}
+
 /// The images with each one's ink centroid moved to the image centre (by whole pixels; ink
 /// moved past an edge is dropped, paper comes in as 0). The modified-Hausdorff baseline compares
 /// centred drawings, as Lake et al.'s baseline code does, so that where a drawer put the
@@ -107,7 +135,7 @@ inline siamese::data::LabelledImages centre_ink(const siamese::data::LabelledIma
         double sx = 0, sy = 0, n = 0;
         for (index_t y = 0; y < h; ++y)
             for (index_t x = 0; x < w; ++x)
-                if (src[static_cast<std::size_t>(y * w + x)] >= 128) {
+                if (src[static_cast<std::size_t>(y * w + x)] >= baseline_ink) {
                     sx += static_cast<double>(x);
                     sy += static_cast<double>(y);
                     ++n;
@@ -138,7 +166,8 @@ inline Baselines baseline_accuracy(const siamese::data::LabelledImages& images,
     b.pixels = siamese::eval::episode_accuracy(episodes, siamese::eval::PixelScorer(images));
     const auto centred = centre_ink(images);
     b.hausdorff = siamese::eval::episode_accuracy(
-        episodes, siamese::eval::HausdorffScorer(centred, {.threshold = 128, .ink = siamese::eval::Ink::light}));
+        episodes,
+        siamese::eval::HausdorffScorer(centred, {.threshold = baseline_ink, .ink = siamese::eval::Ink::light}));
     return b;
 }
 

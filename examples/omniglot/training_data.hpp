@@ -5,6 +5,7 @@
 
 #include "alphabets.hpp"
 #include "class_copies.hpp"
+#include "evaluation.hpp"
 #include "settings.hpp"
 
 #include "../common/progress.hpp"
@@ -28,6 +29,7 @@ struct TrainingData {
     std::vector<std::string> train_names, val_names;  ///< alphabets, as --train and --validation expand
     siamese::data::Omniglot train_set;               ///< with the turned and mirrored copies as characters of their own
     std::optional<siamese::data::Omniglot> val_set;  ///< none with --validation none
+    std::optional<siamese::data::Omniglot> val_drawn;         ///< the same as drawn (105 x 105), for the baselines
     std::vector<siamese::data::OneShotEpisode> val_episodes;  ///< the same every epoch
     std::string train_fingerprint;  ///< examples::data_fingerprint of the training images as loaded (before copies)
 };
@@ -73,8 +75,9 @@ inline TrainingData load_training_data(const Settings& s) {
             *d.val_set, {.ways = s.ways, .episodes = s.val_episodes, .seed = validation_seed(s.seed)});
         print_alphabets("validation", *d.val_set);
         (void)alphabets_hosting(*d.val_set, s.ways);  // says which host no validation episode
-        // The report after training compares them as drawn with the Hausdorff baseline.
-        refuse_blank_drawings(load_alphabets(s.data, d.val_names, 105), s.data);
+        // The report after training compares them as drawn with the baselines: checked now.
+        d.val_drawn = load_alphabets(s.data, d.val_names, 105);
+        refuse_blank_drawings(*d.val_drawn, s.data);
     }
     std::printf("images %ldx%ld (area-averaged from %s, ink high), loaded in %s; %d threads\n", s.net.side, s.net.side,
                 drawn.c_str(), examples::format_seconds(clock.elapsed_seconds()).c_str(), siamese::num_threads());

@@ -113,8 +113,7 @@ public:
         std::optional<EpisodeResult> validation;
         if (data_.val_set) {
             const auto& v = validation.emplace(model_accuracy(model_, data_.val_set->images, data_.val_episodes));
-            const auto full = load_alphabets(s_.data, data_.val_names, 105);
-            const auto b = baseline_accuracy(full.images, data_.val_episodes);
+            const auto b = baseline_accuracy(data_.val_drawn->images, data_.val_episodes);
             std::printf(
                 "best epoch %d; validation %ld-way within-alphabet one-shot accuracy (%ld episodes, 95 %% "
                 "interval):\n",
