@@ -224,6 +224,10 @@ TEST_CASE("Augmenter: non-finite or negative ranges are refused up front, naming
     test::require_error<E>([&] { data::Augmenter({.min_scale = 1e-200}); }, {"min_scale", "underflows"});
     test::require_error<E>([&] { data::Augmenter({.max_scale = 1e200}); }, {"max_scale", "overflows"});
     CHECK_NOTHROW(data::Augmenter({.max_shear = 0.99, .min_scale = 1e-100, .max_scale = 1e100}));
+    // A finite translation whose range [-max, max] is wider than the largest double drew NaN.
+    test::require_error<E>([&] { data::Augmenter({.max_translation = 1e308}); },
+                           {"max_translation", "overflows", "got 1e+308"});
+    CHECK_NOTHROW(data::Augmenter({.max_translation = 8e307}));
     // Limits that are still fine: zero ranges, equal scales, large finite ranges.
     CHECK_NOTHROW(data::Augmenter(
         {.max_rotation_degrees = 0, .max_shear = 0, .min_scale = 1, .max_scale = 1, .max_translation = 0}));

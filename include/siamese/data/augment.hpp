@@ -212,6 +212,11 @@ public:
             bad("max_scale is so large that the warp's determinant overflows", o.max_scale);
         }
         finite_non_negative("max_translation", o.max_translation);
+        // t is drawn from [-max, max]: a range wider than the largest double draws inf or NaN,
+        // which blanks every image as an infinite translation would.
+        if (!std::isfinite(2 * o.max_translation)) {
+            bad("max_translation is so large that the range [-max, max] overflows", o.max_translation);
+        }
         if (!(o.probability >= 0 && o.probability <= 1)) bad("probability must be in [0, 1]", o.probability);
         if (!std::isfinite(o.fill)) bad("fill must be finite", o.fill);
     }
