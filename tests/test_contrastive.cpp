@@ -103,6 +103,21 @@ TEST_CASE("ContrastiveLoss: identical embeddings are finite, with zero gradient"
     for (const float g : loss.backward()) CHECK(g == 0.0f);
 }
 
+TEST_CASE("ContrastiveLoss: a float difference whose square overflows keeps a finite gradient") {
+    // d was inf, and dL/dd / d = inf / inf made the gradient NaN; the loss itself is inf (d^2
+    // overflows), which the training guards report.
+    ContrastiveLoss<float> loss({.margin = 1.0});
+    Tensor<float> left(Shape{1, 2}, 0.0f), right(Shape{1, 2}, 0.0f);
+    left[0] = 1e20f;
+    const std::vector<float> labels{1};
+    CHECK(std::isinf(loss.forward(left, right, labels)));
+    const Tensor<float>& g = loss.backward();
+    CHECK(g[0] == doctest::Approx(2e20));  // 2 y d (a - b) / d
+    CHECK(g[1] == 0.0f);
+    CHECK(g[2] == doctest::Approx(-2e20));
+    CHECK(g[3] == 0.0f);
+}
+
 TEST_CASE("ContrastiveLoss: shapes, labels and margin are checked") {
     ContrastiveLoss<float> loss;
     Tensor<float> a(Shape{4, 3}), b(Shape{4, 2}), odd(Shape{5, 3});

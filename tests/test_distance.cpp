@@ -6,6 +6,8 @@
 #include <siamese/metrics/distance.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 using namespace siamese;
 
@@ -34,6 +36,29 @@ Tensor<double> rows(std::initializer_list<double> values, index_t d) {
     Tensor<double> t(Shape{static_cast<index_t>(values.size()) / d, d});
     std::copy(values.begin(), values.end(), t.data());
     return t;
+}
+
+/// Random float rows, and the same rows times `scale`, through two distances built alike: a
+/// distance homogeneous of degree `power` in its rows (1 Euclidean, 0 cosine) gives d times
+/// scale^power and a gradient times scale^(power - 1), however far the scaled rows' squares fall
+/// outside float's range. `scaled` keeps the scaled rows' pass for further checks.
+template <class Distance>
+void check_scaled_rows(Distance& plain, Distance& scaled, float scale, int power, std::uint64_t seed) {
+    Rng rng(seed);
+    const auto a = test::random_tensor<float>(Shape{4, 6}, rng), b = test::random_tensor<float>(Shape{4, 6}, rng);
+    const Tensor<float> expected = plain.forward(a, b);
+    const Tensor<float> grad_d = test::random_tensor<float>(Shape{4}, rng);
+    const Tensor<float> expected_grad = plain.backward(grad_d);
+    Tensor<float> scaled_a = a, scaled_b = b;
+    for (auto& v : scaled_a) v *= scale;
+    for (auto& v : scaled_b) v *= scale;
+    const Tensor<float>& d = scaled.forward(scaled_a, scaled_b);
+    const Tensor<float>& grad = scaled.backward(grad_d);
+    const double d_factor = std::pow(static_cast<double>(scale), power), grad_factor = d_factor / scale;
+    for (index_t i = 0; i < d.size(); ++i)
+        CHECK(static_cast<double>(d[i]) / d_factor == doctest::Approx(expected[i]).epsilon(1e-5));
+    for (index_t i = 0; i < grad.size(); ++i)
+        CHECK(static_cast<double>(grad[i]) / grad_factor == doctest::Approx(expected_grad[i]).epsilon(1e-4));
 }
 
 }  // namespace
@@ -118,25 +143,38 @@ TEST_CASE("CosineDistance: identical rows are at distance 0, never below (float 
 TEST_CASE("CosineDistance: float rows whose squares overflow keep their direction and gradient") {
     // Rows of norm beyond 1.8e19 were the zero vector (their sum of squares inf): every pair at
     // distance 1, gradient 0. The cosine, and the gradient times the scale, do not depend on it.
-    Rng rng(304);
-    const auto a = test::random_tensor<float>(Shape{4, 6}, rng), b = test::random_tensor<float>(Shape{4, 6}, rng);
     metrics::CosineDistance<float> unit_scale, large_scale;
-    const Tensor<float> expected = unit_scale.forward(a, b);
-    const Tensor<float> grad_d = test::random_tensor<float>(Shape{4}, rng);
-    const Tensor<float> expected_grad = unit_scale.backward(grad_d);
-    const float scale = 1e25f;
-    Tensor<float> big_a = a, big_b = b;
-    for (auto& v : big_a) v *= scale;
-    for (auto& v : big_b) v *= scale;
-    const Tensor<float>& d = large_scale.forward(big_a, big_b);
-    const Tensor<float>& grad = large_scale.backward(grad_d);
-    for (index_t i = 0; i < d.size(); ++i) CHECK(d[i] == doctest::Approx(expected[i]).epsilon(1e-5));
-    for (index_t i = 0; i < grad.size(); ++i)
-        CHECK(static_cast<double>(grad[i]) * scale == doctest::Approx(expected_grad[i]).epsilon(1e-4));
+    check_scaled_rows(unit_scale, large_scale, 1e25f, 0, 304);
+    Rng rng(304);
+    Tensor<float> big_a = test::random_tensor<float>(Shape{4, 6}, rng);
+    for (auto& v : big_a) v *= 1e25f;
     CHECK(large_scale.forward(big_a, big_a)[0] == doctest::Approx(0.0).epsilon(1e-6));
     Tensor<float> opposite = big_a;
     for (auto& v : opposite) v = -v;
     CHECK(large_scale.forward(big_a, opposite)[0] == doctest::Approx(2.0));
+}
+
+TEST_CASE("CosineDistance: float rows whose squares underflow keep their norm when above a small eps") {
+    // With eps = 1e-30, rows of norm 1e-25 are above eps, but their squares (1e-50) are 0 in
+    // float: the norm was clamped to eps, the "unit" vectors far from unit length, d = 0.
+    metrics::CosineDistance<float> unit_scale(1e-30), small_scale(1e-30);
+    check_scaled_rows(unit_scale, small_scale, 1e-25f, 0, 305);
+    // Below eps, a row is still clamped: a zero row and a subnormal one are at distance 1.
+    Tensor<float> tiny(Shape{1, 2}), zero(Shape{1, 2}), other(Shape{1, 2}, 1e-25f);
+    tiny[0] = 1e-40f;
+    CHECK(small_scale.forward(tiny, other)[0] == doctest::Approx(1.0));
+    CHECK(small_scale.forward(zero, tiny)[0] == doctest::Approx(1.0));
+}
+
+TEST_CASE("EuclideanDistance: float differences whose squares overflow keep their distance and gradient") {
+    // A difference of 1e25 gave d = inf and gradient (a - b) / d = 0: a diverging run stalled.
+    metrics::EuclideanDistance<float> unit_scale, large_scale;
+    check_scaled_rows(unit_scale, large_scale, 1e25f, 1, 306);
+    for (index_t i = 0; i < 4; ++i) CHECK(std::isinf(large_scale.squared()[i]));
+    // An infinite difference stays infinite.
+    Tensor<float> inf_row(Shape{1, 2}, 0.0f), zero(Shape{1, 2});
+    inf_row[1] = std::numeric_limits<float>::infinity();
+    CHECK(std::isinf(large_scale.forward(inf_row, zero)[0]));
 }
 
 TEST_CASE("Distances: shapes and misuse are clear errors") {

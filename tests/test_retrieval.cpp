@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -79,6 +80,21 @@ TEST_CASE("retrieval_metrics: cosine distance looks at angles only") {
     CHECK(eval::vector_distance(v.data(), v.data() + 2, 2, eval::Distance::l2) == doctest::Approx(4.0));
     const double zero[2] = {0, 0};
     CHECK(eval::vector_distance(zero, v.data(), 2, eval::Distance::cosine) == 1.0);
+}
+
+TEST_CASE("vector_distance: a vector holding a NaN or an inf has no cosine (NaN), whatever its other entries") {
+    // A row of NaNs and zeros scored as a zero vector (distance 1, a finite score): a diverged
+    // model's embeddings passed the scorers' NaN checks and ranked at chance.
+    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    const double all_nan[2] = {nan, nan}, nan_and_zero[3] = {0, nan, 0}, with_inf[2] = {inf, 1}, unit[2] = {1, 0};
+    for (const double* bad : {all_nan, nan_and_zero, with_inf}) {
+        CHECK(std::isnan(eval::vector_distance(bad, unit, 2, eval::Distance::cosine)));
+        CHECK(std::isnan(eval::vector_distance(unit, bad, 2, eval::Distance::cosine)));
+    }
+    const double unit3[3] = {1, 0, 0};
+    CHECK(std::isnan(eval::vector_distance(nan_and_zero, unit3, 3, eval::Distance::cosine)));
+    const float nan_f[3] = {0, std::numeric_limits<float>::quiet_NaN(), 0}, unit_f[3] = {1, 0, 0};
+    CHECK(std::isnan(eval::vector_distance(nan_f, unit_f, 3, eval::Distance::cosine)));
 }
 
 TEST_CASE("retrieval_metrics: L2 distance of double embeddings beyond 1e154") {

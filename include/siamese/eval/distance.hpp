@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 
 namespace siamese::eval {
@@ -16,7 +17,8 @@ namespace siamese::eval {
 /// How far apart two embeddings are.
 enum class Distance {
     l2,      ///< Euclidean distance ||a - b||
-    cosine,  ///< 1 - cos(a, b), in [0, 2]; a zero vector has cosine 0 with everything (distance 1)
+    cosine,  ///< 1 - cos(a, b), in [0, 2]; a zero vector has cosine 0 with everything (distance 1),
+             ///< a vector holding a NaN or an inf has none (NaN)
 };
 
 /// Distance between two vectors of length d, accumulated in double. A direct sum of squared
@@ -52,11 +54,15 @@ template <class T>
     // The cosine does not change with each vector's scale: each is scaled by a power of two (exact)
     // to a largest magnitude near 1, so the sums neither underflow nor overflow in double for
     // vectors far from 1 (unscaled, |a|^2 |b|^2 is 0 for 1e-80-sized vectors, inf for 1e160-sized).
+    // The maxima let a NaN through (std::max would drop it, and a row of NaNs and zeros would
+    // score as a zero vector, distance 1): a vector holding a NaN or an inf has no cosine.
     double a_max = 0, b_max = 0;
     for (index_t k = 0; k < d; ++k) {
-        a_max = std::max(a_max, std::abs(static_cast<double>(a[k])));
-        b_max = std::max(b_max, std::abs(static_cast<double>(b[k])));
+        const double x = std::abs(static_cast<double>(a[k])), y = std::abs(static_cast<double>(b[k]));
+        if (x > a_max || std::isnan(x)) a_max = x;  // once NaN, nothing is greater
+        if (y > b_max || std::isnan(y)) b_max = y;
     }
+    if (!std::isfinite(a_max) || !std::isfinite(b_max)) return std::numeric_limits<double>::quiet_NaN();
     if (a_max == 0.0 || b_max == 0.0) return 1.0;
     const int a_exp = std::ilogb(a_max), b_exp = std::ilogb(b_max);
     double ab = 0, aa = 0, bb = 0;

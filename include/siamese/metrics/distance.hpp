@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -109,7 +110,7 @@ public:
             T s = 0;
             for (index_t k = 0; k < d; ++k) s += row[k] * row[k];
             squared_[i] = s;
-            distance_[i] = std::sqrt(s + eps);
+            distance_[i] = std::isinf(s) ? large_distance(row, d) : std::sqrt(s + eps);
         }
         ready_ = true;
         return distance_;
@@ -133,7 +134,7 @@ public:
         return grad_;
     }
 
-    /// ||a_i - b_i||^2 of the last forward, without eps: [B].
+    /// ||a_i - b_i||^2 of the last forward, without eps: [B] (inf where it overflows T).
     [[nodiscard]] const Tensor<T>& squared() const noexcept { return squared_; }
     /// d of the last forward: [B].
     [[nodiscard]] const Tensor<T>& distance() const noexcept { return distance_; }
@@ -144,6 +145,21 @@ public:
     [[nodiscard]] double eps() const noexcept { return eps_; }
 
 private:
+    /// The distance of a finite difference whose squares overflow T (a float difference beyond
+    /// 1.8e19): from the difference scaled by a power of two (exact) to at most 1, the scale put
+    /// back after the square root (eps, far below the last bit, left out). Unscaled, d was inf and
+    /// the gradient (a - b) / d zero, or NaN under a loss whose dL/dd grows with d: a diverging
+    /// run stalled instead of showing. A difference holding an inf stays inf.
+    [[nodiscard]] static T large_distance(const T* row, index_t d) {
+        T largest = 0;
+        for (index_t k = 0; k < d; ++k) largest = std::max(largest, std::abs(row[k]));
+        if (!std::isfinite(largest)) return std::numeric_limits<T>::infinity();
+        const int e = std::ilogb(largest) + 1;
+        T s = 0;
+        for (index_t k = 0; k < d; ++k) s += std::ldexp(row[k], -e) * std::ldexp(row[k], -e);
+        return std::ldexp(std::sqrt(s), e);
+    }
+
     static constexpr const char* name_ = "EuclideanDistance";
     double eps_;
     Tensor<T> diff_, squared_, distance_, grad_;
@@ -241,7 +257,9 @@ private:
             T s = 0;
             for (index_t k = 0; k < d; ++k) s += row[k] * row[k];
             T* u = unit_.data() + (first_row + i) * d;
-            if (std::isinf(s) && normalise_large(row, d, u, first_row + i)) [[unlikely]] {
+            // Squares past T's range or below its normals: the norm from the row rescaled.
+            if ((std::isinf(s) || s < std::numeric_limits<T>::min()) && normalise_scaled(row, d, u, first_row + i))
+                [[unlikely]] {
                 continue;
             }
             const T norm = std::sqrt(s);
@@ -251,22 +269,31 @@ private:
         }
     }
 
-    /// A finite row whose squares overflow T (a float row of norm beyond 1.8e19): its unit vector
-    /// from the row scaled by a power of two (exact) to at most 1. Unscaled, every such row was
-    /// the zero vector, at distance 1 from everything with no gradient: a diverging run stalled
-    /// instead of showing. The norm is stored as it is: past T's range it is inf, and the gradient
-    /// (of the order of 1 / norm, below T's smallest normal) 0. Returns false, having written
-    /// nothing, for a row holding an inf itself (the numeric checks report that).
-    bool normalise_large(const T* row, index_t d, T* u, index_t r) {
+    /// A finite, non-zero row whose squares overflow T (a float row of norm beyond 1.8e19) or fall
+    /// below its normals (norm below about 1e-19): its norm and unit vector from the row scaled by
+    /// a power of two (exact) to at most 1. Unscaled, a large row was the zero vector, at distance
+    /// 1 from everything with no gradient (a diverging run stalled instead of showing), and a small
+    /// row above a small eps lost its norm to underflow and was clamped as if below eps. A norm
+    /// past T's range is stored as inf, and the gradient (of the order of 1 / norm, below T's
+    /// smallest normal) is 0. Returns false, having written nothing, for a zero row or one holding
+    /// an inf or NaN (the plain path and the numeric checks deal with those).
+    bool normalise_scaled(const T* row, index_t d, T* u, index_t r) {
         T largest = 0;
         for (index_t k = 0; k < d; ++k) largest = std::max(largest, std::abs(row[k]));
-        if (!std::isfinite(largest)) return false;
+        if (!std::isfinite(largest) || largest == 0) return false;
         const int e = std::ilogb(largest) + 1;
         T s = 0;
         for (index_t k = 0; k < d; ++k) s += std::ldexp(row[k], -e) * std::ldexp(row[k], -e);
         const T root = std::sqrt(s);
-        norm_[r] = std::ldexp(root, e);
-        for (index_t k = 0; k < d; ++k) u[k] = std::ldexp(row[k], -e) / root;
+        const T norm = std::ldexp(root, e);
+        norm_[r] = norm;
+        const T eps = static_cast<T>(eps_);
+        if (norm > eps) {
+            for (index_t k = 0; k < d; ++k) u[k] = std::ldexp(row[k], -e) / root;
+        } else {
+            const T scale = T(1) / eps;  // clamped, exactly as on the plain path
+            for (index_t k = 0; k < d; ++k) u[k] = row[k] * scale;
+        }
         return true;
     }
 
