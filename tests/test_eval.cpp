@@ -42,9 +42,11 @@ data::LabelledImages tiny_set(const std::vector<data::label_t>& labels, index_t 
 }
 
 /// A stand-in model whose embedding of an image is its pixels and whose logit says "same"
-/// (+5) exactly when the first pixels (the labels) agree.
+/// (same_logit) exactly when the first pixels (the labels) agree, plus `step` times the left
+/// image's index.
 struct LabelOracle {
     using value_type = float;
+    float same_logit = 5, different_logit = -5, step = 0;
     Tensor<float> e, z;
     const Tensor<float>& embed(const Tensor<float>& x) {
         e.resize(Shape{x.dim(0), 4});
@@ -53,7 +55,8 @@ struct LabelOracle {
     }
     const Tensor<float>& logits_from_embeddings(const Tensor<float>& l, const Tensor<float>& r) {
         z.resize(Shape{l.dim(0), 1});
-        for (index_t i = 0; i < l.dim(0); ++i) z[i] = l(i, 0) == r(i, 0) ? 5.0f : -5.0f;
+        for (index_t i = 0; i < l.dim(0); ++i)
+            z[i] = (l(i, 0) == r(i, 0) ? same_logit : different_logit) + step * l(i, 1);
         return z;
     }
 };
@@ -114,6 +117,21 @@ TEST_CASE("pair_accuracy's scores and labels feed the verification metrics") {
     CHECK(r.accuracy == 1.0);
     CHECK(r.threshold > 0.1);  // between the two probabilities the oracle gives
     CHECK(r.threshold < 0.9);
+}
+
+TEST_CASE("pair_accuracy's probabilities still rank pairs whose logits are far above 0") {
+    // Same-class logits 20..21, different-class 18..19: as float, every probability was 1 and
+    // the AUC 0.5; as double they stay apart (at the closest, 1 - 2.1e-9 against 1 - 5.8e-9).
+    const auto set = tiny_set({0, 1, 2, 3}, 6);
+    LabelOracle model;
+    model.same_logit = 20;
+    model.different_logit = 18;
+    model.step = 1.0f / 24;
+    const auto e = eval::embed_all(model, set);
+    data::PairSampler sampler(set, 4);
+    const auto r = eval::pair_accuracy(model, e, sampler, 5, 20);
+    CHECK(r.accuracy == 0.5);  // every pair called "same" at threshold 0.5
+    CHECK(eval::roc_auc(r.scores, r.labels) == 1.0);
 }
 
 TEST_CASE("pair_scores keeps a scorer's scores as they are: differences below float precision still rank") {

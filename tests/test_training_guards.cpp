@@ -168,6 +168,12 @@ TEST_CASE("CollapseDetector warns once when accuracy sits at 0.5 or the output i
     REQUIRE(w.has_value());
     CHECK(w->find("same score") != std::string::npos);
     CHECK(training::CollapseDetector::spread(std::vector<float>{1, -2, 3}) == 5.0);
+    // Equal logits spread 0 however large (from +-1e300, 2e300 spread 1e300 and inf spread inf).
+    const double inf = std::numeric_limits<double>::infinity();
+    CHECK(training::CollapseDetector::spread(std::vector<double>{2e300, 2e300}) == 0.0);
+    CHECK(training::CollapseDetector::spread(std::vector<double>{inf, inf}) == 0.0);
+    CHECK(training::CollapseDetector::spread(std::vector<double>{-inf, inf}) == inf);
+    CHECK(training::CollapseDetector::spread(std::vector<double>{}) == 0.0);
 }
 
 TEST_CASE("CollapseDetector: a restored window warns exactly when the uninterrupted one does") {

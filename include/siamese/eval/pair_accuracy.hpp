@@ -15,10 +15,13 @@ namespace siamese::eval {
 
 /// Outcome of pair_accuracy: balanced pair batches scored by a model's head at a threshold.
 struct PairAccuracy {
-    double accuracy = 0;        ///< fraction of pairs on the right side of the threshold
-    index_t pairs = 0;          ///< pairs scored
-    std::vector<float> scores;  ///< the score of each pair, in order (pair_accuracy: the probability of "same")
-    std::vector<float> labels;  ///< 1 = same, 0 = different, in the same order
+    double accuracy = 0;  ///< fraction of pairs on the right side of the threshold
+    index_t pairs = 0;    ///< pairs scored
+    /// The probability of "same" of each pair, in order. It reaches 1 for logits above about 37:
+    /// to rank pairs (roc_auc, equal_error_rate), score the logits with pair_scores and an
+    /// EmbeddingScorer instead.
+    std::vector<double> scores;
+    std::vector<double> labels;  ///< 1 = same, 0 = different, in the same order
 };
 
 /// Outcome of pair_scores: balanced pair batches scored by any scorer, in the scorer's own
@@ -66,7 +69,9 @@ private:
 
 /// Pair accuracy as the tutorial measures it: `batches` batches of `batch_size` balanced pairs
 /// drawn by `sampler` (first half different, second half same), a pair counted right when the
-/// predicted probability of "same" is above `threshold` exactly when the pair is the same class.
+/// predicted probability of "same" is above `threshold` exactly when the pair is the same class
+/// (strictly above, as the tutorial counts; accuracy_at_threshold counts a score equal to its
+/// threshold as "same": give it std::nextafter(threshold, 1.0) for this rule).
 /// `embeddings` are the model's embeddings of the sampler's image set (embed_all). Throws
 /// std::invalid_argument when batches or batch_size is below 1 or the threshold is NaN, and
 /// shape_error when the embeddings are not [N, D] with N the sampler's image count (and D the
@@ -113,8 +118,8 @@ template <class Model>
             const double p = kernels::sigmoid(static_cast<double>(z[i]));
             const int label = data::PairSampler::pair_label(i, batch_size);
             correct += ((p > threshold) == (label == 1));
-            result.scores.push_back(static_cast<float>(p));
-            result.labels.push_back(static_cast<float>(label));
+            result.scores.push_back(p);
+            result.labels.push_back(label);
         }
     }
     result.pairs = batches * batch_size;

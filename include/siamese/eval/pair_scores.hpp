@@ -19,7 +19,7 @@
 namespace siamese::eval {
 
 /// A sized range of numbers: what the verification metrics take for scores and for labels
-/// (std::vector<float> from pair_accuracy, std::span<const double>, std::array, ...).
+/// (std::vector<double> from pair_scores, std::span<const float>, std::array, ...).
 template <class R>
 concept NumberRange = std::ranges::sized_range<R> && std::ranges::input_range<R> &&
     std::is_arithmetic_v<std::remove_cvref_t<std::ranges::range_value_t<R>>>;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -80,15 +81,17 @@ public:
         warned_ = warned;
     }
 
-    /// The spread (max - min) of a batch of logits, for add().
+    /// The spread (max - min) of a batch of logits, for add(): 0 for equal logits (infinite ones
+    /// too), an empty batch or one of NaNs only.
     template <class Range>
     [[nodiscard]] static double spread(const Range& logits) {
-        double lo = 1e300, hi = -1e300;
+        constexpr double inf = std::numeric_limits<double>::infinity();
+        double lo = inf, hi = -inf;
         for (const auto v : logits) {
             lo = std::min(lo, static_cast<double>(v));
             hi = std::max(hi, static_cast<double>(v));
         }
-        return hi >= lo ? hi - lo : 0.0;
+        return hi > lo ? hi - lo : 0.0;
     }
 
 private:
