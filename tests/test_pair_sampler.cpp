@@ -2,11 +2,15 @@
 #include "test_util.hpp"
 
 #include <siamese/data/pair_sampler.hpp>
+#include <siamese/data/pk_sampler.hpp>
+#include <siamese/data/triplet_sampler.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 using namespace siamese;
@@ -212,4 +216,43 @@ TEST_CASE("PairSampler: impossible sampling is a clear error") {
     CHECK_THROWS_AS(sampler.sample(0, batch), std::invalid_argument);
     std::vector<index_t> l(3), r(2);
     CHECK_THROWS_AS(sampler.sample_indices(l, r), std::invalid_argument);
+}
+
+TEST_CASE("Samplers: an image set changed after the sampler indexed it is an error at the next draw") {
+    // A sampler refers to its set. Another set assigned to the same variable was drawn with the
+    // old class lists: of the same size, pairs labelled "same" across classes without a word;
+    // smaller, an index error that did not name the sampler.
+    const std::vector<label_t> labels{0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3};
+    std::vector<label_t> relabelled = labels;
+    std::rotate(relabelled.begin(), relabelled.begin() + 1, relabelled.end());  // 0 0 1 1 1 2 2 2 3 3 3 0
+    const std::vector<label_t> smaller{0, 0, 1, 1};
+    const std::vector<label_t>* changed_sets[] = {&relabelled, &smaller};
+    for (const auto* changed : changed_sets) {
+        const std::string why = changed == &smaller ? "it had 12 images and now has 4" : "was of class";
+        LabelledImages set = make_set(labels);
+        PairSampler pairs(set, 1);
+        PkSampler pk(set, {.p = 2, .k = 2}, 1);
+        TripletSampler triplets(set, 1);
+        PairBatch<float> pair_batch;
+        PkBatch<float> pk_batch;
+        TripletBatch<float> triplet_batch;
+        pairs.sample(16, pair_batch);  // the set as indexed: fine
+        pk.sample(pk_batch);
+        triplets.sample(8, triplet_batch);
+        set = make_set(*changed);
+        auto draws = [&] {
+            for (int i = 0; i < 20; ++i) pairs.sample(16, pair_batch);
+        };
+        test::require_error<std::logic_error>(draws, {"PairSampler: the image set changed", why});
+        test::require_error<std::logic_error>(
+            [&] {
+                for (int i = 0; i < 20; ++i) pk.sample(pk_batch);
+            },
+            {"PkSampler: the image set changed", why, "build a new sampler"});
+        test::require_error<std::logic_error>(
+            [&] {
+                for (int i = 0; i < 20; ++i) triplets.sample(8, triplet_batch);
+            },
+            {"TripletSampler: the image set changed", why});
+    }
 }

@@ -36,7 +36,9 @@ struct PairBatch {
 /// c (label 1), never the left image itself. Same-class rows draw c only among classes with at
 /// least two images. The stream of batches depends only on the seed and the image set.
 ///
-/// The sampler keeps a reference to the image set, which must outlive it.
+/// The sampler keeps a reference to the image set, which must outlive it and stay as it was:
+/// a draw that finds the set changed (another size, an image of another class) throws
+/// std::logic_error.
 class PairSampler {
 public:
     /// The generator's full state, for checkpoints.
@@ -44,7 +46,7 @@ public:
 
     /// Indexes `images` by class; throws std::invalid_argument when it has fewer than two
     /// classes or no class with two images.
-    PairSampler(const LabelledImages& images, std::uint64_t seed) : images_(&images), rng_(seed) {
+    PairSampler(const LabelledImages& images, std::uint64_t seed) : images_(&images), rng_(seed), indexed_(images) {
         const auto& classes = images.classes();
         if (classes.size() < 2) {
             throw std::invalid_argument(
@@ -71,6 +73,7 @@ public:
             throw std::invalid_argument("PairSampler: " + std::to_string(left.size()) + " left but " +
                                         std::to_string(right.size()) + " right indices");
         }
+        indexed_.check_size(name_, *images_);
         const index_t b = static_cast<index_t>(left.size());
         const auto n_classes = static_cast<index_t>(members_.size());
         for (index_t i = 0; i < b; ++i) {
@@ -81,6 +84,8 @@ public:
                 const index_t other = k >= c ? k + 1 : k;  // uniform over the classes other than c
                 left[row] = pick(c);
                 right[row] = pick(other);
+                indexed_.check_member(name_, *images_, left[row], c);
+                indexed_.check_member(name_, *images_, right[row], other);
             } else {
                 const index_t c =
                     pairable_[static_cast<std::size_t>(rng_.uniform_int(static_cast<index_t>(pairable_.size())))];
@@ -90,6 +95,8 @@ public:
                 const index_t k = rng_.uniform_int(n - 1);
                 left[row] = m[static_cast<std::size_t>(a)];
                 right[row] = m[static_cast<std::size_t>(k >= a ? k + 1 : k)];  // any image of c but the left one
+                indexed_.check_member(name_, *images_, left[row], c);
+                indexed_.check_member(name_, *images_, right[row], c);
             }
         }
     }
@@ -160,8 +167,10 @@ private:
         for (index_t i = 0; i < b; ++i) labels[i] = static_cast<T>(pair_label(i, b));
     }
 
+    static constexpr const char* name_ = "PairSampler";
     const LabelledImages* images_;
     Rng rng_;
+    IndexedSet indexed_;
     std::vector<std::vector<index_t>> members_;  // image indices of each class, in classes() order
     std::vector<index_t> pairable_;              // classes with at least 2 images
 };

@@ -47,7 +47,9 @@ struct PkBatch {
 /// (PkOptions::small_classes). The stream of batches depends only on the seed and the image
 /// set, and a batch allocates nothing once the caller's buffers have held one.
 ///
-/// The sampler keeps a reference to the image set, which must outlive it.
+/// The sampler keeps a reference to the image set, which must outlive it and stay as it was:
+/// a draw that finds the set changed (another size, an image of another class) throws
+/// std::logic_error.
 class PkSampler {
 public:
     /// The generator's full state, for checkpoints.
@@ -58,7 +60,7 @@ public:
     /// such a K would only repeat images), when a batch of P*K images would not fit index_t,
     /// or when fewer than p classes can be drawn.
     PkSampler(const LabelledImages& images, PkOptions options, std::uint64_t seed)
-        : images_(&images), options_(options), rng_(seed), members_(class_members(images)) {
+        : images_(&images), options_(options), rng_(seed), indexed_(images), members_(class_members(images)) {
         if (options.p < 2 || options.k < 2) {
             throw std::invalid_argument("PkSampler: need P >= 2 classes and K >= 2 images per class, got P = " +
                                         std::to_string(options.p) + ", K = " + std::to_string(options.k));
@@ -105,6 +107,7 @@ public:
             throw std::invalid_argument("PkSampler: " + std::to_string(out.size()) +
                                         " indices for a batch of P*K = " + std::to_string(batch_size()));
         }
+        indexed_.check_size("PkSampler", *images_);
         const auto p = static_cast<std::size_t>(options_.p), k = static_cast<std::size_t>(options_.k);
         // Partial Fisher-Yates shuffles, undone afterwards: distinct draws without a scratch
         // copy, and the member lists stay as built, so the generator state alone is the state.
@@ -119,6 +122,7 @@ public:
                 row[i] = m[static_cast<std::size_t>(rng_.uniform_int(static_cast<index_t>(m.size())))];
             }
             undo(m, distinct, image_swaps_);
+            for (std::size_t i = 0; i < k; ++i) indexed_.check_member("PkSampler", *images_, row[i], eligible_[slot]);
         }
         undo(eligible_, p, class_swaps_);
     }
@@ -183,6 +187,7 @@ private:
     const LabelledImages* images_;
     PkOptions options_;
     Rng rng_;
+    IndexedSet indexed_;
     std::vector<std::vector<index_t>> members_;  // image indices of each class, in classes() order
     std::vector<index_t> eligible_;              // classes a batch may draw
     std::vector<std::size_t> class_swaps_;       // swap logs of the partial shuffles

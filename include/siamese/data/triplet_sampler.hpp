@@ -35,7 +35,9 @@ struct TripletBatch {
 /// image of a class drawn uniformly from all the other classes. The stream of batches depends
 /// only on the seed and the image set.
 ///
-/// The sampler keeps a reference to the image set, which must outlive it.
+/// The sampler keeps a reference to the image set, which must outlive it and stay as it was:
+/// a draw that finds the set changed (another size, an image of another class) throws
+/// std::logic_error.
 class TripletSampler {
 public:
     /// The generator's full state, for checkpoints.
@@ -44,7 +46,7 @@ public:
     /// Indexes `images` by class; throws std::invalid_argument when it has fewer than two
     /// classes or no class with two images.
     TripletSampler(const LabelledImages& images, std::uint64_t seed)
-        : images_(&images), rng_(seed), members_(class_members(images)) {
+        : images_(&images), rng_(seed), indexed_(images), members_(class_members(images)) {
         if (members_.size() < 2) {
             throw std::invalid_argument("TripletSampler: negatives need at least 2 classes, the image set has " +
                                         std::to_string(members_.size()));
@@ -68,6 +70,7 @@ public:
                                         std::to_string(positive.size()) + " positive and " +
                                         std::to_string(negative.size()) + " negative indices");
         }
+        indexed_.check_size("TripletSampler", *images_);
         const auto n_classes = static_cast<index_t>(members_.size());
         for (std::size_t i = 0; i < anchor.size(); ++i) {
             const index_t c = anchorable_[at(rng_.uniform_int(static_cast<index_t>(anchorable_.size())))];
@@ -78,8 +81,12 @@ public:
             anchor[i] = m[at(a)];
             positive[i] = m[at(p >= a ? p + 1 : p)];  // any image of c but the anchor
             const index_t k = rng_.uniform_int(n_classes - 1);
-            const auto& other = members_[at(k >= c ? k + 1 : k)];  // uniform over the classes other than c
-            negative[i] = other[at(rng_.uniform_int(static_cast<index_t>(other.size())))];
+            const index_t other = k >= c ? k + 1 : k;  // uniform over the classes other than c
+            const auto& o = members_[at(other)];
+            negative[i] = o[at(rng_.uniform_int(static_cast<index_t>(o.size())))];
+            indexed_.check_member("TripletSampler", *images_, anchor[i], c);
+            indexed_.check_member("TripletSampler", *images_, positive[i], c);
+            indexed_.check_member("TripletSampler", *images_, negative[i], other);
         }
     }
 
@@ -127,6 +134,7 @@ private:
 
     const LabelledImages* images_;
     Rng rng_;
+    IndexedSet indexed_;
     std::vector<std::vector<index_t>> members_;  // image indices of each class, in classes() order
     std::vector<index_t> anchorable_;            // classes with at least 2 images
 };
