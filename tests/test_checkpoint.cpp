@@ -344,6 +344,25 @@ TEST_CASE("Checkpoint files: a link is followed, permissions kept, a planted tem
     CHECK(io::Checkpoint::load(dir.path / "other.ckpt").get("architecture") == m.name());
 }
 
+TEST_CASE("Checkpoint files: a FIFO, a device or a link that cannot be followed is refused, not replaced") {
+    TempDir dir;
+    Model m = make_model(1);
+    // A FIFO (or a device: /dev/null as root) was replaced by a regular file holding the save.
+    // (Not tried on a device here: a regression would replace the machine's own.)
+    const fs::path fifo = dir.path / "fifo.ckpt";
+    REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+    require_io_error([&] { checkpoint_of(m).save(fifo); }, {fifo.string(), "not a regular file"});
+    CHECK(fs::is_fifo(fifo));
+    // A link that cannot be followed (as /dev/stdout into a pipe) was itself replaced.
+    const fs::path loop = dir.path / "loop.ckpt";
+    fs::create_symlink("loop.ckpt", loop);
+    require_io_error([&] { checkpoint_of(m).save(loop); }, {loop.string(), "cannot be followed"});
+    CHECK(fs::is_symlink(loop));
+    index_t files = 0;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path)) ++files;
+    CHECK(files == 2);  // no temporary left behind
+}
+
 TEST_CASE("Checkpoint files: a name near the length limit saves; its temporary's name is shortened") {
     TempDir dir;
     // 250 bytes leaves no room for ".tmp.<pid>" under the usual limit of 255 (the save failed with

@@ -268,6 +268,17 @@ expect "evaluate --json onto a folder" "--json $work/good: a folder, expected a 
 expect "evaluate --json under a file" "cannot write there: $work/good/model.ckpt is not a folder" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --json "$work/good/model.ckpt/results.json"
+# A FIFO (or, as root, /dev/null) was replaced by a regular file once the evaluation was done;
+# so was a link that cannot be followed (/dev/stdout into a pipe), the link itself.
+mkfifo "$work/fifo.json" && ln -s loop.json "$work/loop.json" || { echo "FAIL: mkfifo or ln failed"; exit 1; }
+expect "evaluate --json onto a FIFO" "--json $work/fifo.json: not a regular file (a device, FIFO or socket)" \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --json "$work/fifo.json"
+[ -p "$work/fifo.json" ] || fail "evaluate --json onto a FIFO" "the FIFO was replaced"
+expect "evaluate --picture through a link loop" "--picture $work/loop.json: a symbolic link that cannot be followed" \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --picture "$work/loop.json"
+[ -L "$work/loop.json" ] || fail "evaluate --picture through a link loop" "the link was replaced"
 # A folder that takes no new file: found before the minutes of evaluation, not after them. Root
 # writes anywhere, so as root the case runs as nobody, from a copy that nobody can read.
 if [ "$(id -u)" -eq 0 ]; then

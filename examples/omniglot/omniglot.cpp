@@ -189,6 +189,14 @@ void check_output_file(const char* option, const std::string& file, const std::v
     if (fs::is_directory(file, ec)) {
         throw siamese::io_error(std::string(option) + " " + file + ": a folder, expected a file to write");
     }
+    if (fs::exists(file, ec) && !fs::is_regular_file(file, ec)) {  // the save would not replace it
+        throw siamese::io_error(std::string(option) + " " + file +
+                                ": not a regular file (a device, FIFO or socket), expected a file to write");
+    }
+    if (fs::is_symlink(file, ec) && (static_cast<void>(fs::weakly_canonical(file, ec)), ec)) {
+        throw siamese::io_error(std::string(option) + " " + file +
+                                ": a symbolic link that cannot be followed: " + ec.message());
+    }
     const fs::path folder = fs::absolute(file).parent_path();
     if (!fs::is_directory(folder, ec)) {
         throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: " +

@@ -79,7 +79,9 @@ inline void remove_stale_temporaries(const std::filesystem::path& path) {
 /// temporary is removed (a kill can leave the temporary behind, never a damaged `path`; the next
 /// successful save removes temporaries of processes that no longer exist).
 /// A symbolic link at `path` is followed: the file it points to is replaced and the link stays
-/// (replacing the link would leave the file the user meant with the old content). A file
+/// (replacing the link would leave the file the user meant with the old content); a link that
+/// cannot be followed (a loop, /dev/stdout into a pipe) throws io_error, and so does a `path`
+/// that is a device, FIFO or socket, rather than be replaced by a file. A file
 /// replaced keeps its permissions (a private 0600 checkpoint stays private); a new one gets 0644
 /// less the umask.
 /// `before_rename`, if given, runs when the new bytes are durable but not yet in place: tests use
@@ -90,11 +92,18 @@ inline void write_file_atomically(const std::filesystem::path& shown, std::strin
     std::error_code ec;
     fs::path path = shown;
     if (fs::is_symlink(shown, ec)) {
+        // Not followed, the link itself would be replaced: /dev/stdout (a link to
+        // /proc/self/fd/1, which names a pipe, not a path) became a file of ours.
         const fs::path target = fs::weakly_canonical(shown, ec);
-        if (!ec) path = target;
+        if (ec) throw io_error(shown.string() + ": a symbolic link that cannot be followed: " + ec.message());
+        path = target;
     }
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     if (fs::is_directory(path, ec)) throw io_error(shown.string() + ": is a directory, expected a file to write");
+    // A device, FIFO or socket would be replaced by a regular file (as root, /dev/null too).
+    if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+        throw io_error(shown.string() + ": not a regular file (a device, FIFO or socket), expected a file to write");
+    }
     if (!fs::is_directory(dir, ec)) {
         throw io_error(shown.string() + ": cannot write: folder " + dir.string() + " does not exist");
     }
