@@ -223,6 +223,9 @@ expect "huge PGM header in a tiny file" "huge.pgm: PGM: truncated: expected 2684
 expect_ok "a light image is scored with a warning" "warning: $work/light.pgm is mostly light (mean 255 of 255): the \
 model was trained on light digits on a dark background; is it inverted?" \
     "${compare_good[@]}" "$work/light.pgm" "$work/light.pgm"
+# The verdict goes to standard output only: a write that failed there (a full disk) exited 0.
+expect "compare onto a full standard output" "error: cannot write the standard output: No space left on device" \
+    bash -c '"$@" >/dev/full' compare "${compare_good[@]}" "$work/light.pgm" "$work/light.pgm"
 # Inconsistent PGM files: each was read as something else than it holds.
 printf 'P5\n2 2\n15\n\x00\x01\x02\xff' >"$work/above_max.pgm"
 expect "PGM pixel above its maximum value" "above_max.pgm: PGM: pixel 3 is 255, above the maximum value 15" \

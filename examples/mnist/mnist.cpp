@@ -22,6 +22,7 @@
 #include "run_checkpoint.hpp"
 
 #include "../common/cli_checks.hpp"
+#include "../common/standard_output.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -338,10 +339,10 @@ int main(int argc, char** argv) {
             examples::refuse_unread(*train_cmd, {"--momentum"}, s.optimizer == "sgd", "--optimizer sgd",
                                     "--optimizer " + s.optimizer);
             examples::check_weight_decay(s.optimizer, s.lr, "--lr", s.momentum, s.weight_decay);
-            return train(s);
+            return examples::finish_standard_output(train(s));
         }
-        if (*eval_cmd) return evaluate(s, model_path);
-        return compare(s, model_path, image_a, image_b);
+        if (*eval_cmd) return examples::finish_standard_output(evaluate(s, model_path));
+        return examples::finish_standard_output(compare(s, model_path, image_a, image_b));
     } catch (const std::bad_alloc& e) {
         std::fflush(stdout);
         std::fprintf(stderr, "\nerror: out of memory: %s; %s\n", e.what(),

@@ -279,6 +279,10 @@ expect "evaluate --picture through a link loop" "--picture $work/loop.json: a sy
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --picture "$work/loop.json"
 [ -L "$work/loop.json" ] || fail "evaluate --picture through a link loop" "the link was replaced"
+# Without --json, the numbers go to standard output only: a write that failed there exited 0.
+expect "evaluate onto a full standard output" "error: cannot write the standard output: No space left on device" \
+    bash -c '"$@" >/dev/full' evaluate "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" \
+    --alphabets Alphabet2 --picture "$work/full_stdout.png"
 # A folder that takes no new file: found before the minutes of evaluation, not after them. Root
 # writes anywhere, so as root the case runs as nobody, from a copy that nobody can read.
 if [ "$(id -u)" -eq 0 ]; then

@@ -38,6 +38,7 @@
 #include "../common/figures.hpp"
 #include "../common/json.hpp"
 #include "../common/output_folder.hpp"
+#include "../common/standard_output.hpp"
 
 #include <siamese/data/omniglot.hpp>
 #include <siamese/data/one_shot_runs.hpp>
@@ -817,10 +818,10 @@ int main(int argc, char** argv) {
                                     "--optimizer " + s.optimizer);
             s.net.widths = parse_widths(widths, "--widths");
             s.net.he_init = init == "he";
-            return train(s, stop_after);
+            return examples::finish_standard_output(train(s, stop_after));
         }
-        if (*runs_cmd) return make_runs(s, r);
-        return evaluate(s, e);
+        if (*runs_cmd) return examples::finish_standard_output(make_runs(s, r));
+        return examples::finish_standard_output(evaluate(s, e));
     } catch (const std::bad_alloc& ex) {
         std::fflush(stdout);
         std::fprintf(stderr, "\nerror: out of memory: %s; %s\n", ex.what(),

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The examples print their results (compare's verdict, evaluate's numbers, the training log) on
+// standard output, often only there: a write that failed there must fail the command.
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace examples {
+
+/// The exit status of a command that returned `status`: standard output is flushed, and if any
+/// write to it failed (a full disk, /dev/full), the message goes to standard error and the
+/// status becomes 1. Without this, `compare a b > full_disk/verdict.txt` exited 0 with an empty file.
+[[nodiscard]] inline int finish_standard_output(int status) {
+    errno = 0;
+    const bool flushed = std::fflush(stdout) == 0;
+    const int flush_errno = errno;
+    if (flushed && !std::ferror(stdout)) return status;
+    std::fprintf(stderr, "error: cannot write the standard output%s%s\n", flush_errno != 0 ? ": " : "",
+                 flush_errno != 0 ? std::strerror(flush_errno) : " (a write failed)");
+    return 1;
+}
+
+}  // namespace examples
