@@ -340,13 +340,20 @@ expect "make-runs that cannot draw its episodes" "no alphabet has 40 characters"
     "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 40 --out "$work/runs"
 [ "$(cd "$work/runs" && find . -type f | sort | xargs md5sum)" = "$before" ] || fail "failed make-runs" "changed the runs in --out"
 # Folders of the user's beside --out named like make-runs' own working folders are left alone
-# (runs.previous and runs.partial were deleted).
-mkdir -p "$work/runs.previous" "$work/runs.partial" && echo keep >"$work/runs.previous/notes.txt" &&
-    echo keep >"$work/runs.partial/data.txt"
+# (runs.previous and runs.partial were deleted); the working folders of a killed call, of runs
+# only, are removed (they stayed for good), also of a dead process's pid when they hold more.
+true & dead=$!
+wait "$dead"
+mkdir -p "$work/runs.previous" "$work/runs.partial" "$work/runs.partial-$dead/run01/training" \
+    "$work/runs.previous-$dead-2/run01/test" "$work/runs.partial-$dead-3" && echo keep >"$work/runs.previous/notes.txt" &&
+    echo keep >"$work/runs.partial/data.txt" && echo keep >"$work/runs.partial-$dead-3/notes.txt" &&
+    cp "$work/runs/run01/class_labels.txt" "$work/runs.previous-$dead-2/run01/"
 "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2,Alphabet3 --runs 2 --ways 4 --out "$work/runs" >/dev/null ||
     fail "make-runs beside folders of the user's" "failed"
 [ -s "$work/runs.previous/notes.txt" ] && [ -s "$work/runs.partial/data.txt" ] ||
     fail "make-runs beside folders of the user's" "deleted them"
+[ -s "$work/runs.partial-$dead-3/notes.txt" ] || fail "make-runs beside a folder of the user's" "deleted it"
+rm -r "$work/runs.partial-$dead-3"
 [ "$(ls -d "$work"/runs* | tr '\n' ' ')" = "$work/runs $work/runs.partial $work/runs.previous " ] ||
     fail "make-runs" "left working folders: $(ls -d "$work"/runs*)"
 mkdir -p "$work/not_runs" && echo keep >"$work/not_runs/README"

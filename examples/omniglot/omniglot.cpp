@@ -47,6 +47,7 @@
 #include <CLI/CLI.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -553,6 +554,37 @@ void put_in_place(const fs::path& staging, const fs::path& out) {
     fs::remove_all(previous);
 }
 
+/// Removes the working folders a killed call left beside `out` (OUT.partial-PID and
+/// OUT.previous-PID, perhaps with -N) whose process no longer exists and which hold runs only:
+/// a live call's are its own, and a folder holding anything else may be the user's.
+void remove_stale_working_folders(const fs::path& out) {
+    std::error_code ec;
+    for (fs::directory_iterator it(out.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        for (const std::string suffix : {".partial-", ".previous-"}) {
+            const std::string prefix = out.filename().string() + suffix;
+            if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+            const std::string rest = name.substr(prefix.size());
+            const std::string digits = rest.substr(0, rest.find('-'));
+            const std::string number = rest.size() > digits.size() ? rest.substr(digits.size() + 1) : "1";
+            const auto all_digits = [](const std::string& t) {
+                return !t.empty() && t.size() <= 9 && t.find_first_not_of("0123456789") == std::string::npos;
+            };
+            if (!all_digits(digits) || !all_digits(number)) continue;
+            const auto pid = static_cast<pid_t>(std::stol(digits));
+            if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+            try {
+                if (!it->is_directory() || it->is_symlink()) continue;
+                check_runs_folder(it->path(), name);
+            } catch (const std::exception&) {
+                continue;  // not runs only: left alone
+            }
+            std::error_code ignored;
+            fs::remove_all(it->path(), ignored);
+        }
+    }
+}
+
 /// Writes within-alphabet episodes of background alphabets as one-shot runs in Lake et al.'s
 /// format (run01 ... with training/classNN.png, test/itemNN.png in a shuffled order and
 /// class_labels.txt), copying the original files: `evaluate --runs` then reads them like the
@@ -621,6 +653,7 @@ int make_runs(const Settings& s, const RunOptions& o) {
         siamese::io::write_file_atomically(staging / run / "class_labels.txt", labels);
     }
     put_in_place(staging, out);  // out held runs only (checked above); the old ones leave with the staging folder
+    remove_stale_working_folders(out);
     std::printf("wrote %zu runs of %ld-way one-shot classification from %s under %s\n", episodes.size(), o.ways,
                 join(hosting, ", ").c_str(), o.out.c_str());
     return 0;
