@@ -298,6 +298,8 @@ TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a 
 
     require_io_error([&] { checkpoint_of(m).save(dir.path / "no_such_folder" / "model.ckpt"); },
                      {"no_such_folder", "does not exist"});
+    // Under a file: it said the folder "does not exist".
+    require_io_error([&] { checkpoint_of(m).save(file / "model.ckpt"); }, {file.string() + " is not a folder"});
     require_io_error([&] { checkpoint_of(m).save(dir.path); }, {"is a directory"});
 
     // A later save replaces the file whole; no temporary is left behind.

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 
 namespace examples {
 
@@ -42,6 +44,8 @@ public:
         if (ec || !std::filesystem::is_directory(out)) {
             throw siamese::io_error(out.string() + ": cannot create the output folder: " + ec.message());
         }
+        struct stat folder {};
+        if (created_ && ::stat(out.c_str(), &folder) == 0) created_identity_ = {folder.st_dev, folder.st_ino};
         try {
             lock_and_probe();
         } catch (...) {
@@ -61,9 +65,16 @@ public:
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
 private:
+    /// Only the very folder created: whatever else now sits at the path (the folder deleted
+    /// during the run and an empty file of the user's put there) is not ours to remove.
     void remove_if_created_and_empty() noexcept {
+        struct stat now {};
+        if (!created_identity_ || ::lstat(path_.c_str(), &now) != 0 || !S_ISDIR(now.st_mode) ||
+            std::make_pair(now.st_dev, now.st_ino) != *created_identity_) {
+            return;
+        }
         std::error_code ec;
-        if (created_ && std::filesystem::is_empty(path_, ec)) std::filesystem::remove(path_, ec);
+        if (std::filesystem::is_empty(path_, ec)) std::filesystem::remove(path_, ec);
     }
 
     void lock_and_probe() {
@@ -80,7 +91,8 @@ private:
                                            "to end or choose another --out"
                                          : ": cannot lock the output folder: " + std::string(std::strerror(error))));
         }
-        const std::filesystem::path probe = path_ / ".write_test";
+        // Named for this process: a file of the user's named .write_test was replaced, then deleted.
+        const std::filesystem::path probe = path_ / (".write_test." + std::to_string(::getpid()));
         try {
             siamese::io::write_file_atomically(probe, "ok");
         } catch (const siamese::io_error& e) {
@@ -92,7 +104,8 @@ private:
     }
 
     std::filesystem::path path_;
-    bool created_ = false;  ///< by this object (parent folders it created stay)
+    bool created_ = false;                                     ///< by this object (parent folders it created stay)
+    std::optional<std::pair<dev_t, ino_t>> created_identity_;  ///< of the folder created, to remove no other
     int fd_ = -1;
 };
 

@@ -105,7 +105,9 @@ inline void write_file_atomically(const std::filesystem::path& shown, std::strin
         throw io_error(shown.string() + ": not a regular file (a device, FIFO or socket), expected a file to write");
     }
     if (!fs::is_directory(dir, ec)) {
-        throw io_error(shown.string() + ": cannot write: folder " + dir.string() + " does not exist");
+        throw io_error(
+            shown.string() + ": cannot write: " +
+            (fs::exists(dir, ec) ? dir.string() + " is not a folder" : "folder " + dir.string() + " does not exist"));
     }
     const fs::path tmp = dir / (detail::temporary_prefix(path) + std::to_string(::getpid()));
     // A new file of our own: a temporary a killed save of a process with this pid left is

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// The --out folder of both examples: what it removes when a run fails, and what it leaves alone.
+#include "output_folder.hpp"
+#include "temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+TEST_CASE("OutputFolder: a folder it created and the run left empty goes again; one it found stays") {
+    siamese::test::TempDir dir;
+    { examples::OutputFolder out(dir / "new"); }
+    CHECK_FALSE(fs::exists(dir / "new"));
+    fs::create_directory(dir / "found");
+    { examples::OutputFolder out(dir / "found"); }
+    CHECK(fs::is_directory(dir / "found"));
+    {
+        examples::OutputFolder out(dir / "written");
+        std::ofstream(dir / "written" / "model.ckpt") << "weights";
+    }
+    CHECK(fs::is_regular_file(dir / "written" / "model.ckpt"));
+}
+
+TEST_CASE("OutputFolder: removes only the folder it created, not what replaced it during the run") {
+    // The folder deleted mid-run and an empty file of the user's put in its place: the file was
+    // removed, as if it were the empty folder.
+    siamese::test::TempDir dir;
+    const fs::path out = dir / "out";
+    {
+        examples::OutputFolder held(out);
+        fs::remove(out);
+        std::ofstream{out};
+    }
+    CHECK(fs::is_regular_file(out));
+    fs::remove(out);
+    {
+        examples::OutputFolder held(out);
+        fs::remove(out);
+        fs::create_directory(out);  // an empty folder of the user's, made anew
+    }
+    CHECK(fs::is_directory(out));
+}
+
+TEST_CASE("OutputFolder: its write probe leaves a file of the user's named .write_test alone") {
+    siamese::test::TempDir dir;
+    fs::create_directory(dir / "out");
+    std::ofstream(dir / "out" / ".write_test") << "my notes";
+    { examples::OutputFolder out(dir / "out"); }
+    std::ifstream notes(dir / "out" / ".write_test");
+    std::string text;
+    std::getline(notes, text);
+    CHECK(text == "my notes");
+    CHECK_FALSE(fs::exists(dir / "out" / (".write_test." + std::to_string(::getpid()))));
+}
