@@ -404,7 +404,7 @@ TEST_CASE("pair_accuracy and pair_scores: batches and batch_size below 1, a NaN 
     CHECK(eval::pair_scores(sampler, 1, 1, blind).pairs == 1);
 }
 
-TEST_CASE("one_shot_accuracy: episodes below 1 are rejected, naming the option") {
+TEST_CASE("one_shot_accuracy: episodes below 1 and ways outside 2..classes are rejected, naming the numbers") {
     const auto set = tiny_set({0, 1, 2}, 2);
     auto blind = [](index_t, std::span<const index_t>, std::span<double> out) {
         std::fill(out.begin(), out.end(), 0.0);
@@ -415,6 +415,12 @@ TEST_CASE("one_shot_accuracy: episodes below 1 are rejected, naming the option")
     test::require_error<std::invalid_argument>(
         [&] { (void)eval::one_shot_accuracy(set, blind, {.ways = 2, .episodes = -1}); },
         {"one_shot_accuracy", "episodes", "got -1"});
+    // It said "5-way episodes need 2..3 ways", and "2..0" for an empty set.
+    test::require_error<std::invalid_argument>([&] { (void)eval::one_shot_accuracy(set, blind, {.ways = 5}); },
+                                               {"one_shot_accuracy: 5-way episodes need as many classes, but the "
+                                                "set has 3"});
+    test::require_error<std::invalid_argument>([&] { (void)eval::one_shot_accuracy(set, blind, {.ways = 1}); },
+                                               {"one_shot_accuracy: ways must be at least 2, got 1"});
 }
 
 TEST_CASE("episode_accuracy: the best-scored support is the pick, a tie goes to the first, mean over episodes") {

@@ -124,7 +124,7 @@ TEST_CASE("Siamese: wrong shapes and misuse are clear errors") {
         [&] {
             Siamese bad(make_seed_cnn<float>(rng), Shape{1, 32, 32}, rng);
         },
-        {"Linear(1600, 120)", "[1, 2304]"});
+        {"Siamese: the backbone does not take images of image_shape [1, 32, 32]: Linear(1600, 120)", "[1, 2304]"});
 }
 
 TEST_CASE("Siamese learns a synthetic same/different task: loss falls, pair accuracy rises") {

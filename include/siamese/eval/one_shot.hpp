@@ -33,10 +33,12 @@ template <class Score>
 [[nodiscard]] OneShotResult one_shot_accuracy(const data::LabelledImages& images, Score&& score,
                                               const OneShotOptions& options = {}) {
     const auto n_classes = static_cast<index_t>(images.classes().size());
-    if (options.ways < 2 || options.ways > n_classes) {
-        throw std::invalid_argument("one_shot_accuracy: " + std::to_string(options.ways) + "-way episodes need 2.." +
-                                    std::to_string(n_classes) + " ways (the set has " + std::to_string(n_classes) +
-                                    " classes)");
+    if (options.ways < 2) {
+        throw std::invalid_argument("one_shot_accuracy: ways must be at least 2, got " + std::to_string(options.ways));
+    }
+    if (options.ways > n_classes) {
+        throw std::invalid_argument("one_shot_accuracy: " + std::to_string(options.ways) +
+                                    "-way episodes need as many classes, but the set has " + std::to_string(n_classes));
     }
     if (options.episodes < 1) {
         throw std::invalid_argument("one_shot_accuracy: episodes must be at least 1, got " +

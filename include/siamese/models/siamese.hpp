@@ -191,7 +191,16 @@ private:
         if (image.rank() != 3) {
             throw shape_error("Siamese: image_shape must be [C, H, W], got " + image.str());
         }
-        const Shape out = backbone.output_shape(Shape{1, image[0], image[1], image[2]});
+        const Shape batch{1, image[0], image[1], image[2]};
+        Shape out;
+        try {
+            out = backbone.output_shape(batch);
+        } catch (const shape_error& e) {
+            // The layer's own message names the layer, not the model nor image_shape: a backbone
+            // built for 12 x 12 images given 28 x 28 said only "Linear(64, 120): expected ...".
+            throw shape_error("Siamese: the backbone does not take images of image_shape " + image.str() + ": " +
+                              e.what());
+        }
         if (out.rank() != 2) {
             throw shape_error("Siamese: the backbone must output embeddings [N, D], but maps " +
                               Shape{1, image[0], image[1], image[2]}.str() + " to " + out.str());
