@@ -223,6 +223,18 @@ expect "huge PGM header in a tiny file" "huge.pgm: PGM: truncated: expected 2684
 expect_ok "a light image is scored with a warning" "warning: $work/light.pgm is mostly light (mean 255 of 255): the \
 model was trained on light digits on a dark background; is it inverted?" \
     "${compare_good[@]}" "$work/light.pgm" "$work/light.pgm"
+# An output that cannot be written once the network is trained (a full disk; here a FIFO where
+# model.ckpt goes) loses no training: the message says how to write the outputs again.
+mkdir -p "$work/fifo_out" && mkfifo "$work/fifo_out/model.ckpt" || { echo "FAIL: mkfifo failed"; exit 1; }
+expect "train whose model.ckpt cannot be written" "the trained network is safe in $work/fifo_out/checkpoint.ckpt: \
+once the outputs can be written, train --resume $work/fifo_out/checkpoint.ckpt --data $work/data writes them again \
+without training" \
+    "$mnist" train --data "$work/data" "${quick[@]}" --out "$work/fifo_out"
+rm "$work/fifo_out/model.ckpt"
+expect_ok "train --resume writes the outputs again" "wrote $work/fifo_out: model.ckpt" \
+    "$mnist" train --resume "$work/fifo_out/checkpoint.ckpt" --data "$work/data"
+cmp -s "$work/fifo_out/model.ckpt" "$work/good/model.ckpt" ||
+    fail "train --resume writes the outputs again" "model.ckpt differs from an uninterrupted run's"
 # The verdict goes to standard output only: a write that failed there (a full disk) exited 0.
 expect "compare onto a full standard output" "error: cannot write the standard output: No space left on device" \
     bash -c '"$@" >/dev/full' compare "${compare_good[@]}" "$work/light.pgm" "$work/light.pgm"

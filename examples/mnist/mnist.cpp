@@ -134,27 +134,39 @@ int train(Settings s) {
     }
     progress.finish();
     const double training_seconds = progress.elapsed_seconds();
-    examples::remove_reports(out, {"metrics.json", "training_curve.svg", "pairs.png"});
-    save_checkpoint(out / "model.ckpt", model, optimizer, objective, s, state);
+    // A file that cannot be written from here on (a full disk) loses no training: the checkpoint
+    // of the last epoch holds the trained network, and resuming it writes what is missing.
+    try {
+        examples::remove_reports(out, {"metrics.json", "training_curve.svg", "pairs.png"});
+        save_checkpoint(out / "model.ckpt", model, optimizer, objective, s, state);
 
-    // 4. Evaluation on the test set.
-    if (debug_pause_at(s, "evaluate") == 1) debug_pause("before the evaluation");
-    const auto results = evaluate_model(model, train_set, test_set, s);
-    print_results(results, s);
-    std::printf(
-        "training time: %s (%s per epoch)%s\n", format_seconds(training_seconds).c_str(),
-        format_seconds(training_seconds / static_cast<double>(std::max<std::size_t>(1, state.log.epoch_seconds.size())))
-            .c_str(),
-        resumed_after_batches > 0
-            ? ("; this process only, resumed after " + std::to_string(resumed_after_batches) + " batches").c_str()
-            : "");
+        // 4. Evaluation on the test set.
+        if (debug_pause_at(s, "evaluate") == 1) debug_pause("before the evaluation");
+        const auto results = evaluate_model(model, train_set, test_set, s);
+        print_results(results, s);
+        std::printf(
+            "training time: %s (%s per epoch)%s\n", format_seconds(training_seconds).c_str(),
+            format_seconds(training_seconds /
+                           static_cast<double>(std::max<std::size_t>(1, state.log.epoch_seconds.size())))
+                .c_str(),
+            resumed_after_batches > 0
+                ? ("; this process only, resumed after " + std::to_string(resumed_after_batches) + " batches").c_str()
+                : "");
 
-    // 5. Numbers and pictures; the picture last, so that one that cannot be written costs nothing else.
-    write_metrics(out / "metrics.json", s, results, state.log, training_seconds, resumed_after_batches, train_set,
-                  test_set);
-    write_training_curve(out / "training_curve.svg", state.log, s.loss);
-    draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
-    std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
+        // 5. Numbers and pictures; the picture last, so that one that cannot be written costs nothing else.
+        write_metrics(out / "metrics.json", s, results, state.log, training_seconds, resumed_after_batches, train_set,
+                      test_set);
+        write_training_curve(out / "training_curve.svg", state.log, s.loss);
+        draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
+        std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
+    } catch (const siamese::io_error& e) {
+        std::error_code ec;  // a finished run resumed from elsewhere trains no epoch here, and saves none
+        const std::string safe = fs::exists(checkpoint, ec) ? checkpoint.string() : s.resume;
+        if (safe.empty()) throw;
+        throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " + safe +
+                                ": once the outputs can be written, train --resume " + safe + " --data " + s.data +
+                                " writes them again without training");
+    }
     return 0;
 }
 
