@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Runs each libFuzzer target (IDX, CSV, checkpoint, image, PNG) for a bounded time under
-# AddressSanitizer and UndefinedBehaviorSanitizer, starting from the seed corpus in
-# tests/fuzz/corpus/, and prints executions and coverage per target.
+# Runs each libFuzzer target (IDX, CSV, checkpoint, image, PNG, one-shot runs' class_labels.txt)
+# for a bounded time under AddressSanitizer and UndefinedBehaviorSanitizer, starting from the seed
+# corpus in tests/fuzz/corpus/, and prints executions and coverage per target.
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET...]
 # A crash leaves its input in build/fuzz/artifacts/; turn it into a regression test.
 set -euo pipefail
@@ -16,7 +16,7 @@ if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then
 fi
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx csv checkpoint image png)
+[ ${#targets[@]} -gt 0 ] || targets=(idx csv checkpoint image png runs)
 
 scripts/install_deps.sh clang libclang-rt-14-dev
 out=build/fuzz
@@ -33,7 +33,8 @@ for t in "${targets[@]}"; do
     # fuzzer (tests/fuzz/corpus/image/stb_zero_length_idat.png); that one check is off for it.
     [ "$t" = image ] && extra=(-fno-sanitize=nonnull-attribute)
     libs=(-lz)
-    [ "$t" = png ] && extra=(-DSIAMESE_HAS_PNG=1) && libs+=(-lpng)  # the library's PNG reader: libpng
+    # the library's PNG reader (libpng): the PNG target's subject, and the run folders' images
+    [ "$t" = png ] || [ "$t" = runs ] && extra=(-DSIAMESE_HAS_PNG=1) && libs+=(-lpng)
     clang++ "${flags[@]}" "${extra[@]}" "tests/fuzz/fuzz_$t.cpp" -o "$out/fuzz_$t" "${libs[@]}"
     work="$out/corpus/$t"
     mkdir -p "$work"
