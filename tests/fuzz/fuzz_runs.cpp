@@ -17,7 +17,8 @@ namespace {
 
 /// The run folder, made once per process in /dev/shm (memory-backed), removed at exit.
 struct RunFolder {
-    std::filesystem::path base = std::filesystem::path("/dev/shm") / ("siamese_fuzz_runs_" + std::to_string(::getpid()));
+    std::filesystem::path base =
+        std::filesystem::path("/dev/shm") / ("siamese_fuzz_runs_" + std::to_string(::getpid()));
 
     RunFolder() {
         std::filesystem::create_directories(base / "run01" / "training");
