@@ -174,6 +174,20 @@ TEST_CASE("One-shot runs: malformed lines and bad paths are errors naming the fi
     CHECK(message().find("the test item run01/test/item02.png has no line") != std::string::npos);
     f.rewrite_labels("run01", "\n\n");
     CHECK(message().find("no test items listed") != std::string::npos);
+    // A UTF-16 file (Notepad's "Unicode"): its NUL bytes went into the message raw, in a complaint
+    // about the query's path.
+    std::string utf16 = "\xff\xfe";
+    for (const char c : std::string("run01/test/item01.png run01/training/class01.png\n")) {
+        utf16.push_back(c);
+        utf16.push_back('\0');
+    }
+    f.rewrite_labels("run01", utf16);
+    CHECK(message() == labels +
+                           ": a UTF-16 file (it starts with UTF-16's byte-order mark); save it as plain text "
+                           "(ASCII or UTF-8)");
+    // Control bytes are shown escaped: a terminal took the raw ESC as the start of a command.
+    f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png \x1b[2J\n");
+    CHECK(message().find("found 'run01/test/item01.png run01/training/class01.png \\x1b[2J'") != std::string::npos);
 }
 
 TEST_CASE("One-shot runs: missing folders, files and odd images are errors naming them") {

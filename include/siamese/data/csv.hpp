@@ -3,6 +3,7 @@
 
 #include <siamese/config.hpp>
 #include <siamese/data/labelled_images.hpp>
+#include <siamese/detail/quoted_text.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/io/file_checks.hpp>
 #include <siamese/shape.hpp>
@@ -27,29 +28,8 @@ inline std::string_view trim_blanks(std::string_view s) noexcept {
     return s;
 }
 
-/// A field as quoted in an error message, cut short when long. Control and non-ASCII bytes are
-/// written as \r or \xNN: a raw carriage return (a line ending \r\r\n) made the terminal
-/// overwrite the message, and a UTF-16 file put NUL bytes in it.
-inline std::string quote_field(std::string_view s) {
-    constexpr std::size_t max = 24;
-    // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) about "'" + std::string(...).
-    std::string quoted(1, '\'');
-    for (const char c : s.substr(0, max)) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '\r') {
-            quoted.append("\\r");
-        } else if (byte < 0x20 || byte >= 0x7f) {
-            constexpr char hex[] = "0123456789abcdef";
-            quoted.append("\\x");
-            quoted.push_back(hex[byte >> 4]);
-            quoted.push_back(hex[byte & 15]);
-        } else {
-            quoted.push_back(c);
-        }
-    }
-    quoted.append(s.size() > max ? "...'" : "'");
-    return quoted;
-}
+/// A field as quoted in an error message (see siamese::detail::quoted_text).
+inline std::string quote_field(std::string_view s) { return siamese::detail::quoted_text(s, 24); }
 
 /// Parses a whole field as a decimal integer with an optional sign: std::errc{} on success,
 /// result_out_of_range for an integer beyond 64 bits, invalid_argument for anything else.

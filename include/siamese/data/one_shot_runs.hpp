@@ -13,6 +13,7 @@
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/data/one_shot_episode.hpp>
 #include <siamese/data/png.hpp>
+#include <siamese/detail/quoted_text.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/io/file_checks.hpp>
 
@@ -23,6 +24,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -40,6 +42,9 @@ struct OneShotRun {
 };
 
 namespace detail {
+
+/// Text of class_labels.txt in a message: control bytes escaped (a UTF-16 file put NULs in it).
+inline std::string shown_text(std::string_view s) { return siamese::detail::quoted_text(s, 120); }
 
 inline std::vector<std::string> png_names(const std::filesystem::path& dir) {
     std::vector<std::string> names;
@@ -75,6 +80,11 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
         if (!line.empty() && line.back() == '\r') line.pop_back();
         // A UTF-8 byte-order mark, as Windows editors write: invisible in an error message.
         if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+        if (number == 1 && (line.rfind("\xFF\xFE", 0) == 0 || line.rfind("\xFE\xFF", 0) == 0)) {
+            throw io_error(shown +
+                           ": a UTF-16 file (it starts with UTF-16's byte-order mark); save it as plain "
+                           "text (ASCII or UTF-8)");
+        }
         std::istringstream fields(line);
         std::string query, target, extra;
         fields >> query >> target;
@@ -83,23 +93,24 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
             throw io_error(shown + ": line " + std::to_string(number) + ": " + why);
         };
         if (target.empty() || (fields >> extra)) {
-            bad("expected two paths, '" + run + "/test/itemXX.png " + run + "/training/classYY.png', found '" + line +
-                "'");
+            bad("expected two paths, '" + run + "/test/itemXX.png " + run + "/training/classYY.png', found " +
+                shown_text(line));
         }
         if (query.rfind(test_prefix, 0) != 0 || query.find('/', test_prefix.size()) != std::string::npos) {
-            bad("the query '" + query + "' is not an image in " + test_prefix);
+            bad("the query " + shown_text(query) + " is not an image in " + test_prefix);
         }
         if (target.rfind(train_prefix, 0) != 0 || target.find('/', train_prefix.size()) != std::string::npos) {
-            bad("the class '" + target + "' is not an image in " + train_prefix);
+            bad("the class " + shown_text(target) + " is not an image in " + train_prefix);
         }
         if (!std::filesystem::is_regular_file(base / query, ec)) bad("no such file: " + (base / query).string());
         if (!std::filesystem::is_regular_file(base / target, ec)) bad("no such file: " + (base / target).string());
         const auto cls = std::lower_bound(classes.begin(), classes.end(), target.substr(train_prefix.size()));
         if (cls == classes.end() || *cls != target.substr(train_prefix.size())) {
-            bad("the class '" + target + "' is not a PNG image");
+            bad("the class " + shown_text(target) + " is not a PNG image");
         }
         if (const auto [it, fresh] = first_line.emplace(query, number); !fresh) {
-            bad("the query '" + query + "' is listed twice (first on line " + std::to_string(it->second) + ")");
+            bad("the query " + shown_text(query) + " is listed twice (first on line " + std::to_string(it->second) +
+                ")");
         }
         items.push_back(query);
         answers.push_back(cls - classes.begin());
