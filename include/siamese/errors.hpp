@@ -15,7 +15,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// A tensor of the wrong shape reached a layer, loss or kernel.
+/// A tensor of the wrong shape reached a layer, loss or kernel; also a layer geometry that
+/// cannot be, and an image index outside the set a scorer was built on.
 /// The message names the component, what it expected and what it got.
 class shape_error : public error {
 public:

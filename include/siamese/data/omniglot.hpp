@@ -218,10 +218,11 @@ struct AlphabetEpisodeOptions {
 /// drawers a and b (among the drawers every one of those characters has); the supports are
 /// drawer a's images of the characters, the queries drawer b's, one per character (answers[k]
 /// = k). Characters drawn by fewer than two people take no part. Deterministic for a seed.
-/// Throws std::invalid_argument, whatever the seed, when no alphabet can host an episode (too
-/// few characters), when the characters of a hosting alphabet do not all share two drawers
-/// (some draws would find no pair), or when the drawers are unknown: an image whose name has
-/// no drawer number, or two images of one character by one drawer.
+/// Throws std::invalid_argument, whatever the seed, when ways < 2 or episodes < 0, when no
+/// alphabet can host an episode (too few characters), when the characters of a hosting alphabet
+/// do not all share two drawers (some draws would find no pair), or when the drawers are
+/// unknown: an image whose name has no drawer number, or two images of one character by one
+/// drawer.
 [[nodiscard]] inline std::vector<OneShotEpisode> within_alphabet_episodes(const Omniglot& set,
                                                                           const AlphabetEpisodeOptions& options) {
     if (options.ways < 2) throw std::invalid_argument("within_alphabet_episodes: ways must be at least 2");

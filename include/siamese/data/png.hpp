@@ -182,7 +182,8 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o, const s
 /// resizing). `name` starts every error message, e.g. the file it came from. Throws io_error for
 /// anything that is not a complete, valid PNG: wrong signature, truncated, corrupt data, a
 /// declared size above png_max_pixels, an unexpected size; and when siamese was built without
-/// libpng.
+/// libpng. Throws std::invalid_argument for options that are negative or resize past
+/// png_max_pixels.
 [[nodiscard]] inline GrayImage decode_png(std::span<const std::uint8_t> bytes, const std::string& name,
                                           const PngOptions& options = {}) {
     detail::check_png_options(options, name);
@@ -239,9 +240,10 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o, const s
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) throw io_error(name + ": cannot read its size: " + ec.message());
-    // A PNG larger than this could not hold a supported image anyway (at most 4 bytes per pixel
-    // plus zlib's worst case); refusing it early bounds what a bad path can make us read.
-    if (size > 8 * png_max_pixels)
+    // A PNG larger than this could not hold a supported image anyway (at most 8 bytes per pixel,
+    // 16-bit RGBA, plus a filter byte per row and zlib's few bytes per stored block);
+    // refusing it early bounds what a bad path can make us read.
+    if (size > 9 * png_max_pixels)
         throw io_error(name + ": " + std::to_string(size) + " bytes, too large for a PNG image");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw io_error(name + ": cannot open");

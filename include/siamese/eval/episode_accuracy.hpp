@@ -28,9 +28,10 @@ struct EpisodeAccuracy {
 /// Scores episodes made elsewhere (within_alphabet_episodes, load_one_shot_runs): each query is
 /// classified as the support it scores highest with (`score(query, supports, out)`, higher =
 /// more alike; a tie goes to the first support). Throws std::invalid_argument when there are
-/// no episodes, and, naming the episode, when one has no supports or no queries, not one answer per query, or an answer
-/// that is not a position in its supports, before anything is scored; and when a score is NaN or infinite (a diverged
-/// model's NaN never wins a comparison, so it read as chance accuracy).
+/// no episodes, and, naming the episode, when one has no supports or no queries, not one
+/// answer per query, or an answer that is not a position in its supports, before anything is
+/// scored; and when a score is NaN or infinite (a NaN never wins a comparison, and would read
+/// as chance accuracy).
 template <PairScorer Score>
 [[nodiscard]] EpisodeAccuracy episode_accuracy(std::span<const data::OneShotEpisode> episodes, Score&& score) {
     // An accuracy of 0 over no episodes would read as a result.

@@ -82,7 +82,8 @@ struct FewShotResult {
 /// order). The result is the mean per-episode accuracy with a normal-approximation 95 %
 /// interval over episodes. Deterministic for a seed. Throws std::invalid_argument, before any
 /// scoring, when the options are out of range (episodes < 1 among them), or when the set (or
-/// every group) has too few classes with enough images, or too few spare images for the queries.
+/// every group) has too few classes with enough images, or too few spare images for the queries;
+/// and, part-way through, when the scorer returns NaN (a diverged model).
 template <class Score>
 requires PairScorer<Score>
 [[nodiscard]] FewShotResult few_shot_accuracy(const data::LabelledImages& images, Score&& score,

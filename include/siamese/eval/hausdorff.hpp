@@ -21,7 +21,8 @@ namespace siamese::eval {
 /// Which pixels are ink.
 enum class Ink {
     light,  ///< pixel >= threshold (MNIST: white strokes on black)
-    dark,   ///< pixel < threshold (Omniglot: black strokes on white paper)
+    dark,   ///< pixel < threshold (Omniglot's files: black strokes on white paper; load_omniglot
+            ///< inverts them by default, to light)
 };
 
 /// How an image is binarised into ink points.

@@ -28,7 +28,7 @@ using OneShotResult = FewShotResult;
 /// (higher = more alike). Classes with a single image can be supports but never the query's
 /// class. Each episode's accuracy is 0 or 1, so ci95 is 1.96 s / sqrt(episodes) with s the
 /// sample standard deviation of those 0/1 outcomes. Throws std::invalid_argument when ways is
-/// outside 2..classes or episodes < 1.
+/// outside 2..classes or episodes < 1, and, part-way through, when the scorer returns NaN.
 template <class Score>
 [[nodiscard]] OneShotResult one_shot_accuracy(const data::LabelledImages& images, Score&& score,
                                               const OneShotOptions& options = {}) {

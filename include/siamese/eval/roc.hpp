@@ -103,11 +103,10 @@ struct EqualErrorRate {
 /// changes sign, i.e. where the polyline meets the line TPR = 1 - FPR. This interpolates
 /// between the two neighbouring operating points (a randomised mix of the two thresholds
 /// achieves it), so ties need no special case: all-tied scores give 0.5, a perfect ranking 0.
-/// The sign is decided on the pair counts behind the rates (positives, negatives), exactly: as
-/// doubles, FPR 1/3 and 1 - TPR 1/3 differ in the last bit, and a point on the crossing was
-/// passed over for the next. Throws std::invalid_argument for a curve of fewer than 2 points,
-/// vectors of different lengths, a rate outside [0, 1] (NaN included), or no positives or
-/// negatives (a curve not from roc_curve).
+/// The sign is decided on the pair counts behind the rates (positives, negatives), exactly, as
+/// the double rates can differ in the last bit where they are equal. Throws std::invalid_argument for a curve of fewer
+/// than 2 points, vectors of different lengths, a rate outside [0, 1] (NaN included), or no positives or negatives (a
+/// curve not from roc_curve).
 [[nodiscard]] inline EqualErrorRate equal_error_rate(const RocCurve& roc) {
     if (roc.size() < 2) throw std::invalid_argument("equal_error_rate: the ROC curve has fewer than 2 points");
     if (roc.tpr.size() != roc.fpr.size() || roc.thresholds.size() != roc.fpr.size()) {

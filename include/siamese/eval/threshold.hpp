@@ -88,8 +88,8 @@ struct CalibratedAccuracy {
 
 /// Chooses the accuracy-maximising threshold on the calibration split's scores and labels and
 /// applies it to the held-out split. The two splits should hold disjoint pairs (e.g. two
-/// pair_accuracy runs with different sampler seeds), or the held-out number is optimistic too.
-/// Errors are best_accuracy_threshold's and accuracy_at_threshold's, naming the split at fault.
+/// pair_scores runs with different sampler seeds; pair_accuracy's probabilities saturate at 1), or the held-out number
+/// is optimistic too. Errors are best_accuracy_threshold's and accuracy_at_threshold's, naming the split at fault.
 template <NumberRange Scores1, NumberRange Labels1, NumberRange Scores2, NumberRange Labels2>
 [[nodiscard]] CalibratedAccuracy calibrated_accuracy(const Scores1& calibration_scores,
                                                      const Labels1& calibration_labels, const Scores2& held_out_scores,

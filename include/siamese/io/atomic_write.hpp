@@ -92,8 +92,7 @@ inline void write_file_atomically(const std::filesystem::path& shown, std::strin
     std::error_code ec;
     fs::path path = shown;
     if (fs::is_symlink(shown, ec)) {
-        // Not followed, the link itself would be replaced: /dev/stdout (a link to
-        // /proc/self/fd/1, which names a pipe, not a path) became a file of ours.
+        // Not followed, the link itself would be replaced (/dev/stdout, a link into a pipe).
         const fs::path target = fs::weakly_canonical(shown, ec);
         if (ec) throw io_error(shown.string() + ": a symbolic link that cannot be followed: " + ec.message());
         path = target;

@@ -5,11 +5,10 @@
 // kernels of conv_relu_pool.hpp instead).
 //
 // Parallel over samples, single-threaded GEMMs: each thread unfolds its own images into its own
-// slice of the workspace. Measured on the machine of docs/performance.md, forward of conv2 of the tutorial (200
-// images of 32x13x13): 8.5 ms with 1 thread and 4.3 ms with 2, against 14.4 and 8.0 ms for a
-// parallel im2col of all images followed by one batch-wide threaded GEMM (conv1: 1.4 / 0.7
-// against 2.7 / 1.3 ms). The batch-wide column matrix is 28 MB and streams through memory to
-// be written and again to be packed; a per-image one (139 KB) stays in L2 between the two.
+// slice of the workspace. On the tutorial's conv1 and conv2 this took about half the time of a
+// parallel im2col of all images followed by one batch-wide threaded GEMM (docs/performance.md):
+// the batch-wide column matrix is 28 MB and streams through memory to be written and again to
+// be packed; a per-image one (139 KB) stays in L2 between the two.
 // A single sample is the exception: the loop over samples is then serial and its GEMM uses the
 // whole team, its packing buffers running on from the first thread's slice into the others'
 // (the workspace of `threads` slices holds a GEMM for `threads` threads after one slice's

@@ -11,7 +11,7 @@
 // 153 / 155, fc1 forward 200x120x1600 156 / 159, fc1 backward-data 179 / 173, backward-weights
 // 165 / 168. The register tile alone runs at ~237 GFLOP/s from L1 (87 % of the 272 GFLOP/s FMA
 // peak). The convolutions of the tutorial network do not come here: their implicit-GEMM tile
-// (conv_relu_pool.hpp) reaches ~225 GFLOP/s on conv2 by skipping im2col and packing.
+// (conv_relu_pool.hpp) skips im2col and packing.
 //
 // Layout: C is row-major and vectorised along its rows (N). A register tile is MR rows by
 // NV vectors; each step of k broadcasts MR values of A and loads NV vectors of B.

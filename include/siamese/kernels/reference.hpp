@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Naive direct implementations of every kernel: the oracle for tests and benchmarks.
+// Naive direct implementations of the convolution, pooling and linear forward kernels (and the
+// fused conv-ReLU-pool, and plain matmul): the oracle for tests and benchmarks.
 // Written for obviousness, not speed; same shapes and conventions as the fast kernels (NaN
 // included, except in the fused conv_relu_pool, whose oracle is for finite values).
 

@@ -39,7 +39,7 @@ public:
                               logits.shape().str());
         }
         // Every target before anything is written: a forward that throws leaves the last one's
-        // gradient whole (it was half overwritten, and backward returned it).
+        // gradient whole.
         for (index_t i = 0; i < b; ++i) {
             const T t = targets[static_cast<std::size_t>(i)];
             if (!(t >= T(0) && t <= T(1))) {

@@ -146,10 +146,9 @@ public:
 
 private:
     /// The distance of a finite difference whose squares overflow T (a float difference beyond
-    /// 1.8e19): from the difference scaled by a power of two (exact) to at most 1, the scale put
-    /// back after the square root (eps, far below the last bit, left out). Unscaled, d was inf and
-    /// the gradient (a - b) / d zero, or NaN under a loss whose dL/dd grows with d: a diverging
-    /// run stalled instead of showing. A difference holding an inf stays inf.
+    /// 1.8e19), from the difference scaled by a power of two (exact) to at most 1 (eps, far below
+    /// the last bit, left out). Unscaled, d would be inf and its gradient 0, hiding a diverging
+    /// run. A difference holding an inf stays inf.
     [[nodiscard]] static T large_distance(const T* row, index_t d) {
         T largest = 0;
         for (index_t k = 0; k < d; ++k) largest = std::max(largest, std::abs(row[k]));
@@ -269,14 +268,11 @@ private:
         }
     }
 
-    /// A finite, non-zero row whose squares overflow T (a float row of norm beyond 1.8e19) or fall
-    /// below its normals (norm below about 1e-19): its norm and unit vector from the row scaled by
-    /// a power of two (exact) to at most 1. Unscaled, a large row was the zero vector, at distance
-    /// 1 from everything with no gradient (a diverging run stalled instead of showing), and a small
-    /// row above a small eps lost its norm to underflow and was clamped as if below eps. A norm
-    /// past T's range is stored as inf, and the gradient (of the order of 1 / norm, below T's
-    /// smallest normal) is 0. Returns false, having written nothing, for a zero row or one holding
-    /// an inf or NaN (the plain path and the numeric checks deal with those).
+    /// A finite, non-zero row whose squares overflow T (norm beyond 1.8e19 in float) or fall below
+    /// its normals (norm below about 1e-19): its true norm and direction, from the row scaled by a
+    /// power of two (exact) to at most 1. A norm past T's range is stored as inf, and its gradient
+    /// (of the order of 1 / norm) is 0. Returns false, having written nothing, for a zero row or
+    /// one holding an inf or NaN (the plain path and the numeric checks deal with those).
     bool normalise_scaled(const T* row, index_t d, T* u, index_t r) {
         T largest = 0;
         for (index_t k = 0; k < d; ++k) largest = std::max(largest, std::abs(row[k]));

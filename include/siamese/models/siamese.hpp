@@ -196,8 +196,7 @@ private:
         try {
             out = backbone.output_shape(batch);
         } catch (const shape_error& e) {
-            // The layer's own message names the layer, not the model nor image_shape: a backbone
-            // built for 12 x 12 images given 28 x 28 said only "Linear(64, 120): expected ...".
+            // The layer's message names neither the model nor image_shape: add both.
             throw shape_error("Siamese: the backbone does not take images of image_shape " + image.str() + ": " +
                               e.what());
         }

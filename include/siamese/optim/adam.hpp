@@ -141,7 +141,8 @@ private:
 /// allocated once, here. See detail::AdamBase::step for the rule.
 /// The optimizer refers to the model's own tensors (Param pointers): it trains the model it was
 /// built from, where it was then; a copy of the model is not the one it trains, and moving the
-/// model or replacing a parameter with a tensor of another shape makes step() throw.
+/// model or replacing a parameter with a tensor of another size makes step() throw (while the
+/// moved-from model exists; once it is destroyed, using the optimizer is undefined behaviour).
 template <class T>
 class Adam : public detail::AdamBase<T, AdamOptions, false> {
     using Base = detail::AdamBase<T, AdamOptions, false>;

@@ -50,7 +50,8 @@ inline void check_non_negative(std::string_view who, const char* option, double 
 /// Throws std::logic_error unless parameter p's value and gradient still hold `state_size`
 /// elements, the size of the optimizer state built for it. An optimizer keeps pointers to the
 /// model's tensors: after the model is moved (a moved-from tensor is empty) or a parameter is
-/// replaced by a tensor of another shape, a step would read and write out of bounds. Builds no
+/// replaced by a tensor of another size, a step would read and write out of bounds (another
+/// shape of the same size is not seen). Builds no
 /// string unless it throws: step() runs it for every parameter.
 template <class T>
 void check_param_size(std::string_view who, const Param<T>& p, index_t state_size) {

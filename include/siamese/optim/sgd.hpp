@@ -24,7 +24,8 @@ struct SgdOptions {
 /// (v starts at 0, so the first step is v = g). Velocities are allocated once, here.
 /// The optimizer refers to the model's own tensors (Param pointers): it trains the model it was
 /// built from, where it was then; a copy of the model is not the one it trains, and moving the
-/// model or replacing a parameter with a tensor of another shape makes step() throw.
+/// model or replacing a parameter with a tensor of another size makes step() throw (while the
+/// moved-from model exists; once it is destroyed, using the optimizer is undefined behaviour).
 /// With parameter groups, each group uses lr * lr_scale and its own weight_decay if it has one.
 template <class T>
 class Sgd : public detail::GroupedOptimizer<T, SgdOptions> {
