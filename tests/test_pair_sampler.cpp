@@ -254,5 +254,16 @@ TEST_CASE("Samplers: an image set changed after the sampler indexed it is an err
                 for (int i = 0; i < 20; ++i) triplets.sample(8, triplet_batch);
             },
             {"TripletSampler: the image set changed", why});
+        // With the set put back, a sampler that threw resumes from a saved state like any other
+        // (PkSampler's partial shuffle of the classes was left undone).
+        set = make_set(labels);
+        PkSampler fresh(set, {.p = 2, .k = 2}, 9);
+        pk.set_state(fresh.state());
+        PkBatch<float> from_fresh;
+        for (int i = 0; i < 10; ++i) {
+            pk.sample(pk_batch);
+            fresh.sample(from_fresh);
+            CHECK(pk_batch.indices == from_fresh.indices);
+        }
     }
 }

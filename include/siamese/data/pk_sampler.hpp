@@ -92,6 +92,7 @@ public:
                 std::to_string(std::numeric_limits<index_t>::max()) + ")");
         }
         class_swaps_.resize(static_cast<std::size_t>(options.p));
+        slot_classes_.resize(static_cast<std::size_t>(options.p));
         image_swaps_.resize(static_cast<std::size_t>(options.k));
     }
     /// A temporary image set would dangle.
@@ -122,9 +123,16 @@ public:
                 row[i] = m[static_cast<std::size_t>(rng_.uniform_int(static_cast<index_t>(m.size())))];
             }
             undo(m, distinct, image_swaps_);
-            for (std::size_t i = 0; i < k; ++i) indexed_.check_member("PkSampler", *images_, row[i], eligible_[slot]);
+            slot_classes_[slot] = eligible_[slot];
         }
         undo(eligible_, p, class_swaps_);
+        // Checked once the member lists are as built again: a sampler that throws here can still
+        // be restored with set_state.
+        for (std::size_t slot = 0; slot < p; ++slot) {
+            for (std::size_t i = 0; i < k; ++i) {
+                indexed_.check_member("PkSampler", *images_, out[slot * k + i], slot_classes_[slot]);
+            }
+        }
     }
 
     /// Fills `batch`: images [P*K, C, H, W] (raw 0..255), labels and indices [P*K]. Reuses the
@@ -192,7 +200,8 @@ private:
     std::vector<index_t> eligible_;              // classes a batch may draw
     std::vector<std::size_t> class_swaps_;       // swap logs of the partial shuffles
     std::vector<std::size_t> image_swaps_;
-    std::vector<index_t> indices_;  // for sample(images, labels)
+    std::vector<index_t> slot_classes_;  // each drawn slot's class, for the checks after the shuffle's undo
+    std::vector<index_t> indices_;       // for sample(images, labels)
 };
 
 }  // namespace siamese::data
