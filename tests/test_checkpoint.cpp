@@ -332,6 +332,16 @@ TEST_CASE("Checkpoint files: a link is followed, permissions kept, a planted tem
     CHECK(fs::is_symlink(link));
     CHECK(io::Checkpoint::load(target).get("architecture") == m.name());
 
+    // A link to a file not there yet, and a chain of links: the file is made where they lead
+    // (the first link was replaced by a regular file, and nothing was written where it pointed).
+    const fs::path to_new = dir.path / "new.ckpt", chain = dir.path / "chain.ckpt";
+    fs::create_symlink(fs::path("store") / "new_best.ckpt", to_new);
+    fs::create_symlink("new.ckpt", chain);
+    checkpoint_of(m).save(chain);
+    CHECK(fs::is_symlink(to_new));
+    CHECK(fs::is_symlink(chain));
+    CHECK(io::Checkpoint::load(dir.path / "store" / "new_best.ckpt").get("architecture") == m.name());
+
     // A private checkpoint stays private (it became 0644).
     fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write);
     checkpoint_of(m).save(target);

@@ -188,6 +188,9 @@ TEST_CASE("One-shot runs: malformed lines and bad paths are errors naming the fi
     // Control bytes are shown escaped: a terminal took the raw ESC as the start of a command.
     f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png \x1b[2J\n");
     CHECK(message().find("found 'run01/test/item01.png run01/training/class01.png \\x1b[2J'") != std::string::npos);
+    f.rewrite_labels("run01", "run01/test/item\x1b[2J.png run01/training/class01.png\n");
+    CHECK(message().find("no such file: '" + (f.runs / "run01/test/item\\x1b[2J.png").string() + "'") !=
+          std::string::npos);
 }
 
 TEST_CASE("One-shot runs: missing folders, files and odd images are errors naming them") {

@@ -18,6 +18,7 @@
 #include <siamese/io/file_checks.hpp>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -43,8 +44,12 @@ struct OneShotRun {
 
 namespace detail {
 
-/// Text of class_labels.txt in a message: control bytes escaped (a UTF-16 file put NULs in it).
-inline std::string shown_text(std::string_view s) { return siamese::detail::quoted_text(s, 120); }
+/// Text of class_labels.txt in a message: control bytes escaped (a UTF-16 file put NULs in it),
+/// a line cut short, a path whole.
+inline std::string shown_text(std::string_view s, std::size_t max = 120) {
+    return siamese::detail::quoted_text(s, max);
+}
+inline std::string shown_path(const std::filesystem::path& p) { return shown_text(p.string(), 4096); }
 
 inline std::vector<std::string> png_names(const std::filesystem::path& dir) {
     std::vector<std::string> names;
@@ -102,8 +107,8 @@ inline OneShotRun load_one_shot_run(const std::filesystem::path& base, const std
         if (target.rfind(train_prefix, 0) != 0 || target.find('/', train_prefix.size()) != std::string::npos) {
             bad("the class " + shown_text(target) + " is not an image in " + train_prefix);
         }
-        if (!std::filesystem::is_regular_file(base / query, ec)) bad("no such file: " + (base / query).string());
-        if (!std::filesystem::is_regular_file(base / target, ec)) bad("no such file: " + (base / target).string());
+        if (!std::filesystem::is_regular_file(base / query, ec)) bad("no such file: " + shown_path(base / query));
+        if (!std::filesystem::is_regular_file(base / target, ec)) bad("no such file: " + shown_path(base / target));
         const auto cls = std::lower_bound(classes.begin(), classes.end(), target.substr(train_prefix.size()));
         if (cls == classes.end() || *cls != target.substr(train_prefix.size())) {
             bad("the class " + shown_text(target) + " is not a PNG image");

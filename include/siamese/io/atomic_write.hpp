@@ -91,11 +91,19 @@ inline void write_file_atomically(const std::filesystem::path& shown, std::strin
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::path path = shown;
-    if (fs::is_symlink(shown, ec)) {
-        // Not followed, the link itself would be replaced (/dev/stdout, a link into a pipe).
-        const fs::path target = fs::weakly_canonical(shown, ec);
+    // Links followed one by one: weakly_canonical alone leaves a link to a file not yet there
+    // (or into a pipe, as /dev/stdout) unresolved, and the link itself would be replaced.
+    for (int hops = 0; fs::is_symlink(path, ec); ++hops) {
+        const fs::path target = hops < 40 ? fs::read_symlink(path, ec) : fs::path();
+        if (hops == 40 || ec) {
+            throw io_error(shown.string() + ": a symbolic link that cannot be followed: " +
+                           (ec ? ec.message() : std::string("too many levels of symbolic links")));
+        }
+        path = target.is_absolute() ? target : path.parent_path() / target;
+    }
+    if (path != shown) {
+        path = fs::weakly_canonical(path, ec);
         if (ec) throw io_error(shown.string() + ": a symbolic link that cannot be followed: " + ec.message());
-        path = target;
     }
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     if (fs::is_directory(path, ec)) throw io_error(shown.string() + ": is a directory, expected a file to write");
