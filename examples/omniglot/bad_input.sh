@@ -279,6 +279,15 @@ expect "evaluate --picture through a link loop" "--picture $work/loop.json: a sy
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --picture "$work/loop.json"
 [ -L "$work/loop.json" ] || fail "evaluate --picture through a link loop" "the link was replaced"
+# A link to a file not there yet is followed: the results are written where it leads, and the
+# link stays (it was replaced by a file, and nothing was written where it led).
+mkdir -p "$work/results_store" && ln -s results_store/new.json "$work/link_to_new.json" ||
+    { echo "FAIL: preparing a link failed"; exit 1; }
+expect_ok "evaluate --json through a link to a new file" "wrote $work/link_to_new.png" \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --json "$work/link_to_new.json" --picture "$work/link_to_new.png"
+[ -L "$work/link_to_new.json" ] && [ -s "$work/results_store/new.json" ] ||
+    fail "evaluate --json through a link to a new file" "the link was replaced, or nothing written where it led"
 # Without --json, the numbers go to standard output only: a write that failed there exited 0.
 expect "evaluate onto a full standard output" "error: cannot write the standard output: No space left on device" \
     bash -c '"$@" >/dev/full' evaluate "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" \

@@ -195,21 +195,24 @@ void check_output_file(const char* option, const std::string& file, const std::v
         throw siamese::io_error(std::string(option) + " " + file +
                                 ": not a regular file (a device, FIFO or socket), expected a file to write");
     }
-    if (fs::is_symlink(file, ec) && (static_cast<void>(fs::weakly_canonical(file, ec)), ec)) {
-        throw siamese::io_error(std::string(option) + " " + file +
-                                ": a symbolic link that cannot be followed: " + ec.message());
+    fs::path target;
+    try {
+        target = fs::absolute(siamese::io::write_target(file));
+    } catch (const siamese::io_error& e) {
+        throw siamese::io_error(std::string(option) + " " + e.what());
     }
+    // Named with links resolved; a folder we may not enter cannot be resolved: access() says so.
+    if (const fs::path resolved = fs::weakly_canonical(target, ec); !ec) target = resolved;
     const fs::path folder = fs::absolute(file).parent_path();
     if (!fs::is_directory(folder, ec)) {
         throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: " +
                                 (fs::exists(folder, ec) ? folder.string() + " is not a folder"
                                                         : "folder " + folder.string() + " does not exist"));
     }
-    // The file is saved beside itself, or beside the file a link at its name points to (a link
-    // to nothing is replaced): that folder must take a new file. access() also sees a read-only
-    // mount and an immutable folder; not a sticky folder where another user owns the file.
-    fs::path target_folder = fs::weakly_canonical(fs::absolute(file), ec).parent_path();
-    if (ec) target_folder = folder;  // one we may not enter, to resolve what is in it: access() says so
+    // The file is saved beside itself, or where the links at its name lead: that folder must
+    // take a new file. access() also sees a read-only mount and an immutable folder; not a sticky
+    // folder where another user owns the file.
+    const fs::path target_folder = target.parent_path();
     if (::access(target_folder.c_str(), W_OK | X_OK) != 0) {
         throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: folder " +
                                 target_folder.string() + ": " + std::strerror(errno));

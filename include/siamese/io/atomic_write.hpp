@@ -72,6 +72,28 @@ inline void remove_stale_temporaries(const std::filesystem::path& path) {
 
 }  // namespace detail
 
+/// The file a save to `shown` writes: `shown` itself, or where its symbolic links lead, followed
+/// one at a time (weakly_canonical alone leaves a link to a file not yet there, or into a pipe
+/// as /dev/stdout, unresolved, and the save would replace the link itself). Throws io_error
+/// naming `shown` for a link that cannot be followed (a loop, an unreadable link).
+[[nodiscard]] inline std::filesystem::path write_target(const std::filesystem::path& shown) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path path = shown;
+    for (int hops = 0; fs::is_symlink(path, ec); ++hops) {
+        const fs::path target = hops < 40 ? fs::read_symlink(path, ec) : fs::path();
+        if (hops == 40 || ec) {
+            throw io_error(shown.string() + ": a symbolic link that cannot be followed: " +
+                           (ec ? ec.message() : std::string("too many levels of symbolic links")));
+        }
+        path = target.is_absolute() ? target : path.parent_path() / target;
+    }
+    if (path == shown) return path;
+    path = fs::weakly_canonical(path, ec);
+    if (ec) throw io_error(shown.string() + ": a symbolic link that cannot be followed: " + ec.message());
+    return path;
+}
+
 /// Replaces `path` with `bytes` atomically: writes a temporary file next to it (`path`.tmp.<pid>,
 /// the name shortened if that would be too long),
 /// flushes it to disk, then renames it over `path`. A crash or a kill at any moment leaves either
@@ -90,21 +112,7 @@ inline void write_file_atomically(const std::filesystem::path& shown, std::strin
                                   const std::function<void()>& before_rename = {}) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    fs::path path = shown;
-    // Links followed one by one: weakly_canonical alone leaves a link to a file not yet there
-    // (or into a pipe, as /dev/stdout) unresolved, and the link itself would be replaced.
-    for (int hops = 0; fs::is_symlink(path, ec); ++hops) {
-        const fs::path target = hops < 40 ? fs::read_symlink(path, ec) : fs::path();
-        if (hops == 40 || ec) {
-            throw io_error(shown.string() + ": a symbolic link that cannot be followed: " +
-                           (ec ? ec.message() : std::string("too many levels of symbolic links")));
-        }
-        path = target.is_absolute() ? target : path.parent_path() / target;
-    }
-    if (path != shown) {
-        path = fs::weakly_canonical(path, ec);
-        if (ec) throw io_error(shown.string() + ": a symbolic link that cannot be followed: " + ec.message());
-    }
+    const fs::path path = write_target(shown);
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     if (fs::is_directory(path, ec)) throw io_error(shown.string() + ": is a directory, expected a file to write");
     // A device, FIFO or socket would be replaced by a regular file (as root, /dev/null too).
