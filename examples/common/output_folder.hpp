@@ -9,6 +9,7 @@
 #include <siamese/io/checkpoint.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -101,6 +102,29 @@ private:
         }
         std::error_code ec;
         std::filesystem::remove(probe, ec);
+        remove_stale_probes();
+    }
+
+    /// Probes of runs killed while probing (.write_test.PID, and its save's temporary), whose
+    /// process no longer exists.
+    void remove_stale_probes() const noexcept {
+        const std::string prefix = ".write_test.";
+        std::error_code ec;
+        for (std::filesystem::directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+            const std::string rest = name.substr(prefix.size());
+            const std::string digits = rest.substr(0, rest.find('.'));
+            if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos ||
+                (rest.size() > digits.size() &&
+                 rest.compare(digits.size(), std::string::npos, ".tmp." + digits) != 0)) {
+                continue;
+            }
+            const auto pid = static_cast<pid_t>(std::stol(digits));
+            if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+            std::error_code ignored;
+            if (it->is_regular_file(ignored)) std::filesystem::remove(it->path(), ignored);
+        }
     }
 
     std::filesystem::path path_;

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -57,4 +58,23 @@ TEST_CASE("OutputFolder: its write probe leaves a file of the user's named .writ
     std::getline(notes, text);
     CHECK(text == "my notes");
     CHECK_FALSE(fs::exists(dir / "out" / (".write_test." + std::to_string(::getpid()))));
+}
+
+TEST_CASE("OutputFolder: the probes of runs killed while probing go, once their process is gone") {
+    siamese::test::TempDir dir;
+    fs::create_directory(dir / "out");
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) ::_exit(0);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    const std::string dead = std::to_string(child), live = std::to_string(::getppid());
+    for (const std::string& name : {".write_test." + dead, ".write_test." + dead + ".tmp." + dead,
+                                    ".write_test." + dead + ".notes", ".write_test." + live})
+        std::ofstream(dir / "out" / name) << "ok";
+    { examples::OutputFolder out(dir / "out"); }
+    CHECK_FALSE(fs::exists(dir / "out" / (".write_test." + dead)));
+    CHECK_FALSE(fs::exists(dir / "out" / (".write_test." + dead + ".tmp." + dead)));
+    CHECK(fs::exists(dir / "out" / (".write_test." + dead + ".notes")));  // not a probe's name
+    CHECK(fs::exists(dir / "out" / (".write_test." + live)));             // a live process's
 }

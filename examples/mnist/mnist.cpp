@@ -161,11 +161,12 @@ int train(Settings s) {
         std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
     } catch (const siamese::io_error& e) {
         std::error_code ec;  // a finished run resumed from elsewhere trains no epoch here, and saves none
-        const std::string safe = fs::exists(checkpoint, ec) ? checkpoint.string() : s.resume;
+        const bool here = fs::exists(checkpoint, ec);
+        const std::string safe = here ? checkpoint.string() : s.resume;
         if (safe.empty()) throw;
         throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " + safe +
                                 ": once the outputs can be written, train --resume " + safe + " --data " + s.data +
-                                " writes them again without training");
+                                (here ? "" : " --out " + out.string()) + " writes them again without training");
     }
     return 0;
 }
