@@ -124,6 +124,19 @@ expect "output under a file" "a_file" "$omniglot" train --data "$work/data" "${q
 
 # Checkpoints.
 "$omniglot" train --data "$work/data" "${quick[@]}" --out "$work/good" >/dev/null 2>&1 || { echo "FAIL: a good run failed"; exit 1; }
+# A report that cannot be written once the network is trained (a full disk; here a FIFO where the
+# picture goes) loses no training: the message says how to write the reports again.
+mkdir -p "$work/fifo_run" && mkfifo "$work/fifo_run/validation_episodes.png" || { echo "FAIL: mkfifo failed"; exit 1; }
+expect "train whose report cannot be written" "the trained network is safe in $work/fifo_run/model.ckpt: once the \
+reports can be written, train --resume $work/fifo_run/checkpoint.ckpt --data $work/data writes them again without \
+training" "$omniglot" train --data "$work/data" "${quick[@]}" --out "$work/fifo_run"
+rm "$work/fifo_run/validation_episodes.png"
+expect_ok "train --resume writes the reports again" "wrote $work/fifo_run: model.ckpt checkpoint.ckpt \
+validation_episodes.png" "$omniglot" train --resume "$work/fifo_run/checkpoint.ckpt" --data "$work/data"
+for f in model.ckpt checkpoint.ckpt validation_episodes.png training_curve.svg; do
+    cmp -s "$work/fifo_run/$f" "$work/good/$f" || fail "train --resume writes the reports again" "$f differs from an \
+uninterrupted run's"
+done
 expect "missing checkpoint" "no such file" "$omniglot" evaluate --model "$work/none.ckpt" --data "$work/data" --alphabets Alphabet2
 expect "directory as checkpoint" "is a directory" "$omniglot" evaluate --model "$work/good" --data "$work/data"
 head -c 300 "$work/good/model.ckpt" >"$work/cut.ckpt"

@@ -126,8 +126,20 @@ int train(Settings s, int stop_after) {
     if (resume) run.resume_from(*resume, s.resume);
     if (!run.train(stop_after)) return 0;
 
-    // 5. The chosen model on the validation alphabets, beside the baselines, and pictures.
-    run.report();
+    // 5. The chosen model on the validation alphabets, beside the baselines, and pictures. A
+    // report that cannot be written (a full disk) loses no training: resuming writes it again.
+    try {
+        run.report();
+    } catch (const siamese::io_error& e) {
+        // A run resumes in the folder of its model (check_resume), so its checkpoint is there.
+        std::error_code ec;
+        const fs::path checkpoint = out_folder.path() / "checkpoint.ckpt";
+        if (!fs::exists(checkpoint, ec)) throw;
+        throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " +
+                                (out_folder.path() / "model.ckpt").string() + ": once the reports can be written, " +
+                                "train --resume " + checkpoint.string() + " --data " + s.data +
+                                " writes them again without training");
+    }
     return 0;
 }
 
