@@ -98,22 +98,23 @@ TEST_CASE("pair_accuracy: a perfect model scores 1, a model that always says 'sa
     const auto perfect = eval::pair_accuracy(model, e, sampler, 10, 20);
     CHECK(perfect.accuracy == 1.0);
     CHECK(perfect.pairs == 200);
-    CHECK(perfect.scores.size() == 200);
+    CHECK(perfect.probabilities.size() == 200);
     // Threshold above every probability: everything is called "different", right for half.
     const auto all_different = eval::pair_accuracy(model, e, sampler, 10, 20, 0.999);
     CHECK(all_different.accuracy == 0.5);
 }
 
-TEST_CASE("pair_accuracy's scores and labels feed the verification metrics") {
+TEST_CASE("pair_accuracy's probabilities and labels feed the verification metrics") {
     const auto set = tiny_set({0, 1, 2, 3}, 6);
     LabelOracle model;
     const auto e = eval::embed_all(model, set);
     data::PairSampler calibration_sampler(set, 1), held_out_sampler(set, 2);
     const auto calibration = eval::pair_accuracy(model, e, calibration_sampler, 5, 20);
     const auto held_out = eval::pair_accuracy(model, e, held_out_sampler, 5, 20);
-    CHECK(eval::roc_auc(calibration.scores, calibration.labels) == 1.0);
-    CHECK(eval::equal_error_rate(calibration.scores, calibration.labels).rate == 0.0);
-    const auto r = eval::calibrated_accuracy(calibration.scores, calibration.labels, held_out.scores, held_out.labels);
+    CHECK(eval::roc_auc(calibration.probabilities, calibration.labels) == 1.0);
+    CHECK(eval::equal_error_rate(calibration.probabilities, calibration.labels).rate == 0.0);
+    const auto r = eval::calibrated_accuracy(calibration.probabilities, calibration.labels, held_out.probabilities,
+                                             held_out.labels);
     CHECK(r.accuracy == 1.0);
     CHECK(r.threshold > 0.1);  // between the two probabilities the oracle gives
     CHECK(r.threshold < 0.9);
@@ -131,7 +132,7 @@ TEST_CASE("pair_accuracy's probabilities still rank pairs whose logits are far a
     data::PairSampler sampler(set, 4);
     const auto r = eval::pair_accuracy(model, e, sampler, 5, 20);
     CHECK(r.accuracy == 0.5);  // every pair called "same" at threshold 0.5
-    CHECK(eval::roc_auc(r.scores, r.labels) == 1.0);
+    CHECK(eval::roc_auc(r.probabilities, r.labels) == 1.0);
 }
 
 TEST_CASE("pair_scores keeps a scorer's scores as they are: differences below float precision still rank") {

@@ -17,10 +17,10 @@ namespace siamese::eval {
 struct PairAccuracy {
     double accuracy = 0;  ///< fraction of pairs on the right side of the threshold
     index_t pairs = 0;    ///< pairs scored
-    /// The probability of "same" of each pair, in order. It reaches 1 for logits above about 37:
-    /// to rank pairs (roc_auc, equal_error_rate), score the logits with pair_scores and an
-    /// EmbeddingScorer instead.
-    std::vector<double> scores;
+    /// The probability of "same" of each pair, in order (named apart from PairScores::scores, a
+    /// scorer's raw scores). It reaches 1 for logits above about 37: to rank pairs (roc_auc,
+    /// equal_error_rate), score the logits with pair_scores and an EmbeddingScorer instead.
+    std::vector<double> probabilities;
     std::vector<double> labels;  ///< 1 = same, 0 = different, in the same order
 };
 
@@ -118,7 +118,7 @@ template <class Model>
             const double p = kernels::sigmoid(static_cast<double>(z[i]));
             const int label = data::PairSampler::pair_label(i, batch_size);
             correct += ((p > threshold) == (label == 1));
-            result.scores.push_back(p);
+            result.probabilities.push_back(p);
             result.labels.push_back(label);
         }
     }
