@@ -48,10 +48,10 @@ int train(Settings s) {
     }
 
     // 1. The data.
-    const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes,
-                                        "--train-classes", s.image_size_from);
-    const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes,
-                                       "--test-classes", s.image_size_from);
+    const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_side, s.train_classes,
+                                        "--train-classes", s.image_side_from);
+    const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_side, s.test_classes,
+                                       "--test-classes", s.image_side_from);
     std::printf("MNIST: %ld training images (%zu classes) and %ld test images (%zu classes) of %s; %d threads\n",
                 static_cast<long>(train_set.size()), train_set.classes().size(), static_cast<long>(test_set.size()),
                 test_set.classes().size(), train_set.image_shape().str().c_str(), siamese::num_threads());
@@ -62,8 +62,8 @@ int train(Settings s) {
     check_test_pairs(s);
     check_training_set(train_set, s);
     check_evaluation_sets(train_set, test_set, s);
-    if (siamese::seed_cnn_feature_side(s.image_size) < 1) {
-        throw std::invalid_argument("--image-size " + std::to_string(s.image_size) +
+    if (siamese::seed_cnn_feature_side(s.image_side) < 1) {
+        throw std::invalid_argument("--image-size " + std::to_string(s.image_side) +
                                     ": the tutorial's network needs images of at least 10 x 10 (two conv(3) + "
                                     "pool(2) blocks)");
     }
@@ -75,7 +75,7 @@ int train(Settings s) {
 
     // 2. The network: the tutorial's CNN as the shared backbone of a Siamese network.
     siamese::Rng init(s.seed);
-    Model model(siamese::make_seed_cnn<float>(init, s.image_size), train_set.image_shape(), init);
+    Model model(siamese::make_seed_cnn<float>(init, s.image_side), train_set.image_shape(), init);
     const auto params = model.params();
     Optimizer optimizer = make_optimizer(s, params);  // the tutorial's: SGD, lr 0.001, momentum 0.1
     const auto schedule = make_schedule(s);           // the tutorial's: a constant rate
@@ -177,15 +177,15 @@ int evaluate(const Settings& given, const std::string& model_path) {
     examples::use_threads(given.threads);
     const auto checkpoint = siamese::io::Checkpoint::load(model_path);
     const Settings s = settings_from_checkpoint(checkpoint, given);
-    const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_size, s.train_classes,
-                                        "--train-classes", s.image_size_from);
-    const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_size, s.test_classes,
-                                       "--test-classes", s.image_size_from);
+    const auto train_set = load_classes(s.data, siamese::data::Split::train, s.image_side, s.train_classes,
+                                        "--train-classes", s.image_side_from);
+    const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_side, s.test_classes,
+                                       "--test-classes", s.image_side_from);
     std::printf("%s", data_format_note(s.data).c_str());
     check_evaluation_sets(train_set, test_set, s);
 
     siamese::Rng init(0);  // the weights come from the checkpoint
-    Model model(siamese::make_seed_cnn<float>(init, s.image_size), test_set.image_shape(), init);
+    Model model(siamese::make_seed_cnn<float>(init, s.image_side), test_set.image_shape(), init);
     checkpoint.restore_params(model.params());
     std::printf("%s: %s loss, trained %d epochs x %ld batches with seed %llu\n", model_path.c_str(), s.loss.c_str(),
                 s.epochs, s.batches, static_cast<unsigned long long>(s.seed));
@@ -200,10 +200,10 @@ int compare(const Settings& given, const std::string& model_path, const std::str
     examples::use_threads(given.threads);
     const auto checkpoint = siamese::io::Checkpoint::load(model_path);
     const Settings s = settings_from_checkpoint(checkpoint, given);
-    const siamese::Shape image_shape{1, s.image_size, s.image_size};
+    const siamese::Shape image_shape{1, s.image_side, s.image_side};
 
     siamese::Rng init(0);
-    Model model(siamese::make_seed_cnn<float>(init, s.image_size), image_shape, init);
+    Model model(siamese::make_seed_cnn<float>(init, s.image_side), image_shape, init);
     checkpoint.restore_params(model.params());
 
     const auto left = load_image_tensor(a, image_shape);
@@ -259,7 +259,7 @@ int main(int argc, char** argv) {
     // At most 512: fc1's input grows with the square of the side (64 x 126 x 126 at 512). Below
     // 10 the data still loads (and its errors show) but the network refuses it, before --out.
     train_cmd
-        ->add_option("--image-size", s.image_size,
+        ->add_option("--image-size", s.image_side,
                      "side of the square images (CSV files; IDX files must match); evaluate and compare take the "
                      "model's")
         ->check(examples::whole_number(1, 512))

@@ -48,8 +48,8 @@ struct Settings {
     long log_every = 100;
     long test_batches = 1000;
     long episodes = 1000;
-    long image_size = 28;
-    std::string image_size_from;  ///< the checkpoint whose model fixes image_size (empty: --image-size)
+    long image_side = 28;         ///< side of the square images (--image-size)
+    std::string image_side_from;  ///< the checkpoint whose model fixes image_side (empty: --image-size)
     long checkpoint_every = 0;    ///< batches between checkpoints (0: at the end of each epoch only)
     // Beyond the tutorial: other losses, optimizers, schedules, and held-out classes.
     std::string loss = "bce";       ///< bce (the tutorial's head), contrastive, triplet

@@ -41,7 +41,7 @@ inline void save_checkpoint(const fs::path& path, Model& model, Optimizer& optim
     }
     c.set("format", checkpoint_format);
     c.set("architecture", model.name());
-    c.set("image_size", std::to_string(s.image_size));
+    c.set("image_size", std::to_string(s.image_side));
     c.set("seed", std::to_string(s.seed));
     c.set("epochs", std::to_string(s.epochs));
     c.set("batches", std::to_string(s.batches));
@@ -92,8 +92,8 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     // network of terabytes, reach code that assumes a known --loss, or fail later blaming an
     // option the user never gave.
     constexpr long long count_max = std::numeric_limits<int>::max();
-    s.image_size = c.at_integer("image_size", 10, 512);
-    s.image_size_from = c.path();
+    s.image_side = c.at_integer("image_size", 10, 512);
+    s.image_side_from = c.path();
     s.seed = static_cast<std::uint64_t>(c.at_integer("seed", 0, std::numeric_limits<long long>::max()));
     s.epochs = static_cast<int>(c.at_integer("epochs", 1, count_max));
     s.batches = c.at_integer("batches", 1, 1'000'000'000);
