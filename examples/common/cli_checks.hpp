@@ -131,8 +131,8 @@ inline void refuse_unread(const CLI::App& cmd, std::initializer_list<const char*
 /// naming the options kept, not the ones fixed, leaves no new option out.
 inline void resume_excludes_all_but(CLI::App& cmd, CLI::Option* resume, std::initializer_list<std::string> kept) {
     for (CLI::Option* option : cmd.get_options()) {
-        // check_name, not get_name: a hidden option's get_name() is empty, so --stop-after and
-        // --debug-pause were never kept, and "--resume excludes " named nothing.
+        // check_name, not get_name: a hidden option's get_name() is empty (--stop-after,
+        // --debug-pause).
         const bool keep =
             std::any_of(kept.begin(), kept.end(), [&](const std::string& k) { return option->check_name(k); });
         if (option != resume && !keep) resume->excludes(option);
@@ -142,8 +142,8 @@ inline void resume_excludes_all_but(CLI::App& cmd, CLI::Option* resume, std::ini
 /// Refuses a weight decay that makes the weights grow instead of shrink. SGD (the decay an L2
 /// term of the gradient) and AdamW (decoupled) scale every weight by 1 - lr x weight_decay each
 /// step; past 2 (past 2 (1 + momentum) with SGD's heavy-ball momentum) the decay alone makes the
-/// weights swing ever wider until they overflow, and the run stopped with advice to lower the
-/// learning rate. Adam's L2 term goes through its normalisation, so it cannot do this.
+/// weights swing ever wider until they overflow. Adam's L2 term goes through its
+/// normalisation, so it cannot do this.
 /// `largest_lr` is the largest rate any weight gets; `lr_text` says where it comes from.
 inline void check_weight_decay(const std::string& optimizer, double largest_lr, const std::string& lr_text,
                                double momentum, double weight_decay) {
