@@ -365,6 +365,16 @@ TEST_CASE("Checkpoint files: a FIFO, a device or a link that cannot be followed 
     REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
     require_io_error([&] { checkpoint_of(m).save(fifo); }, {fifo.string(), "not a regular file"});
     CHECK(fs::is_fifo(fifo));
+    // A link the system resolves to a pipe but that names no path (/dev/stdout into a pipe).
+    int ends[2];
+    REQUIRE(::pipe(ends) == 0);
+    const fs::path to_pipe = dir.path / "stdout.ckpt";
+    fs::create_symlink("/proc/self/fd/" + std::to_string(ends[1]), to_pipe);
+    require_io_error([&] { checkpoint_of(m).save(to_pipe); }, {to_pipe.string(), "not a regular file"});
+    CHECK(fs::is_symlink(to_pipe));
+    ::close(ends[0]);
+    ::close(ends[1]);
+    fs::remove(to_pipe);
     // A link that cannot be followed (as /dev/stdout into a pipe) was itself replaced.
     const fs::path loop = dir.path / "loop.ckpt";
     fs::create_symlink("loop.ckpt", loop);

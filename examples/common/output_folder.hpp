@@ -121,9 +121,12 @@ private:
                 continue;
             }
             const auto pid = static_cast<pid_t>(std::stol(digits));
+            if (std::to_string(pid) != digits) continue;  // 0123: no process writes that name
             if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
             std::error_code ignored;
-            if (it->is_regular_file(ignored)) std::filesystem::remove(it->path(), ignored);
+            if (it->symlink_status(ignored).type() == std::filesystem::file_type::regular) {
+                std::filesystem::remove(it->path(), ignored);
+            }
         }
     }
 

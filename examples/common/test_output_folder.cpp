@@ -70,11 +70,12 @@ TEST_CASE("OutputFolder: the probes of runs killed while probing go, once their 
     REQUIRE(::waitpid(child, &status, 0) == child);
     const std::string dead = std::to_string(child), live = std::to_string(::getppid());
     for (const std::string& name : {".write_test." + dead, ".write_test." + dead + ".tmp." + dead,
-                                    ".write_test." + dead + ".notes", ".write_test." + live})
+                                    ".write_test." + dead + ".notes", ".write_test.0" + dead, ".write_test." + live})
         std::ofstream(dir / "out" / name) << "ok";
     { examples::OutputFolder out(dir / "out"); }
     CHECK_FALSE(fs::exists(dir / "out" / (".write_test." + dead)));
     CHECK_FALSE(fs::exists(dir / "out" / (".write_test." + dead + ".tmp." + dead)));
     CHECK(fs::exists(dir / "out" / (".write_test." + dead + ".notes")));  // not a probe's name
+    CHECK(fs::exists(dir / "out" / (".write_test.0" + dead)));            // nor is a pid written so
     CHECK(fs::exists(dir / "out" / (".write_test." + live)));             // a live process's
 }

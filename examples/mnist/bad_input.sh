@@ -235,6 +235,14 @@ expect_ok "train --resume writes the outputs again" "wrote $work/fifo_out: model
     "$mnist" train --resume "$work/fifo_out/checkpoint.ckpt" --data "$work/data"
 cmp -s "$work/fifo_out/model.ckpt" "$work/good/model.ckpt" ||
     fail "train --resume writes the outputs again" "model.ckpt differs from an uninterrupted run's"
+# A finished run resumed into another run's folder saves no checkpoint there: the one in that
+# folder is the other run's, and the hint names the checkpoint resumed from, with --out.
+"$mnist" train --data "$work/data" "${quick[@]}" --seed 2 --out "$work/other_run" >/dev/null 2>&1 &&
+    rm "$work/other_run/pairs.png" && mkfifo "$work/other_run/pairs.png" || { echo "FAIL: preparing a run failed"; exit 1; }
+expect "resume into another run's folder whose outputs cannot be written" "the trained network is safe in \
+$work/good/checkpoint.ckpt: once the outputs can be written, train --resume $work/good/checkpoint.ckpt --data \
+$work/data --out $work/other_run writes them again without training" \
+    "$mnist" train --resume "$work/good/checkpoint.ckpt" --data "$work/data" --out "$work/other_run"
 # The verdict goes to standard output only: a write that failed there (a full disk) exited 0.
 expect "compare onto a full standard output" "error: cannot write the standard output: No space left on device" \
     bash -c '"$@" >/dev/full' compare "${compare_good[@]}" "$work/light.pgm" "$work/light.pgm"

@@ -301,6 +301,17 @@ expect_ok "evaluate --json through a link to a new file" "wrote $work/link_to_ne
     --json "$work/link_to_new.json" --picture "$work/link_to_new.png"
 [ -L "$work/link_to_new.json" ] && [ -s "$work/results_store/new.json" ] ||
     fail "evaluate --json through a link to a new file" "the link was replaced, or nothing written where it led"
+# Nor through a link into the inputs, or into a folder that is not there (the check looked at the
+# link's own folder, and the link's own name for the inputs).
+ln -s data/Alphabet2/character01/new.png "$work/link_into_data.png" && ln -s nodir/x.json "$work/link_to_nodir.json" ||
+    { echo "FAIL: preparing links failed"; exit 1; }
+expect "evaluate --picture through a link into --data" "--picture $work/link_into_data.png is inside --data \
+$work/data: it would overwrite or add to the data evaluated" "$omniglot" evaluate --model "$work/good/model.ckpt" \
+    --data "$work/data" --alphabets Alphabet2 --picture "$work/link_into_data.png"
+[ -e "$work/data/Alphabet2/character01/new.png" ] && fail "evaluate --picture through a link into --data" "wrote it"
+expect "evaluate --json through a link into a missing folder" "--json $work/link_to_nodir.json: cannot write there: \
+folder $work/nodir: No such file or directory" "$omniglot" evaluate --model "$work/good/model.ckpt" \
+    --data "$work/data" --alphabets Alphabet2 --json "$work/link_to_nodir.json"
 # Without --json, the numbers go to standard output only: a write that failed there exited 0.
 expect "evaluate onto a full standard output" "error: cannot write the standard output: No space left on device" \
     bash -c '"$@" >/dev/full' evaluate "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" \

@@ -131,13 +131,15 @@ int train(Settings s, int stop_after) {
     try {
         run.report();
     } catch (const siamese::io_error& e) {
-        // A run resumes in the folder of its model (check_resume), so its checkpoint is there.
+        // OUT/checkpoint.ckpt is this run's when it started here, or resumed from that very file;
+        // otherwise the checkpoint resumed from holds it.
         std::error_code ec;
         const fs::path checkpoint = out_folder.path() / "checkpoint.ckpt";
-        if (!fs::exists(checkpoint, ec)) throw;
+        const bool here = s.resume.empty() || fs::equivalent(checkpoint, s.resume, ec);
         throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " +
                                 (out_folder.path() / "model.ckpt").string() + ": once the reports can be written, " +
-                                "train --resume " + checkpoint.string() + " --data " + s.data +
+                                "train --resume " + (here ? checkpoint.string() : s.resume) + " --data " + s.data +
+                                (here ? "" : " --out " + out_folder.path().string()) +
                                 " writes them again without training");
     }
     return 0;
@@ -166,15 +168,26 @@ void check_output_file(const char* option, const std::string& file, const std::v
                        const std::vector<std::pair<const char*, std::string>>& input_folders) {
     if (file.empty()) return;
     std::error_code ec;
+    // Where the save writes: the file, or where the links at its name lead (a link to a file not
+    // there yet is followed too, so it must not lead into the inputs either).
+    fs::path target;
+    try {
+        target = fs::absolute(siamese::io::write_target(file));
+    } catch (const siamese::io_error& e) {
+        throw siamese::io_error(std::string(option) + " " + e.what());
+    }
+    // Named with links resolved; a folder we may not enter cannot be resolved: access() says so.
+    if (const fs::path resolved = fs::weakly_canonical(target, ec); !ec) target = resolved;
+    const auto writes_to = [&](const fs::path& other) { return same_file(file, other) || same_file(target, other); };
     for (const auto& [name, folder] : input_folders) {
-        if (!folder.empty() && is_inside(file, folder)) {
+        if (!folder.empty() && (is_inside(file, folder) || is_inside(target, folder))) {
             throw std::invalid_argument(std::string(option) + " " + file + " is inside " + name + " " + folder +
                                         ": it would overwrite or add to the data evaluated; write the results "
                                         "elsewhere");
         }
     }
     for (const auto& model : models) {
-        if (same_file(file, model)) {
+        if (writes_to(model)) {
             throw std::invalid_argument(std::string(option) + " " + file + " is the --model " + model +
                                         ": it would be overwritten; write the results elsewhere");
         }
@@ -182,7 +195,7 @@ void check_output_file(const char* option, const std::string& file, const std::v
         const fs::path beside = fs::absolute(model).parent_path();
         for (const char* trained :
              {"checkpoint.ckpt", "metrics.json", "training_curve.svg", "validation_episodes.png"}) {
-            if (same_file(file, beside / trained)) {
+            if (writes_to(beside / trained)) {
                 throw std::invalid_argument(std::string(option) + " " + file + " is the " + trained +
                                             " train wrote beside --model " + model +
                                             ": it would be overwritten; write the results elsewhere");
@@ -207,14 +220,6 @@ void check_output_file(const char* option, const std::string& file, const std::v
         throw siamese::io_error(std::string(option) + " " + file +
                                 ": not a regular file (a device, FIFO or socket), expected a file to write");
     }
-    fs::path target;
-    try {
-        target = fs::absolute(siamese::io::write_target(file));
-    } catch (const siamese::io_error& e) {
-        throw siamese::io_error(std::string(option) + " " + e.what());
-    }
-    // Named with links resolved; a folder we may not enter cannot be resolved: access() says so.
-    if (const fs::path resolved = fs::weakly_canonical(target, ec); !ec) target = resolved;
     const fs::path folder = fs::absolute(file).parent_path();
     if (!fs::is_directory(folder, ec)) {
         throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: " +

@@ -73,9 +73,10 @@ inline void remove_stale_temporaries(const std::filesystem::path& path) {
 }  // namespace detail
 
 /// The file a save to `shown` writes: `shown` itself, or where its symbolic links lead, followed
-/// one at a time (weakly_canonical alone leaves a link to a file not yet there, or into a pipe
-/// as /dev/stdout, unresolved, and the save would replace the link itself). Throws io_error
-/// naming `shown` for a link that cannot be followed (a loop, an unreadable link).
+/// one at a time (weakly_canonical alone leaves a link to a file not yet there unresolved, and
+/// the save would replace the link itself). A link into what has no path (/dev/stdout into a
+/// pipe, "pipe:[N]") gives a path that does not exist. Throws io_error naming `shown` for a
+/// link that cannot be followed (a loop, an unreadable link).
 [[nodiscard]] inline std::filesystem::path write_target(const std::filesystem::path& shown) {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -102,8 +103,8 @@ inline void remove_stale_temporaries(const std::filesystem::path& path) {
 /// successful save removes temporaries of processes that no longer exist).
 /// A symbolic link at `path` is followed: the file it points to is replaced and the link stays
 /// (replacing the link would leave the file the user meant with the old content); a link that
-/// cannot be followed (a loop, /dev/stdout into a pipe) throws io_error, and so does a `path`
-/// that is a device, FIFO or socket, rather than be replaced by a file. A file
+/// cannot be followed (a loop) throws io_error, and so does a `path` that is or leads to a
+/// device, FIFO or socket (/dev/stdout into a pipe), rather than be replaced by a file. A file
 /// replaced keeps its permissions (a private 0600 checkpoint stays private); a new one gets 0644
 /// less the umask.
 /// `before_rename`, if given, runs when the new bytes are durable but not yet in place: tests use
@@ -115,8 +116,10 @@ inline void write_file_atomically(const std::filesystem::path& shown, std::strin
     const fs::path path = write_target(shown);
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     if (fs::is_directory(path, ec)) throw io_error(shown.string() + ": is a directory, expected a file to write");
-    // A device, FIFO or socket would be replaced by a regular file (as root, /dev/null too).
-    if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+    // A device, FIFO or socket would be replaced by a regular file (as root, /dev/null too). As
+    // the system resolves `shown` too: /dev/stdout into a pipe names no path to resolve to.
+    const auto not_regular = [&](const fs::path& p) { return fs::exists(p, ec) && !fs::is_regular_file(p, ec); };
+    if (not_regular(shown) || not_regular(path)) {
         throw io_error(shown.string() + ": not a regular file (a device, FIFO or socket), expected a file to write");
     }
     if (!fs::is_directory(dir, ec)) {
