@@ -32,6 +32,23 @@ inline std::string resumed_run_folder(const std::string& checkpoint) {
     return folder.empty() ? std::string(".") : folder.string();
 }
 
+/// How `train --resume` writes a trained run's outputs again, when writing them failed: from
+/// OUT/checkpoint.ckpt when it is this run's (the run started in OUT, or resumed from that very
+/// file), otherwise from the checkpoint it resumed from, into OUT (a finished run resumed from
+/// elsewhere saves no checkpoint in OUT, and the one there may be another run's).
+struct RewriteOutputs {
+    std::string checkpoint;  ///< the checkpoint holding the trained run
+    std::string command;     ///< train --resume CHECKPOINT --data DATA [--out OUT]
+};
+inline RewriteOutputs rewrite_outputs(const std::filesystem::path& out, const std::string& resume,
+                                      const std::string& data) {
+    const std::filesystem::path own = out / "checkpoint.ckpt";
+    std::error_code ec;
+    const bool own_run = resume.empty() || std::filesystem::equivalent(own, resume, ec);
+    const std::string checkpoint = own_run ? own.string() : resume;
+    return {checkpoint, "train --resume " + checkpoint + " --data " + data + (own_run ? "" : " --out " + out.string())};
+}
+
 /// An output folder one run has to itself until the object goes away: an advisory lock (flock)
 /// on the folder, which the system drops when the process ends, however it ends. Without it, two
 /// runs with the same --out would leave one run's model beside the other's metrics.

@@ -160,14 +160,10 @@ int train(Settings s) {
         draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
         std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
     } catch (const siamese::io_error& e) {
-        // OUT/checkpoint.ckpt is this run's when it started here, or resumed from that very file;
-        // otherwise it may be another run's (a finished run resumed from elsewhere saves none).
-        std::error_code ec;
-        const bool here = s.resume.empty() || fs::equivalent(checkpoint, s.resume, ec);
-        const std::string safe = here ? checkpoint.string() : s.resume;
-        throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " + safe +
-                                ": once the outputs can be written, train --resume " + safe + " --data " + s.data +
-                                (here ? "" : " --out " + out.string()) + " writes them again without training");
+        const auto rewrite = examples::rewrite_outputs(out, s.resume, s.data);
+        throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " + rewrite.checkpoint +
+                                ": once the outputs can be written, " + rewrite.command +
+                                " writes them again without training");
     }
     return 0;
 }

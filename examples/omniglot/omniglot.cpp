@@ -131,15 +131,9 @@ int train(Settings s, int stop_after) {
     try {
         run.report();
     } catch (const siamese::io_error& e) {
-        // OUT/checkpoint.ckpt is this run's when it started here, or resumed from that very file;
-        // otherwise the checkpoint resumed from holds it.
-        std::error_code ec;
-        const fs::path checkpoint = out_folder.path() / "checkpoint.ckpt";
-        const bool here = s.resume.empty() || fs::equivalent(checkpoint, s.resume, ec);
         throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " +
                                 (out_folder.path() / "model.ckpt").string() + ": once the reports can be written, " +
-                                "train --resume " + (here ? checkpoint.string() : s.resume) + " --data " + s.data +
-                                (here ? "" : " --out " + out_folder.path().string()) +
+                                examples::rewrite_outputs(out_folder.path(), s.resume, s.data).command +
                                 " writes them again without training");
     }
     return 0;

@@ -108,7 +108,7 @@ public:
             throw std::invalid_argument("PkSampler: " + std::to_string(out.size()) +
                                         " indices for a batch of P*K = " + std::to_string(batch_size()));
         }
-        indexed_.check_size("PkSampler", *images_);
+        indexed_.check_size(name_, *images_);
         const auto p = static_cast<std::size_t>(options_.p), k = static_cast<std::size_t>(options_.k);
         // Partial Fisher-Yates shuffles, undone afterwards: distinct draws without a scratch
         // copy, and the member lists stay as built, so the generator state alone is the state.
@@ -130,7 +130,7 @@ public:
         // be restored with set_state.
         for (std::size_t slot = 0; slot < p; ++slot) {
             for (std::size_t i = 0; i < k; ++i) {
-                indexed_.check_member("PkSampler", *images_, out[slot * k + i], slot_classes_[slot]);
+                indexed_.check_member(name_, *images_, out[slot * k + i], slot_classes_[slot]);
             }
         }
     }
@@ -192,6 +192,7 @@ private:
         }
     }
 
+    static constexpr const char* name_ = "PkSampler";
     const LabelledImages* images_;
     PkOptions options_;
     Rng rng_;

@@ -70,7 +70,7 @@ public:
                                         std::to_string(positive.size()) + " positive and " +
                                         std::to_string(negative.size()) + " negative indices");
         }
-        indexed_.check_size("TripletSampler", *images_);
+        indexed_.check_size(name_, *images_);
         const auto n_classes = static_cast<index_t>(members_.size());
         for (std::size_t i = 0; i < anchor.size(); ++i) {
             const index_t c = anchorable_[at(rng_.uniform_int(static_cast<index_t>(anchorable_.size())))];
@@ -84,9 +84,9 @@ public:
             const index_t other = k >= c ? k + 1 : k;  // uniform over the classes other than c
             const auto& o = members_[at(other)];
             negative[i] = o[at(rng_.uniform_int(static_cast<index_t>(o.size())))];
-            indexed_.check_member("TripletSampler", *images_, anchor[i], c);
-            indexed_.check_member("TripletSampler", *images_, positive[i], c);
-            indexed_.check_member("TripletSampler", *images_, negative[i], other);
+            indexed_.check_member(name_, *images_, anchor[i], c);
+            indexed_.check_member(name_, *images_, positive[i], c);
+            indexed_.check_member(name_, *images_, negative[i], other);
         }
     }
 
@@ -132,6 +132,7 @@ public:
 private:
     static std::size_t at(index_t i) noexcept { return static_cast<std::size_t>(i); }
 
+    static constexpr const char* name_ = "TripletSampler";
     const LabelledImages* images_;
     Rng rng_;
     IndexedSet indexed_;

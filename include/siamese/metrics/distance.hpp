@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -64,6 +65,27 @@ template <class T>
 [[nodiscard]] TensorView<const T> stacked_half(const Tensor<T>& grad, index_t which) noexcept {
     const index_t n = grad.rank() == 2 ? grad.dim(0) / 2 : 0, d = grad.rank() == 2 ? grad.dim(1) : 0;
     return rows(grad.data(), which * n, n, d);
+}
+
+/// A row's norm as ldexp(root, exponent), from the row scaled by 2^-exponent (exact) to a
+/// largest magnitude of at most 1: its squares neither overflow nor underflow T, where the plain
+/// sum of squares would (a float row of norm beyond 1.8e19, or below about 1e-19).
+template <class T>
+struct ScaledNorm {
+    T root;
+    int exponent;
+};
+
+/// The row's ScaledNorm, or nothing for a zero row or one holding an inf or NaN.
+template <class T>
+[[nodiscard]] std::optional<ScaledNorm<T>> scaled_norm(const T* row, index_t d) {
+    T largest = 0;
+    for (index_t k = 0; k < d; ++k) largest = std::max(largest, std::abs(row[k]));
+    if (!std::isfinite(largest) || largest == 0) return std::nullopt;
+    const int e = std::ilogb(largest) + 1;
+    T s = 0;
+    for (index_t k = 0; k < d; ++k) s += std::ldexp(row[k], -e) * std::ldexp(row[k], -e);
+    return ScaledNorm<T>{std::sqrt(s), e};
 }
 
 }  // namespace detail
@@ -150,13 +172,8 @@ private:
     /// the last bit, left out). Unscaled, d would be inf and its gradient 0, hiding a diverging
     /// run. A difference holding an inf stays inf.
     [[nodiscard]] static T large_distance(const T* row, index_t d) {
-        T largest = 0;
-        for (index_t k = 0; k < d; ++k) largest = std::max(largest, std::abs(row[k]));
-        if (!std::isfinite(largest)) return std::numeric_limits<T>::infinity();
-        const int e = std::ilogb(largest) + 1;
-        T s = 0;
-        for (index_t k = 0; k < d; ++k) s += std::ldexp(row[k], -e) * std::ldexp(row[k], -e);
-        return std::ldexp(std::sqrt(s), e);
+        const auto n = detail::scaled_norm(row, d);
+        return n ? std::ldexp(n->root, n->exponent) : std::numeric_limits<T>::infinity();
     }
 
     static constexpr const char* name_ = "EuclideanDistance";
@@ -274,18 +291,13 @@ private:
     /// (of the order of 1 / norm) is 0. Returns false, having written nothing, for a zero row or
     /// one holding an inf or NaN (the plain path and the numeric checks deal with those).
     bool normalise_scaled(const T* row, index_t d, T* u, index_t r) {
-        T largest = 0;
-        for (index_t k = 0; k < d; ++k) largest = std::max(largest, std::abs(row[k]));
-        if (!std::isfinite(largest) || largest == 0) return false;
-        const int e = std::ilogb(largest) + 1;
-        T s = 0;
-        for (index_t k = 0; k < d; ++k) s += std::ldexp(row[k], -e) * std::ldexp(row[k], -e);
-        const T root = std::sqrt(s);
-        const T norm = std::ldexp(root, e);
+        const auto n = detail::scaled_norm(row, d);
+        if (!n) return false;
+        const T norm = std::ldexp(n->root, n->exponent);
         norm_[r] = norm;
         const T eps = static_cast<T>(eps_);
         if (norm > eps) {
-            for (index_t k = 0; k < d; ++k) u[k] = std::ldexp(row[k], -e) / root;
+            for (index_t k = 0; k < d; ++k) u[k] = std::ldexp(row[k], -n->exponent) / n->root;
         } else {
             const T scale = T(1) / eps;  // clamped, exactly as on the plain path
             for (index_t k = 0; k < d; ++k) u[k] = row[k] * scale;

@@ -201,8 +201,8 @@ private:
                               e.what());
         }
         if (out.rank() != 2) {
-            throw shape_error("Siamese: the backbone must output embeddings [N, D], but maps " +
-                              Shape{1, image[0], image[1], image[2]}.str() + " to " + out.str());
+            throw shape_error("Siamese: the backbone must output embeddings [N, D], but maps " + batch.str() + " to " +
+                              out.str());
         }
         return out[1];
     }
