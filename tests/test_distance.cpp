@@ -257,6 +257,29 @@ TEST_CASE("pairwise kernel: close rows keep their small distance (no cancellatio
     CHECK(out[0] == 0x1p-10f);
 }
 
+TEST_CASE("pairwise_euclidean: float rows whose squares overflow keep their distance") {
+    // Differences of 3e19 and 4e19 (squares beyond float's 3.4e38): the distance is 5e19; only
+    // the squared form, which has no finite value, is inf. A difference holding an inf stays inf.
+    const float inf = std::numeric_limits<float>::infinity();
+    Tensor<float> a(Shape{2, 2}), b(Shape{3, 2});
+    a[0] = 3e19f, a[1] = 4e19f;  // row 0
+    a[2] = 1.0f, a[3] = 2.0f;    // row 1
+    b[0] = 0.0f, b[1] = 0.0f;    // row 0
+    b[2] = 1.0f, b[3] = 2.0f;    // row 1
+    b[4] = inf, b[5] = 0.0f;     // row 2
+    Tensor<float> out;
+    metrics::pairwise_euclidean(a, b, out);
+    CHECK(out[0] == doctest::Approx(5e19).epsilon(1e-6));
+    CHECK(out[1] == doctest::Approx(5e19).epsilon(1e-6));  // (3e19 - 1, 4e19 - 2) rounds to a's row
+    CHECK(std::isinf(out[2]));
+    CHECK(out[3] == doctest::Approx(std::sqrt(5.0)));
+    CHECK(out[4] == 0.0f);
+    CHECK(std::isinf(out[5]));
+    metrics::pairwise_euclidean(a, b, out, true);
+    CHECK(std::isinf(out[0]));
+    CHECK(out[3] == 5.0f);
+}
+
 TEST_CASE("Distances: an eps that is 0 or subnormal in the tensor type is an error naming the value") {
     // 1e-300 is positive as a double but 0 as a float: equal rows would get distance 0 and a
     // NaN gradient (0 / 0), zero rows a NaN cosine.

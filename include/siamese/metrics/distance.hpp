@@ -21,6 +21,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace siamese::metrics {
 
@@ -88,6 +89,15 @@ template <class T>
     return ScaledNorm<T>{std::sqrt(s), e};
 }
 
+/// The norm of a finite row whose squares overflow T (a float row of norm beyond 1.8e19), from
+/// its ScaledNorm; a row holding an inf stays inf. Unscaled, a distance would be inf and its
+/// gradient 0, hiding a diverging run.
+template <class T>
+[[nodiscard]] T large_norm(const T* row, index_t d) {
+    const auto n = scaled_norm(row, d);
+    return n ? std::ldexp(n->root, n->exponent) : std::numeric_limits<T>::infinity();
+}
+
 }  // namespace detail
 
 /// Euclidean distance between matching rows, smoothed at zero:
@@ -132,7 +142,8 @@ public:
             T s = 0;
             for (index_t k = 0; k < d; ++k) s += row[k] * row[k];
             squared_[i] = s;
-            distance_[i] = std::isinf(s) ? large_distance(row, d) : std::sqrt(s + eps);
+            // eps, far below the last bit of an overflowing sum, is left out there.
+            distance_[i] = std::isinf(s) ? detail::large_norm(row, d) : std::sqrt(s + eps);
         }
         ready_ = true;
         return distance_;
@@ -167,15 +178,6 @@ public:
     [[nodiscard]] double eps() const noexcept { return eps_; }
 
 private:
-    /// The distance of a finite difference whose squares overflow T (a float difference beyond
-    /// 1.8e19), from the difference scaled by a power of two (exact) to at most 1 (eps, far below
-    /// the last bit, left out). Unscaled, d would be inf and its gradient 0, hiding a diverging
-    /// run. A difference holding an inf stays inf.
-    [[nodiscard]] static T large_distance(const T* row, index_t d) {
-        const auto n = detail::scaled_norm(row, d);
-        return n ? std::ldexp(n->root, n->exponent) : std::numeric_limits<T>::infinity();
-    }
-
     static constexpr const char* name_ = "EuclideanDistance";
     double eps_;
     Tensor<T> diff_, squared_, distance_, grad_;
@@ -313,8 +315,9 @@ private:
 
 /// Every row of a with every row of b: a: [N, D], b: [M, D]  ->  out: [N, M],
 /// out_ij = ||a_i - b_j||^2 (squared = true) or ||a_i - b_j|| (squared = false).
-/// Computed directly, not via ||a||^2 + ||b||^2 - 2ab (see kernels/pairwise_distance.hpp).
-/// out is resized (its storage kept when large enough) and must not be a or b.
+/// ||a_i - b_j|| is finite whenever a_i - b_j is, even where its squares overflow T (rescaled as
+/// in EuclideanDistance); the squared form is inf there. Computed directly, not via ||a||^2 + ||b||^2 - 2ab (see
+/// kernels/pairwise_distance.hpp). out is resized (its storage kept when large enough) and must not be a or b.
 template <class T>
 void pairwise_euclidean(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out, bool squared = false) {
     if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != b.dim(1)) {
@@ -323,9 +326,21 @@ void pairwise_euclidean(const Tensor<T>& a, const Tensor<T>& b, Tensor<T>& out, 
     }
     if (&out == &a || &out == &b) throw std::invalid_argument("pairwise_euclidean: out must not be an input");
     out.resize(Shape{a.dim(0), b.dim(0)});
-    kernels::pairwise_squared_distance(a.dim(0), b.dim(0), a.dim(1), a.data(), b.data(), out.data());
-    if (!squared) {
-        for (auto& v : out) v = std::sqrt(v);
+    const index_t n = a.dim(0), m = b.dim(0), d = a.dim(1);
+    kernels::pairwise_squared_distance(n, m, d, a.data(), b.data(), out.data());
+    if (squared) return;  // a sum of squares beyond T's range is inf: it has no finite value
+    std::vector<T> diff;  // filled only for a pair whose squares overflow T; sized on first use
+    for (index_t i = 0; i < n; ++i) {
+        for (index_t j = 0; j < m; ++j) {
+            T& v = out[i * m + j];
+            if (!std::isinf(v)) {
+                v = std::sqrt(v);
+                continue;
+            }
+            diff.resize(static_cast<std::size_t>(d));
+            for (index_t k = 0; k < d; ++k) diff[static_cast<std::size_t>(k)] = a[i * d + k] - b[j * d + k];
+            v = detail::large_norm(diff.data(), d);
+        }
     }
 }
 
