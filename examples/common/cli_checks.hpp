@@ -8,6 +8,8 @@
 #include <siamese/io/checkpoint.hpp>
 #include <siamese/parallel.hpp>
 
+#include "standard_output.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include <cstdlib>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -92,6 +95,18 @@ inline const CLI::Validator seed_check(
                          ", got '" + v + "'";
     },
     "0 to 2^63 - 1", "seed");
+
+/// Parses the command line. Returns the exit status when the program stops here: after --help
+/// (its text on standard output, checked like every command's output: `--help > /dev/full`
+/// fails) or after a parse error (its message on standard error). Returns nothing otherwise.
+[[nodiscard]] inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+    try {
+        app.parse(argc, argv);
+        return std::nullopt;
+    } catch (const CLI::ParseError& e) {
+        return finish_standard_output(app.exit(e));
+    }
+}
 
 /// Most threads --threads takes: more is a typo, each thread holding its own workspace.
 inline constexpr int max_threads = 1024;

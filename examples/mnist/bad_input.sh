@@ -246,6 +246,8 @@ $work/data --out $work/other_run writes them again without training" \
 # The verdict goes to standard output only: a write that failed there (a full disk) exited 0.
 expect "compare onto a full standard output" "error: cannot write the standard output: No space left on device" \
     bash -c '"$@" >/dev/full' compare "${compare_good[@]}" "$work/light.pgm" "$work/light.pgm"
+expect "--help onto a full standard output" "error: cannot write the standard output: No space left on device" \
+    bash -c '"$@" >/dev/full' help "$mnist" train --help
 # Inconsistent PGM files: each was read as something else than it holds.
 printf 'P5\n2 2\n15\n\x00\x01\x02\xff' >"$work/above_max.pgm"
 expect "PGM pixel above its maximum value" "above_max.pgm: PGM: pixel 3 is 255, above the maximum value 15" \

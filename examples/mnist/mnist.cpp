@@ -336,7 +336,7 @@ int main(int argc, char** argv) {
     compare_cmd->add_option("first", image_a, "first image")->required();
     compare_cmd->add_option("second", image_b, "second image")->required();
 
-    CLI11_PARSE(app, argc, argv);
+    if (const auto stop = examples::parse_command_line(app, argc, argv)) return *stop;
     // A resumed run writes to its own folder: the default --out may hold another run's model.
     if (*train_cmd && !s.resume.empty() && train_cmd->count("--out") == 0)
         s.out = examples::resumed_run_folder(s.resume);

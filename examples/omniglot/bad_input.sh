@@ -316,6 +316,8 @@ folder $work/nodir: No such file or directory" "$omniglot" evaluate --model "$wo
 expect "evaluate onto a full standard output" "error: cannot write the standard output: No space left on device" \
     bash -c '"$@" >/dev/full' evaluate "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" \
     --alphabets Alphabet2 --picture "$work/full_stdout.png"
+expect "--help onto a full standard output" "error: cannot write the standard output: No space left on device" \
+    bash -c '"$@" >/dev/full' help "$omniglot" evaluate --help
 # A folder that takes no new file: found before the minutes of evaluation, not after them. Root
 # writes anywhere, so as root the case runs as nobody, from a copy that nobody can read.
 if [ "$(id -u)" -eq 0 ]; then

@@ -850,7 +850,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     runs_cmd->add_option("--seed", r.seed, "seed of the draw")->check(seed_check)->capture_default_str();
 
-    CLI11_PARSE(app, argc, argv);
+    if (const auto stop = examples::parse_command_line(app, argc, argv)) return *stop;
     // A resumed run writes to its own folder: the default --out may hold another run's model.
     if (*train_cmd && !s.resume.empty() && train_cmd->count("--out") == 0)
         s.out = examples::resumed_run_folder(s.resume);
