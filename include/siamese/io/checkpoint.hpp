@@ -259,17 +259,17 @@ public:
         const bool checksum_matches =
             bytes.size() >= magic.size() + 8 &&
             load_u64(bytes.data() + bytes.size() - 8) == fnv1a64(bytes.substr(0, bytes.size() - 8));
+        std::optional<Checkpoint> c;
         try {
-            Checkpoint c = parse_structure(bytes, shown);
-            if (!checksum_matches) throw io_error(shown + ": checksum mismatch: the file is corrupted");
-            c.path_ = shown;
-            return c;
+            c = parse_structure(bytes, shown);
         } catch (const io_error& e) {
-            if (checksum_matches || std::string_view(e.what()).find("checksum mismatch") != std::string_view::npos)
-                throw;
+            if (checksum_matches) throw;
             throw io_error(std::string(e.what()) +
                            " (and the checksum does not match: the file is truncated or corrupted)");
         }
+        if (!checksum_matches) throw io_error(shown + ": checksum mismatch: the file is corrupted");
+        c->path_ = shown;
+        return std::move(*c);
     }
 
 private:
