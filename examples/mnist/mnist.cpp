@@ -216,7 +216,8 @@ int compare(const Settings& given, const std::string& model_path, const std::str
         // A copy: embed returns the model's own buffer, which the second call overwrites.
         const siamese::Tensor<float> e_left = model.embed(left);
         const siamese::Tensor<float>& e_right = model.embed(right);
-        const double dist = embedding_distance(e_left.data(), e_right.data(), e_left.size());
+        const double dist =
+            siamese::eval::vector_distance(e_left.data(), e_right.data(), e_left.size(), siamese::eval::Distance::l2);
         if (!std::isfinite(dist))
             throw siamese::numeric_error(model_path + ": the embedding distance is not finite (" +
                                          std::to_string(dist) + "): the network's weights overflow");

@@ -77,17 +77,6 @@ inline std::uint64_t one_shot_seed(std::uint64_t seed) { return seed + 2000; }
 inline std::uint64_t figure_seed(std::uint64_t seed) { return seed + 3000; }
 inline std::uint64_t calibration_seed(std::uint64_t seed) { return seed + 4000; }
 
-/// ||x - y|| of two embeddings of `dim` values, summed in double: float embeddings of 1e20 are
-/// finite, their squares are not.
-inline double embedding_distance(const float* x, const float* y, siamese::index_t dim) {
-    double sq = 0;
-    for (siamese::index_t k = 0; k < dim; ++k) {
-        const double diff = static_cast<double>(x[k]) - static_cast<double>(y[k]);
-        sq += diff * diff;
-    }
-    return std::sqrt(sq);
-}
-
 // ------------------------------------------------------------------------------------------- data
 
 /// The tutorial's CSV file of a split in `dir` (it may not exist).

@@ -128,7 +128,8 @@ private:
         long right = 0;
         double lo = 1e300, hi = -1e300;
         for (siamese::index_t i = 0; i < b; ++i) {
-            const double dist = embedding_distance(e.data() + i * d, e.data() + (b + i) * d, d);
+            const double dist = siamese::eval::vector_distance(e.data() + i * d, e.data() + (b + i) * d, d,
+                                                               siamese::eval::Distance::l2);
             right += (dist < settings_.margin / 2) == (pair_batch_.labels[i] > 0.5f);
             lo = std::min(lo, dist);
             hi = std::max(hi, dist);

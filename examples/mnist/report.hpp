@@ -216,7 +216,7 @@ inline auto verdict_for(Model& model, const Settings& s, const Results& r) {
             const double p = siamese::kernels::sigmoid(static_cast<double>(model.logits_from_embeddings(a, b)[0]));
             return Verdict{p, p > 0.5};
         }
-        const double dist = embedding_distance(left, right, dim);
+        const double dist = siamese::eval::vector_distance(left, right, dim, siamese::eval::Distance::l2);
         return Verdict{dist, dist <= threshold};
     };
 }
