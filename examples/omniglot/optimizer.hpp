@@ -44,17 +44,29 @@ inline void check_weight_decay(const Settings& s) {
                                  s.momentum, s.weight_decay);
 }
 
+/// One parameter group per layer of layer_prefixes, with that layer's rate scale. A parameter
+/// of no listed layer is an error (std::logic_error naming it), not a parameter left untrained:
+/// a layer added to ConvNet must be added to layer_prefixes too.
+inline std::vector<siamese::ParamGroup<T>> layer_groups(const siamese::ParamList<T>& params,
+                                                        const std::vector<double>& scales) {
+    std::vector<siamese::ParamGroup<T>> groups(layer_prefixes.size());
+    for (const auto& p : params) {
+        const auto g = std::find_if(layer_prefixes.begin(), layer_prefixes.end(),
+                                    [&](const char* prefix) { return p.name.rfind(prefix, 0) == 0; });
+        if (g == layer_prefixes.end()) {
+            throw std::logic_error("parameter '" + p.name +
+                                   "' belongs to no layer of layer_prefixes (network.hpp): it would not be trained");
+        }
+        groups[static_cast<std::size_t>(g - layer_prefixes.begin())].params.push_back(p);
+    }
+    for (std::size_t g = 0; g < groups.size(); ++g) groups[g].lr_scale = scales.at(g);
+    return groups;
+}
+
 /// Adam, AdamW or SGD with momentum, one parameter group per layer (Koch trained each layer with
 /// its own learning rate; --layer-lr sets the ratios, the schedule moves them together).
 inline Optimizer make_optimizer(Model& model, const Settings& s) {
-    const auto scales = layer_scales(s);
-    std::vector<siamese::ParamGroup<T>> groups(layer_prefixes.size());
-    for (auto& p : model.params()) {
-        for (std::size_t g = 0; g < layer_prefixes.size(); ++g) {
-            if (p.name.rfind(layer_prefixes[g], 0) == 0) groups[g].params.push_back(p);
-        }
-    }
-    for (std::size_t g = 0; g < groups.size(); ++g) groups[g].lr_scale = scales[g];
+    auto groups = layer_groups(model.params(), layer_scales(s));
     if (s.optimizer == "adam") {
         return Optimizer(siamese::Adam<T>(std::move(groups), {.lr = s.lr, .weight_decay = s.weight_decay}));
     }

@@ -30,3 +30,27 @@ TEST_CASE("--schedule step: three levels after the warm-up, the last a hundredth
         }
     }
 }
+
+TEST_CASE(
+    "--layer-lr groups: each layer's weight and bias in its own group; a parameter of no listed layer is an error") {
+    omniglot::NetConfig c;
+    c.side = 16;
+    c.widths = {2, 2, 2, 2};
+    c.embedding = 3;
+    siamese::Rng rng(0);
+    auto model = omniglot::make_model(c, rng);
+    const std::vector<double> scales{1, 2, 3, 4, 5, 6};
+    const auto groups = omniglot::layer_groups(model.params(), scales);
+    REQUIRE(groups.size() == 6);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        CAPTURE(g);
+        REQUIRE(groups[g].params.size() == 2);
+        CHECK(groups[g].params[0].name.rfind(omniglot::layer_prefixes[g], 0) == 0);
+        CHECK(groups[g].lr_scale == scales[g]);
+    }
+    // A layer added to the network without a group would silently keep its initial weights.
+    auto params = model.params();
+    params.push_back({"backbone.6.weight", params[0].value, params[0].grad});
+    CHECK_THROWS_WITH_AS(omniglot::layer_groups(params, scales),
+                         doctest::Contains("parameter 'backbone.6.weight' belongs to no layer"), std::logic_error);
+}
