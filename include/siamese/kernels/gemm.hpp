@@ -48,16 +48,34 @@ struct GemmTile {
     static constexpr index_t mc = 16 * mr;  // an MC x KC block of A: 192 KB of float on AVX-512
 };
 
+namespace detail {
+
+/// gemm's workspace: B's packed panels (K x N rounded up to whole panels, shared by all threads),
+/// then one block of packed A per thread, each starting on a cache line. gemm and
+/// gemm_workspace_size both read it, so the size cannot fall short of what gemm writes.
+template <class T>
+struct GemmWorkspaceLayout {
+    index_t packed_b;  ///< elements before the first A block
+    index_t a_block;   ///< elements of each thread's A block
+
+    constexpr GemmWorkspaceLayout(index_t M, index_t N, index_t K) noexcept
+        : packed_b(simd::round_up(std::max<index_t>(K, 0) * simd::round_up(std::max<index_t>(N, 1), GemmTile<T>::nr),
+                                  simd::line_elements<T>)),
+          a_block(simd::round_up(std::min(GemmTile<T>::mc, simd::round_up(std::max<index_t>(M, 1), GemmTile<T>::mr)) *
+                                     std::min(GemmTile<T>::kc, std::max<index_t>(K, 1)),
+                                 simd::line_elements<T>)) {}
+
+    [[nodiscard]] constexpr index_t size(int threads) const noexcept {
+        return packed_b + static_cast<index_t>(std::max(threads, 1)) * a_block;
+    }
+};
+
+}  // namespace detail
+
 /// Elements of workspace gemm needs for these sizes with `threads` threads.
 template <class T>
 [[nodiscard]] constexpr index_t gemm_workspace_size(index_t M, index_t N, index_t K, int threads) noexcept {
-    using G = GemmTile<T>;
-    const index_t packed_b = simd::round_up(std::max<index_t>(K, 0) * simd::round_up(std::max<index_t>(N, 1), G::nr),
-                                            simd::line_elements<T>);
-    const index_t packed_a = simd::round_up(
-        std::min(G::mc, simd::round_up(std::max<index_t>(M, 1), G::mr)) * std::min(G::kc, std::max<index_t>(K, 1)),
-        simd::line_elements<T>);
-    return packed_b + static_cast<index_t>(std::max(threads, 1)) * packed_a;
+    return detail::GemmWorkspaceLayout<T>(M, N, K).size(threads);
 }
 
 namespace detail {
@@ -179,10 +197,10 @@ void gemm(Op op_a, Op op_b, index_t M, index_t N, index_t K, T alpha, const T* A
         return;
     }
     const index_t panels = (N + NR - 1) / NR;
+    const detail::GemmWorkspaceLayout<T> layout(M, N, K);
     T* packed_b = workspace;
-    T* packed_a = workspace + simd::round_up(K * panels * NR, simd::line_elements<T>);
-    const index_t a_block =
-        simd::round_up(std::min(MC, simd::round_up(M, MR)) * std::min(KC, K), simd::line_elements<T>);
+    T* packed_a = workspace + layout.packed_b;
+    const index_t a_block = layout.a_block;
 
     // B is always packed, once, shared by all threads: reading it in place with a large row
     // stride made the KC rows of a micro-panel collide in a few L1 sets (1024^3 ran at 128
