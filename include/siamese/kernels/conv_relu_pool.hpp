@@ -138,12 +138,12 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
     const index_t* tapoff = pixel + 4 * PHW;
 
     // Shared: the weights for the input gradient, as [OC][tap][C] (sparse) or [K][OCP] (dense).
-    T* wt = workspace + L.packed_size();
+    T* w_backward = workspace + L.packed_size();
     if (dx && sparse) {
-        for (index_t oc = 0; oc < OC; ++oc) transpose(C, TAPS, w + oc * K, TAPS, wt + oc * K, C);
+        for (index_t oc = 0; oc < OC; ++oc) transpose(C, TAPS, w + oc * K, TAPS, w_backward + oc * K, C);
     } else if (dx) {
-        transpose(OC, K, w, K, wt, OCP);
-        for (index_t k = 0; k < K; ++k) std::fill(wt + k * OCP + OC, wt + (k + 1) * OCP, T(0));
+        transpose(OC, K, w, K, w_backward, OCP);
+        for (index_t k = 0; k < K; ++k) std::fill(w_backward + k * OCP + OC, w_backward + (k + 1) * OCP, T(0));
     }
     T* per_thread = workspace + L.shared();
     const int threads = num_threads();
@@ -194,11 +194,11 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
                 std::fill_n(dxc, CS, T(0));
                 if (sparse) {
                     detail::dispatch_channel_block<T>(C, [&](auto cb, auto full) {
-                        detail::sparse_data_image<T, decltype(cb)::value, decltype(full)::value>(L, gT, cd, wt, pixel,
-                                                                                                 tapoff, dxc);
+                        detail::sparse_data_image<T, decltype(cb)::value, decltype(full)::value>(L, gT, cd, w_backward,
+                                                                                                 pixel, tapoff, dxc);
                     });
                 } else {
-                    detail::dense_data_image(L, gT, cd, wt, koff, pixel, dxc);
+                    detail::dense_data_image(L, gT, cd, w_backward, koff, pixel, dxc);
                 }
                 // NHWC (padded) -> NCHW, dropping the padding.
                 T* out = dx + n * g.in_sample();

@@ -81,7 +81,8 @@ struct ConvPoolLayout {
     /// path): with at least half a vector of them; below, over output channels (dense).
     [[nodiscard]] bool sparse_path() const noexcept { return 2 * g.channels >= simd::Vec<T>::width; }
 
-    // Shared: weights packed for forward [OCP/OB][K][OB] + bias [OCP]; reordered for backward [OC][KH*KW][C].
+    // Shared: weights packed for forward [OCP/OB][K][OB] + bias [OCP]; then the weights reordered for backward:
+    // [OC][KH*KW][C] on the sparse path, [K][OCP] on the dense one (room for the larger).
     [[nodiscard]] index_t packed_size() const noexcept { return ocp() * k() + ocp(); }
     [[nodiscard]] index_t shared() const noexcept {
         return simd::round_up(packed_size() + std::max(g.out_channels * k(), k() * ocp()), simd::line_elements<T>);
