@@ -26,6 +26,7 @@ public:
 
     explicit Rng(std::uint64_t seed = 0) noexcept { this->seed(seed); }
 
+    /// Restarts the stream: the generator then draws what Rng(seed) draws.
     void seed(std::uint64_t seed) noexcept {
         std::uint64_t x = seed;
         for (auto& s : state_) s = splitmix64(x);

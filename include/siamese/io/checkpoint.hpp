@@ -121,8 +121,12 @@ public:
         for (const auto& p : params) read(prefix + p.name, *p.value);
     }
 
+    /// Sets a metadata entry: a string under `key` (settings, counters, the data's fingerprint),
+    /// kept apart from the tensors (add, read, contains); an existing key is replaced.
     void set(const std::string& key, std::string value) { metadata_[key] = std::move(value); }
 
+    /// The metadata entry under `key`, or nothing; at_integer, at_real and at_choice read one
+    /// with checks.
     [[nodiscard]] std::optional<std::string> get(const std::string& key) const {
         const auto it = metadata_.find(key);
         if (it == metadata_.end()) return std::nullopt;
@@ -188,6 +192,7 @@ public:
         return x;
     }
 
+    /// Whether a tensor of this name is stored (metadata keys are found with get).
     [[nodiscard]] bool contains(const std::string& name) const { return find(name) != nullptr; }
     [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }
     [[nodiscard]] const std::map<std::string, std::string>& metadata() const noexcept { return metadata_; }

@@ -30,6 +30,7 @@ public:
 
     static constexpr std::size_t size() noexcept { return sizeof...(Layers); }
 
+    /// The layer at position I (from 0), which is also its parameters' name prefix ("I.weight").
     template <std::size_t I>
     [[nodiscard]] auto& layer() noexcept {
         return std::get<I>(layers_);

@@ -183,7 +183,9 @@ public:
         return out;
     }
 
+    /// The shared backbone, which embeds both images of a pair.
     [[nodiscard]] B& backbone() noexcept { return backbone_; }
+    /// The head, Linear(D, 1): its output on |e_left - e_right| is the pair's logit.
     [[nodiscard]] Linear<T>& head() noexcept { return head_; }
 
 private:

@@ -23,6 +23,7 @@
 
 namespace siamese::testing {
 
+/// How check_gradients compares analytic gradients with central differences.
 struct GradientCheckOptions {
     double epsilon = 1e-5;    ///< step of the central difference
     double tolerance = 1e-6;  ///< largest accepted relative error

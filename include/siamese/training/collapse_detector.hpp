@@ -19,12 +19,16 @@
 
 namespace siamese::training {
 
+/// When CollapseDetector speaks up: over a full window of batches, a mean pair accuracy within
+/// the band around 0.5, or the logits of every batch spread less than min_logit_spread.
 struct CollapseOptions {
     index_t window = 500;            ///< batches watched; a warning needs a full window
     double accuracy_band = 0.02;     ///< "stuck at 0.5" means within 0.5 +- this, on average
     double min_logit_spread = 1e-4;  ///< "constant output": logits' spread in a batch below this
 };
 
+/// Watches each batch's pair accuracy and logit spread (add) and returns a warning, once, the
+/// first time training looks collapsed (see CollapseOptions).
 class CollapseDetector {
 public:
     /// window must be at least 1, accuracy_band and min_logit_spread finite numbers >= 0;
