@@ -2,7 +2,7 @@
 #pragma once
 
 // The library's only OpenMP code: every parallel loop goes through parallel_for, or, for a kernel
-// that sets up per-thread state once per call, parallel_ranges.
+// that sets up per-thread state once per call, parallel_ranges (on which parallel_for is built).
 
 #include <siamese/config.hpp>
 
@@ -44,21 +44,6 @@ inline void set_num_threads(int n) {
 #endif
 }
 
-/// Calls f(i) for i in [0, n), split into contiguous static chunks, one per thread, so the
-/// split depends only on n and the thread count. Serial for n < 2, with one thread, or when
-/// already inside a parallel region (one level of parallelism per kernel). f must not throw.
-template <class F>
-void parallel_for(index_t n, F&& f) {
-#ifdef _OPENMP
-    if (n > 1 && num_threads() > 1) {
-#pragma omp parallel for schedule(static)
-        for (index_t i = 0; i < n; ++i) f(i);
-        return;
-    }
-#endif
-    for (index_t i = 0; i < n; ++i) f(i);
-}
-
 /// Splits [0, n) into one contiguous range per thread and calls f(thread, begin, end) once in
 /// each thread (thread in [0, num_threads())), so a kernel can set up per-thread state once and
 /// write only what its range owns. Ranges depend only on n and the team size; a thread whose
@@ -78,6 +63,18 @@ void parallel_ranges(index_t n, F&& f) {
     }
 #endif
     f(0, index_t{0}, n);
+}
+
+/// Calls f(i) for i in [0, n), split into contiguous chunks, one per thread (parallel_ranges's),
+/// so the split depends only on n and the thread count. Serial for n < 2, with one thread, or
+/// when already inside a parallel region (one level of parallelism per kernel). f must not throw.
+template <class F>
+void parallel_for(index_t n, F&& f) {
+    // A plain parallel region split by hand, not `omp parallel for`: LLVM's OpenMP runtime
+    // allocates on every worksharing loop, GCC's does not, and a training step allocates nothing.
+    parallel_ranges(n, [&f](int, index_t begin, index_t end) {
+        for (index_t i = begin; i < end; ++i) f(i);
+    });
 }
 
 }  // namespace siamese
