@@ -8,6 +8,11 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>  // glibc declares the malloc family (noexcept); the definitions below replace it
+#if __has_include(<mm_malloc.h>)
+// Declared first with glibc's noexcept: clang's own mm_malloc.h (through Eigen) declares
+// posix_memalign without it, which clang refuses after a definition that has it.
+#include <mm_malloc.h>
+#endif
 
 extern "C" {
 void* __libc_malloc(std::size_t);

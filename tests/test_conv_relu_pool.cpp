@@ -169,8 +169,12 @@ TEST_CASE_TEMPLATE("ConvReluPool channels-last hand-over equals the NCHW chain, 
     Rng rng(47);
     const bool is_double = std::is_same_v<T, double>;
     const double tol = is_double ? 1e-12 : 1e-5;
-    for (const auto& [c1, c2, side, stride] :
-         {std::tuple<index_t, index_t, index_t, index_t>{1, 32, 28, 1}, {3, 20, 17, 1}, {2, 5, 23, 2}}) {
+    struct Sizes {
+        index_t c1, c2, side, stride;
+    };
+    for (const Sizes& sizes : {Sizes{1, 32, 28, 1}, Sizes{3, 20, 17, 1}, Sizes{2, 5, 23, 2}}) {
+        // Plain variables: CAPTURE's lambda cannot capture a structured binding before clang 16.
+        const index_t c1 = sizes.c1, c2 = sizes.c2, side = sizes.side, stride = sizes.stride;
         CAPTURE(c1);
         CAPTURE(c2);
         Rng a(11), b(11);

@@ -282,7 +282,9 @@ TEST_CASE("every scorer refuses an image index outside the set it was built on, 
     // embedding scorers throw shape_error.
     for_every_scorer([](auto& scorer, const char* name) {
         CAPTURE(name);
-        for (const auto& [query, last] : {std::pair<index_t, index_t>{4, 1}, {0, 4}, {-1, 1}, {0, -1}}) {
+        for (const auto& query_last : {std::pair<index_t, index_t>{4, 1}, {0, 4}, {-1, 1}, {0, -1}}) {
+            // Plain variables: the lambda below cannot capture a structured binding before clang 16.
+            const index_t query = query_last.first, last = query_last.second;
             const std::vector<index_t> candidates{1, 2, last};
             std::vector<double> out(3, 7.0);
             const index_t bad = query == 0 ? last : query;

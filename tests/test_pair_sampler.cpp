@@ -183,9 +183,10 @@ TEST_CASE("PairSampler: classes are drawn uniformly, whatever their sizes") {
         CHECK(counts.size() == n_classes);
         const double p = 1.0 / static_cast<double>(n_classes);
         const double sigma = std::sqrt(total * p * (1 - p));
-        for (const auto& [label, count] : counts) {
-            CAPTURE(label);
-            CHECK(std::abs(count - total * p) < 5 * sigma);
+        // Not a structured binding: CAPTURE's lambda cannot capture one before clang 16.
+        for (const auto& class_count : counts) {
+            CAPTURE(class_count.first);
+            CHECK(std::abs(class_count.second - total * p) < 5 * sigma);
         }
     };
     check_uniform(different_left, 6, rows);

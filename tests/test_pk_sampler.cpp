@@ -72,9 +72,9 @@ TEST_CASE("PkSampler: classes are balanced across batches, and so are images wit
     }
     REQUIRE(per_class.size() == 6);
     const double expected = rounds * 2 / 6.0, sigma = std::sqrt(expected);
-    for (const auto& [label, count] : per_class) {
-        CAPTURE(label);
-        CHECK(std::abs(count - expected) < 5 * sigma);
+    for (const auto& class_count : per_class) {  // CAPTURE takes no structured binding before clang 16
+        CAPTURE(class_count.first);
+        CHECK(std::abs(class_count.second - expected) < 5 * sigma);
     }
     REQUIRE(per_image_of_10.size() == 9);
     const double per_image = per_class[10] * 2 / 9.0;

@@ -83,9 +83,10 @@ TEST_CASE("Rng::uniform_int: an empty or negative range is an error; valid draws
         {std::numeric_limits<index_t>::max(),
          {8854820714165103459, 50656249993007829, 42682020660567098, 4433782295582395420}},
     };
-    for (const auto& [n, draws] : expected) {
+    for (const auto& range_draws : expected) {  // CAPTURE takes no structured binding before clang 16
+        const index_t n = range_draws.first;
         CAPTURE(n);
-        for (const index_t d : draws) CHECK(r.uniform_int(n) == d);
+        for (const index_t d : range_draws.second) CHECK(r.uniform_int(n) == d);
     }
     CHECK(r.next() == 9420684325269312219ULL);
 }

@@ -2,6 +2,7 @@
 #include "test_util.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <vector>
 
 using namespace siamese;
@@ -173,9 +174,11 @@ TEST_CASE("Siamese learns a synthetic same/different task: loss falls, pair accu
         return std::pair{loss_sum / steps, static_cast<double>(correct) / static_cast<double>(steps * batch)};
     };
 
-    const auto [loss_before, acc_before] = run(20, false);
+    // Plain variables, not structured bindings: INFO's lambda cannot capture those before clang 16.
+    double loss_before = 0, acc_before = 0, loss_after = 0, acc_after = 0;
+    std::tie(loss_before, acc_before) = run(20, false);
     run(300, true);
-    const auto [loss_after, acc_after] = run(20, false);
+    std::tie(loss_after, acc_after) = run(20, false);
     INFO("loss " << loss_before << " -> " << loss_after << ", accuracy " << acc_before << " -> " << acc_after);
     CHECK(loss_after < 0.5 * loss_before);
     CHECK(acc_after >= 0.9);
