@@ -24,11 +24,14 @@
 //      networks can score as one ensemble (the mean of their logits).
 
 #include "alphabets.hpp"
+#include "ensemble.hpp"
 #include "episode_pictures.hpp"
 #include "evaluation.hpp"
 #include "network.hpp"
 #include "optimizer.hpp"
+#include "output_checks.hpp"
 #include "run_checkpoint.hpp"
+#include "run_folders.hpp"
 #include "settings.hpp"
 #include "training_data.hpp"
 #include "training_run.hpp"
@@ -46,20 +49,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <new>
 #include <optional>
 #include <string>
@@ -70,25 +65,6 @@ namespace {
 
 using namespace omniglot;
 namespace fs = std::filesystem;
-
-/// Whether two paths name one file: the same path written two ways, or links to one file (an
-/// output file not yet written can only be the former).
-bool same_file(const fs::path& a, const fs::path& b) {
-    std::error_code ec;
-    return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal() || fs::equivalent(a, b, ec);
-}
-
-/// Whether `file` lies in `folder` (both as they resolve, links followed where they exist).
-bool is_inside(const fs::path& file, const fs::path& folder) {
-    const auto resolved = [](const fs::path& p) {
-        std::error_code ec;
-        fs::path r = fs::weakly_canonical(fs::absolute(p), ec);
-        return r.has_filename() ? r : r.parent_path();  // "data/" ends in an empty element, which no file has
-    };
-    const fs::path f = resolved(file), d = resolved(folder);
-    const auto [end, _] = std::mismatch(d.begin(), d.end(), f.begin(), f.end());
-    return !d.empty() && end == d.end() && f != d;
-}
 
 // ------------------------------------------------------------------------------------------- train
 
@@ -153,143 +129,6 @@ struct EvaluateOptions {
 
 void print_row(const char* name, const EpisodeResult& r) {
     std::printf("  %-20s %s\n", name, format_accuracy(r).c_str());
-}
-
-/// evaluate's --json and --picture, checked before the work: the folder must exist (found only
-/// after the whole evaluation), and the file must be none of the inputs: a model (a typo that
-/// replaced the trained model with the results), nor a file in the --data or --runs folder.
-void check_output_file(const char* option, const std::string& file, const std::vector<std::string>& models,
-                       const std::vector<std::pair<const char*, std::string>>& input_folders) {
-    if (file.empty()) return;
-    std::error_code ec;
-    // Where the save writes: the file, or where the links at its name lead (a link to a file not
-    // there yet is followed too, so it must not lead into the inputs either).
-    fs::path target;
-    try {
-        target = fs::absolute(siamese::io::write_target(file));
-    } catch (const siamese::io_error& e) {
-        throw siamese::io_error(std::string(option) + " " + e.what());
-    }
-    // Named with links resolved; a folder we may not enter cannot be resolved: access() says so.
-    if (const fs::path resolved = fs::weakly_canonical(target, ec); !ec) target = resolved;
-    const auto writes_to = [&](const fs::path& other) { return same_file(file, other) || same_file(target, other); };
-    for (const auto& [name, folder] : input_folders) {
-        if (!folder.empty() && (is_inside(file, folder) || is_inside(target, folder))) {
-            throw std::invalid_argument(std::string(option) + " " + file + " is inside " + name + " " + folder +
-                                        ": it would overwrite or add to the data evaluated; write the results "
-                                        "elsewhere");
-        }
-    }
-    for (const auto& model : models) {
-        if (writes_to(model)) {
-            throw std::invalid_argument(std::string(option) + " " + file + " is the --model " + model +
-                                        ": it would be overwritten; write the results elsewhere");
-        }
-        // The files train wrote beside the model: checkpoint.ckpt may be the only way to resume.
-        const fs::path beside = fs::absolute(model).parent_path();
-        for (const char* trained :
-             {"checkpoint.ckpt", "metrics.json", "training_curve.svg", "validation_episodes.png"}) {
-            if (writes_to(beside / trained)) {
-                throw std::invalid_argument(std::string(option) + " " + file + " is the " + trained +
-                                            " train wrote beside --model " + model +
-                                            ": it would be overwritten; write the results elsewhere");
-            }
-        }
-    }
-    if (fs::is_regular_file(file, ec)) {  // not a FIFO: opening one would wait for a writer
-        std::ifstream existing(file, std::ios::binary);
-        constexpr auto checkpoint_magic = siamese::io::Checkpoint::magic;
-        std::string start(checkpoint_magic.size(), '\0');
-        existing.read(start.data(), static_cast<std::streamsize>(start.size()));
-        if (start == checkpoint_magic) {
-            throw std::invalid_argument(std::string(option) + " " + file +
-                                        " is a checkpoint: it would be overwritten; write the results elsewhere");
-        }
-    }
-    // Checked now, not when the file is written after minutes of evaluation.
-    if (fs::is_directory(file, ec)) {
-        throw siamese::io_error(std::string(option) + " " + file + ": a folder, expected a file to write");
-    }
-    if (fs::exists(file, ec) && !fs::is_regular_file(file, ec)) {  // the save would not replace it
-        throw siamese::io_error(std::string(option) + " " + file +
-                                ": not a regular file (a device, FIFO or socket), expected a file to write");
-    }
-    const fs::path folder = fs::absolute(file).parent_path();
-    if (!fs::is_directory(folder, ec)) {
-        throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: " +
-                                (fs::exists(folder, ec) ? folder.string() + " is not a folder"
-                                                        : "folder " + folder.string() + " does not exist"));
-    }
-    // The file is saved beside itself, or where the links at its name lead: that folder must
-    // take a new file. access() also sees a read-only mount and an immutable folder; not a sticky
-    // folder where another user owns the file.
-    const fs::path target_folder = target.parent_path();
-    if (::access(target_folder.c_str(), W_OK | X_OK) != 0) {
-        throw siamese::io_error(std::string(option) + " " + file + ": cannot write there: folder " +
-                                target_folder.string() + ": " + std::strerror(errno));
-    }
-}
-
-/// One model, or several scoring as one (the mean of their logits), with the settings they
-/// were trained with: they must see the same images and episodes.
-struct Ensemble {
-    std::vector<Model> models;
-    std::vector<std::string> trained_on;    ///< each model's --train
-    std::vector<std::string> validated_on;  ///< each model's --validation
-    std::vector<double> augment;            ///< each model's --augment
-    Settings s;                             ///< the first model's settings (image side, ways, distortion)
-};
-
-Ensemble load_ensemble(const Settings& cmd, const std::vector<std::string>& files) {
-    // One model given twice would count twice in the mean logit, an ensemble in name only.
-    for (std::size_t i = 0; i < files.size(); ++i) {
-        for (std::size_t j = 0; j < i; ++j) {
-            if (same_file(files[i], files[j])) {
-                throw std::invalid_argument("--model " + files[i] + " is also --model " + files[j] +
-                                            ": an ensemble of one model twice; give each model once");
-            }
-        }
-    }
-    Ensemble ensemble;
-    std::vector<std::uint64_t> weights_hashes;
-    for (const auto& file : files) {
-        const auto checkpoint = siamese::io::Checkpoint::load(file);
-        const Settings own = settings_from_checkpoint(checkpoint, cmd);
-        const Settings& first = ensemble.s;
-        if (ensemble.models.empty()) {
-            ensemble.s = own;
-        } else if (own.net.side != first.net.side || own.ways != first.ways) {
-            throw std::invalid_argument(
-                file + ": an ensemble needs one image side and one episode size; this model has " +
-                std::to_string(own.net.side) + "x" + std::to_string(own.net.side) + ", " + std::to_string(own.ways) +
-                "-way, " + files.front() + " has " + std::to_string(first.net.side) + "x" +
-                std::to_string(first.net.side) + ", " + std::to_string(first.ways) + "-way");
-        }
-        siamese::Rng init(0);  // the weights come from the checkpoint
-        ensemble.models.push_back(make_model(own.net, init));
-        checkpoint.restore_params(ensemble.models.back().params());
-        // A copy of a model is that model twice too.
-        std::uint64_t weights_hash = 0;
-        for (const auto& p : ensemble.models.back().params()) {
-            const std::string_view bytes(reinterpret_cast<const char*>(p.value->data()),
-                                         static_cast<std::size_t>(p.value->size()) * sizeof(T));
-            weights_hash = siamese::io::fnv1a64(bytes) ^ (weights_hash * 0x100000001b3ULL);
-        }
-        for (std::size_t j = 0; j < weights_hashes.size(); ++j) {
-            if (weights_hashes[j] == weights_hash) {
-                throw std::invalid_argument("--model " + file + " holds the weights of --model " + files[j] +
-                                            " (a copy?): an ensemble of one model twice; give each model once");
-            }
-        }
-        weights_hashes.push_back(weights_hash);
-        ensemble.trained_on.push_back(own.train);
-        ensemble.validated_on.push_back(own.validation);
-        ensemble.augment.push_back(own.augment);
-        std::printf("%s: %s, trained on %s\n", file.c_str(), ensemble.models.back().name().c_str(), own.train.c_str());
-    }
-    if (ensemble.models.size() > 1)
-        std::printf("ensemble of %zu models: a pair's score is the mean of their logits\n", ensemble.models.size());
-    return ensemble;
 }
 
 /// Lake et al.'s run folders: each run one episode, error rates as they report them.
@@ -479,125 +318,6 @@ struct RunOptions {
     long ways = 20;
     std::uint64_t seed = 2015;
 };
-
-/// What in `run` (a folder named runNN) is not what make-runs writes there: training/ and test/
-/// of PNG images and class_labels.txt. Empty when nothing.
-std::string foreign_entry_in_run(const fs::path& run) {
-    for (const auto& entry : fs::directory_iterator(run)) {
-        const std::string name = entry.path().filename().string();
-        if (name == "class_labels.txt" && entry.is_regular_file()) continue;
-        if ((name != "training" && name != "test") || !entry.is_directory()) return name;
-        for (const auto& image : fs::directory_iterator(entry.path())) {
-            if (!image.is_regular_file() || image.path().extension() != ".png") {
-                return name + "/" + image.path().filename().string();
-            }
-        }
-    }
-    return {};
-}
-
-/// make-runs replaces the runs in `out` as a whole: one left from an earlier, longer call would
-/// be read with the new ones. So `out` may hold runs only (runNN folders of what make-runs
-/// writes); anything else may be the user's, and is refused rather than deleted.
-void check_runs_folder(const fs::path& out, const std::string& shown) {
-    std::error_code ec;
-    if (!fs::exists(out, ec)) return;
-    if (!fs::is_directory(out, ec)) throw siamese::io_error(shown + ": not a folder (--out of make-runs)");
-    const auto is_run_name = [](const std::string& name) {
-        return name.size() > 3 && name.rfind("run", 0) == 0 &&
-               std::all_of(name.begin() + 3, name.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-    };
-    for (const auto& entry : fs::directory_iterator(out)) {
-        const std::string name = entry.path().filename().string();
-        std::string foreign = name;
-        if (is_run_name(name) && entry.is_directory() && !entry.is_symlink()) {
-            const std::string inside = foreign_entry_in_run(entry.path());
-            if (inside.empty()) continue;
-            foreign = name + "/" + inside;
-        }
-        throw std::invalid_argument("--out " + shown + " holds " + foreign +
-                                    ", which is not part of a one-shot run: make-runs replaces a folder's runs as a "
-                                    "whole, so give it a new or empty folder, or one of runs only");
-    }
-}
-
-/// A new, empty folder beside `out` named OUT<suffix>-PID (-2, -3, ... when taken): its own to
-/// every call, so two calls never write into or delete each other's, nor a folder of the user's.
-fs::path new_sibling_folder(const fs::path& out, const std::string& suffix) {
-    std::error_code ec;
-    fs::create_directories(out.parent_path(), ec);
-    const std::string base = out.string() + suffix + "-" + std::to_string(::getpid());
-    for (int n = 1; n < 1000; ++n) {
-        const fs::path candidate = n == 1 ? base : base + "-" + std::to_string(n);
-        if (fs::create_directory(candidate, ec)) return candidate;
-        if (ec) throw siamese::io_error(candidate.string() + ": cannot create a folder for the runs: " + ec.message());
-    }
-    throw siamese::io_error(base + ": cannot find a free folder name beside --out");
-}
-
-/// Moves the finished runs in `staging` to `out`. When `out` exists, the two folders are swapped
-/// in one step (renameat2's exchange), so there is no moment without runs at `out`, even for a
-/// call killed half-way; the old runs are then removed with the staging folder. A file system
-/// without the exchange gets two renames, the old runs set aside in a folder of this call's own.
-void put_in_place(const fs::path& staging, const fs::path& out) {
-    // errno of a failed rename, with what the user can do when `out` is a mount point: the
-    // runs are written beside it, and a mount point cannot be renamed onto or swapped.
-    auto failure = [&](const char* what) {
-        const int error = errno;
-        std::string message = out.string() + ": " + what + ": " + std::strerror(error);
-        if (error == EBUSY || error == EXDEV) {
-            message +=
-                " (a mount point cannot be replaced: make-runs writes the runs beside --out and then moves "
-                "them in; give --out a folder inside it)";
-        }
-        return siamese::io_error(message);
-    };
-    if (::rename(staging.c_str(), out.c_str()) == 0) return;
-    if (errno != EEXIST && errno != ENOTEMPTY) throw failure("cannot move the new runs there");
-    if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) == 0) return;
-    if (errno != EINVAL && errno != ENOSYS) throw failure("cannot swap in the new runs");
-    const fs::path previous = new_sibling_folder(out, ".previous");
-    fs::remove(previous);
-    fs::rename(out, previous);
-    try {
-        fs::rename(staging, out);
-    } catch (const fs::filesystem_error&) {
-        fs::rename(previous, out);
-        throw;
-    }
-    fs::remove_all(previous);
-}
-
-/// Removes the working folders a killed call left beside `out` (OUT.partial-PID and
-/// OUT.previous-PID, perhaps with -N) whose process no longer exists and which hold runs only:
-/// a live call's are its own, and a folder holding anything else may be the user's.
-void remove_stale_working_folders(const fs::path& out) {
-    std::error_code ec;
-    for (fs::directory_iterator it(out.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        for (const std::string suffix : {".partial-", ".previous-"}) {
-            const std::string prefix = out.filename().string() + suffix;
-            if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
-            const std::string rest = name.substr(prefix.size());
-            const std::string digits = rest.substr(0, rest.find('-'));
-            const std::string number = rest.size() > digits.size() ? rest.substr(digits.size() + 1) : "1";
-            const auto all_digits = [](const std::string& t) {
-                return !t.empty() && t.size() <= 9 && t.find_first_not_of("0123456789") == std::string::npos;
-            };
-            if (!all_digits(digits) || !all_digits(number)) continue;
-            const auto pid = static_cast<pid_t>(std::stol(digits));
-            if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
-            try {
-                if (!it->is_directory() || it->is_symlink()) continue;
-                check_runs_folder(it->path(), name);
-            } catch (const std::exception&) {
-                continue;  // not runs only: left alone
-            }
-            std::error_code ignored;
-            fs::remove_all(it->path(), ignored);
-        }
-    }
-}
 
 /// Writes within-alphabet episodes of background alphabets as one-shot runs in Lake et al.'s
 /// format (run01 ... with training/classNN.png, test/itemNN.png in a shuffled order and
