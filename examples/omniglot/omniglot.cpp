@@ -294,18 +294,32 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
     } else {
         evaluate_alphabets(ensemble, cmd, e, views, canvas, json);
     }
-    if (!e.json.empty()) siamese::io::write_file_atomically(e.json, json.str() + "\n");
-    if (!canvas) return 0;
-    try {
-        canvas->save_png(picture);
-    } catch (const siamese::io_error& ex) {
-        if (!e.picture.empty()) throw;  // asked for: an error
-        // The default place, next to the model, may be read-only: the numbers are what was asked for.
-        std::fflush(stdout);
-        std::fprintf(stderr, "warning: no picture of the episodes: %s (choose a place with --picture)\n", ex.what());
-        return 0;
+    // Each file is tried whatever became of the other: a --json that cannot be written (a full
+    // disk) must not also cost the picture. Its error is thrown once the picture was tried.
+    std::optional<siamese::io_error> json_error;
+    if (!e.json.empty()) {
+        try {
+            siamese::io::write_file_atomically(e.json, json.str() + "\n");
+        } catch (const siamese::io_error& ex) {
+            json_error = ex;
+        }
     }
-    std::printf("wrote %s\n", picture.string().c_str());
+    if (canvas) {
+        try {
+            canvas->save_png(picture);
+            std::printf("wrote %s\n", picture.string().c_str());
+        } catch (const siamese::io_error& ex) {
+            if (!e.picture.empty()) {  // asked for: an error
+                if (json_error) throw siamese::io_error(std::string(json_error->what()) + "; and " + ex.what());
+                throw;
+            }
+            // The default place, next to the model, may be read-only: the numbers are what was asked for.
+            std::fflush(stdout);
+            std::fprintf(stderr, "warning: no picture of the episodes: %s (choose a place with --picture)\n",
+                         ex.what());
+        }
+    }
+    if (json_error) throw *json_error;
     return 0;
 }
 
