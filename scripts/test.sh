@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The test command: installs what the tests need, builds the suite with warnings as errors and runs it.
-# Usage: scripts/test.sh    (from anywhere; builds in build/test, build/baseline, build/without_zlib_png and
-#                           build/sanitize in the repository)
+# Usage: scripts/test.sh    (from anywhere; builds in build/test, build/clang, build/baseline,
+#                           build/without_zlib_png and build/sanitize in the repository)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 jobs="${SIAMESE_JOBS:-2}"
 
-scripts/install_deps.sh
+scripts/install_deps.sh clang libomp-dev  # clang and LLVM's OpenMP runtime for the clang suite
 
 # run_suite NAME [cmake options...]: configure, build and run the whole suite in build/NAME.
 run_suite() {
@@ -21,6 +21,8 @@ run_suite() {
 }
 
 run_suite test
+# clang (Debian 12's clang 14) with LLVM's OpenMP runtime: the library and its tests are not GCC-only.
+run_suite clang -DCMAKE_CXX_COMPILER=clang++
 # The portable kernels (no AVX, no FMA) without OpenMP: what a plain x86-64 consumer gets.
 run_suite baseline -DSIAMESE_ARCH=x86-64-v2 -DSIAMESE_USE_OPENMP=OFF
 # zlib and libpng are optional: without them, the loaders' tests check the messages that say so

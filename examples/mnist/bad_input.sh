@@ -94,7 +94,8 @@ expect "too many threads" "--threads: must be a whole number from 0 to 1024, got
     "$mnist" train --data "$work/data" --threads 3000 --out "$work/o6"
 # OMP_NUM_THREADS can still ask for more (99999999999 gave 1215752191 threads and an
 # out-of-memory message blaming the batch size). Without OpenMP it asks for nothing.
-if grep -q GOMP_parallel "$mnist"; then
+# GOMP_parallel: GCC's OpenMP runtime; __kmpc_fork_call: LLVM's (clang).
+if grep -q -e GOMP_parallel -e __kmpc_fork_call "$mnist"; then
     expect "OMP_NUM_THREADS above 1024" "OMP_NUM_THREADS asks for 5000 threads, more than the 1024 allowed" \
         env OMP_NUM_THREADS=5000 "$mnist" train --data "$work/data" "${quick[@]}" --out "$work/o6"
 else
@@ -154,9 +155,16 @@ touch "$work/a_file"
 expect "output under a file" "a_file" "$mnist" train --data "$work/data" "${quick[@]}" --out "$work/a_file/out"
 # A full disk (here: no file may grow, and SIGXFSZ ignored so that writes fail with EFBIG): the
 # new --out folder was left behind, empty.
-expect "a full disk" "$work/full_disk: cannot write files in the output folder" \
-    bash -c 'trap "" XFSZ; ulimit -f 0; exec "$@"' _ "$mnist" train --data "$work/data" "${quick[@]}" --out "$work/full_disk"
-[ ! -e "$work/full_disk" ] || fail "a full disk" "left $work/full_disk"
+# LLVM's OpenMP runtime cannot start under ulimit -f 0 (its registration file in /dev/shm cannot
+# grow, and any OpenMP program dies of SIGBUS), so with it the case is skipped, saying so.
+if grep -q __kmpc_fork_call "$mnist"; then
+    echo "skip a full disk: LLVM's OpenMP runtime (libomp) cannot start under ulimit -f 0"
+else
+    expect "a full disk" "$work/full_disk: cannot write files in the output folder" \
+        bash -c 'trap "" XFSZ; ulimit -f 0; exec "$@"' _ "$mnist" train --data "$work/data" "${quick[@]}" \
+        --out "$work/full_disk"
+    [ ! -e "$work/full_disk" ] || fail "a full disk" "left $work/full_disk"
+fi
 
 # Values that would fail only after training, or run out of memory: refused before --out is
 # touched. (The unusable --out makes a check that regresses fail at once, without training.)
