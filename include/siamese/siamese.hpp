@@ -69,6 +69,7 @@
 #include <siamese/eval/retrieval.hpp>
 #include <siamese/eval/roc.hpp>
 #include <siamese/eval/scorer.hpp>
+#include <siamese/eval/sorted_pair_scores.hpp>
 #include <siamese/eval/threshold.hpp>
 
 #include <siamese/testing/gradient_check.hpp>

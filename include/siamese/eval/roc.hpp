@@ -2,7 +2,7 @@
 #pragma once
 
 #include <siamese/detail/format_number.hpp>
-#include <siamese/eval/pair_scores.hpp>
+#include <siamese/eval/sorted_pair_scores.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <siamese/eval/pair_scores.hpp>
+#include <siamese/eval/sorted_pair_scores.hpp>
 
 #include <cmath>
 #include <limits>
