@@ -4,6 +4,7 @@
 #include "test_util.hpp"
 
 #include <siamese/data/omniglot.hpp>
+#include <siamese/data/omniglot_episodes.hpp>
 
 #include <chrono>
 #include <cstdint>

@@ -44,6 +44,7 @@
 #include "../common/standard_output.hpp"
 
 #include <siamese/data/omniglot.hpp>
+#include <siamese/data/omniglot_episodes.hpp>
 #include <siamese/data/one_shot_runs.hpp>
 #include <siamese/siamese.hpp>
 

@@ -12,6 +12,7 @@
 #include "../common/run_state.hpp"
 
 #include <siamese/data/omniglot.hpp>
+#include <siamese/data/omniglot_episodes.hpp>
 #include <siamese/data/one_shot_episode.hpp>
 #include <siamese/parallel.hpp>
 

@@ -86,6 +86,7 @@
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/data/mnist.hpp>
 #include <siamese/data/omniglot.hpp>
+#include <siamese/data/omniglot_episodes.hpp>
 #include <siamese/data/one_shot_episode.hpp>
 #include <siamese/data/one_shot_runs.hpp>
 #include <siamese/data/pair_sampler.hpp>
