@@ -199,6 +199,8 @@ public:
     /// The file it was loaded from (or the name given to parse), for messages; empty when the
     /// checkpoint was built in memory.
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
+    /// How messages name it: path(), or "checkpoint" for one built in memory.
+    [[nodiscard]] std::string source_name() const { return path_.empty() ? "checkpoint" : path_; }
 
     // ---------------------------------------------------------------- files
 
@@ -445,7 +447,7 @@ private:
             if (e.name == name) return &e;
         return nullptr;
     }
-    [[nodiscard]] std::string origin() const { return path_.empty() ? "checkpoint: " : path_ + ": "; }
+    [[nodiscard]] std::string origin() const { return source_name() + ": "; }
     [[nodiscard]] io_error not_a_number(const std::string& key, const std::string& value, const char* wanted) const {
         return io_error(origin() + "metadata '" + key + "' is not " + wanted + ": '" + value + "'");
     }

@@ -46,8 +46,8 @@ void refuse_other_kind(const Checkpoint& c, bool has_own_state, const ParamList<
     if (has_own_state || params.empty()) return;
     const std::string other_key = other_prefix + params.front().name;
     if (!c.contains(other_key)) return;
-    throw io_error((c.path().empty() ? std::string("checkpoint") : c.path()) + ": holds " + holds + " (" + other_key +
-                   "), not " + wanted + "; resume with the optimizer that wrote it");
+    throw io_error(c.source_name() + ": holds " + holds + " (" + other_key + "), not " + wanted +
+                   "; resume with the optimizer that wrote it");
 }
 
 }  // namespace detail
@@ -95,8 +95,8 @@ void restore_optimizer_state(const Checkpoint& c, siamese::detail::AdamBase<T, O
                               "Sgd momentum buffers", "Adam or AdamW moments");
     const long long steps = c.at_integer("optimizer_steps");
     if (steps < 0) {
-        throw io_error((c.path().empty() ? std::string("checkpoint") : c.path()) + ": optimizer_steps is " +
-                       std::to_string(steps) + ", expected a step count >= 0");
+        throw io_error(c.source_name() + ": optimizer_steps is " + std::to_string(steps) +
+                       ", expected a step count >= 0");
     }
     auto m = detail::read_state(c, adam.params(), "optimizer.m.", adam.first_moments());
     auto v = detail::read_state(c, adam.params(), "optimizer.v.", adam.second_moments());
