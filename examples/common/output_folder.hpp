@@ -14,12 +14,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -32,13 +35,27 @@ inline std::string resumed_run_folder(const std::string& checkpoint) {
     return folder.empty() ? std::string(".") : folder.string();
 }
 
+/// `word` as one word of a POSIX shell command line: as it is when it holds only characters no
+/// shell reads specially, otherwise in single quotes (a quote inside as '\''), so that a path
+/// with a space or a quote can be pasted from a message into a shell.
+inline std::string shell_word(const std::string& word) {
+    const auto plain = [](unsigned char c) {
+        return std::isalnum(c) != 0 ||
+               std::string_view("_./:=,+@%-").find(static_cast<char>(c)) != std::string_view::npos;
+    };
+    if (!word.empty() && std::all_of(word.begin(), word.end(), plain)) return word;
+    std::string quoted = "'";
+    for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+}
+
 /// How `train --resume` writes a trained run's outputs again, when writing them failed: from
 /// OUT/checkpoint.ckpt when it is this run's (the run started in OUT, or resumed from that very
 /// file), otherwise from the checkpoint it resumed from, into OUT (a finished run resumed from
 /// elsewhere saves no checkpoint in OUT, and the one there may be another run's).
 struct RewriteOutputs {
     std::string checkpoint;  ///< the checkpoint holding the trained run
-    std::string command;     ///< train --resume CHECKPOINT --data DATA [--out OUT]
+    std::string command;     ///< train --resume CHECKPOINT --data DATA [--out OUT], quoted for a shell
 };
 inline RewriteOutputs rewrite_outputs(const std::filesystem::path& out, const std::string& resume,
                                       const std::string& data) {
@@ -46,7 +63,8 @@ inline RewriteOutputs rewrite_outputs(const std::filesystem::path& out, const st
     std::error_code ec;
     const bool own_run = resume.empty() || std::filesystem::equivalent(own, resume, ec);
     const std::string checkpoint = own_run ? own.string() : resume;
-    return {checkpoint, "train --resume " + checkpoint + " --data " + data + (own_run ? "" : " --out " + out.string())};
+    return {checkpoint, "train --resume " + shell_word(checkpoint) + " --data " + shell_word(data) +
+                            (own_run ? "" : " --out " + shell_word(out.string()))};
 }
 
 /// An output folder one run has to itself until the object goes away: an advisory lock (flock)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The --out folder of both examples: what it removes when a run fails, and what it leaves alone.
+// The --out folder of both examples: what it removes when a run fails, and what it leaves alone;
+// the command a failed run prints to write its outputs again.
 #include "output_folder.hpp"
 #include "temp_dir.hpp"
 
@@ -78,4 +79,17 @@ TEST_CASE("OutputFolder: the probes of runs killed while probing go, once their 
     CHECK(fs::exists(dir / "out" / (".write_test." + dead + ".notes")));  // not a probe's name
     CHECK(fs::exists(dir / "out" / (".write_test.0" + dead)));            // nor is a pid written so
     CHECK(fs::exists(dir / "out" / (".write_test." + live)));             // a live process's
+}
+
+TEST_CASE("rewrite_outputs: the command quotes for a shell the paths that need it, and only those") {
+    CHECK(examples::shell_word("out/run_1/checkpoint.ckpt") == "out/run_1/checkpoint.ckpt");
+    CHECK(examples::shell_word("my runs/a") == "'my runs/a'");
+    CHECK(examples::shell_word("it's") == "'it'\\''s'");
+    CHECK(examples::shell_word("$HOME") == "'$HOME'");
+    CHECK(examples::shell_word("") == "''");
+    const auto rewrite = examples::rewrite_outputs("my runs/a", "", "data/mnist");
+    CHECK(rewrite.checkpoint == "my runs/a/checkpoint.ckpt");  // for prose: as it is
+    CHECK(rewrite.command == "train --resume 'my runs/a/checkpoint.ckpt' --data data/mnist");
+    const auto elsewhere = examples::rewrite_outputs("new out", "old/checkpoint.ckpt", "my data");
+    CHECK(elsewhere.command == "train --resume old/checkpoint.ckpt --data 'my data' --out 'new out'");
 }
