@@ -73,6 +73,127 @@ struct FewShotResult {
     index_t correct = 0;  ///< of which classified right
 };
 
+namespace detail {
+
+/// few_shot_accuracy's std::invalid_argument.
+[[noreturn]] inline void few_shot_error(const std::string& why) {
+    throw std::invalid_argument("few_shot_accuracy: " + why);
+}
+
+/// The classes episodes are drawn from: each class's images, and the pools of classes one
+/// episode may take (one per group, or the whole set) that can fill an episode.
+struct EpisodePools {
+    std::vector<std::vector<index_t>> members;  ///< images of each class, by class index
+    std::vector<std::vector<index_t>> pools;    ///< class indices, each pool able to host an episode
+    index_t shots = 1;                          ///< supports per class
+
+    /// Spare images of class c: those beyond its supports, the ones queries come from.
+    [[nodiscard]] index_t spare(index_t c) const {
+        return static_cast<index_t>(members[static_cast<std::size_t>(c)].size()) - shots;
+    }
+};
+
+/// Checks the options against the set and builds the pools; throws (few_shot_error) when the
+/// options are out of range or no pool can host an episode, naming what is missing.
+[[nodiscard]] inline EpisodePools episode_pools(const data::LabelledImages& images, const FewShotOptions& o) {
+    const bool per_episode = o.queries_per_episode > 0;
+    if (o.ways < 2) few_shot_error("ways must be at least 2, got " + std::to_string(o.ways));
+    if (o.shots < 1) few_shot_error("shots must be at least 1, got " + std::to_string(o.shots));
+    if (o.episodes < 1) few_shot_error("episodes must be at least 1, got " + std::to_string(o.episodes));
+    if (o.queries_per_episode < 0) few_shot_error("queries_per_episode must not be negative");
+    if (!per_episode && o.queries_per_class < 1) {
+        few_shot_error("queries_per_class must be at least 1 (or set queries_per_episode), got " +
+                       std::to_string(o.queries_per_class));
+    }
+    // Each against the largest class before adding them: their sum could overflow.
+    const auto& counts = images.class_counts();
+    const index_t largest = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
+    if (o.shots > largest) {
+        few_shot_error("shots = " + std::to_string(o.shots) + " supports per class, but the largest class has " +
+                       std::to_string(largest) + " images");
+    }
+    if (!per_episode && o.queries_per_class > largest) {
+        few_shot_error("queries_per_class = " + std::to_string(o.queries_per_class) +
+                       " queries per class, but the largest class has " + std::to_string(largest) + " images");
+    }
+    const index_t need = o.shots + (per_episode ? 0 : o.queries_per_class);
+
+    const auto& classes = images.classes();
+    EpisodePools result{data::class_members(images), {}, o.shots};
+    const auto& members = result.members;
+    // Pools of classes an episode can be drawn from: one per group, or the whole set.
+    std::map<std::int64_t, std::vector<index_t>> by_group;
+    index_t usable = 0, query_capable = 0;
+    for (std::size_t c = 0; c < classes.size(); ++c) {
+        if (static_cast<index_t>(members[c].size()) < need) continue;
+        ++usable;
+        query_capable += static_cast<index_t>(members[c].size()) > o.shots;
+        by_group[o.group_of ? o.group_of(classes[c]) : 0].push_back(static_cast<index_t>(c));
+    }
+    // With queries per episode, a pool serves only if its `ways` classes richest in spare images
+    // hold enough queries; otherwise every episode drawn from it would run out half-way.
+    auto can_fill = [&](std::vector<index_t> pool) {
+        if (!per_episode) return true;
+        std::sort(pool.begin(), pool.end(), [&](index_t a, index_t b) { return result.spare(a) > result.spare(b); });
+        index_t queries = 0;
+        for (std::size_t k = 0; k < static_cast<std::size_t>(o.ways) && queries < o.queries_per_episode; ++k)
+            queries += result.spare(pool[k]);
+        return queries >= o.queries_per_episode;
+    };
+    index_t short_of_queries = 0;
+    for (auto& [group, pool] : by_group) {
+        if (static_cast<index_t>(pool.size()) < o.ways) continue;
+        if (can_fill(pool))
+            result.pools.push_back(std::move(pool));
+        else
+            ++short_of_queries;
+    }
+    const std::string requirement = "classes with at least " + std::to_string(need) + " images (" +
+                                    std::to_string(o.shots) + " supports" +
+                                    (per_episode ? "" : " + " + std::to_string(o.queries_per_class) + " queries") + ")";
+    if (result.pools.empty() && short_of_queries == 0) {
+        few_shot_error(std::to_string(o.ways) + "-way episodes need " + std::to_string(o.ways) + " " + requirement +
+                       (o.group_of ? " within one group" : "") + "; the set has " + std::to_string(usable) +
+                       " such classes" +
+                       (o.group_of ? " in " + std::to_string(by_group.size()) + " groups, none with enough" : ""));
+    }
+    if (per_episode && query_capable == 0) {
+        few_shot_error("no class has an image beyond its " + std::to_string(o.shots) + " supports to serve as a query");
+    }
+    if (result.pools.empty()) {
+        few_shot_error("queries_per_episode = " + std::to_string(o.queries_per_episode) +
+                       " needs as many images beyond the supports (" + std::to_string(o.shots) +
+                       " per class) of an episode's " + std::to_string(o.ways) + " classes; no " +
+                       std::to_string(o.ways) + " classes of the set" + (o.group_of ? " within one group" : "") +
+                       " have that many");
+    }
+    return result;
+}
+
+/// The class a query goes to: each class's `shots` scores (consecutive in `scores`) aggregated
+/// into class_scores, then the best (a tie to the first). Throws when a score, or a class's
+/// aggregate, is NaN: it would silently lose every comparison and pick the first class.
+[[nodiscard]] inline index_t best_class(std::span<const double> scores, std::size_t shots, ShotAggregate aggregate,
+                                        std::span<double> class_scores, index_t query) {
+    for (std::size_t k = 0; k < class_scores.size(); ++k) {
+        const auto first = scores.begin() + static_cast<std::ptrdiff_t>(k * shots);
+        const auto last = first + static_cast<std::ptrdiff_t>(shots);
+        class_scores[k] = aggregate == ShotAggregate::max
+                              ? *std::max_element(first, last)
+                              : std::accumulate(first, last, 0.0) / static_cast<double>(shots);
+    }
+    if (std::any_of(scores.begin(), scores.end(), [](double v) { return std::isnan(v); })) {
+        few_shot_error("the scorer returned NaN for query image " + std::to_string(query));
+    }
+    if (std::any_of(class_scores.begin(), class_scores.end(), [](double v) { return std::isnan(v); })) {
+        few_shot_error("the scores of a class average to NaN for query image " + std::to_string(query) +
+                       " (the scorer returned +inf and -inf for its supports)");
+    }
+    return static_cast<index_t>(std::max_element(class_scores.begin(), class_scores.end()) - class_scores.begin());
+}
+
+}  // namespace detail
+
 /// N-way K-shot classification accuracy. Each episode draws N distinct classes (within one
 /// group when options.group_of is set), K support images per class and queries that are never
 /// support images (queries_per_class per class, or queries_per_episode in all). A query is
@@ -90,77 +211,9 @@ requires PairScorer<Score>
                                               const FewShotOptions& options = {}) {
     const FewShotOptions& o = options;
     const bool per_episode = o.queries_per_episode > 0;
-    auto fail = [](const std::string& why) { throw std::invalid_argument("few_shot_accuracy: " + why); };
-    if (o.ways < 2) fail("ways must be at least 2, got " + std::to_string(o.ways));
-    if (o.shots < 1) fail("shots must be at least 1, got " + std::to_string(o.shots));
-    if (o.episodes < 1) fail("episodes must be at least 1, got " + std::to_string(o.episodes));
-    if (o.queries_per_episode < 0) fail("queries_per_episode must not be negative");
-    if (!per_episode && o.queries_per_class < 1) {
-        fail("queries_per_class must be at least 1 (or set queries_per_episode), got " +
-             std::to_string(o.queries_per_class));
-    }
-    // Each against the largest class before adding them: their sum could overflow.
-    const auto& counts = images.class_counts();
-    const index_t largest = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
-    if (o.shots > largest) {
-        fail("shots = " + std::to_string(o.shots) + " supports per class, but the largest class has " +
-             std::to_string(largest) + " images");
-    }
-    if (!per_episode && o.queries_per_class > largest) {
-        fail("queries_per_class = " + std::to_string(o.queries_per_class) +
-             " queries per class, but the largest class has " + std::to_string(largest) + " images");
-    }
-    const index_t need = o.shots + (per_episode ? 0 : o.queries_per_class);
-
-    const auto& classes = images.classes();
-    std::vector<std::vector<index_t>> members = data::class_members(images);
-    // Pools of classes an episode can be drawn from: one per group, or the whole set.
-    std::map<std::int64_t, std::vector<index_t>> by_group;
-    index_t usable = 0, query_capable = 0;
-    for (std::size_t c = 0; c < classes.size(); ++c) {
-        if (static_cast<index_t>(members[c].size()) < need) continue;
-        ++usable;
-        query_capable += static_cast<index_t>(members[c].size()) > o.shots;
-        by_group[o.group_of ? o.group_of(classes[c]) : 0].push_back(static_cast<index_t>(c));
-    }
-    // Spare images of a class: those beyond its supports, the ones queries come from.
-    auto spare = [&](index_t c) { return static_cast<index_t>(members[static_cast<std::size_t>(c)].size()) - o.shots; };
-    // With queries per episode, a pool serves only if its `ways` classes richest in spare images
-    // hold enough queries; otherwise every episode drawn from it would run out half-way.
-    auto can_fill = [&](std::vector<index_t> pool) {
-        if (!per_episode) return true;
-        std::sort(pool.begin(), pool.end(), [&](index_t a, index_t b) { return spare(a) > spare(b); });
-        index_t queries = 0;
-        for (std::size_t k = 0; k < static_cast<std::size_t>(o.ways) && queries < o.queries_per_episode; ++k)
-            queries += spare(pool[k]);
-        return queries >= o.queries_per_episode;
-    };
-    std::vector<std::vector<index_t>> pools;
-    index_t short_of_queries = 0;
-    for (auto& [group, pool] : by_group) {
-        if (static_cast<index_t>(pool.size()) < o.ways) continue;
-        if (can_fill(pool))
-            pools.push_back(std::move(pool));
-        else
-            ++short_of_queries;
-    }
-    const std::string requirement = "classes with at least " + std::to_string(need) + " images (" +
-                                    std::to_string(o.shots) + " supports" +
-                                    (per_episode ? "" : " + " + std::to_string(o.queries_per_class) + " queries") + ")";
-    if (pools.empty() && short_of_queries == 0) {
-        fail(std::to_string(o.ways) + "-way episodes need " + std::to_string(o.ways) + " " + requirement +
-             (o.group_of ? " within one group" : "") + "; the set has " + std::to_string(usable) + " such classes" +
-             (o.group_of ? " in " + std::to_string(by_group.size()) + " groups, none with enough" : ""));
-    }
-    if (per_episode && query_capable == 0) {
-        fail("no class has an image beyond its " + std::to_string(o.shots) + " supports to serve as a query");
-    }
-    if (pools.empty()) {
-        fail("queries_per_episode = " + std::to_string(o.queries_per_episode) + " needs as many images beyond the " +
-             "supports (" + std::to_string(o.shots) + " per class) of an episode's " + std::to_string(o.ways) +
-             " classes; no " + std::to_string(o.ways) + " classes of the set" +
-             (o.group_of ? " within one group" : "") + " have that many");
-    }
+    detail::EpisodePools drawable = detail::episode_pools(images, o);
+    auto& members = drawable.members;  // draw_next shuffles them in place as it draws
+    auto& pools = drawable.pools;
 
     Rng rng(o.seed);
     const auto ways = static_cast<std::size_t>(o.ways);
@@ -186,7 +239,7 @@ requires PairScorer<Score>
                 auto& m = members[static_cast<std::size_t>(chosen[k])];
                 for (std::size_t s = 0; s < shots; ++s) supports[k * shots + s] = draw_next(m, s, rng);
                 used[k] = shots;
-                episode_spare += spare(chosen[k]);
+                episode_spare += drawable.spare(chosen[k]);
             }
         } while (per_episode && episode_spare < o.queries_per_episode);
         queries.clear();
@@ -203,8 +256,9 @@ requires PairScorer<Score>
                     if (used[k] < members[static_cast<std::size_t>(chosen[k])].size()) open.push_back(k);
                 }
                 if (open.empty()) {
-                    fail("episode " + std::to_string(e) + " ran out of query images after " + std::to_string(q) +
-                         " queries: its classes have no image left beyond their supports");
+                    detail::few_shot_error("episode " + std::to_string(e) + " ran out of query images after " +
+                                           std::to_string(q) +
+                                           " queries: its classes have no image left beyond their supports");
                 }
                 add_query(open[static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(open.size())))]);
             }
@@ -216,24 +270,7 @@ requires PairScorer<Score>
         index_t right = 0;
         for (std::size_t q = 0; q < queries.size(); ++q) {
             score(queries[q], std::span<const index_t>(supports), std::span<double>(scores));
-            for (std::size_t k = 0; k < ways; ++k) {
-                const auto first = scores.begin() + static_cast<std::ptrdiff_t>(k * shots);
-                const auto last = first + static_cast<std::ptrdiff_t>(shots);
-                class_scores[k] = o.aggregate == ShotAggregate::max
-                                      ? *std::max_element(first, last)
-                                      : std::accumulate(first, last, 0.0) / static_cast<double>(shots);
-            }
-            // NaN would silently lose every comparison and pick the first class.
-            if (std::any_of(scores.begin(), scores.end(), [](double v) { return std::isnan(v); })) {
-                fail("the scorer returned NaN for query image " + std::to_string(queries[q]));
-            }
-            if (std::any_of(class_scores.begin(), class_scores.end(), [](double v) { return std::isnan(v); })) {
-                fail("the scores of a class average to NaN for query image " + std::to_string(queries[q]) +
-                     " (the scorer returned +inf and -inf for its supports)");
-            }
-            const auto best =
-                static_cast<index_t>(std::max_element(class_scores.begin(), class_scores.end()) - class_scores.begin());
-            right += best == query_class[q];
+            right += detail::best_class(scores, shots, o.aggregate, class_scores, queries[q]) == query_class[q];
         }
         r.queries += static_cast<index_t>(queries.size());
         r.correct += right;
