@@ -3,6 +3,7 @@
 
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/eval/episodes.hpp>
+#include <siamese/eval/scorer.hpp>
 
 #include <cstdint>
 #include <stdexcept>
@@ -30,7 +31,7 @@ using OneShotResult = FewShotResult;
 /// class. Each episode's accuracy is 0 or 1, so ci95 is 1.96 s / sqrt(episodes) with s the
 /// sample standard deviation of those 0/1 outcomes. Throws std::invalid_argument when ways is
 /// outside 2..classes or episodes < 1, and, part-way through, when the scorer returns NaN.
-template <class Score>
+template <PairScorer Score>
 [[nodiscard]] OneShotResult one_shot_accuracy(const data::LabelledImages& images, Score&& score,
                                               const OneShotOptions& options = {}) {
     const auto n_classes = static_cast<index_t>(images.classes().size());

@@ -6,6 +6,7 @@
 
 #include <siamese/config.hpp>
 #include <siamese/data/pair_sampler.hpp>
+#include <siamese/eval/scorer.hpp>
 
 #include <span>
 #include <stdexcept>
@@ -63,7 +64,7 @@ private:
 /// Labels are 1 for same-class pairs. Feed the result to roc_auc, equal_error_rate or
 /// calibrated_accuracy. Throws std::invalid_argument when batches or batch_size is below 1; a
 /// call that throws (there, or in the scorer) leaves the sampler as it was.
-template <class Score>
+template <PairScorer Score>
 [[nodiscard]] PairScores pair_scores(data::PairSampler& sampler, index_t batches, index_t batch_size, Score&& score) {
     detail::require_pair_batches(batches, batch_size, "pair_scores");
     detail::RewindUnlessKept rewind(sampler);
