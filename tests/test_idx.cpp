@@ -352,7 +352,8 @@ TEST_CASE("load_mnist: finds the usual file names of each split") {
     CHECK(parse_split("train") == Split::train);
     CHECK(parse_split("test") == Split::test);
     CHECK(to_string(Split::test) == "test");
-    CHECK_THROWS_AS((void)parse_split("validation"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)parse_split("validation"),
+                         "parse_split: unknown split 'validation', expected 'train' or 'test'", std::invalid_argument);
 }
 
 TEST_CASE("mnist_images_file: the images file load_mnist reads, under any of its names, or none") {

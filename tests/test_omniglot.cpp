@@ -95,7 +95,8 @@ TEST_CASE("Omniglot: bad folders and files are errors naming them") {
     const auto unknown = io_error_of([&] { (void)load_omniglot(dir.path, {.alphabets = {"Klingon"}}); });
     CHECK(unknown.find("no alphabet 'Klingon'; available: Alpha, Beta") != std::string::npos);
     CHECK_THROWS_AS((void)load_omniglot(dir.path, {.alphabets = {"Alpha", "Alpha"}}), std::invalid_argument);
-    CHECK_THROWS_AS((void)load_omniglot(dir.path, {.side = 0}), std::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)load_omniglot(dir.path, {.side = 0}), "load_omniglot: side must be positive, got 0",
+                         std::invalid_argument);
     // It named the first PNG file and PngOptions, not the option given.
     CHECK_THROWS_WITH_AS((void)load_omniglot(dir.path, {.expect_side = -1}),
                          doctest::Contains("load_omniglot: expect_side must be 0 (any size) or positive, got -1"),
@@ -235,7 +236,10 @@ TEST_CASE("Omniglot: episodes need an alphabet with enough characters and two dr
     const auto set = load_omniglot(dir.path, {.side = 8});
     CHECK_THROWS_WITH_AS((void)within_alphabet_episodes(set, {.ways = 4, .episodes = 1}),
                          doctest::Contains("no alphabet has 4 characters"), std::invalid_argument);
-    CHECK_THROWS_AS((void)within_alphabet_episodes(set, {.ways = 1, .episodes = 1}), std::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)within_alphabet_episodes(set, {.ways = 1, .episodes = 1}),
+                         "within_alphabet_episodes: ways must be at least 2, got 1", std::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)within_alphabet_episodes(set, {.episodes = -1}),
+                         "within_alphabet_episodes: episodes must not be negative, got -1", std::invalid_argument);
     TempDir lone;
     write_tree(lone.path, {{"Alpha", 3}}, 1);
     const auto single = load_omniglot(lone.path, {.side = 8});

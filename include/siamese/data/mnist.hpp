@@ -28,7 +28,7 @@ enum class Split { train, test };
 [[nodiscard]] inline Split parse_split(std::string_view text) {
     if (text == "train") return Split::train;
     if (text == "test") return Split::test;
-    throw std::invalid_argument("unknown split '" + std::string(text) + "', expected 'train' or 'test'");
+    throw std::invalid_argument("parse_split: unknown split '" + std::string(text) + "', expected 'train' or 'test'");
 }
 
 namespace detail {

@@ -119,7 +119,9 @@ inline std::string nested_alphabet_hint(const std::filesystem::path& root, const
 /// one loaded, and any image read_png rejects; throws std::invalid_argument for an alphabet
 /// listed twice, a non-positive side or a negative expect_side.
 [[nodiscard]] inline Omniglot load_omniglot(const std::filesystem::path& root, const OmniglotOptions& options = {}) {
-    if (options.side < 1) throw std::invalid_argument("load_omniglot: side must be positive");
+    if (options.side < 1) {
+        throw std::invalid_argument("load_omniglot: side must be positive, got " + std::to_string(options.side));
+    }
     if (options.expect_side < 0) {
         throw std::invalid_argument("load_omniglot: expect_side must be 0 (any size) or positive, got " +
                                     std::to_string(options.expect_side));

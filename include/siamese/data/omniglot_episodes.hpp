@@ -47,9 +47,15 @@ struct AlphabetEpisodeOptions {
 /// unknown: an image whose name has no drawer number, or two images of one character by one
 /// drawer.
 [[nodiscard]] inline std::vector<OneShotEpisode> within_alphabet_episodes(const Omniglot& set,
-                                                                          const AlphabetEpisodeOptions& options) {
-    if (options.ways < 2) throw std::invalid_argument("within_alphabet_episodes: ways must be at least 2");
-    if (options.episodes < 0) throw std::invalid_argument("within_alphabet_episodes: episodes must not be negative");
+                                                                          const AlphabetEpisodeOptions& options = {}) {
+    if (options.ways < 2) {
+        throw std::invalid_argument("within_alphabet_episodes: ways must be at least 2, got " +
+                                    std::to_string(options.ways));
+    }
+    if (options.episodes < 0) {
+        throw std::invalid_argument("within_alphabet_episodes: episodes must not be negative, got " +
+                                    std::to_string(options.episodes));
+    }
     if (set.drawers.size() != static_cast<std::size_t>(set.images.size())) {
         throw std::invalid_argument("within_alphabet_episodes: the set has " + std::to_string(set.images.size()) +
                                     " images but " + std::to_string(set.drawers.size()) + " drawers");
