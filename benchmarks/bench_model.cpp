@@ -66,7 +66,7 @@ void inference(benchmark::State& state) {
     Rng rng(8);
     Siamese model(make_seed_cnn<float>(rng), Shape{1, 28, 28}, rng);
     const Batch batch(pairs);
-    model.predict(batch.left, batch.right);
+    (void)model.predict(batch.left, batch.right);  // warm-up: buffers grow to this batch
     for (auto _ : state) {
         const Tensor<float>& p = model.predict(batch.left, batch.right);
         benchmark::DoNotOptimize(p.data());

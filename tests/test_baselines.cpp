@@ -130,6 +130,9 @@ TEST_CASE("HausdorffScorer: ink polarity, threshold and errors") {
         // The wrong polarity sees paper as ink: 12 points, one stroke's worth of difference.
         const eval::HausdorffScorer inverted(set, {.threshold = 128, .ink = dark ? eval::Ink::light : eval::Ink::dark});
         CHECK(inverted.points(0).size() == 12);
+        // The same error type as the scoring's for an image the scorer does not hold.
+        CHECK_THROWS_WITH_AS((void)scorer.points(2), doctest::Contains("HausdorffScorer::points: image index 2"),
+                             shape_error);
     }
     const auto blank = data::LabelledImages(Shape{1, 2, 2}, std::vector<std::uint8_t>(8, 0), {0, 1});
     // The hint matches load_omniglot's default (inverted: light ink), which its old text contradicted.

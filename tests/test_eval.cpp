@@ -440,6 +440,7 @@ TEST_CASE("episode_accuracy: the best-scored support is the pick, a tie goes to 
     CHECK(r.queries == 5);
     CHECK(r.correct == 4);
     CHECK(r.accuracy == 0.75);  // (3/3 + 1/2) / 2: each episode weighs the same, not each query
+    CHECK(r.std_dev == doctest::Approx(std::sqrt(0.125)));  // of 1 and 0.5: sqrt(2 * 0.25^2 / 1)
     const std::vector<double> per_episode{1.0, 0.5};
     CHECK(r.ci95 == eval::mean_with_ci95(per_episode).ci95);
 

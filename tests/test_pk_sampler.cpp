@@ -34,6 +34,7 @@ TEST_CASE("PkSampler: P distinct classes, K images each, class by class, distinc
         sampler.sample(batch);
         REQUIRE(batch.images.shape() == Shape{12, 1, 2, 2});
         REQUIRE(batch.labels.size() == 12);
+        CHECK(batch.size() == 12);
         std::set<label_t> classes;
         for (std::size_t slot = 0; slot < 3; ++slot) {
             const label_t c = batch.labels[slot * 4];

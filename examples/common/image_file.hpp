@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -128,8 +127,7 @@ inline GrayImage load_gray_image(const std::filesystem::path& path) {
         // The library's reader: transparent pixels on white paper (stb drops the alpha, so a digit
         // drawn in alpha over white would read as a white image), 16-bit and sRGB as Omniglot
         // training reads them, and a reason for every truncation.
-        const auto png = siamese::data::decode_png(
-            std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), shown);
+        const auto png = siamese::data::decode_png(bytes, shown);
         return GrayImage{static_cast<int>(png.width), static_cast<int>(png.height),
                          std::vector<float>(png.pixels.begin(), png.pixels.end())};
 #else

@@ -38,6 +38,8 @@ struct PkBatch {
     Tensor<T> images;              ///< [P*K, C, H, W]: K images of the first drawn class, then K of the next, ...
     std::vector<label_t> labels;   ///< [P*K] class of each image
     std::vector<index_t> indices;  ///< [P*K] image index (into the sampled set) of each image
+
+    [[nodiscard]] index_t size() const noexcept { return static_cast<index_t>(labels.size()); }  ///< P*K
 };
 
 /// The P x K sampler of batch-hard triplet training (Hermans, Beyer & Leibe 2017): each batch

@@ -232,6 +232,13 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o, const s
 #endif
 }
 
+/// decode_png of bytes held in a string: encode_png's result, or a file read into one.
+[[nodiscard]] inline GrayImage decode_png(std::string_view bytes, const std::string& name,
+                                          const PngOptions& options = {}) {
+    return decode_png(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()),
+                      name, options);
+}
+
 /// Reads a PNG file (see decode_png). A missing file, a directory or an unreadable file throws
 /// io_error naming it.
 [[nodiscard]] inline GrayImage read_png(const std::filesystem::path& path, const PngOptions& options = {}) {

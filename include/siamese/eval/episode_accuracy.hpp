@@ -21,6 +21,7 @@ namespace siamese::eval {
 struct EpisodeAccuracy {
     double accuracy = 0;  ///< mean over episodes of the fraction of its queries classified right
     double ci95 = 0;      ///< half-width of the 95 % interval of that mean (mean_with_ci95)
+    double std_dev = 0;   ///< sample standard deviation of the per-episode accuracies (as FewShotResult)
     index_t episodes = 0, queries = 0, correct = 0;
     std::vector<std::vector<index_t>> chosen;  ///< per episode, per query: the position in supports picked
 };
@@ -83,6 +84,7 @@ template <PairScorer Score>
     const auto m = mean_with_ci95(per_episode);
     r.accuracy = m.mean;
     r.ci95 = m.ci95;
+    r.std_dev = m.std_dev;
     r.episodes = static_cast<index_t>(episodes.size());
     return r;
 }

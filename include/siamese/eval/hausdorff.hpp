@@ -184,12 +184,9 @@ public:
         for (std::size_t k = 0; k < candidates.size(); ++k) out[k] = -modified_hausdorff(q, points(candidates[k]));
     }
 
-    /// The ink points of image i.
+    /// The ink points of image i; shape_error for an index out of range, as the scoring raises.
     [[nodiscard]] const InkPoints& points(index_t i) const {
-        if (i < 0 || i >= static_cast<index_t>(points_.size())) {
-            throw std::out_of_range("HausdorffScorer: image index " + std::to_string(i) + " out of range for " +
-                                    std::to_string(points_.size()) + " images");
-        }
+        detail::require_images(static_cast<index_t>(points_.size()), i, {}, "HausdorffScorer::points");
         return points_[static_cast<std::size_t>(i)];
     }
 

@@ -120,7 +120,7 @@ public:
     }
 
     /// Probability that each pair is the same class: sigmoid of logits, [B, 1].
-    const Tensor<T>& predict(const Tensor<T>& left, const Tensor<T>& right) {
+    [[nodiscard]] const Tensor<T>& predict(const Tensor<T>& left, const Tensor<T>& right) {
         const Tensor<T>& z = logits(left, right);
         probabilities_.resize(z.shape());
         for (index_t i = 0; i < z.size(); ++i) probabilities_[i] = kernels::sigmoid(z[i]);

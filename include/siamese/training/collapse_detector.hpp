@@ -44,7 +44,7 @@ public:
 
     /// Records one batch: its pair accuracy and the spread (max - min) of its logits. Returns a
     /// warning the first time the last `window` batches look collapsed, nothing otherwise.
-    std::optional<std::string> add(double accuracy, double logit_spread) {
+    [[nodiscard]] std::optional<std::string> add(double accuracy, double logit_spread) {
         accuracies_.push_back(accuracy);
         spreads_.push_back(logit_spread);
         if (static_cast<index_t>(accuracies_.size()) > options_.window) {
