@@ -79,6 +79,14 @@ TEST_CASE("AnyOptimizer: rates, parameters, and errors of the optimizer it holds
     CHECK(any.lr() == 0.02);  // left as it was
     // visit reaches the optimizer itself.
     CHECK(any.visit([](auto& o) { return o.groups().size(); }) == 2);
+    // The groups and their rates, as on the optimizer itself.
+    REQUIRE(any.groups().size() == 2);
+    CHECK(any.groups()[1].lr_scale == 0.5);
+    any.set_lr_scale(1, 0.25);
+    CHECK(any.group_lr(1) == doctest::Approx(0.005));
+    test::require_error<std::invalid_argument>([&] { any.set_lr_scale(0, -1); }, {"Adam", "lr_scale"});
+    CHECK(any.groups()[0].lr_scale == 1.0);  // left as it was
+    CHECK(Sgd<double>(groups, {.lr = 0.3}).lr() == 0.3);
 }
 
 TEST_CASE("AnyOptimizer's state through a checkpoint: a resumed run steps as the saved one; another kind is refused") {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 using namespace siamese;
 
@@ -41,7 +42,7 @@ bool resumes_exactly(Options options, bool restore) {
         first.step();
     }
     io::Checkpoint saved;
-    io::add_optimizer_state(saved, first);
+    io::add_optimizer_state(saved, std::as_const(first));  // saving reads the optimizer only
     const auto loaded = io::Checkpoint::parse(saved.serialize(), "run.ckpt");
 
     TwoParams b(a);

@@ -54,7 +54,7 @@ void refuse_other_kind(const Checkpoint& c, bool has_own_state, const ParamList<
 
 /// Adds SGD's momentum buffers to `c`, one tensor per parameter.
 template <class T>
-void add_optimizer_state(Checkpoint& c, Sgd<T>& sgd) {
+void add_optimizer_state(Checkpoint& c, const Sgd<T>& sgd) {
     require_unique_names(sgd.params(), "add_optimizer_state");
     for (std::size_t k = 0; k < sgd.params().size(); ++k) {
         c.add("optimizer.velocity." + sgd.params()[k].name, sgd.velocity()[k]);
@@ -64,7 +64,7 @@ void add_optimizer_state(Checkpoint& c, Sgd<T>& sgd) {
 /// Adds Adam's or AdamW's first and second moments (two tensors per parameter) and its step
 /// count to `c`.
 template <class T, class Options, bool Decoupled>
-void add_optimizer_state(Checkpoint& c, siamese::detail::AdamBase<T, Options, Decoupled>& adam) {
+void add_optimizer_state(Checkpoint& c, const siamese::detail::AdamBase<T, Options, Decoupled>& adam) {
     require_unique_names(adam.params(), "add_optimizer_state");
     for (std::size_t k = 0; k < adam.params().size(); ++k) {
         c.add("optimizer.m." + adam.params()[k].name, adam.first_moments()[k]);
@@ -107,8 +107,8 @@ void restore_optimizer_state(const Checkpoint& c, siamese::detail::AdamBase<T, O
 
 /// The state of whichever optimizer `optimizer` holds, under that optimizer's keys.
 template <class T>
-void add_optimizer_state(Checkpoint& c, AnyOptimizer<T>& optimizer) {
-    optimizer.visit([&](auto& o) { add_optimizer_state(c, o); });
+void add_optimizer_state(Checkpoint& c, const AnyOptimizer<T>& optimizer) {
+    optimizer.visit([&](const auto& o) { add_optimizer_state(c, o); });
 }
 
 /// Restores the state of whichever optimizer `optimizer` holds. A checkpoint of SGD restored

@@ -113,8 +113,10 @@ public:
     }
     /// First moments m, matched to params() by position (for checkpoints).
     [[nodiscard]] std::vector<Tensor<T>>& first_moments() noexcept { return m_; }
+    [[nodiscard]] const std::vector<Tensor<T>>& first_moments() const noexcept { return m_; }
     /// Second moments v, matched to params() by position (for checkpoints).
     [[nodiscard]] std::vector<Tensor<T>>& second_moments() noexcept { return v_; }
+    [[nodiscard]] const std::vector<Tensor<T>>& second_moments() const noexcept { return v_; }
 
 private:
     void check_beta(const char* option, double beta) const {

@@ -43,11 +43,19 @@ public:
         visit([&](auto& o) { o.set_lr(lr); });
     }
     [[nodiscard]] double lr() const {
-        return visit([](const auto& o) { return o.options().lr; });
+        return visit([](const auto& o) { return o.lr(); });
     }
     /// The rate group g steps with now.
     [[nodiscard]] double group_lr(std::size_t g) const {
         return visit([&](const auto& o) { return o.group_lr(g); });
+    }
+    /// The groups: their slice of params() and their settings.
+    [[nodiscard]] const std::vector<ParamGroupSlot>& groups() const noexcept {
+        return std::visit([](const auto& o) -> const std::vector<ParamGroupSlot>& { return o.groups(); }, optimizer_);
+    }
+    /// Changes group g's lr_scale; throws as the optimizer's set_lr_scale does.
+    void set_lr_scale(std::size_t g, double lr_scale) {
+        visit([&](auto& o) { o.set_lr_scale(g, lr_scale); });
     }
     [[nodiscard]] const ParamList<T>& params() const noexcept {
         return std::visit([](const auto& o) -> const ParamList<T>& { return o.params(); }, optimizer_);

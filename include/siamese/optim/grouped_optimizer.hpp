@@ -22,6 +22,8 @@ template <class T, class Options>
 class GroupedOptimizer {
 public:
     [[nodiscard]] const Options& options() const noexcept { return options_; }
+    /// The base learning rate: options().lr, as AnyOptimizer::lr() reads it.
+    [[nodiscard]] double lr() const noexcept { return options_.lr; }
     /// Sets the base learning rate (each group uses lr * its lr_scale); what schedules call.
     /// A negative, NaN or infinite lr, or one that makes a group's rate overflow T, is a
     /// std::invalid_argument, and the rate is left as it was.

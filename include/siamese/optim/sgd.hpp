@@ -80,6 +80,7 @@ public:
 
     /// Momentum buffers, matched to params() by position (for checkpoints).
     [[nodiscard]] std::vector<Tensor<T>>& velocity() noexcept { return velocity_; }
+    [[nodiscard]] const std::vector<Tensor<T>>& velocity() const noexcept { return velocity_; }
 
 private:
     void check_params() const {
