@@ -147,19 +147,21 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
     }
     T* per_thread = workspace + L.shared();
     const int threads = num_threads();
-    auto part = [&](int t) { return per_thread + t * L.thread_size(); };
+    auto part = [&](int t) { return L.backward_part(per_thread + t * L.thread_size()); };
     // Zero every partial up front, so the sum below is right whatever team size OpenMP grants.
     for (int t = 0; t < threads; ++t) {
-        T* gT = part(t);
-        std::fill_n(gT, L.grad_size(), T(0));  // lanes past OC stay zero for good
-        std::fill_n(gT + L.grad_size() + L.dx_size(), L.dw_size() + OCP, T(0));
+        const auto slices = part(t);
+        std::fill_n(slices.masked_dy, L.grad_size(), T(0));  // lanes past OC stay zero for good
+        std::fill_n(slices.dw, L.dw_size(), T(0));
+        std::fill_n(slices.db, OCP, T(0));
     }
 
     parallel_ranges(N, [&](int t, index_t n_begin, index_t n_end) {
-        T* gT = part(t);
-        T* dxc = gT + L.grad_size();
-        T* dw_part = dxc + L.dx_size();
-        T* db_part = dw_part + L.dw_size();
+        const auto slices = part(t);
+        T* gT = slices.masked_dy;
+        T* dxc = slices.dx;
+        T* dw_part = slices.dw;
+        T* db_part = slices.db;
         for (index_t n = n_begin; n < n_end; ++n) {
             const std::uint8_t* cd = code + n * PHW * OC;
             const T* xc = cache + n * CS;
@@ -220,8 +222,8 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
     // Sum the partials in thread order into dw [OC][C][KH][KW] and db, split by output channel.
     parallel_ranges(OC, [&](int, index_t oc0, index_t oc1) {
         for (int t = 0; t < threads; ++t) {
-            const T* dw_part = part(t) + L.grad_size() + L.dx_size();
-            const T* db_part = dw_part + L.dw_size();
+            const T* dw_part = part(t).dw;
+            const T* db_part = part(t).db;
             for (index_t oc = oc0; oc < oc1; ++oc) {
                 db[oc] += db_part[oc];
                 for (index_t c = 0; c < C; ++c)

@@ -96,6 +96,18 @@ struct ConvPoolLayout {
         return simd::round_up(std::max(g.out_channels * k(), k() * ocp()), simd::line_elements<T>);
     }
     [[nodiscard]] index_t backward_thread() const noexcept { return grad_size() + dx_size() + dw_size() + ocp(); }
+    /// One thread's backward slices of its part of the workspace, in the order above.
+    struct BackwardPart {
+        T* masked_dy;  ///< gT: dy as [PHW][OCP], zero where ReLU cut the gradient
+        T* dx;         ///< the image's dx, NHWC with padding
+        T* dw;         ///< this thread's partial dw
+        T* db;         ///< this thread's partial db
+    };
+    [[nodiscard]] BackwardPart backward_part(T* part) const noexcept {
+        T* dx = part + grad_size();
+        T* dw = dx + dx_size();
+        return {part, dx, dw, dw + dw_size()};
+    }
     [[nodiscard]] index_t thread_size() const noexcept {
         return simd::round_up(std::max(forward_thread(), backward_thread()), simd::line_elements<T>);
     }
