@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Trains the MNIST example twice with the same seed and thread count on a small synthetic data
 # set, and requires identical log lines (timings aside), identical checkpoint bytes, that
-# `evaluate` reproduces the test numbers, and that the model learned something.
+# `evaluate` reproduces the test numbers, and that the model learned something; then runs the
+# contrastive and triplet losses end to end.
 #   cmake -DMNIST=... -DMAKE_DATA=... -DWORK=... -P reproducibility.cmake
 
 include(${CMAKE_CURRENT_LIST_DIR}/../common/script_checks.cmake)
@@ -39,4 +40,24 @@ string(REGEX MATCH "test pair accuracy: ([0-9.]+)" _ "${first}")
 if(CMAKE_MATCH_1 LESS 0.8)
     message(FATAL_ERROR "pair accuracy ${CMAKE_MATCH_1} < 0.8 on the synthetic set:\n${first}")
 endif()
-message(STATUS "reproducible: identical logs and checkpoints; ${pair_train}")
+
+# The metric losses end to end (the tutorial's BCE above): a contrastive and a triplet run train,
+# write their outputs, and evaluate reproduces their test numbers from the checkpoint.
+foreach(loss contrastive triplet)
+    run(metric_run ${MNIST} train --data ${WORK}/data --threads 2 --seed 5 --epochs 1 --batches 20
+        --test-batches 10 --episodes 50 --loss ${loss} --optimizer adam --lr 0.001 --out ${WORK}/${loss})
+    run(metric_eval ${MNIST} evaluate --model ${WORK}/${loss}/model.ckpt --data ${WORK}/data --threads 2)
+    string(REGEX MATCH "one-shot accuracy: [^\n]*" shot_train "${metric_run}")
+    string(REGEX MATCH "one-shot accuracy: [^\n]*" shot_eval "${metric_eval}")
+    if(shot_train STREQUAL "" OR NOT shot_train STREQUAL shot_eval)
+        message(FATAL_ERROR "--loss ${loss}: evaluate does not reproduce train's numbers:\n${metric_run}\n---\n"
+                            "${metric_eval}")
+    endif()
+    foreach(f model.ckpt pairs.png training_curve.svg metrics.json)
+        if(NOT EXISTS ${WORK}/${loss}/${f})
+            message(FATAL_ERROR "train --loss ${loss} did not write ${f}")
+        endif()
+    endforeach()
+endforeach()
+message(STATUS "reproducible: identical logs and checkpoints; ${pair_train}; contrastive and triplet runs evaluate "
+               "as trained")
