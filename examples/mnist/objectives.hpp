@@ -52,15 +52,27 @@ struct StepResult {
     double spread = 0;    ///< max - min of the batch's scores, for the collapse detector
 };
 
+/// The losses --loss names. Objective switches over it without a default, so a new loss that a
+/// switch does not handle is a compiler warning (an error under SIAMESE_WERROR), not a fall-through.
+enum class Loss { bce, contrastive, triplet };
+
+inline Loss parse_loss(const std::string& name) {
+    if (name == "bce") return Loss::bce;
+    if (name == "contrastive") return Loss::contrastive;
+    if (name == "triplet") return Loss::triplet;
+    throw std::invalid_argument("--loss: expected bce, contrastive or triplet, got '" + name + "'");
+}
+
 /// The loss being trained and the sampler that feeds it.
 class Objective {
 public:
     Objective(const Settings& s, const siamese::data::LabelledImages& train)
         : settings_(s),
+          loss_(parse_loss(s.loss)),
           pairs_(train, sampler_seed(s.seed)),
           contrastive_({.margin = s.margin}),
           triplet_({.margin = s.margin, .mining = mining(s.mining)}) {
-        if (s.loss == "triplet") {
+        if (loss_ == Loss::triplet) {
             pk_.emplace(train, siamese::data::PkOptions{.p = s.classes_per_batch, .k = s.images_per_class},
                         sampler_seed(s.seed));
         }
@@ -69,15 +81,21 @@ public:
     /// Samples a batch, runs forward and backward into the gradients, and checks the step
     /// (a NaN stops training here, before the optimizer touches the weights).
     StepResult forward_backward(Model& model, const siamese::ParamList<float>& params, const std::string& step) {
-        if (settings_.loss == "bce") return bce(model, params, step);
-        if (settings_.loss == "contrastive") return contrastive(model, params, step);
-        return triplet(model, params, step);
+        switch (loss_) {
+            case Loss::bce:
+                return bce(model, params, step);
+            case Loss::contrastive:
+                return contrastive(model, params, step);
+            case Loss::triplet:
+                return triplet(model, params, step);
+        }
+        throw std::logic_error("Objective: a loss without a step");  // unreachable: every Loss is handled above
     }
 
     /// Checks the weights the last optimizer step left, on that step's batch, before they are
     /// saved (the step checks see an update only through the next batch).
     void check_update(Model& model, const siamese::ParamList<float>& params, const std::string& step) {
-        if (settings_.loss == "bce") {
+        if (loss_ == Loss::bce) {
             siamese::training::check_update(model, pair_batch_.images, params, step);
         } else {
             siamese::training::check_embedding_update(model, images(), params, step);
@@ -86,7 +104,7 @@ public:
 
     /// The batch of the last step ([2B, C, H, W] pairs, or [P*K, C, H, W] for triplets).
     [[nodiscard]] const siamese::Tensor<float>& images() const {
-        return settings_.loss == "triplet" ? pk_batch_.images : pair_batch_.images;
+        return loss_ == Loss::triplet ? pk_batch_.images : pair_batch_.images;
     }
 
     [[nodiscard]] siamese::Rng::State sampler_state() const { return pk_ ? pk_->state() : pairs_.state(); }
@@ -151,6 +169,7 @@ private:
     }
 
     const Settings& settings_;
+    Loss loss_;
     siamese::data::PairSampler pairs_;
     std::optional<siamese::data::PkSampler> pk_;
     siamese::data::PairBatch<float> pair_batch_;
