@@ -95,6 +95,10 @@ TEST_CASE("vector_distance: a vector holding a NaN or an inf has no cosine (NaN)
     CHECK(std::isnan(eval::vector_distance(nan_and_zero, unit3, 3, eval::Distance::cosine)));
     const float nan_f[3] = {0, std::numeric_limits<float>::quiet_NaN(), 0}, unit_f[3] = {1, 0, 0};
     CHECK(std::isnan(eval::vector_distance(nan_f, unit_f, 3, eval::Distance::cosine)));
+    // L2: NaN for a NaN difference, even beside an inf one (which scored inf, a finite ranking).
+    const double nan_first[2] = {nan, 0}, inf_second[2] = {0, inf};
+    CHECK(std::isnan(eval::vector_distance(nan_first, inf_second, 2, eval::Distance::l2)));
+    CHECK(std::isinf(eval::vector_distance(with_inf, unit, 2, eval::Distance::l2)));
 }
 
 TEST_CASE("retrieval_metrics: L2 distance of double embeddings beyond 1e154") {

@@ -35,14 +35,14 @@ template <class T>
         if (std::isfinite(sum)) [[likely]] {
             return std::sqrt(sum);
         }
+        // A NaN difference has no distance, even beside an inf one (std::max below would skip it).
+        if (std::isnan(sum)) return sum;
         // Differences beyond 1e154 overflow the squares: again with the differences scaled by a
         // power of two (exact) to at most 1, the scale put back after the square root.
         double largest = 0;
         for (index_t k = 0; k < d; ++k)
             largest = std::max(largest, std::abs(static_cast<double>(a[k]) - static_cast<double>(b[k])));
-        if (!std::isfinite(largest))
-            return largest;  // an inf in the input, or a difference past double (a NaN
-                             // made the sum NaN, not inf)
+        if (!std::isfinite(largest)) return largest;  // an inf in the input, or a difference past double
         const int e = std::ilogb(largest) + 1;
         sum = 0;
         for (index_t k = 0; k < d; ++k) {
