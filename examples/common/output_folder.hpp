@@ -43,7 +43,8 @@ inline std::string shell_word(const std::string& word) {
         return std::isalnum(c) != 0 ||
                std::string_view("_./:=,+@%-").find(static_cast<char>(c)) != std::string_view::npos;
     };
-    if (!word.empty() && std::all_of(word.begin(), word.end(), plain)) return word;
+    // A leading '=' is zsh's command-path expansion (=ls is /usr/bin/ls).
+    if (!word.empty() && word.front() != '=' && std::all_of(word.begin(), word.end(), plain)) return word;
     std::string quoted = "'";
     for (const char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return quoted + "'";
@@ -198,7 +199,8 @@ void refuse_to_replace_unfinished_run(const OutputFolder& out, const std::string
     if (stopped) {
         throw siamese::io_error(checkpoint.string() + ": a run that stopped " + *stopped +
                                 ", which a new run here would replace; continue it with train --resume " +
-                                checkpoint.string() + " (and the --data it trained on), or " + start_afresh);
+                                shell_word(checkpoint.string()) + " (and the --data it trained on), or " +
+                                start_afresh);
     }
 }
 

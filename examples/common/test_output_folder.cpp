@@ -87,6 +87,8 @@ TEST_CASE("rewrite_outputs: the command quotes for a shell the paths that need i
     CHECK(examples::shell_word("it's") == "'it'\\''s'");
     CHECK(examples::shell_word("$HOME") == "'$HOME'");
     CHECK(examples::shell_word("") == "''");
+    CHECK(examples::shell_word("=x") == "'=x'");  // zsh expands a leading '=' to a command's path
+    CHECK(examples::shell_word("a=b") == "a=b");  // elsewhere it is plain
     const auto rewrite = examples::rewrite_outputs("my runs/a", "", "data/mnist");
     CHECK(rewrite.checkpoint == "my runs/a/checkpoint.ckpt");  // for prose: as it is
     CHECK(rewrite.command == "train --resume 'my runs/a/checkpoint.ckpt' --data data/mnist");

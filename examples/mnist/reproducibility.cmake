@@ -2,7 +2,7 @@
 # Trains the MNIST example twice with the same seed and thread count on a small synthetic data
 # set, and requires identical log lines (timings aside), identical checkpoint bytes, that
 # `evaluate` reproduces the test numbers, and that the model learned something; then runs the
-# contrastive and triplet losses end to end.
+# contrastive and triplet losses end to end (outputs written, one-shot accuracy reproduced).
 #   cmake -DMNIST=... -DMAKE_DATA=... -DWORK=... -P reproducibility.cmake
 
 include(${CMAKE_CURRENT_LIST_DIR}/../common/script_checks.cmake)
@@ -42,7 +42,7 @@ if(CMAKE_MATCH_1 LESS 0.8)
 endif()
 
 # The metric losses end to end (the tutorial's BCE above): a contrastive and a triplet run train,
-# write their outputs, and evaluate reproduces their test numbers from the checkpoint.
+# write their outputs, and evaluate reproduces their one-shot accuracy from the checkpoint.
 foreach(loss contrastive triplet)
     run(metric_run ${MNIST} train --data ${WORK}/data --threads 2 --seed 5 --epochs 1 --batches 20
         --test-batches 10 --episodes 50 --loss ${loss} --optimizer adam --lr 0.001 --out ${WORK}/${loss})

@@ -6,6 +6,7 @@
 
 #include "run_checkpoint.hpp"
 
+#include "../common/output_folder.hpp"
 #include "../common/run_state.hpp"
 
 #include <siamese/errors.hpp>
@@ -104,7 +105,7 @@ inline void check_resume(const siamese::io::Checkpoint& c, const std::string& pa
         throw std::invalid_argument(path +
                                     ": a model without training state (train's model.ckpt?): to continue a run, pass "
                                     "its checkpoint.ckpt, e.g. --resume " +
-                                    (folder / "checkpoint.ckpt").string());
+                                    examples::shell_word((folder / "checkpoint.ckpt").string()));
     }
     const fs::path model = out / "model.ckpt";
     std::error_code ec;

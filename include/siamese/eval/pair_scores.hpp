@@ -7,6 +7,7 @@
 #include <siamese/config.hpp>
 #include <siamese/data/pair_sampler.hpp>
 #include <siamese/eval/scorer.hpp>
+#include <siamese/eval/sorted_pair_scores.hpp>  // sort_pair_scores lived here before 0.1's split
 
 #include <span>
 #include <stdexcept>
