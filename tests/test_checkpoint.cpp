@@ -5,9 +5,12 @@
 
 #include <siamese/io/checkpoint.hpp>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -278,6 +281,11 @@ TEST_CASE("Checkpoint metadata: whole numbers read back; anything else is an err
         },
         {"run.ckpt", "metadata 'word' is 'fast', expected one of bce, contrastive, triplet"});
     require_io_error([&] { (void)c.at_choice("absent", {"a"}); }, {"has no metadata 'absent'"});
+    // The same from a list kept once (a program's command line and its reader share it).
+    constexpr std::array<std::string_view, 2> speeds{"slow", "fast"};
+    CHECK(c.at_choice("word", speeds) == "fast");
+    require_io_error([&] { (void)c.at_choice("word", std::span(speeds).first(1)); },
+                     {"run.ckpt", "metadata 'word' is 'fast', expected one of slow"});
 }
 
 TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a failed save keeps the old file") {

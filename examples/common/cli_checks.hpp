@@ -21,9 +21,12 @@
 #include <initializer_list>
 #include <limits>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace examples {
 
@@ -58,6 +61,12 @@ inline CLI::Validator whole_number(long long lo, long long hi, std::string what 
                        : "must be " + what + ", got '" + v + "'";
         },
         std::to_string(lo) + " to " + std::to_string(hi), "whole number");
+}
+
+/// One of `words`, which a program keeps in one list for its command line and for reading its
+/// settings back from a checkpoint (Checkpoint::at_choice takes the same list).
+inline CLI::IsMember one_of(std::span<const std::string_view> words) {
+    return CLI::IsMember(std::vector<std::string>(words.begin(), words.end()));
 }
 
 // Counts (epochs, steps, intervals): whole numbers up to 2^31 - 1, every option's type holds them.

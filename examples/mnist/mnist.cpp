@@ -184,8 +184,8 @@ int evaluate(const Settings& given, const std::string& model_path) {
     siamese::Rng init(0);  // the weights come from the checkpoint
     Model model(siamese::make_seed_cnn<float>(init, s.image_side), test_set.image_shape(), init);
     checkpoint.restore_params(model.params());
-    std::printf("%s: %s loss, trained %d epochs x %ld batches with seed %llu\n", model_path.c_str(), s.loss.c_str(),
-                s.epochs, s.batches, static_cast<unsigned long long>(s.seed));
+    std::printf("%s: %s loss, trained %d epochs x %ld batches with seed %llu\n", model_path.c_str(),
+                loss_name(s.loss).c_str(), s.epochs, s.batches, static_cast<unsigned long long>(s.seed));
 
     print_results(evaluate_model(model, train_set, test_set, s), s);
     return 0;
@@ -205,7 +205,7 @@ int compare(const Settings& given, const std::string& model_path, const std::str
 
     const auto left = load_image_tensor(a, image_shape);
     const auto right = load_image_tensor(b, image_shape);
-    if (s.loss == "bce") {
+    if (s.loss == Loss::bce) {
         const float p = model.predict(left, right)[0];
         if (!std::isfinite(p))
             throw siamese::numeric_error(model_path + ": the network's probability is not finite (" +
@@ -230,6 +230,7 @@ using examples::finite_non_negative;
 using examples::finite_positive;
 using examples::learning_rate;
 using examples::non_negative;
+using examples::one_of;
 using examples::positive;
 
 using examples::seed_check;
@@ -285,14 +286,17 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--episodes", s.episodes, "one-shot episodes")
         ->check(examples::whole_number(1, 1'000'000))
         ->capture_default_str();
-    train_cmd->add_option("--loss", s.loss, "bce (the tutorial's head), contrastive (pairs) or triplet (P x K batches)")
-        ->check(CLI::IsMember({"bce", "contrastive", "triplet"}))
-        ->capture_default_str();
+    train_cmd
+        ->add_option_function<std::string>(
+            "--loss", [&s](const std::string& name) { s.loss = parse_loss(name); },
+            "bce (the tutorial's head), contrastive (pairs) or triplet (P x K batches)")
+        ->check(one_of(loss_names))
+        ->default_str(loss_name(s.loss));
     train_cmd->add_option("--margin", s.margin, "contrastive and triplet margin")
         ->check(finite_positive)
         ->capture_default_str();
     train_cmd->add_option("--mining", s.mining, "triplet mining: hard, semi-hard or all")
-        ->check(CLI::IsMember({"hard", "semi-hard", "all"}))
+        ->check(one_of(mining_names))
         ->capture_default_str();
     train_cmd->add_option("--classes-per-batch", s.classes_per_batch, "triplet batches: P classes")
         ->check(examples::whole_number(2, 100000))
@@ -301,13 +305,13 @@ int main(int argc, char** argv) {
         ->check(examples::whole_number(2, 100000))
         ->capture_default_str();
     train_cmd->add_option("--optimizer", s.optimizer, "sgd, adam or adamw")
-        ->check(CLI::IsMember({"sgd", "adam", "adamw"}))
+        ->check(one_of(optimizer_names))
         ->capture_default_str();
     train_cmd->add_option("--weight-decay", s.weight_decay, "weight decay")
         ->check(finite_non_negative)
         ->capture_default_str();
     train_cmd->add_option("--schedule", s.schedule, "constant, or cosine decay to 0 over the run")
-        ->check(CLI::IsMember({"constant", "cosine"}))
+        ->check(one_of(schedule_names))
         ->capture_default_str();
     train_cmd->add_option("--warmup", s.warmup, "batches of linear learning-rate warm-up")
         ->check(non_negative)
@@ -343,10 +347,11 @@ int main(int argc, char** argv) {
         s.out = examples::resumed_run_folder(s.resume);
     try {
         if (*train_cmd) {
-            const std::string loss = "--loss " + s.loss;
-            examples::refuse_unread(*train_cmd, {"--margin"}, s.loss != "bce", "--loss contrastive or triplet", loss);
+            const std::string loss = "--loss " + loss_name(s.loss);
+            examples::refuse_unread(*train_cmd, {"--margin"}, s.loss != Loss::bce, "--loss contrastive or triplet",
+                                    loss);
             examples::refuse_unread(*train_cmd, {"--mining", "--classes-per-batch", "--images-per-class"},
-                                    s.loss == "triplet", "--loss triplet", loss);
+                                    s.loss == Loss::triplet, "--loss triplet", loss);
             examples::refuse_unread(*train_cmd, {"--momentum"}, s.optimizer == "sgd", "--optimizer sgd",
                                     "--optimizer " + s.optimizer);
             examples::check_weight_decay(s.optimizer, s.lr, "--lr", s.momentum, s.weight_decay);

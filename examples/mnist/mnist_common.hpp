@@ -15,6 +15,7 @@
 #include <siamese/siamese.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -25,6 +26,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -33,6 +35,28 @@ namespace mnist {
 namespace fs = std::filesystem;
 using Model = siamese::Siamese<siamese::SeedCnn<float>>;
 using examples::format_seconds;
+
+/// The losses --loss names. Code that depends on the loss switches over it without a default, so
+/// a new loss that a switch does not handle is a compiler warning (an error under SIAMESE_WERROR).
+enum class Loss { bce, contrastive, triplet };
+
+// The words of each option that takes one, listed once: the command line accepts these, --help
+// shows them, and a checkpoint's settings are read back against them.
+inline constexpr std::array<std::string_view, 3> loss_names{"bce", "contrastive", "triplet"};  // Loss's order
+inline constexpr std::array<std::string_view, 3> mining_names{"hard", "semi-hard", "all"};
+inline constexpr std::array<std::string_view, 3> optimizer_names{"sgd", "adam", "adamw"};
+inline constexpr std::array<std::string_view, 2> schedule_names{"constant", "cosine"};
+
+inline std::string loss_name(Loss loss) { return std::string(loss_names.at(static_cast<std::size_t>(loss))); }
+
+/// The Loss a word of loss_names names; the command line and the checkpoint reader check the word
+/// first, so anything else is a bug here.
+inline Loss parse_loss(std::string_view name) {
+    for (std::size_t i = 0; i < loss_names.size(); ++i) {
+        if (name == loss_names[i]) return static_cast<Loss>(i);
+    }
+    throw std::logic_error("parse_loss: '" + std::string(name) + "' is not one of loss_names");
+}
 
 /// Command-line settings; the defaults are the tutorial's.
 struct Settings {
@@ -52,7 +76,7 @@ struct Settings {
     std::string image_side_from;  ///< the checkpoint whose model fixes image_side (empty: --image-size)
     long checkpoint_every = 0;    ///< batches between checkpoints (0: at the end of each epoch only)
     // Beyond the tutorial: other losses, optimizers, schedules, and held-out classes.
-    std::string loss = "bce";       ///< bce (the tutorial's head), contrastive, triplet
+    Loss loss = Loss::bce;          ///< bce (the tutorial's head), contrastive, triplet
     double margin = 1.0;            ///< contrastive and triplet margin
     std::string mining = "hard";    ///< triplet mining: hard, semi-hard, all
     long classes_per_batch = 10;    ///< triplet batches: P classes ...
@@ -380,11 +404,11 @@ void draw_pairs(const fs::path& path, Model& model, const siamese::data::Labelle
     canvas.save_png(path);
 }
 
-/// `loss`: bce, contrastive or triplet (--loss), which names the panels.
-inline void write_training_curve(const fs::path& path, const TrainingLog& log, const std::string& loss) {
-    const std::string loss_title = loss == "bce" ? "BCE loss" : loss + " loss";
+/// `loss` (--loss) names the panels.
+inline void write_training_curve(const fs::path& path, const TrainingLog& log, Loss loss) {
+    const std::string loss_title = loss == Loss::bce ? "BCE loss" : loss_name(loss) + " loss";
     const std::string accuracy_title =
-        loss == "triplet" ? "triplets with the positive nearer than the negative" : "pair accuracy";
+        loss == Loss::triplet ? "triplets with the positive nearer than the negative" : "pair accuracy";
     const std::vector<examples::Panel> panels{
         {loss_title, {{"loss (running)", log.batch, log.loss, "#c0392b"}}},
         {accuracy_title, {{"accuracy (running)", log.batch, log.accuracy, "#2471a3"}}},

@@ -52,23 +52,12 @@ struct StepResult {
     double spread = 0;    ///< max - min of the batch's scores, for the collapse detector
 };
 
-/// The losses --loss names. Objective switches over it without a default, so a new loss that a
-/// switch does not handle is a compiler warning (an error under SIAMESE_WERROR), not a fall-through.
-enum class Loss { bce, contrastive, triplet };
-
-inline Loss parse_loss(const std::string& name) {
-    if (name == "bce") return Loss::bce;
-    if (name == "contrastive") return Loss::contrastive;
-    if (name == "triplet") return Loss::triplet;
-    throw std::invalid_argument("--loss: expected bce, contrastive or triplet, got '" + name + "'");
-}
-
 /// The loss being trained and the sampler that feeds it.
 class Objective {
 public:
     Objective(const Settings& s, const siamese::data::LabelledImages& train)
         : settings_(s),
-          loss_(parse_loss(s.loss)),
+          loss_(s.loss),
           pairs_(train, sampler_seed(s.seed)),
           contrastive_({.margin = s.margin}),
           triplet_({.margin = s.margin, .mining = mining(s.mining)}) {

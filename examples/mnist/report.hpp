@@ -97,13 +97,13 @@ inline std::string class_option(const char* option, const std::string& spec) {
 inline void check_training_set(const siamese::data::LabelledImages& train, const Settings& s) {
     try {
         const siamese::data::PairSampler pairs(train, 0);
-        if (s.loss == "triplet") {
+        if (s.loss == Loss::triplet) {
             const siamese::data::PkSampler pk(train, {.p = s.classes_per_batch, .k = s.images_per_class}, 0);
         }
     } catch (const std::invalid_argument& e) {
         std::string why =
             class_option("--train-classes", s.train_classes) + ": cannot sample training batches: " + e.what();
-        if (s.loss == "triplet") {
+        if (s.loss == Loss::triplet) {
             why += " (--classes-per-batch " + std::to_string(s.classes_per_batch) + ", --images-per-class " +
                    std::to_string(s.images_per_class) + ")";
         }
@@ -137,7 +137,7 @@ inline Results evaluate_model(Model& model, const siamese::data::LabelledImages&
                               const siamese::data::LabelledImages& test, const Settings& s) {
     examples::Progress clock(0, 0, "");
     Results r;
-    const bool head = s.loss == "bce";
+    const bool head = s.loss == Loss::bce;
     r.score = head ? "logit of the BCE head" : "minus the L2 distance of the embeddings";
     const auto test_embeddings = siamese::eval::embed_all(model, test);
     const auto calibration_set = calibration_images(train);
@@ -185,7 +185,7 @@ inline Results evaluate_model(Model& model, const siamese::data::LabelledImages&
 }
 
 inline void print_results(const Results& r, const Settings& s) {
-    if (s.loss == "bce") {
+    if (s.loss == Loss::bce) {
         std::printf("test pair accuracy: %.4f (%ld pairs, threshold 0.5)\n", r.pair_accuracy, r.pairs);
     } else {
         std::printf("test pair accuracy: %.4f (%ld pairs, distance threshold %.4g chosen on training pairs)\n",
@@ -207,8 +207,8 @@ inline void print_results(const Results& r, const Settings& s) {
 /// The pair picture's verdict for this model: the BCE head's probability against 0.5, or the
 /// embedding distance against the calibrated threshold.
 inline auto verdict_for(Model& model, const Settings& s, const Results& r) {
-    return [&model, bce = s.loss == "bce", threshold = -r.calibrated.threshold](const float* left, const float* right,
-                                                                                siamese::index_t dim) {
+    return [&model, bce = s.loss == Loss::bce, threshold = -r.calibrated.threshold](
+               const float* left, const float* right, siamese::index_t dim) {
         if (bce) {
             siamese::Tensor<float> a(siamese::Shape{1, dim}), b(siamese::Shape{1, dim});
             std::copy_n(left, dim, a.data());
@@ -228,7 +228,7 @@ inline void write_metrics(const fs::path& path, const Settings& s, const Results
     settings.add("epochs", s.epochs)
         .add("batches_per_epoch", s.batches)
         .add("batch_size_pairs", s.batch_size)
-        .add("loss", s.loss)
+        .add("loss", loss_name(s.loss))
         .add("optimizer", s.optimizer)
         .add("lr", s.lr)
         .add("momentum", s.momentum)

@@ -48,7 +48,7 @@ inline void save_checkpoint(const fs::path& path, Model& model, Optimizer& optim
     c.set("batch_size", std::to_string(s.batch_size));
     c.set("lr", number(s.lr));
     c.set("momentum", number(s.momentum));
-    c.set("loss", s.loss);
+    c.set("loss", loss_name(s.loss));
     c.set("margin", number(s.margin));
     c.set("mining", s.mining);
     c.set("classes_per_batch", std::to_string(s.classes_per_batch));
@@ -100,14 +100,14 @@ inline Settings settings_from_checkpoint(const siamese::io::Checkpoint& c, Setti
     s.batch_size = c.at_integer("batch_size", 2, 10000);
     s.lr = examples::checked_real(c, "lr", examples::learning_rate);
     s.momentum = examples::checked_real(c, "momentum", examples::zero_to_one);
-    s.loss = c.at_choice("loss", {"bce", "contrastive", "triplet"});
+    s.loss = parse_loss(c.at_choice("loss", loss_names));
     s.margin = examples::checked_real(c, "margin", examples::finite_positive);
-    s.mining = c.at_choice("mining", {"hard", "semi-hard", "all"});
+    s.mining = c.at_choice("mining", mining_names);
     s.classes_per_batch = c.at_integer("classes_per_batch", 2, 100000);
     s.images_per_class = c.at_integer("images_per_class", 2, 100000);
-    s.optimizer = c.at_choice("optimizer", {"sgd", "adam", "adamw"});
+    s.optimizer = c.at_choice("optimizer", optimizer_names);
     s.weight_decay = examples::checked_real(c, "weight_decay", examples::finite_non_negative);
-    s.schedule = c.at_choice("schedule", {"constant", "cosine"});
+    s.schedule = c.at_choice("schedule", schedule_names);
     s.warmup = c.at_integer("warmup", 0, count_max);
     s.train_classes = c.at("train_classes");
     s.test_classes = c.at("test_classes");

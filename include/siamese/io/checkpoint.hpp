@@ -32,6 +32,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -169,6 +170,12 @@ public:
     /// bce, contrastive, triplet".
     [[nodiscard]] const std::string& at_choice(const std::string& key,
                                                std::initializer_list<std::string_view> choices) const {
+        return at_choice(key, std::span<const std::string_view>(choices.begin(), choices.size()));
+    }
+
+    /// The same, for a list a program keeps once for its command line and its checkpoints.
+    [[nodiscard]] const std::string& at_choice(const std::string& key,
+                                               std::span<const std::string_view> choices) const {
         const std::string& v = at(key);
         std::string listed;
         for (const auto choice : choices) {
