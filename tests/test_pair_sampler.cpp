@@ -216,7 +216,7 @@ TEST_CASE("PairSampler: impossible sampling is a clear error") {
     CHECK(minimal.label(batch.left[3]) == 2);
     CHECK_THROWS_AS(sampler.sample(0, batch), std::invalid_argument);
     std::vector<index_t> l(3), r(2);
-    CHECK_THROWS_AS(sampler.sample_indices(l, r), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(sampler.sample_indices(l, r), "PairSampler: 3 left but 2 right indices", siamese::shape_error);
 }
 
 TEST_CASE("Samplers: an image set changed after the sampler indexed it is an error at the next draw") {

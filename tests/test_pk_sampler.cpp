@@ -152,7 +152,8 @@ TEST_CASE("PkSampler: impossible requests are clear errors") {
                          doctest::Contains("at least K = 6"), std::invalid_argument);
     PkSampler sampler(set, {.p = 2, .k = 2}, 1);
     std::vector<index_t> wrong(3);
-    CHECK_THROWS_AS(sampler.sample_indices(wrong), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(sampler.sample_indices(wrong), "PkSampler: 3 indices for a batch of P*K = 4",
+                         siamese::shape_error);
 }
 
 TEST_CASE("PkSampler: an absurd K or P*K is a clear error before anything is allocated") {

@@ -158,9 +158,11 @@ TEST_CASE("resize_area: identity, enlarging and non-square sizes") {
 
 TEST_CASE("resize_area: bad sizes are rejected") {
     std::vector<std::uint8_t> dst(4);
-    CHECK_THROWS_AS(resize_area(px({1, 2, 3}), 2, 2, dst, 2, 2), std::invalid_argument);
+    // A buffer of the wrong length is a shape error, as everywhere in the library.
+    CHECK_THROWS_WITH_AS(resize_area(px({1, 2, 3}), 2, 2, dst, 2, 2),
+                         "resize_area: buffers of 3 and 4 pixels for 2x2 -> 2x2", siamese::shape_error);
     CHECK_THROWS_AS(resize_area(px({1, 2, 3, 4}), 2, 2, dst, 0, 4), std::invalid_argument);
-    CHECK_THROWS_AS(resize_area(px({1, 2, 3, 4}), 2, 2, dst, 1, 3), std::invalid_argument);
+    CHECK_THROWS_AS(resize_area(px({1, 2, 3, 4}), 2, 2, dst, 1, 3), siamese::shape_error);
     // Past png_max_pixels: 2^32 x 2^32 overflowed h * w, passed the size check and never ended.
     const std::vector<std::uint8_t> one{7};
     std::vector<std::uint8_t> none;
@@ -256,7 +258,14 @@ TEST_CASE("PNG: encode_png and write_png round-trip through decode_png and read_
     CHECK(back.pixels == g.pixels);
     // In memory: encode_png's string goes straight back into decode_png.
     CHECK(decode_png(encode_png(g), "in memory").pixels == g.pixels);
-    CHECK_THROWS_AS((void)encode_png(GrayImage{2, 2, {1, 2, 3}}), std::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)encode_png(GrayImage{2, 2, {1, 2, 3}}), "encode_png: 3 pixels for a 2x2 image",
+                         siamese::shape_error);
+    CHECK_THROWS_WITH_AS((void)encode_png(GrayImage{0, 2, {}}), doctest::Contains("a 2x0 image: each side"),
+                         std::invalid_argument);
+    // Past png_max_pixels: the sizes are refused before height * width is computed (it overflowed).
+    constexpr auto huge = index_t{1} << 40;
+    CHECK_THROWS_WITH_AS((void)encode_png(GrayImage{huge, huge, {}}), doctest::Contains("at most"),
+                         std::invalid_argument);
 }
 
 // ------------------------------------------------------------------------------- bad files

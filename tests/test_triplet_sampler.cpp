@@ -110,5 +110,6 @@ TEST_CASE("TripletSampler: impossible sampling is a clear error") {
     TripletBatch<float> batch;
     CHECK_THROWS_AS(sampler.sample(0, batch), std::invalid_argument);
     std::vector<index_t> a(3), p(3), n(2);
-    CHECK_THROWS_AS(sampler.sample_indices(a, p, n), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(sampler.sample_indices(a, p, n), "TripletSampler: 3 anchor, 3 positive and 2 negative indices",
+                         siamese::shape_error);
 }

@@ -15,8 +15,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// A tensor of the wrong shape reached a layer, loss or kernel; also a layer geometry that
-/// cannot be, and an image index outside the set a scorer was built on.
+/// A tensor of the wrong shape reached a layer, loss or kernel; also a buffer whose length is not
+/// the one its size or its companions call for (a sampler's index spans, resize_area's planes),
+/// a layer geometry that cannot be, and an image index outside the set a scorer was built on.
 /// The message names the component, what it expected and what it got.
 class shape_error : public error {
 public:

@@ -67,11 +67,11 @@ public:
     PairSampler(LabelledImages&&, std::uint64_t) = delete;
 
     /// Draws B pairs: only their image indices, left[i] and right[i], i < B = left.size()
-    /// (right must be as long). Label of row i is pair_label(i, B).
+    /// (right must be as long, or shape_error). Label of row i is pair_label(i, B).
     void sample_indices(std::span<index_t> left, std::span<index_t> right) {
         if (left.size() != right.size()) {
-            throw std::invalid_argument("PairSampler: " + std::to_string(left.size()) + " left but " +
-                                        std::to_string(right.size()) + " right indices");
+            throw shape_error("PairSampler: " + std::to_string(left.size()) + " left but " +
+                              std::to_string(right.size()) + " right indices");
         }
         indexed_.check_size(name_, *images_);
         const index_t b = static_cast<index_t>(left.size());

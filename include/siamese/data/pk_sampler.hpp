@@ -104,11 +104,12 @@ public:
     [[nodiscard]] index_t batch_size() const noexcept { return options_.p * options_.k; }
     [[nodiscard]] const PkOptions& options() const noexcept { return options_; }
 
-    /// Draws one batch's image indices into out (P * K of them): class after class, K each.
+    /// Draws one batch's image indices into out (P * K of them, or shape_error): class after
+    /// class, K each.
     void sample_indices(std::span<index_t> out) {
         if (static_cast<index_t>(out.size()) != batch_size()) {
-            throw std::invalid_argument("PkSampler: " + std::to_string(out.size()) +
-                                        " indices for a batch of P*K = " + std::to_string(batch_size()));
+            throw shape_error("PkSampler: " + std::to_string(out.size()) +
+                              " indices for a batch of P*K = " + std::to_string(batch_size()));
         }
         indexed_.check_size(name_, *images_);
         const auto p = static_cast<std::size_t>(options_.p), k = static_cast<std::size_t>(options_.k);

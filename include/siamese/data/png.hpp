@@ -74,8 +74,9 @@ namespace detail {
 /// Resizes one [h, w] 8-bit plane to [out_h, out_w] by area averaging: each output pixel is the
 /// mean of the source area it covers, source pixels cut by its border counted by the fraction
 /// inside (exact integer weights, rounded half up). 105 -> 35 averages 3 x 3 blocks; 105 -> 52
-/// mixes fractional edges; enlarging repeats pixels. Throws std::invalid_argument on a size
-/// mismatch, a non-positive size or one past png_max_pixels.
+/// mixes fractional edges; enlarging repeats pixels. Throws std::invalid_argument for a
+/// non-positive size or one past png_max_pixels, shape_error for a buffer whose length is not
+/// its size's.
 inline void resize_area(std::span<const std::uint8_t> src, index_t h, index_t w, std::span<std::uint8_t> dst,
                         index_t out_h, index_t out_w) {
     if (h < 1 || w < 1 || out_h < 1 || out_w < 1) {
@@ -89,9 +90,9 @@ inline void resize_area(std::span<const std::uint8_t> src, index_t h, index_t w,
                                     std::to_string(png_max_pixels) + " pixels an image may have");
     }
     if (static_cast<index_t>(src.size()) != h * w || static_cast<index_t>(dst.size()) != out_h * out_w) {
-        throw std::invalid_argument("resize_area: buffers of " + std::to_string(src.size()) + " and " +
-                                    std::to_string(dst.size()) + " pixels for " + std::to_string(h) + "x" +
-                                    std::to_string(w) + " -> " + std::to_string(out_h) + "x" + std::to_string(out_w));
+        throw shape_error("resize_area: buffers of " + std::to_string(src.size()) + " and " +
+                          std::to_string(dst.size()) + " pixels for " + std::to_string(h) + "x" + std::to_string(w) +
+                          " -> " + std::to_string(out_h) + "x" + std::to_string(out_w));
     }
     // In coordinates scaled by the output size, source pixel i spans [i*out, (i+1)*out) and
     // output pixel j spans [j*in, (j+1)*in): overlaps are integers and each output's weights sum
@@ -261,15 +262,18 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o, const s
 }
 
 /// Encodes an 8-bit grayscale image as PNG bytes (e.g. to save resized data or one-shot runs).
-/// Throws std::invalid_argument when the pixels do not match the size, io_error when encoding
-/// fails or siamese was built without libpng.
+/// Throws std::invalid_argument for a size that is not positive or is past png_max_pixels,
+/// shape_error when the pixels do not match the size, io_error when encoding fails or siamese
+/// was built without libpng.
 [[nodiscard]] inline std::string encode_png(const GrayImage& image) {
-    if (image.height < 1 || image.width < 1 ||
-        static_cast<index_t>(image.pixels.size()) != image.height * image.width ||
-        static_cast<std::uint64_t>(image.height) * static_cast<std::uint64_t>(image.width) > png_max_pixels) {
-        throw std::invalid_argument("encode_png: " + std::to_string(image.pixels.size()) + " pixels for a " +
-                                    std::to_string(image.width) + "x" + std::to_string(image.height) + " image");
+    const std::string dims = std::to_string(image.width) + "x" + std::to_string(image.height);
+    if (image.height < 1 || image.width < 1 || detail::more_than_max_pixels(image.height, image.width)) {
+        throw std::invalid_argument("encode_png: a " + dims +
+                                    " image: each side must be at least 1 and the whole at most " +
+                                    std::to_string(png_max_pixels) + " pixels");
     }
+    if (static_cast<index_t>(image.pixels.size()) != image.height * image.width)
+        throw shape_error("encode_png: " + std::to_string(image.pixels.size()) + " pixels for a " + dims + " image");
 #if defined(SIAMESE_HAS_PNG) && SIAMESE_HAS_PNG
     png_image png;
     std::memset(&png, 0, sizeof png);

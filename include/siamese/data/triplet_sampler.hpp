@@ -63,12 +63,13 @@ public:
     /// A temporary image set would dangle.
     TripletSampler(LabelledImages&&, std::uint64_t) = delete;
 
-    /// Draws B = anchor.size() triplets' image indices (positive and negative must be as long).
+    /// Draws B = anchor.size() triplets' image indices (positive and negative must be as long, or
+    /// shape_error).
     void sample_indices(std::span<index_t> anchor, std::span<index_t> positive, std::span<index_t> negative) {
         if (positive.size() != anchor.size() || negative.size() != anchor.size()) {
-            throw std::invalid_argument("TripletSampler: " + std::to_string(anchor.size()) + " anchor, " +
-                                        std::to_string(positive.size()) + " positive and " +
-                                        std::to_string(negative.size()) + " negative indices");
+            throw shape_error("TripletSampler: " + std::to_string(anchor.size()) + " anchor, " +
+                              std::to_string(positive.size()) + " positive and " + std::to_string(negative.size()) +
+                              " negative indices");
         }
         indexed_.check_size(name_, *images_);
         const auto n_classes = static_cast<index_t>(members_.size());
