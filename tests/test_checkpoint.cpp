@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -317,6 +318,16 @@ TEST_CASE("Checkpoint files: missing, a directory, an impossible destination; a 
     CHECK(read_bytes(file) != original);
     CHECK(io::Checkpoint::load(file).contains("x"));
     index_t files = 0;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path)) ++files;
+    CHECK(files == 1);
+
+    // A save stopped after its bytes are durable, before they replace the file (the hook throws):
+    // the old file stays whole and its temporary is removed.
+    const std::string before = read_bytes(file);
+    CHECK_THROWS_WITH_AS(checkpoint_of(m).save(file, [] { throw std::runtime_error("stopped before the rename"); }),
+                         "stopped before the rename", std::runtime_error);
+    CHECK(read_bytes(file) == before);
+    files = 0;
     for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path)) ++files;
     CHECK(files == 1);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "test_util.hpp"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -144,6 +145,35 @@ TEST_CASE("ConvReluPool: a configuration that makes no sense is refused, naming 
     test::require_shape_error([&] { ConvReluPool<float>(1, 0, 3, rng); },
                               {"ConvReluPool: invalid configuration Conv2d(1, 0"});
     test::require_shape_error([&] { ConvReluPool<float>(1, 4, 3, rng, {.stride = 0}); }, {"ConvReluPool", "stride=0"});
+}
+
+TEST_CASE("ConvReluPool: a pre-activation of exactly 0 passes no gradient, as ReLU's does not") {
+    // All-zero patches with a zero bias (MNIST's background, padding) give conv outputs of exactly
+    // 0: the ReLU must block them, or db and dx fill with gradient the unfused layers never see.
+    // One input channel (the dense path) and 20 (vectorised over channels), padding or not.
+    for (const index_t channels : {index_t{1}, index_t{20}}) {
+        for (const index_t padding : {index_t{0}, index_t{1}}) {
+            CAPTURE(channels);
+            CAPTURE(padding);
+            Rng a(9), b(9);
+            ConvReluPool<double> fused(channels, 4, 3, a, {.padding = padding});
+            Sequential<Conv2d<double>, ReLU<double>, MaxPool2d<double>> plain(
+                Conv2d<double>(channels, 4, 3, b, {.padding = padding}), ReLU<double>(), MaxPool2d<double>(2));
+            std::fill(fused.bias().begin(), fused.bias().end(), 0.0);
+            std::fill(plain.layer<0>().bias().begin(), plain.layer<0>().bias().end(), 0.0);
+            const Tensor<double> x(Shape{2, channels, 6, 6}, 0.0);
+            const Tensor<double> y = fused.forward(x);
+            const Tensor<double> dy(y.shape(), 1.0);
+            const Tensor<double> dx = fused.backward(dy);
+            plain.forward(x);
+            const Tensor<double>& dx_plain = plain.backward(dy);
+            for (const double g : dx) CHECK(g == 0.0);
+            for (const double g : dx_plain) CHECK(g == 0.0);
+            for (const auto& p : fused.params()) {
+                for (const double g : *p.grad) CHECK(g == 0.0);
+            }
+        }
+    }
 }
 
 TEST_CASE("ConvReluPool: parameter gradients accumulate; set_input_grad(false) skips dL/dx") {

@@ -102,6 +102,11 @@ TEST_CASE("pair_accuracy: a perfect model scores 1, a model that always says 'sa
     // Threshold above every probability: everything is called "different", right for half.
     const auto all_different = eval::pair_accuracy(model, e, sampler, 10, 20, 0.999);
     CHECK(all_different.accuracy == 0.5);
+    // A probability equal to the threshold says "different" (strictly above, as the tutorial
+    // counts): logit 0 is p = 0.5, and batches of 3 hold one different-class pair and two same.
+    model.same_logit = model.different_logit = 0;
+    const auto undecided = eval::pair_accuracy(model, e, sampler, 10, 3);
+    CHECK(undecided.accuracy == doctest::Approx(1.0 / 3));
 }
 
 TEST_CASE("pair_accuracy's probabilities and labels feed the verification metrics") {

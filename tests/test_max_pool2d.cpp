@@ -56,6 +56,24 @@ TEST_CASE("MaxPool2d: forward takes window maxima and drops a partial border win
     CHECK(dx[8] == 1.0f);
 }
 
+TEST_CASE("MaxPool2d: the first maximum wins a tie, and only it receives the gradient") {
+    // ReLU makes ties common (every negative becomes 0); the fused ConvReluPool must break them
+    // the same way, so the rule is pinned here.
+    MaxPool2d<float> pool(2);
+    Tensor<float> x(Shape{1, 1, 2, 4});
+    const float v[] = {3, 3, 0, 0, 0, 0, 0, 0};  // window 0: 3, 3 on top; window 1: all zero
+    std::copy_n(v, 8, x.data());
+    const auto& y = pool.forward(x);
+    CHECK(y[0] == 3.0f);
+    CHECK(y[1] == 0.0f);
+    const auto& dx = pool.backward(Tensor<float>(Shape{1, 1, 1, 2}, 1.0f));
+    const float expected[] = {1, 0, 1, 0, 0, 0, 0, 0};
+    for (index_t i = 0; i < 8; ++i) {
+        CAPTURE(i);
+        CHECK(dx[i] == expected[i]);
+    }
+}
+
 TEST_CASE("MaxPool2d: shape errors name the layer and the shape") {
     MaxPool2d<float> pool(2);
     Tensor<float> x(Shape{1, 1, 1, 5});

@@ -3,6 +3,7 @@
 
 #include <siamese/losses/triplet.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -103,6 +104,41 @@ TEST_CASE("TripletMarginLoss, semi-hard: the nearest negative beyond the positiv
     CHECK(loss.triplets() == 8);
     // Both paths, the band and the fallback, are in this gradient check.
     check_gradient(loss, five_points(), five_labels);
+}
+
+TEST_CASE("TripletMarginLoss, semi-hard: the band is strict and its nearest negative is chosen") {
+    // 1-D, anchor 0 and positive 1 of class 0; each negative alone in its class, so that only
+    // the pairs (0, 1) and (1, 0) mine. Pair (1, 0) finds no negative in its band: nearest.
+    const std::vector<std::int64_t> labels{0, 0, 1, 2};
+    auto points = [](double n1, double n2) {
+        Tensor<double> x(Shape{4, 1});
+        const double v[] = {0, 1, n1, n2};
+        std::copy_n(v, 4, x.data());
+        return x;
+    };
+    SUBCASE("two negatives in the band (1, 2): the nearer, 1.2, not 1.8") {
+        // (0,1): 1 - 1.2 + 1 = 0.8;  (1,0): negatives at 0.2 and 0.8, none in band: 1 - 0.2 + 1 = 1.8
+        TripletMarginLoss<double> loss({.margin = 1.0, .mining = TripletMining::semi_hard});
+        CHECK(loss.forward(points(1.2, 1.8), labels) == doctest::Approx((0.8 + 1.8) / 2).epsilon(1e-10));
+    }
+    SUBCASE("a negative exactly as far as the positive is outside the band") {
+        // margin 0.8. (0,1): -1 ties d(a,p) = 1, so 1.5 is chosen: 1 - 1.5 + 0.8 = 0.3;
+        // (1,0): negatives at 2 and 0.5, none in (1, 1.8): 1 - 0.5 + 0.8 = 1.3
+        TripletMarginLoss<double> loss({.margin = 0.8, .mining = TripletMining::semi_hard});
+        CHECK(loss.forward(points(-1, 1.5), labels) == doctest::Approx((0.3 + 1.3) / 2).epsilon(1e-10));
+    }
+}
+
+TEST_CASE("TripletMarginLoss: a triplet whose loss is exactly 0 is satisfied: not active, no gradient") {
+    // margin 0, d(a,p) = d(a,n) bit for bit (1-D: a = 0, p = 1, n = -1).
+    Tensor<double> t(Shape{3, 1});
+    const double v[] = {0, 1, -1};
+    std::copy_n(v, 3, t.data());
+    TripletMarginLoss<double> loss({.margin = 0.0});
+    CHECK(loss.forward_triplets(t) == 0.0);
+    CHECK(loss.triplets() == 1);
+    CHECK(loss.active_triplets() == 0);
+    for (const double g : loss.backward()) CHECK(g == 0.0);
 }
 
 TEST_CASE("TripletMarginLoss: gradients match finite differences for every mining on random batches") {
