@@ -133,6 +133,7 @@ TEST_CASE("Checkpoint: corruption, another version, wrong magic and trailing byt
     require_io_error([&] { (void)io::Checkpoint::parse("PNG\x89 not a checkpoint at all", "x.png"); },
                      {"x.png", "not a siamese checkpoint"});
     require_io_error([&] { (void)io::Checkpoint::parse(good + "junk", "t.ckpt"); }, {"t.ckpt", "4 unexpected bytes"});
+    require_io_error([&] { (void)io::Checkpoint::parse(good + "j", "t.ckpt"); }, {"t.ckpt", "1 unexpected byte after"});
 }
 
 TEST_CASE("Checkpoint: one flipped bit anywhere after the magic says the file is corrupted") {
@@ -160,6 +161,18 @@ TEST_CASE("Checkpoint: one flipped bit anywhere after the magic says the file is
             CHECK(msg.find("corrupted") != std::string::npos);
         }
     }
+}
+
+TEST_CASE("Checkpoint: a tensor of rank above 4 is refused before its dimensions are read") {
+    io::Checkpoint c;
+    c.add("w", Tensor<float>(Shape{2, 2}));
+    std::string bytes = c.serialize();
+    // magic(8) + version(4) + metadata count(4) + tensor count(4) + name (u32 + "w") + scalar
+    const std::size_t rank = 8 + 4 + 4 + 4 + 4 + 1 + 1;
+    REQUIRE(bytes[rank] == 2);
+    bytes[rank] = 5;  // four dimensions are all a Shape holds: a fifth was read past them
+    require_io_error([&] { (void)io::Checkpoint::parse(bytes, "rank.ckpt"); },
+                     {"rank.ckpt", "tensor 'w' has rank 5 > 4"});
 }
 
 TEST_CASE("Checkpoint: a huge declared size in a tiny file fails without allocating it") {

@@ -355,8 +355,9 @@ private:
                            std::to_string(bytes.size()));
         }
         if (bytes.size() > expected) {
-            throw io_error(shown + ": " + std::to_string(bytes.size() - expected) +
-                           " unexpected bytes after the checkpoint's end");
+            const std::uint64_t extra = bytes.size() - expected;
+            throw io_error(shown + ": " + std::to_string(extra) +
+                           (extra == 1 ? " unexpected byte" : " unexpected bytes") + " after the checkpoint's end");
         }
         for (auto& e : c.entries_) {
             e.values.resize(static_cast<std::size_t>(e.shape.numel()));
