@@ -235,6 +235,11 @@ TEST_CASE("PNG: expected size, inversion before resizing, and resizing") {
     CHECK(inv.pixels == px({255, 155, 55, 215}));
     const auto msg = io_error_of([&] { (void)decode(png, {.expect_height = 105, .expect_width = 105}); });
     CHECK(msg.find("mem.png: image is 4x4, expected 105x105") != std::string::npos);
+    // Each side on its own, larger or smaller than expected.
+    CHECK(io_error_of([&] { (void)decode(png, {.expect_height = 3}); }) == "mem.png: image is 4x4, expected 4x3");
+    CHECK(io_error_of([&] { (void)decode(png, {.expect_height = 5}); }) == "mem.png: image is 4x4, expected 4x5");
+    CHECK(io_error_of([&] { (void)decode(png, {.expect_width = 3}); }) == "mem.png: image is 4x4, expected 3x4");
+    CHECK(io_error_of([&] { (void)decode(png, {.expect_width = 5}); }) == "mem.png: image is 4x4, expected 5x4");
     CHECK_THROWS_AS(decode(png, {.height = -1}), std::invalid_argument);
     // A resize beyond png_max_pixels (2^20 x 2^20 allocated a terabyte), also with one side kept.
     CHECK_THROWS_WITH_AS(decode(png, {.height = 1 << 20, .width = 1 << 20}),
