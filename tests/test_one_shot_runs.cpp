@@ -213,6 +213,9 @@ TEST_CASE("One-shot runs: missing folders, files and odd images are errors namin
     write_png(f.runs / "run02" / "test" / "item03.png", GrayImage{2, 2, {0, 0, 0, 0}});
     CHECK(message().find("item03.png: image is 2x2, the run's first image is 6x6 (the images of a run must share one "
                          "size") != std::string::npos);
+    // Only the width differs (6 high, 5 wide): as much another size.
+    write_png(f.runs / "run02" / "test" / "item03.png", GrayImage{6, 5, std::vector<std::uint8_t>(30)});
+    CHECK(message().find("item03.png: image is 5x6, the run's first image is 6x6") != std::string::npos);
     // Resizing to a common size accepts it.
     CHECK(load_one_shot_runs(f.runs, {.height = 4, .width = 4}).size() == 3);
     // A folder named like an image is not skipped: class_labels.txt may never name it.
