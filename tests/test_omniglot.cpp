@@ -162,6 +162,18 @@ TEST_CASE("Omniglot: every drawing must have the size of the first one loaded, w
     CHECK(io_error_of([&] { (void)load_omniglot(dir.path, {.side = 4}); }) ==
           (dir.path / "Alpha" / "character02" / "0003_02.png").string() + ": image is 1x1, but the first one loaded (" +
               first + ") is 8x8: the drawings of a set must share one size");
+    // Another width alone is as much another size.
+    write_png(dir.path / "Alpha" / "character02" / "0003_02.png", data::GrayImage{8, 6, std::vector<std::uint8_t>(48)});
+    CHECK(io_error_of([&] { (void)load_omniglot(dir.path, {.side = 4}); }).find(": image is 6x8, but the first") !=
+          std::string::npos);
+    // Drawings 8 high and 6 wide, all of them, are resized to 8 x 8 though their height is the side.
+    for (const auto& entry : fs::recursive_directory_iterator(dir.path)) {
+        if (entry.path().extension() == ".png")
+            write_png(entry.path(), data::GrayImage{8, 6, std::vector<std::uint8_t>(48, 255)});
+    }
+    const auto narrow = load_omniglot(dir.path, {.side = 8});
+    CHECK(narrow.drawn_width == 6);
+    CHECK(narrow.images.image_shape() == Shape{1, 8, 8});
 }
 
 TEST_CASE("Omniglot: a symbolic link that leads nowhere is an error, not a character left out") {
