@@ -293,15 +293,23 @@ TEST_CASE("IDX: zero or implausible dimensions are errors") {
     require_io_error([&] { (void)read_idx_images(dir / "zero"); }, {"0 images of 28x28"});
     write_file(dir / "flat", idx_images(2, 0, 28));
     require_io_error([&] { (void)read_idx_images(dir / "flat"); }, {"2 images of 0x28"});
+    write_file(dir / "thin", idx_images(2, 28, 0));
+    require_io_error([&] { (void)read_idx_images(dir / "thin"); }, {"2 images of 28x0, an empty set"});
     write_file(dir / "nolabels", idx_labels(0));
     require_io_error([&] { (void)read_idx_labels(dir / "nolabels"); }, {"0 labels"});
-    Bytes wide = idx_images(1, 1, 1);
-    wide[12] = 0x00;
-    wide[13] = 0x01;  // 65536 columns + 1
-    wide[14] = 0x00;
-    wide[15] = 0x01;
-    write_file(dir / "wide", wide);
-    require_io_error([&] { (void)read_idx_images(dir / "wide"); }, {"implausible"});
+    // One image of 1 x 1 whose rows (header offset 8) or columns (12) are set to 65536 + 1.
+    auto oversized = [&](const char* name, std::size_t offset) {
+        Bytes b = idx_images(1, 1, 1);
+        b[offset] = 0x00;
+        b[offset + 1] = 0x01;
+        b[offset + 2] = 0x00;
+        b[offset + 3] = 0x01;
+        write_file(dir / name, b);
+        return dir / name;
+    };
+    const auto wide = oversized("wide", 12), tall = oversized("tall", 8);
+    require_io_error([&] { (void)read_idx_images(wide); }, {"1 images of 1x65537", "implausible"});
+    require_io_error([&] { (void)read_idx_images(tall); }, {"1 images of 65537x1", "implausible"});
 }
 
 TEST_CASE("IDX: a huge count declared in a tiny plain file fails fast without allocating it") {
@@ -326,6 +334,9 @@ TEST_CASE("IDX: label and image counts must agree") {
     write_file(dir / "lbl", idx_labels(9));
     require_io_error([&] { (void)load_idx(dir / "img", dir / "lbl"); },
                      {(dir / "lbl").string(), "9 labels", (dir / "img").string(), "10 images"});
+    // More labels than images is as much a mismatch.
+    write_file(dir / "lbl", idx_labels(11));
+    require_io_error([&] { (void)load_idx(dir / "img", dir / "lbl"); }, {"11 labels", "10 images"});
 }
 
 TEST_CASE("IDX: empty file, missing file and a directory are clear errors") {
