@@ -299,6 +299,29 @@ TEST_CASE("Omniglot: episodes that some seeds could not draw are refused for eve
     CHECK(within_alphabet_episodes(mended, {.ways = 3, .episodes = 20}).size() == 20);
 }
 
+TEST_CASE("Omniglot: episodes take two drawers all their characters share; one-drawer characters take no part") {
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 3}}, 3);
+    // character03 lacks drawer 3, and character04 has drawer 1 only.
+    fs::remove(dir.path / "Alpha" / "character03" / "0002_03.png");
+    fs::create_directories(dir.path / "Alpha" / "character04");
+    write_png(dir.path / "Alpha" / "character04" / "0003_01.png", test::drawing(8, 3, 1));
+    const auto set = load_omniglot(dir.path, {.side = 8});
+    REQUIRE(set.characters.size() == 4);
+    const auto episodes = within_alphabet_episodes(set, {.ways = 3, .episodes = 50});
+    REQUIRE(episodes.size() == 50);
+    for (const auto& e : episodes) {
+        for (std::size_t k = 0; k < 3; ++k) {
+            CHECK(set.images.label(e.supports[k]) != 3);
+            const int support = set.drawers[static_cast<std::size_t>(e.supports[k])];
+            const int query = set.drawers[static_cast<std::size_t>(e.queries[k])];
+            CHECK((support == 1 || support == 2));
+            CHECK((query == 1 || query == 2));
+            CHECK(support != query);
+        }
+    }
+}
+
 TEST_CASE("Omniglot: episodes need to know each image's drawer") {
     TempDir dir;
     write_tree(dir.path, {{"Alpha", 2}}, 2);
