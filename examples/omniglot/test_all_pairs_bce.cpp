@@ -3,7 +3,8 @@
 // With focus = 0 the pair weights are constants and the loss an ordinary function of the
 // embeddings, so the check is exact up to rounding. (With focus > 0 the softmax weights are held
 // constant in the backward by design, so finite differences would not match; that path shares
-// every line of the backward checked here.)
+// every line of the backward checked here; the weights themselves are checked at their two
+// limits, a flat softmax and the most alike pair alone.)
 #include "all_pairs_bce.hpp"
 #include "network.hpp"
 
@@ -71,3 +72,40 @@ void check_gradients(double focus) {
 }  // namespace
 
 TEST_CASE("AllPairsBce: gradients match central differences (uniform pair weights)") { check_gradients(0); }
+
+TEST_CASE("AllPairsBce: focus weighs each image's most alike different pairs; far from 0 it is the uniform loss") {
+    Fixture f;
+    const index_t n = f.e.dim(0), d = f.e.dim(1);
+    // The head's logits and the binary cross-entropy of each pair, computed here from their definitions.
+    auto logit = [&](index_t i, index_t j) {
+        double z = f.model.head().bias()[0];
+        for (index_t k = 0; k < d; ++k) {
+            z += static_cast<double>(f.model.head().weight()[k]) * std::abs(static_cast<double>(f.e(i, k)) - f.e(j, k));
+        }
+        return z;
+    };
+    auto bce = [](double z, double t) { return std::max(z, 0.0) - z * t + std::log1p(std::exp(-std::abs(z))); };
+    auto same = [&](index_t i, index_t j) {
+        return f.labels[static_cast<std::size_t>(i)] == f.labels[static_cast<std::size_t>(j)];
+    };
+    double positives = 0, same_part = 0, uniform_part = 0, negatives = 0, hardest_part = 0;
+    for (index_t i = 0; i < n; ++i) {
+        double hardest = -1e300;
+        for (index_t j = 0; j < n; ++j) {
+            if (j == i) continue;
+            if (!same(i, j)) hardest = std::max(hardest, logit(i, j));
+            if (j < i) continue;
+            (same(i, j) ? positives : negatives) += 1;
+            (same(i, j) ? same_part : uniform_part) += bce(logit(i, j), same(i, j) ? 1 : 0);
+        }
+        hardest_part += bce(hardest, 0) / static_cast<double>(n);
+    }
+    const double uniform = 0.5 * same_part / positives + 0.5 * uniform_part / negatives;
+    CHECK(AllPairsBce(0).forward(f.model, f.e, f.labels) == doctest::Approx(uniform).epsilon(1e-12));
+    // A focus far above the logits' spread: the softmax is flat, each image's share spread evenly.
+    CHECK(AllPairsBce(1e9).forward(f.model, f.e, f.labels) == doctest::Approx(uniform).epsilon(1e-6));
+    // A focus far below it: each image's share goes to its most alike different pair alone.
+    const double focused = 0.5 * same_part / positives + 0.5 * hardest_part;
+    CHECK(AllPairsBce(1e-9).forward(f.model, f.e, f.labels) == doctest::Approx(focused).epsilon(1e-9));
+    CHECK(focused != doctest::Approx(uniform).epsilon(1e-3));  // the two limits differ on this batch
+}
