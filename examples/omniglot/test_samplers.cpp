@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
-// The example's --batch all sampler: every batch holds P distinct characters with K distinct
-// drawings each, however the alphabets are sized and however many the batch asks for.
+// The example's samplers. --batch all: every batch holds P distinct characters with K distinct
+// drawings each, however the alphabets are sized and however many the batch asks for. --batch
+// pairs: balanced pairs, a share of the different ones within one alphabet.
 #include "samplers.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <map>
 #include <set>
+#include <vector>
 
 namespace {
 
@@ -82,4 +87,57 @@ TEST_CASE("CharacterBatchSampler: small alphabets that cannot give their share a
     check_batches(set_of({1, 10}, 2), 6, 2, 2);
     // Every character of the set in each batch.
     check_batches(set_of({1, 2, 1}, 2), 4, 2, 3);
+}
+
+TEST_CASE(
+    "CharacterBatchSampler: the P characters come from the asked number of alphabets, P / alphabets rounded up each") {
+    // P = 7 from 2 of 4 alphabets: 4 and 3 characters. Rounding down took 3 and 3 and drew the
+    // seventh from any alphabet.
+    const auto set = set_of({6, 6, 6, 6}, 3);
+    omniglot::CharacterBatchSampler sampler(set, 7, 2, 2, 11);
+    siamese::Tensor<float> images;
+    std::vector<label_t> labels;
+    for (int batch = 0; batch < 20; ++batch) {
+        sampler.sample(images, labels);
+        std::map<std::int64_t, std::set<label_t>> by_alphabet;
+        for (const label_t c : labels) by_alphabet[set.alphabet_of[static_cast<std::size_t>(c)]].insert(c);
+        REQUIRE(by_alphabet.size() == 2);
+        std::vector<std::size_t> sizes;
+        for (const auto& [alphabet, characters] : by_alphabet) sizes.push_back(characters.size());
+        std::sort(sizes.begin(), sizes.end());
+        CHECK(sizes == std::vector<std::size_t>{3, 4});
+    }
+}
+
+TEST_CASE("AlphabetPairSampler: different pairs are two characters, within one alphabet for the share `within`") {
+    // Outside that share the other character is any other one: here 2 of the 8 share the alphabet.
+    const auto set = set_of({3, 3, 3}, 3);
+    auto alphabet = [&](index_t image) { return set.alphabet_of[static_cast<std::size_t>(set.images.label(image))]; };
+    for (const double within : {0.0, 1.0}) {
+        CAPTURE(within);
+        omniglot::AlphabetPairSampler sampler(set, within, 5);
+        siamese::data::PairBatch<float> batch;
+        int different = 0, one_alphabet = 0;
+        for (int draw = 0; draw < 40; ++draw) {
+            sampler.sample(10, batch);
+            for (index_t i = 0; i < 10; ++i) {
+                const auto l = batch.left[static_cast<std::size_t>(i)], r = batch.right[static_cast<std::size_t>(i)];
+                CHECK(l != r);
+                if (batch.labels[i] == 1) {
+                    CHECK(set.images.label(l) == set.images.label(r));
+                } else {
+                    CHECK(set.images.label(l) != set.images.label(r));
+                    ++different;
+                    one_alphabet += alphabet(l) == alphabet(r);
+                }
+            }
+        }
+        REQUIRE(different == 200);
+        if (within == 1.0) {
+            CHECK(one_alphabet == different);
+        } else {
+            CHECK(one_alphabet > 20);  // about 50 expected, as 2 in 8
+            CHECK(one_alphabet < 80);
+        }
+    }
 }
