@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The example's learning-rate schedules: warm-up, then "a tenth every third of the run" means
-// exactly three levels, whatever the run's length.
+// exactly three levels, whatever the run's length; "cosine" decays over the steps after the warm-up.
 #include "optimizer.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <numbers>
 #include <set>
 
 TEST_CASE("--schedule step: three levels after the warm-up, the last a hundredth of the rate") {
@@ -29,6 +31,17 @@ TEST_CASE("--schedule step: three levels after the warm-up, the last a hundredth
             CHECK(schedule.lr(total - 1) == doctest::Approx(0.01));
         }
     }
+}
+
+TEST_CASE("--schedule cosine: after the warm-up the rate decays from the full rate to 0 by the run's end") {
+    // The cosine spans the steps after the warm-up: spanning the whole run, it ended at 3 % of the
+    // rate here instead of near 0.
+    const examples::RunSchedule schedule("cosine", 1.0, 10, 100);
+    CHECK(schedule.lr(4) == doctest::Approx(0.5));  // warm-up: (4 + 1) / 10
+    CHECK(schedule.lr(10) == doctest::Approx(1.0));
+    CHECK(schedule.lr(55) == doctest::Approx(0.5));  // half way through the 90 steps
+    CHECK(schedule.lr(99) == doctest::Approx(0.5 * (1 + std::cos(std::numbers::pi * 89 / 90))));
+    CHECK(schedule.lr(99) < 1e-3);
 }
 
 TEST_CASE(
