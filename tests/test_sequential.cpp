@@ -41,6 +41,35 @@ TEST_CASE("Sequential: output shape, parameter names like PyTorch's, and the fir
     test::require_shape_error([&] { (void)net.output_shape(Shape{5, 2, 9, 9}); }, {"Linear(18, 6)", "[5, 48]"});
 }
 
+TEST_CASE("Sequential: forward_inspect sees each layer's index, name and output in order; name() lists them") {
+    Rng rng(74);
+    auto net = make_small_net(rng);
+    CHECK(net.name() ==
+          "Sequential(Conv2d(2, 3, kernel_size=3, stride=1, padding=1), ReLU, MaxPool2d(kernel_size=2, stride=2), "
+          "Flatten, Linear(18, 6), ReLU, Linear(6, 4))");
+    const auto x = test::random_tensor(Shape{2, 2, 7, 5}, rng);
+    std::vector<std::size_t> indices;
+    std::vector<std::string> names;
+    std::vector<Shape> shapes;
+    const auto& out = net.forward_inspect(x, [&](std::size_t index, const std::string& name, const Tensor<double>& y) {
+        indices.push_back(index);
+        names.push_back(name);
+        shapes.push_back(y.shape());
+    });
+    // The training guards report "backbone layer <index>": the index must be the layer's own.
+    CHECK(indices == std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6});
+    REQUIRE(names.size() == 7);
+    CHECK(names[2] == "MaxPool2d(kernel_size=2, stride=2)");
+    CHECK(names[4] == "Linear(18, 6)");
+    CHECK(shapes[2] == Shape{2, 3, 3, 2});
+    CHECK(shapes[6] == Shape{2, 4});
+    // The same pass as forward.
+    const Tensor<double> inspected = out;
+    const auto& plain = net.forward(x);
+    REQUIRE(plain.shape() == inspected.shape());
+    CHECK(test::max_relative_difference(plain.data(), inspected.data(), plain.size()) == 0.0);
+}
+
 TEST_CASE("SeedCnn: the tutorial's backbone maps [N, 1, 28, 28] to [N, 84]") {
     Rng rng(73);
     auto net = make_seed_cnn<float>(rng);

@@ -126,6 +126,52 @@ TEST_CASE("Siamese: wrong shapes and misuse are clear errors") {
             Siamese bad(make_seed_cnn<float>(rng), Shape{1, 32, 32}, rng);
         },
         {"Siamese: the backbone does not take images of image_shape [1, 32, 32]: Linear(1600, 120)", "[1, 2304]"});
+
+    // Each of an image's dimensions is checked at the model's boundary, not left to a layer inside
+    // (whose message names neither the model nor what it expects), and an empty batch is refused.
+    for (const Shape& wrong : {Shape{2, 3, 28, 28}, Shape{2, 1, 28, 27}, Shape{0, 1, 28, 28}}) {
+        CAPTURE(wrong.str());
+        test::require_shape_error([&] { (void)model.embed(Tensor<float>(wrong)); },
+                                  {"Siamese: expected images [N, 1, 28, 28], got " + wrong.str()});
+    }
+    // Scoring stored embeddings leaves no backbone pass to backpropagate into.
+    model.logits(a, a);
+    const Tensor<float> embeddings(Shape{2, 84}, 0.5f);
+    (void)model.logits_from_embeddings(embeddings, embeddings);
+    CHECK_THROWS_WITH_AS(model.backward(Tensor<float>(Shape{2, 1}, 1.0f)),
+                         "Siamese: backward needs a preceding logits()/predict() on images", std::logic_error);
+    // A backbone that ends in feature maps is not an embedding.
+    Rng conv_rng(5);
+    test::require_shape_error(
+        [&] {
+            Siamese maps(Sequential<Conv2d<float>>(Conv2d<float>(1, 2, 3, conv_rng)), Shape{1, 8, 8}, conv_rng);
+        },
+        {"Siamese: the backbone must output embeddings [N, D], but maps [1, 1, 8, 8] to [1, 2, 6, 6]"});
+}
+
+TEST_CASE("Siamese: an embedding component equal on both sides passes no gradient (|x|'s subgradient 0, as PyTorch)") {
+    // Backbone Flatten -> Linear(2, 2) with rows (1, 1) and (1, -1): the images (1, 0) and (0, 1)
+    // embed to (1, 1) and (1, -1), equal in component 0.
+    Rng rng(6);
+    Sequential<Flatten<double>, Linear<double>> backbone(Flatten<double>(), Linear<double>(2, 2, rng));
+    Siamese model(std::move(backbone), Shape{1, 1, 2}, rng);
+    auto params = model.params();
+    REQUIRE(params[0].name == "backbone.1.weight");
+    auto& weight = *params[0].value;
+    weight[0] = 1, weight[1] = 1, weight[2] = 1, weight[3] = -1;
+    std::fill(params[1].value->begin(), params[1].value->end(), 0.0);
+    Tensor<double> left(Shape{1, 1, 1, 2}), right(Shape{1, 1, 1, 2});
+    left[0] = 1, right[1] = 1;
+    zero_grad(params);
+    (void)model.logits(left, right);
+    model.backward(Tensor<double>(Shape{1, 1}, 1.0));
+    const auto& grad = *params[0].grad;
+    // Row 0 (the equal component) gets nothing; row 1 gets w_head[1] * sign(2) * (left - right).
+    CHECK(grad[0] == 0.0);
+    CHECK(grad[1] == 0.0);
+    const double head_w1 = (*params[2].value)[1];
+    CHECK(grad[2] == doctest::Approx(head_w1));
+    CHECK(grad[3] == doctest::Approx(-head_w1));
 }
 
 TEST_CASE("Siamese learns a synthetic same/different task: loss falls, pair accuracy rises") {
