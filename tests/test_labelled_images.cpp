@@ -63,6 +63,25 @@ TEST_CASE("LabelledImages: inconsistent sizes are shape errors") {
         {"LabelledImages", "8 pixels", "got 7"});
     test::require_shape_error([] { LabelledImages(Shape{1, 0, 2}, {}, {}); }, {"[C, H, W]", "[1, 0, 2]"});
     test::require_shape_error([] { LabelledImages(Shape{4}, std::vector<std::uint8_t>(4), {0}); }, {"[4]"});
+    // Too many pixels is as wrong as too few: the rest would be a truncated image or another set.
+    test::require_shape_error(
+        [] {
+            LabelledImages(Shape{1, 2, 2}, std::vector<std::uint8_t>(9), {0, 1});
+        },
+        {"LabelledImages: 2 labels and images of [1, 2, 2] need 8 pixels, got 9"});
+    // Every side must be positive, not only the height.
+    for (const Shape& empty_side : {Shape{0, 2, 2}, Shape{1, 2, 0}}) {
+        test::require_shape_error([&] { LabelledImages(empty_side, {}, {}); },
+                                  {"with positive sizes, got " + empty_side.str()});
+    }
+}
+
+TEST_CASE("LabelledImages: labels are any 64-bit integer, kept whole") {
+    // Ids of other data sets need not fit 32 bits.
+    const label_t big = label_t{1} << 40;
+    const LabelledImages set(Shape{1, 1}, std::vector<std::uint8_t>(3), {big, -big, big + 1});
+    CHECK(set.classes() == std::vector<label_t>{-big, big, big + 1});
+    CHECK(set.label(2) == big + 1);
 }
 
 TEST_CASE("LabelledImages: copy_image gives raw 0..255 values, unnormalised") {
@@ -127,6 +146,9 @@ TEST_CASE("keep_classes: a class that is not in the set is an error, not a small
     }
     CHECK(thrown);
     CHECK_THROWS_AS((void)keep_classes(set, {}), std::invalid_argument);
+    // A class missing twice in the request is named once.
+    CHECK_THROWS_WITH_AS((void)keep_classes(set, {8, 1, 8}), "keep_classes: class(es) 8 not in the image set",
+                         std::invalid_argument);
 }
 
 TEST_CASE("LabelledImages: image sizes whose pixel count overflows are shape errors, not wrapped") {

@@ -87,6 +87,30 @@ TEST_CASE("Omniglot: hidden files and non-PNG files are skipped; a name without 
     CHECK(set.drawers == std::vector<int>{1, 2, 0});
 }
 
+TEST_CASE("Omniglot: characters and drawings load in name order, whatever order the folder lists them") {
+    // Created out of order: a small folder lists its entries in creation order on ext4 and
+    // tmpfs, so the labels and drawers would follow the order files were unpacked in.
+    TempDir dir;
+    for (const std::string character : {"character03", "character01", "character02"}) {
+        fs::create_directories(dir / "Alpha" / character);
+        for (const std::string drawer : {"03", "01", "02"}) {
+            const int c = character.back() - '0';
+            write_png(dir.path / "Alpha" / character / ("000" + std::to_string(c) + "_" + drawer + ".png"),
+                      test::drawing(8, c, std::stoi(drawer)));
+        }
+    }
+    // The extension in capitals is a PNG too.
+    write_png(dir.path / "Alpha" / "character02" / "0002_04.PNG", test::drawing(8, 2, 4));
+    const auto set = load_omniglot(dir.path, {.side = 8});
+    CHECK(set.characters == std::vector<std::string>{"Alpha/character01", "Alpha/character02", "Alpha/character03"});
+    CHECK(set.drawers == std::vector<int>{1, 2, 3, 1, 2, 3, 4, 1, 2, 3});
+    REQUIRE(set.files.size() == 10);
+    CHECK(set.files[0] == "Alpha/character01/0001_01.png");
+    CHECK(set.files[6] == "Alpha/character02/0002_04.PNG");
+    // Character 1's first drawing (its stroke on row 1) is image 0.
+    CHECK(set.images.image(0)[1 * 8 + 3] == 255);
+}
+
 TEST_CASE("Omniglot: bad folders and files are errors naming them") {
     TempDir dir;
     CHECK(io_error_of([&] { (void)load_omniglot(dir.path / "missing"); }).find("missing: no such folder") !=
@@ -195,6 +219,13 @@ TEST_CASE("Omniglot: a symbolic link that leads nowhere is an error, not a chara
     fs::create_directory_symlink(dir.path / "Delta", dir.path / "Delta");
     const auto loop = io_error_of([&] { (void)omniglot_alphabets(dir.path); });
     CHECK(loop.find("Delta: cannot follow: Too many levels of symbolic links") != std::string::npos);
+    // A folder that cannot be listed is an error, not an empty folder. The loaders check that
+    // their folders are folders first; what is left (permissions, a folder removed meanwhile)
+    // cannot be arranged for root, so the listing is called on a file.
+    std::ofstream(dir.path / "plain.txt") << "x";
+    CHECK(io_error_of([&] {
+              (void)data::detail::list_folder(dir.path / "plain.txt");
+          }).find("plain.txt: cannot list: Not a directory") != std::string::npos);
 }
 
 TEST_CASE("Omniglot: within-alphabet episodes take supports from one drawer and queries from another") {
