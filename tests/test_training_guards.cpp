@@ -47,6 +47,19 @@ TEST_CASE("check_step: a healthy step passes") {
     CHECK_NOTHROW(training::check_step(s.model, s.pairs, value, s.model.params(), "epoch 1, batch 1"));
 }
 
+TEST_CASE("check_step: a non-finite loss stops training though every gradient is finite") {
+    // E.g. a loss that overflowed in its own arithmetic after the backward pass had run.
+    Step s;
+    (void)s.run();
+    REQUIRE_FALSE(training::first_non_finite_gradient(s.model.params()).has_value());
+    const auto msg = numeric_error_message([&] {
+        training::check_step(s.model, s.pairs, std::numeric_limits<double>::infinity(), s.model.params(), "batch 6");
+    });
+    INFO(msg);
+    CHECK(msg.find("training stopped at batch 6: the loss is inf") != std::string::npos);
+    CHECK(msg.find("the loss (the forward pass is finite") != std::string::npos);
+}
+
 TEST_CASE("check_step: a NaN pixel is traced to the input") {
     Step s;
     s.pairs[5] = std::numeric_limits<float>::quiet_NaN();
@@ -116,6 +129,13 @@ TEST_CASE("check_embedding_step: any batch size; non-finite embeddings stop trai
     INFO(hidden);
     CHECK(hidden.find("training stopped at batch 3: the embeddings are not finite") != std::string::npos);
     CHECK(hidden.find("the output of backbone layer 0 (") != std::string::npos);
+    // When the loss shows it too, the loss is what is reported, not "the loss does not show it".
+    const auto shown = numeric_error_message([&] {
+        training::check_embedding_step(s.model, big, overflowed, std::numeric_limits<double>::quiet_NaN(),
+                                       s.model.params(), "batch 4");
+    });
+    INFO(shown);
+    CHECK(shown.find("training stopped at batch 4: the loss is nan") != std::string::npos);
 }
 
 TEST_CASE("check_update: the weights a step leaves are checked before they are saved") {
@@ -174,6 +194,30 @@ TEST_CASE("CollapseDetector warns once when accuracy sits at 0.5 or the output i
     CHECK(training::CollapseDetector::spread(std::vector<double>{inf, inf}) == 0.0);
     CHECK(training::CollapseDetector::spread(std::vector<double>{-inf, inf}) == inf);
     CHECK(training::CollapseDetector::spread(std::vector<double>{}) == 0.0);
+}
+
+TEST_CASE("CollapseDetector: the window slides, its bounds are inclusive as documented, one wide batch is enough") {
+    // Accuracy 1 for three batches, then 0.5: the window of 3 forgets the good start.
+    training::CollapseDetector sliding({.window = 3});
+    for (int i = 0; i < 3; ++i) CHECK_FALSE(sliding.add(1.0, 1.0).has_value());
+    CHECK_FALSE(sliding.add(0.5, 1.0).has_value());
+    CHECK_FALSE(sliding.add(0.5, 1.0).has_value());
+    const auto stuck = sliding.add(0.5, 1.0);
+    REQUIRE(stuck.has_value());
+    CHECK(stuck->find("its pair accuracy stayed at 0.5") != std::string::npos);
+    CHECK(sliding.window_accuracies() == std::vector<double>{0.5, 0.5, 0.5});
+    CHECK(sliding.window_spreads().size() == 3);
+
+    // "Within 0.5 +- band" includes its edge; "spread below the minimum" excludes it.
+    training::CollapseDetector edge({.window = 1, .accuracy_band = 0.25, .min_logit_spread = 0.5});
+    CHECK(edge.add(0.75, 1.0).has_value());
+    training::CollapseDetector at_minimum({.window = 1, .accuracy_band = 0.25, .min_logit_spread = 0.5});
+    CHECK_FALSE(at_minimum.add(1.0, 0.5).has_value());
+
+    // The output is constant only if no batch of the window spread its logits.
+    training::CollapseDetector one_wide({.window = 2});
+    CHECK_FALSE(one_wide.add(1.0, 0.0).has_value());
+    CHECK_FALSE(one_wide.add(1.0, 1.0).has_value());
 }
 
 TEST_CASE("CollapseDetector: a restored window warns exactly when the uninterrupted one does") {
