@@ -13,6 +13,8 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <tuple>
+#include <vector>
 
 namespace {
 
@@ -179,4 +181,66 @@ TEST_CASE("a diverged model is refused, not scored as chance") {
     const auto overflow = refusal();
     INFO(overflow);
     CHECK(overflow.find("model 2 of 2: a score (the head's logit) is not finite") != std::string::npos);
+}
+
+namespace {
+
+/// A side x side image of paper 0 with the listed pixels (x, y) set to `ink`.
+siamese::data::LabelledImages drawn(index_t n, const std::vector<std::tuple<index_t, index_t, std::uint8_t>>& ink,
+                                    index_t image = 0, index_t count = 1) {
+    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(count * n * n), 0);
+    for (const auto& [x, y, v] : ink) pixels[static_cast<std::size_t>(image * n * n + y * n + x)] = v;
+    return siamese::data::LabelledImages(siamese::Shape{1, n, n}, std::move(pixels),
+                                         std::vector<siamese::data::label_t>(static_cast<std::size_t>(count), 0));
+}
+
+}  // namespace
+
+TEST_CASE("the baselines' ink: at or above 128, centred by rows and columns") {
+    // A drawing whose only ink is exactly the threshold is not blank; one just below it is.
+    CHECK_FALSE(omniglot::first_blank_image(drawn(4, {{1, 2, 128}})).has_value());
+    CHECK(omniglot::first_blank_image(drawn(4, {{1, 2, 127}})) == index_t{0});
+
+    // One dot at column 0, row 1 of a 5 x 5 image moves to the centre (2, 2), and only there.
+    const auto dot = omniglot::centre_ink(drawn(5, {{0, 1, 255}}));
+    for (index_t p = 0; p < 25; ++p) CHECK(dot.image(0)[static_cast<std::size_t>(p)] == (p == 12 ? 255 : 0));
+
+    // Ink of exactly 128 counts for the centroid: (0, 0) and (4, 4) are already centred.
+    const auto pair = omniglot::centre_ink(drawn(5, {{0, 0, 255}, {4, 4, 128}}));
+    CHECK(pair.image(0)[0] == 255);
+    CHECK(pair.image(0)[24] == 128);
+}
+
+TEST_CASE("the Hausdorff baseline compares centred ink") {
+    // Image 0, the query: a stroke on row 3. Image 1, its class: the same stroke 7 rows and 3
+    // columns further. Image 2, another class: a column crossing the query's stroke. Where the
+    // drawer put the character must not count.
+    constexpr index_t n = 16;
+    std::vector<std::uint8_t> pixels(3 * n * n, 0);
+    for (index_t x = 2; x < 10; ++x) pixels[static_cast<std::size_t>(3 * n + x)] = 255;
+    for (index_t x = 5; x < 13; ++x) pixels[static_cast<std::size_t>(n * n + 10 * n + x)] = 255;
+    for (index_t y = 0; y < 8; ++y) pixels[static_cast<std::size_t>(2 * n * n + y * n + 5)] = 255;
+    const siamese::data::LabelledImages images(siamese::Shape{1, n, n}, std::move(pixels), {0, 0, 1});
+    const std::vector<siamese::data::OneShotEpisode> crossing{{.supports = {2, 1}, .queries = {0}, .answers = {1}}};
+    CHECK(omniglot::baseline_accuracy(images, crossing).hausdorff.accuracy == 1.0);
+
+    // On scribbles, its picks are the library's modified Hausdorff distance on light ink, centred
+    // (the picks on dark ink differ, so the check can tell them apart).
+    const auto scribbles = random_images();
+    const auto picks_of = [&](siamese::eval::Ink ink) {
+        return siamese::eval::episode_accuracy(
+                   episodes(), siamese::eval::HausdorffScorer(omniglot::centre_ink(scribbles),
+                                                              {.threshold = omniglot::baseline_ink, .ink = ink}))
+            .chosen;
+    };
+    const auto light = picks_of(siamese::eval::Ink::light);
+    REQUIRE(light != picks_of(siamese::eval::Ink::dark));
+    CHECK(omniglot::baseline_accuracy(scribbles, episodes()).hausdorff.chosen == light);
+}
+
+TEST_CASE("format_accuracy prints percentages, the interval too") {
+    omniglot::EpisodeResult r;
+    r.accuracy = 0.5;
+    r.ci95 = 0.031;
+    CHECK(omniglot::format_accuracy(r) == " 50.0 % +- 3.1");
 }
