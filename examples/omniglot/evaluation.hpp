@@ -171,6 +171,20 @@ inline Baselines baseline_accuracy(const siamese::data::LabelledImages& images,
     return b;
 }
 
+/// The fraction of queries `r` classified right in the episodes drawn from `group` (an
+/// alphabet), every query weighing the same; none when no episode comes from that group.
+inline std::optional<double> group_accuracy(const std::vector<siamese::data::OneShotEpisode>& episodes,
+                                            const EpisodeResult& r, std::int64_t group) {
+    double right = 0, count = 0;
+    for (std::size_t k = 0; k < episodes.size(); ++k) {
+        if (episodes[k].group != group) continue;
+        for (std::size_t q = 0; q < episodes[k].queries.size(); ++q) right += r.chosen[k][q] == episodes[k].answers[q];
+        count += static_cast<double>(episodes[k].queries.size());
+    }
+    if (count == 0) return std::nullopt;
+    return right / count;
+}
+
 inline std::string format_accuracy(const EpisodeResult& r) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%5.1f %% +- %.1f", 100 * r.accuracy, 100 * r.ci95);

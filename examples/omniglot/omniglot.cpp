@@ -151,29 +151,29 @@ void evaluate_runs(Ensemble& ensemble, const std::string& folder, int views, std
     }
     std::printf("%zu one-shot runs from %s; error rates (%%):\n  run      Siamese   pixels  Hausdorff\n", runs.size(),
                 folder.c_str());
-    double sums[3] = {0, 0, 0};
-    std::vector<double> model_errors;
+    std::vector<double> model_errors, pixel_errors, hausdorff_errors;
     for (std::size_t r = 0; r < runs.size(); ++r) {
         const std::vector<siamese::data::OneShotEpisode> one{runs[r].episode};
         const auto m = ensemble_accuracy(ensemble.models, runs[r].images, one, views, augment_options(ensemble.s));
         const auto b = baseline_accuracy(full[r].images, one);
-        const double errors[3] = {1 - m.accuracy, 1 - b.pixels.accuracy, 1 - b.hausdorff.accuracy};
-        for (int k = 0; k < 3; ++k) sums[k] += errors[k];
-        model_errors.push_back(errors[0]);
-        std::printf("  %-8s %6.1f   %6.1f   %6.1f\n", runs[r].name.c_str(), 100 * errors[0], 100 * errors[1],
-                    100 * errors[2]);
+        model_errors.push_back(1 - m.accuracy);
+        pixel_errors.push_back(1 - b.pixels.accuracy);
+        hausdorff_errors.push_back(1 - b.hausdorff.accuracy);
+        std::printf("  %-8s %6.1f   %6.1f   %6.1f\n", runs[r].name.c_str(), 100 * model_errors.back(),
+                    100 * pixel_errors.back(), 100 * hausdorff_errors.back());
         if (r == 0) canvas = episodes_canvas(runs[r].images, one, m, 1);
     }
-    const double n = static_cast<double>(runs.size());
-    const auto ci = siamese::eval::mean_with_ci95(model_errors);
-    std::printf("  overall  %6.1f   %6.1f   %6.1f   (mean error over runs; Siamese +- %.1f)\n", 100 * sums[0] / n,
-                100 * sums[1] / n, 100 * sums[2] / n, 100 * ci.ci95);
+    const auto model = siamese::eval::mean_with_ci95(model_errors);
+    const double pixels = siamese::eval::mean_with_ci95(pixel_errors).mean;
+    const double hausdorff = siamese::eval::mean_with_ci95(hausdorff_errors).mean;
+    std::printf("  overall  %6.1f   %6.1f   %6.1f   (mean error over runs; Siamese +- %.1f)\n", 100 * model.mean,
+                100 * pixels, 100 * hausdorff, 100 * model.ci95);
     json.add("runs", static_cast<long>(runs.size()))
-        .add("model_error", sums[0] / n)
-        .add("model_error_ci95", ci.ci95)
+        .add("model_error", model.mean)
+        .add("model_error_ci95", model.ci95)
         .add("model_error_per_run", model_errors)  // in the order of the runs printed
-        .add("pixels_error", sums[1] / n)
-        .add("hausdorff_error", sums[2] / n);
+        .add("pixels_error", pixels)
+        .add("hausdorff_error", hausdorff);
 }
 
 /// Within-alphabet episodes on background alphabets, overall and per alphabet.
@@ -223,20 +223,11 @@ void evaluate_alphabets(Ensemble& ensemble, const Settings& cmd, const EvaluateO
     // Per alphabet: the same episodes, grouped.
     std::printf("per alphabet (Siamese / pixels / Hausdorff, %%):\n");
     for (std::size_t g = 0; g < set.alphabets.size(); ++g) {
-        double right[3] = {0, 0, 0}, count = 0;
-        for (std::size_t k = 0; k < episodes.size(); ++k) {
-            if (episodes[k].group != static_cast<std::int64_t>(g)) continue;
-            const EpisodeResult* results[3] = {&m, &b.pixels, &b.hausdorff};
-            for (int r = 0; r < 3; ++r) {
-                for (std::size_t q = 0; q < episodes[k].queries.size(); ++q) {
-                    right[r] += results[r]->chosen[k][q] == episodes[k].answers[q];
-                }
-            }
-            count += static_cast<double>(episodes[k].queries.size());
-        }
-        if (count > 0) {
-            std::printf("  %-22s %5.1f  %5.1f  %5.1f\n", set.alphabets[g].c_str(), 100 * right[0] / count,
-                        100 * right[1] / count, 100 * right[2] / count);
+        const auto group = static_cast<std::int64_t>(g);
+        if (const auto model = group_accuracy(episodes, m, group)) {
+            std::printf("  %-22s %5.1f  %5.1f  %5.1f\n", set.alphabets[g].c_str(), 100 * *model,
+                        100 * *group_accuracy(episodes, b.pixels, group),
+                        100 * *group_accuracy(episodes, b.hausdorff, group));
         }
     }
     canvas = episodes_canvas(set.images, episodes, m, 6);

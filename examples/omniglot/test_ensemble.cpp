@@ -244,3 +244,16 @@ TEST_CASE("format_accuracy prints percentages, the interval too") {
     r.ci95 = 0.031;
     CHECK(omniglot::format_accuracy(r) == " 50.0 % +- 3.1");
 }
+
+TEST_CASE("group_accuracy: the right queries of one alphabet's episodes, each query counted once") {
+    // Alphabet 0: episodes of 2 and 3 queries with 1 and 3 right; alphabet 1: 1 of 1; none of 2.
+    std::vector<siamese::data::OneShotEpisode> eps(3);
+    eps[0] = {.supports = {0, 1}, .queries = {2, 3}, .answers = {0, 1}, .group = 0};
+    eps[1] = {.supports = {0, 1}, .queries = {4}, .answers = {1}, .group = 1};
+    eps[2] = {.supports = {0, 1}, .queries = {5, 6, 7}, .answers = {1, 1, 0}, .group = 0};
+    omniglot::EpisodeResult r;
+    r.chosen = {{0, 0}, {1}, {1, 1, 0}};
+    CHECK(omniglot::group_accuracy(eps, r, 0) == doctest::Approx(4.0 / 5.0));
+    CHECK(omniglot::group_accuracy(eps, r, 1) == doctest::Approx(1.0));
+    CHECK_FALSE(omniglot::group_accuracy(eps, r, 2).has_value());
+}
