@@ -237,6 +237,9 @@ expect_ok "resume an early-stopped run" "the run stopped early after epoch 2: no
 cmp -s "$work/early_before/checkpoint.ckpt" "$work/early/checkpoint.ckpt" &&
     cmp -s "$work/early_before/model.ckpt" "$work/early/model.ckpt" ||
     fail "resume an early-stopped run" "it trained on"
+# Ended, it may be replaced by a new run like a finished one (it was refused as unfinished).
+expect_ok "a new run over an early-stopped run" "training time" "$omniglot" train --data "$work/data" "${quick[@]}" \
+    --out "$work/early"
 
 # evaluate writes --json before the picture. The default picture goes next to the model: when it
 # cannot be written there (a read-only folder; here a folder in its place, since root writes
