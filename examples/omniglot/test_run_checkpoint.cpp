@@ -75,6 +75,8 @@ TEST_CASE("settings_from_checkpoint refuses a number the command line would (a N
         {"within", "inf", "must be a number from 0 to 1, got 'inf'"},
         {"augment", "5", "must be a number from 0 to 1, got '5'"},
         {"focus", "-1", "must be zero or a finite positive number, got '-1'"},
+        {"turns", "3", "is 3, expected 1, 2 or 4"},
+        {"kernel", "49", "is 49, expected 1 to 48"},  // no larger than the images (the default side)
     };
     const std::vector<std::string> train{"Alphabet0"}, validation{"Alphabet1"};
     const omniglot::Settings defaults;
@@ -90,6 +92,30 @@ TEST_CASE("settings_from_checkpoint refuses a number the command line would (a N
         const auto a = refusal(edited, "real");
         CHECK(a.substr(a.find('|') + 1) == a.substr(0, a.find('|')) + ": metadata '" + c.key + "' " + c.problem);
     }
+}
+
+TEST_CASE("settings_from_checkpoint reads a model saved before --focus, --turns and --mirror as trained without them") {
+    omniglot::Settings trained;
+    trained.focus = 0.1;
+    trained.turns = 4;
+    trained.mirror = true;
+    const std::vector<std::string> train{"Alphabet0"}, validation{"Alphabet1"};
+    siamese::io::Checkpoint recorded;
+    recorded.set("format", omniglot::checkpoint_format);
+    omniglot::save_settings(recorded, trained, train, validation);
+    siamese::io::Checkpoint older;
+    for (const auto& [key, value] : recorded.metadata()) {
+        if (key != "focus" && key != "turns" && key != "mirror") older.set(key, value);
+    }
+    const omniglot::Settings given;
+    const auto now = omniglot::settings_from_checkpoint(recorded, given);
+    CHECK(now.focus == 0.1);
+    CHECK(now.turns == 4);
+    CHECK(now.mirror);
+    const auto before = omniglot::settings_from_checkpoint(older, given);
+    CHECK(before.focus == 0.0);
+    CHECK(before.turns == 1);
+    CHECK_FALSE(before.mirror);
 }
 
 TEST_CASE("restore_state refuses a position outside the run (a next epoch of -1000000 trained a million epochs)") {
