@@ -270,6 +270,20 @@ picture would replace the numbers" "$omniglot" evaluate --model "$work/good/mode
 expect "evaluate --json onto the default picture" "is also the picture's file (by default next to the model)" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --json "$work/good/evaluation_episodes.png"
+# Every file train wrote beside the model is refused, also through a link to one not there yet.
+expect "evaluate --json onto the training curve" "--json $work/good/training_curve.svg is the training_curve.svg \
+train wrote beside --model $work/good/model.ckpt" "$omniglot" evaluate --model "$work/good/model.ckpt" \
+    --data "$work/data" --alphabets Alphabet2 --json "$work/good/training_curve.svg"
+expect "evaluate --picture onto the validation picture" "is the validation_episodes.png train wrote beside --model" \
+    "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --picture "$work/good/validation_episodes.png"
+mkdir -p "$work/model_only" && cp "$work/good/model.ckpt" "$work/model_only/"
+ln -sfn "$work/model_only/training_curve.svg" "$work/to_beside.json"
+expect "evaluate --json through a link to a training curve not there yet" "is the training_curve.svg train wrote \
+beside --model" "$omniglot" evaluate --model "$work/model_only/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --json "$work/to_beside.json"
+[ ! -e "$work/model_only/training_curve.svg" ] ||
+    fail "evaluate --json through a link to a training curve not there yet" "it wrote there"
 drawing=$(find "$work/data/Alphabet2" -name '*.png' | sort | head -1)
 cp "$drawing" "$work/drawing_before.png"
 expect "evaluate --picture onto a drawing of --data" "--picture $drawing is inside --data $work/data: it would \
@@ -378,6 +392,11 @@ expect "ensemble of two image sides" "an ensemble needs one image side and one e
 expect "ensemble of one model twice" "--model $work/./good/model.ckpt is also --model $work/good/model.ckpt: an \
 ensemble of one model twice" "$omniglot" evaluate --model "$work/good/model.ckpt" --model "$work/./good/model.ckpt" \
     --data "$work/data" --alphabets Alphabet2
+"$omniglot" train --data "$work/data" "${quick[@]}" --ways 3 --out "$work/ways3" >/dev/null 2>&1 ||
+    { echo "FAIL: a good 3-way run failed"; exit 1; }
+expect "ensemble of two episode sizes" "an ensemble needs one image side and one episode size; this model has 16x16, \
+3-way, $work/good/model.ckpt has 16x16, 4-way" "$omniglot" evaluate --model "$work/good/model.ckpt" \
+    --model "$work/ways3/model.ckpt" --data "$work/data" --alphabets Alphabet2
 
 # One-shot run folders.
 "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2,Alphabet3 --runs 3 --ways 4 --out "$work/runs" >/dev/null ||
@@ -387,6 +406,9 @@ ensemble of one model twice" "$omniglot" evaluate --model "$work/good/model.ckpt
 "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2,Alphabet3 --runs 2 --ways 4 --out "$work/runs" >/dev/null ||
     { echo "FAIL: make-runs over earlier runs failed"; exit 1; }
 [ "$(ls "$work/runs" | tr '\n' ' ')" = "run01 run02 " ] || fail "make-runs --runs 2 over 3 runs" "left: $(ls "$work/runs")"
+expect "evaluate --json inside --runs" "--json $work/runs/results.json is inside --runs $work/runs: it would \
+overwrite or add to the data evaluated" "$omniglot" evaluate --model "$work/good/model.ckpt" --runs "$work/runs" \
+    --json "$work/runs/results.json"
 before=$(cd "$work/runs" && find . -type f | sort | xargs md5sum)
 expect "make-runs that cannot draw its episodes" "no alphabet has 40 characters" \
     "$omniglot" make-runs --data "$work/data" --alphabets Alphabet2 --runs 2 --ways 40 --out "$work/runs"
@@ -453,6 +475,11 @@ expect "ensemble of models trained with other --augment" "--model $work/no_augme
 expect_ok "the same ensemble with --views 1" "ensemble of 2 models" "$omniglot" evaluate --model "$work/good/model.ckpt" \
     --model "$work/no_augment/model.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5 --views 1 \
     --picture "$work/views1.png"
+# Its default picture goes beside the first model.
+mkdir -p "$work/first" && cp "$work/good/model.ckpt" "$work/first/"
+expect_ok "an ensemble's default picture" "wrote $work/first/evaluation_episodes.png" "$omniglot" evaluate \
+    --model "$work/first/model.ckpt" --model "$work/no_augment/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
+    --episodes 5 --views 1
 cp "$work/good/model.ckpt" "$work/good_copy.ckpt"
 expect "ensemble of a model and its copy" "--model $work/good_copy.ckpt holds the weights of --model \
 $work/good/model.ckpt (a copy?): an ensemble of one model twice" "$omniglot" evaluate --model "$work/good/model.ckpt" \
