@@ -57,7 +57,9 @@ string(JSON reported GET "${falling_json}" validation_accuracy)
 if(best EQUAL curve_length OR best_score STREQUAL last_score)
     message(FATAL_ERROR "precondition: this run was to score best before its last epoch:\n${falling_json}")
 endif()
-if(NOT reported STREQUAL best_score OR NOT epochs_run EQUAL curve_length)
+string(JSON reported_ci95 GET "${falling_json}" validation_ci95)
+# About 0.07 for 20 five-way episodes (0.01 to 0.2 allowed): an interval, not the accuracy again.
+if(NOT reported STREQUAL best_score OR NOT epochs_run EQUAL curve_length OR NOT reported_ci95 MATCHES "^0\\.(0[1-9]|1)")
     message(FATAL_ERROR "metrics.json reports another epoch than its best (${best}), or miscounts its epochs:\n"
                         "${falling_json}")
 endif()
@@ -79,6 +81,11 @@ endif()
 if(NOT EXISTS ${WORK}/a/evaluation_episodes.png OR NOT EXISTS ${WORK}/a/evaluation.json)
     message(FATAL_ERROR "evaluate wrote no picture or JSON")
 endif()
+file(READ ${WORK}/a/evaluation.json evaluation_json)
+string(JSON evaluation_ci95 GET "${evaluation_json}" ci95)
+if(NOT evaluation_ci95 MATCHES "^0\\.(0[1-9]|1)")
+    message(FATAL_ERROR "evaluate --json: ci95 is no interval of 50 five-way episodes (about 0.04):\n${evaluation_json}")
+endif()
 
 # A model's twin (run b, the same weights in another file) is refused as a second member: an
 # ensemble of one model twice (test_ensemble checks the mean of the logits). One of two models runs.
@@ -94,12 +101,14 @@ run(pair_ensemble ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --model ${WO
 # A model trained without distortion has no distorted views to average: evaluate embeds once.
 run(plain ${OMNIGLOT} ${args} --augment 0 --epochs 1 --out ${WORK}/plain)
 run(plain_views ${OMNIGLOT} evaluate --model ${WORK}/plain/model.ckpt --data ${WORK}/data --alphabets Alphabet3
-    --episodes 20 --views 8 --threads 2 --picture ${WORK}/plain_views.png)
+    --episodes 20 --views 8 --threads 2 --picture ${WORK}/plain_views.png --json ${WORK}/plain_views.json)
 run(plain_one ${OMNIGLOT} evaluate --model ${WORK}/plain/model.ckpt --data ${WORK}/data --alphabets Alphabet3
     --episodes 20 --views 1 --threads 2 --picture ${WORK}/plain_one.png)
 string(REGEX MATCH "Siamese network +[0-9.]+ % \\+- [0-9.]+" views_row "${plain_views}")
 string(REGEX MATCH "Siamese network +[0-9.]+ % \\+- [0-9.]+" one_row "${plain_one}")
-if(NOT views_row OR NOT views_row STREQUAL one_row OR NOT plain_views MATCHES "embedded once")
+file(READ ${WORK}/plain_views.json plain_views_json)
+string(JSON views_used GET "${plain_views_json}" views)  # the views used, not the 8 asked for
+if(NOT views_row OR NOT views_row STREQUAL one_row OR NOT plain_views MATCHES "embedded once" OR NOT views_used EQUAL 1)
     message(FATAL_ERROR "--views on a model trained without distortion:\n${plain_views}\n---\n${plain_one}")
 endif()
 
