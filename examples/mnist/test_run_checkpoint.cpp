@@ -2,6 +2,7 @@
 // What the example reads back from a checkpoint: each recorded setting as the command line
 // checks it, so an edited or damaged file is refused naming the file, the key and the value.
 #include "../common/error_message.hpp"
+#include "report.hpp"
 #include "run_checkpoint.hpp"
 
 #include <doctest/doctest.h>
@@ -87,6 +88,76 @@ TEST_CASE(
         edited.set(c.key, c.value);
         CHECK(refusal(edited) == c.message);
     }
+}
+
+TEST_CASE(
+    "settings_from_checkpoint refuses an image size the network cannot take (9 passed, built a network of "
+    "nothing)") {
+    auto edited = recorded();
+    edited.set("image_size", "9");
+    CHECK(refusal(edited) == "PATH: metadata 'image_size' is 9, expected 10 to 512");
+    edited.set("image_size", "10");
+    CHECK(refusal(edited) == "(no error)");
+}
+
+TEST_CASE("a class list's ranges run upwards (a reversed range, 5-3, was taken)") {
+    CHECK_THROWS_WITH_AS((void)mnist::parse_classes("--train-classes", "5-3"),
+                         "--train-classes: class list '5-3': expected numbers and ranges like 0-5,7, got '5-3'",
+                         std::invalid_argument);
+    const auto ranges = mnist::parse_classes("--train-classes", "3-5,7");
+    REQUIRE(ranges.size() == 2);
+    CHECK((ranges[0].lo == 3 && ranges[0].hi == 5 && ranges[1].lo == 7 && ranges[1].hi == 7));
+}
+
+TEST_CASE("a random generator's state reads back, and a malformed one is refused (it read as zeros)") {
+    const siamese::Rng::State state{1, 2, 0xfedcba9876543210ULL, 4};
+    CHECK(examples::parse_state(examples::hex_state(state)) == state);
+    CHECK_THROWS_WITH_AS((void)examples::parse_state("0 1 2 x"),
+                         "checkpoint: malformed random-generator state '0 1 2 x'", siamese::io_error);
+}
+
+TEST_CASE("a collapse warning already given is saved and restored (a resumed run gave it again)") {
+    siamese::training::CollapseDetector detector({.window = 2});
+    (void)detector.add(0.5, 1.0);
+    REQUIRE(detector.add(0.5, 1.0));
+    REQUIRE(detector.warned());
+    siamese::io::Checkpoint c;
+    examples::save_collapse_detector(c, detector);
+    CHECK(c.get("collapse_warned") == "1");
+    siamese::training::CollapseDetector back({.window = 2});
+    examples::restore_collapse_detector(siamese::io::Checkpoint::parse(c.serialize(), "run.ckpt"), back);
+    CHECK(back.warned());
+    CHECK_FALSE(back.add(0.5, 1.0));
+}
+
+TEST_CASE("the pair picture's verdict: the BCE head says same above probability 0.5 (it said the opposite)") {
+    siamese::Rng init(1);
+    mnist::Model model(siamese::make_seed_cnn<float>(init, 10), siamese::Shape{1, 10, 10}, init);
+    siamese::Tensor<float> images(siamese::Shape{2, 1, 10, 10});
+    for (siamese::index_t i = 0; i < images.size(); ++i) images.data()[i] = static_cast<float>((i * 37) % 256);
+    const siamese::Tensor<float> embeddings = model.embed(images);
+    const siamese::index_t dim = embeddings.dim(1);
+    const float* left = embeddings.data();
+    const float* right = embeddings.data() + dim;
+
+    mnist::Settings s;  // --loss bce
+    const mnist::Results results;
+    const auto bce = mnist::verdict_for(model, s, results);
+    for (const float* other : {left, right}) {
+        const mnist::Verdict v = bce(left, other, dim);
+        CAPTURE(v.number);
+        CHECK(v.number != 0.5);
+        CHECK(v.same == (v.number > 0.5));
+    }
+
+    // A metric loss: the distance against the threshold chosen on training pairs (a score: minus it).
+    s.loss = mnist::Loss::contrastive;
+    const double distance = siamese::eval::vector_distance(left, right, dim, siamese::eval::Distance::l2);
+    mnist::Results at;
+    at.calibrated.threshold = -distance;
+    CHECK(mnist::verdict_for(model, s, at)(left, right, dim).same);
+    at.calibrated.threshold = -std::nextafter(distance, 0.0);
+    CHECK_FALSE(mnist::verdict_for(model, s, at)(left, right, dim).same);
 }
 
 TEST_CASE("a running mean reads back bit for bit from a checkpoint, and a damaged one is refused naming the key") {
