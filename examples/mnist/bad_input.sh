@@ -69,6 +69,9 @@ expect_ok "16 x 16 images train" "test pair accuracy" \
     --episodes 2 --out "$work/o15"
 expect "evaluate takes the model's image size" "The following arguments were not expected: 16 --image-size" \
     "$mnist" evaluate --model "$work/o15/model.ckpt" --data "$work/csv16" --image-size 16
+# The size comes from the model: the mismatch blamed an --image-size that evaluate does not take.
+expect "evaluate on images of another size than the model's" "$work/data: the IDX images are 28x28, not the 16x16 the \
+model in $work/o15/model.ckpt was trained on" "$mnist" evaluate --model "$work/o15/model.ckpt" --data "$work/data"
 # Sorted by label: the first 10000 training images, which calibrate the threshold, are all digit 0.
 mkdir -p "$work/sorted"
 { for _ in $(seq 10000); do echo 0,1,2,3,4; done; echo 1,1,2,3,4; } >"$work/sorted/mnist_train.csv"
@@ -113,10 +116,16 @@ expect "infinite margin" "--margin: must be a finite positive number, got 'inf'"
 # An option the run does not read (another loss's, SGD's momentum under Adam) was dropped without a word.
 expect "--margin under bce" "--margin is read only with --loss contrastive or triplet; this run has --loss bce: leave \
 it out or choose that setting" "$mnist" train --data "$work/nowhere" --margin 2 --out "$work/o7"
+# --margin is read by contrastive too: refusing it there stopped a valid run before its data was read.
+expect "--margin under contrastive is read" "no such folder" \
+    "$mnist" train --data "$work/nowhere" --loss contrastive --margin 2 --out "$work/o7"
 expect "--images-per-class under contrastive" "--images-per-class is read only with --loss triplet; this run has \
 --loss contrastive" "$mnist" train --data "$work/nowhere" --loss contrastive --images-per-class 4 --out "$work/o7"
 expect "--momentum under adam" "--momentum is read only with --optimizer sgd; this run has --optimizer adam" \
     "$mnist" train --data "$work/nowhere" --optimizer adam --momentum 0.5 --out "$work/o7"
+# Not only adam: AdamW ignores --momentum too, and took it without a word.
+expect "--momentum under adamw" "--momentum is read only with --optimizer sgd; this run has --optimizer adamw" \
+    "$mnist" train --data "$work/nowhere" --optimizer adamw --momentum 0.9 --out "$work/o7"
 # A decay that makes the weights grow (lr x weight decay above 2 (1 + momentum) with SGD) stopped
 # the run with advice to lower --lr.
 expect "weight decay that makes the weights grow" "--weight-decay 1e+30: --lr x --weight-decay is 1e+27, above the \
@@ -212,11 +221,37 @@ cp -r "$work/good" "$work/kept"
 expect "a single test class" "--test-classes '3': cannot evaluate on the test images" \
     "$mnist" train --data "$work/data" "${quick[@]}" --test-classes 3 --out "$work/kept"
 diff -r "$work/good" "$work/kept" >/dev/null || fail "a single test class" "the output folder changed"
+# evaluate checks the test set too: without it, the sampler's own message named no option.
+mkdir -p "$work/one_test_class" && cp "$work/mixed/mnist_train.csv" "$work/one_test_class/" &&
+    grep '^0,' "$work/mixed/mnist_train.csv" >"$work/one_test_class/mnist_test.csv"
+expect "evaluate on a single test class" "--test-classes (all classes): cannot evaluate on the test images" \
+    "$mnist" evaluate --model "$work/good/model.ckpt" --data "$work/one_test_class"
 
 # Images to compare, with the good run's model.
 compare_good=("$mnist" compare --model "$work/good/model.ckpt")
 printf 'P5\n2 2\n255\n\x00\x01\x02\x03' >"$work/small.pgm"
 expect "wrong image size" "the model expects 28x28" "${compare_good[@]}" "$work/small.pgm" "$work/small.pgm"
+# A good first image: the second one was not read (the first one was, twice).
+{ printf 'P5\n28 28\n255\n'; head -c 784 /dev/zero; } >"$work/dark.pgm"
+expect "wrong size of the second image" "$work/small.pgm: image is 2x2, the model expects 28x28" \
+    "${compare_good[@]}" "$work/dark.pgm" "$work/small.pgm"
+# A BCE model gives a probability (it printed a distance) and says "same" just above 0.5 (the verdict was inverted).
+{ printf 'P5\n28 28\n255\n'; head -c 300 /dev/zero; head -c 100 /dev/zero | tr '\0' '\377'; head -c 384 /dev/zero; } \
+    >"$work/stroke.pgm"
+expect_ok "compare with a BCE model" "probability of the same digit" \
+    "${compare_good[@]}" "$work/dark.pgm" "$work/stroke.pgm"
+said=$("${compare_good[@]}" "$work/dark.pgm" "$work/stroke.pgm" 2>&1)
+p=$(sed -n 's/.*probability of the same digit \([0-9.]*\) -> .*/\1/p' <<<"$said")
+verdict=$(awk -v p="${p:-0}" 'BEGIN { print (p > 0.5 ? "same" : "different") }')
+grep -qF -- "$p -> $verdict" <<<"$said" && echo "ok   compare's verdict agrees with its probability: $said" ||
+    fail "compare's verdict" "probability '$p' should say $verdict: $said"
+# A metric-loss model gives the distance of two embeddings (always 0: the first was overwritten by the second).
+"$mnist" train --data "$work/data" "${quick[@]}" --loss contrastive --optimizer adam --out "$work/contrastive" >/dev/null 2>&1 ||
+    fail "a contrastive run" "training failed"
+expect_ok "compare with a contrastive model" "embedding distance" \
+    "$mnist" compare --model "$work/contrastive/model.ckpt" "$work/dark.pgm" "$work/stroke.pgm"
+"$mnist" compare --model "$work/contrastive/model.ckpt" "$work/dark.pgm" "$work/stroke.pgm" 2>&1 |
+    grep -q "embedding distance 0.0000 " && fail "compare with a contrastive model" "distance 0 between different images"
 printf 'hello' >"$work/text.png"
 expect "not an image" "not a PGM" "${compare_good[@]}" "$work/text.png" "$work/small.pgm"
 head -c 40 "$work/good/pairs.png" >"$work/cut.png"
@@ -234,10 +269,13 @@ model was trained on light digits on a dark background; is it inverted?" \
 # An output that cannot be written once the network is trained (a full disk; here a FIFO where
 # model.ckpt goes) loses no training: the message says how to write the outputs again.
 mkdir -p "$work/fifo_out" && mkfifo "$work/fifo_out/model.ckpt" || { echo "FAIL: mkfifo failed"; exit 1; }
+echo "an older run's curve" >"$work/fifo_out/training_curve.svg"
 expect "train whose model.ckpt cannot be written" "the trained network is safe in $work/fifo_out/checkpoint.ckpt: \
 once the outputs can be written, train --resume $work/fifo_out/checkpoint.ckpt --data $work/data writes them again \
 without training" \
     "$mnist" train --data "$work/data" "${quick[@]}" --out "$work/fifo_out"
+# The reports go before the model is replaced: an old curve stayed beside the new model.
+[ -e "$work/fifo_out/training_curve.svg" ] && fail "train whose model.ckpt cannot be written" "the old curve stayed"
 rm "$work/fifo_out/model.ckpt"
 expect_ok "train --resume writes the outputs again" "wrote $work/fifo_out: model.ckpt" \
     "$mnist" train --resume "$work/fifo_out/checkpoint.ckpt" --data "$work/data"

@@ -35,6 +35,18 @@ if(NOT pair_train STREQUAL pair_eval OR NOT shot_train STREQUAL shot_eval OR pai
     message(FATAL_ERROR "evaluate does not reproduce train's numbers:\n${first}\n---\n${evaluated}")
 endif()
 
+# Ten test classes make 10-way episodes (they were 9-way without a word), and metrics.json holds the
+# model's one-shot accuracy as printed (it held the raw pixels'): 200 episodes give at most three
+# decimals, exact in both.
+file(READ ${WORK}/a/metrics.json metrics)
+string(JSON ways GET "${metrics}" one_shot_ways)
+string(JSON shot_json GET "${metrics}" one_shot_accuracy)
+string(REGEX MATCH "test 10-way one-shot accuracy: ([0-9.]+)" _ "${first}")
+if(NOT ways EQUAL 10 OR CMAKE_MATCH_1 STREQUAL "" OR NOT shot_json EQUAL CMAKE_MATCH_1)
+    message(FATAL_ERROR "expected 10-way one-shot accuracy, the printed one in metrics.json (one_shot_ways ${ways}, "
+                        "one_shot_accuracy ${shot_json}):\n${first}")
+endif()
+
 # The synthetic classes are easy: the network must beat chance clearly.
 string(REGEX MATCH "test pair accuracy: ([0-9.]+)" _ "${first}")
 if(CMAKE_MATCH_1 LESS 0.8)
@@ -52,6 +64,14 @@ foreach(loss contrastive triplet)
     if(shot_train STREQUAL "" OR NOT shot_train STREQUAL shot_eval)
         message(FATAL_ERROR "--loss ${loss}: evaluate does not reproduce train's numbers:\n${metric_run}\n---\n"
                             "${metric_eval}")
+    endif()
+    # A metric loss's pair accuracy is at the threshold chosen on training pairs (it was the BCE head's
+    # probability 0.5, i.e. distance 0: every pair "different", 0.5).
+    string(REGEX MATCH "test pair accuracy: ([0-9.]+)" _ "${metric_run}")
+    set(pair_accuracy ${CMAKE_MATCH_1})
+    string(REGEX MATCH "training pairs: test accuracy ([0-9.]+)" _ "${metric_run}")
+    if(pair_accuracy STREQUAL "" OR NOT pair_accuracy STREQUAL CMAKE_MATCH_1 OR NOT pair_accuracy GREATER 0.5)
+        message(FATAL_ERROR "--loss ${loss}: the test pair accuracy is not the calibrated one:\n${metric_run}")
     endif()
     foreach(f model.ckpt pairs.png training_curve.svg metrics.json)
         if(NOT EXISTS ${WORK}/${loss}/${f})

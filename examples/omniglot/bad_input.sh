@@ -97,6 +97,9 @@ expect "--within under --batch all" "--within is read only with --batch pairs; t
     "$omniglot" train "${unread[@]}" --within 0.5
 expect "--momentum under adam" "--momentum is read only with --optimizer sgd; this run has --optimizer adam" \
     "$omniglot" train "${unread[@]}" --momentum 0.9
+# Not only adam: AdamW ignores --momentum too, and took it without a word.
+expect "--momentum under adamw" "--momentum is read only with --optimizer sgd; this run has --optimizer adamw" \
+    "$omniglot" train "${unread[@]}" --optimizer adamw --momentum 0.9
 # A decay that makes the weights grow (lr x weight decay above 2 with AdamW) stopped the run with advice to lower --lr.
 expect "weight decay that makes the weights grow" "--weight-decay 10: --lr x the largest --layer-lr x --weight-decay is \
 4, above the 2 at which adamw's decay alone makes the weights grow" "$omniglot" train "${unread[@]}" --optimizer adamw \
