@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,17 @@ public:
         p[0] = c.r;
         p[1] = c.g;
         p[2] = c.b;
+    }
+
+    /// The colour at (x, y), which must be on the canvas (for checks of what was drawn).
+    [[nodiscard]] Rgb at(int x, int y) const {
+        if (x < 0 || y < 0 || x >= width_ || y >= height_) {
+            throw std::out_of_range("Canvas::at: (" + std::to_string(x) + ", " + std::to_string(y) +
+                                    ") is outside the " + std::to_string(width_) + "x" + std::to_string(height_) +
+                                    " canvas");
+        }
+        const auto* p = &pixels_[static_cast<std::size_t>((y * width_ + x) * 3)];
+        return {p[0], p[1], p[2]};
     }
 
     void fill_rect(int x, int y, int w, int h, Rgb c) {

@@ -2,6 +2,7 @@
 // evaluate's ensemble and views: several models score a pair by the mean of their logits, each
 // image embedded as the mean over views of it; one model and one view score as the model alone.
 #include "../common/error_message.hpp"
+#include "episode_pictures.hpp"
 #include "evaluation.hpp"
 #include "network.hpp"
 #include "settings.hpp"
@@ -256,4 +257,31 @@ TEST_CASE("group_accuracy: the right queries of one alphabet's episodes, each qu
     CHECK(omniglot::group_accuracy(eps, r, 0) == doctest::Approx(4.0 / 5.0));
     CHECK(omniglot::group_accuracy(eps, r, 1) == doctest::Approx(1.0));
     CHECK_FALSE(omniglot::group_accuracy(eps, r, 2).has_value());
+}
+
+TEST_CASE("episodes_canvas: the query shown, ink dark on white, the right candidate green, a wrong choice red") {
+    // Four flat 8 x 8 images of ink 20, 40, 60, 80. One episode: supports 0, 1, 2; the picture
+    // shows its second query (image 3, of class 2), which the model took for support 0.
+    constexpr index_t n = 8;
+    std::vector<std::uint8_t> pixels;
+    for (int i = 0; i < 4; ++i) pixels.insert(pixels.end(), n * n, static_cast<std::uint8_t>(20 * (i + 1)));
+    const siamese::data::LabelledImages images(siamese::Shape{1, n, n}, std::move(pixels), {0, 1, 2, 2});
+    const std::vector<siamese::data::OneShotEpisode> eps{{.supports = {0, 1, 2}, .queries = {1, 3}, .answers = {1, 2}}};
+    omniglot::EpisodeResult r;
+    r.chosen = {{1, 0}};
+    const auto canvas = omniglot::episodes_canvas(images, eps, r, 6);
+    REQUIRE(canvas.has_value());
+    const auto same = [](examples::Rgb a, examples::Rgb b) { return a.r == b.r && a.g == b.g && a.b == b.b; };
+    // The layout: a 14-pixel gap, then cells of the image at twice its size inside a 2-pixel frame.
+    constexpr int gap = 14, border = 2, cell = 2 * n + 2 * border + 2;
+    const auto candidate_x = [&](int k) { return gap + cell + gap + k * cell; };
+    CHECK(canvas->height() == gap + (2 * n + 2 * border + 8) + gap);  // one row: one episode only
+    CHECK(same(canvas->at(gap, gap), examples::white));               // the query's frame
+    const auto query = canvas->at(gap + border + 3, gap + border + 3);
+    CHECK(same(query, {255 - 80, 255 - 80, 255 - 80}));
+    CHECK(same(canvas->at(candidate_x(2), gap), examples::green));
+    CHECK(same(canvas->at(candidate_x(0), gap), examples::red));
+    CHECK(same(canvas->at(candidate_x(1), gap), examples::dark));  // neither: no frame
+    CHECK(same(canvas->at(candidate_x(1) + border + 1, gap + border + 1), {255 - 40, 255 - 40, 255 - 40}));
+    CHECK_FALSE(omniglot::episodes_canvas(images, {}, r, 6).has_value());
 }
