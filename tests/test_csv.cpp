@@ -46,7 +46,7 @@ TEST_CASE("CSV: the tutorial's 28x28 format by default") {
 
 TEST_CASE("CSV: \\r\\n line endings, no final newline, blanks around fields, any integer labels") {
     TempDir dir;
-    const auto path = dir.write("small.csv", "3,0,1,2,255\r\n-7, 10 ,20,\t30,40\r\n1000000,255,0,0,+1");
+    const auto path = dir.write("small.csv", "3,0,1,2,255\r\n-7, 10 ,20,\t30,40\t\r\n1000000,255,0,0,+1");
     const LabelledImages set = load_csv(path, Shape{2, 2});
     REQUIRE(set.size() == 3);
     CHECK(set.image_shape() == Shape{1, 2, 2});
@@ -81,6 +81,8 @@ TEST_CASE("CSV: a non-numeric field names file, line and column") {
     require_io_error([&] { (void)load_csv(blank, Shape{2, 2}); }, {"line 1", "column 3", "found ''"});
     const auto label = dir.write("label.csv", "1,0,0,0,0\nseven,0,0,0,0\n");
     require_io_error([&] { (void)load_csv(label, Shape{2, 2}); }, {"line 2", "column 1", "integer label", "'seven'"});
+    // Only the first line can be a header: a word on a later line is not called one.
+    CHECK(test::io_error_of([&] { (void)load_csv(label, Shape{2, 2}); }).find("header") == std::string::npos);
 }
 
 TEST_CASE("CSV: a header row is reported as such") {
@@ -145,6 +147,9 @@ TEST_CASE("CSV: a blank line followed by more data is an error") {
     TempDir dir;
     const auto path = dir.write("gap.csv", "1,0,0,0,0\n\n2,0,0,0,0\n");
     require_io_error([&] { (void)load_csv(path, Shape{2, 2}); }, {path.string(), "line 2", "empty line"});
+    // Of several blank lines, the first is named.
+    const auto gaps = dir.write("gaps.csv", "1,0,0,0,0\n\n \n2,0,0,0,0\n");
+    require_io_error([&] { (void)load_csv(gaps, Shape{2, 2}); }, {"line 2: empty line before more data at line 4"});
 }
 
 TEST_CASE("CSV: empty file, missing file and a directory") {

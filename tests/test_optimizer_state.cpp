@@ -181,6 +181,12 @@ TEST_CASE("optimizer state: a missing or misshapen tensor, or a bad step count, 
     REQUIRE(sgd.velocity().size() == 2);
     CHECK(sgd.velocity()[0].shape() == Shape{3, 2});
     CHECK(std::all_of(sgd.velocity()[0].begin(), sgd.velocity()[0].end(), [](double x) { return x == 0.0; }));
+    // A checkpoint of neither kind (saved without optimizer state) names the missing key; it holds
+    // no other optimizer's state to blame.
+    const auto no_state = io::Checkpoint::parse(io::Checkpoint{}.serialize(), "weights_only.ckpt");
+    test::require_io_error([&] { io::restore_optimizer_state(no_state, sgd); },
+                           {"weights_only.ckpt", "has no tensor 'optimizer.velocity.w'"});
+    CHECK(test::io_error_of([&] { io::restore_optimizer_state(no_state, sgd); }).find("holds") == std::string::npos);
 
     // The good checkpoint restores.
     io::restore_optimizer_state(good, other);
