@@ -351,6 +351,11 @@ $work/full_disk.png: cannot write: File too large" \
     for f in "$work/full_disk.json" "$work/full_disk.png"; do
         [ ! -e "$f" ] || fail "evaluate onto a full disk" "left $f"
     done
+    # With the default picture, whose failure is only a warning, the --json error still ends it.
+    mkdir -p "$work/full_default" && cp "$work/good/model.ckpt" "$work/full_default/"
+    expect "evaluate --json onto a full disk, default picture" "$work/full_disk2.json: cannot write: File too large" \
+        bash -c 'trap "" XFSZ; ulimit -f 0; exec "$@"' _ "$omniglot" evaluate --model "$work/full_default/model.ckpt" \
+        --data "$work/data" --alphabets Alphabet2 --json "$work/full_disk2.json"
 fi
 # A folder that takes no new file: found before the minutes of evaluation, not after them. Root
 # writes anywhere, so as root the case runs as nobody, from a copy that nobody can read.

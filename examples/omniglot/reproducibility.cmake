@@ -127,4 +127,11 @@ foreach(row "run01" "run03" "overall")
         message(FATAL_ERROR "evaluate --runs printed no '${row}':\n${on_runs}")
     endif()
 endforeach()
+# A single run is pictured too.
+run(made_one ${OMNIGLOT} make-runs --data ${WORK}/data --alphabets Alphabet3 --runs 1 --ways 5 --out ${WORK}/one_run)
+run(on_one_run ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --runs ${WORK}/one_run --threads 2
+    --picture ${WORK}/one_run.png)
+if(NOT EXISTS ${WORK}/one_run.png)
+    message(FATAL_ERROR "evaluate --runs on one run wrote no picture:\n${on_one_run}")
+endif()
 message(STATUS "reproducible: identical logs and checkpoints, resume matches; evaluate and runs work")
