@@ -40,23 +40,33 @@ run(resumed ${OMNIGLOT} train --resume ${WORK}/c/checkpoint.ckpt --data ${WORK}/
 same_bytes(${WORK}/a/model.ckpt ${WORK}/c/model.ckpt "resumed run, different model bytes")
 same_bytes(${WORK}/a/checkpoint.ckpt ${WORK}/c/checkpoint.ckpt "resumed run, different checkpoint bytes")
 
-# A run whose validation score falls after its first epoch: the model kept, and the numbers
-# reported for it, are the best epoch's, not the last one's.
-run(falling ${OMNIGLOT} train --data ${WORK}/data --train Alphabet0,Alphabet1,Alphabet2 --validation Alphabet3
-    --side 16 --widths 8,8,8,8 --embedding 16 --epochs 4 --steps 15 --warmup 5 --ways 5 --val-episodes 20
-    --characters 6 --drawings 3 --batch-alphabets 2 --lr 0.1 --threads 2 --seed 4 --out ${WORK}/falling)
-file(READ ${WORK}/falling/metrics.json falling_json)
-string(JSON best GET "${falling_json}" best_epoch)
-string(JSON epochs_run GET "${falling_json}" epochs_run)
-string(JSON curve_length LENGTH "${falling_json}" validation_curve)
-math(EXPR best_at "${best} - 1")
-math(EXPR last_at "${curve_length} - 1")
-string(JSON best_score GET "${falling_json}" validation_curve ${best_at})
-string(JSON last_score GET "${falling_json}" validation_curve ${last_at})
-string(JSON reported GET "${falling_json}" validation_accuracy)
-if(best EQUAL curve_length OR best_score STREQUAL last_score)
-    message(FATAL_ERROR "precondition: this run was to score best before its last epoch:\n${falling_json}")
+# A run whose validation score is best before its last epoch: the model kept, and the numbers
+# reported for it, are the best epoch's, not the last one's. A high rate makes the score jump
+# about; which seed does it depends on the arithmetic (the ISA, OpenMP), so the first of twenty that
+# does is used, and none doing so is a failure.
+set(falling_found FALSE)
+foreach(seed RANGE 4 23)
+    run(falling ${OMNIGLOT} train --data ${WORK}/data --train Alphabet0,Alphabet1,Alphabet2 --validation Alphabet3
+        --side 16 --widths 8,8,8,8 --embedding 16 --epochs 4 --steps 15 --warmup 5 --ways 5 --val-episodes 20
+        --characters 6 --drawings 3 --batch-alphabets 2 --lr 0.1 --threads 2 --seed ${seed} --out ${WORK}/falling${seed})
+    file(READ ${WORK}/falling${seed}/metrics.json falling_json)
+    string(JSON best GET "${falling_json}" best_epoch)
+    string(JSON curve_length LENGTH "${falling_json}" validation_curve)
+    math(EXPR best_at "${best} - 1")
+    math(EXPR last_at "${curve_length} - 1")
+    string(JSON best_score GET "${falling_json}" validation_curve ${best_at})
+    string(JSON last_score GET "${falling_json}" validation_curve ${last_at})
+    if(best LESS curve_length AND NOT best_score STREQUAL last_score)
+        set(falling_found TRUE)
+        break()
+    endif()
+endforeach()
+if(NOT falling_found)
+    message(FATAL_ERROR "precondition: none of seeds 4 to 23 scored best before its last epoch; the last:\n"
+                        "${falling_json}")
 endif()
+string(JSON epochs_run GET "${falling_json}" epochs_run)
+string(JSON reported GET "${falling_json}" validation_accuracy)
 string(JSON reported_ci95 GET "${falling_json}" validation_ci95)
 # About 0.07 for 20 five-way episodes (0.01 to 0.2 allowed): an interval, not the accuracy again.
 if(NOT reported STREQUAL best_score OR NOT epochs_run EQUAL curve_length OR NOT reported_ci95 MATCHES "^0\\.(0[1-9]|1)")
