@@ -11,12 +11,14 @@ fail() {
 
 # run_case NAME EXPECTED_TEXT WANT(error|success) COMMAND...: runs the command; it must end as
 # WANT says (an error: a non-zero exit that is not a signal) and its output contain the text.
+# The output stays in $case_output, for a caller that checks more of it.
 run_case() {
     local name="$1" text="$2" want="$3"
     shift 3
     local output status
     output=$("$@" 2>&1)
     status=$?
+    case_output=$output
     if [ $status -gt 128 ]; then
         fail "$name" "killed by signal $((status - 128)) (a crash)"
     elif [ "$want" = error ] && [ $status -eq 0 ]; then

@@ -16,6 +16,8 @@ quick=(--train Alphabet0,Alphabet1 --validation Alphabet2 --side 16 --widths 4,4
 # Values checked before any data is read: the data folder does not exist, so a check that is gone
 # fails fast on that instead of running with the bad value.
 unread=(--data "$work/nowhere" "${quick[@]}" --out "$work/unread")
+# model_in FOLDER: a folder of its own holding a copy of the good run's model.
+model_in() { mkdir -p "$1" && cp "$work/good/model.ckpt" "$1/"; }
 
 # Data folders and files.
 expect "missing data folder" "no such folder; fetch Omniglot" "$omniglot" train --data "$work/nowhere" "${quick[@]}" --out "$work/o1"
@@ -280,7 +282,7 @@ train wrote beside --model $work/good/model.ckpt" "$omniglot" evaluate --model "
 expect "evaluate --picture onto the validation picture" "is the validation_episodes.png train wrote beside --model" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --picture "$work/good/validation_episodes.png"
-mkdir -p "$work/model_only" && cp "$work/good/model.ckpt" "$work/model_only/"
+model_in "$work/model_only"
 ln -sfn "$work/model_only/training_curve.svg" "$work/to_beside.json"
 expect "evaluate --json through a link to a training curve not there yet" "is the training_curve.svg train wrote \
 beside --model" "$omniglot" evaluate --model "$work/model_only/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
@@ -352,7 +354,7 @@ $work/full_disk.png: cannot write: File too large" \
         [ ! -e "$f" ] || fail "evaluate onto a full disk" "left $f"
     done
     # With the default picture, whose failure is only a warning, the --json error still ends it.
-    mkdir -p "$work/full_default" && cp "$work/good/model.ckpt" "$work/full_default/"
+    model_in "$work/full_default"
     expect "evaluate --json onto a full disk, default picture" "$work/full_disk2.json: cannot write: File too large" \
         bash -c 'trap "" XFSZ; ulimit -f 0; exec "$@"' _ "$omniglot" evaluate --model "$work/full_default/model.ckpt" \
         --data "$work/data" --alphabets Alphabet2 --json "$work/full_disk2.json"
@@ -484,7 +486,7 @@ expect_ok "the same ensemble with --views 1" "ensemble of 2 models" "$omniglot" 
     --model "$work/no_augment/model.ckpt" --data "$work/data" --alphabets Alphabet2 --episodes 5 --views 1 \
     --picture "$work/views1.png"
 # Its default picture goes beside the first model.
-mkdir -p "$work/first" && cp "$work/good/model.ckpt" "$work/first/"
+model_in "$work/first"
 expect_ok "an ensemble's default picture" "wrote $work/first/evaluation_episodes.png" "$omniglot" evaluate \
     --model "$work/first/model.ckpt" --model "$work/no_augment/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --episodes 5 --views 1
