@@ -186,13 +186,12 @@ TEST_CASE("a diverged model is refused, not scored as chance") {
 
 namespace {
 
-/// A side x side image of paper 0 with the listed pixels (x, y) set to `ink`.
-siamese::data::LabelledImages drawn(index_t n, const std::vector<std::tuple<index_t, index_t, std::uint8_t>>& ink,
-                                    index_t image = 0, index_t count = 1) {
-    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(count * n * n), 0);
-    for (const auto& [x, y, v] : ink) pixels[static_cast<std::size_t>(image * n * n + y * n + x)] = v;
+/// One n x n image of paper 0 with the listed pixels (x, y) set to their ink value.
+siamese::data::LabelledImages drawn(index_t n, const std::vector<std::tuple<index_t, index_t, std::uint8_t>>& ink) {
+    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(n * n), 0);
+    for (const auto& [x, y, v] : ink) pixels[static_cast<std::size_t>(y * n + x)] = v;
     return siamese::data::LabelledImages(siamese::Shape{1, n, n}, std::move(pixels),
-                                         std::vector<siamese::data::label_t>(static_cast<std::size_t>(count), 0));
+                                         std::vector<siamese::data::label_t>{0});
 }
 
 }  // namespace
