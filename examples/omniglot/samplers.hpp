@@ -26,6 +26,9 @@ using T = float;
 /// different characters, second half the same character, never one image twice), except that
 /// a share `within` of the different-character pairs takes both characters from one alphabet:
 /// the one-shot test discriminates characters of one alphabet, and those pairs are the hard ones.
+/// The other different-character pairs draw their second character from all others, its own
+/// alphabet included, so slightly more than `within` of them are within one alphabet. A
+/// character alone in its alphabet always pairs with another alphabet's.
 class AlphabetPairSampler {
 public:
     AlphabetPairSampler(const siamese::data::Omniglot& set, double within, std::uint64_t seed)
