@@ -5,6 +5,9 @@
 // so a Siamese network can learn something in a few dozen steps.
 // Usage: make_fake_omniglot DIR [alphabets=5 characters=6 drawers=6]
 //        make_fake_omniglot --blank FILE    one drawing with no stroke (bad-input tests)
+//        make_fake_omniglot --to-corner SRC DST   SRC's ink moved to the top-left corner: the
+//                                                 same drawing to the Hausdorff baseline, which
+//                                                 centres ink, and another one to raw pixels
 #include <siamese/data/png.hpp>
 #include <siamese/random.hpp>
 
@@ -15,6 +18,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,6 +44,25 @@ void draw_line(std::vector<std::uint8_t>& img, double x0, double y0, double x1, 
     }
 }
 
+/// The drawing with its ink (pixels below 128) moved up and left until it touches both edges.
+siamese::data::GrayImage ink_to_corner(const siamese::data::GrayImage& drawing) {
+    const siamese::index_t h = drawing.height, w = drawing.width;
+    siamese::index_t top = h, left = w;
+    for (siamese::index_t y = 0; y < h; ++y)
+        for (siamese::index_t x = 0; x < w; ++x)
+            if (drawing.pixels[static_cast<std::size_t>(y * w + x)] < 128) {
+                top = std::min(top, y);
+                left = std::min(left, x);
+            }
+    if (top == h) throw std::runtime_error("no ink to move");
+    siamese::data::GrayImage moved{h, w, std::vector<std::uint8_t>(drawing.pixels.size(), 255)};
+    for (siamese::index_t y = top; y < h; ++y)
+        for (siamese::index_t x = left; x < w; ++x)
+            moved.pixels[static_cast<std::size_t>((y - top) * w + (x - left))] =
+                drawing.pixels[static_cast<std::size_t>(y * w + x)];
+    return moved;
+}
+
 std::string two_digits(int v) {
     std::string s = std::to_string(v);
     while (s.size() < 2) s.insert(s.begin(), '0');
@@ -50,18 +73,24 @@ std::string two_digits(int v) {
 
 int main(int argc, char** argv) {
     const bool blank = argc == 3 && std::strcmp(argv[1], "--blank") == 0;
+    const bool to_corner = argc == 4 && std::strcmp(argv[1], "--to-corner") == 0;
     // An option where DIR goes (--help) would otherwise become a folder of that name.
-    if (argc < 2 || (argv[1][0] == '-' && !blank)) {
+    if (argc < 2 || (argv[1][0] == '-' && !blank && !to_corner)) {
         const bool help = argc >= 2 && (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0);
         std::fprintf(help ? stdout : stderr,
                      "usage: make_fake_omniglot DIR [alphabets characters drawers]\n"
                      "       make_fake_omniglot --blank FILE\n"
+                     "       make_fake_omniglot --to-corner SRC DST\n"
                      "writes a small Omniglot-like folder of alphabets (PNG drawings) for the tests\n");
         return help ? 0 : 2;
     }
     try {
         if (blank) {
             siamese::data::write_png(argv[2], {side, side, std::vector<std::uint8_t>(side * side, 255)});
+            return 0;
+        }
+        if (to_corner) {
+            siamese::data::write_png(argv[3], ink_to_corner(siamese::data::read_png(argv[2])));
             return 0;
         }
         const std::filesystem::path root = argv[1];

@@ -142,6 +142,28 @@ foreach(row "run01" "run03" "overall")
         message(FATAL_ERROR "evaluate --runs printed no '${row}':\n${on_runs}")
     endif()
 endforeach()
+# The same runs with each query replaced by its right class image, ink moved to the top-left
+# corner: the Hausdorff baseline, which centres ink, gets every one right; raw pixels do not.
+file(COPY ${WORK}/runs/ DESTINATION ${WORK}/moved_runs)
+foreach(r run01 run02 run03)
+    file(STRINGS ${WORK}/moved_runs/${r}/class_labels.txt lines)
+    foreach(line IN LISTS lines)
+        string(REPLACE " " ";" query_and_class "${line}")
+        list(GET query_and_class 0 query)
+        list(GET query_and_class 1 class_image)
+        run(ignored ${MAKE_DATA} --to-corner ${WORK}/moved_runs/${class_image} ${WORK}/moved_runs/${query})
+    endforeach()
+endforeach()
+run(on_moved ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --runs ${WORK}/moved_runs --threads 2
+    --picture ${WORK}/moved_runs.png --json ${WORK}/moved_runs.json)
+file(READ ${WORK}/moved_runs.json moved_json)
+string(JSON moved_pixels GET "${moved_json}" pixels_error)
+string(JSON moved_hausdorff GET "${moved_json}" hausdorff_error)
+if(NOT moved_hausdorff EQUAL 0 OR moved_pixels EQUAL 0
+   OR NOT on_moved MATCHES "run01 +[0-9.]+ +[0-9.]+ +0\\.0\n.*overall +[0-9.]+ +[1-9][0-9]*\\.[0-9] +0\\.0 ")
+    message(FATAL_ERROR "queries moved to the corner: the Hausdorff baseline should make no error, raw pixels "
+                        "some (columns swapped?):\n${on_moved}\n${moved_json}")
+endif()
 # A single run is pictured too.
 run(made_one ${OMNIGLOT} make-runs --data ${WORK}/data --alphabets Alphabet3 --runs 1 --ways 5 --out ${WORK}/one_run)
 run(on_one_run ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --runs ${WORK}/one_run --threads 2
