@@ -120,12 +120,12 @@ TEST_CASE("ContrastiveLoss: a float difference whose square overflows keeps a fi
 
 TEST_CASE("ContrastiveLoss: shapes, labels and margin are checked") {
     ContrastiveLoss<float> loss;
-    Tensor<float> a(Shape{4, 3}), b(Shape{4, 2}), odd(Shape{5, 3});
+    Tensor<float> a(Shape{4, 3}), a2(Shape{4, 3}), b(Shape{4, 2}), odd(Shape{5, 3});
     test::require_shape_error([&] { loss.forward(a, b, std::vector<float>(4)); },
                               {"ContrastiveLoss", "[4, 3]", "[4, 2]"});
-    test::require_shape_error([&] { loss.forward(a, a, std::vector<float>(3)); }, {"ContrastiveLoss", "3 labels"});
+    test::require_shape_error([&] { loss.forward(a, a2, std::vector<float>(3)); }, {"ContrastiveLoss", "3 labels"});
     test::require_shape_error([&] { loss.forward_stacked(odd, std::vector<float>(2)); }, {"ContrastiveLoss", "[5, 3]"});
-    CHECK_THROWS_AS(loss.forward(a, a, std::vector<float>{0, 1, 2, 0}), std::invalid_argument);
+    CHECK_THROWS_AS(loss.forward(a, a2, std::vector<float>{0, 1, 2, 0}), std::invalid_argument);
     CHECK_THROWS_AS(ContrastiveLoss<float>().backward(), std::logic_error);
     CHECK_THROWS_AS(ContrastiveLoss<float>({.margin = 0.0}), std::invalid_argument);
 }
@@ -154,4 +154,17 @@ TEST_CASE("ContrastiveLoss: a margin that is infinite or 0 as a float is an erro
     CHECK_NOTHROW(ContrastiveLoss<double>({.margin = 1e-300}));
     CHECK_NOTHROW(ContrastiveLoss<float>({.margin = 1e-40}));  // subnormal but positive
     CHECK_NOTHROW(ContrastiveLoss<float>({.margin = 1e38}));
+}
+
+TEST_CASE("ContrastiveLoss: one tensor passed as both sides is refused, naming the shared buffer and the way out") {
+    // What two calls of Siamese::embed hand in: every distance would be 0 and the loss meaningless.
+    ContrastiveLoss<float> loss;
+    Tensor<float> e(Shape{2, 3}, 0.5F), copy = e;
+    test::require_error<std::invalid_argument>(
+        [&] {
+            (void)loss.forward(e, e, std::vector<float>{1, 0});
+        },
+        {"ContrastiveLoss", "one tensor", "forward_stacked"});
+    // Equal values in two tensors are fine: identical embeddings are a legitimate input.
+    CHECK(loss.forward(e, copy, std::vector<float>{1, 0}) == doctest::Approx(0.5));
 }

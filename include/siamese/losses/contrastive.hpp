@@ -45,7 +45,16 @@ public:
     [[nodiscard]] std::string name() const { return name_; }
 
     /// e_left: [B, D], e_right: [B, D], labels: B values in [0, 1] (1 = same)  ->  mean loss.
+    /// Two distinct tensors: one passed twice throws std::invalid_argument (see below).
     T forward(const Tensor<T>& e_left, const Tensor<T>& e_right, std::span<const T> labels) {
+        // Siamese::embed returns its one buffer: embed(left) then embed(right) hands the right
+        // embeddings in twice, and every distance would be 0 without a word.
+        if (&e_left == &e_right) {
+            throw std::invalid_argument(std::string(name_) +
+                                        ": e_left and e_right are one tensor, so every distance is 0 (two calls of "
+                                        "Siamese::embed return the same buffer): embed the stacked pairs once and "
+                                        "call forward_stacked, or copy the left embeddings first");
+        }
         metrics::detail::check_pair(name_, e_left.shape(), e_right.shape());
         check_labels(labels, e_left.dim(0));
         return forward_impl(e_left.view(), e_right.view(), labels);
