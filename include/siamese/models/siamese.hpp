@@ -48,6 +48,13 @@ LayerOrStandIn<B> as_layer(B&& b) {
 ///
 /// Left and right images run through the backbone together as one batch of 2B, so both
 /// branches' gradients sum into the shared weights by themselves in one backward pass.
+///
+/// logits, logits_stacked, logits_from_embeddings, predict and embed return references to
+/// buffers the model owns, as layers do: a result holds until the next of these calls, which
+/// may overwrite it. Copy one to keep it (`Tensor<float> kept = model.embed(x);`). In
+/// particular embed(left) then embed(right) leaves one buffer holding the right embeddings:
+/// embed the stacked pairs once instead. backward and backward_embeddings use the caches of
+/// the last forward call, whatever loss computed their gradient.
 template <class Backbone>
 class Siamese {
     static_assert(Layer<Backbone>,
