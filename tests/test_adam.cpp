@@ -113,6 +113,14 @@ TEST_CASE("Adam: state can be saved and restored (moments and step count)") {
     CHECK_THROWS_AS(b.set_step_count(-1), std::invalid_argument);
 }
 
+TEST_CASE("Adam: beta1 = beta2 = 0 is allowed, and the step is then lr * g / (|g| + eps)") {
+    // No memory: m = g, v = g^2, and the bias corrections 1 - 0^t are 1.
+    Tensor<double> p(Shape{1}, 1.0), g(Shape{1}, 0.5);
+    Adam<double> adam({{"p", &p, &g}}, {.lr = 0.1, .beta1 = 0.0, .beta2 = 0.0, .eps = 0.1});
+    adam.step();
+    CHECK(p[0] == doctest::Approx(1 - 0.1 * 0.5 / 0.6).epsilon(1e-14));
+}
+
 TEST_CASE("Adam: bad hyperparameters are rejected") {
     Tensor<double> p(Shape{1}), g(Shape{1});
     CHECK_THROWS_AS(Adam<double>({{"p", &p, &g}}, {.lr = -1}), std::invalid_argument);

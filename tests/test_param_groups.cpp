@@ -4,6 +4,8 @@
 #include <siamese/optim/adam.hpp>
 #include <siamese/optim/sgd.hpp>
 
+#include <limits>
+
 using namespace siamese;
 
 TEST_CASE("Sgd: each parameter group steps with lr * lr_scale and its own weight decay") {
@@ -78,6 +80,23 @@ TEST_CASE("Parameter groups: a parameter in two groups, bad scales and empty gro
     CHECK_THROWS_AS(Adam<double>({{.params = {{"p", &p, &g}}, .lr_scale = -1.0}}), std::invalid_argument);
     CHECK_THROWS_AS(AdamW<double>({{.params = {{"p", &p, &g}}, .weight_decay = -1.0}}), std::invalid_argument);
     CHECK_THROWS_AS(Sgd<double>(std::vector<ParamGroup<double>>{}, {.lr = 0.1}), std::invalid_argument);
+}
+
+TEST_CASE("Parameter groups: lr_scale 0 freezes a group; an infinite weight decay is an error naming the group") {
+    Tensor<double> a(Shape{1}, 1.0), ga(Shape{1}, 0.5), b(Shape{1}, 1.0), gb(Shape{1}, 0.5);
+    Sgd<double> sgd({{.params = {{"a", &a, &ga}}}, {.params = {{"b", &b, &gb}}, .lr_scale = 0.0}}, {.lr = 0.1});
+    sgd.step();
+    CHECK(a[0] == doctest::Approx(0.95));
+    CHECK(b[0] == 1.0);
+    sgd.set_lr_scale(0, 0.0);  // frozen later, too
+    sgd.step();
+    CHECK(a[0] == doctest::Approx(0.95));
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Sgd<double>({{.params = {{"a", &a, &ga}}, .weight_decay = std::numeric_limits<double>::infinity()}},
+                        {.lr = 0.1});
+        },
+        {"Sgd: parameter group 0 needs a non-negative finite weight_decay, got inf"});
 }
 
 TEST_CASE("Parameter groups: a group with no parameters is an error naming the group") {

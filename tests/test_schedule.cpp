@@ -69,6 +69,9 @@ TEST_CASE("Schedules reject bad settings and negative steps") {
     CHECK_THROWS_AS(CosineAnnealing(0.1, 0), std::invalid_argument);
     CHECK_THROWS_AS(LinearWarmup(-1, ConstantLr(0.1)), std::invalid_argument);
     CHECK_THROWS_AS((void)StepDecay(0.1, 5).lr(-1), std::invalid_argument);
+    CHECK_THROWS_AS((void)ConstantLr(0.1).lr(-1), std::invalid_argument);
+    CHECK_THROWS_AS((void)CosineAnnealing(0.1, 10).lr(-1), std::invalid_argument);
+    CHECK_THROWS_AS((void)LinearWarmup(5, ConstantLr(0.1)).lr(-1), std::invalid_argument);
 }
 
 TEST_CASE("StepDecay: gamma outside (0, 1] is an error naming the value; schedules pass set_lr's checks") {
