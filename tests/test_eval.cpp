@@ -484,6 +484,14 @@ TEST_CASE("mean_with_ci95: by hand, and for values whose sum passes a double's r
     const auto wide = eval::mean_with_ci95(spread);
     CHECK(wide.mean == 0.0);
     CHECK(wide.std_dev == doctest::Approx(1.5e308 * std::sqrt(4.0 / 3)));
+    // One value: no spread to estimate, interval 0 (not NaN); none: all zero.
+    const auto one = eval::mean_with_ci95(std::vector<double>{5});
+    CHECK(one.mean == 5.0);
+    CHECK(one.std_dev == 0.0);
+    CHECK(one.ci95 == 0.0);
+    CHECK(one.count == 1);
+    const auto none = eval::mean_with_ci95(std::vector<double>{});
+    CHECK((none.mean == 0.0 && none.std_dev == 0.0 && none.ci95 == 0.0 && none.count == 0));
     // An inf among the values is not hidden.
     CHECK(std::isinf(eval::mean_with_ci95(std::vector<double>{1, std::numeric_limits<double>::infinity()}).mean));
 }

@@ -158,6 +158,14 @@ TEST_CASE("retrieval_metrics: bad input") {
     test::require_shape_error([&] { (void)eval::retrieval_metrics(Tensor<float>(Shape{3}), two); }, {"[3]"});
     auto bad = column({0, std::nanf(""), 2});
     CHECK_THROWS_AS((void)eval::retrieval_metrics(bad, std::vector<data::label_t>{0, 0, 1}), std::invalid_argument);
+    // The message names the row, not the flat element: element 5 of [3, 2] is in row 2.
+    Tensor<float> wide(Shape{3, 2}, 1.0F);
+    wide[5] = std::nanf("");
+    test::require_error<std::invalid_argument>(
+        [&] {
+            (void)eval::retrieval_metrics(wide, std::vector<data::label_t>{0, 0, 1});
+        },
+        {"embedding row 2 "});
 }
 
 TEST_CASE("retrieval_metrics: a DistanceScorer on embeddings of another image set throws shape_error") {

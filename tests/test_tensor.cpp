@@ -18,6 +18,8 @@ TEST_CASE("Shape: rank, numel, equality and printing") {
     CHECK(s == Shape{2, 3, 4, 5});
     CHECK_FALSE(s == Shape{2, 3, 4});
     CHECK(Shape{}.numel() == 0);
+    CHECK(Shape{}.sample_size() == 0);  // no samples, so no sample size (not the empty product 1)
+    CHECK(Shape{5}.sample_size() == 1);
     CHECK(s.with_batch(7) == Shape{7, 3, 4, 5});
     CHECK_THROWS_AS((Shape{1, 2, 3, 4, 5}), shape_error);
     CHECK_THROWS_AS((Shape{2, -1}), shape_error);

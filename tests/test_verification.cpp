@@ -100,6 +100,11 @@ TEST_CASE("equal_error_rate: interpolated on the ROC polyline") {
     const std::vector<double> s{2, 1, 1, 1};
     const std::vector<int> l{0, 1, 0, 1};  // N = 2, P = 2: points (0,0), (0.5,0), (1,1)
     CHECK(eval::equal_error_rate(s, l).rate == doctest::Approx(2.0 / 3));
+    // A crossing past the middle of its segment: P = 3, N = 1, points (0,0) (0,1/3) (1,1/3) ...;
+    // FPR - FNR goes from -2/3 to 1/3 along the horizontal segment, crossing at 2/3 of it.
+    const std::vector<double> far{0.9, 0.5, 0.3, 0.1};
+    const std::vector<int> far_labels{1, 0, 1, 1};
+    CHECK(eval::equal_error_rate(far, far_labels).rate == doctest::Approx(2.0 / 3));
 }
 
 TEST_CASE("equal_error_rate: a point exactly on the crossing is the answer, whatever the rounding") {
@@ -135,6 +140,10 @@ TEST_CASE("equal_error_rate refuses a ROC curve that roc_curve could not have ma
         CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(odd_rate),
                              doctest::Contains("point 2 of the ROC curve has fpr"), std::invalid_argument);
     }
+    auto odd_tpr = roc;
+    odd_tpr.tpr[2] = 1.5;
+    CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(odd_tpr), doctest::Contains("and tpr 1.5; rates are in [0, 1]"),
+                         std::invalid_argument);
     CHECK(eval::equal_error_rate(roc).threshold == 0.6);
 }
 
