@@ -140,6 +140,15 @@ TEST_CASE("equal_error_rate refuses a ROC curve that roc_curve could not have ma
         CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(odd_rate),
                              doctest::Contains("point 2 of the ROC curve has fpr"), std::invalid_argument);
     }
+    // A curve of one's own whose first point is already on the crossing: that point, its threshold.
+    eval::RocCurve on_crossing;
+    on_crossing.fpr = {0.5, 1};
+    on_crossing.tpr = {0.5, 1};
+    on_crossing.thresholds = {std::numeric_limits<double>::infinity(), 0.3};
+    on_crossing.positives = on_crossing.negatives = 2;
+    const auto first = eval::equal_error_rate(on_crossing);
+    CHECK(first.rate == 0.5);
+    CHECK(std::isinf(first.threshold));
     auto odd_tpr = roc;
     odd_tpr.tpr[2] = 1.5;
     CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(odd_tpr), doctest::Contains("and tpr 1.5; rates are in [0, 1]"),
