@@ -95,6 +95,14 @@ TEST_CASE("Checkpoint: the same content gives the same bytes; double is stored e
     for (index_t i = 0; i < 3; ++i) CHECK(u[i] == t[i]);
 }
 
+TEST_CASE("Checkpoint: the checksum is the standard FNV-1a 64") {
+    // The writer and the reader share fnv1a64, so a wrong constant passed every round trip while
+    // files stopped matching the documented format (and any other FNV-1a implementation).
+    CHECK(io::fnv1a64("") == 0xcbf29ce484222325ULL);  // the offset basis itself
+    CHECK(io::fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
+    CHECK(io::fnv1a64("foobar") == 0x85944171f73967e8ULL);
+}
+
 TEST_CASE("Checkpoint: truncated files are rejected at every length, naming the file") {
     Model m = make_model(1);
     const std::string bytes = checkpoint_of(m).serialize();
@@ -278,6 +286,16 @@ TEST_CASE("Checkpoint metadata: whole numbers read back; anything else is an err
         const auto e = io::Checkpoint::parse(edited.serialize(), "edited.ckpt");
         require_io_error([&] { (void)e.at_real("value"); }, {"edited.ckpt", "metadata 'value' is not a number"});
     }
+    // Out of a double's range either way: strtod gives infinity for 1e400 and 0 (with ERANGE)
+    // for 1e-400, a finite number no program saved.
+    for (const char* text : {"1e400", "1e-400", "-1e-400"}) {
+        CAPTURE(text);
+        io::Checkpoint edited;
+        edited.set("value", text);
+        const auto e = io::Checkpoint::parse(edited.serialize(), "range.ckpt");
+        require_io_error([&] { (void)e.at_real("value"); },
+                         {"range.ckpt", "metadata 'value' is not a number in a double's range: '" + std::string(text)});
+    }
     io::Checkpoint spaced;
     spaced.set("count", " 7");
     require_io_error([&] { (void)io::Checkpoint::parse(spaced.serialize(), "spaced.ckpt").at_integer("count"); },
@@ -287,6 +305,14 @@ TEST_CASE("Checkpoint metadata: whole numbers read back; anything else is an err
     CHECK(c.at_integer("steps", -50, 10) == -42);
     require_io_error([&] { (void)c.at_integer("steps", 0, 10); },
                      {"run.ckpt", "metadata 'steps' is -42, expected 0 to 10"});
+    // Both bounds are in the range, the upper one too, negative or not.
+    CHECK(c.at_integer("steps", -42, 10) == -42);
+    CHECK(c.at_integer("steps", -50, -42) == -42);
+    require_io_error([&] { (void)c.at_integer("steps", -50, -43); },
+                     {"run.ckpt", "metadata 'steps' is -42, expected -50 to -43"});
+    io::Checkpoint bounded;
+    bounded.set("size", "7");
+    CHECK(io::Checkpoint::parse(bounded.serialize(), "b.ckpt").at_integer("size", 0, 7) == 7);
     // One of a set of words, as a command line's choices.
     CHECK(c.at_choice("word", {"slow", "fast"}) == "fast");
     require_io_error(
