@@ -6,6 +6,7 @@
 #include <siamese/io/checkpoint.hpp>
 
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <span>
@@ -35,6 +36,14 @@ void write_bytes(const fs::path& p, const std::string& bytes) {
 }
 
 using test::require_io_error;
+
+/// `bytes` (a serialized checkpoint, edited) with its trailing checksum recomputed: the reader
+/// sees a file whose checksum matches, so the edit itself is what it must refuse.
+std::string with_valid_checksum(std::string bytes) {
+    const std::uint64_t sum = io::fnv1a64(std::string_view(bytes).substr(0, bytes.size() - 8));
+    for (std::size_t i = 0; i < 8; ++i) bytes[bytes.size() - 8 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
+    return bytes;
+}
 
 using Model = Siamese<SeedCnn<float>>;
 
@@ -181,6 +190,43 @@ TEST_CASE("Checkpoint: a tensor of rank above 4 is refused before its dimensions
     bytes[rank] = 5;  // four dimensions are all a Shape holds: a fifth was read past them
     require_io_error([&] { (void)io::Checkpoint::parse(bytes, "rank.ckpt"); },
                      {"rank.ckpt", "tensor 'w' has rank 5 > 4"});
+}
+
+TEST_CASE("Checkpoint: scalar types other than 1 (float32) and 2 (float64) are refused, 0 too") {
+    io::Checkpoint c;
+    c.add("w", Tensor<float>(Shape{2, 2}));
+    const std::string good = c.serialize();
+    // magic(8) + version(4) + metadata count(4) + tensor count(4) + name (u32 + "w")
+    const std::size_t scalar = 8 + 4 + 4 + 4 + 4 + 1;
+    REQUIRE(good[scalar] == 1);
+    for (const int type : {0, 3, 255}) {
+        CAPTURE(type);
+        std::string bytes = good;
+        bytes[scalar] = static_cast<char>(type);
+        bytes = with_valid_checksum(bytes);  // the type alone is wrong, not the checksum
+        const std::string msg = test::io_error_of([&] { (void)io::Checkpoint::parse(bytes, "type.ckpt"); });
+        INFO(msg);
+        CHECK(msg == "type.ckpt: tensor 'w' has unknown scalar type " + std::to_string(type));
+    }
+}
+
+TEST_CASE("Checkpoint: dimensions each within the file but whose product is not are refused as such") {
+    // 1000 floats (a 4 kB file) declared as 2000 x 2000: each dimension is below the file's size,
+    // only their product is more than the file can hold.
+    io::Checkpoint c;
+    c.add("w", Tensor<float>(Shape{40, 25}));
+    std::string bytes = c.serialize();
+    const std::size_t first_dim = 8 + 4 + 4 + 4 + 4 + 1 + 1 + 1;
+    REQUIRE(bytes[first_dim] == 40);
+    REQUIRE(bytes.size() > 2000);
+    const std::uint64_t big = 2000;
+    for (int d = 0; d < 2; ++d)
+        for (int i = 0; i < 8; ++i)
+            bytes[first_dim + static_cast<std::size_t>(8 * d + i)] = static_cast<char>((big >> (8 * i)) & 0xff);
+    bytes = with_valid_checksum(bytes);
+    const std::string msg = test::io_error_of([&] { (void)io::Checkpoint::parse(bytes, "product.ckpt"); });
+    INFO(msg);
+    CHECK(msg == "product.ckpt: tensor 'w' declares more elements than the file can hold");
 }
 
 TEST_CASE("Checkpoint: a huge declared size in a tiny file fails without allocating it") {
