@@ -37,8 +37,19 @@ TEST_CASE("Sequential: output shape, parameter names like PyTorch's, and the fir
     CHECK(params[5].name == "6.bias");
     CHECK(count_parameters(params) == (3 * 2 * 9 + 3) + (18 * 6 + 6) + (6 * 4 + 4));
     Tensor<double> wrong(Shape{5, 1, 7, 5});
-    test::require_shape_error([&] { net.forward(wrong); }, {"Conv2d(2, 3", "[5, 1, 7, 5]"});
-    test::require_shape_error([&] { (void)net.output_shape(Shape{5, 2, 9, 9}); }, {"Linear(18, 6)", "[5, 48]"});
+    test::require_shape_error([&] { net.forward(wrong); },
+                              {"Sequential layer 0 of 7, for input [5, 1, 7, 5]: Conv2d(2, 3"});
+    // A layer deep in the chain: its position and the chain's input, then its own message.
+    test::require_shape_error(
+        [&] {
+            (void)net.output_shape(Shape{5, 2, 9, 9});
+        },
+        {"Sequential layer 4 of 7, for input [5, 2, 9, 9]: Linear(18, 6)", "[5, 48]"});
+    test::require_shape_error(
+        [&] {
+            net.forward(Tensor<double>(Shape{5, 2, 9, 9}));
+        },
+        {"Sequential layer 4 of 7, for input [5, 2, 9, 9]: Linear(18, 6)"});
 }
 
 TEST_CASE("Sequential: forward_inspect sees each layer's index, name and output in order; name() lists them") {

@@ -125,7 +125,9 @@ TEST_CASE("Siamese: wrong shapes and misuse are clear errors") {
         [&] {
             Siamese bad(make_seed_cnn<float>(rng), Shape{1, 32, 32}, rng);
         },
-        {"Siamese: the backbone does not take images of image_shape [1, 32, 32]: Linear(1600, 120)", "[1, 2304]"});
+        {"Siamese: the backbone does not take images of image_shape [1, 32, 32]: Sequential layer 3 of 6, for input "
+         "[1, 1, 32, 32]: Linear(1600, 120)",
+         "[1, 2304]"});
 
     // Each of an image's dimensions is checked at the model's boundary, not left to a layer inside
     // (whose message names neither the model nor what it expects), and an empty batch is refused.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <siamese/errors.hpp>
 #include <siamese/layers/layer.hpp>
 
 #include <cstddef>
@@ -48,9 +49,19 @@ public:
         return s;
     }
 
+    /// The shape the layers make of `in`; shape_error naming the first layer that refuses its
+    /// input, by position and with the chain's input, then the layer's own message.
     [[nodiscard]] Shape output_shape(const Shape& in) const {
         Shape s = in;
-        std::apply([&](const auto&... l) { ((s = l.output_shape(s)), ...); }, layers_);
+        std::size_t index = 0;
+        try {
+            std::apply([&](const auto&... l) { ((s = l.output_shape(s), ++index), ...); }, layers_);
+        } catch (const shape_error& e) {
+            // The layer's message names the layer and the shape it got, not where it sits in
+            // the chain nor the input that became that shape.
+            throw shape_error("Sequential layer " + std::to_string(index) + " of " + std::to_string(size()) +
+                              ", for input " + in.str() + ": " + e.what());
+        }
         return s;
     }
 
