@@ -107,6 +107,27 @@ TEST_CASE("Checkpoint: the same content gives the same bytes; double is stored e
     for (index_t i = 0; i < 3; ++i) CHECK(u[i] == t[i]);
 }
 
+TEST_CASE("Checkpoint: float values read into double exactly, double values into float rounded to nearest") {
+    io::Checkpoint c;
+    Tensor<float> f(Shape{2});
+    f[0] = 0.1F;
+    f[1] = -3.0F;
+    Tensor<double> d(Shape{2});
+    d[0] = 1.0 / 3;
+    d[1] = 1e-300;  // below float's range: 0
+    c.add("f", f);
+    c.add("d", d);
+    const auto back = io::Checkpoint::parse(c.serialize(), "memory");
+    Tensor<double> wide(Shape{2});
+    back.read("f", wide);
+    CHECK(wide[0] == static_cast<double>(0.1F));  // the float's value, not 0.1
+    CHECK(wide[1] == -3.0);
+    Tensor<float> narrow(Shape{2});
+    back.read("d", narrow);
+    CHECK(narrow[0] == static_cast<float>(1.0 / 3));
+    CHECK(narrow[1] == 0.0F);
+}
+
 TEST_CASE("Checkpoint: the checksum is the standard FNV-1a 64") {
     // The writer and the reader share fnv1a64, so a wrong constant passed every round trip while
     // files stopped matching the documented format (and any other FNV-1a implementation).

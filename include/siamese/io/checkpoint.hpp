@@ -78,7 +78,9 @@ public:
         for (const auto& p : params) add(prefix + p.name, *p.value);
     }
 
-    /// Copies tensor `name` into t, which must already have the stored shape.
+    /// Copies tensor `name` into t, which must already have the stored shape. The stored scalar
+    /// type need not be T's, on purpose (a float model checked in double): float values read
+    /// into double exactly, double values into float rounded to the nearest float.
     template <class T>
     void read(const std::string& name, Tensor<T>& t) const {
         const Entry* e = find(name);
@@ -93,6 +95,7 @@ public:
     /// Loads every parameter from prefix + name. Checks the whole architecture first (every name
     /// present with the same shape, no extra tensors under prefix), so a mismatch changes nothing.
     /// With an empty prefix every tensor of the file must be a parameter (no optimizer state).
+    /// Values convert between float and double as in read().
     template <class T>
     void restore_params(const ParamList<T>& params, const std::string& prefix = "model.") const {
         require_unique_names(params, "Checkpoint::restore_params");
