@@ -67,7 +67,9 @@ public:
     using T = value_type;
 
     /// image_shape is one image, [C, H, W]; the backbone must map [N, C, H, W] to [N, D].
-    /// The head is initialised like PyTorch's Linear from `rng`.
+    /// The head is initialised like PyTorch's Linear from `rng`. The model keeps its own copy
+    /// of the backbone (moved in from a temporary): build the optimizer from this model's
+    /// params(), since one built from a named backbone's would step that object, not the model.
     Siamese(Backbone backbone, const Shape& image_shape, Rng& rng)
         : backbone_(detail::as_layer(std::move(backbone))),
           image_shape_(image_shape),
