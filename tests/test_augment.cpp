@@ -3,6 +3,7 @@
 
 #include <siamese/data/augment.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -65,6 +66,13 @@ TEST_CASE("warp_affine: a translation by one pixel") {
     CHECK(img[0] == doctest::Approx(0.5));  // (0 + 1) / 2
     CHECK(img[1] == doctest::Approx(1.5));
     CHECK(img[2] == doctest::Approx(2.5));
+
+    // Half a pixel left on two rows: the last column blends with the fill, not with the first
+    // pixel of the next row (nor past the end of the image on the last row).
+    img = counting_image(2, 3);
+    data::warp_image(img, 0, AffineTransform::translation(-0.5, 0), 0.0);
+    const std::vector<double> left{1.5, 2.5, 1.5, 4.5, 5.5, 3};
+    for (index_t i = 0; i < img.size(); ++i) CHECK(img[i] == doctest::Approx(left[static_cast<std::size_t>(i)]));
 }
 
 TEST_CASE("warp_affine: a quarter turn on a 3x3 image") {
@@ -93,6 +101,15 @@ TEST_CASE("warp_affine: scaling about the centre, shear, composition") {
     // Corner (0, 0) samples (1, 1): value 7. Pixel (1, 0) samples (1.5, 1): between 7 and 8.
     CHECK(img(0, 0, 0, 0) == doctest::Approx(7));
     CHECK(img(0, 0, 0, 1) == doctest::Approx(7.5));
+    // A non-square image scales about its own centre on each axis: x about (W - 1) / 2, y about
+    // (H - 1) / 2. A 1x5 row doubled along x keeps its middle pixel; so does a 5x1 column along y.
+    const std::vector<double> stretched{2, 2.5, 3, 3.5, 4};
+    img = counting_image(1, 5);
+    data::warp_image(img, 0, AffineTransform::scale(2, 1), 0.0);
+    for (index_t x = 0; x < 5; ++x) CHECK(img(0, 0, 0, x) == doctest::Approx(stretched[static_cast<std::size_t>(x)]));
+    img = counting_image(5, 1);
+    data::warp_image(img, 0, AffineTransform::scale(1, 2), 0.0);
+    for (index_t y = 0; y < 5; ++y) CHECK(img(0, 0, y, 0) == doctest::Approx(stretched[static_cast<std::size_t>(y)]));
 
     // Shear rho_x = 1 on a 3x3 image: x' = x + (y - 1) about the centre, so row 0 moves left,
     // row 2 right, row 1 stays.
@@ -107,6 +124,15 @@ TEST_CASE("warp_affine: scaling about the centre, shear, composition") {
     CHECK(t.tx == 1.0);
     const auto u = AffineTransform::translation(1, 0).then(AffineTransform::scale(2, 1));
     CHECK(u.tx == 2.0);
+    // Every entry of a general composition: M = M_next M_this, t = M_next t_this + t_next.
+    const AffineTransform first{1, 2, 3, 4, 5, 6}, next{7, 8, 9, 10, 11, 12};
+    const auto both = first.then(next);
+    CHECK(both.m00 == 31.0);
+    CHECK(both.m01 == 46.0);
+    CHECK(both.m10 == 39.0);
+    CHECK(both.m11 == 58.0);
+    CHECK(both.tx == 94.0);   // 7 * 5 + 8 * 6 + 11
+    CHECK(both.ty == 117.0);  // 9 * 5 + 10 * 6 + 12
     CHECK_THROWS_AS(data::warp_image(img, 0, AffineTransform::scale(0, 1), 0.0), std::invalid_argument);
 
     // Integral destinations round and clamp.
@@ -115,6 +141,15 @@ TEST_CASE("warp_affine: scaling about the centre, shear, composition") {
     data::warp_affine(src, dst, 1, 2, AffineTransform::translation(0.5, 0), 255.0);
     CHECK(dst[0] == 133);  // (255 + 10) / 2 = 132.5 rounds away from zero
     CHECK(dst[1] == 11);   // 10.5 rounds to 11
+}
+
+TEST_CASE("warp_image: every channel of the chosen image moves, the other images stay") {
+    Tensor<double> batch(Shape{2, 2, 1, 3});
+    for (index_t i = 0; i < batch.size(); ++i) batch[i] = static_cast<double>(i + 1);
+    data::warp_image(batch, 1, AffineTransform::translation(1, 0), 0.0);
+    // Image 0 (1 2 3 | 4 5 6) is untouched; image 1's channels (7 8 9 | 10 11 12) both move right.
+    const std::vector<double> expected{1, 2, 3, 4, 5, 6, 0, 7, 8, 0, 10, 11};
+    for (index_t i = 0; i < batch.size(); ++i) CHECK(batch[i] == expected[static_cast<std::size_t>(i)]);
 }
 
 TEST_CASE("warp_affine: a NaN fill is refused, a NaN pixel too when the destination is integral") {
@@ -157,6 +192,27 @@ TEST_CASE("Augmenter: Koch's ranges, each component on with probability 0.5") {
         CHECK(std::abs(on[k] - n / 2) < 400);
     }
 
+    // The draws fill their ranges, not just stay inside them: each component's extremes come
+    // within 10 % of its bounds (10000 uniform draws each leave a gap that wide with
+    // probability 0.95^10000).
+    data::Augmenter spread({.probability = 1.0}, 11);
+    double lo[7], hi[7];
+    for (int k = 0; k < 7; ++k) lo[k] = hi[k] = 0;
+    for (int i = 0; i < 10000; ++i) {
+        const auto p = spread.sample_parameters();
+        const double values[7] = {p.theta, p.rho_x, p.rho_y, p.s_x - 1, p.s_y - 1, p.t_x, p.t_y};
+        for (int k = 0; k < 7; ++k) {
+            lo[k] = std::min(lo[k], values[k]);
+            hi[k] = std::max(hi[k], values[k]);
+        }
+    }
+    const double bound[7] = {10 * pi / 180, 0.3, 0.3, 0.2, 0.2, 2, 2};
+    for (int k = 0; k < 7; ++k) {
+        INFO("component " << k);
+        CHECK(hi[k] > 0.9 * bound[k]);
+        CHECK(lo[k] < -0.9 * bound[k]);
+    }
+
     // Seeded: the same seed gives the same distortions; state round-trips.
     data::Augmenter a({}, 7), b({}, 7);
     const auto saved = a.state();
@@ -164,6 +220,19 @@ TEST_CASE("Augmenter: Koch's ranges, each component on with probability 0.5") {
     CHECK(first.theta == b.sample_parameters().theta);
     a.set_state(saved);
     CHECK(a.sample_parameters().t_x == first.t_x);
+}
+
+TEST_CASE("KochParameters: scale, then shear, then rotation, then translation") {
+    // S = diag(2, 3); shear [[1, 0.1], [0.2, 1]] S = [[2, 0.3], [0.4, 3]]; a quarter turn
+    // [[0, 1], [-1, 0]] of that = [[0.4, 3], [-2, -0.3]]; translation (4, 5) last, unrotated.
+    const data::KochParameters p{.theta = pi / 2, .rho_x = 0.1, .rho_y = 0.2, .s_x = 2, .s_y = 3, .t_x = 4, .t_y = 5};
+    const AffineTransform t = p.transform();
+    CHECK(t.m00 == doctest::Approx(0.4));
+    CHECK(t.m01 == doctest::Approx(3));
+    CHECK(t.m10 == doctest::Approx(-2));
+    CHECK(t.m11 == doctest::Approx(-0.3));
+    CHECK(t.tx == doctest::Approx(4));
+    CHECK(t.ty == doctest::Approx(5));
 }
 
 TEST_CASE("Augmenter: in-place warps of a batch, with the background fill") {
@@ -181,6 +250,22 @@ TEST_CASE("Augmenter: in-place warps of a batch, with the background fill") {
     }
     aug.augment_all(batch);
     for (index_t i = 0; i < 4; ++i) CHECK(batch(i, 0, 0, 0) == doctest::Approx(255.0f));  // paper stays white
+    // augment_all distorts every image, the last one too: a random shift moves each dark pixel.
+    Tensor<float> dots(Shape{3, 1, 9, 9}, 255.0f);
+    for (index_t i = 0; i < 3; ++i) dots(i, 0, 4, 4) = 0.0f;
+    data::Augmenter shift({.max_rotation_degrees = 0,
+                           .max_shear = 0,
+                           .min_scale = 1,
+                           .max_scale = 1,
+                           .max_translation = 2,
+                           .probability = 1.0,
+                           .fill = 255},
+                          6);
+    shift.augment_all(dots);
+    for (index_t i = 0; i < 3; ++i) {
+        INFO("image " << i);
+        CHECK(dots(i, 0, 4, 4) > 0.0f);
+    }
     test::require_shape_error(
         [&] {
             Tensor<float> flat(Shape{9, 9});
@@ -212,6 +297,10 @@ TEST_CASE("Augmenter: non-finite or negative ranges are refused up front, naming
     test::require_error<E>([&] { data::Augmenter({.max_translation = -inf}); }, {"max_translation", "got -inf"});
     // The existing checks now say what they got.
     test::require_error<E>([&] { data::Augmenter({.max_shear = -0.5}); }, {"max_shear", "got -0.5"});
+    test::require_error<E>([&] { data::Augmenter({.max_translation = -1}); },
+                           {"max_translation must be finite and >= 0", "got -1"});
+    test::require_error<E>([&] { data::Augmenter({.max_rotation_degrees = -1}); },
+                           {"max_rotation_degrees must be finite and >= 0", "got -1"});
     test::require_error<E>([&] { data::Augmenter({.min_scale = 0}); }, {"min_scale must be finite and > 0", "got 0"});
     test::require_error<E>([&] { data::Augmenter({.min_scale = 1.5, .max_scale = 1.2}); },
                            {"max_scale must be finite and >= min_scale = 1.5", "got 1.2"});
@@ -222,6 +311,11 @@ TEST_CASE("Augmenter: non-finite or negative ranges are refused up front, naming
     test::require_error<E>([&] { data::Augmenter({.max_shear = 1}); }, {"max_shear must be below 1", "got 1"});
     test::require_error<E>([&] { data::Augmenter({.max_shear = 1e200}); }, {"max_shear must be below 1", "got 1e+200"});
     test::require_error<E>([&] { data::Augmenter({.min_scale = 1e-200}); }, {"min_scale", "underflows"});
+    // Near-1 shears shrink the determinant by 1 - max_shear^2 (2e-8 here): a scale that alone
+    // would stay representable (1e-320) underflows with it.
+    test::require_error<E>([&] { data::Augmenter({.max_shear = 0.99999999, .min_scale = 1e-160}); },
+                           {"min_scale", "underflows"});
+    CHECK_NOTHROW(data::Augmenter({.max_shear = 0, .min_scale = 1e-160}));
     test::require_error<E>([&] { data::Augmenter({.max_scale = 1e200}); }, {"max_scale", "overflows"});
     CHECK_NOTHROW(data::Augmenter({.max_shear = 0.99, .min_scale = 1e-100, .max_scale = 1e100}));
     // A finite translation whose range [-max, max] is wider than the largest double drew NaN.
