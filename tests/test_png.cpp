@@ -169,6 +169,12 @@ TEST_CASE("resize_area: bad sizes are rejected") {
     CHECK_THROWS_WITH_AS(resize_area(one, 1, 1, none, index_t{1} << 32, index_t{1} << 32),
                          doctest::Contains("resize_area: 1x1 -> 4294967296x4294967296 exceeds the 67108864 pixels"),
                          std::invalid_argument);
+    // png_max_pixels itself is allowed (8192 x 8192 = 2^26), one row more is not.
+    std::vector<std::uint8_t> largest(std::size_t{1} << 26);
+    CHECK_NOTHROW(resize_area(one, 1, 1, largest, 8192, 8192));
+    CHECK(largest.back() == 7);
+    CHECK_THROWS_WITH_AS(resize_area(one, 1, 1, largest, 8193, 8192), doctest::Contains("exceeds the 67108864 pixels"),
+                         std::invalid_argument);
 }
 
 #if defined(SIAMESE_HAS_PNG) && SIAMESE_HAS_PNG
@@ -241,6 +247,24 @@ TEST_CASE("PNG: expected size, inversion before resizing, and resizing") {
     CHECK(io_error_of([&] { (void)decode(png, {.expect_width = 3}); }) == "mem.png: image is 4x4, expected 3x4");
     CHECK(io_error_of([&] { (void)decode(png, {.expect_width = 5}); }) == "mem.png: image is 4x4, expected 5x4");
     CHECK_THROWS_AS(decode(png, {.height = -1}), std::invalid_argument);
+    for (const PngOptions negative : {PngOptions{.expect_height = -1}, PngOptions{.expect_width = -1},
+                                      PngOptions{.height = -1}, PngOptions{.width = -1}}) {
+        CHECK_THROWS_WITH_AS(decode(png, negative), "mem.png: PngOptions sizes must not be negative",
+                             std::invalid_argument);
+    }
+    // On a non-square image (3 wide, 2 high) each expected side is compared with its own side,
+    // and the message fills the side not given with the image's.
+    CHECK(decode(gray8(), {.expect_height = 2}).pixels.size() == 6);
+    CHECK(decode(gray8(), {.expect_width = 3}).pixels.size() == 6);
+    CHECK(io_error_of([&] { (void)decode(gray8(), {.expect_height = 3}); }) == "mem.png: image is 3x2, expected 3x3");
+    CHECK(io_error_of([&] { (void)decode(gray8(), {.expect_width = 2}); }) == "mem.png: image is 3x2, expected 2x2");
+    // Resizing one side only keeps the other.
+    const auto narrow = decode(png, {.width = 2});
+    CHECK((narrow.height == 4 && narrow.width == 2));
+    CHECK(narrow.pixels == px({0, 100, 0, 100, 200, 40, 200, 40}));
+    const auto flat = decode(png, {.height = 2});
+    CHECK((flat.height == 2 && flat.width == 4));
+    CHECK(flat.pixels == px({0, 0, 100, 100, 200, 200, 40, 40}));
     // A resize beyond png_max_pixels (2^20 x 2^20 allocated a terabyte), also with one side kept.
     CHECK_THROWS_WITH_AS(decode(png, {.height = 1 << 20, .width = 1 << 20}),
                          doctest::Contains("mem.png: PngOptions resizes to 1048576x1048576, more than the 67108864"),
@@ -327,6 +351,12 @@ TEST_CASE("PNG: a huge declared size in a tiny file fails before its pixels are 
     const auto msg = io_error_of([&] { (void)decode(huge); });
     CHECK(msg.find("60000x60000") != std::string::npos);
     CHECK(test_allocations::largest.load() < (std::size_t{1} << 20));
+    // png_max_pixels itself (8192 x 8192) passes the size check and fails only on its missing
+    // data; one row more is refused by size.
+    const auto at_limit = io_error_of([&] { (void)decode(make_png(8192, 8192, 8, 0, rows({{1, 2, 3}}))); });
+    CHECK(at_limit.find("cannot decode PNG (data)") != std::string::npos);
+    const auto past_limit = io_error_of([&] { (void)decode(make_png(8192, 8193, 8, 0, rows({{1, 2, 3}}))); });
+    CHECK(past_limit.find("8192x8193 pixels, beyond the supported 67108864 pixels") != std::string::npos);
 }
 
 #else
