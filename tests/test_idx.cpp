@@ -75,6 +75,23 @@ void write_gz(const fs::path& path, const Bytes& b) {
     if (!b.empty()) REQUIRE(gzwrite(f, b.data(), static_cast<unsigned>(b.size())) == static_cast<int>(b.size()));
     REQUIRE(gzclose(f) == Z_OK);
 }
+
+/// One gzip member holding `raw` uncompressed (level 0): its size follows raw's byte for byte
+/// within a stored block.
+Bytes gzip_stored(const Bytes& raw) {
+    z_stream z{};
+    REQUIRE(deflateInit2(&z, 0, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    Bytes out(deflateBound(&z, static_cast<uLong>(raw.size())));
+    z.next_in = const_cast<Bytef*>(raw.data());
+    z.avail_in = static_cast<uInt>(raw.size());
+    z.next_out = out.data();
+    z.avail_out = static_cast<uInt>(out.size());
+    const int code = deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    REQUIRE(code == Z_STREAM_END);
+    return out;
+}
 #endif
 
 using test::require_io_error;
@@ -145,6 +162,10 @@ TEST_CASE("IDX: gzipped content that is itself truncated or too long") {
     require_io_error([&] { (void)read_idx_images(dir / "short.gz"); },
                      {(dir / "short.gz").string(), "truncated", "10 images of 28x28 (7856 bytes)",
                       "decompressed stream has 7756 bytes"});
+    // One byte short is short too (not a last byte read as whatever the buffer held).
+    write_gz(dir / "one_short.gz", prefix(images, images.size() - 1));
+    require_io_error([&] { (void)read_idx_images(dir / "one_short.gz"); },
+                     {"truncated", "(7856 bytes)", "decompressed stream has 7855 bytes"});
     write_gz(dir / "header.gz", prefix(images, 9));
     require_io_error([&] { (void)read_idx_images(dir / "header.gz"); }, {"16-byte header", "has 9 bytes"});
     Bytes longer = images;
@@ -171,6 +192,12 @@ TEST_CASE("IDX: bytes after the end of a gzip stream are an error; concatenated 
     one.push_back(0x1f);
     write_file(dir / "one.gz", one);
     require_io_error([&] { (void)read_idx_labels(dir / "one.gz"); }, {"1 bytes after the end of the gzip stream"});
+    // A member starts with both magic bytes 1f 8b: 1f then anything else is appended garbage.
+    Bytes half_magic = gz;
+    half_magic.insert(half_magic.end(), {0x1f, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41});
+    write_file(dir / "half_magic.gz", half_magic);
+    require_io_error([&] { (void)read_idx_labels(dir / "half_magic.gz"); },
+                     {"10 bytes after the end of the gzip stream", "from byte " + std::to_string(gz.size())});
     // `cat a.gz b.gz` is a valid gzip file of the two contents: an IDX file split in two members.
     const Bytes whole = idx_labels(21);
     write_gz(dir / "a.gz", prefix(whole, 10));
@@ -182,6 +209,28 @@ TEST_CASE("IDX: bytes after the end of a gzip stream are an error; concatenated 
     const auto labels = read_idx_labels(dir / "joined.gz");
     REQUIRE(labels.size() == 21);
     for (std::size_t i = 0; i < labels.size(); ++i) CHECK(labels[i] == i % 10);
+}
+
+TEST_CASE("IDX: a gzip member ending one byte before a 128 KiB read still joins the next member") {
+    // InputFile reads compressed bytes 128 KiB at a time: a first member of 2^17 - 1 bytes puts
+    // the next member's magic 1f 8b across two reads.
+    const Bytes whole = idx_labels(200000);
+    const std::ptrdiff_t target = (std::ptrdiff_t{1} << 17) - 1;
+    std::ptrdiff_t cut = target - 100;
+    Bytes first = gzip_stored(prefix(whole, static_cast<std::size_t>(cut)));
+    for (int step = 0; step < 20 && static_cast<std::ptrdiff_t>(first.size()) != target; ++step) {
+        cut += target - static_cast<std::ptrdiff_t>(first.size());
+        first = gzip_stored(prefix(whole, static_cast<std::size_t>(cut)));
+    }
+    REQUIRE(static_cast<std::ptrdiff_t>(first.size()) == target);
+    const Bytes second = gzip_stored(Bytes(whole.begin() + cut, whole.end()));
+    first.insert(first.end(), second.begin(), second.end());
+    TempDir dir;
+    write_file(dir / "straddle.gz", first);
+    const auto labels = read_idx_labels(dir / "straddle.gz");
+    REQUIRE(labels.size() == 200000);
+    CHECK(labels[131000] == 0);
+    CHECK(labels.back() == 9);
 }
 
 TEST_CASE("IDX: a file gzipped twice says so") {
@@ -285,6 +334,16 @@ TEST_CASE("IDX: a wrong magic number is an error saying what was found") {
     require_io_error([&] { (void)read_idx_images(dir / "four"); }, {"an IDX file of unsigned bytes in 4 dimensions"});
     write_file(dir / "odd_type", idx_images(3, 2, 2, 0x00000a03));
     require_io_error([&] { (void)read_idx_images(dir / "odd_type"); }, {"0x00000a03, not IDX"});
+    // Rank 0 is no IDX file; one dimension is singular.
+    write_file(dir / "rank0", idx_images(3, 2, 2, 0x00000800));
+    require_io_error([&] { (void)read_idx_images(dir / "rank0"); }, {"(0x00000800, not IDX)"});
+    write_file(dir / "signed_labels", idx_labels(3, 0x00000901));
+    require_io_error([&] { (void)read_idx_labels(dir / "signed_labels"); },
+                     {"an IDX file of signed bytes in 1 dimension; this reader"});
+    // A file of just the four magic bytes is described by its magic, not as a short header.
+    write_file(dir / "magic_only", prefix(idx_labels(3), 4));
+    require_io_error([&] { (void)read_idx_images(dir / "magic_only"); },
+                     {"expected magic 2051", "found 2049", "IDX label file"});
 }
 
 TEST_CASE("IDX: zero or implausible dimensions are errors") {
@@ -310,6 +369,12 @@ TEST_CASE("IDX: zero or implausible dimensions are errors") {
     const auto wide = oversized("wide", 12), tall = oversized("tall", 8);
     require_io_error([&] { (void)read_idx_images(wide); }, {"1 images of 1x65537", "implausible"});
     require_io_error([&] { (void)read_idx_images(tall); }, {"1 images of 65537x1", "implausible"});
+    // 65535 a side is the largest plausible size, and loads.
+    write_file(dir / "longest", idx_images(1, 1, 65535));
+    const IdxImages longest = read_idx_images(dir / "longest");
+    CHECK((longest.rows == 1 && longest.cols == 65535 && longest.pixels.size() == 65535));
+    write_file(dir / "tallest", idx_images(1, 65535, 1));
+    CHECK(read_idx_images(dir / "tallest").rows == 65535);
 }
 
 TEST_CASE("IDX: a huge count declared in a tiny plain file fails fast without allocating it") {
