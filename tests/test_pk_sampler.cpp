@@ -3,6 +3,7 @@
 
 #include <siamese/data/pk_sampler.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -80,6 +81,33 @@ TEST_CASE("PkSampler: classes are balanced across batches, and so are images wit
     REQUIRE(per_image_of_10.size() == 9);
     const double per_image = per_class[10] * 2 / 9.0;
     for (const auto& [index, count] : per_image_of_10) CHECK(std::abs(count - per_image) < 5 * std::sqrt(per_image));
+}
+
+TEST_CASE("PkSampler: a small class's repeats are drawn uniformly from all of its images, independently") {
+    // Class 1 has 3 images, class 2 has 2; K = 4 shows each once, then pads with repeats.
+    const LabelledImages set = make_set({1, 1, 1, 2, 2});
+    PkSampler sampler(set, {.p = 2, .k = 4}, 4);
+    PkBatch<float> batch;
+    const int rounds = 3000;
+    int repeat_of[3] = {};   // class 1: which of the three shown images its one repeat equals
+    int repeats_differ = 0;  // class 2: its two repeats are different images
+    for (int round = 0; round < rounds; ++round) {
+        sampler.sample(batch);
+        for (std::size_t slot = 0; slot < 2; ++slot) {
+            const index_t* row = batch.indices.data() + slot * 4;
+            if (batch.labels[slot * 4] == 1) {
+                for (int j = 0; j < 3; ++j) repeat_of[j] += row[3] == row[j];
+            } else {
+                repeats_differ += row[2] != row[3];
+            }
+        }
+    }
+    // Binomial(3000, 1/3): sigma 26; Binomial(3000, 1/2): sigma 27. Five sigma each.
+    for (int j = 0; j < 3; ++j) {
+        CAPTURE(j);
+        CHECK(std::abs(repeat_of[j] - rounds / 3) < 130);
+    }
+    CHECK(std::abs(repeats_differ - rounds / 2) < 140);
 }
 
 TEST_CASE("PkSampler: small classes are skipped on request") {
