@@ -273,6 +273,23 @@ TEST_CASE("Omniglot: within-alphabet episodes take supports from one drawer and 
     for (const auto& e : all) CHECK(e.group == 0);  // only Alpha has 6 characters
 }
 
+TEST_CASE("Omniglot: each episode draws its characters afresh, not mostly those of the episode before") {
+    // One alphabet of 5 characters, 2-way: the character of an episode's second support is
+    // uniform among the 5 whatever the previous episode drew, so it repeats the previous
+    // episode's second character 1/5 of the time (0.2 +- 0.007 over 3000 episodes).
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 5}}, 2);
+    const auto set = load_omniglot(dir.path, {.side = 8});
+    const auto episodes = within_alphabet_episodes(set, {.ways = 2, .episodes = 3000, .seed = 5});
+    int same_second = 0;
+    for (std::size_t i = 1; i < episodes.size(); ++i) {
+        same_second += set.images.label(episodes[i].supports[1]) == set.images.label(episodes[i - 1].supports[1]);
+    }
+    const double fraction = same_second / 2999.0;
+    CHECK(fraction > 0.15);
+    CHECK(fraction < 0.25);
+}
+
 TEST_CASE("Omniglot: episodes need an alphabet with enough characters and two drawers") {
     TempDir dir;
     write_tree(dir.path, {{"Alpha", 3}}, 2);

@@ -121,6 +121,11 @@ TEST_CASE("One-shot runs: a single run folder, CRLF lines, blank lines and resiz
     CHECK(one[0].name == "run02");
     CHECK(one[0].episode.queries.size() == 4);
     CHECK(one[0].images.image_shape() == Shape{1, 3, 3});
+    // The single run named with a trailing separator is the same run.
+    const auto slash = load_one_shot_runs(fs::path((f.runs / "run02").string() + "/"));
+    REQUIRE(slash.size() == 1);
+    CHECK(slash[0].name == "run02");
+    CHECK(slash[0].episode.queries.size() == 4);
 }
 
 TEST_CASE("One-shot runs: a byte-order mark before the first line is read past") {
@@ -152,6 +157,11 @@ TEST_CASE("One-shot runs: malformed lines and bad paths are errors naming the fi
 
     f.rewrite_labels("run01", "run01/test/item01.png\n");
     CHECK(message().find(labels + ": line 1: expected two paths") == 0);
+    // A CRLF line end is no part of the line a message shows.
+    f.rewrite_labels("run01", "run01/test/item01.png\r\n");
+    CHECK(message() == labels +
+                           ": line 1: expected two paths, 'run01/test/itemXX.png run01/training/classYY.png', found "
+                           "'run01/test/item01.png'");
     f.rewrite_labels("run01", "run01/test/item01.png run01/training/class01.png extra\n");
     CHECK(message().find("line 1: expected two paths") != std::string::npos);
     f.rewrite_labels(
@@ -166,6 +176,11 @@ TEST_CASE("One-shot runs: malformed lines and bad paths are errors naming the fi
     CHECK(message().find("line 1: no such file: ") != std::string::npos);
     f.rewrite_labels("run01", "run01/test/item01.png run01/training/class07.png\n");
     CHECK(message().find("class07.png") != std::string::npos);
+    // A file of training/ that is not a PNG image is no class, even one sorting before the classes.
+    std::ofstream(f.runs / "run01" / "training" / "aaa.txt") << "notes";
+    f.rewrite_labels("run01", "run01/test/item01.png run01/training/aaa.txt\n");
+    CHECK(message().find("line 1: the class 'run01/training/aaa.txt' is not a PNG image") != std::string::npos);
+    fs::remove(f.runs / "run01" / "training" / "aaa.txt");
     f.rewrite_labels(
         "run01",
         "run01/test/item01.png run01/training/class01.png\nrun01/test/item01.png run01/training/class02.png\n");
@@ -183,6 +198,16 @@ TEST_CASE("One-shot runs: malformed lines and bad paths are errors naming the fi
         utf16.push_back('\0');
     }
     f.rewrite_labels("run01", utf16);
+    CHECK(message() == labels +
+                           ": a UTF-16 file (it starts with UTF-16's byte-order mark); save it as plain text "
+                           "(ASCII or UTF-8)");
+    // Big-endian UTF-16 marks itself with FE FF.
+    std::string utf16_be = "\xfe\xff";
+    for (const char c : std::string("run01/test/item01.png run01/training/class01.png\n")) {
+        utf16_be.push_back('\0');
+        utf16_be.push_back(c);
+    }
+    f.rewrite_labels("run01", utf16_be);
     CHECK(message() == labels +
                            ": a UTF-16 file (it starts with UTF-16's byte-order mark); save it as plain text "
                            "(ASCII or UTF-8)");
@@ -216,6 +241,9 @@ TEST_CASE("One-shot runs: missing folders, files and odd images are errors namin
     // Only the width differs (6 high, 5 wide): as much another size.
     write_png(f.runs / "run02" / "test" / "item03.png", GrayImage{6, 5, std::vector<std::uint8_t>(30)});
     CHECK(message().find("item03.png: image is 5x6, the run's first image is 6x6") != std::string::npos);
+    // Only the height differs (5 high, 6 wide): as much another size.
+    write_png(f.runs / "run02" / "test" / "item03.png", GrayImage{5, 6, std::vector<std::uint8_t>(30)});
+    CHECK(message().find("item03.png: image is 6x5, the run's first image is 6x6") != std::string::npos);
     // Resizing to a common size accepts it.
     CHECK(load_one_shot_runs(f.runs, {.height = 4, .width = 4}).size() == 3);
     // A folder named like an image is not skipped: class_labels.txt may never name it.
@@ -225,6 +253,14 @@ TEST_CASE("One-shot runs: missing folders, files and odd images are errors namin
 
     fs::remove_all(f.runs / "run01" / "training");
     CHECK(message().find("run01/training: no such folder") != std::string::npos);
+}
+
+TEST_CASE("One-shot runs: a run needs at least two class images") {
+    Fixture f;
+    for (const char* c : {"class02.png", "class03.png", "class04.png"}) fs::remove(f.runs / "run02" / "training" / c);
+    const auto message = io_error_of([&] { (void)load_one_shot_runs(f.runs); });
+    CHECK(message ==
+          (f.runs / "run02" / "training").string() + ": 1 class image(s); a run needs at least 2 candidates");
 }
 
 TEST_CASE("One-shot runs: a run folder that is a broken symbolic link is an error, not a run left out") {
