@@ -80,6 +80,11 @@ TEST_CASE("retrieval_metrics: cosine distance looks at angles only") {
     CHECK(eval::vector_distance(v.data(), v.data() + 2, 2, eval::Distance::l2) == doctest::Approx(4.0));
     const double zero[2] = {0, 0};
     CHECK(eval::vector_distance(zero, v.data(), 2, eval::Distance::cosine) == 1.0);
+    // Rounding takes the cosine of (1, 2) and (0.7, 1.4) a hair past 1 (and past -1 for the
+    // opposite): the distance stays in [0, 2], not -2.2e-16 or 2 + 2.2e-16.
+    const double a[2] = {1, 2}, b[2] = {0.7, 1.4}, minus_b[2] = {-0.7, -1.4};
+    CHECK(eval::vector_distance(a, b, 2, eval::Distance::cosine) == 0.0);
+    CHECK(eval::vector_distance(a, minus_b, 2, eval::Distance::cosine) == 2.0);
 }
 
 TEST_CASE("vector_distance: a vector holding a NaN or an inf has no cosine (NaN), whatever its other entries") {
