@@ -139,6 +139,17 @@ TEST_CASE("HausdorffScorer: ink polarity, threshold and errors") {
     CHECK_THROWS_WITH_AS(eval::HausdorffScorer{blank}, doctest::Contains("load_omniglot inverts them by default"),
                          std::invalid_argument);
     CHECK_THROWS_AS(eval::HausdorffScorer(blank, {.threshold = 0}), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(eval::HausdorffScorer(blank, {.threshold = 256}),
+                         "HausdorffScorer: the ink threshold must be in 1..255, got 256", std::invalid_argument);
+    CHECK_NOTHROW(eval::HausdorffScorer(data::LabelledImages(Shape{1, 1, 1}, {255}, {0}), {.threshold = 255}));
+    // The threshold itself is light ink, not dark: 127 | 128 | 129 at threshold 128.
+    const std::vector<std::uint8_t> ramp{127, 128, 129};
+    const auto light = eval::InkPoints::from_image(ramp, 1, 3, {.threshold = 128, .ink = eval::Ink::light});
+    REQUIRE(light.size() == 2);
+    CHECK(light.points()[0].x == 1);
+    const auto dark = eval::InkPoints::from_image(ramp, 1, 3, {.threshold = 128, .ink = eval::Ink::dark});
+    REQUIRE(dark.size() == 1);
+    CHECK(dark.points()[0].x == 0);
     const auto rgb = data::LabelledImages(Shape{3, 2, 2}, std::vector<std::uint8_t>(12, 255), {0});
     test::require_shape_error([&] { eval::HausdorffScorer s(rgb); }, {"[1, 2, 2]", "[3, 2, 2]"});
 }
