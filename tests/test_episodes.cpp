@@ -218,7 +218,17 @@ TEST_CASE("few_shot_accuracy: bad options and scorers") {
     auto nan_scorer = [](index_t, std::span<const index_t>, std::span<double> out) {
         std::fill(out.begin(), out.end(), std::nan(""));
     };
-    CHECK_THROWS_AS((void)eval::few_shot_accuracy(set, nan_scorer, {.ways = 2, .episodes = 1}), std::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)eval::few_shot_accuracy(set, nan_scorer, {.ways = 2, .episodes = 1}),
+                         doctest::Contains("the scorer returned NaN for query image"), std::invalid_argument);
+    // Under max aggregation a NaN beside a number is skipped by the maximum: the scores
+    // themselves are checked, not only each class's aggregate.
+    auto some_nan = [](index_t, std::span<const index_t>, std::span<double> out) {
+        for (std::size_t k = 0; k < out.size(); ++k) out[k] = k % 2 == 0 ? 1.0 : std::nan("");
+    };
+    CHECK_THROWS_WITH_AS(
+        (void)eval::few_shot_accuracy(set, some_nan,
+                                      {.ways = 2, .shots = 2, .episodes = 1, .aggregate = eval::ShotAggregate::max}),
+        doctest::Contains("the scorer returned NaN for query image"), std::invalid_argument);
     // +inf and -inf among one class's supports average to NaN, which lost every comparison
     // (an accuracy of chance, without a word).
     auto infinite_scorer = [](index_t, std::span<const index_t>, std::span<double> out) {
@@ -245,6 +255,17 @@ TEST_CASE("few_shot_accuracy: shots or queries beyond every class, episodes belo
     require_error<std::invalid_argument>(
         [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .shots = 4, .queries_per_episode = 1}); },
         {"few_shot_accuracy", "shots = 4", "largest class has 3 images"});
+    // As many shots, or queries per class, as the largest class has images is within it: the
+    // message is about the sum, or about the queries per episode that no class can spare.
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .shots = 3}); },
+        {"few_shot_accuracy: 2-way episodes need 2 classes with at least 4 images (3 supports + 1 queries)"});
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .queries_per_class = 3}); },
+        {"few_shot_accuracy: 2-way episodes need 2 classes with at least 4 images (1 supports + 3 queries)"});
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .shots = 3, .queries_per_episode = 1}); },
+        {"few_shot_accuracy: no class has an image beyond its 3 supports to serve as a query"});
     // Within the largest class but with no room for the queries: the usual message.
     require_error<std::invalid_argument>(
         [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .shots = 2, .queries_per_class = 2}); },
