@@ -184,6 +184,21 @@ TEST_CASE("one_shot_accuracy: a perfect scorer is always right, a blind one is r
     const auto via_model = eval::one_shot_accuracy(set, scorer, {.ways = 4, .episodes = 200, .seed = 3});
     CHECK(via_model.accuracy == 1.0);
     CHECK(via_model.ways == 4);
+
+    // The seed decides the episodes: the same seed shows the scorer the same supports, another
+    // seed other ones.
+    auto drawn = [&](std::uint64_t seed) {
+        std::vector<index_t> seen;
+        auto record = [&](index_t q, std::span<const index_t> supports, std::span<double> out) {
+            seen.push_back(q);
+            seen.insert(seen.end(), supports.begin(), supports.end());
+            std::fill(out.begin(), out.end(), 0.0);
+        };
+        (void)eval::one_shot_accuracy(set, record, {.ways = 4, .episodes = 20, .seed = seed});
+        return seen;
+    };
+    CHECK(drawn(5) == drawn(5));
+    CHECK(drawn(5) != drawn(6));
 }
 
 TEST_CASE("one_shot_accuracy: a hand-built 3-way episode") {
@@ -235,6 +250,12 @@ TEST_CASE("gather_rows and EmbeddingScorer: indices beyond the embeddings throw 
                               {"gather_rows", "index -1", "[2, 3]"});
     test::require_shape_error([&] { eval::gather_rows(Tensor<float>(Shape{6}), std::span<const index_t>(good), out); },
                               {"gather_rows", "[6]"});
+    // A DistanceScorer needs at least one row and one column.
+    for (const Shape& empty : {Shape{0, 3}, Shape{3, 0}}) {
+        const Tensor<float> none(empty);
+        test::require_shape_error([&] { (void)eval::DistanceScorer<float>(none); },
+                                  {"DistanceScorer: expected embeddings [N, D] with N, D >= 1", empty.str()});
+    }
 
     // Embeddings of a smaller set scoring episodes of a bigger one.
     const auto small = tiny_set({0, 1}, 2), big = tiny_set({0, 1, 2, 3}, 5);
@@ -448,6 +469,13 @@ TEST_CASE("episode_accuracy: the best-scored support is the pick, a tie goes to 
     CHECK(r.std_dev == doctest::Approx(std::sqrt(0.125)));  // of 1 and 0.5: sqrt(2 * 0.25^2 / 1)
     const std::vector<double> per_episode{1.0, 0.5};
     CHECK(r.ci95 == eval::mean_with_ci95(per_episode).ci95);
+    // An episode's accuracy is over its queries, however many supports it has.
+    const std::vector<data::OneShotEpisode> uneven{
+        {.supports = {10, 11, 12}, .queries = {10}, .answers = {0}},
+        {.supports = {10, 11}, .queries = {11, 10, 11}, .answers = {1, 0, 1}}};
+    const auto all_right = eval::episode_accuracy(uneven, score);
+    CHECK(all_right.correct == 4);
+    CHECK(all_right.accuracy == 1.0);
 
     auto refused = [&](std::vector<data::OneShotEpisode> bad, const std::string& message) {
         CAPTURE(message);
@@ -466,6 +494,13 @@ TEST_CASE("episode_accuracy: the best-scored support is the pick, a tie goes to 
     };
     test::require_error<std::invalid_argument>([&] { (void)eval::episode_accuracy(episodes, nan_score); },
                                                {"episode_accuracy: episode 0, query 0: the score of support 0 is nan"});
+    // An infinite score is refused too: +inf always won, whatever the image.
+    auto inf_score = [](index_t, std::span<const index_t> candidates, std::span<double> out) {
+        for (std::size_t k = 0; k < candidates.size(); ++k)
+            out[k] = k == 1 ? std::numeric_limits<double>::infinity() : 0.0;
+    };
+    test::require_error<std::invalid_argument>([&] { (void)eval::episode_accuracy(episodes, inf_score); },
+                                               {"episode_accuracy: episode 0, query 0: the score of support 1 is inf"});
 }
 
 TEST_CASE("mean_with_ci95: by hand, and for values whose sum passes a double's range") {
