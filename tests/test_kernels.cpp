@@ -36,6 +36,10 @@ void check_close(const std::vector<T>& a, const std::vector<T>& b) {
     const double floor = std::max(1.0, std::sqrt(mean_square));
     const double d = test::max_relative_difference(a.data(), b.data(), static_cast<index_t>(a.size()), floor);
     CHECK(d <= (is_double ? 1e-12 : 1e-5));
+    // The largest difference passes over a NaN (std::max keeps the running value): compare where they are.
+    bool same_nans = true;
+    for (std::size_t i = 0; i < a.size(); ++i) same_nans = same_nans && std::isnan(a[i]) == std::isnan(b[i]);
+    CHECK(same_nans);
 }
 
 template <class T>
@@ -144,6 +148,14 @@ TEST_CASE("gemm: K = 0 or alpha = 0 only scales C; empty C is a no-op") {
     CHECK(C == std::vector<double>{0, 0, 0, 0});
     kernels::gemm(kernels::Op::none, kernels::Op::none, 0, 2, 1, 1.0, A.data(), 1, B.data(), 2, 0.0, C.data(), 2,
                   work.data());
+    // beta == 0 never reads C, on this path too: a NaN there (0 * NaN = NaN) becomes 0.
+    for (const double alpha : {0.0, 1.0}) {
+        const index_t K = alpha == 0.0 ? 1 : 0;
+        std::vector<double> nan_c(4, std::numeric_limits<double>::quiet_NaN());
+        kernels::gemm(kernels::Op::none, kernels::Op::none, 2, 2, K, alpha, A.data(), 1, B.data(), 2, 0.0, nan_c.data(),
+                      2, work.data());
+        CHECK(nan_c == std::vector<double>{0, 0, 0, 0});
+    }
 }
 
 TEST_CASE_TEMPLATE("transpose matches the index definition, with strides, odd sizes and whole 16x16 blocks", T, double,
@@ -404,7 +416,10 @@ TEST_CASE_TEMPLATE("conv_relu_pool kernels match conv -> relu -> pool composed f
             const auto w = random_vector<T>(g.weight_size(), rng);
             const auto b = random_vector<T>(g.out_channels, rng);
             const auto dy = random_vector<T>(out_size, rng);
-            std::vector<T> work(static_cast<std::size_t>(kernels::conv_relu_pool_workspace_size<T>(g, num_threads())));
+            // The workspace starts as NaN: nothing may depend on scratch the kernels did not write
+            // (the masked gradient's lanes past OC, read by the dense paths, were once left so).
+            std::vector<T> work(static_cast<std::size_t>(kernels::conv_relu_pool_workspace_size<T>(g, num_threads())),
+                                std::numeric_limits<T>::quiet_NaN());
             std::vector<index_t> table(static_cast<std::size_t>(kernels::conv_relu_pool_table_size(g)));
             std::vector<T> cache(static_cast<std::size_t>(N * kernels::conv_relu_pool_cache_size(g)));
 
