@@ -4,6 +4,7 @@
 #include <siamese/losses/triplet.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -49,6 +50,38 @@ std::pair<Tensor<double>, std::vector<std::int64_t>> random_batch(index_t p, ind
         labels.insert(labels.end(), static_cast<std::size_t>(k), c);
     }
     return {e, labels};
+}
+
+/// dL/dx of 1-D embeddings x for the given triplets (a, p, n), every one active, averaged over
+/// them: d(i, j) = |x_i - x_j| moves x_i by sign(x_i - x_j).
+std::vector<double> gradient_of_triplets(const std::vector<double>& x,
+                                         const std::vector<std::array<std::size_t, 3>>& triplets) {
+    auto sign = [&](std::size_t i, std::size_t j) { return x[i] > x[j] ? 1.0 : -1.0; };
+    std::vector<double> g(x.size(), 0.0);
+    const double scale = 1.0 / static_cast<double>(triplets.size());
+    for (const auto& [a, p, n] : triplets) {
+        g[a] += (sign(a, p) - sign(a, n)) * scale;
+        g[p] += sign(p, a) * scale;
+        g[n] -= sign(n, a) * scale;
+    }
+    return g;
+}
+
+/// Mines 1-D embeddings x with `options` and checks that the gradient is the one of `expected`.
+void check_mined(TripletOptions options, const std::vector<double>& x, const std::vector<std::int64_t>& labels,
+                 const std::vector<std::array<std::size_t, 3>>& expected) {
+    TripletMarginLoss<double> loss(options);
+    Tensor<double> e(Shape{static_cast<index_t>(x.size()), 1});
+    std::copy(x.begin(), x.end(), e.data());
+    loss.forward(e, labels);
+    REQUIRE(loss.triplets() == static_cast<index_t>(expected.size()));
+    REQUIRE(loss.active_triplets() == static_cast<index_t>(expected.size()));
+    const auto& g = loss.backward();
+    const auto want = gradient_of_triplets(x, expected);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        CAPTURE(i);
+        CHECK(g[static_cast<index_t>(i)] == doctest::Approx(want[i]).epsilon(1e-9));
+    }
 }
 
 }  // namespace
@@ -127,6 +160,20 @@ TEST_CASE("TripletMarginLoss, semi-hard: the band is strict and its nearest nega
         TripletMarginLoss<double> loss({.margin = 0.8, .mining = TripletMining::semi_hard});
         CHECK(loss.forward(points(-1, 1.5), labels) == doctest::Approx((0.3 + 1.3) / 2).epsilon(1e-10));
     }
+}
+
+TEST_CASE("TripletMarginLoss: on equal distances the first index wins, for every mining rule") {
+    // Batch hard, x = 0, 1, -1, 2, -2, labels 0, 0, 0, 1, 1: anchor 0's positives 1 and 2 are both
+    // at 1 and its negatives 3 and 4 both at 2; it takes 1 and 3.
+    check_mined({.margin = 2.0, .mining = TripletMining::batch_hard}, {0, 1, -1, 2, -2}, {0, 0, 0, 1, 1},
+                {{{0, 1, 3}}, {{1, 2, 3}}, {{2, 1, 4}}, {{3, 4, 1}}, {{4, 3, 2}}});
+    // Semi-hard, x = 0, 1, 1.5, -1.5: for (0, 1) both negatives lie in the band (1, 2), at 1.5.
+    check_mined({.margin = 1.0, .mining = TripletMining::semi_hard}, {0, 1, 1.5, -1.5}, {0, 0, 1, 1},
+                {{{0, 1, 2}}, {{1, 0, 2}}, {{2, 3, 1}}, {{3, 2, 0}}});
+    // Semi-hard without a negative in the band, x = 0, 2, 1, -1, margin 1.5: for (0, 1) and
+    // (2, 3) the band (2, 3.5) is empty and the two nearest negatives tie at 1.
+    check_mined({.margin = 1.5, .mining = TripletMining::semi_hard}, {0, 2, 1, -1}, {0, 0, 1, 1},
+                {{{0, 1, 2}}, {{1, 0, 3}}, {{2, 3, 0}}, {{3, 2, 1}}});
 }
 
 TEST_CASE("TripletMarginLoss: a triplet whose loss is exactly 0 is satisfied: not active, no gradient") {
@@ -233,6 +280,11 @@ TEST_CASE("TripletMarginLoss: shapes and options are checked") {
     test::require_shape_error([&] { loss.forward(flat, std::vector<std::int64_t>(12)); },
                               {"TripletMarginLoss", "[N, D]", "[12]"});
     test::require_shape_error([&] { loss.forward_triplets(bad); }, {"TripletMarginLoss", "[3B, D]", "[4, 3]"});
+    // No rows, or rows without features: refused, not a loss of 0.
+    Tensor<float> no_rows(Shape{0, 3}), no_features(Shape{4, 0});
+    test::require_shape_error([&] { loss.forward(no_rows, std::vector<std::int64_t>{}); }, {"[N, D]", "[0, 3]"});
+    test::require_shape_error([&] { loss.forward(no_features, std::vector<std::int64_t>(4)); }, {"[N, D]", "[4, 0]"});
+    test::require_shape_error([&] { loss.forward_triplets(no_rows); }, {"[3B, D]", "[0, 3]"});
     CHECK_THROWS_AS(TripletMarginLoss<float>().backward(), std::logic_error);
     CHECK_THROWS_AS(TripletMarginLoss<float>({.margin = -1.0}), std::invalid_argument);
 }
