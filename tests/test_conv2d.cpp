@@ -71,6 +71,11 @@ TEST_CASE("Conv2d: a wrong input shape names the layer and both shapes") {
     test::require_shape_error([&] { conv.forward(tiny); }, {"Conv2d", "[1, 1, 2, 2]"});
     Tensor<float> flat(Shape{2, 784});
     test::require_shape_error([&] { conv.forward(flat); }, {"[2, 784]"});
+    // Padding wider than the kernel still needs an input of at least 1 x 1: the message says 1,
+    // not the negative k - 2p.
+    Conv2d<float> padded(1, 2, 1, rng, {.padding = 1});
+    Tensor<float> no_rows(Shape{1, 1, 0, 4});
+    test::require_shape_error([&] { padded.forward(no_rows); }, {"[N, 1, H, W] with H, W >= 1,", "[1, 1, 0, 4]"});
 }
 
 TEST_CASE("Conv2d: a configuration that makes no sense is refused, naming the layer") {

@@ -138,6 +138,15 @@ TEST_CASE("ConvReluPool: wrong inputs, backward before forward, wrong gradient s
     CHECK_NOTHROW(layer.backward(g));
     Tensor<float> wrong(Shape{1, 4, 2, 2});
     test::require_shape_error([&] { layer.backward(wrong); }, {"ConvReluPool", "[1, 4, 1, 1]", "[1, 4, 2, 2]"});
+    // Stride 2: a conv output of 2 rows needs H >= k + s = 5 (H = 4 gives one row, no window).
+    ConvReluPool<float> strided(1, 4, 3, rng, {.stride = 2});
+    Tensor<float> four(Shape{1, 1, 4, 4});
+    test::require_shape_error([&] { strided.forward(four); }, {"[N, 1, H, W] with H, W >= 5,", "[1, 1, 4, 4]"});
+    CHECK(strided.output_shape(Shape{1, 1, 5, 5}) == Shape{1, 4, 1, 1});
+    // Padding past k + s: the bound shown is 1, not k + s - 2p = 0.
+    ConvReluPool<float> padded(1, 4, 1, rng, {.padding = 1});
+    Tensor<float> no_rows(Shape{1, 1, 0, 4});
+    test::require_shape_error([&] { padded.forward(no_rows); }, {"[N, 1, H, W] with H, W >= 1,", "[1, 1, 0, 4]"});
 }
 
 TEST_CASE("ConvReluPool: a configuration that makes no sense is refused, naming the layer") {
