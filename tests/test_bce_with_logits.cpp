@@ -62,6 +62,9 @@ TEST_CASE("BceWithLogits: shapes and target values are checked") {
         {"BceWithLogits", "2 targets", "[4, 1]"});
     Tensor<float> wide(Shape{4, 2});
     test::require_shape_error([&] { loss.forward(wide, std::vector<float>(8)); }, {"[4, 2]"});
+    // An empty batch: its mean would be 0 / 0, a NaN loss.
+    Tensor<float> empty(Shape{0});
+    test::require_shape_error([&] { loss.forward(empty, std::vector<float>{}); }, {"B >= 1", "[0]"});
     test::require_error<std::invalid_argument>(
         [&] {
             loss.forward(z, std::vector<float>{0, 1, 2, 0});

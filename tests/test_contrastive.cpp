@@ -126,6 +126,12 @@ TEST_CASE("ContrastiveLoss: shapes, labels and margin are checked") {
     test::require_shape_error([&] { loss.forward(a, a2, std::vector<float>(3)); }, {"ContrastiveLoss", "3 labels"});
     test::require_shape_error([&] { loss.forward_stacked(odd, std::vector<float>(2)); }, {"ContrastiveLoss", "[5, 3]"});
     CHECK_THROWS_AS(loss.forward(a, a2, std::vector<float>{0, 1, 2, 0}), std::invalid_argument);
+    // NaN fails both comparisons: a check written as l < 0 || l > 1 let it through.
+    test::require_error<std::invalid_argument>(
+        [&] {
+            loss.forward(a, a2, std::vector<float>{0, 1, std::numeric_limits<float>::quiet_NaN(), 0});
+        },
+        {"ContrastiveLoss: label 2 is nan"});
     CHECK_THROWS_AS(ContrastiveLoss<float>().backward(), std::logic_error);
     CHECK_THROWS_AS(ContrastiveLoss<float>({.margin = 0.0}), std::invalid_argument);
 }

@@ -36,6 +36,9 @@ TEST_CASE("Linear: shape errors name the layer and both shapes") {
     test::require_shape_error([&] { fc.forward(x); }, {"Linear(1600, 120)", "[N, 1600]", "[200, 64, 5, 5]"});
     Tensor<float> y(Shape{2, 1599});
     test::require_shape_error([&] { fc.forward(y); }, {"Linear(1600, 120)", "[2, 1599]"});
+    // Rank 3 whose second dimension is IN: read as [2, 1600], it dropped four fifths of the input.
+    Tensor<float> deep(Shape{2, 1600, 5});
+    test::require_shape_error([&] { fc.forward(deep); }, {"Linear(1600, 120)", "[N, 1600]", "[2, 1600, 5]"});
 }
 
 TEST_CASE("Linear: a size below 1 is refused, naming the layer") {

@@ -80,6 +80,8 @@ TEST_CASE("MaxPool2d: shape errors name the layer and the shape") {
     test::require_shape_error([&] { pool.forward(x); }, {"MaxPool2d(kernel_size=2, stride=2)", "[1, 1, 1, 5]"});
     Tensor<float> flat(Shape{4, 10});
     test::require_shape_error([&] { pool.forward(flat); }, {"MaxPool2d", "[4, 10]"});
+    Tensor<float> no_channels(Shape{1, 0, 4, 4});
+    test::require_shape_error([&] { pool.forward(no_channels); }, {"MaxPool2d", "[1, 0, 4, 4]"});
     CHECK(pool.params().empty());
 }
 

@@ -19,4 +19,6 @@ TEST_CASE("ReLU: backward before forward and a mismatched gradient are errors") 
     Tensor<float> x(Shape{2, 3});
     relu.forward(x);
     test::require_shape_error([&] { relu.backward(g); }, {"ReLU", "[2, 3]", "[2, 2]"});
+    // A rank-0 tensor (a default-constructed one) is not an input.
+    test::require_shape_error([&] { relu.forward(Tensor<float>{}); }, {"ReLU", "rank 1 to 4", "[]"});
 }
