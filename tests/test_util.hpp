@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,13 +34,23 @@ Tensor<T> random_off_zero(const Shape& shape, Rng& rng, double lo = 0.05, double
     return t;
 }
 
-/// Largest |a - b| / max(|a|, |b|, floor) over two equally shaped tensors.
+/// Largest |a - b| / max(|a|, |b|, floor) over two equally shaped tensors. A NaN or an
+/// infinity counts as infinitely far from anything but its equal (a NaN's equal is a NaN), so
+/// a result that went NaN is not skipped as a NaN difference would be by std::max.
 template <class T>
 double max_relative_difference(const T* a, const T* b, index_t n, double floor = 1e-6) {
+    constexpr double inf = std::numeric_limits<double>::infinity();
     double worst = 0;
     for (index_t i = 0; i < n; ++i) {
         const double x = a[i], y = b[i];
-        worst = std::max(worst, std::abs(x - y) / std::max({std::abs(x), std::abs(y), floor}));
+        double difference = 0;
+        if (std::isnan(x) || std::isnan(y)) {
+            difference = std::isnan(x) && std::isnan(y) ? 0 : inf;
+        } else if (x != y) {
+            difference =
+                std::isinf(x) || std::isinf(y) ? inf : std::abs(x - y) / std::max({std::abs(x), std::abs(y), floor});
+        }
+        worst = std::max(worst, difference);
     }
     return worst;
 }
