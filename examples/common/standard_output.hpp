@@ -10,6 +10,12 @@
 
 namespace examples {
 
+/// Standard output flushed line by line, into a file or a pipe too (which otherwise get it in
+/// blocks of some kilobytes): a log shows each line as it is printed, and a run stopped at any
+/// point leaves every line it printed. Call before the first output. (Not for short commands: a
+/// write that fails mid-run loses its reason, which the final flush of finish_standard_output gives.)
+inline void line_buffer_standard_output() { std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ); }
+
 /// The exit status of a command that returned `status`: standard output is flushed, and if any
 /// write to it failed (a full disk, /dev/full), the message goes to standard error and the
 /// status becomes 1. Without this, `compare a b > full_disk/verdict.txt` exited 0 with an empty file.

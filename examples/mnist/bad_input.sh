@@ -346,5 +346,12 @@ expect "diverging run" "training stopped at epoch 1, batch" "$mnist" train --dat
 expect "diverging last step" "training stopped after epoch 1, batch 3: its update left a non-finite value" \
     "$mnist" train --data "$work/data" "${quick[@]}" --threads 1 --lr 1 --out "$work/diverged_last"
 [ -e "$work/diverged_last/model.ckpt" ] && fail "diverging last step" "model.ckpt was written"
+expect "diverging before any save" "nothing of the run was saved" \
+    "$mnist" train --data "$work/data" "${quick[@]}" --threads 1 --lr 1 --out "$work/diverged_unsaved"
+# Resuming a run that diverged repeats the same steps: the message says how to change its settings.
+expect "diverging after a save" "$work/diverged_saved/checkpoint.ckpt holds the run after 2 of 3 batches, but \
+resuming it repeats these steps: to train with other settings, start a new run with another --out, or delete \
+$work/diverged_saved/checkpoint.ckpt first" "$mnist" train --data "$work/data" "${quick[@]}" --threads 1 --lr 3 \
+    --warmup 6 --checkpoint-every 1 --out "$work/diverged_saved"
 
 finish

@@ -7,6 +7,7 @@
 #   4. the same with a triplet loss and Adam;
 #   5. a new run over a finished one, killed between its model.ckpt and its evaluation;
 #   6. a run killed while saving its model.ckpt, then resumed;
+#   7. a run stopped by Ctrl-C (SIGINT), then resumed with the command it printed;
 #   and while a run is paused, a second run into its folder is refused, and so is a new run over
 #   a stopped one.
 # The killed save must leave the previous checkpoint intact, and the resumed runs must end
@@ -130,4 +131,25 @@ resume "$work/unsaved"
 cmp -s "$work/unsaved/model.ckpt" "$work/unsaved/checkpoint.ckpt" && [ -s "$work/unsaved/metrics.json" ] ||
     fail "resuming a run without its model.ckpt did not save and evaluate it"
 
-echo "crash_resume: killed mid-save and mid-step (SGD and Adam), resumed, final checkpoints identical to uninterrupted runs; new runs over stopped ones refused"
+# 7. Ctrl-C inside batch 45: the run ends that batch, says what its checkpoint holds and how to
+#    resume it, and ends as killed by SIGINT; the command it gives resumes it bit for bit. (A
+#    background job of a script starts with SIGINT ignored, and the run keeps it so: env resets it.)
+run=(train "${common[@]}" --seed 5 --epochs 2 --batches 30 --batch-size 20 --log-every 10 --test-batches 10 --episodes 50)
+"$mnist" "${run[@]}" --out "$work/full7" >"$work/full7.log"
+env --default-signal=INT "$mnist" "${run[@]}" --out "$work/sigint" --debug-pause step:45 \
+    >"$work/sigint.log" 2>"$work/sigint.err" &
+pid=$!
+for _ in $(seq 1 600); do grep -q "debug: pausing" "$work/sigint.err" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$pid"
+status=0
+wait "$pid" || status=$?
+[ "$status" = 130 ] || fail "Ctrl-C: exit status $status, expected 130 (killed by SIGINT): $(cat "$work/sigint.err")"
+expected="interrupted before epoch 2, batch 16: $work/sigint/checkpoint.ckpt holds the run after 40 of 60 batches; \
+continue it with train --resume $work/sigint/checkpoint.ckpt --data $work/data"
+grep -qxF "$expected" "$work/sigint.err" || fail "Ctrl-C: $(cat "$work/sigint.err")"
+resume_command="$(sed -n 's/.*; continue it with //p' "$work/sigint.err")"
+# shellcheck disable=SC2086 # the message's command, as a user pastes it (these paths have no spaces)
+"$mnist" $resume_command --threads 2 >"$work/sigint.resumed.log" 2>&1 || fail "the resume command given after Ctrl-C: $(cat "$work/sigint.resumed.log")"
+cmp "$work/full7/model.ckpt" "$work/sigint/model.ckpt" || fail "resumed after Ctrl-C: final checkpoint differs"
+
+echo "crash_resume: killed mid-save and mid-step (SGD and Adam), stopped by Ctrl-C, resumed, final checkpoints identical to uninterrupted runs; new runs over stopped ones refused"

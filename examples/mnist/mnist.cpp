@@ -23,6 +23,7 @@
 
 #include "../common/cli_checks.hpp"
 #include "../common/standard_output.hpp"
+#include "../common/stopped_run.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -40,6 +41,7 @@ using namespace mnist;
 // ------------------------------------------------------------------------------------------- train
 
 int train(Settings s) {
+    examples::line_buffer_standard_output();  // a long run's log shows (and keeps) each line at once
     examples::use_threads(s.threads);
     std::optional<siamese::io::Checkpoint> resume;
     if (!s.resume.empty()) {
@@ -93,44 +95,63 @@ int train(Settings s) {
     const fs::path checkpoint = out / "checkpoint.ckpt";
     examples::Progress progress(static_cast<long>(s.epochs) * s.batches, s.batch_size, "pairs", state.done(s));
 
+    // What Ctrl-C or a NaN leaves to go on from: the checkpoint resumed, then each one saved.
+    examples::SavedRun saved;
+    if (resume) saved = {s.resume, run_position_text(state.done(s), s)};
+    const auto save_run = [&] {
+        save_checkpoint(checkpoint, model, optimizer, objective, s, state);
+        saved = {checkpoint.string(), run_position_text(state.done(s), s)};
+    };
     double epoch_start = 0;
-    while (state.epoch <= s.epochs) {
-        optimizer.zero_grad();
-        const StepResult batch = objective.forward_backward(model, params, step_name(state));  // NaN? stops here
-        if (state.done(s) + 1 == debug_pause_at(s, "step"))
-            debug_pause("inside batch " + std::to_string(state.done(s) + 1));
-        schedule.apply(optimizer, state.done(s));
-        optimizer.step();
+    try {
+        const examples::InterruptScope interrupt_scope;  // Ctrl-C stops the loop between two batches
+        while (state.epoch <= s.epochs) {
+            if (examples::interrupted()) {
+                throw examples::Interrupted("interrupted before " + step_name(state) + ": " +
+                                            examples::resume_advice(saved, s.data));
+            }
+            optimizer.zero_grad();
+            const StepResult batch = objective.forward_backward(model, params, step_name(state));  // NaN? stops here
+            if (state.done(s) + 1 == debug_pause_at(s, "step"))
+                debug_pause("inside batch " + std::to_string(state.done(s) + 1));
+            schedule.apply(optimizer, state.done(s));
+            optimizer.step();
 
-        state.loss.add(batch.loss);
-        state.accuracy.add(batch.accuracy);
-        // The tutorial's log line, every 100 batches: "[1,   101] loss: 0.614116 accuracy: 0.67".
-        if (state.batch % s.log_every == 0) {
-            progress.line(format_log_line(state.epoch, state.batch + 1, state.loss.mean(), state.accuracy.mean()));
-            state.log.record(state.done(s) + 1, state.loss.mean(), state.accuracy.mean());
-            state.loss.clear();
-            state.accuracy.clear();
-        }
-        if (auto warning = state.collapse.add(batch.accuracy, batch.spread)) progress.line(*warning);
+            state.loss.add(batch.loss);
+            state.accuracy.add(batch.accuracy);
+            // The tutorial's log line, every 100 batches: "[1,   101] loss: 0.614116 accuracy: 0.67".
+            if (state.batch % s.log_every == 0) {
+                progress.line(format_log_line(state.epoch, state.batch + 1, state.loss.mean(), state.accuracy.mean()));
+                state.log.record(state.done(s) + 1, state.loss.mean(), state.accuracy.mean());
+                state.loss.clear();
+                state.accuracy.clear();
+            }
+            if (auto warning = state.collapse.add(batch.accuracy, batch.spread)) progress.line(*warning);
 
-        const std::string finished_step = step_name(state);
-        ++state.batch;  // from here on, state names the next batch to run: what a checkpoint records
-        progress.update(state.done(s));
-        if (state.batch == s.batches) {
-            const double seconds = progress.elapsed_seconds() - epoch_start;
-            epoch_start += seconds;
-            state.log.epoch_seconds.push_back(seconds);
-            progress.line("epoch " + std::to_string(state.epoch) + ": " + format_seconds(seconds) + " (" +
-                          std::to_string(std::lround(static_cast<double>(s.batches * s.batch_size) / seconds)) +
-                          " pairs/s)");
-            ++state.epoch;
-            state.batch = 0;
-            objective.check_update(model, params, finished_step);  // the run's last update included
-            save_checkpoint(checkpoint, model, optimizer, objective, s, state);
-        } else if (s.checkpoint_every > 0 && state.done(s) % s.checkpoint_every == 0) {
-            objective.check_update(model, params, finished_step);
-            save_checkpoint(checkpoint, model, optimizer, objective, s, state);
+            const std::string finished_step = step_name(state);
+            ++state.batch;  // from here on, state names the next batch to run: what a checkpoint records
+            progress.update(state.done(s));
+            if (state.batch == s.batches) {
+                const double seconds = progress.elapsed_seconds() - epoch_start;
+                epoch_start += seconds;
+                state.log.epoch_seconds.push_back(seconds);
+                progress.line("epoch " + std::to_string(state.epoch) + ": " + format_seconds(seconds) + " (" +
+                              std::to_string(std::lround(static_cast<double>(s.batches * s.batch_size) / seconds)) +
+                              " pairs/s)");
+                ++state.epoch;
+                state.batch = 0;
+                objective.check_update(model, params, finished_step);  // the run's last update included
+                save_run();
+            } else if (s.checkpoint_every > 0 && state.done(s) % s.checkpoint_every == 0) {
+                objective.check_update(model, params, finished_step);
+                save_run();
+            }
         }
+    } catch (const siamese::numeric_error& e) {
+        throw siamese::numeric_error(std::string(e.what()) + "\n" + examples::restart_advice(saved));
+    }
+    if (examples::interrupted()) {  // pressed while the last checkpoint was being saved
+        throw examples::Interrupted("interrupted after the last batch: " + examples::resume_advice(saved, s.data));
     }
     progress.finish();
     const double training_seconds = progress.elapsed_seconds();
@@ -359,6 +380,8 @@ int main(int argc, char** argv) {
         }
         if (*eval_cmd) return examples::finish_standard_output(evaluate(s, model_path));
         return examples::finish_standard_output(compare(s, model_path, image_a, image_b));
+    } catch (const examples::Interrupted& e) {
+        examples::exit_as_interrupted(e.what());
     } catch (const std::bad_alloc& e) {
         std::fflush(stdout);
         std::fprintf(stderr, "\nerror: out of memory: %s; %s\n", e.what(),

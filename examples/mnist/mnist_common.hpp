@@ -11,6 +11,7 @@
 #include "../common/output_folder.hpp"
 #include "../common/progress.hpp"
 #include "../common/running_mean.hpp"
+#include "../common/stopped_run.hpp"
 
 #include <siamese/siamese.hpp>
 
@@ -332,7 +333,9 @@ inline long debug_pause_at(const Settings& s, const std::string& what) {
 inline void debug_pause(const std::string& where) {
     std::fprintf(stderr, "debug: pausing %s\n", where.c_str());
     std::fflush(stderr);
-    std::this_thread::sleep_for(std::chrono::seconds(60));
+    // A minute, or until Ctrl-C (which a test sends to see the run stop there).
+    for (int tenth = 0; tenth < 600 && !examples::interrupted(); ++tenth)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 inline siamese::Tensor<float> load_image_tensor(const fs::path& path, const siamese::Shape& image_shape) {

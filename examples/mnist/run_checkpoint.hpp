@@ -141,16 +141,19 @@ inline RunPosition run_position(const siamese::io::Checkpoint& c, const Settings
             static_cast<long>(c.at_integer("next_batch", 0, s.batches - 1))};
 }
 
+/// "after 1300 of 5000 batches": where a run of settings `s` stands after `done` batches.
+inline std::string run_position_text(long done, const Settings& s) {
+    return "after " + std::to_string(done) + " of " + std::to_string(static_cast<long>(s.epochs) * s.batches) +
+           " batches";
+}
+
 /// Where the run of checkpoint `c`, in `folder`, stopped ("after 1300 of 5000 batches"), or
 /// nothing when it trained all its batches and saved its model.ckpt.
 inline std::optional<std::string> where_run_stopped(const siamese::io::Checkpoint& c, const fs::path& folder) {
     const Settings s = settings_from_checkpoint(c, Settings{});
     const RunPosition position = run_position(c, s);
-    if (position.epoch <= s.epochs) {
-        const long done = static_cast<long>(position.epoch - 1) * s.batches + position.batch;
-        return "after " + std::to_string(done) + " of " + std::to_string(static_cast<long>(s.epochs) * s.batches) +
-               " batches";
-    }
+    if (position.epoch <= s.epochs)
+        return run_position_text(static_cast<long>(position.epoch - 1) * s.batches + position.batch, s);
     // model.ckpt is saved with the last checkpoint's bytes; a kill or a full disk between the two
     // leaves the trained model only in checkpoint.ckpt, and --resume saves and evaluates it.
     std::ifstream in(folder / "model.ckpt", std::ios::binary);

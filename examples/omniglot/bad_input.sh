@@ -558,5 +558,31 @@ expect "diverging last step" "training stopped after epoch 1, step 1: its update
     "$omniglot" train --data "$work/data" "${quick[@]}" --steps 1 --optimizer sgd --lr 1e30 --warmup 0 \
     --out "$work/diverged_last"
 [ -e "$work/diverged_last/model.ckpt" ] && fail "diverging last step" "model.ckpt was written"
+expect "diverging before any save" "nothing of the run was saved" "$omniglot" train --data "$work/data" "${quick[@]}" \
+    --steps 1 --optimizer sgd --lr 1e30 --warmup 0 --out "$work/diverged_unsaved"
+
+# Ctrl-C stops the run between two steps: it says what its checkpoint holds and how to resume,
+# and ends as killed by SIGINT; the command it gives resumes it. (A background job of a script
+# starts with SIGINT ignored, and the run keeps it so: env resets it.)
+env --default-signal=INT "$omniglot" train --data "$work/data" "${quick[@]}" --epochs 100000 --out "$work/sigint" \
+    >"$work/sigint.log" 2>"$work/sigint.err" &
+pid=$!
+for _ in $(seq 1 600); do [ -e "$work/sigint/checkpoint.ckpt" ] && break; sleep 0.1; done
+kill -INT "$pid"
+status=0
+wait "$pid" || status=$?
+if [ "$status" != 130 ]; then
+    fail "Ctrl-C" "exit status $status, expected 130 (killed by SIGINT): $(cat "$work/sigint.err")"
+elif ! grep -qxE "interrupted before epoch [0-9]+, step [0-9]+: $work/sigint/checkpoint.ckpt holds the run after \
+epoch [0-9]+ of 100000; continue it with train --resume $work/sigint/checkpoint.ckpt --data $work/data" "$work/sigint.err"; then
+    fail "Ctrl-C" "$(cat "$work/sigint.err")"
+else
+    echo "ok   Ctrl-C: $(tail -n 1 "$work/sigint.err")"
+    saved_epoch="$(sed -n 's/.* holds the run after epoch \([0-9]*\) of .*/\1/p' "$work/sigint.err")"
+    resume_command="$(sed -n 's/.*; continue it with //p' "$work/sigint.err")"
+    # shellcheck disable=SC2086 # the message's command, as a user pastes it (these paths have no spaces)
+    expect_ok "the resume command given after Ctrl-C" "resuming $work/sigint/checkpoint.ckpt at epoch $((saved_epoch + 1))" \
+        "$omniglot" $resume_command --stop-after $((saved_epoch + 1))
+fi
 
 finish

@@ -42,6 +42,7 @@
 #include "../common/json.hpp"
 #include "../common/output_folder.hpp"
 #include "../common/standard_output.hpp"
+#include "../common/stopped_run.hpp"
 
 #include <siamese/data/omniglot.hpp>
 #include <siamese/data/omniglot_episodes.hpp>
@@ -70,6 +71,7 @@ namespace fs = std::filesystem;
 // ------------------------------------------------------------------------------------------- train
 
 int train(Settings s, int stop_after) {
+    examples::line_buffer_standard_output();  // a long run's log shows (and keeps) each line at once
     examples::use_threads(s.threads);
     std::optional<siamese::io::Checkpoint> resume;
     if (!s.resume.empty()) {
@@ -595,6 +597,8 @@ int main(int argc, char** argv) {
         }
         if (*runs_cmd) return examples::finish_standard_output(make_runs(s, r));
         return examples::finish_standard_output(evaluate(s, e));
+    } catch (const examples::Interrupted& ex) {
+        examples::exit_as_interrupted(ex.what());
     } catch (const std::bad_alloc& ex) {
         std::fflush(stdout);
         std::fprintf(stderr, "\nerror: out of memory: %s; %s\n", ex.what(),

@@ -18,6 +18,7 @@
 #include "../common/output_folder.hpp"
 #include "../common/progress.hpp"
 #include "../common/running_mean.hpp"
+#include "../common/stopped_run.hpp"
 
 #include <siamese/io/atomic_write.hpp>
 #include <siamese/io/checkpoint.hpp>
@@ -58,6 +59,7 @@ public:
         siamese::io::restore_optimizer_state(c, optimizer_);
         objective_.restore(c);
         restore_state(c, s_.epochs, st_);
+        saved_ = {path, position_text()};
         std::printf("resuming %s at epoch %d\n", path.c_str(), st_.epoch);
         if (c.at("threads") != std::to_string(siamese::num_threads())) {
             std::printf(
@@ -77,25 +79,37 @@ public:
         // A resumed run that had ended trains no further.
         stopped_early_ = stopped_early(st_, s_, data_.val_set.has_value());
         if (stopped_early_) std::printf("the run stopped early after epoch %d: nothing left to train\n", st_.epoch - 1);
-        while (st_.epoch <= s_.epochs && !stopped_early_) {
-            const EpochMeasures measured = train_epoch(progress);
-            const bool improved = end_epoch(measured, progress);
-            if (improved) save_best_model();
-            ++st_.epoch;  // from here on, st_ names the next epoch: what the checkpoint records
-            checkpoint(true).save(out_ / "checkpoint.ckpt");
-            stopped_early_ = stopped_early(st_, s_, data_.val_set.has_value());
-            if (stopped_early_) {
-                progress.line("early stop: no better validation score for " + std::to_string(s_.patience) + " epochs");
-                break;
+        try {
+            const examples::InterruptScope interrupt_scope;  // Ctrl-C stops the run between two steps
+            while (st_.epoch <= s_.epochs && !stopped_early_) {
+                const EpochMeasures measured = train_epoch(progress);
+                const bool improved = end_epoch(measured, progress);
+                if (improved) save_best_model();
+                ++st_.epoch;  // from here on, st_ names the next epoch: what the checkpoint records
+                checkpoint(true).save(out_ / "checkpoint.ckpt");
+                saved_ = {(out_ / "checkpoint.ckpt").string(), position_text()};
+                stopped_early_ = stopped_early(st_, s_, data_.val_set.has_value());
+                if (stopped_early_) {
+                    progress.line("early stop: no better validation score for " + std::to_string(s_.patience) +
+                                  " epochs");
+                    break;
+                }
+                if (stop_after > 0 && st_.epoch > stop_after) {
+                    progress.finish();
+                    std::printf("stopping after epoch %d as asked (--stop-after); resume with --resume %s\n",
+                                stop_after, (out_ / "checkpoint.ckpt").string().c_str());
+                    return false;
+                }
             }
-            if (stop_after > 0 && st_.epoch > stop_after) {
-                progress.finish();
-                std::printf("stopping after epoch %d as asked (--stop-after); resume with --resume %s\n", stop_after,
-                            (out_ / "checkpoint.ckpt").string().c_str());
-                return false;
-            }
+        } catch (const siamese::numeric_error& e) {
+            progress.finish();
+            throw siamese::numeric_error(std::string(e.what()) + "\n" + examples::restart_advice(saved_));
         }
         progress.finish();
+        if (examples::interrupted()) {  // pressed while the last checkpoint was being saved
+            throw examples::Interrupted("interrupted after the last epoch: " +
+                                        examples::resume_advice(saved_, s_.data));
+        }
         training_seconds_ = progress.elapsed_seconds();
         std::printf("training time: %s for %d epochs%s%s\n", examples::format_seconds(training_seconds_).c_str(),
                     st_.epoch - 1 - resumed_after_epochs_, stopped_early_ ? " (stopped early)" : "",
@@ -167,6 +181,11 @@ private:
         // Log windows never straddle epochs, so a resumed run logs the same lines.
         examples::RunningMean window_loss, window_accuracy;
         for (long k = 0; k < s_.steps; ++k) {
+            if (examples::interrupted()) {
+                progress.finish();
+                throw examples::Interrupted("interrupted before " + step_name(k + 1) + ": " +
+                                            examples::resume_advice(saved_, s_.data));
+            }
             const index_t step = static_cast<index_t>(st_.epoch - 1) * s_.steps + k;
             schedule_.apply(optimizer_, step);
             optimizer_.zero_grad();
@@ -260,6 +279,11 @@ private:
         return c;
     }
 
+    /// Where the run stands, as its next checkpoint records it: "after epoch 2 of 90".
+    [[nodiscard]] std::string position_text() const {
+        return "after epoch " + std::to_string(st_.epoch - 1) + " of " + std::to_string(s_.epochs);
+    }
+
     [[nodiscard]] std::string step_name(long step_in_epoch) const {
         return "epoch " + std::to_string(st_.epoch) + ", step " + std::to_string(step_in_epoch);
     }
@@ -277,6 +301,7 @@ private:
     bool stopped_early_ = false;
     bool replaced_model_ = false;  ///< this process has written model.ckpt
     double training_seconds_ = 0;
+    examples::SavedRun saved_;  ///< what Ctrl-C or a NaN leaves to go on from
 };
 
 }  // namespace omniglot

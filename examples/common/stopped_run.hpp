@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// A training run that stops part-way, by Ctrl-C or by a loss gone NaN, says what its checkpoint
+// holds and how to go on. Killed at once by Ctrl-C, a run left its checkpoint but no word of it:
+// the user learnt how to go on only by starting the command again. Under an InterruptScope the
+// first SIGINT only asks the run to stop; it stops between two steps (its files are then whole),
+// and main ends the process as killed by SIGINT (status 130 in a shell; a calling script stops
+// as it would). A second Ctrl-C ends the process at once.
+
+#include "output_folder.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+#include <signal.h>
+#include <unistd.h>
+
+namespace examples {
+
+namespace detail {
+inline volatile std::sig_atomic_t interrupt_requested = 0;
+
+extern "C" inline void request_interrupt(int) {
+    interrupt_requested = 1;
+    static constexpr char note[] = "\n(stopping after this step; Ctrl-C again ends at once)\n";
+    // Only async-signal-safe calls here; a failed write changes nothing.
+    [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, note, sizeof note - 1);
+}
+}  // namespace detail
+
+/// Thrown between two training steps once Ctrl-C was pressed; the message says where the run
+/// stopped and what of it is saved.
+class Interrupted : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// While it lives, SIGINT asks the run to stop (see interrupted()) instead of ending the process.
+class InterruptScope {
+public:
+    InterruptScope() {
+        detail::interrupt_requested = 0;
+        // Started with SIGINT ignored (`nohup`, `cmd &` in a script): it stays ignored.
+        if (::sigaction(SIGINT, nullptr, &previous_) != 0 || previous_.sa_handler == SIG_IGN) return;
+        struct sigaction action {};
+        action.sa_handler = detail::request_interrupt;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESETHAND;  // the second Ctrl-C meets the default: the process ends
+        installed_ = ::sigaction(SIGINT, &action, &previous_) == 0;
+    }
+    ~InterruptScope() {
+        if (installed_) ::sigaction(SIGINT, &previous_, nullptr);
+    }
+    InterruptScope(const InterruptScope&) = delete;
+    InterruptScope& operator=(const InterruptScope&) = delete;
+
+private:
+    struct sigaction previous_ {};
+    bool installed_ = false;
+};
+
+/// Whether Ctrl-C was pressed under the current InterruptScope.
+[[nodiscard]] inline bool interrupted() noexcept { return detail::interrupt_requested != 0; }
+
+/// What a run that stopped part-way has on disk, for the message that says how to go on.
+struct SavedRun {
+    std::string checkpoint;  ///< the file holding the run so far; empty: nothing saved yet
+    std::string position;    ///< where it holds the run: "after epoch 2 of 5"
+};
+
+/// For a run stopped by Ctrl-C: "CHECKPOINT holds the run after epoch 2 of 5; continue it with
+/// train --resume CHECKPOINT --data DATA".
+inline std::string resume_advice(const SavedRun& saved, const std::string& data) {
+    if (saved.checkpoint.empty()) return "nothing of the run was saved";
+    return saved.checkpoint + " holds the run " + saved.position + "; continue it with train --resume " +
+           shell_word(saved.checkpoint) + " --data " + shell_word(data);
+}
+
+/// For a run stopped by a non-finite loss or update: resuming would repeat the same steps, so
+/// other settings need a new run, which the stopped run's folder refuses.
+inline std::string restart_advice(const SavedRun& saved) {
+    if (saved.checkpoint.empty()) return "nothing of the run was saved";
+    return saved.checkpoint + " holds the run " + saved.position +
+           ", but resuming it repeats these steps: to train with other settings, start a new run with another "
+           "--out, or delete " +
+           shell_word(saved.checkpoint) + " first";
+}
+
+/// Ends the process as killed by SIGINT, after `message` on standard error: main calls it once
+/// Interrupted has unwound the run (its folder lock and files closed).
+[[noreturn]] inline void exit_as_interrupted(const char* message) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "\n%s\n", message);
+    std::fflush(stderr);
+    std::signal(SIGINT, SIG_DFL);
+    std::raise(SIGINT);
+    std::_Exit(130);  // SIGINT blocked or ignored by the parent: the shell's status for it anyway
+}
+
+}  // namespace examples
