@@ -78,6 +78,8 @@ run_and_kill "$work/save" save:3
 ls "$work"/save/checkpoint.ckpt.tmp.* >/dev/null 2>&1 || fail "expected the killed save's temporary file"
 "$mnist" evaluate --model "$work/save/checkpoint.ckpt" --data "$work/data" >"$work/save.eval.log" 2>&1 ||
     fail "the checkpoint left by the killed save does not load: $(cat "$work/save.eval.log")"
+grep -qF "trained 20 of its 60 batches (2 epochs x 30 batches; a run that stopped part-way)" "$work/save.eval.log" ||
+    fail "evaluate did not say the checkpoint is of a run that stopped part-way: $(head -1 "$work/save.eval.log")"
 # A new run over the stopped one is refused (that run can still be resumed) and changes nothing.
 cp -r "$work/save" "$work/save.before"
 if "$mnist" "${run[@]}" --out "$work/save" >"$work/save.fresh.log" 2>&1; then fail "a new run over the stopped run was accepted"; fi
@@ -87,6 +89,9 @@ continue it with train --resume $work/save/checkpoint.ckpt (and the --data it tr
 diff -r "$work/save.before" "$work/save" >/dev/null || fail "a refused new run changed $work/save"
 resume "$work/save"
 grep -q "at epoch 1, batch 21" "$work/save.resumed.log" || fail "expected to resume after batch 20: $(head -3 "$work/save.resumed.log")"
+# The resumed part of an epoch is timed as such (its rate counted all 30 batches in 10 batches' time).
+grep -qE "^epoch 1: [0-9.]+ s for its last 10 batches \([0-9]+ pairs/s\)$" "$work/save.resumed.log" ||
+    fail "the resumed epoch's timing: $(grep '^epoch 1' "$work/save.resumed.log")"
 ! ls "$work"/save/checkpoint.ckpt.tmp.* >/dev/null 2>&1 || fail "the resumed run's saves left the killed save's temporary file"
 cmp "$work/full/model.ckpt" "$work/save/model.ckpt" || fail "resumed after a killed save: final checkpoint differs"
 
@@ -130,6 +135,8 @@ grep -qF "a run that stopped after its last batch, before its model.ckpt was sav
 resume "$work/unsaved"
 cmp -s "$work/unsaved/model.ckpt" "$work/unsaved/checkpoint.ckpt" && [ -s "$work/unsaved/metrics.json" ] ||
     fail "resuming a run without its model.ckpt did not save and evaluate it"
+grep -qF "the run had trained all its batches; evaluating it and writing its outputs" "$work/unsaved.resumed.log" ||
+    fail "resuming a finished run: $(grep resuming "$work/unsaved.resumed.log")"
 
 # 7. Ctrl-C inside batch 45: the run ends that batch, says what its checkpoint holds and how to
 #    resume it, and ends as killed by SIGINT; the command it gives resumes it bit for bit. (A

@@ -88,7 +88,12 @@ int train(Settings s) {
     TrainingState state;
     if (resume) {
         restore_run(*resume, s, model, optimizer, objective, state);
-        std::printf("resuming %s at epoch %d, batch %ld\n", s.resume.c_str(), state.epoch, state.batch + 1);
+        if (state.epoch > s.epochs) {
+            std::printf("resuming %s: the run had trained all its batches; evaluating it and writing its outputs\n",
+                        s.resume.c_str());
+        } else {
+            std::printf("resuming %s at epoch %d, batch %ld\n", s.resume.c_str(), state.epoch, state.batch + 1);
+        }
     }
     // Timings are this process's: a checkpoint holding them would differ between identical runs.
     const long resumed_after_batches = state.done(s);
@@ -103,6 +108,7 @@ int train(Settings s) {
         saved = {checkpoint.string(), run_position_text(state.done(s), s)};
     };
     double epoch_start = 0;
+    long epoch_first_batch = state.batch;  // a run resumed mid-epoch times only the rest of it
     try {
         const examples::InterruptScope interrupt_scope;  // Ctrl-C stops the loop between two batches
         while (state.epoch <= s.epochs) {
@@ -135,9 +141,13 @@ int train(Settings s) {
                 const double seconds = progress.elapsed_seconds() - epoch_start;
                 epoch_start += seconds;
                 state.log.epoch_seconds.push_back(seconds);
-                progress.line("epoch " + std::to_string(state.epoch) + ": " + format_seconds(seconds) + " (" +
-                              std::to_string(std::lround(static_cast<double>(s.batches * s.batch_size) / seconds)) +
-                              " pairs/s)");
+                const long timed_batches = s.batches - epoch_first_batch;
+                epoch_first_batch = 0;
+                progress.line(
+                    "epoch " + std::to_string(state.epoch) + ": " + format_seconds(seconds) +
+                    (timed_batches < s.batches ? " for its last " + std::to_string(timed_batches) + " batches" : "") +
+                    " (" + std::to_string(std::lround(static_cast<double>(timed_batches * s.batch_size) / seconds)) +
+                    " pairs/s)");
                 ++state.epoch;
                 state.batch = 0;
                 objective.check_update(model, params, finished_step);  // the run's last update included
@@ -205,8 +215,19 @@ int evaluate(const Settings& given, const std::string& model_path) {
     siamese::Rng init(0);  // the weights come from the checkpoint
     Model model(siamese::make_seed_cnn<float>(init, s.image_side), test_set.image_shape(), init);
     checkpoint.restore_params(model.params());
-    std::printf("%s: %s loss, trained %d epochs x %ld batches with seed %llu\n", model_path.c_str(),
-                loss_name(s.loss).c_str(), s.epochs, s.batches, static_cast<unsigned long long>(s.seed));
+    // A checkpoint.ckpt of a run that stopped part-way loads too: said, not passed off as the whole run.
+    const long planned = static_cast<long>(s.epochs) * s.batches;
+    std::string trained = std::to_string(s.epochs) + " epochs x " + std::to_string(s.batches) + " batches";
+    if (checkpoint.get("next_epoch")) {
+        const RunPosition position = run_position(checkpoint, s);
+        const long done = static_cast<long>(position.epoch - 1) * s.batches + position.batch;
+        if (done < planned) {
+            trained = std::to_string(done) + " of its " + std::to_string(planned) + " batches (" + trained +
+                      "; a run that stopped part-way)";
+        }
+    }
+    std::printf("%s: %s loss, trained %s with seed %llu\n", model_path.c_str(), loss_name(s.loss).c_str(),
+                trained.c_str(), static_cast<unsigned long long>(s.seed));
 
     print_results(evaluate_model(model, train_set, test_set, s), s);
     return 0;

@@ -187,6 +187,9 @@ expect_ok "resume a run killed between model.ckpt and checkpoint.ckpt" "resuming
     --resume "$work/window/checkpoint.ckpt" --data "$work/data" --out "$work/window"
 cmp -s "$work/window/checkpoint.ckpt" "$work/window_whole/checkpoint.ckpt" ||
     fail "resume a run killed between model.ckpt and checkpoint.ckpt" "a checkpoint unlike the uninterrupted run's"
+# A finished run resumed trains nothing more and says so (it said "at epoch 3" of 2).
+expect_ok "resume a finished run" "resuming $work/window_whole/checkpoint.ckpt: the run had trained all its epochs" \
+    "$omniglot" train --resume "$work/window_whole/checkpoint.ckpt" --data "$work/data"
 # Without --out, a resumed run goes on in its checkpoint's folder (the default --out holds no run).
 "$omniglot" train --data "$work/data" "${quick[@]}" --validation none --epochs 2 --stop-after 1 --out "$work/no_out" \
     >/dev/null 2>&1 || { echo "FAIL: preparing a stopped run failed"; exit 1; }

@@ -60,7 +60,11 @@ public:
         objective_.restore(c);
         restore_state(c, s_.epochs, st_);
         saved_ = {path, position_text()};
-        std::printf("resuming %s at epoch %d\n", path.c_str(), st_.epoch);
+        if (st_.epoch > s_.epochs) {
+            std::printf("resuming %s: the run had trained all its epochs\n", path.c_str());
+        } else {
+            std::printf("resuming %s at epoch %d\n", path.c_str(), st_.epoch);
+        }
         if (c.at("threads") != std::to_string(siamese::num_threads())) {
             std::printf(
                 "note: the run was saved with %s threads and resumes with %d: results agree to rounding, "
