@@ -4,6 +4,8 @@
 // The example's alphabet splits, the presets --train / --validation / --alphabets accept, and
 // loading alphabets at the network's resolution.
 
+#include "../common/output_folder.hpp"
+
 #include <siamese/data/omniglot.hpp>
 #include <siamese/errors.hpp>
 
@@ -95,7 +97,21 @@ inline std::vector<std::string> available_alphabets(const fs::path& data) {
                                 ": no such folder; fetch Omniglot with scripts/fetch_omniglot.sh or point "
                                 "--data at a folder of alphabets (e.g. images_background)");
     }
-    return siamese::data::omniglot_alphabets(data);
+    auto alphabets = siamese::data::omniglot_alphabets(data);
+    if (alphabets.empty()) {
+        // Most likely the folder of the downloaded archives, or an alphabet's parent one level too high or low.
+        bool archives = false;
+        for (const auto& entry : fs::directory_iterator(data, ec)) archives |= entry.path().extension() == ".zip";
+        throw siamese::io_error(
+            archives ? data.string() +
+                           ": no alphabet folders in it, but zip files: unpack Omniglot with "
+                           "scripts/fetch_omniglot.sh " +
+                           examples::shell_word(data.string()) + ", then give --data data/omniglot/images_background"
+                     : data.string() +
+                           ": no alphabet folders in it; give --data a folder of alphabets, such as "
+                           "data/omniglot/images_background (scripts/fetch_omniglot.sh unpacks it)");
+    }
+    return alphabets;
 }
 
 /// Loads alphabets of the Omniglot folder at the network's resolution, ink high.

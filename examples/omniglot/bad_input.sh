@@ -13,6 +13,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../common/expect_error.sh"
 
 quick=(--train Alphabet0,Alphabet1 --validation Alphabet2 --side 16 --widths 4,4,4,4 --embedding 8 --epochs 1
        --steps 2 --characters 4 --drawings 2 --ways 4 --val-episodes 5 --threads 2)
+unvalidated=(--train Alphabet0,Alphabet1 --validation none --side 16 --widths 4,4,4,4 --embedding 8 --epochs 1
+             --steps 2 --characters 4 --drawings 2 --ways 4 --threads 2)
 # Values checked before any data is read: the data folder does not exist, so a check that is gone
 # fails fast on that instead of running with the bad value.
 unread=(--data "$work/nowhere" "${quick[@]}" --out "$work/unread")
@@ -22,7 +24,12 @@ model_in() { mkdir -p "$1" && cp "$work/good/model.ckpt" "$1/"; }
 # Data folders and files.
 expect "missing data folder" "no such folder; fetch Omniglot" "$omniglot" train --data "$work/nowhere" "${quick[@]}" --out "$work/o1"
 mkdir -p "$work/empty"
-expect "folder without alphabets" "no alphabet 'Alphabet0'" "$omniglot" train --data "$work/empty" "${quick[@]}" --out "$work/o2"
+expect "folder without alphabets" "empty: no alphabet folders in it; give --data a folder of alphabets" "$omniglot" train \
+    --data "$work/empty" "${quick[@]}" --out "$work/o2"
+mkdir -p "$work/zips" && touch "$work/zips/images_background.zip"
+expect "folder of the zip files" "zips: no alphabet folders in it, but zip files: unpack Omniglot with \
+scripts/fetch_omniglot.sh $work/zips, then give --data data/omniglot/images_background" "$omniglot" train \
+    --data "$work/zips" "${quick[@]}" --out "$work/o2"
 expect "unknown alphabet" "no alphabet 'Klingon'; available: Alphabet0, Alphabet1" "$omniglot" train --data "$work/data" \
     "${quick[@]}" --train Klingon --out "$work/o3"
 expect "train and validate on one alphabet" "in both --train and --validation" "$omniglot" train --data "$work/data" \
@@ -88,6 +95,9 @@ expect "epochs x steps beyond a long" "--steps: must be a whole number from 1 to
 expect "too many threads" "--threads: must be a whole number from 0 to 1024, got '5000'" "$omniglot" train "${unread[@]}" --threads 5000
 expect "too many threads (evaluate)" "--threads: must be a whole number from 0 to 1024, got '5000'" "$omniglot" evaluate \
     --model "$work/none.ckpt" --threads 5000
+# Validation settings without validation alphabets would be ignored without a word.
+expect "--patience without validation" "--patience is read only with --validation ALPHABETS; this run has \
+--validation none" "$omniglot" train "${unread[@]}" --validation none --patience 3
 # NaN passes a range check (every comparison with it is false), inf a positivity check.
 for option in --within --augment --momentum; do
     expect "$option nan" "$option: must be a number from 0 to 1, got 'nan'" "$omniglot" train "${unread[@]}" "$option" nan
@@ -178,7 +188,7 @@ expect "resume after model.ckpt was replaced" "is not the run's model (it holds 
 saved it" "$omniglot" train --resume "$work/swapped/checkpoint.ckpt" --data "$work/data" --out "$work/swapped"
 # Killed after writing a better model.ckpt, before checkpoint.ckpt: that model names the one it
 # replaced, so the run resumes and ends as if uninterrupted.
-"$omniglot" train --data "$work/data" "${quick[@]}" --validation none --epochs 2 --stop-after 1 --out "$work/window" \
+"$omniglot" train --data "$work/data" "${unvalidated[@]}" --epochs 2 --stop-after 1 --out "$work/window" \
     >/dev/null 2>&1 && cp -r "$work/window" "$work/window_whole" &&
     "$omniglot" train --resume "$work/window_whole/checkpoint.ckpt" --data "$work/data" --out "$work/window_whole" \
         >/dev/null 2>&1 && cp "$work/window_whole/model.ckpt" "$work/window/model.ckpt" ||
@@ -191,7 +201,7 @@ cmp -s "$work/window/checkpoint.ckpt" "$work/window_whole/checkpoint.ckpt" ||
 expect_ok "resume a finished run" "resuming $work/window_whole/checkpoint.ckpt: the run had trained all its epochs" \
     "$omniglot" train --resume "$work/window_whole/checkpoint.ckpt" --data "$work/data"
 # Without --out, a resumed run goes on in its checkpoint's folder (the default --out holds no run).
-"$omniglot" train --data "$work/data" "${quick[@]}" --validation none --epochs 2 --stop-after 1 --out "$work/no_out" \
+"$omniglot" train --data "$work/data" "${unvalidated[@]}" --epochs 2 --stop-after 1 --out "$work/no_out" \
     >/dev/null 2>&1 || { echo "FAIL: preparing a stopped run failed"; exit 1; }
 expect_ok "resume without --out" "wrote $work/no_out: model.ckpt" "$omniglot" train --resume "$work/no_out/checkpoint.ckpt" \
     --data "$work/data"
@@ -202,7 +212,7 @@ grep -q '"best_epoch": 2,' "$work/no_out/metrics.json" || fail "metrics.json wit
 
 # --data is not restored: a resumed run on other drawings would go on as if nothing had changed.
 "$make_data" "$work/other_data" 4 5 5 >/dev/null || exit 1
-"$omniglot" train --data "$work/data" "${quick[@]}" --validation none --epochs 2 --stop-after 1 --out "$work/stopped" \
+"$omniglot" train --data "$work/data" "${unvalidated[@]}" --epochs 2 --stop-after 1 --out "$work/stopped" \
     >/dev/null 2>&1 || { echo "FAIL: preparing a stopped run failed"; exit 1; }
 cp -r "$work/stopped" "$work/stopped_before"
 expect "resume on other data" "checkpoint.ckpt: the run trained on 40 images [1, 16, 16], hash" "$omniglot" train \

@@ -527,10 +527,10 @@ int main(int argc, char** argv) {
         ->check(positive)
         ->capture_default_str();
     train_cmd->add_option("--threads", s.threads, "threads (0: OMP_NUM_THREADS or one per core)")->check(thread_range);
-    auto* resume_opt =
-        train_cmd->add_option("--resume", s.resume,
-                              "continue the run saved in this checkpoint.ckpt, with its own settings, writing to the "
-                              "checkpoint's folder unless --out is given");
+    auto* resume_opt = train_cmd->add_option(
+        "--resume", s.resume,
+        "continue the run saved in this checkpoint.ckpt, with its own settings, in its folder (or "
+        "in --out, which must hold the run's model.ckpt)");
 
     int stop_after = 0;
     train_cmd->add_option("--stop-after", stop_after, "end after this epoch, as if killed (tests)")->group("");
@@ -591,6 +591,8 @@ int main(int argc, char** argv) {
                                     batch);
             examples::refuse_unread(*train_cmd, {"--momentum"}, s.optimizer == "sgd", "--optimizer sgd",
                                     "--optimizer " + s.optimizer);
+            examples::refuse_unread(*train_cmd, {"--patience", "--val-episodes"}, s.validation != "none",
+                                    "--validation ALPHABETS", "--validation none");
             s.net.widths = parse_widths(widths, "--widths");
             s.net.he_init = init == "he";
             return examples::finish_standard_output(train(s, stop_after));
