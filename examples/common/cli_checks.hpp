@@ -109,6 +109,16 @@ inline const CLI::Validator seed_check(
 /// (its text on standard output, checked like every command's output: `--help > /dev/full`
 /// fails) or after a parse error (its message on standard error). Returns nothing otherwise.
 [[nodiscard]] inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+    // A misspelt command ("trian") got CLI11's "A subcommand is required", naming neither.
+    const auto commands = app.get_subcommands([](const CLI::App*) { return true; });
+    if (argc > 1 && argv[1][0] != '-' && !commands.empty() &&
+        std::none_of(commands.begin(), commands.end(), [&](const CLI::App* c) { return c->check_name(argv[1]); })) {
+        std::string names;
+        for (const CLI::App* c : commands) names += (names.empty() ? "" : ", ") + c->get_name();
+        std::fprintf(stderr, "error: unknown command '%s'; the commands are %s (--help describes them)\n", argv[1],
+                     names.c_str());
+        return static_cast<int>(CLI::ExitCodes::ExtrasError);
+    }
     try {
         app.parse(argc, argv);
         return std::nullopt;

@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string>
+
+#include <unistd.h>
 
 namespace examples {
 
@@ -15,6 +18,13 @@ namespace examples {
 /// point leaves every line it printed. Call before the first output. (Not for short commands: a
 /// write that fails mid-run loses its reason, which the final flush of finish_standard_output gives.)
 inline void line_buffer_standard_output() { std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ); }
+
+/// Prints "error: MESSAGE" on standard error once standard output is flushed; when standard
+/// output is a terminal, on a line of its own (a progress bar may have been drawn mid-line).
+inline void print_error(const std::string& message) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "%serror: %s\n", ::isatty(STDOUT_FILENO) == 1 ? "\n" : "", message.c_str());
+}
 
 /// The exit status of a command that returned `status`: standard output is flushed, and if any
 /// write to it failed (a full disk, /dev/full), the message goes to standard error and the

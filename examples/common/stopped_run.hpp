@@ -93,7 +93,7 @@ inline std::string restart_advice(const SavedRun& saved) {
 /// Interrupted has unwound the run (its folder lock and files closed).
 [[noreturn]] inline void exit_as_interrupted(const char* message) {
     std::fflush(stdout);
-    std::fprintf(stderr, "\n%s\n", message);
+    std::fprintf(stderr, "%s%s\n", ::isatty(STDOUT_FILENO) == 1 ? "\n" : "", message);
     std::fflush(stderr);
     std::signal(SIGINT, SIG_DFL);
     std::raise(SIGINT);

@@ -24,6 +24,7 @@ else
 fi
 
 # Data folders and files.
+expect "misspelt command" "unknown command 'trian'; the commands are train, evaluate, compare" "$mnist" trian --out "$work/o0"
 expect "missing data folder" "no such folder" "$mnist" train --data "$work/nowhere" "${quick[@]}" --out "$work/o1"
 mkdir -p "$work/empty"
 expect "folder without MNIST" "train-images-idx3-ubyte" "$mnist" train --data "$work/empty" "${quick[@]}" --out "$work/o2"

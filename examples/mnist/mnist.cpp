@@ -189,7 +189,10 @@ int train(Settings s) {
                       test_set);
         write_training_curve(out / "training_curve.svg", state.log, s.loss);
         draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
-        std::printf("wrote %s: model.ckpt pairs.png training_curve.svg metrics.json\n", out.string().c_str());
+        std::error_code ec;  // a finished run resumed from elsewhere saved no checkpoint.ckpt here
+        const bool own_checkpoint = !saved.checkpoint.empty() && fs::equivalent(saved.checkpoint, checkpoint, ec);
+        std::printf("wrote %s: model.ckpt %spairs.png training_curve.svg metrics.json\n", out.string().c_str(),
+                    own_checkpoint ? "checkpoint.ckpt " : "");
     } catch (const siamese::io_error& e) {
         const auto rewrite = examples::rewrite_outputs(out, s.resume, s.data);
         throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " + rewrite.checkpoint +
@@ -263,7 +266,11 @@ int compare(const Settings& given, const std::string& model_path, const std::str
         if (!std::isfinite(dist))
             throw siamese::numeric_error(model_path + ": the embedding distance is not finite (" +
                                          std::to_string(dist) + "): the network's weights overflow");
-        std::printf("%s vs %s: embedding distance %.4f (smaller = more alike)\n", a.c_str(), b.c_str(), dist);
+        // The run chose a distance threshold on training pairs after saving the model: its metrics.json has it.
+        std::printf(
+            "%s vs %s: embedding distance %.4f (smaller = more alike; the threshold the training run chose "
+            "is in its metrics.json, as calibrated_threshold: minus a distance)\n",
+            a.c_str(), b.c_str(), dist);
     }
     return 0;
 }
@@ -295,7 +302,10 @@ int main(int argc, char** argv) {
 
     auto* train_cmd = app.add_subcommand("train", "train the tutorial's Siamese network, then evaluate it");
     add_common(train_cmd);
-    train_cmd->add_option("--out", s.out, "output folder: model.ckpt, pairs.png, training_curve.svg, metrics.json")
+    train_cmd
+        ->add_option("--out", s.out,
+                     "output folder: model.ckpt, pairs.png, training_curve.svg, metrics.json, and "
+                     "checkpoint.ckpt (for --resume)")
         ->capture_default_str();
     // At most 512: fc1's input grows with the square of the side (64 x 126 x 126 at 512). Below
     // 10 the data still loads (and its errors show) but the network refuses it, before --out.
@@ -331,7 +341,8 @@ int main(int argc, char** argv) {
     train_cmd
         ->add_option_function<std::string>(
             "--loss", [&s](const std::string& name) { s.loss = parse_loss(name); },
-            "bce (the tutorial's head), contrastive (pairs) or triplet (P x K batches)")
+            "bce (the tutorial's head), contrastive (pairs) or triplet (P x K batches; the log's accuracy is "
+            "then the share of mined triplets beyond the margin)")
         ->check(one_of(loss_names))
         ->default_str(loss_name(s.loss));
     train_cmd->add_option("--margin", s.margin, "contrastive and triplet margin")
@@ -377,7 +388,10 @@ int main(int argc, char** argv) {
     add_common(eval_cmd);
     eval_cmd->add_option("--model", model_path, "checkpoint written by train")->required();
 
-    auto* compare_cmd = app.add_subcommand("compare", "print how likely two images (PGM or PNG) show the same digit");
+    auto* compare_cmd =
+        app.add_subcommand("compare",
+                           "print how likely two images (PGM or PNG) show the same digit (a model trained with "
+                           "--loss contrastive or triplet: their embedding distance)");
     compare_cmd->add_option("--model", model_path, "checkpoint written by train")->required();
     compare_cmd->add_option("--threads", s.threads, "threads")->check(thread_range);
     compare_cmd->add_option("first", image_a, "first image")->required();
@@ -404,14 +418,13 @@ int main(int argc, char** argv) {
     } catch (const examples::Interrupted& e) {
         examples::exit_as_interrupted(e.what());
     } catch (const std::bad_alloc& e) {
-        std::fflush(stdout);
-        std::fprintf(stderr, "\nerror: out of memory: %s; %s\n", e.what(),
-                     *train_cmd ? "try a smaller --batch-size, --images-per-class, --test-batches or --episodes"
-                                : "the checkpoint's batch size or episodes need more memory than there is");
+        examples::print_error(std::string("out of memory: ") + e.what() + "; " +
+                              (*train_cmd
+                                   ? "try a smaller --batch-size, --images-per-class, --test-batches or --episodes"
+                                   : "the checkpoint's batch size or episodes need more memory than there is"));
         return 1;
     } catch (const std::exception& e) {
-        std::fflush(stdout);
-        std::fprintf(stderr, "\nerror: %s\n", e.what());
+        examples::print_error(e.what());
         return 1;
     }
 }

@@ -55,6 +55,9 @@ inline std::vector<std::string> expand_alphabets(const std::string& list, const 
     std::stringstream in(list);
     std::string token;
     while (std::getline(in, token, ',')) {
+        // "Latin, Greek" as a person types it: no folder name starts or ends with a space.
+        token.erase(0, token.find_first_not_of(' '));
+        token.erase(token.find_last_not_of(' ') + 1);
         if (token.empty() || token == "none") continue;
         std::vector<std::string> add;
         if (token == "all")

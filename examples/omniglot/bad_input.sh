@@ -22,6 +22,7 @@ unread=(--data "$work/nowhere" "${quick[@]}" --out "$work/unread")
 model_in() { mkdir -p "$1" && cp "$work/good/model.ckpt" "$1/"; }
 
 # Data folders and files.
+expect "misspelt command" "unknown command 'trian'; the commands are train, evaluate, make-runs" "$omniglot" trian --out "$work/o0"
 expect "missing data folder" "no such folder; fetch Omniglot" "$omniglot" train --data "$work/nowhere" "${quick[@]}" --out "$work/o1"
 mkdir -p "$work/empty"
 expect "folder without alphabets" "empty: no alphabet folders in it; give --data a folder of alphabets" "$omniglot" train \
@@ -288,6 +289,9 @@ picture would replace the numbers" "$omniglot" evaluate --model "$work/good/mode
 expect "evaluate --json onto the default picture" "is also the picture's file (by default next to the model)" \
     "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --alphabets Alphabet2 \
     --json "$work/good/evaluation_episodes.png"
+# A list typed with spaces after the commas names the same alphabets.
+expect_ok "--alphabets with spaces" "  Alphabet3 " "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" \
+    --alphabets " Alphabet2, Alphabet3" --episodes 5 --picture "$work/spaced.png"
 # Every file train wrote beside the model is refused, also through a link to one not there yet.
 expect "evaluate --json onto the training curve" "--json $work/good/training_curve.svg is the training_curve.svg \
 train wrote beside --model $work/good/model.ckpt" "$omniglot" evaluate --model "$work/good/model.ckpt" \

@@ -500,7 +500,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     train_cmd->add_option("--layer-lr", s.layer_lr, "learning-rate scales of conv1..conv4, embedding, head")
         ->capture_default_str();
-    train_cmd->add_option("--schedule", s.schedule, "cosine, step or constant, after the warm-up")
+    train_cmd
+        ->add_option("--schedule", s.schedule,
+                     "after the warm-up: cosine (decay to 0), step (a tenth at each third of the run) or constant")
         ->check(CLI::IsMember({"cosine", "step", "constant"}))
         ->capture_default_str();
     train_cmd->add_option("--warmup", s.warmup, "steps of linear warm-up")->check(non_negative)->capture_default_str();
@@ -602,15 +604,14 @@ int main(int argc, char** argv) {
     } catch (const examples::Interrupted& ex) {
         examples::exit_as_interrupted(ex.what());
     } catch (const std::bad_alloc& ex) {
-        std::fflush(stdout);
-        std::fprintf(stderr, "\nerror: out of memory: %s; %s\n", ex.what(),
-                     *train_cmd  ? "try smaller --widths, --embedding, --side, --characters, --drawings or --batch-size"
-                     : *eval_cmd ? "try fewer --episodes or --views, or models with smaller --widths and --embedding"
-                                 : "try fewer --alphabets");
+        examples::print_error(
+            std::string("out of memory: ") + ex.what() + "; " +
+            (*train_cmd  ? "try smaller --widths, --embedding, --side, --characters, --drawings or --batch-size"
+             : *eval_cmd ? "try fewer --episodes or --views, or models with smaller --widths and --embedding"
+                         : "try fewer --alphabets"));
         return 1;
     } catch (const std::exception& ex) {
-        std::fflush(stdout);
-        std::fprintf(stderr, "\nerror: %s\n", ex.what());
+        examples::print_error(ex.what());
         return 1;
     }
 }
