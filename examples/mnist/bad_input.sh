@@ -262,10 +262,14 @@ printf 'P5\n16384 16384\n255\n\x00\x01' >"$work/huge.pgm"
 expect "huge PGM header in a tiny file" "huge.pgm: PGM: truncated: expected 268435456 pixel bytes" \
     limited "${compare_good[@]}" "$work/huge.pgm" "$work/small.pgm"
 # A dark digit on light paper (MNIST is the other way round) was scored without a word, wrongly.
-{ printf 'P5\n28 28\n255\n'; head -c 784 /dev/zero | tr '\0' '\377'; } >"$work/light.pgm"
-expect_ok "a light image is scored with a warning" "warning: $work/light.pgm is mostly light (mean 255 of 255): the \
+{ printf 'P5\n28 28\n255\n'; head -c 300 /dev/zero | tr '\0' '\377'; head -c 100 /dev/zero
+  head -c 384 /dev/zero | tr '\0' '\377'; } >"$work/light.pgm"
+expect_ok "a light image is scored with a warning" "warning: $work/light.pgm is mostly light (mean 222 of 255): the \
 model was trained on light digits on a dark background; is it inverted?" \
     "${compare_good[@]}" "$work/light.pgm" "$work/light.pgm"
+# So is a blank one, whose score (0.74 "same" against a 1) read like an answer.
+expect_ok "a blank image is scored with a warning" "warning: $work/dark.pgm is blank (every pixel 0): it shows no digit" \
+    "${compare_good[@]}" "$work/dark.pgm" "$work/stroke.pgm"
 # An output that cannot be written once the network is trained (a full disk; here a FIFO where
 # model.ckpt goes) loses no training: the message says how to write the outputs again.
 mkdir -p "$work/fifo_out" && mkfifo "$work/fifo_out/model.ckpt" || { echo "FAIL: mkfifo failed"; exit 1; }

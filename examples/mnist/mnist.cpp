@@ -320,7 +320,9 @@ int main(int argc, char** argv) {
     train_cmd->add_option("--batches", s.batches, "batches per epoch")
         ->check(examples::whole_number(1, 1'000'000'000))
         ->capture_default_str();
-    train_cmd->add_option("--batch-size", s.batch_size, "pairs per batch (half different, half same)")
+    train_cmd
+        ->add_option("--batch-size", s.batch_size,
+                     "pairs per batch: the first half (rounded down) of different digits, the rest of the same")
         ->check(examples::whole_number(2, 10000))  // 10000 pairs take some 2 GB
         ->capture_default_str();
     train_cmd->add_option("--lr", s.lr, "learning rate")->check(learning_rate)->capture_default_str();

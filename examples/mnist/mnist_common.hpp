@@ -350,7 +350,12 @@ inline siamese::Tensor<float> load_image_tensor(const fs::path& path, const siam
     // complaint and wrongly; said, since the image itself may be what the user meant.
     double sum = 0;
     for (const float v : img.pixels) sum += v;
-    if (const double mean = sum / static_cast<double>(img.pixels.size()); mean > 127.5) {
+    const auto [darkest, lightest] = std::minmax_element(img.pixels.begin(), img.pixels.end());
+    if (*darkest == *lightest) {
+        // A blank image still gets a score, and one that reads like an answer.
+        std::fprintf(stderr, "warning: %s is blank (every pixel %.0f): it shows no digit\n", path.string().c_str(),
+                     static_cast<double>(*darkest));
+    } else if (const double mean = sum / static_cast<double>(img.pixels.size()); mean > 127.5) {
         std::fprintf(stderr,
                      "warning: %s is mostly light (mean %.0f of 255): the model was trained on light digits on a "
                      "dark background; is it inverted?\n",
