@@ -23,6 +23,15 @@ namespace examples {
 namespace detail {
 inline volatile std::sig_atomic_t interrupt_requested = 0;
 
+/// InterruptNote's text; written by the handler, so set only while SIGINT cannot reach it.
+inline std::string interrupt_note;
+
+extern "C" inline void print_note_and_end(int) {
+    // Async-signal-safe only: write, then the default action (the handler was reset on entry).
+    [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, interrupt_note.data(), interrupt_note.size());
+    ::raise(SIGINT);
+}
+
 extern "C" inline void request_interrupt(int) {
     interrupt_requested = 1;
     static constexpr char note[] = "\n(stopping after this step; Ctrl-C again ends at once)\n";
@@ -56,6 +65,31 @@ public:
     }
     InterruptScope(const InterruptScope&) = delete;
     InterruptScope& operator=(const InterruptScope&) = delete;
+
+private:
+    struct sigaction previous_ {};
+    bool installed_ = false;
+};
+
+/// While it lives, Ctrl-C ends the process at once, as killed by SIGINT, after printing `note`:
+/// for work that cannot stop between steps (an evaluation inside library calls) but leaves
+/// something to say, such as how to get the outputs without training again.
+class InterruptNote {
+public:
+    explicit InterruptNote(const std::string& note) {
+        if (::sigaction(SIGINT, nullptr, &previous_) != 0 || previous_.sa_handler == SIG_IGN) return;
+        detail::interrupt_note = "\n" + note + "\n";  // no handler of ours is installed now
+        struct sigaction action {};
+        action.sa_handler = detail::print_note_and_end;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESETHAND;
+        installed_ = ::sigaction(SIGINT, &action, nullptr) == 0;
+    }
+    ~InterruptNote() {
+        if (installed_) ::sigaction(SIGINT, &previous_, nullptr);
+    }
+    InterruptNote(const InterruptNote&) = delete;
+    InterruptNote& operator=(const InterruptNote&) = delete;
 
 private:
     struct sigaction previous_ {};

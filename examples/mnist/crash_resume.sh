@@ -7,7 +7,8 @@
 #   4. the same with a triplet loss and Adam;
 #   5. a new run over a finished one, killed between its model.ckpt and its evaluation;
 #   6. a run killed while saving its model.ckpt, then resumed;
-#   7. a run stopped by Ctrl-C (SIGINT), then resumed with the command it printed;
+#   7. a run stopped by Ctrl-C (SIGINT) while training, then after it, each resumed with the
+#      command it printed;
 #   and while a run is paused, a second run into its folder is refused, and so is a new run over
 #   a stopped one.
 # The killed save must leave the previous checkpoint intact, and the resumed runs must end
@@ -158,5 +159,21 @@ resume_command="$(sed -n 's/.*; continue it with //p' "$work/sigint.err")"
 # shellcheck disable=SC2086 # the message's command, as a user pastes it (these paths have no spaces)
 "$mnist" $resume_command --threads 2 >"$work/sigint.resumed.log" 2>&1 || fail "the resume command given after Ctrl-C: $(cat "$work/sigint.resumed.log")"
 cmp "$work/full7/model.ckpt" "$work/sigint/model.ckpt" || fail "resumed after Ctrl-C: final checkpoint differs"
+# Ctrl-C once training is done (here before the evaluation): the message says how to get the
+# outputs without training again, and that command writes them.
+env --default-signal=INT "$mnist" "${run[@]}" --out "$work/evalint" --debug-pause evaluate:1 \
+    >"$work/evalint.log" 2>"$work/evalint.err" &
+pid=$!
+for _ in $(seq 1 600); do grep -q "debug: pausing" "$work/evalint.err" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$pid"
+status=0
+wait "$pid" || status=$?
+[ "$status" = 130 ] || fail "Ctrl-C after training: exit status $status, expected 130: $(cat "$work/evalint.err")"
+grep -qxF "interrupted after training: the trained network is safe in $work/evalint/checkpoint.ckpt; train --resume \
+$work/evalint/checkpoint.ckpt --data $work/data evaluates it and writes the outputs without training" "$work/evalint.err" ||
+    fail "Ctrl-C after training: $(cat "$work/evalint.err")"
+"$mnist" train --resume "$work/evalint/checkpoint.ckpt" --data "$work/data" >"$work/evalint.resumed.log" 2>&1 &&
+    [ -s "$work/evalint/metrics.json" ] || fail "the command given after Ctrl-C after training: $(cat "$work/evalint.resumed.log")"
+cmp "$work/full7/model.ckpt" "$work/evalint/model.ckpt" || fail "Ctrl-C after training: model.ckpt differs"
 
 echo "crash_resume: killed mid-save and mid-step (SGD and Adam), stopped by Ctrl-C, resumed, final checkpoints identical to uninterrupted runs; new runs over stopped ones refused"

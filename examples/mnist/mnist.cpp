@@ -167,6 +167,10 @@ int train(Settings s) {
     const double training_seconds = progress.elapsed_seconds();
     // A file that cannot be written from here on (a full disk) loses no training: the checkpoint
     // of the last epoch holds the trained network, and resuming it writes what is missing.
+    const auto rewrite = examples::rewrite_outputs(out, s.resume, s.data);
+    const examples::InterruptNote on_interrupt("interrupted after training: the trained network is safe in " +
+                                               rewrite.checkpoint + "; " + rewrite.command +
+                                               " evaluates it and writes the outputs without training");
     try {
         examples::remove_reports(out, {"metrics.json", "training_curve.svg", "pairs.png"});
         save_checkpoint(out / "model.ckpt", model, optimizer, objective, s, state);
@@ -194,7 +198,6 @@ int train(Settings s) {
         std::printf("wrote %s: model.ckpt %spairs.png training_curve.svg metrics.json\n", out.string().c_str(),
                     own_checkpoint ? "checkpoint.ckpt " : "");
     } catch (const siamese::io_error& e) {
-        const auto rewrite = examples::rewrite_outputs(out, s.resume, s.data);
         throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " + rewrite.checkpoint +
                                 ": once the outputs can be written, " + rewrite.command +
                                 " writes them again without training");

@@ -107,12 +107,15 @@ int train(Settings s, int stop_after) {
 
     // 5. The chosen model on the validation alphabets, beside the baselines, and pictures. A
     // report that cannot be written (a full disk) loses no training: resuming writes it again.
+    const std::string model_file = (out_folder.path() / "model.ckpt").string();
+    const std::string rewrite = examples::rewrite_outputs(out_folder.path(), s.resume, s.data).command;
+    const examples::InterruptNote on_interrupt("interrupted after training: the trained network is safe in " +
+                                               model_file + "; " + rewrite + " writes the reports without training");
     try {
         run.report();
     } catch (const siamese::io_error& e) {
-        throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " +
-                                (out_folder.path() / "model.ckpt").string() + ": once the reports can be written, " +
-                                examples::rewrite_outputs(out_folder.path(), s.resume, s.data).command +
+        throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " + model_file +
+                                ": once the reports can be written, " + rewrite +
                                 " writes them again without training");
     }
     return 0;
