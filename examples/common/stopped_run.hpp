@@ -47,28 +47,49 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// While it lives, SIGINT asks the run to stop (see interrupted()) instead of ending the process.
-class InterruptScope {
+namespace detail {
+/// `handler` for the first SIGINT while the object lives, unless SIGINT was ignored when the
+/// process started (`nohup`, `cmd &` in a script): it stays ignored. The handler is reset on
+/// entry, so the second Ctrl-C meets the default action and ends the process.
+class SigintHandler {
 public:
-    InterruptScope() {
-        detail::interrupt_requested = 0;
-        // Started with SIGINT ignored (`nohup`, `cmd &` in a script): it stays ignored.
+    explicit SigintHandler(void (*handler)(int)) {
         if (::sigaction(SIGINT, nullptr, &previous_) != 0 || previous_.sa_handler == SIG_IGN) return;
         struct sigaction action {};
-        action.sa_handler = detail::request_interrupt;
+        action.sa_handler = handler;
         sigemptyset(&action.sa_mask);
-        action.sa_flags = SA_RESETHAND;  // the second Ctrl-C meets the default: the process ends
-        installed_ = ::sigaction(SIGINT, &action, &previous_) == 0;
+        action.sa_flags = SA_RESETHAND;
+        installed_ = ::sigaction(SIGINT, &action, nullptr) == 0;
     }
-    ~InterruptScope() {
+    ~SigintHandler() {
         if (installed_) ::sigaction(SIGINT, &previous_, nullptr);
     }
-    InterruptScope(const InterruptScope&) = delete;
-    InterruptScope& operator=(const InterruptScope&) = delete;
+    SigintHandler(const SigintHandler&) = delete;
+    SigintHandler& operator=(const SigintHandler&) = delete;
 
 private:
     struct sigaction previous_ {};
     bool installed_ = false;
+};
+
+// Each handler's state is made ready before the handler is installed.
+inline auto stop_request_handler() {
+    interrupt_requested = 0;
+    return request_interrupt;
+}
+inline auto note_handler(const std::string& note) {
+    interrupt_note = "\n" + note + "\n";
+    return print_note_and_end;
+}
+}  // namespace detail
+
+/// While it lives, SIGINT asks the run to stop (see interrupted()) instead of ending the process.
+class InterruptScope {
+public:
+    InterruptScope() : handler_(detail::stop_request_handler()) {}
+
+private:
+    detail::SigintHandler handler_;
 };
 
 /// While it lives, Ctrl-C ends the process at once, as killed by SIGINT, after printing `note`:
@@ -76,24 +97,10 @@ private:
 /// something to say, such as how to get the outputs without training again.
 class InterruptNote {
 public:
-    explicit InterruptNote(const std::string& note) {
-        if (::sigaction(SIGINT, nullptr, &previous_) != 0 || previous_.sa_handler == SIG_IGN) return;
-        detail::interrupt_note = "\n" + note + "\n";  // no handler of ours is installed now
-        struct sigaction action {};
-        action.sa_handler = detail::print_note_and_end;
-        sigemptyset(&action.sa_mask);
-        action.sa_flags = SA_RESETHAND;
-        installed_ = ::sigaction(SIGINT, &action, nullptr) == 0;
-    }
-    ~InterruptNote() {
-        if (installed_) ::sigaction(SIGINT, &previous_, nullptr);
-    }
-    InterruptNote(const InterruptNote&) = delete;
-    InterruptNote& operator=(const InterruptNote&) = delete;
+    explicit InterruptNote(const std::string& note) : handler_(detail::note_handler(note)) {}
 
 private:
-    struct sigaction previous_ {};
-    bool installed_ = false;
+    detail::SigintHandler handler_;
 };
 
 /// Whether Ctrl-C was pressed under the current InterruptScope.

@@ -140,18 +140,24 @@ grep -qF "the run had trained all its batches; evaluating it and writing its out
     fail "resuming a finished run: $(grep resuming "$work/unsaved.resumed.log")"
 
 # 7. Ctrl-C inside batch 45: the run ends that batch, says what its checkpoint holds and how to
-#    resume it, and ends as killed by SIGINT; the command it gives resumes it bit for bit. (A
-#    background job of a script starts with SIGINT ignored, and the run keeps it so: env resets it.)
+#    resume it, and ends as killed by SIGINT; the command it gives resumes it bit for bit.
 run=(train "${common[@]}" --seed 5 --epochs 2 --batches 30 --batch-size 20 --log-every 10 --test-batches 10 --episodes 50)
 "$mnist" "${run[@]}" --out "$work/full7" >"$work/full7.log"
-env --default-signal=INT "$mnist" "${run[@]}" --out "$work/sigint" --debug-pause step:45 \
-    >"$work/sigint.log" 2>"$work/sigint.err" &
-pid=$!
-for _ in $(seq 1 600); do grep -q "debug: pausing" "$work/sigint.err" 2>/dev/null && break; sleep 0.1; done
-kill -INT "$pid"
-status=0
-wait "$pid" || status=$?
-[ "$status" = 130 ] || fail "Ctrl-C: exit status $status, expected 130 (killed by SIGINT): $(cat "$work/sigint.err")"
+
+# Starts the run into $1 pausing at $2, presses Ctrl-C once it is there, and checks that it ended
+# as killed by SIGINT. (A background job of a script starts with SIGINT ignored, and the run keeps
+# it so: env resets it.)
+interrupt_at_pause() {
+    local out="$1" pause="$2" status=0
+    env --default-signal=INT "$mnist" "${run[@]}" --out "$out" --debug-pause "$pause" >"$out.log" 2>"$out.err" &
+    local pid=$!
+    for _ in $(seq 1 600); do grep -q "debug: pausing" "$out.err" 2>/dev/null && break; sleep 0.1; done
+    kill -INT "$pid"
+    wait "$pid" || status=$?
+    [ "$status" = 130 ] || fail "Ctrl-C at $pause: exit status $status, expected 130 (killed by SIGINT): $(cat "$out.err")"
+}
+
+interrupt_at_pause "$work/sigint" step:45
 expected="interrupted before epoch 2, batch 16: $work/sigint/checkpoint.ckpt holds the run after 40 of 60 batches; \
 continue it with train --resume $work/sigint/checkpoint.ckpt --data $work/data"
 grep -qxF "$expected" "$work/sigint.err" || fail "Ctrl-C: $(cat "$work/sigint.err")"
@@ -159,16 +165,10 @@ resume_command="$(sed -n 's/.*; continue it with //p' "$work/sigint.err")"
 # shellcheck disable=SC2086 # the message's command, as a user pastes it (these paths have no spaces)
 "$mnist" $resume_command --threads 2 >"$work/sigint.resumed.log" 2>&1 || fail "the resume command given after Ctrl-C: $(cat "$work/sigint.resumed.log")"
 cmp "$work/full7/model.ckpt" "$work/sigint/model.ckpt" || fail "resumed after Ctrl-C: final checkpoint differs"
-# Ctrl-C once training is done (here before the evaluation): the message says how to get the
-# outputs without training again, and that command writes them.
-env --default-signal=INT "$mnist" "${run[@]}" --out "$work/evalint" --debug-pause evaluate:1 \
-    >"$work/evalint.log" 2>"$work/evalint.err" &
-pid=$!
-for _ in $(seq 1 600); do grep -q "debug: pausing" "$work/evalint.err" 2>/dev/null && break; sleep 0.1; done
-kill -INT "$pid"
-status=0
-wait "$pid" || status=$?
-[ "$status" = 130 ] || fail "Ctrl-C after training: exit status $status, expected 130: $(cat "$work/evalint.err")"
+
+#    Ctrl-C once training is done (here before the evaluation): the process ends at once, saying
+#    how to get the outputs without training again, and that command writes them.
+interrupt_at_pause "$work/evalint" evaluate:1
 grep -qxF "interrupted after training: the trained network is safe in $work/evalint/checkpoint.ckpt; train --resume \
 $work/evalint/checkpoint.ckpt --data $work/data evaluates it and writes the outputs without training" "$work/evalint.err" ||
     fail "Ctrl-C after training: $(cat "$work/evalint.err")"
