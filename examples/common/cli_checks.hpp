@@ -85,8 +85,11 @@ inline const CLI::Validator finite_non_negative =
 // A learning rate: the networks train in float, where a rate below its smallest normal number
 // (1.2e-38; 1e-320 is 0) leaves every weight where it is, and a test accuracy of chance unexplained.
 inline const CLI::Validator learning_rate = number_check(
-    [](double x) { return std::isfinite(x) && x >= static_cast<double>(std::numeric_limits<float>::min()); },
-    "a finite number from 1.2e-38 (a float's smallest normal) up", ">= 1.2e-38", "learning rate");
+    [](double x) {
+        return x >= static_cast<double>(std::numeric_limits<float>::min()) &&
+               x <= static_cast<double>(std::numeric_limits<float>::max());
+    },
+    "a number from 1.2e-38 to 3.4e38 (a float's normal range)", "1.2e-38 to 3.4e38", "learning rate");
 inline const CLI::Validator zero_to_one =
     number_check([](double x) { return x >= 0 && x <= 1; }, "a number from 0 to 1", "0 to 1", "zero to one");
 
@@ -199,8 +202,8 @@ inline void check_weight_decay(const std::string& optimizer, double largest_lr, 
 /// The real-valued setting `key` of checkpoint `c`, accepted only where the command line's
 /// `check` accepts it: an edited file would otherwise bring back a NaN rate or a probability of 5
 /// that no command line could give. Otherwise io_error "PATH: metadata 'KEY' " and what `check`
-/// says, e.g. for a NaN lr "PATH: metadata 'lr' must be a finite number from 1.2e-38 (a float's
-/// smallest normal) up, got 'nan'".
+/// says, e.g. for a NaN lr "PATH: metadata 'lr' must be a number from 1.2e-38 to 3.4e38 (a
+/// float's normal range), got 'nan'".
 inline double checked_real(const siamese::io::Checkpoint& c, const std::string& key, const CLI::Validator& check) {
     std::string text = c.at(key);
     if (const std::string problem = check(text); !problem.empty()) {

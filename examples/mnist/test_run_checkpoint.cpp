@@ -75,9 +75,9 @@ TEST_CASE(
         {"schedule", "step", "PATH: metadata 'schedule' is 'step', expected one of constant, cosine"},
         // Numbers, as the command line checks them: a NaN rate trained on NaN weights.
         {"lr", "nan",
-         "PATH: metadata 'lr' must be a finite number from 1.2e-38 (a float's smallest normal) up, got 'nan'"},
+         "PATH: metadata 'lr' must be a number from 1.2e-38 to 3.4e38 (a float's normal range), got 'nan'"},
         {"lr", "1e-320",
-         "PATH: metadata 'lr' must be a finite number from 1.2e-38 (a float's smallest normal) up, got '1e-320'"},
+         "PATH: metadata 'lr' must be a number from 1.2e-38 to 3.4e38 (a float's normal range), got '1e-320'"},
         {"momentum", "2", "PATH: metadata 'momentum' must be a number from 0 to 1, got '2'"},
         {"margin", "0", "PATH: metadata 'margin' must be a finite positive number, got '0'"},
         {"weight_decay", "-1", "PATH: metadata 'weight_decay' must be zero or a finite positive number, got '-1'"},

@@ -117,10 +117,10 @@ expect "--momentum under adamw" "--momentum is read only with --optimizer sgd; t
 expect "weight decay that makes the weights grow" "--weight-decay 10: --lr x the largest --layer-lr x --weight-decay is \
 4, above the 2 at which adamw's decay alone makes the weights grow" "$omniglot" train "${unread[@]}" --optimizer adamw \
     --lr 0.1 --layer-lr 1,1,1,1,1,4 --weight-decay 10
-expect "--lr 1e-320" "--lr: must be a finite number from 1.2e-38 (a float's smallest normal) up, got '1e-320'" \
+expect "--lr 1e-320" "--lr: must be a number from 1.2e-38 to 3.4e38 (a float's normal range), got '1e-320'" \
     "$omniglot" train "${unread[@]}" --lr 1e-320
 for value in nan inf; do
-    expect "--lr $value" "--lr: must be a finite number from 1.2e-38 (a float's smallest normal) up, got '$value'" "$omniglot" train "${unread[@]}" --lr "$value"
+    expect "--lr $value" "--lr: must be a number from 1.2e-38 to 3.4e38 (a float's normal range), got '$value'" "$omniglot" train "${unread[@]}" --lr "$value"
     for option in --focus --weight-decay; do
         expect "$option $value" "$option: must be zero or a finite positive number, got '$value'" "$omniglot" train \
             "${unread[@]}" "$option" "$value"

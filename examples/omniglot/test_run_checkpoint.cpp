@@ -68,8 +68,8 @@ TEST_CASE("settings_from_checkpoint refuses a number the command line would (a N
         const char* value;
         const char* problem;
     } cases[] = {
-        {"lr", "nan", "must be a finite number from 1.2e-38 (a float's smallest normal) up, got 'nan'"},
-        {"lr", "0", "must be a finite number from 1.2e-38 (a float's smallest normal) up, got '0'"},
+        {"lr", "nan", "must be a number from 1.2e-38 to 3.4e38 (a float's normal range), got 'nan'"},
+        {"lr", "0", "must be a number from 1.2e-38 to 3.4e38 (a float's normal range), got '0'"},
         {"momentum", "1.5", "must be a number from 0 to 1, got '1.5'"},
         {"weight_decay", "-0.1", "must be zero or a finite positive number, got '-0.1'"},
         {"within", "inf", "must be a number from 0 to 1, got 'inf'"},
