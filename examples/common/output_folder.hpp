@@ -76,6 +76,7 @@ public:
     /// Creates the folder, checks that files can be written there and locks it; throws io_error
     /// when another run holds it.
     explicit OutputFolder(const std::filesystem::path& out) : path_(out) {
+        if (out.empty()) throw siamese::io_error("the output folder's name is empty (--out ''): give a folder");
         std::error_code ec;
         created_ = std::filesystem::create_directories(out, ec);
         if (ec || !std::filesystem::is_directory(out)) {

@@ -268,6 +268,16 @@ expect "huge PGM header in a tiny file" "huge.pgm: PGM: truncated: expected 2684
 expect_ok "a light image is scored with a warning" "warning: $work/light.pgm is mostly light (mean 222 of 255): the \
 model was trained on light digits on a dark background; is it inverted?" \
     "${compare_good[@]}" "$work/light.pgm" "$work/light.pgm"
+# More threads than cores (1024 on 2 trained some 30 times slower) are taken with a note.
+if grep -q -e GOMP_parallel -e __kmpc_fork_call "$mnist"; then
+    cores=$(getconf _NPROCESSORS_ONLN)
+    expect_ok "more threads than cores" "note: $((cores + 1)) threads on $cores cores run much slower than one per core" \
+        "${compare_good[@]}" --threads $((cores + 1)) "$work/stroke.pgm" "$work/stroke.pgm"
+else
+    echo "skip more threads than cores: built without OpenMP"
+fi
+expect "empty --out" "the output folder's name is empty (--out ''): give a folder" \
+    "$mnist" train --data "$work/data" "${quick[@]}" --out ""
 # So is a blank one, whose score (0.74 "same" against a 1) read like an answer.
 expect_ok "a blank image is scored with a warning" "warning: $work/dark.pgm is blank (every pixel 0): it shows no digit" \
     "${compare_good[@]}" "$work/dark.pgm" "$work/stroke.pgm"

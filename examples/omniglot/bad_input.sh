@@ -292,6 +292,8 @@ expect "evaluate --json onto the default picture" "is also the picture's file (b
 # A list typed with spaces after the commas names the same alphabets.
 expect_ok "--alphabets with spaces" "  Alphabet3 " "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" \
     --alphabets " Alphabet2, Alphabet3" --episodes 5 --picture "$work/spaced.png"
+expect "evaluate --picture not named .png" "--picture $work/pic.jpg: the picture is a PNG; give a file name ending in \
+.png" "$omniglot" evaluate --model "$work/good/model.ckpt" --data "$work/data" --picture "$work/pic.jpg"
 # Every file train wrote beside the model is refused, also through a link to one not there yet.
 expect "evaluate --json onto the training curve" "--json $work/good/training_curve.svg is the training_curve.svg \
 train wrote beside --model $work/good/model.ckpt" "$omniglot" evaluate --model "$work/good/model.ckpt" \
@@ -580,8 +582,9 @@ expect "diverging before any save" "nothing of the run was saved" "$omniglot" tr
 
 # Ctrl-C stops the run between two steps: it says what its checkpoint holds and how to resume,
 # and ends as killed by SIGINT; the command it gives resumes it. (A background job of a script
-# starts with SIGINT ignored, and the run keeps it so: env resets it.)
-env --default-signal=INT "$omniglot" train --data "$work/data" "${quick[@]}" --epochs 100000 --out "$work/sigint" \
+# starts with SIGINT ignored, and the run keeps it so: env resets it.) Without validation alphabets:
+# early stopping could end the run before the signal comes.
+env --default-signal=INT "$omniglot" train --data "$work/data" "${unvalidated[@]}" --epochs 100000 --out "$work/sigint" \
     >"$work/sigint.log" 2>"$work/sigint.err" &
 pid=$!
 for _ in $(seq 1 600); do [ -e "$work/sigint/checkpoint.ckpt" ] && break; sleep 0.1; done

@@ -52,6 +52,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -258,6 +259,14 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
         throw std::invalid_argument("--json " + e.json + " is also the picture's file" +
                                     (e.picture.empty() ? " (by default next to the model)" : " (--picture)") +
                                     ": the picture would replace the numbers; give each its own");
+    }
+    // A PNG under another name (pic.jpg) would open as garbage, or not at all, in a viewer.
+    std::string extension = picture.extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (extension != ".png") {
+        throw std::invalid_argument("--picture " + e.picture +
+                                    ": the picture is a PNG; give a file name ending in .png");
     }
     examples::use_threads(cmd.threads);
     Ensemble ensemble = load_ensemble(cmd, e.models);
