@@ -10,6 +10,8 @@
 
 #include "output_folder.hpp"
 
+#include <siamese/parallel.hpp>
+
 #include <csignal>
 #include <cstdio>
 #include <stdexcept>
@@ -113,11 +115,13 @@ struct SavedRun {
 };
 
 /// For a run stopped by Ctrl-C: "CHECKPOINT holds the run after epoch 2 of 5; continue it with
-/// train --resume CHECKPOINT --data DATA".
+/// train --resume CHECKPOINT --data DATA --threads N", the run's thread count, with which it
+/// continues bit for bit.
 inline std::string resume_advice(const SavedRun& saved, const std::string& data) {
     if (saved.checkpoint.empty()) return "nothing of the run was saved";
     return saved.checkpoint + " holds the run " + saved.position + "; continue it with train --resume " +
-           shell_word(saved.checkpoint) + " --data " + shell_word(data);
+           shell_word(saved.checkpoint) + " --data " + shell_word(data) + " --threads " +
+           std::to_string(siamese::num_threads());
 }
 
 /// For a run stopped by a non-finite loss or update: resuming would repeat the same steps, so

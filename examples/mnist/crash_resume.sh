@@ -158,12 +158,14 @@ interrupt_at_pause() {
 }
 
 interrupt_at_pause "$work/sigint" step:45
+threads=2  # the run's thread count, which the resume command gives: 1 without OpenMP
+grep -q -e GOMP_parallel -e __kmpc_fork_call "$mnist" || threads=1
 expected="interrupted before epoch 2, batch 16: $work/sigint/checkpoint.ckpt holds the run after 40 of 60 batches; \
-continue it with train --resume $work/sigint/checkpoint.ckpt --data $work/data"
+continue it with train --resume $work/sigint/checkpoint.ckpt --data $work/data --threads $threads"
 grep -qxF "$expected" "$work/sigint.err" || fail "Ctrl-C: $(cat "$work/sigint.err")"
 resume_command="$(sed -n 's/.*; continue it with //p' "$work/sigint.err")"
 # shellcheck disable=SC2086 # the message's command, as a user pastes it (these paths have no spaces)
-"$mnist" $resume_command --threads 2 >"$work/sigint.resumed.log" 2>&1 || fail "the resume command given after Ctrl-C: $(cat "$work/sigint.resumed.log")"
+"$mnist" $resume_command >"$work/sigint.resumed.log" 2>&1 || fail "the resume command given after Ctrl-C: $(cat "$work/sigint.resumed.log")"
 cmp "$work/full7/model.ckpt" "$work/sigint/model.ckpt" || fail "resumed after Ctrl-C: final checkpoint differs"
 
 #    Ctrl-C once training is done (here before the evaluation): the process ends at once, saying

@@ -591,10 +591,12 @@ for _ in $(seq 1 600); do [ -e "$work/sigint/checkpoint.ckpt" ] && break; sleep 
 kill -INT "$pid"
 status=0
 wait "$pid" || status=$?
+threads=2  # the run's thread count, which the resume command gives: 1 without OpenMP
+grep -q -e GOMP_parallel -e __kmpc_fork_call "$omniglot" || threads=1
 if [ "$status" != 130 ]; then
     fail "Ctrl-C" "exit status $status, expected 130 (killed by SIGINT): $(cat "$work/sigint.err")"
 elif ! grep -qxE "interrupted before epoch [0-9]+, step [0-9]+: $work/sigint/checkpoint.ckpt holds the run after \
-epoch [0-9]+ of 100000; continue it with train --resume $work/sigint/checkpoint.ckpt --data $work/data" "$work/sigint.err"; then
+epoch [0-9]+ of 100000; continue it with train --resume $work/sigint/checkpoint.ckpt --data $work/data --threads $threads" "$work/sigint.err"; then
     fail "Ctrl-C" "$(cat "$work/sigint.err")"
 else
     echo "ok   Ctrl-C: $(tail -n 1 "$work/sigint.err")"
