@@ -12,10 +12,13 @@
 
 #include <siamese/parallel.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include <signal.h>
 #include <unistd.h>
@@ -23,7 +26,10 @@
 namespace examples {
 
 namespace detail {
-inline volatile std::sig_atomic_t interrupt_requested = 0;
+// Set by a handler that may run on any thread (an OpenMP worker) and read by the training loop:
+// an atomic, lock-free and so safe to store from a signal handler.
+inline std::atomic<int> interrupt_requested{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
 /// InterruptNote's text; written by the handler, so set only while SIGINT cannot reach it.
 inline std::string interrupt_note;
@@ -36,6 +42,11 @@ extern "C" inline void print_note_and_end(int) {
 
 extern "C" inline void request_interrupt(int) {
     interrupt_requested = 1;
+    // Ctrl-C also ends a `| tee log` after the run: the lines the run prints while it stops would
+    // end it by SIGPIPE before it says how to resume. They fail with EPIPE instead.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, nullptr);
     static constexpr char note[] = "\n(stopping after this step; Ctrl-C again ends at once)\n";
     // Only async-signal-safe calls here; a failed write changes nothing.
     [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, note, sizeof note - 1);
@@ -114,24 +125,28 @@ struct SavedRun {
     std::string position;    ///< where it holds the run: "after epoch 2 of 5"
 };
 
-/// For a run stopped by Ctrl-C: "CHECKPOINT holds the run after epoch 2 of 5; continue it with
-/// train --resume CHECKPOINT --data DATA --threads N", the run's thread count, with which it
-/// continues bit for bit.
-inline std::string resume_advice(const SavedRun& saved, const std::string& data) {
+/// For a run stopped by Ctrl-C, with its outputs in `out`: "CHECKPOINT holds the run after
+/// epoch 2 of 5; continue it with train --resume CHECKPOINT --data DATA [--out OUT] --threads N"
+/// and `options` (the run's command-line options a checkpoint does not restore). N is this
+/// process's thread count, with which the run continues bit for bit.
+inline std::string resume_advice(const SavedRun& saved, const std::filesystem::path& out, const std::string& data,
+                                 const std::string& options = "") {
     if (saved.checkpoint.empty()) return "nothing of the run was saved";
-    return saved.checkpoint + " holds the run " + saved.position + "; continue it with train --resume " +
-           shell_word(saved.checkpoint) + " --data " + shell_word(data) + " --threads " +
-           std::to_string(siamese::num_threads());
+    return saved.checkpoint + " holds the run " + saved.position + "; continue it with " +
+           rewrite_outputs(out, saved.checkpoint, data).command + " --threads " +
+           std::to_string(siamese::num_threads()) + options;
 }
 
-/// For a run stopped by a non-finite loss or update: resuming would repeat the same steps, so
-/// other settings need a new run, which the stopped run's folder refuses.
-inline std::string restart_advice(const SavedRun& saved) {
+/// For a run stopped by a non-finite loss or update, with its outputs in `out`: resuming would
+/// repeat the same steps, so other settings need a new run, which a stopped run's checkpoint in
+/// `out` refuses.
+inline std::string restart_advice(const SavedRun& saved, const std::filesystem::path& out) {
     if (saved.checkpoint.empty()) return "nothing of the run was saved";
+    std::error_code ec;
+    const bool in_out = std::filesystem::equivalent(saved.checkpoint, out / "checkpoint.ckpt", ec);
     return saved.checkpoint + " holds the run " + saved.position +
-           ", but resuming it repeats these steps: to train with other settings, start a new run with another "
-           "--out, or delete " +
-           shell_word(saved.checkpoint) + " first";
+           ", but resuming it repeats these steps: to train with other settings, start a new run" +
+           (in_out ? " with another --out, or delete " + shell_word(saved.checkpoint) + " first" : std::string());
 }
 
 /// Ends the process as killed by SIGINT, after `message` on standard error: main calls it once

@@ -151,8 +151,15 @@ interrupt_at_pause() {
     local out="$1" pause="$2" status=0
     env --default-signal=INT "$mnist" "${run[@]}" --out "$out" --debug-pause "$pause" >"$out.log" 2>"$out.err" &
     local pid=$!
-    for _ in $(seq 1 600); do grep -q "debug: pausing" "$out.err" 2>/dev/null && break; sleep 0.1; done
+    for _ in $(seq 1 600); do
+        grep -q "debug: pausing" "$out.err" 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || fail "run $out ended before reaching $pause: $(cat "$out.err")"
+        sleep 0.1
+    done
     kill -INT "$pid"
+    # A run that does not stop is killed after a minute: the test fails instead of hanging.
+    for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" || status=$?
     [ "$status" = 130 ] || fail "Ctrl-C at $pause: exit status $status, expected 130 (killed by SIGINT): $(cat "$out.err")"
 }
@@ -161,7 +168,7 @@ interrupt_at_pause "$work/sigint" step:45
 threads=2  # the run's thread count, which the resume command gives: 1 without OpenMP
 grep -q -e GOMP_parallel -e __kmpc_fork_call "$mnist" || threads=1
 expected="interrupted before epoch 2, batch 16: $work/sigint/checkpoint.ckpt holds the run after 40 of 60 batches; \
-continue it with train --resume $work/sigint/checkpoint.ckpt --data $work/data --threads $threads"
+continue it with train --resume $work/sigint/checkpoint.ckpt --data $work/data --threads $threads --checkpoint-every 10"
 grep -qxF "$expected" "$work/sigint.err" || fail "Ctrl-C: $(cat "$work/sigint.err")"
 resume_command="$(sed -n 's/.*; continue it with //p' "$work/sigint.err")"
 # shellcheck disable=SC2086 # the message's command, as a user pastes it (these paths have no spaces)
@@ -174,7 +181,7 @@ interrupt_at_pause "$work/evalint" evaluate:1
 grep -qxF "interrupted after training: the trained network is safe in $work/evalint/checkpoint.ckpt; train --resume \
 $work/evalint/checkpoint.ckpt --data $work/data evaluates it and writes the outputs without training" "$work/evalint.err" ||
     fail "Ctrl-C after training: $(cat "$work/evalint.err")"
-"$mnist" train --resume "$work/evalint/checkpoint.ckpt" --data "$work/data" >"$work/evalint.resumed.log" 2>&1 &&
+"$mnist" train --resume "$work/evalint/checkpoint.ckpt" --data "$work/data" --threads 2 >"$work/evalint.resumed.log" 2>&1 &&
     [ -s "$work/evalint/metrics.json" ] || fail "the command given after Ctrl-C after training: $(cat "$work/evalint.resumed.log")"
 cmp "$work/full7/model.ckpt" "$work/evalint/model.ckpt" || fail "Ctrl-C after training: model.ckpt differs"
 

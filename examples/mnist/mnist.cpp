@@ -103,10 +103,15 @@ int train(Settings s) {
     // What Ctrl-C or a NaN leaves to go on from: the checkpoint resumed, then each one saved.
     examples::SavedRun saved;
     if (resume) saved = {s.resume, run_position_text(state.done(s), s)};
+    bool saved_here = false;  // this process wrote OUT/checkpoint.ckpt
     const auto save_run = [&] {
         save_checkpoint(checkpoint, model, optimizer, objective, s, state);
         saved = {checkpoint.string(), run_position_text(state.done(s), s)};
+        saved_here = true;
     };
+    // What the resume command must repeat: the checkpoint does not restore it.
+    const std::string resume_options =
+        s.checkpoint_every > 0 ? " --checkpoint-every " + std::to_string(s.checkpoint_every) : "";
     double epoch_start = 0;
     long epoch_first_batch = state.batch;  // a run resumed mid-epoch times only the rest of it
     try {
@@ -114,7 +119,7 @@ int train(Settings s) {
         while (state.epoch <= s.epochs) {
             if (examples::interrupted()) {
                 throw examples::Interrupted("interrupted before " + step_name(state) + ": " +
-                                            examples::resume_advice(saved, s.data));
+                                            examples::resume_advice(saved, out, s.data, resume_options));
             }
             optimizer.zero_grad();
             const StepResult batch = objective.forward_backward(model, params, step_name(state));  // NaN? stops here
@@ -158,16 +163,17 @@ int train(Settings s) {
             }
         }
     } catch (const siamese::numeric_error& e) {
-        throw siamese::numeric_error(std::string(e.what()) + "\n" + examples::restart_advice(saved));
+        throw siamese::numeric_error(std::string(e.what()) + "\n" + examples::restart_advice(saved, out));
     }
     if (examples::interrupted()) {  // pressed while the last checkpoint was being saved
-        throw examples::Interrupted("interrupted after the last batch: " + examples::resume_advice(saved, s.data));
+        throw examples::Interrupted("interrupted after the last batch: " +
+                                    examples::resume_advice(saved, out, s.data, resume_options));
     }
     progress.finish();
     const double training_seconds = progress.elapsed_seconds();
     // A file that cannot be written from here on (a full disk) loses no training: the checkpoint
     // of the last epoch holds the trained network, and resuming it writes what is missing.
-    const auto rewrite = examples::rewrite_outputs(out, s.resume, s.data);
+    const auto rewrite = examples::rewrite_outputs(out, saved.checkpoint, s.data);
     const examples::InterruptNote on_interrupt("interrupted after training: the trained network is safe in " +
                                                rewrite.checkpoint + "; " + rewrite.command +
                                                " evaluates it and writes the outputs without training");
@@ -193,10 +199,8 @@ int train(Settings s) {
                       test_set);
         write_training_curve(out / "training_curve.svg", state.log, s.loss);
         draw_pairs(out / "pairs.png", model, test_set, s.seed, verdict_for(model, s, results));
-        std::error_code ec;  // a finished run resumed from elsewhere saved no checkpoint.ckpt here
-        const bool own_checkpoint = !saved.checkpoint.empty() && fs::equivalent(saved.checkpoint, checkpoint, ec);
         std::printf("wrote %s: model.ckpt %spairs.png training_curve.svg metrics.json\n", out.string().c_str(),
-                    own_checkpoint ? "checkpoint.ckpt " : "");
+                    saved_here ? "checkpoint.ckpt " : "");
     } catch (const siamese::io_error& e) {
         throw siamese::io_error(std::string(e.what()) + "\nthe trained network is safe in " + rewrite.checkpoint +
                                 ": once the outputs can be written, " + rewrite.command +

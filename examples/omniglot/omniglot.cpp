@@ -109,7 +109,7 @@ int train(Settings s, int stop_after) {
     // 5. The chosen model on the validation alphabets, beside the baselines, and pictures. A
     // report that cannot be written (a full disk) loses no training: resuming writes it again.
     const std::string model_file = (out_folder.path() / "model.ckpt").string();
-    const std::string rewrite = examples::rewrite_outputs(out_folder.path(), s.resume, s.data).command;
+    const std::string rewrite = examples::rewrite_outputs(out_folder.path(), run.saved().checkpoint, s.data).command;
     const examples::InterruptNote on_interrupt("interrupted after training: the trained network is safe in " +
                                                model_file + "; " + rewrite + " writes the reports without training");
     try {

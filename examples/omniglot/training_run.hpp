@@ -107,12 +107,12 @@ public:
             }
         } catch (const siamese::numeric_error& e) {
             progress.finish();
-            throw siamese::numeric_error(std::string(e.what()) + "\n" + examples::restart_advice(saved_));
+            throw siamese::numeric_error(std::string(e.what()) + "\n" + examples::restart_advice(saved_, out_));
         }
         progress.finish();
         if (examples::interrupted()) {  // pressed while the last checkpoint was being saved
             throw examples::Interrupted("interrupted after the last epoch: " +
-                                        examples::resume_advice(saved_, s_.data));
+                                        examples::resume_advice(saved_, out_, s_.data));
         }
         training_seconds_ = progress.elapsed_seconds();
         std::printf("training time: %s for %d epochs%s%s\n", examples::format_seconds(training_seconds_).c_str(),
@@ -173,6 +173,9 @@ public:
                     data_.val_set ? " validation_episodes.png" : "");
     }
 
+    /// The checkpoint holding the run as it stands (the one resumed, then each one saved).
+    [[nodiscard]] const examples::SavedRun& saved() const noexcept { return saved_; }
+
 private:
     struct EpochMeasures {
         double loss = 0, accuracy = 0;  ///< means over the epoch's steps
@@ -188,7 +191,7 @@ private:
             if (examples::interrupted()) {
                 progress.finish();
                 throw examples::Interrupted("interrupted before " + step_name(k + 1) + ": " +
-                                            examples::resume_advice(saved_, s_.data));
+                                            examples::resume_advice(saved_, out_, s_.data));
             }
             const index_t step = static_cast<index_t>(st_.epoch - 1) * s_.steps + k;
             schedule_.apply(optimizer_, step);
