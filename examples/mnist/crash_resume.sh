@@ -25,17 +25,23 @@ run=(train "${common[@]}" --seed 9 --epochs 2 --batches 30 --batch-size 20 --log
 
 fail() { echo "crash_resume: FAILED: $*" >&2; exit 1; }
 
+# Waits until the run $2 writing to $1 says it paused at $3; fails if it ends or never gets there.
+wait_for_pause() {
+    local out="$1" pid="$2" pause="$3"
+    for _ in $(seq 1 600); do
+        grep -q "debug: pausing" "$out.err" 2>/dev/null && return
+        kill -0 "$pid" 2>/dev/null || fail "run $out ended before reaching $pause: $(cat "$out.err")"
+        sleep 0.1
+    done
+    fail "run $out never reached $pause"
+}
+
 # Starts a run that pauses at $2 (save:N or step:N), kills it with SIGKILL once it is there.
 run_and_kill() {
     local out="$1" pause="$2"
     "$mnist" "${run[@]}" --out "$out" --debug-pause "$pause" >"$out.log" 2>"$out.err" &
     local pid=$!
-    for _ in $(seq 1 600); do
-        grep -q "debug: pausing" "$out.err" 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || fail "run $out ended before reaching $pause: $(cat "$out.err")"
-        sleep 0.1
-    done
-    grep -q "debug: pausing" "$out.err" || fail "run $out never reached $pause"
+    wait_for_pause "$out" "$pid" "$pause"
     # A second run into the same folder meanwhile is refused (two runs there mixed their files);
     # the lock goes with the killed process, so the resume below gets the folder.
     if "$mnist" "${run[@]}" --out "$out" >"$out.second.log" 2>&1; then fail "a second run into $out was accepted"; fi
@@ -151,11 +157,7 @@ interrupt_at_pause() {
     local out="$1" pause="$2" status=0
     env --default-signal=INT "$mnist" "${run[@]}" --out "$out" --debug-pause "$pause" >"$out.log" 2>"$out.err" &
     local pid=$!
-    for _ in $(seq 1 600); do
-        grep -q "debug: pausing" "$out.err" 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || fail "run $out ended before reaching $pause: $(cat "$out.err")"
-        sleep 0.1
-    done
+    wait_for_pause "$out" "$pid" "$pause"
     kill -INT "$pid"
     # A run that does not stop is killed after a minute: the test fails instead of hanging.
     for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
