@@ -13,12 +13,14 @@
 #include <siamese/parallel.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 
 #include <signal.h>
 #include <unistd.h>
@@ -97,6 +99,7 @@ inline auto note_handler(const std::string& note) {
 }  // namespace detail
 
 /// While it lives, SIGINT asks the run to stop (see interrupted()) instead of ending the process.
+/// It spans the training and what follows it, up to the InterruptNote that takes over.
 class InterruptScope {
 public:
     InterruptScope() : handler_(detail::stop_request_handler()) {}
@@ -105,19 +108,32 @@ private:
     detail::SigintHandler handler_;
 };
 
+/// Whether Ctrl-C was pressed under the current InterruptScope.
+[[nodiscard]] inline bool interrupted() noexcept { return detail::interrupt_requested != 0; }
+
 /// While it lives, Ctrl-C ends the process at once, as killed by SIGINT, after printing `note`:
 /// for work that cannot stop between steps (an evaluation inside library calls) but leaves
-/// something to say, such as how to get the outputs without training again.
+/// something to say, such as how to get the outputs without training again. Made under the
+/// run's InterruptScope, it takes over from it without a gap: a Ctrl-C pressed after the run's
+/// last look at interrupted() (its last step, its last save) throws Interrupted(note) here.
 class InterruptNote {
 public:
-    explicit InterruptNote(const std::string& note) : handler_(detail::note_handler(note)) {}
+    explicit InterruptNote(const std::string& note) : handler_(detail::note_handler(note)) {
+        if (interrupted()) throw Interrupted(note);
+    }
 
 private:
     detail::SigintHandler handler_;
 };
 
-/// Whether Ctrl-C was pressed under the current InterruptScope.
-[[nodiscard]] inline bool interrupted() noexcept { return detail::interrupt_requested != 0; }
+/// Stops the process where a crash test wants to kill it or press Ctrl-C: announces it on
+/// stderr, then waits a minute, or until Ctrl-C under an InterruptScope.
+inline void debug_pause(const std::string& where) {
+    std::fprintf(stderr, "debug: pausing %s\n", where.c_str());
+    std::fflush(stderr);
+    for (int tenth = 0; tenth < 600 && !interrupted(); ++tenth)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
 
 /// What a run that stopped part-way has on disk, for the message that says how to go on.
 struct SavedRun {

@@ -7,7 +7,7 @@
 #   4. the same with a triplet loss and Adam;
 #   5. a new run over a finished one, killed between its model.ckpt and its evaluation;
 #   6. a run killed while saving its model.ckpt, then resumed;
-#   7. a run stopped by Ctrl-C (SIGINT) while training, then after it, each resumed with the
+#   7. a run stopped by Ctrl-C (SIGINT) while training, then two after it, each resumed with the
 #      command it printed;
 #   and while a run is paused, a second run into its folder is refused, and so is a new run over
 #   a stopped one.
@@ -177,12 +177,17 @@ resume_command="$(sed -n 's/.*; continue it with //p' "$work/sigint.err")"
 "$mnist" $resume_command >"$work/sigint.resumed.log" 2>&1 || fail "the resume command given after Ctrl-C: $(cat "$work/sigint.resumed.log")"
 cmp "$work/full7/model.ckpt" "$work/sigint/model.ckpt" || fail "resumed after Ctrl-C: final checkpoint differs"
 
-#    Ctrl-C once training is done (here before the evaluation): the process ends at once, saying
-#    how to get the outputs without training again, and that command writes them.
-interrupt_at_pause "$work/evalint" evaluate:1
-grep -qxF "interrupted after training: the trained network is safe in $work/evalint/checkpoint.ckpt; train --resume \
+#    Ctrl-C once training is done (before the evaluation, and before that between the training
+#    loop and the evaluation, where the loop no longer looks for it): the process ends at once,
+#    saying how to get the outputs without training again, and that command writes them.
+for pause in trained:1 evaluate:1; do
+    rm -rf "$work/evalint"
+    interrupt_at_pause "$work/evalint" "$pause"
+    grep -qxF "interrupted after training: the trained network is safe in $work/evalint/checkpoint.ckpt; train --resume \
 $work/evalint/checkpoint.ckpt --data $work/data evaluates it and writes the outputs without training" "$work/evalint.err" ||
-    fail "Ctrl-C after training: $(cat "$work/evalint.err")"
+        fail "Ctrl-C after training ($pause): $(cat "$work/evalint.err")"
+    if [ -e "$work/evalint/metrics.json" ]; then fail "Ctrl-C after training ($pause): the outputs were written"; fi
+done
 "$mnist" train --resume "$work/evalint/checkpoint.ckpt" --data "$work/data" --threads 2 >"$work/evalint.resumed.log" 2>&1 &&
     [ -s "$work/evalint/metrics.json" ] || fail "the command given after Ctrl-C after training: $(cat "$work/evalint.resumed.log")"
 cmp "$work/full7/model.ckpt" "$work/evalint/model.ckpt" || fail "Ctrl-C after training: model.ckpt differs"

@@ -114,8 +114,9 @@ int train(Settings s) {
         s.checkpoint_every > 0 ? " --checkpoint-every " + std::to_string(s.checkpoint_every) : "";
     double epoch_start = 0;
     long epoch_first_batch = state.batch;  // a run resumed mid-epoch times only the rest of it
+    // Ctrl-C stops the loop between two batches; after training, on_interrupt below takes over.
+    const examples::InterruptScope interrupt_scope;
     try {
-        const examples::InterruptScope interrupt_scope;  // Ctrl-C stops the loop between two batches
         while (state.epoch <= s.epochs) {
             if (examples::interrupted()) {
                 throw examples::Interrupted("interrupted before " + step_name(state) + ": " +
@@ -124,7 +125,7 @@ int train(Settings s) {
             optimizer.zero_grad();
             const StepResult batch = objective.forward_backward(model, params, step_name(state));  // NaN? stops here
             if (state.done(s) + 1 == debug_pause_at(s, "step"))
-                debug_pause("inside batch " + std::to_string(state.done(s) + 1));
+                examples::debug_pause("inside batch " + std::to_string(state.done(s) + 1));
             schedule.apply(optimizer, state.done(s));
             optimizer.step();
 
@@ -174,6 +175,7 @@ int train(Settings s) {
     // A file that cannot be written from here on (a full disk) loses no training: the checkpoint
     // of the last epoch holds the trained network, and resuming it writes what is missing.
     const auto rewrite = examples::rewrite_outputs(out, saved.checkpoint, s.data);
+    if (debug_pause_at(s, "trained") == 1) examples::debug_pause("after training");
     const examples::InterruptNote on_interrupt("interrupted after training: the trained network is safe in " +
                                                rewrite.checkpoint + "; " + rewrite.command +
                                                " evaluates it and writes the outputs without training");
@@ -182,7 +184,7 @@ int train(Settings s) {
         save_checkpoint(out / "model.ckpt", model, optimizer, objective, s, state);
 
         // 4. Evaluation on the test set.
-        if (debug_pause_at(s, "evaluate") == 1) debug_pause("before the evaluation");
+        if (debug_pause_at(s, "evaluate") == 1) examples::debug_pause("before the evaluation");
         const auto results = evaluate_model(model, train_set, test_set, s);
         print_results(results, s);
         std::printf(
@@ -388,7 +390,8 @@ int main(int argc, char** argv) {
         train_cmd->add_option("--resume", s.resume,
                               "continue the run saved in this checkpoint, with its own settings, writing to the "
                               "checkpoint's folder unless --out is given");
-    train_cmd->add_option("--debug-pause", s.debug_pause, "save:N, step:N or evaluate:1 (crash tests)")->group("");
+    train_cmd->add_option("--debug-pause", s.debug_pause, "save:N, step:N, trained:1 or evaluate:1 (crash tests)")
+        ->group("");
     examples::resume_excludes_all_but(
         *train_cmd, resume_opt, {"--help", "--data", "--threads", "--out", "--checkpoint-every", "--debug-pause"});
 

@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -28,7 +27,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 namespace mnist {
@@ -91,7 +89,7 @@ struct Settings {
     long calibration_batches = 100;  ///< training-set pair batches on which a threshold is chosen
     long retrieval_images = 2000;    ///< test images in the retrieval evaluation (N^2 distances)
     std::string resume;              ///< checkpoint to continue from
-    std::string debug_pause;         ///< "save:N", "step:N" or "evaluate:1": pause there (crash tests)
+    std::string debug_pause;         ///< "save:N", "step:N", "trained:1" or "evaluate:1": pause there (crash tests)
     std::string train_data;          ///< the training images' data_fingerprint (set by train, not an option)
 };
 
@@ -322,20 +320,12 @@ inline std::string step_name(const TrainingState& state) {
     return "epoch " + std::to_string(state.epoch) + ", batch " + std::to_string(state.batch + 1);
 }
 
-/// "save:N" / "step:N" / "evaluate:1" from --debug-pause: the N-th checkpoint save, the N-th
-/// batch, or before the evaluation.
+/// "save:N" / "step:N" / "trained:1" / "evaluate:1" from --debug-pause: the N-th checkpoint save,
+/// the N-th batch, after the training loop (before Ctrl-C prints how to get the outputs), or
+/// before the evaluation.
 inline long debug_pause_at(const Settings& s, const std::string& what) {
     const std::string prefix = what + ":";
     return s.debug_pause.rfind(prefix, 0) == 0 ? std::stol(s.debug_pause.substr(prefix.size())) : -1;
-}
-
-/// Stops the process where a crash test wants to kill it: announces it on stderr, then waits.
-inline void debug_pause(const std::string& where) {
-    std::fprintf(stderr, "debug: pausing %s\n", where.c_str());
-    std::fflush(stderr);
-    // A minute, or until Ctrl-C (which a test sends to see the run stop there).
-    for (int tenth = 0; tenth < 600 && !examples::interrupted(); ++tenth)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 inline siamese::Tensor<float> load_image_tensor(const fs::path& path, const siamese::Shape& image_shape) {

@@ -6,6 +6,7 @@
 
 #include "../common/cli_checks.hpp"
 #include "../common/run_state.hpp"
+#include "../common/stopped_run.hpp"
 #include "objectives.hpp"
 
 #include <cstdint>
@@ -75,7 +76,8 @@ inline void save_checkpoint(const fs::path& path, Model& model, Optimizer& optim
     ++state.saves;
     const bool pause = state.saves == debug_pause_at(s, "save");
     c.save(path, [&] {
-        if (pause) debug_pause("inside checkpoint save " + std::to_string(state.saves) + " of " + path.string());
+        if (pause)
+            examples::debug_pause("inside checkpoint save " + std::to_string(state.saves) + " of " + path.string());
     });
 }
 

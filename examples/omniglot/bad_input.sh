@@ -611,4 +611,33 @@ else
         "$omniglot" $resume_command --stop-after $((saved_epoch + 1))
 fi
 
+# Ctrl-C after training (here while the run waits between its last epoch and the reports, where
+# the training loop no longer looks for it) says where the trained network is and which command
+# writes the reports without training; that command does so.
+env --default-signal=INT "$omniglot" train --data "$work/data" "${unvalidated[@]}" --debug-pause-after-training \
+    --out "$work/trained_int" >"$work/trained_int.log" 2>"$work/trained_int.err" &
+pid=$!
+for _ in $(seq 1 600); do grep -q "debug: pausing after training" "$work/trained_int.err" && break; sleep 0.1; done
+kill -INT "$pid"
+for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$pid" 2>/dev/null || true
+status=0
+wait "$pid" || status=$?
+note="interrupted after training: the trained network is safe in $work/trained_int/model.ckpt; train --resume \
+$work/trained_int/checkpoint.ckpt --data $work/data writes the reports without training"
+if [ "$status" != 130 ]; then
+    fail "Ctrl-C after training" "exit status $status, expected 130 (killed by SIGINT): $(cat "$work/trained_int.err")"
+elif ! grep -qxF "$note" "$work/trained_int.err"; then
+    fail "Ctrl-C after training" "$(cat "$work/trained_int.err")"
+elif [ -e "$work/trained_int/metrics.json" ]; then
+    fail "Ctrl-C after training" "metrics.json was written before the reports"
+else
+    echo "ok   Ctrl-C after training: $(tail -n 1 "$work/trained_int.err")"
+    command="${note#*model.ckpt; }"
+    # shellcheck disable=SC2086 # the message's command, as a user pastes it (these paths have no spaces)
+    expect_ok "the command given after Ctrl-C after training" "the run had trained all its epochs" \
+        "$omniglot" ${command% writes the reports without training}
+    [ -e "$work/trained_int/metrics.json" ] || fail "Ctrl-C after training" "its command wrote no metrics.json"
+fi
+
 finish

@@ -71,7 +71,13 @@ namespace fs = std::filesystem;
 
 // ------------------------------------------------------------------------------------------- train
 
-int train(Settings s, int stop_after) {
+/// Hidden options with which the tests end or interrupt a run at a chosen point.
+struct CrashTestHooks {
+    int stop_after = 0;                 ///< end after this epoch, as if killed (0: never)
+    bool pause_after_training = false;  ///< wait for Ctrl-C between training and the reports
+};
+
+int train(Settings s, const CrashTestHooks& hooks) {
     examples::line_buffer_standard_output();  // a long run's log shows (and keeps) each line at once
     examples::use_threads(s.threads);
     std::optional<siamese::io::Checkpoint> resume;
@@ -104,12 +110,15 @@ int train(Settings s, int stop_after) {
     // 3. Training on pairs, 4. validated after every epoch.
     TrainingRun run(s, data, model, out_folder.path());
     if (resume) run.resume_from(*resume, s.resume);
-    if (!run.train(stop_after)) return 0;
+    // Ctrl-C stops the run between two steps; after training, on_interrupt below takes over.
+    const examples::InterruptScope interrupt_scope;
+    if (!run.train(hooks.stop_after)) return 0;
 
     // 5. The chosen model on the validation alphabets, beside the baselines, and pictures. A
     // report that cannot be written (a full disk) loses no training: resuming writes it again.
     const std::string model_file = (out_folder.path() / "model.ckpt").string();
     const std::string rewrite = examples::rewrite_outputs(out_folder.path(), run.saved().checkpoint, s.data).command;
+    if (hooks.pause_after_training) examples::debug_pause("after training");
     const examples::InterruptNote on_interrupt("interrupted after training: the trained network is safe in " +
                                                model_file + "; " + rewrite + " writes the reports without training");
     try {
@@ -546,10 +555,13 @@ int main(int argc, char** argv) {
         "continue the run saved in this checkpoint.ckpt, with its own settings, in its folder (or "
         "in --out, which must hold the run's model.ckpt)");
 
-    int stop_after = 0;
-    train_cmd->add_option("--stop-after", stop_after, "end after this epoch, as if killed (tests)")->group("");
-    examples::resume_excludes_all_but(*train_cmd, resume_opt,
-                                      {"--help", "--data", "--threads", "--out", "--stop-after"});
+    CrashTestHooks hooks;
+    train_cmd->add_option("--stop-after", hooks.stop_after, "end after this epoch, as if killed (tests)")->group("");
+    train_cmd->add_flag("--debug-pause-after-training", hooks.pause_after_training, "wait there for Ctrl-C (tests)")
+        ->group("");
+    examples::resume_excludes_all_but(
+        *train_cmd, resume_opt,
+        {"--help", "--data", "--threads", "--out", "--stop-after", "--debug-pause-after-training"});
 
     auto* eval_cmd = app.add_subcommand(
         "evaluate", "N-way one-shot accuracy of a trained model (N: its training --ways), beside two baselines");
@@ -609,7 +621,7 @@ int main(int argc, char** argv) {
                                     "--validation ALPHABETS", "--validation none");
             s.net.widths = parse_widths(widths, "--widths");
             s.net.he_init = init == "he";
-            return examples::finish_standard_output(train(s, stop_after));
+            return examples::finish_standard_output(train(s, hooks));
         }
         if (*runs_cmd) return examples::finish_standard_output(make_runs(s, r));
         return examples::finish_standard_output(evaluate(s, e));

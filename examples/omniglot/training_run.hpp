@@ -75,6 +75,7 @@ public:
 
     /// Trains the epochs left, until the last or an early stop. Returns false when it stopped
     /// after epoch `stop_after` as asked (crash tests: the process ends as if killed there).
+    /// Ctrl-C stops it between two steps under the caller's examples::InterruptScope.
     bool train(int stop_after) {
         // Timings are this process's: a checkpoint holding them would differ between identical runs.
         resumed_after_epochs_ = st_.epoch - 1;
@@ -84,7 +85,6 @@ public:
         stopped_early_ = stopped_early(st_, s_, data_.val_set.has_value());
         if (stopped_early_) std::printf("the run stopped early after epoch %d: nothing left to train\n", st_.epoch - 1);
         try {
-            const examples::InterruptScope interrupt_scope;  // Ctrl-C stops the run between two steps
             while (st_.epoch <= s_.epochs && !stopped_early_) {
                 const EpochMeasures measured = train_epoch(progress);
                 const bool improved = end_epoch(measured, progress);
