@@ -31,16 +31,19 @@
 
 namespace examples {
 
-/// A validator accepting numbers for which accept(x) holds, else "must be WHAT, got 'TEXT'".
+/// A validator accepting decimal numbers (1e-3, 0.5) for which accept(x) holds, else "must be
+/// WHAT, got 'TEXT'". Read with from_chars, not strtod: strtod also reads hexadecimal (0x10 as
+/// 16) and leading spaces, which no one types as a rate on purpose.
 template <class Accept>
 CLI::Validator number_check(Accept accept, const std::string& what, const std::string& description,
                             const std::string& name) {
     return CLI::Validator(
         [accept, what](std::string& v) -> std::string {
-            char* end = nullptr;
-            const double x = std::strtod(v.c_str(), &end);
-            return end != v.c_str() && *end == '\0' && accept(x) ? std::string()
-                                                                 : "must be " + what + ", got '" + v + "'";
+            double x = 0;
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x, std::chars_format::general);
+            return ec == std::errc{} && end == v.data() + v.size() && accept(x)
+                       ? std::string()
+                       : "must be " + what + ", got '" + v + "'";
         },
         description, name);
 }
@@ -76,7 +79,7 @@ inline const CLI::Validator positive =
 inline const CLI::Validator non_negative =
     whole_number(0, std::numeric_limits<int>::max(), "zero or a positive whole number (decimal digits)");
 
-// Real-valued settings: strtod reads "nan" and "inf", and NaN passes CLI::Range (every comparison
+// Real-valued settings: from_chars reads "nan" and "inf", and NaN passes CLI::Range (every comparison
 // with it is false), so these ask for a finite number.
 inline const CLI::Validator finite_positive = number_check([](double x) { return std::isfinite(x) && x > 0; },
                                                            "a finite positive number", "> 0", "finite positive");

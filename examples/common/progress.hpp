@@ -34,6 +34,11 @@ inline std::string format_seconds(double s) {
     return buf;
 }
 
+/// "1 thread", "2 threads": a count and its noun, singular for one.
+inline std::string count_of(long n, const std::string& noun, const std::string& nouns = "") {
+    return std::to_string(n) + " " + (n == 1 ? noun : nouns.empty() ? noun + "s" : nouns);
+}
+
 class Progress {
 public:
     using Clock = std::chrono::steady_clock;

@@ -67,7 +67,8 @@ expect "pairs.png a folder" "pairs.png: is a directory" "$mnist" train --data "$
 csv_set "$work/csv16" 16
 expect_ok "16 x 16 images train" "test pair accuracy" \
     "$mnist" train --data "$work/csv16" --image-size 16 --epochs 1 --batches 3 --batch-size 10 --test-batches 2 \
-    --episodes 2 --out "$work/o15"
+    --episodes 2 --threads 1 --out "$work/o15"
+grep -qE "of \[1, 16, 16\]; 1 thread$" <<<"$case_output" || fail "one thread" "not '1 thread': $(head -1 <<<"$case_output")"
 expect "evaluate takes the model's image size" "The following arguments were not expected: 16 --image-size" \
     "$mnist" evaluate --model "$work/o15/model.ckpt" --data "$work/csv16" --image-size 16
 # The size comes from the model: the mismatch blamed an --image-size that evaluate does not take.
@@ -113,6 +114,9 @@ expect "infinite learning rate" "--lr: must be a number from 1.2e-38 to 3.4e38 (
 # Refused as the command line is read (Sgd refused it once the data had loaded).
 expect "learning rate beyond float" "--lr: must be a number from 1.2e-38 to 3.4e38 (a float's normal range), got '1e39'" \
     "$mnist" train --data "$work/data" --lr 1e39 --out "$work/o7"
+# Decimal only: 0x10 was read as a rate of 16.
+expect "hexadecimal learning rate" "--lr: must be a number from 1.2e-38 to 3.4e38 (a float's normal range), got '0x10'" \
+    "$mnist" train --data "$work/data" --lr 0x10 --out "$work/o7"
 expect "infinite margin" "--margin: must be a finite positive number, got 'inf'" \
     "$mnist" train --data "$work/data" --loss triplet --margin inf --out "$work/o7"
 # An option the run does not read (another loss's, SGD's momentum under Adam) was dropped without a word.

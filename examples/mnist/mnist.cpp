@@ -54,9 +54,10 @@ int train(Settings s) {
                                         "--train-classes", s.image_side_from);
     const auto test_set = load_classes(s.data, siamese::data::Split::test, s.image_side, s.test_classes,
                                        "--test-classes", s.image_side_from);
-    std::printf("MNIST: %ld training images (%zu classes) and %ld test images (%zu classes) of %s; %d threads\n",
+    std::printf("MNIST: %ld training images (%zu classes) and %ld test images (%zu classes) of %s; %s\n",
                 static_cast<long>(train_set.size()), train_set.classes().size(), static_cast<long>(test_set.size()),
-                test_set.classes().size(), train_set.image_shape().str().c_str(), siamese::num_threads());
+                test_set.classes().size(), train_set.image_shape().str().c_str(),
+                examples::count_of(siamese::num_threads(), "thread").c_str());
     std::printf("%s", data_format_note(s.data).c_str());
     // Before --out is touched: a run that cannot finish leaves the model.ckpt there in place.
     s.train_data = examples::data_fingerprint(train_set);
@@ -229,7 +230,8 @@ int evaluate(const Settings& given, const std::string& model_path) {
     checkpoint.restore_params(model.params());
     // A checkpoint.ckpt of a run that stopped part-way loads too: said, not passed off as the whole run.
     const long planned = static_cast<long>(s.epochs) * s.batches;
-    std::string trained = std::to_string(s.epochs) + " epochs x " + std::to_string(s.batches) + " batches";
+    std::string trained =
+        examples::count_of(s.epochs, "epoch") + " x " + examples::count_of(s.batches, "batch", "batches");
     if (checkpoint.get("next_epoch")) {
         const RunPosition position = run_position(checkpoint, s);
         const long done = static_cast<long>(position.epoch - 1) * s.batches + position.batch;

@@ -80,8 +80,9 @@ inline TrainingData load_training_data(const Settings& s) {
         d.val_drawn = load_alphabets(s.data, d.val_names, 105);
         refuse_blank_drawings(*d.val_drawn, s.data);
     }
-    std::printf("images %ldx%ld (area-averaged from %s, ink high), loaded in %s; %d threads\n", s.net.side, s.net.side,
-                drawn.c_str(), examples::format_seconds(clock.elapsed_seconds()).c_str(), siamese::num_threads());
+    std::printf("images %ldx%ld (area-averaged from %s, ink high), loaded in %s; %s\n", s.net.side, s.net.side,
+                drawn.c_str(), examples::format_seconds(clock.elapsed_seconds()).c_str(),
+                examples::count_of(siamese::num_threads(), "thread").c_str());
     return d;
 }
 

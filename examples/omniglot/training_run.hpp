@@ -115,8 +115,9 @@ public:
                                         examples::resume_advice(saved_, out_, s_.data));
         }
         training_seconds_ = progress.elapsed_seconds();
-        std::printf("training time: %s for %d epochs%s%s\n", examples::format_seconds(training_seconds_).c_str(),
-                    st_.epoch - 1 - resumed_after_epochs_, stopped_early_ ? " (stopped early)" : "",
+        std::printf("training time: %s for %s%s%s\n", examples::format_seconds(training_seconds_).c_str(),
+                    examples::count_of(st_.epoch - 1 - resumed_after_epochs_, "epoch").c_str(),
+                    stopped_early_ ? " (stopped early)" : "",
                     resumed_after_epochs_ > 0
                         ? ("; this process only, resumed after epoch " + std::to_string(resumed_after_epochs_)).c_str()
                         : "");
