@@ -155,7 +155,9 @@ expect "a huge class range" "--train-classes '0-9999999999': no class 10-9999999
     limited "$mnist" train --data "$work/data" --train-classes 0-9999999999 "${quick[@]}" --out "$work/o12"
 expect "a single training class" "--train-classes '3': cannot sample training batches" \
     "$mnist" train --data "$work/data" --train-classes 3 "${quick[@]}" --out "$work/o12"
-expect "fewer training classes than a triplet batch" "(--classes-per-batch 10, --images-per-class 10)" \
+# The batch shape is named first: the class list is fine for pairs.
+expect "fewer training classes than a triplet batch" "error: --classes-per-batch 10 --images-per-class 10: cannot \
+sample triplet batches from --train-classes '0-5': PkSampler: P = 10 classes per batch, but only 6 of the 6 classes" \
     "$mnist" train --data "$work/data" --loss triplet --train-classes 0-5 "${quick[@]}" --out "$work/o12"
 expect "seed beyond 63 bits" "--seed: must be a whole number from 0 to 9223372036854775807, got '9223372036854775808'" \
     "$mnist" train --data "$work/data" --seed 9223372036854775808 "${quick[@]}" --out "$work/o14"

@@ -97,17 +97,18 @@ inline std::string class_option(const char* option, const std::string& spec) {
 inline void check_training_set(const siamese::data::LabelledImages& train, const Settings& s) {
     try {
         const siamese::data::PairSampler pairs(train, 0);
-        if (s.loss == Loss::triplet) {
-            const siamese::data::PkSampler pk(train, {.p = s.classes_per_batch, .k = s.images_per_class}, 0);
-        }
     } catch (const std::invalid_argument& e) {
-        std::string why =
-            class_option("--train-classes", s.train_classes) + ": cannot sample training batches: " + e.what();
-        if (s.loss == Loss::triplet) {
-            why += " (--classes-per-batch " + std::to_string(s.classes_per_batch) + ", --images-per-class " +
-                   std::to_string(s.images_per_class) + ")";
-        }
-        throw std::invalid_argument(why);
+        throw std::invalid_argument(class_option("--train-classes", s.train_classes) +
+                                    ": cannot sample training batches: " + e.what());
+    }
+    if (s.loss != Loss::triplet) return;
+    try {  // a set that gives pairs but too few classes for P x K batches: the batch shape is at fault
+        const siamese::data::PkSampler pk(train, {.p = s.classes_per_batch, .k = s.images_per_class}, 0);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("--classes-per-batch " + std::to_string(s.classes_per_batch) +
+                                    " --images-per-class " + std::to_string(s.images_per_class) +
+                                    ": cannot sample triplet batches from " +
+                                    class_option("--train-classes", s.train_classes) + ": " + e.what());
     }
 }
 
