@@ -12,15 +12,22 @@
 
 namespace siamese {
 
+#ifdef _OPENMP
+namespace detail {
+/// The team size OpenMP starts the program with (OMP_NUM_THREADS, or one per core), read while
+/// static objects are initialised, before main: read at the first set_num_threads call, it took
+/// over whatever omp_set_num_threads the program had called before.
+inline const int initial_num_threads = omp_get_max_threads();
+}  // namespace detail
+#endif
+
 /// Sets the number of threads the library's kernels use; n <= 0 restores the default
-/// (OMP_NUM_THREADS if set, otherwise one per core). Like omp_set_num_threads, it holds for the
-/// calling thread: a program that trains in a std::thread of its own calls it there. A no-op
-/// without OpenMP.
+/// (OMP_NUM_THREADS if set, otherwise one per core), whatever omp_set_num_threads or this
+/// function set since. Like omp_set_num_threads, it holds for the calling thread: a program that
+/// trains in a std::thread of its own calls it there. A no-op without OpenMP.
 inline void set_num_threads(int n) {
 #ifdef _OPENMP
-    // The team size OpenMP started with (OMP_NUM_THREADS, or one per core), kept before any change.
-    static const int initial = omp_get_max_threads();
-    omp_set_num_threads(n > 0 ? n : initial);
+    omp_set_num_threads(n > 0 ? n : detail::initial_num_threads);
 #else
     (void)n;
 #endif
