@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <grp.h>
 #include <sys/resource.h>
@@ -538,6 +539,36 @@ TEST_CASE("Checkpoint files: a name near the length limit saves; its temporary's
     index_t files = 0;
     for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path)) ++files;
     CHECK(files == 1);
+}
+
+TEST_CASE("Checkpoint files: saves to one file from two threads take turns, and each succeeds") {
+    // The threads shared the temporary's name: one removed or renamed what the other was writing,
+    // and most saves failed ("cannot replace: No such file or directory").
+    TempDir dir;
+    const fs::path file = dir.path / "shared.ckpt";
+    io::Checkpoint first, second;
+    first.add("w", Tensor<float>(Shape{5000}, 1.0f));
+    second.add("w", Tensor<float>(Shape{5000}, 2.0f));
+    int failures[2] = {0, 0};
+    const auto save_often = [&](const io::Checkpoint& c, int& failed) {
+        for (int k = 0; k < 50; ++k) {
+            try {
+                c.save(file);
+            } catch (const io_error&) {
+                ++failed;
+            }
+        }
+    };
+    std::thread other(save_often, std::cref(second), std::ref(failures[1]));
+    save_often(first, failures[0]);
+    other.join();
+    CHECK(failures[0] == 0);
+    CHECK(failures[1] == 0);
+    const std::string bytes = read_bytes(file);
+    CHECK((bytes == first.serialize() || bytes == second.serialize()));
+    index_t files = 0;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path)) ++files;
+    CHECK(files == 1);  // no temporary left behind
 }
 
 TEST_CASE("Checkpoint files: a save removes the temporaries of killed saves, and only those") {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -70,6 +71,13 @@ inline void remove_stale_temporaries(const std::filesystem::path& path) {
     }
 }
 
+/// Held through each save: threads of one process share its temporary's name (`path`.tmp.<pid>),
+/// and one thread's save removed or renamed the temporary another was writing.
+[[nodiscard]] inline std::mutex& save_mutex() {
+    static std::mutex mutex;
+    return mutex;
+}
+
 }  // namespace detail
 
 /// The file a save to `shown` writes: `shown` itself, or where its symbolic links lead, followed
@@ -107,11 +115,13 @@ inline void remove_stale_temporaries(const std::filesystem::path& path) {
 /// device, FIFO or socket (/dev/stdout into a pipe), rather than be replaced by a file. A file
 /// replaced keeps its permissions (a private 0600 checkpoint stays private); a new one gets 0644
 /// less the umask.
+/// Saves from several threads of one process take turns (the last one's bytes stay).
 /// `before_rename`, if given, runs when the new bytes are durable but not yet in place: tests use
 /// it to interrupt a save at its most delicate moment.
 inline void write_file_atomically(const std::filesystem::path& shown, std::string_view bytes,
                                   const std::function<void()>& before_rename = {}) {
     namespace fs = std::filesystem;
+    const std::lock_guard<std::mutex> one_save_at_a_time(detail::save_mutex());
     std::error_code ec;
     const fs::path path = write_target(shown);
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
