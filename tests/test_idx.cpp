@@ -265,7 +265,8 @@ TEST_CASE("IDX: a huge count declared in a tiny gzipped file fails fast without 
 TEST_CASE("IDX: without zlib a gzipped file is a clear error") {
     TempDir dir;
     write_file(dir / "img.gz", Bytes{0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 3});
-    require_io_error([&] { (void)read_idx_images(dir / "img.gz"); }, {"img.gz", "without zlib"});
+    require_io_error([&] { (void)read_idx_images(dir / "img.gz"); },
+                     {"img.gz", "without zlib (SIAMESE_HAS_ZLIB not defined to 1; in CMake SIAMESE_USE_ZLIB=OFF)"});
 }
 
 #endif

@@ -48,8 +48,8 @@ public:
         gz_->ready = true;
 #else
         fail(
-            "is gzip-compressed, but siamese was built without zlib (SIAMESE_USE_ZLIB=OFF); "
-            "decompress it first (gunzip)");
+            "is gzip-compressed, but siamese was built without zlib (SIAMESE_HAS_ZLIB not defined to 1; in CMake "
+            "SIAMESE_USE_ZLIB=OFF); decompress it first (gunzip)");
 #endif
     }
 

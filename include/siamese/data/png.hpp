@@ -153,6 +153,10 @@ inline void resize_area(std::span<const std::uint8_t> src, index_t h, index_t w,
 
 namespace detail {
 
+/// Why a build has no PNG, in the terms of either way to build: header-only users define the
+/// macro themselves (and link -lpng), CMake users get it from the option.
+inline constexpr const char* without_png = "(SIAMESE_HAS_PNG not defined to 1; in CMake SIAMESE_USE_PNG=OFF)";
+
 inline void check_png_options(const PngOptions& o, const std::string& name) {
     if (o.expect_height < 0 || o.expect_width < 0 || o.height < 0 || o.width < 0) {
         throw std::invalid_argument(name + ": PngOptions sizes must not be negative");
@@ -229,7 +233,7 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o, const s
     if (!png_image_finish_read(&image, &white, out.pixels.data(), 0, nullptr)) fail("data");
     return detail::apply_png_options(std::move(out), options, name);
 #else
-    throw io_error(name + ": cannot decode PNG: siamese was built without libpng (SIAMESE_USE_PNG=OFF)");
+    throw io_error(name + ": cannot decode PNG: siamese was built without libpng " + detail::without_png);
 #endif
 }
 
@@ -293,7 +297,7 @@ inline GrayImage apply_png_options(GrayImage image, const PngOptions& o, const s
     bytes.resize(static_cast<std::size_t>(size));
     return bytes;
 #else
-    throw io_error("encode_png: siamese was built without libpng (SIAMESE_USE_PNG=OFF)");
+    throw io_error(std::string("encode_png: siamese was built without libpng ") + detail::without_png);
 #endif
 }
 
