@@ -419,6 +419,9 @@ TEST_CASE("pair_accuracy and pair_scores: batches and batch_size below 1, a NaN 
                                          {"pair_accuracy", "batches", "got 0"});
     require_error<std::invalid_argument>([&] { (void)eval::pair_accuracy(model, e, sampler, 3, 0); },
                                          {"pair_accuracy", "batch_size", "got 0"});
+    // One pair per batch is always a same-class pair: a model that always says "same" scored 1.
+    require_error<std::invalid_argument>([&] { (void)eval::pair_accuracy(model, e, sampler, 3, 1); },
+                                         {"pair_accuracy", "batch_size must be at least 2", "got 1"});
     require_error<std::invalid_argument>([&] { (void)eval::pair_accuracy(model, e, sampler, 3, -1); },
                                          {"pair_accuracy", "batch_size", "got -1"});
     require_error<std::invalid_argument>([&] { (void)eval::pair_accuracy(model, e, sampler, 3, 8, std::nan("")); },
@@ -429,8 +432,10 @@ TEST_CASE("pair_accuracy and pair_scores: batches and batch_size below 1, a NaN 
     require_error<std::invalid_argument>([&] { (void)eval::pair_scores(sampler, 2, -3, blind); },
                                          {"pair_scores", "batch_size", "got -3"});
     // The smallest valid sizes still work.
-    CHECK(eval::pair_accuracy(model, e, sampler, 1, 1).pairs == 1);
-    CHECK(eval::pair_scores(sampler, 1, 1, blind).pairs == 1);
+    CHECK(eval::pair_accuracy(model, e, sampler, 1, 2).pairs == 2);
+    require_error<std::invalid_argument>([&] { (void)eval::pair_scores(sampler, 3, 1, blind); },
+                                         {"pair_scores", "batch_size must be at least 2", "got 1"});
+    CHECK(eval::pair_scores(sampler, 1, 2, blind).pairs == 2);
 }
 
 TEST_CASE("one_shot_accuracy: episodes below 1 and ways outside 2..classes are rejected, naming the numbers") {

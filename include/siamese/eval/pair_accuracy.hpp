@@ -31,10 +31,11 @@ struct PairAccuracy {
 /// (strictly above, as the tutorial counts; accuracy_at_threshold counts a score equal to its
 /// threshold as "same": give it std::nextafter(threshold, 1.0) for this rule).
 /// `embeddings` are the model's embeddings of the sampler's image set (embed_all). Throws
-/// std::invalid_argument when batches or batch_size is below 1 or the threshold is NaN, and
+/// std::invalid_argument when batches is below 1, batch_size below 2 (one pair is always a
+/// same-class pair) or the threshold is NaN, and
 /// shape_error when the embeddings are not [N, D] with N the sampler's image count (and D the
 /// model's embedding_dim(), for a model that has one). A call that throws leaves the sampler as
-/// it was.
+/// it was. An odd batch_size holds one more same-class pair than different-class ones.
 template <class Model>
 [[nodiscard]] PairAccuracy pair_accuracy(Model& model, const Tensor<typename Model::value_type>& embeddings,
                                          data::PairSampler& sampler, index_t batches, index_t batch_size,

@@ -32,9 +32,11 @@ inline void require_pair_batches(index_t batches, index_t batch_size, const char
     if (batches < 1) {
         throw std::invalid_argument(std::string(who) + ": batches must be at least 1, got " + std::to_string(batches));
     }
-    if (batch_size < 1) {
-        throw std::invalid_argument(std::string(who) + ": batch_size must be at least 1, got " +
-                                    std::to_string(batch_size));
+    // A batch of one pair holds only a same-class pair (the first half, b / 2 rows, is different):
+    // every pair scored would be a same-class pair, and a model that always says "same" scores 1.
+    if (batch_size < 2) {
+        throw std::invalid_argument(std::string(who) + ": batch_size must be at least 2 (half different-class, " +
+                                    "half same-class pairs), got " + std::to_string(batch_size));
     }
 }
 
@@ -63,8 +65,9 @@ private:
 /// episode interface score(query, candidates, out) (higher = more alike): a model's head
 /// (EmbeddingScorer), a negated embedding distance (DistanceScorer), raw pixels (PixelScorer).
 /// Labels are 1 for same-class pairs. Feed the result to roc_auc, equal_error_rate or
-/// calibrated_accuracy. Throws std::invalid_argument when batches or batch_size is below 1; a
-/// call that throws (there, or in the scorer) leaves the sampler as it was.
+/// calibrated_accuracy. An odd batch_size holds one more same-class pair than different-class
+/// ones. Throws std::invalid_argument when batches is below 1 or batch_size below 2; a call that
+/// throws (there, or in the scorer) leaves the sampler as it was.
 template <PairScorer Score>
 [[nodiscard]] PairScores pair_scores(data::PairSampler& sampler, index_t batches, index_t batch_size, Score&& score) {
     detail::require_pair_batches(batches, batch_size, "pair_scores");
