@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "test_util.hpp"
 
+#include <siamese/data/class_members.hpp>
 #include <siamese/eval/distance.hpp>
 #include <siamese/eval/episodes.hpp>
 #include <siamese/eval/pixel_baseline.hpp>
+#include <siamese/eval/query_holding_classes.hpp>
+#include <siamese/random.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <set>
@@ -168,6 +173,142 @@ TEST_CASE("few_shot_accuracy: episodes drawn only among those whose classes hold
         {"queries_per_episode = 2", "no 10 classes of the set have that many"});
 }
 
+TEST_CASE("few_shot_accuracy: episodes whose classes hold the queries are drawn directly when they are rare") {
+    // 2000 classes of one image and 3 of two: only those 3 classes together hold 3 queries, one
+    // 3-way draw in C(2003, 3) = 1.3e9. Drawing whole episodes until one held them took minutes.
+    constexpr int singles = 2000;
+    std::vector<int> values;
+    std::vector<data::label_t> labels;
+    for (data::label_t c = 0; c < singles + 3; ++c) {
+        for (int k = 0; k < (c < singles ? 1 : 2); ++k) {
+            values.push_back(static_cast<int>(c % 200));
+            labels.push_back(c);
+        }
+    }
+    const auto set = line_set(values, labels);
+    index_t calls = 0;
+    std::vector<index_t> last_supports;
+    auto checking = [&](index_t query, std::span<const index_t> supports, std::span<double> out) {
+        ++calls;
+        REQUIRE(supports.size() == 3);
+        std::set<data::label_t> classes;
+        for (const auto s : supports) {
+            CHECK(s != query);  // never the support image itself
+            CHECK(set.label(s) >= singles);
+            classes.insert(set.label(s));
+        }
+        CHECK(classes.size() == 3);                   // three distinct classes
+        CHECK(classes.count(set.label(query)) == 1);  // the query of one of them
+        std::fill(out.begin(), out.end(), 0.0);
+    };
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = eval::few_shot_accuracy(
+        set, checking, {.ways = 3, .shots = 1, .queries_per_episode = 3, .episodes = 20, .seed = 1});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(seconds < 1.0);
+    CHECK(r.queries == 60);
+    CHECK(calls == 60);
+
+    // Sets that mix richer classes and single-image ones: 2 queries from a class of three spare
+    // images, or from two of one; the episodes stay valid and every query has a spare image.
+    values.push_back(199);
+    values.push_back(199);
+    values.push_back(199);
+    values.push_back(199);
+    for (int k = 0; k < 4; ++k) labels.push_back(singles + 3);
+    const auto mixed = line_set(values, labels);
+    std::set<data::label_t> query_classes;
+    auto valid = [&](index_t query, std::span<const index_t> supports, std::span<double> out) {
+        std::set<data::label_t> classes;
+        for (const auto s : supports) {
+            CHECK(s != query);
+            classes.insert(mixed.label(s));
+        }
+        CHECK(classes.size() == 3);
+        CHECK(classes.count(mixed.label(query)) == 1);
+        query_classes.insert(mixed.label(query));
+        std::fill(out.begin(), out.end(), 0.0);
+    };
+    const auto m = eval::few_shot_accuracy(
+        mixed, valid, {.ways = 3, .shots = 1, .queries_per_episode = 2, .episodes = 200, .seed = 2});
+    CHECK(m.queries == 400);
+    CHECK(query_classes.count(singles + 3) == 1);  // in most of the sets: C(2003, 2) of about C(2003, 2) + 6001
+    CHECK(*query_classes.begin() >= singles);      // never a class with no image beyond its support
+}
+
+TEST_CASE("QueryHoldingClasses: uniform among the sets of classes that hold the queries, in random order") {
+    // Seven classes; their spare images: 0, 0, 1, 2, 0, 3, 1. Ordered triples holding 3 queries:
+    // counted by hand below; each should come up about draws / triples times, the others never.
+    const std::vector<index_t> pool{10, 11, 12, 13, 14, 15, 16}, spare{0, 0, 1, 2, 0, 3, 1};
+    eval::detail::QueryHoldingClasses draw(pool, spare, 3, 3);
+    std::map<std::vector<index_t>, int> seen;
+    Rng rng(7);
+    constexpr int draws = 60000;
+    std::vector<index_t> chosen(3);
+    for (int i = 0; i < draws; ++i) {
+        draw.draw(rng, chosen);
+        ++seen[chosen];
+    }
+    std::map<index_t, index_t> spare_of;
+    for (std::size_t i = 0; i < pool.size(); ++i) spare_of[pool[i]] = spare[i];
+    int holding = 0;
+    for (const auto& [triple, count] : seen) {
+        CHECK(std::set<index_t>(triple.begin(), triple.end()).size() == 3);
+        CHECK(spare_of[triple[0]] + spare_of[triple[1]] + spare_of[triple[2]] >= 3);
+    }
+    for (const auto a : pool)
+        for (const auto b : pool)
+            for (const auto c : pool)
+                holding += a != b && b != c && a != c && spare_of[a] + spare_of[b] + spare_of[c] >= 3;
+    CHECK(holding == 132);
+    CHECK(static_cast<int>(seen.size()) == holding);
+    // Each count is binomial(draws, 1 / 132): mean 455, standard deviation 21. Six of them.
+    const double expected = static_cast<double>(draws) / holding;
+    for (const auto& [triple, count] : seen) CHECK(std::abs(count - expected) < 6 * std::sqrt(expected));
+
+    test::require_error<std::invalid_argument>([&] { eval::detail::QueryHoldingClasses(pool, spare, 3, 7); },
+                                               {"QueryHoldingClasses: no 3 classes hold 7 queries"});
+}
+
+TEST_CASE("few_shot_accuracy: where every draw holds the queries, episodes are drawn whole, as always") {
+    // The draws of the MNIST and Omniglot figures: the pool's classes, each class's supports,
+    // then each query's class among those with images left, from one stream. Written out here
+    // so that a change to the draw shows.
+    const auto set = labelled_pixels(6, 4);
+    std::vector<std::vector<index_t>> calls;
+    auto recording = [&](index_t query, std::span<const index_t> supports, std::span<double> out) {
+        calls.emplace_back(1, query);
+        calls.back().insert(calls.back().end(), supports.begin(), supports.end());
+        std::fill(out.begin(), out.end(), 0.0);
+    };
+    (void)eval::few_shot_accuracy(set, recording,
+                                  {.ways = 3, .shots = 2, .queries_per_episode = 4, .episodes = 3, .seed = 9});
+
+    Rng rng(9);
+    auto members = data::class_members(set);
+    std::vector<index_t> pool{0, 1, 2, 3, 4, 5};
+    std::vector<std::vector<index_t>> expected;
+    for (int e = 0; e < 3; ++e) {
+        std::vector<index_t> chosen(3), supports;
+        std::vector<std::size_t> used(3, 2);
+        for (std::size_t k = 0; k < 3; ++k) {
+            chosen[k] = draw_next(pool, k, rng);
+            auto& m = members[static_cast<std::size_t>(chosen[k])];
+            for (std::size_t s = 0; s < 2; ++s) supports.push_back(draw_next(m, s, rng));
+        }
+        for (int q = 0; q < 4; ++q) {
+            std::vector<std::size_t> open;
+            for (std::size_t k = 0; k < 3; ++k)
+                if (used[k] < 4) open.push_back(k);
+            const std::size_t k = open[static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(open.size())))];
+            expected.emplace_back(1, draw_next(members[static_cast<std::size_t>(chosen[k])], used[k]++, rng));
+        }
+        for (std::size_t q = expected.size() - 4; q < expected.size(); ++q)
+            expected[q].insert(expected[q].end(), supports.begin(), supports.end());
+    }
+    CHECK(calls == expected);
+}
+
 TEST_CASE("few_shot_accuracy: episodes within groups") {
     // 12 classes in 3 groups of 4 (group = label / 4); 3-way episodes must stay inside one group.
     const auto set = labelled_pixels(12, 3);
@@ -238,6 +379,36 @@ TEST_CASE("few_shot_accuracy: bad options and scorers") {
     CHECK_THROWS_WITH_AS((void)eval::few_shot_accuracy(set, infinite_scorer, {.ways = 2, .shots = 2, .episodes = 5}),
                          doctest::Contains("the scores of a class average to NaN for query image"),
                          std::invalid_argument);
+}
+
+TEST_CASE("few_shot_accuracy: infinite scores are ordered like numbers, as in episode_accuracy") {
+    static constexpr double inf = std::numeric_limits<double>::infinity();
+    const auto set = labelled_pixels(4, 3);
+    // Log-probabilities: 0 for the query's class, -inf (probability 0) for the others.
+    auto log_probability = [&](index_t query, std::span<const index_t> supports, std::span<double> out) {
+        for (std::size_t k = 0; k < supports.size(); ++k)
+            out[k] = set.label(supports[k]) == set.label(query) ? 0.0 : -inf;
+    };
+    for (const auto aggregate : {eval::ShotAggregate::mean, eval::ShotAggregate::max}) {
+        CHECK(eval::few_shot_accuracy(set, log_probability,
+                                      {.ways = 3, .shots = 2, .episodes = 20, .aggregate = aggregate})
+                  .accuracy == 1.0);
+    }
+    // +inf for the query's class wins; -inf among a class's numbers makes its mean -inf, which loses.
+    auto certain = [&](index_t query, std::span<const index_t> supports, std::span<double> out) {
+        for (std::size_t k = 0; k < supports.size(); ++k)
+            out[k] = set.label(supports[k]) == set.label(query) ? inf : k % 2 == 0 ? 5.0 : -inf;
+    };
+    const auto r = eval::few_shot_accuracy(set, certain, {.ways = 4, .shots = 2, .episodes = 20});
+    CHECK(r.accuracy == 1.0);
+    CHECK(r.queries == 80);
+    // Every class at -inf: a tie, to the first class of the episode's random order, as with any
+    // equal scores: about chance.
+    auto impossible = [](index_t, std::span<const index_t>, std::span<double> out) {
+        std::fill(out.begin(), out.end(), -inf);
+    };
+    const auto chance = eval::few_shot_accuracy(set, impossible, {.ways = 4, .episodes = 500, .seed = 3});
+    CHECK(chance.accuracy == doctest::Approx(0.25));  // one query per class: the first class's is right
 }
 
 TEST_CASE("few_shot_accuracy: shots or queries beyond every class, episodes below 1") {

@@ -499,13 +499,42 @@ TEST_CASE("episode_accuracy: the best-scored support is the pick, a tie goes to 
     };
     test::require_error<std::invalid_argument>([&] { (void)eval::episode_accuracy(episodes, nan_score); },
                                                {"episode_accuracy: episode 0, query 0: the score of support 0 is nan"});
-    // An infinite score is refused too: +inf always won, whatever the image.
-    auto inf_score = [](index_t, std::span<const index_t> candidates, std::span<double> out) {
-        for (std::size_t k = 0; k < candidates.size(); ++k)
-            out[k] = k == 1 ? std::numeric_limits<double>::infinity() : 0.0;
+}
+
+TEST_CASE("episode_accuracy: infinite scores are ordered like numbers, as in few_shot_accuracy; NaN is refused") {
+    static constexpr double inf = std::numeric_limits<double>::infinity();
+    const std::vector<data::OneShotEpisode> episodes{
+        {.supports = {10, 11, 12}, .queries = {10, 12, 11}, .answers = {0, 2, 1}}};
+    // Log-probabilities: 0 for the query's own image, -inf (probability 0) for the others.
+    auto log_probability = [](index_t query, std::span<const index_t> candidates, std::span<double> out) {
+        for (std::size_t k = 0; k < candidates.size(); ++k) out[k] = candidates[k] == query ? 0.0 : -inf;
     };
-    test::require_error<std::invalid_argument>([&] { (void)eval::episode_accuracy(episodes, inf_score); },
-                                               {"episode_accuracy: episode 0, query 0: the score of support 1 is inf"});
+    const auto by_log_probability = eval::episode_accuracy(episodes, log_probability);
+    CHECK(by_log_probability.chosen == std::vector<std::vector<index_t>>{{0, 2, 1}});
+    CHECK(by_log_probability.accuracy == 1.0);
+    // +inf wins over every number: here over the right support's 1.
+    auto inf_on_second = [](index_t query, std::span<const index_t> candidates, std::span<double> out) {
+        for (std::size_t k = 0; k < candidates.size(); ++k) out[k] = k == 1 ? inf : candidates[k] == query ? 1.0 : 0.0;
+    };
+    const auto second = eval::episode_accuracy(episodes, inf_on_second);
+    CHECK(second.chosen == std::vector<std::vector<index_t>>{{1, 1, 1}});
+    CHECK(second.correct == 1);
+    // Equal infinities tie like equal numbers: to the first support.
+    auto all_minus_inf = [](index_t, std::span<const index_t>, std::span<double> out) {
+        std::fill(out.begin(), out.end(), -inf);
+    };
+    CHECK(eval::episode_accuracy(episodes, all_minus_inf).chosen == std::vector<std::vector<index_t>>{{0, 0, 0}});
+    auto all_plus_inf = [](index_t, std::span<const index_t>, std::span<double> out) {
+        std::fill(out.begin(), out.end(), inf);
+    };
+    CHECK(eval::episode_accuracy(episodes, all_plus_inf).chosen == std::vector<std::vector<index_t>>{{0, 0, 0}});
+    // A NaN among infinities is still refused, naming its support.
+    auto nan_after_inf = [](index_t, std::span<const index_t> candidates, std::span<double> out) {
+        for (std::size_t k = 0; k < candidates.size(); ++k)
+            out[k] = k == 2 ? std::numeric_limits<double>::quiet_NaN() : -inf;
+    };
+    test::require_error<std::invalid_argument>([&] { (void)eval::episode_accuracy(episodes, nan_after_inf); },
+                                               {"episode_accuracy: episode 0, query 0: the score of support 2 is nan"});
 }
 
 TEST_CASE("mean_with_ci95: by hand, and for values whose sum passes a double's range") {

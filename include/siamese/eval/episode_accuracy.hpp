@@ -31,8 +31,10 @@ struct EpisodeAccuracy {
 /// more alike; a tie goes to the first support). Throws std::invalid_argument when there are
 /// no episodes, and, naming the episode, when one has no supports or no queries, not one
 /// answer per query, or an answer that is not a position in its supports, before anything is
-/// scored; and when a score is NaN or infinite (a NaN never wins a comparison, and would read
-/// as chance accuracy).
+/// scored; and when a score is NaN (a NaN never wins a comparison, and would read as chance
+/// accuracy). Infinite scores are ordered values, as in few_shot_accuracy: -inf (a
+/// log-probability of 0) loses to every number, +inf wins, and equal infinities tie like equal
+/// numbers (to the first support).
 template <PairScorer Score>
 [[nodiscard]] EpisodeAccuracy episode_accuracy(std::span<const data::OneShotEpisode> episodes, Score&& score) {
     // An accuracy of 0 over no episodes would read as a result.
@@ -67,7 +69,7 @@ template <PairScorer Score>
         for (std::size_t q = 0; q < e.queries.size(); ++q) {
             score(e.queries[q], std::span<const index_t>(e.supports), std::span<double>(scores));
             for (std::size_t c = 0; c < scores.size(); ++c) {
-                if (!std::isfinite(scores[c])) {
+                if (std::isnan(scores[c])) {
                     throw std::invalid_argument("episode_accuracy: episode " + std::to_string(r.chosen.size() - 1) +
                                                 ", query " + std::to_string(q) + ": the score of support " +
                                                 std::to_string(c) + " is " + siamese::detail::format_number(scores[c]));

@@ -5,6 +5,7 @@
 #include <siamese/data/labelled_images.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/eval/confidence.hpp>
+#include <siamese/eval/query_holding_classes.hpp>
 #include <siamese/eval/scorer.hpp>
 #include <siamese/random.hpp>
 
@@ -14,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -50,7 +52,9 @@ struct FewShotOptions {
     /// When > 0, replaces queries_per_class: this many queries per episode, each from a class
     /// drawn uniformly among the episode's classes that still have an image that is neither a
     /// support nor an earlier query. Classes then need only K images to appear in an episode;
-    /// episodes whose classes hold fewer spare images than queries are drawn again.
+    /// episodes are drawn uniformly among those whose classes hold that many images beyond their
+    /// supports (as if drawn again until they do, at a cost that does not grow with how rare
+    /// they are: see few_shot_accuracy).
     index_t queries_per_episode = 0;
     index_t episodes = 1000;
     std::uint64_t seed = 2000;
@@ -74,6 +78,11 @@ struct FewShotResult {
 };
 
 namespace detail {
+
+/// Episodes drawn whole before few_shot_accuracy draws the classes of one directly among those
+/// that hold its queries. Enough that sets where most draws hold them keep the draws they had
+/// when every episode was drawn until it held them; few enough to bound an episode's cost.
+inline constexpr int episode_redraws = 64;
 
 /// few_shot_accuracy's std::invalid_argument.
 [[noreturn]] inline void few_shot_error(const std::string& why) {
@@ -171,8 +180,9 @@ struct EpisodePools {
 }
 
 /// The class a query goes to: each class's `shots` scores (consecutive in `scores`) aggregated
-/// into class_scores, then the best (a tie to the first). Throws when a score, or a class's
-/// aggregate, is NaN: it would silently lose every comparison and pick the first class.
+/// into class_scores, then the best (a tie to the first). Infinities are scores like any other
+/// (-inf: a log-probability of 0). Throws when a score, or a class's aggregate, is NaN: it would
+/// silently lose every comparison and pick the first class.
 [[nodiscard]] inline index_t best_class(std::span<const double> scores, std::size_t shots, ShotAggregate aggregate,
                                         std::span<double> class_scores, index_t query) {
     for (std::size_t k = 0; k < class_scores.size(); ++k) {
@@ -200,11 +210,18 @@ struct EpisodePools {
 /// scored against all N*K supports in one call, score(query, supports, out), supports ordered
 /// class by class (class k's at [k*K, (k+1)*K)); each class's K scores are aggregated (mean or
 /// max) and the query goes to the best class (a tie to the first of the episode's random class
-/// order). The result is the mean per-episode accuracy with a normal-approximation 95 %
-/// interval over episodes. Deterministic for a seed. Throws std::invalid_argument, before any
-/// scoring, when the options are out of range (episodes < 1 among them), or when the set (or
-/// every group) has too few classes with enough images, or too few spare images for the queries;
-/// and, part-way through, when the scorer returns NaN (a diverged model).
+/// order). Scores may be infinite: -inf (a log-probability of 0) loses to every number, +inf
+/// wins, and equal infinities tie like equal numbers; only NaN, which has no order, is refused
+/// (the rule of episode_accuracy too). The result is the mean per-episode accuracy with a
+/// normal-approximation 95 % interval over episodes. Deterministic for a seed. With
+/// queries_per_episode, episodes are uniform among those whose classes hold the queries: an
+/// episode is drawn whole up to detail::episode_redraws times, then its classes directly among
+/// the sets that hold them (detail::QueryHoldingClasses), so its cost is bounded however few such
+/// sets there are. Throws std::invalid_argument, before any scoring, when the options are out of
+/// range (episodes < 1 among them), or when the set (or every group) has too few classes with
+/// enough images, or too few spare images for the queries; and, part-way through, when the
+/// scorer returns NaN (a diverged model), or +inf and -inf for one class's supports under mean
+/// aggregation (their mean is NaN).
 template <class Score>
 requires PairScorer<Score>
 [[nodiscard]] FewShotResult few_shot_accuracy(const data::LabelledImages& images, Score&& score,
@@ -224,16 +241,21 @@ requires PairScorer<Score>
     std::vector<std::size_t> open;
     std::vector<double> scores(supports.size()), class_scores(ways), episode_accuracy;
     episode_accuracy.reserve(static_cast<std::size_t>(o.episodes));
+    // Per pool, built when first needed: the direct draw of classes that hold the queries.
+    std::vector<std::optional<detail::QueryHoldingClasses>> direct(pools.size());
     FewShotResult r;
     for (index_t e = 0; e < o.episodes; ++e) {
-        auto& pool =
-            pools[pools.size() == 1 ? 0
-                                    : static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(pools.size())))];
+        const std::size_t p =
+            pools.size() == 1 ? 0 : static_cast<std::size_t>(rng.uniform_int(static_cast<index_t>(pools.size())));
+        auto& pool = pools[p];
         // An episode whose classes lack spare images for its queries is drawn again: episodes are
-        // uniform among those that can be completed (every pool holds some, checked above).
-        index_t episode_spare = 0;
-        do {
-            episode_spare = 0;
+        // uniform among those that can be completed (every pool holds some, checked above). After
+        // detail::episode_redraws tries, the classes are drawn directly among the sets that hold
+        // the queries, which is the same distribution: a redraw alone could take C(pool, ways)
+        // tries. The tries come first so that sets where they succeed keep their episodes.
+        bool holds = false;
+        for (int attempt = 0; attempt < detail::episode_redraws && !holds; ++attempt) {
+            index_t episode_spare = 0;
             for (std::size_t k = 0; k < ways; ++k) {
                 chosen[k] = draw_next(pool, k, rng);
                 auto& m = members[static_cast<std::size_t>(chosen[k])];
@@ -241,7 +263,21 @@ requires PairScorer<Score>
                 used[k] = shots;
                 episode_spare += drawable.spare(chosen[k]);
             }
-        } while (per_episode && episode_spare < o.queries_per_episode);
+            holds = !per_episode || episode_spare >= o.queries_per_episode;
+        }
+        if (!holds) {
+            if (!direct[p]) {
+                std::vector<index_t> spare(pool.size());
+                for (std::size_t i = 0; i < pool.size(); ++i) spare[i] = drawable.spare(pool[i]);
+                direct[p].emplace(pool, spare, o.ways, o.queries_per_episode);
+            }
+            direct[p]->draw(rng, chosen);
+            for (std::size_t k = 0; k < ways; ++k) {
+                auto& m = members[static_cast<std::size_t>(chosen[k])];
+                for (std::size_t s = 0; s < shots; ++s) supports[k * shots + s] = draw_next(m, s, rng);
+                used[k] = shots;
+            }
+        }
         queries.clear();
         query_class.clear();
         auto add_query = [&](std::size_t k) {
