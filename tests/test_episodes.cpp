@@ -9,7 +9,6 @@
 #include <siamese/random.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -201,11 +200,10 @@ TEST_CASE("few_shot_accuracy: episodes whose classes hold the queries are drawn 
         CHECK(classes.count(set.label(query)) == 1);  // the query of one of them
         std::fill(out.begin(), out.end(), 0.0);
     };
-    const auto start = std::chrono::steady_clock::now();
+    // Drawn whole until they held the queries, these episodes took many minutes (a few ms now;
+    // speed is the benchmarks' business, so no clock here: a regression shows as a hung test).
     const auto r = eval::few_shot_accuracy(
         set, checking, {.ways = 3, .shots = 1, .queries_per_episode = 3, .episodes = 20, .seed = 1});
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    CHECK(seconds < 1.0);
     CHECK(r.queries == 60);
     CHECK(calls == 60);
 
