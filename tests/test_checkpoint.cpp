@@ -6,10 +6,13 @@
 #include <siamese/io/checkpoint.hpp>
 
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -357,9 +360,29 @@ TEST_CASE("Checkpoint metadata: whole numbers read back; anything else is an err
         const auto e = io::Checkpoint::parse(edited.serialize(), "edited.ckpt");
         require_io_error([&] { (void)e.at_real("value"); }, {"edited.ckpt", "metadata 'value' is not a number"});
     }
-    // Out of a double's range either way: strtod gives infinity for 1e400 and 0 (with ERANGE)
-    // for 1e-400, a finite number no program saved.
-    for (const char* text : {"1e400", "1e-400", "-1e-400"}) {
+    // Subnormal numbers are doubles a program can save (a weight decay of 1e-310, written in
+    // its shortest form): they read back exactly, though strtod flags them with ERANGE.
+    for (const double subnormal :
+         {std::numeric_limits<double>::denorm_min(), -std::numeric_limits<double>::denorm_min(), 1e-310,
+          std::nextafter(std::numeric_limits<double>::min(), 0.0)}) {
+        std::array<char, 32> shortest{};
+        const auto written_to = std::to_chars(shortest.data(), shortest.data() + shortest.size(), subnormal).ptr;
+        const std::string text(shortest.data(), written_to);
+        CAPTURE(text);
+        io::Checkpoint saved;
+        saved.set("value", text);
+        CHECK(io::Checkpoint::parse(saved.serialize(), "tiny.ckpt").at_real("value") == subnormal);
+    }
+    for (const std::string text : {"4.9e-324", "3e-324", "-4.9e-324"}) {  // the nearest double is denorm_min
+        CAPTURE(text);
+        io::Checkpoint saved;
+        saved.set("value", text);
+        CHECK(std::abs(io::Checkpoint::parse(saved.serialize(), "tiny.ckpt").at_real("value")) ==
+              std::numeric_limits<double>::denorm_min());
+    }
+    // Out of a double's range either way: strtod gives infinity for 1e400, and 0 (with ERANGE)
+    // for 1e-400 and 2e-324, closer to 0 than to the least subnormal: a nonzero number read as 0.
+    for (const char* text : {"1e400", "1e-400", "-1e-400", "2e-324"}) {
         CAPTURE(text);
         io::Checkpoint edited;
         edited.set("value", text);

@@ -188,9 +188,11 @@ public:
         throw io_error(origin() + "metadata '" + key + "' is '" + v + "', expected one of " + listed);
     }
 
-    /// The metadata value for key as a finite real number in decimal, or an io_error as for
-    /// at_integer. strtod alone also reads "nan", "inf", hexadecimal and leading spaces, and
-    /// turns 1e999 into infinity: none of them is a number a program saved.
+    /// The metadata value for key as a finite real number in decimal (the nearest double), or an
+    /// io_error as for at_integer. strtod alone also reads "nan", "inf", hexadecimal and leading
+    /// spaces, and turns 1e999 into infinity: none of them is a number a program saved. Subnormal
+    /// values (down to 4.9e-324) are read; a nonzero value nearer 0 than that (1e-400), which would
+    /// read as 0, is refused like one too large.
     [[nodiscard]] double at_real(const std::string& key) const {
         const std::string& v = at(key);
         char* end = nullptr;
@@ -198,7 +200,10 @@ public:
         const double x = std::strtod(v.c_str(), &end);
         if (v.empty() || *end != '\0' || v.find_first_not_of("+-.0123456789eE") != std::string::npos)
             throw not_a_number(key, v, "a number");
-        if (errno == ERANGE || !std::isfinite(x)) throw not_a_number(key, v, "a number in a double's range");
+        // glibc sets ERANGE for subnormal results too, which are the nearest double all the same:
+        // only an overflow (infinity) or an underflow to 0 is out of range.
+        const bool underflowed_to_zero = errno == ERANGE && x == 0.0;
+        if (underflowed_to_zero || !std::isfinite(x)) throw not_a_number(key, v, "a number in a double's range");
         return x;
     }
 
