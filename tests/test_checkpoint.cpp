@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <grp.h>
 #include <sys/resource.h>
@@ -330,6 +331,41 @@ TEST_CASE("Checkpoint: two parameters of one name are refused; an empty prefix s
     with_state.add("optimizer.velocity.weight", *a.params()[0].value);
     require_io_error([&] { with_state.restore_params(a.params(), ""); },
                      {"unexpected optimizer.velocity.weight", "the empty prefix takes every tensor of the file"});
+}
+
+TEST_CASE("Checkpoint: adding a tensor under a name already there is refused; metadata are replaced") {
+    // Two writers on one name (two models' optimizer states) used to save one over the other,
+    // and the run resumed with the wrong state without an error.
+    io::Checkpoint c;
+    c.add("w", Tensor<float>(Shape{2}, 1.0f));
+    CHECK_THROWS_WITH_AS(c.add("w", Tensor<double>(Shape{3}, 2.0)),
+                         "Checkpoint::add: the checkpoint already holds a tensor 'w': one would be saved over the "
+                         "other; give each its own name",
+                         std::invalid_argument);
+    REQUIRE(c.entries().size() == 1);
+    CHECK(c.entries()[0].shape == Shape{2});
+    CHECK(c.entries()[0].values == std::vector<double>{1.0, 1.0});
+
+    // add_params checks every name before it adds any.
+    Rng rng(4);
+    Linear<float> layer(3, 2, rng);
+    io::Checkpoint partly;
+    partly.add("model.bias", Tensor<float>(Shape{7}));
+    CHECK_THROWS_WITH_AS(partly.add_params(layer.params()), doctest::Contains("already holds a tensor 'model.bias'"),
+                         std::invalid_argument);
+    CHECK(partly.entries().size() == 1);
+    // One tensor listed twice (a shared parameter) is one tensor, saved once.
+    ParamList<float> shared = layer.params();
+    shared.push_back(shared.front());
+    io::Checkpoint once;
+    once.add_params(shared);
+    CHECK(once.entries().size() == 2);
+    once.restore_params(shared);
+
+    // A metadata value is a setting a program may revise (an edited copy of a file): set replaces it.
+    c.set("lr", "0.1");
+    c.set("lr", "0.2");
+    CHECK(c.at("lr") == "0.2");
 }
 
 TEST_CASE("Checkpoint metadata: whole numbers read back; anything else is an error naming file, key and value") {

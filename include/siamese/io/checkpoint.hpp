@@ -33,6 +33,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -59,23 +60,34 @@ public:
 
     // ---------------------------------------------------------------- building and reading
 
-    /// Adds (or replaces) tensor `name`, stored with T's precision.
+    // The rule for names already present: a tensor is part of a model's or an optimizer's state,
+    // and two writers on one name (two models' optimizers under the default keys) would save one
+    // over the other and resume with the wrong state; so add refuses a name already there. A
+    // metadata value is a setting a program may revise (an edited copy of a file), so set replaces.
+
+    /// Adds tensor `name`, stored with T's precision. A tensor of that name already there is an
+    /// std::invalid_argument, and the checkpoint is left as it was.
     template <class T>
     void add(const std::string& name, const Tensor<T>& t) {
-        Entry e{name, scalar_of<T>(), t.shape(), std::vector<double>(t.begin(), t.end())};
-        if (auto* old = find(name)) {
-            *old = std::move(e);
-        } else {
-            entries_.push_back(std::move(e));
-        }
+        refuse_present(name, "Checkpoint::add");
+        entries_.push_back(Entry{name, scalar_of<T>(), t.shape(), std::vector<double>(t.begin(), t.end())});
     }
 
     /// Adds every parameter value as prefix + its name (e.g. "model." + "backbone.0.weight").
-    /// Two parameters of one name are an std::invalid_argument (require_unique_names).
+    /// Two parameters of one name (require_unique_names), or a name already in the checkpoint,
+    /// are an std::invalid_argument before anything is added. A tensor listed twice (a shared
+    /// parameter) is saved once.
     template <class T>
     void add_params(const ParamList<T>& params, const std::string& prefix = "model.") {
         require_unique_names(params, "Checkpoint::add_params");
-        for (const auto& p : params) add(prefix + p.name, *p.value);
+        std::vector<const Param<T>*> unique;
+        for (const auto& p : params) {
+            bool listed = false;
+            for (const auto* u : unique) listed = listed || u->name == p.name;
+            if (!listed) unique.push_back(&p);
+        }
+        for (const auto* p : unique) refuse_present(prefix + p->name, "Checkpoint::add_params");
+        for (const auto* p : unique) add(prefix + p->name, *p->value);
     }
 
     /// Copies tensor `name` into t, which must already have the stored shape. The stored scalar
@@ -126,7 +138,7 @@ public:
     }
 
     /// Sets a metadata entry: a string under `key` (settings, counters, the data's fingerprint),
-    /// kept apart from the tensors (add, read, contains); an existing key is replaced.
+    /// kept apart from the tensors (add, read, contains); an existing key is replaced (unlike add).
     void set(const std::string& key, std::string value) { metadata_[key] = std::move(value); }
 
     /// The metadata entry under `key`, or nothing; at_integer, at_real and at_choice read one
@@ -453,15 +465,16 @@ private:
         out.append(s);
     }
 
-    [[nodiscard]] Entry* find(const std::string& name) {
-        for (auto& e : entries_)
-            if (e.name == name) return &e;
-        return nullptr;
-    }
     [[nodiscard]] const Entry* find(const std::string& name) const {
         for (const auto& e : entries_)
             if (e.name == name) return &e;
         return nullptr;
+    }
+    void refuse_present(const std::string& name, const std::string& who) const {
+        if (contains(name)) {
+            throw std::invalid_argument(who + ": the checkpoint already holds a tensor '" + name +
+                                        "': one would be saved over the other; give each its own name");
+        }
     }
     [[nodiscard]] std::string origin() const { return source_name() + ": "; }
     [[nodiscard]] io_error not_a_number(const std::string& key, const std::string& value, const char* wanted) const {
