@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 #include <utility>
+#include <vector>
 
 using namespace siamese;
 
@@ -83,6 +84,102 @@ TEST_CASE("optimizer state: keys are named after the parameters") {
         CHECK(c.contains(key));
     }
     CHECK(c.at_integer("optimizer_steps") == 0);
+}
+
+TEST_CASE("optimizer state: two models' optimizers in one checkpoint, each under its own key prefix") {
+    // Two models with parameters of the same names, saved under "m1." and "m2.": under the
+    // default keys the second optimizer's state replaced the first's, and optimizer 1 resumed
+    // with optimizer 2's step count and moments without an error.
+    Rng rng(9);
+    TwoParams one(rng), two(rng);
+    Adam<double> first(one.params(), {.lr = 0.05});
+    AnyOptimizer<double> second(Sgd<double>(two.params(), {.lr = 0.1, .momentum = 0.9}));
+    Adam<double> third(two.params(), {.lr = 0.01});
+    for (int k = 0; k < 5; ++k) {
+        one.random_grads(rng);
+        first.step();
+    }
+    two.random_grads(rng);
+    second.step();
+    third.step();
+
+    io::Checkpoint c;
+    c.add_params(one.params(), "m1.");
+    c.add_params(two.params(), "m2.");
+    io::add_optimizer_state(c, first, "optimizer1");
+    io::add_optimizer_state(c, second, "optimizer2");
+    io::add_optimizer_state(c, third, "optimizer3");
+    for (const char* key : {"optimizer1.m.w", "optimizer1.v.b", "optimizer2.velocity.w", "optimizer3.m.w"}) {
+        CAPTURE(key);
+        CHECK(c.contains(key));
+    }
+    CHECK_FALSE(c.get("optimizer_steps"));
+    const auto loaded = io::Checkpoint::parse(c.serialize(), "two.ckpt");
+    loaded.restore_params(one.params(), "m1.");  // the optimizers' keys are not among the models'
+    loaded.restore_params(two.params(), "m2.");
+
+    Adam<double> first_back(one.params(), {.lr = 0.05});
+    AnyOptimizer<double> second_back(Sgd<double>(two.params(), {.lr = 0.1, .momentum = 0.9}));
+    Adam<double> third_back(two.params(), {.lr = 0.01});
+    io::restore_optimizer_state(loaded, first_back, "optimizer1");
+    io::restore_optimizer_state(loaded, second_back, "optimizer2");
+    io::restore_optimizer_state(loaded, third_back, "optimizer3");
+    CHECK(first_back.step_count() == 5);
+    CHECK(third_back.step_count() == 1);
+    for (std::size_t k = 0; k < 2; ++k) {
+        CHECK(std::equal(first.first_moments()[k].begin(), first.first_moments()[k].end(),
+                         first_back.first_moments()[k].begin()));
+        CHECK(std::equal(third.second_moments()[k].begin(), third.second_moments()[k].end(),
+                         third_back.second_moments()[k].begin()));
+    }
+    const auto velocity_of = [](const AnyOptimizer<double>& o) {
+        std::vector<Tensor<double>> velocity;
+        o.visit([&](const auto& held) {
+            if constexpr (requires { held.velocity(); }) velocity = held.velocity();
+        });
+        return velocity;
+    };
+    const auto velocity = velocity_of(second), velocity_back = velocity_of(second_back);
+    REQUIRE(velocity.size() == 2);
+    REQUIRE(velocity_back.size() == 2);
+    CHECK(std::equal(velocity[0].begin(), velocity[0].end(), velocity_back[0].begin()));
+    // Under another prefix, the state is not there.
+    test::require_io_error([&] { io::restore_optimizer_state(loaded, first_back); },
+                           {"has no metadata 'optimizer_steps'"});
+    CHECK(first_back.step_count() == 5);
+}
+
+TEST_CASE("optimizer state: a second optimizer under the same keys is refused, nothing added") {
+    Rng rng(10);
+    TwoParams one(rng), two(rng);
+    Adam<double> first(one.params(), {});
+    Adam<double> second(two.params(), {});
+    Sgd<double> sgd_first(one.params(), {.lr = 0.1, .momentum = 0.5});
+    Sgd<double> sgd_second(two.params(), {.lr = 0.1, .momentum = 0.5});
+    io::Checkpoint c;
+    io::add_optimizer_state(c, first);
+    io::add_optimizer_state(c, sgd_first);
+    const std::string before = c.serialize();
+    CHECK_THROWS_WITH_AS(io::add_optimizer_state(c, second),
+                         "add_optimizer_state: the checkpoint already holds 'optimizer.m.w', another optimizer's "
+                         "state: give each optimizer its own key prefix",
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(io::add_optimizer_state(c, AnyOptimizer<double>(std::move(sgd_second))),
+                         doctest::Contains("already holds 'optimizer.velocity.w'"), std::invalid_argument);
+    // Parameters of other names: only the step count would have been saved over the other.
+    ParamList<double> renamed = two.params();
+    for (auto& p : renamed) p.name += "2";
+    Adam<double> other_names(renamed, {});
+    CHECK_THROWS_WITH_AS(io::add_optimizer_state(c, other_names),
+                         "add_optimizer_state: the checkpoint already holds 'optimizer_steps', another optimizer's "
+                         "step count: give each optimizer its own key prefix",
+                         std::invalid_argument);
+    CHECK(c.serialize() == before);
+    // The default prefix writes the keys every checkpoint had: the same bytes as before prefixes.
+    io::Checkpoint named;
+    io::add_optimizer_state(named, first, "optimizer");
+    io::add_optimizer_state(named, sgd_first, "optimizer");
+    CHECK(named.serialize() == before);
 }
 
 TEST_CASE("optimizer state: two parameters of one name are refused (one state was saved over the other)") {
