@@ -172,7 +172,7 @@ TEST_CASE("optimizer state: a second optimizer under the same keys is refused, n
     Adam<double> other_names(renamed, {});
     CHECK_THROWS_WITH_AS(io::add_optimizer_state(c, other_names),
                          "add_optimizer_state: the checkpoint already holds 'optimizer_steps', another optimizer's "
-                         "step count: give each optimizer its own key prefix",
+                         "state: give each optimizer its own key prefix",
                          std::invalid_argument);
     CHECK(c.serialize() == before);
     // The default prefix writes the keys every checkpoint had: the same bytes as before prefixes.
@@ -180,6 +180,61 @@ TEST_CASE("optimizer state: a second optimizer under the same keys is refused, n
     io::add_optimizer_state(named, first, "optimizer");
     io::add_optimizer_state(named, sgd_first, "optimizer");
     CHECK(named.serialize() == before);
+}
+
+TEST_CASE("optimizer state: Adam's state is refused by AdamW and the reverse; a file without the kind restores") {
+    // Their states look alike: AdamW went on from Adam's moments and step count without a word.
+    Rng rng(11);
+    TwoParams p(rng);
+    Adam<double> adam(p.params(), {.lr = 0.05});
+    AdamW<double> adamw(p.params(), {.lr = 0.05});
+    for (int k = 0; k < 3; ++k) {
+        p.random_grads(rng);
+        adam.step();
+    }
+    p.random_grads(rng);
+    adamw.step();
+    io::Checkpoint adam_state, adamw_state;
+    io::add_optimizer_state(adam_state, adam);
+    io::add_optimizer_state(adamw_state, AnyOptimizer<double>(AdamW<double>(adamw)), "optimizer2");
+    CHECK(adam_state.at("optimizer_kind") == "adam");
+    CHECK(adamw_state.at("optimizer2_kind") == "adamw");
+    const auto adam_file = io::Checkpoint::parse(adam_state.serialize(), "adam.ckpt");
+    const auto adamw_file = io::Checkpoint::parse(adamw_state.serialize(), "adamw.ckpt");
+
+    AdamW<double> into_adamw(p.params(), {.lr = 0.05});
+    test::require_io_error([&] { io::restore_optimizer_state(adam_file, into_adamw); },
+                           {"adam.ckpt: holds Adam moments (optimizer_kind 'adam'), not AdamW moments; resume with "
+                            "the optimizer that wrote it"});
+    CHECK(into_adamw.step_count() == 0);
+    AnyOptimizer<double> into_adam(Adam<double>(p.params(), {.lr = 0.05}));
+    test::require_io_error([&] { io::restore_optimizer_state(adamw_file, into_adam, "optimizer2"); },
+                           {"adamw.ckpt: holds AdamW moments (optimizer2_kind 'adamw'), not Adam moments"});
+    Adam<double> same_kind(p.params(), {.lr = 0.05});
+    io::restore_optimizer_state(adam_file, same_kind);
+    CHECK(same_kind.step_count() == 3);
+
+    // A kind neither writes (an edited file) names the key and the kinds.
+    io::Checkpoint edited = adam_file;
+    edited.set("optimizer_kind", "rmsprop");
+    test::require_io_error([&] { io::restore_optimizer_state(edited, same_kind); },
+                           {"adam.ckpt: metadata 'optimizer_kind' is 'rmsprop', expected one of adam, adamw"});
+
+    // Written before the kind was recorded: restores into either, as it did.
+    io::Checkpoint without_kind;
+    for (const auto& e : adam_file.entries()) {
+        Tensor<double> t(e.shape);
+        adam_file.read(e.name, t);
+        without_kind.add(e.name, t);
+    }
+    without_kind.set("optimizer_steps", adam_file.at("optimizer_steps"));
+    const auto old_file = io::Checkpoint::parse(without_kind.serialize(), "old.ckpt");
+    AdamW<double> old_into_adamw(p.params(), {.lr = 0.05});
+    io::restore_optimizer_state(old_file, old_into_adamw);
+    CHECK(old_into_adamw.step_count() == 3);
+    Adam<double> old_into_adam(p.params(), {.lr = 0.05});
+    io::restore_optimizer_state(old_file, old_into_adam);
+    CHECK(old_into_adam.step_count() == 3);
 }
 
 TEST_CASE("optimizer state: two parameters of one name are refused (one state was saved over the other)") {

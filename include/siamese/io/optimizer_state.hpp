@@ -6,7 +6,10 @@
 // and step count. Keys are named after the optimizer's parameters, under a key prefix that is
 // "optimizer" unless given:
 //   Sgd:          tensors PREFIX.velocity.NAME
-//   Adam, AdamW:  tensors PREFIX.m.NAME and PREFIX.v.NAME, the metadata value PREFIX_steps
+//   Adam, AdamW:  tensors PREFIX.m.NAME and PREFIX.v.NAME, the metadata values PREFIX_steps and
+//                 PREFIX_kind ("adam" or "adamw": their states look alike, and one restored into
+//                 the other would go on with other updates; checkpoints written before the kind
+//                 was recorded have none and restore into either)
 // Two optimizers in one checkpoint (two models) each need a prefix of their own, such as
 // "optimizer1" and "optimizer2"; saving one over the other's keys is an std::invalid_argument.
 // A prefix that begins with a model's add_params prefix ("m1.optimizer" beside "m1.") puts the
@@ -64,7 +67,12 @@ struct OptimizerKeys {
     [[nodiscard]] std::string m(const std::string& param) const { return prefix + ".m." + param; }
     [[nodiscard]] std::string v(const std::string& param) const { return prefix + ".v." + param; }
     [[nodiscard]] std::string steps() const { return prefix + "_steps"; }
+    [[nodiscard]] std::string kind() const { return prefix + "_kind"; }
 };
+
+/// How PREFIX_kind names Adam (coupled weight decay) and AdamW (decoupled).
+inline const char* adam_kind(bool decoupled) { return decoupled ? "adamw" : "adam"; }
+inline const char* adam_kind_shown(bool decoupled) { return decoupled ? "AdamW" : "Adam"; }
 
 /// Checkpoint::add would refuse it too, but after the tensors before it were added.
 inline void refuse_present_tensor(const Checkpoint& c, const std::string& key) {
@@ -104,16 +112,19 @@ void add_optimizer_state(Checkpoint& c, const siamese::detail::AdamBase<T, Optio
         detail::refuse_present_tensor(c, keys.m(p.name));
         detail::refuse_present_tensor(c, keys.v(p.name));
     }
-    // set would replace it: the other optimizer's step count lost, this one's restored into both.
-    if (c.get(keys.steps())) {
-        throw std::invalid_argument("add_optimizer_state: the checkpoint already holds '" + keys.steps() +
-                                    "', another optimizer's step count: give each optimizer its own key prefix");
+    // set would replace them: the other optimizer's step count lost, this one's restored into both.
+    for (const auto& key : {keys.steps(), keys.kind()}) {
+        if (c.get(key)) {
+            throw std::invalid_argument("add_optimizer_state: the checkpoint already holds '" + key +
+                                        "', another optimizer's state: give each optimizer its own key prefix");
+        }
     }
     for (std::size_t k = 0; k < adam.params().size(); ++k) {
         c.add(keys.m(adam.params()[k].name), adam.first_moments()[k]);
         c.add(keys.v(adam.params()[k].name), adam.second_moments()[k]);
     }
     c.set(keys.steps(), std::to_string(adam.step_count()));
+    c.set(keys.kind(), detail::adam_kind(Decoupled));
 }
 
 /// Restores SGD's momentum buffers from `c`, under `prefix`. A buffer missing or of another
@@ -131,8 +142,9 @@ void restore_optimizer_state(const Checkpoint& c, Sgd<T>& sgd, const std::string
 
 /// Restores Adam's or AdamW's moments and step count from `c`, under `prefix`. A moment missing
 /// or of another shape, or a step count missing, not a whole number or negative, throws
-/// io_error naming the key (or saying that `c` holds SGD's state instead), and the optimizer is
-/// left as it was.
+/// io_error naming the key (or saying that `c` holds SGD's state, or the other one of Adam and
+/// AdamW, instead), and the optimizer is left as it was. A checkpoint that does not record the
+/// kind (written before it was recorded) restores into either.
 template <class T, class Options, bool Decoupled>
 void restore_optimizer_state(const Checkpoint& c, siamese::detail::AdamBase<T, Options, Decoupled>& adam,
                              const std::string& prefix = default_optimizer_prefix) {
@@ -140,6 +152,14 @@ void restore_optimizer_state(const Checkpoint& c, siamese::detail::AdamBase<T, O
     const detail::OptimizerKeys keys{prefix};
     detail::refuse_other_kind(c, c.get(keys.steps()).has_value(), adam.params(), keys.velocity(""),
                               "Sgd momentum buffers", "Adam or AdamW moments");
+    if (c.get(keys.kind())) {
+        const std::string& kind = c.at_choice(keys.kind(), {detail::adam_kind(false), detail::adam_kind(true)});
+        if (kind != detail::adam_kind(Decoupled)) {
+            throw io_error(c.source_name() + ": holds " + detail::adam_kind_shown(!Decoupled) + " moments (" +
+                           keys.kind() + " '" + kind + "'), not " + detail::adam_kind_shown(Decoupled) +
+                           " moments; resume with the optimizer that wrote it");
+        }
+    }
     const long long steps = c.at_integer(keys.steps());
     if (steps < 0) {
         throw io_error(c.source_name() + ": " + keys.steps() + " is " + std::to_string(steps) +
@@ -160,8 +180,8 @@ void add_optimizer_state(Checkpoint& c, const AnyOptimizer<T>& optimizer,
 }
 
 /// Restores the state of whichever optimizer `optimizer` holds, under `prefix`. A checkpoint of
-/// SGD restored into Adam or AdamW, or the reverse, is an io_error saying so; the optimizer is
-/// left as it was.
+/// SGD restored into Adam or AdamW, or the reverse, or one of Adam into AdamW, or the reverse, is
+/// an io_error saying so; the optimizer is left as it was.
 template <class T>
 void restore_optimizer_state(const Checkpoint& c, AnyOptimizer<T>& optimizer,
                              const std::string& prefix = default_optimizer_prefix) {
