@@ -155,6 +155,7 @@ run=(train "${common[@]}" --seed 5 --epochs 2 --batches 30 --batch-size 20 --log
 # it so: env resets it.)
 interrupt_at_pause() {
     local out="$1" pause="$2" status=0
+    : >"$out.err"  # emptied before the run starts: wait_for_pause must not find an older run's pause
     env --default-signal=INT "$mnist" "${run[@]}" --out "$out" --debug-pause "$pause" >"$out.log" 2>"$out.err" &
     local pid=$!
     wait_for_pause "$out" "$pid" "$pause"
@@ -180,16 +181,18 @@ cmp "$work/full7/model.ckpt" "$work/sigint/model.ckpt" || fail "resumed after Ct
 #    Ctrl-C once training is done (before the evaluation, and before that between the training
 #    loop and the evaluation, where the loop no longer looks for it): the process ends at once,
 #    saying how to get the outputs without training again, and that command writes them.
+#    (A folder and log of its own for each: a log the previous run left let wait_for_pause see its
+#    pause and press Ctrl-C before the new run had even started.)
 for pause in trained:1 evaluate:1; do
-    rm -rf "$work/evalint"
-    interrupt_at_pause "$work/evalint" "$pause"
-    grep -qxF "interrupted after training: the trained network is safe in $work/evalint/checkpoint.ckpt; train --resume \
-$work/evalint/checkpoint.ckpt --data $work/data evaluates it and writes the outputs without training" "$work/evalint.err" ||
-        fail "Ctrl-C after training ($pause): $(cat "$work/evalint.err")"
-    if [ -e "$work/evalint/metrics.json" ]; then fail "Ctrl-C after training ($pause): the outputs were written"; fi
+    out="$work/int_${pause%:1}"
+    interrupt_at_pause "$out" "$pause"
+    grep -qxF "interrupted after training: the trained network is safe in $out/checkpoint.ckpt; train --resume \
+$out/checkpoint.ckpt --data $work/data evaluates it and writes the outputs without training" "$out.err" ||
+        fail "Ctrl-C after training ($pause): $(cat "$out.err")"
+    if [ -e "$out/metrics.json" ]; then fail "Ctrl-C after training ($pause): the outputs were written"; fi
 done
-"$mnist" train --resume "$work/evalint/checkpoint.ckpt" --data "$work/data" --threads 2 >"$work/evalint.resumed.log" 2>&1 &&
-    [ -s "$work/evalint/metrics.json" ] || fail "the command given after Ctrl-C after training: $(cat "$work/evalint.resumed.log")"
-cmp "$work/full7/model.ckpt" "$work/evalint/model.ckpt" || fail "Ctrl-C after training: model.ckpt differs"
+"$mnist" train --resume "$work/int_evaluate/checkpoint.ckpt" --data "$work/data" --threads 2 >"$work/int_evaluate.resumed.log" 2>&1 &&
+    [ -s "$work/int_evaluate/metrics.json" ] || fail "the command given after Ctrl-C after training: $(cat "$work/int_evaluate.resumed.log")"
+cmp "$work/full7/model.ckpt" "$work/int_evaluate/model.ckpt" || fail "Ctrl-C after training: model.ckpt differs"
 
 echo "crash_resume: killed mid-save and mid-step (SGD and Adam), stopped by Ctrl-C, resumed, final checkpoints identical to uninterrupted runs; new runs over stopped ones refused"
