@@ -99,6 +99,11 @@ TEST_CASE("make_seed_cnn: the tutorial's network for other image sides; too smal
         CHECK(model.embed(images).shape() == Shape{4, seed_cnn_embedding_dim});
         const index_t s = seed_cnn_feature_side(side);
         CHECK(model.backbone().params()[4].value->shape() == Shape{120, 64 * s * s});
+        // A const model shows its parts too (to describe a model passed by const reference).
+        const auto& shown = model;
+        CHECK(shown.backbone().output_shape(Shape{2, 1, side, side}) == Shape{2, seed_cnn_embedding_dim});
+        CHECK(shown.head().output_shape(Shape{2, seed_cnn_embedding_dim}) == Shape{2, 1});
+        CHECK(&shown.head() == &model.head());
     }
     Rng rng(1);
     CHECK_THROWS_WITH_AS((void)make_seed_cnn<float>(rng, 9),

@@ -194,8 +194,10 @@ public:
 
     /// The shared backbone, which embeds both images of a pair.
     [[nodiscard]] B& backbone() noexcept { return backbone_; }
+    [[nodiscard]] const B& backbone() const noexcept { return backbone_; }
     /// The head, Linear(D, 1): its output on |e_left - e_right| is the pair's logit.
     [[nodiscard]] Linear<T>& head() noexcept { return head_; }
+    [[nodiscard]] const Linear<T>& head() const noexcept { return head_; }
 
 private:
     static index_t embedding_dim_of(const B& backbone, const Shape& image) {
