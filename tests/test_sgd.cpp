@@ -2,6 +2,7 @@
 #include "test_util.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -103,7 +104,18 @@ TEST_CASE("Sgd and Adam on floats: a rate that overflows float is an error, not 
         [&] {
             Adam<float>({{"p", &p, &g}}, {.lr = 1e39});
         },
-        {"Adam: lr 1e+39 is out of range for float"});
+        {"Adam: lr 1e+39 / (1 - beta1 0.9), the first step's size, is out of range for float"});
+    // Adam's first step divides the rate by 1 - beta1 (its bias correction): 1e38 overflowed
+    // there and turned the weights to -inf; 3e37 / 0.1 = 3e38 is a float.
+    test::require_error<std::invalid_argument>(
+        [&] {
+            Adam<float>({{"p", &p, &g}}, {.lr = 1e38});
+        },
+        {"Adam: lr 1e+38 / (1 - beta1 0.9), the first step's size, is out of range for float"});
+    Adam<float> largest({{"p", &p, &g}}, {.lr = 3e37});
+    largest.step();
+    CHECK(std::isfinite(p[0]));
+    p.fill(1.0f);
     // A group's rate is lr x lr_scale.
     std::vector<ParamGroup<float>> groups{{.params = {{"p", &p, &g}}}, {.params = {{"q", &q, &h}}, .lr_scale = 1e30}};
     test::require_error<std::invalid_argument>(

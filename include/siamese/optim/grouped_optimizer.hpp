@@ -66,17 +66,31 @@ protected:
 
 private:
     /// A group steps with lr * lr_scale as a T, which must stay finite: as a float, a rate of
-    /// 1e39 is inf, and the first step would turn every weight of the group to inf or NaN.
+    /// 1e39 is inf, and the first step would turn every weight of the group to inf or NaN. Adam's
+    /// step size is that rate over its bias correction 1 - beta1^t, at most 1 / (1 - beta1) times
+    /// the rate (t = 1), so an Adam rate must stay finite divided by 1 - beta1 (a beta1 outside
+    /// [0, 1) is the optimizer's own error, checked after this).
     void check_rate(std::size_t g, double lr, double lr_scale, const char* where) const {
-        const double rate = lr * lr_scale;
-        if (rate <= static_cast<double>(std::numeric_limits<T>::max())) [[likely]] {
-            return;
+        double step_size = lr * lr_scale;
+        bool corrected = false;  // divided by Adam's bias correction
+        if constexpr (requires { options_.beta1; }) {
+            corrected = options_.beta1 >= 0 && options_.beta1 < 1;
+            if (corrected) step_size /= 1 - options_.beta1;
+        }
+        if (step_size <= static_cast<double>(std::numeric_limits<T>::max())) [[likely]] {
+            return;  // schedules set the rate every step: nothing allocated on this path
+        }
+        std::string bias_correction;
+        if constexpr (requires { options_.beta1; }) {
+            if (corrected)
+                bias_correction = " / (1 - beta1 " + format_number(options_.beta1) + "), the first step's size,";
         }
         const std::string what = lr_scale == 1 ? "lr " + format_number(lr)
                                                : "lr " + format_number(lr) + " x lr_scale " + format_number(lr_scale) +
                                                      " of parameter group " + std::to_string(g);
-        throw std::invalid_argument(name_ + where + ": " + what + " is out of range for " + scalar_type_name<T> +
-                                    " (at most " + format_number(std::numeric_limits<T>::max()) + ")");
+        throw std::invalid_argument(name_ + where + ": " + what + bias_correction + " is out of range for " +
+                                    scalar_type_name<T> + " (at most " + format_number(std::numeric_limits<T>::max()) +
+                                    ")");
     }
 
     void check_group(std::size_t g) const {
