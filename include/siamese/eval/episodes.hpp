@@ -243,6 +243,12 @@ requires PairScorer<Score>
     episode_accuracy.reserve(static_cast<std::size_t>(o.episodes));
     // Per pool, built when first needed: the direct draw of classes that hold the queries.
     std::vector<std::optional<detail::QueryHoldingClasses>> direct(pools.size());
+    // K distinct images of the episode's k-th class as its supports; its queries are drawn after them.
+    auto draw_supports = [&](std::size_t k) {
+        auto& m = members[static_cast<std::size_t>(chosen[k])];
+        for (std::size_t s = 0; s < shots; ++s) supports[k * shots + s] = draw_next(m, s, rng);
+        used[k] = shots;
+    };
     FewShotResult r;
     for (index_t e = 0; e < o.episodes; ++e) {
         const std::size_t p =
@@ -258,9 +264,7 @@ requires PairScorer<Score>
             index_t episode_spare = 0;
             for (std::size_t k = 0; k < ways; ++k) {
                 chosen[k] = draw_next(pool, k, rng);
-                auto& m = members[static_cast<std::size_t>(chosen[k])];
-                for (std::size_t s = 0; s < shots; ++s) supports[k * shots + s] = draw_next(m, s, rng);
-                used[k] = shots;
+                draw_supports(k);
                 episode_spare += drawable.spare(chosen[k]);
             }
             holds = !per_episode || episode_spare >= o.queries_per_episode;
@@ -272,11 +276,7 @@ requires PairScorer<Score>
                 direct[p].emplace(pool, spare, o.ways, o.queries_per_episode);
             }
             direct[p]->draw(rng, chosen);
-            for (std::size_t k = 0; k < ways; ++k) {
-                auto& m = members[static_cast<std::size_t>(chosen[k])];
-                for (std::size_t s = 0; s < shots; ++s) supports[k * shots + s] = draw_next(m, s, rng);
-                used[k] = shots;
-            }
+            for (std::size_t k = 0; k < ways; ++k) draw_supports(k);
         }
         queries.clear();
         query_class.clear();
