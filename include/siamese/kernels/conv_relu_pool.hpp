@@ -176,10 +176,10 @@ void conv_relu_pool_backward(const Conv2dGeometry& g, index_t N, const T* dy, co
                 const T* src = fmt.output_channels_last ? dy_n + win * OC : row;
                 for (index_t oc = 0; oc < OC; oc += V::width) {
                     const index_t lanes = OC - oc;
-                    const V g = select(equal(V::load_bytes(cd + win * OC + oc, lanes), cut), V::zero(),
-                                       V::load_n(src + oc, lanes));
-                    g.store_n(row + oc, lanes);
-                    (V::load_n(db_part + oc, lanes) + g).store_n(db_part + oc, lanes);
+                    const V grad = select(equal(V::load_bytes(cd + win * OC + oc, lanes), cut), V::zero(),
+                                          V::load_n(src + oc, lanes));
+                    grad.store_n(row + oc, lanes);
+                    (V::load_n(db_part + oc, lanes) + grad).store_n(db_part + oc, lanes);
                 }
             }
             if (dw && sparse) {
