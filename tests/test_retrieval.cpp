@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -190,4 +191,18 @@ TEST_CASE("retrieval_metrics: a DistanceScorer on embeddings of another image se
     CHECK(out == std::vector<double>{7.0, 7.0});
     scorer(0, good, out);
     CHECK(out == std::vector<double>{-1.0, -11.0});
+}
+
+TEST_CASE("retrieval_metrics: a scorer that returns NaN is refused, naming the two images") {
+    // A user scorer (a diverged model) would otherwise rank NaN somewhere arbitrary and report a
+    // plausible MAP@R.
+    const std::vector<data::label_t> labels{0, 0, 1, 1};
+    const data::LabelledImages set(Shape{1, 1, 1}, std::vector<std::uint8_t>{0, 1, 10, 11}, labels);
+    auto nan_for_2_and_0 = [](index_t query, std::span<const index_t> others, std::span<double> out) {
+        for (std::size_t k = 0; k < others.size(); ++k) {
+            out[k] = query == 2 && others[k] == 0 ? std::numeric_limits<double>::quiet_NaN() : -1.0;
+        }
+    };
+    test::require_error<std::invalid_argument>([&] { (void)eval::retrieval_metrics(set, nan_for_2_and_0); },
+                                               {"retrieval_metrics", "returned NaN", "images 2 and 0"});
 }
