@@ -177,3 +177,12 @@ TEST_CASE("HausdorffScorer handles 105x105 images with hundreds of ink points qu
     CHECK(r.queries == 40);
     CHECK(r.map_at_r >= 0.0);
 }
+
+TEST_CASE("InkPoints::from_image: pixels that do not fill height x width are a shape_error naming both") {
+    // A 4x4 image's bytes read as 4x5 would take ink from past the image.
+    const std::vector<std::uint8_t> sixteen(16, 255);
+    test::require_shape_error([&] { (void)eval::InkPoints::from_image(sixteen, 4, 5); },
+                              {"InkPoints::from_image", "16 pixels", "[4, 5]"});
+    test::require_shape_error([&] { (void)eval::InkPoints::from_image(sixteen, 3, 3); }, {"16 pixels", "[3, 3]"});
+    CHECK(eval::InkPoints::from_image(sixteen, 4, 4).size() == 16);
+}
