@@ -186,3 +186,11 @@ TEST_CASE("InkPoints::from_image: pixels that do not fill height x width are a s
     test::require_shape_error([&] { (void)eval::InkPoints::from_image(sixteen, 3, 3); }, {"16 pixels", "[3, 3]"});
     CHECK(eval::InkPoints::from_image(sixteen, 4, 4).size() == 16);
 }
+
+TEST_CASE("InkPoints::from_image: negative sides are a shape_error, even when their product is the pixel count") {
+    // -2 x -3 = 6 matched 6 pixels and gave an image without ink instead of an error.
+    const std::vector<std::uint8_t> six(6, 255);
+    test::require_shape_error([&] { (void)eval::InkPoints::from_image(six, -2, -3); }, {"6 pixels", "[-2, -3]"});
+    test::require_shape_error([&] { (void)eval::InkPoints::from_image({}, -1, 0); }, {"0 pixels", "[-1, 0]"});
+    CHECK(eval::InkPoints::from_image({}, 0, 0).empty());
+}

@@ -55,10 +55,11 @@ public:
         for (std::size_t r = 1; r < row_start_.size(); ++r) row_start_[r] += row_start_[r - 1];
     }
 
-    /// The ink pixels of one single-channel image (height*width bytes, row by row).
+    /// The ink pixels of one single-channel image (height*width bytes, row by row). Throws
+    /// shape_error when a side is negative or the pixels do not fill height x width.
     [[nodiscard]] static InkPoints from_image(std::span<const std::uint8_t> pixels, index_t height, index_t width,
                                               const InkOptions& options = {}) {
-        if (static_cast<index_t>(pixels.size()) != height * width) {
+        if (height < 0 || width < 0 || static_cast<index_t>(pixels.size()) != height * width) {
             throw shape_error("InkPoints::from_image: " + std::to_string(pixels.size()) + " pixels for an image of [" +
                               std::to_string(height) + ", " + std::to_string(width) + "]");
         }
