@@ -56,6 +56,10 @@ TEST_CASE("Tensor: reshape is copy-free and checks the element count") {
     auto v = t.view(Shape{12});
     CHECK(v.data == before);
     CHECK(v.shape == Shape{12});
+    // A view of another element count would read past the storage or leave elements out.
+    test::require_shape_error([&] { (void)t.view(Shape{13}); }, {"Tensor::view", "[2, 3, 2]", "[13]"});
+    const Tensor<float>& read_only = t;
+    test::require_shape_error([&] { (void)read_only.view(Shape{3, 3}); }, {"Tensor::view", "[3, 3]"});
 }
 
 TEST_CASE("Tensor: resize reuses storage that is large enough") {
