@@ -156,6 +156,33 @@ TEST_CASE("Siamese: wrong shapes and misuse are clear errors") {
         {"Siamese: the backbone must output embeddings [N, D], but maps [1, 1, 8, 8] to [1, 2, 6, 6]"});
 }
 
+TEST_CASE("Siamese: image_shape other than [C, H, W] is a shape_error naming it") {
+    Rng rng(106);
+    // [28, 28] (the MNIST image without its channel) is the likely slip.
+    for (const Shape& wrong : {Shape{28, 28}, Shape{1, 1, 28, 28}}) {
+        CAPTURE(wrong.str());
+        test::require_shape_error([&] { Siamese model(make_seed_cnn<float>(rng), wrong, rng); },
+                                  {"Siamese: image_shape must be [C, H, W], got " + wrong.str()});
+    }
+}
+
+TEST_CASE("Siamese: logits_from_embeddings refuses embeddings not [B, D] on both sides") {
+    Rng rng(107);
+    Siamese model(make_tiny(rng), Shape{1, 7, 6}, rng);
+    REQUIRE(model.embedding_dim() == 5);
+    const Tensor<double> good(Shape{2, 5}, 0.5);
+    // Each side on its own: the right side of another batch size, or embeddings of another width.
+    for (const Shape& wrong : {Shape{3, 5}, Shape{2, 4}, Shape{10}, Shape{2, 5, 1}}) {
+        CAPTURE(wrong.str());
+        const Tensor<double> bad(wrong, 0.5);
+        test::require_shape_error([&] { (void)model.logits_from_embeddings(good, bad); },
+                                  {"Siamese: expected embeddings [B, 5], got [2, 5] and " + wrong.str()});
+        test::require_shape_error([&] { (void)model.logits_from_embeddings(bad, good); },
+                                  {"Siamese: expected embeddings [B, 5], got " + wrong.str() + " and [2, 5]"});
+    }
+    CHECK(model.logits_from_embeddings(good, good).shape() == Shape{2, 1});
+}
+
 TEST_CASE("Siamese: an embedding component equal on both sides passes no gradient (|x|'s subgradient 0, as PyTorch)") {
     // Backbone Flatten -> Linear(2, 2) with rows (1, 1) and (1, -1): the images (1, 0) and (0, 1)
     // embed to (1, 1) and (1, -1), equal in component 0.
