@@ -112,6 +112,26 @@ TEST_CASE("Checkpoint: the same content gives the same bytes; double is stored e
     for (index_t i = 0; i < 3; ++i) CHECK(u[i] == t[i]);
 }
 
+TEST_CASE("Checkpoint: a tensor of every rank from 1 to 4 reads back with its shape and values") {
+    // No layer has a rank-3 parameter, but add() takes any tensor (an optimizer's state, a user's).
+    io::Checkpoint c;
+    const std::vector<Shape> shapes{Shape{5}, Shape{2, 3}, Shape{2, 3, 4}, Shape{2, 1, 3, 2}};
+    for (std::size_t k = 0; k < shapes.size(); ++k) {
+        Tensor<double> t(shapes[k]);
+        for (index_t i = 0; i < t.size(); ++i) t[i] = static_cast<double>(k * 100 + static_cast<std::size_t>(i));
+        c.add("rank" + std::to_string(k + 1), t);
+    }
+    const auto back = io::Checkpoint::parse(c.serialize(), "memory");
+    for (std::size_t k = 0; k < shapes.size(); ++k) {
+        CAPTURE(shapes[k].str());
+        REQUIRE(back.entries()[k].shape == shapes[k]);
+        Tensor<double> u(shapes[k]);
+        back.read("rank" + std::to_string(k + 1), u);
+        for (index_t i = 0; i < u.size(); ++i)
+            CHECK(u[i] == static_cast<double>(k * 100 + static_cast<std::size_t>(i)));
+    }
+}
+
 TEST_CASE("Checkpoint: float values read into double exactly, double values into float rounded to nearest") {
     io::Checkpoint c;
     Tensor<float> f(Shape{2});
