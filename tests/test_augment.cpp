@@ -327,3 +327,15 @@ TEST_CASE("Augmenter: non-finite or negative ranges are refused up front, naming
         {.max_rotation_degrees = 0, .max_shear = 0, .min_scale = 1, .max_scale = 1, .max_translation = 0}));
     CHECK_NOTHROW(data::Augmenter({.max_rotation_degrees = 720, .max_translation = 1e6}));
 }
+
+TEST_CASE("Augmenter::augment_all: a tensor that is not a batch [N, C, H, W] is a shape_error naming its shape") {
+    // A single image [C, H, W] (or [H, W]) read as a batch would warp rows as if they were images.
+    data::Augmenter aug({.max_translation = 2, .probability = 1.0}, 7);
+    for (const Shape& wrong : {Shape{1, 9, 9}, Shape{9, 9}, Shape{81}}) {
+        CAPTURE(wrong.str());
+        Tensor<float> t(wrong, 1.0f);
+        test::require_shape_error([&] { aug.augment_all(t); },
+                                  {"Augmenter::augment_all: expected a batch [N, C, H, W], got " + wrong.str()});
+        for (const float v : t) CHECK(v == 1.0f);  // untouched
+    }
+}
