@@ -46,3 +46,20 @@ TEST_CASE("Linear: a size below 1 is refused, naming the layer") {
     test::require_shape_error([&] { Linear<float>(0, 120, rng); }, {"Linear: invalid configuration Linear(0, 120)"});
     test::require_shape_error([&] { Linear<float>(1600, 0, rng); }, {"Linear(1600, 0)"});
 }
+
+TEST_CASE("Linear: set_input_grad(false) returns no dL/dx and the same parameter gradients") {
+    // A first layer (an MLP backbone in Siamese) has no one to pass dL/dx to: it is skipped.
+    Rng rng(45);
+    Linear<double> fc(4, 3, rng);
+    const auto x = test::random_tensor(Shape{2, 4}, rng);
+    const auto g = test::random_tensor(Shape{2, 3}, rng);
+    fc.forward(x);
+    CHECK(fc.backward(g).shape() == Shape{2, 4});
+    const Tensor<double> weight_grad = *fc.params()[0].grad, bias_grad = *fc.params()[1].grad;
+    zero_grad(fc.params());
+    fc.set_input_grad(false);
+    fc.forward(x);
+    CHECK(fc.backward(g).empty());
+    for (index_t i = 0; i < weight_grad.size(); ++i) CHECK((*fc.params()[0].grad)[i] == weight_grad[i]);
+    for (index_t i = 0; i < bias_grad.size(); ++i) CHECK((*fc.params()[1].grad)[i] == bias_grad[i]);
+}
