@@ -111,3 +111,18 @@ TEST_CASE("Parameter groups: a group with no parameters is an error naming the g
     test::require_error<std::invalid_argument>([] { AdamW<float>(std::vector<ParamGroup<float>>(1)); },
                                                {"AdamW: parameter group 0 has no parameters"});
 }
+
+TEST_CASE(
+    "Parameter groups: a parameter without a value or gradient, or whose gradient has another shape, is refused") {
+    // A gradient of another shape would be read past its end (or in part) at every step.
+    Tensor<double> p(Shape{2}), g(Shape{2}), g_wide(Shape{3}), g_flat(Shape{1, 2});
+    for (const Param<double>& bad : {Param<double>{"wide", &p, &g_wide}, Param<double>{"flat", &p, &g_flat},
+                                     Param<double>{"no_value", nullptr, &g}, Param<double>{"no_grad", &p, nullptr}}) {
+        CAPTURE(bad.name);
+        test::require_error<std::invalid_argument>(
+            [&] {
+                Sgd<double>({{.params = {{"ok", &g, &g}}}, {.params = {bad}}}, {.lr = 0.1});
+            },
+            {"Sgd: parameter '" + bad.name + "' needs a value and a gradient of the same shape"});
+    }
+}
