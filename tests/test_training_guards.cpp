@@ -83,6 +83,21 @@ TEST_CASE("check_step: an overflow is traced to the first layer whose output is 
     CHECK(msg.find("backbone layer 0 (") != std::string::npos);
 }
 
+TEST_CASE("check_step: an overflow in the head alone is traced to the head's logits") {
+    // The backbone's embeddings are finite; the head's finite but huge weights overflow the logit.
+    Step s;
+    for (auto& w : s.model.head().weight()) w = 3e38f;
+    s.model.head().bias()[0] = 3e38f;
+    REQUIRE(training::locate_non_finite_backbone(s.model, s.pairs).empty());
+    CHECK(training::locate_non_finite_forward(s.model, s.pairs) == "the head's logits (Linear(84, 1))");
+    const double value = s.run();
+    const auto msg =
+        numeric_error_message([&] { training::check_step(s.model, s.pairs, value, s.model.params(), "batch 8"); });
+    INFO(msg);
+    CHECK(msg.find("training stopped at batch 8") != std::string::npos);
+    CHECK(msg.find("the head's logits (Linear(84, 1))") != std::string::npos);
+}
+
 TEST_CASE("check_step: a NaN weight and a NaN gradient are named") {
     Step s;
     (*s.model.params()[2].value)[10] = std::numeric_limits<float>::quiet_NaN();  // backbone.3.weight
