@@ -156,6 +156,22 @@ TEST_CASE("equal_error_rate refuses a ROC curve that roc_curve could not have ma
     CHECK(eval::equal_error_rate(roc).threshold == 0.6);
 }
 
+TEST_CASE("equal_error_rate: pair counts whose products pass int64 are compared on the rates instead") {
+    // 2^32 pairs of each label: fp * positives would overflow, so the sign comes from the doubles.
+    eval::RocCurve huge;
+    huge.fpr = {0, 0.25, 1};
+    huge.tpr = {0, 0.5, 1};
+    huge.thresholds = {std::numeric_limits<double>::infinity(), 0.7, 0.1};
+    huge.positives = huge.negatives = index_t{1} << 32;
+    // FPR - FNR: -1, -0.25, +1; the crossing is 1/5 of the way along the second segment.
+    const auto eer = eval::equal_error_rate(huge);
+    CHECK(eer.rate == doctest::Approx(0.4));
+    CHECK(eer.threshold == 0.1);
+    auto small = huge;
+    small.positives = small.negatives = 4;
+    CHECK(eval::equal_error_rate(small).rate == eer.rate);
+}
+
 TEST_CASE("best_accuracy_threshold and calibrated_accuracy on a constructed split") {
     // Cutting below 0.6 calls .9, .8, .8, .6 same (3 right) and .4, .4, .2 different (2 right).
     const auto choice = eval::best_accuracy_threshold(scores7, labels7);
