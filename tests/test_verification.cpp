@@ -4,6 +4,7 @@
 #include <siamese/eval/roc.hpp>
 #include <siamese/eval/threshold.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -154,6 +155,32 @@ TEST_CASE("equal_error_rate refuses a ROC curve that roc_curve could not have ma
     CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(odd_tpr), doctest::Contains("and tpr 1.5; rates are in [0, 1]"),
                          std::invalid_argument);
     CHECK(eval::equal_error_rate(roc).threshold == 0.6);
+}
+
+TEST_CASE("equal_error_rate refuses a curve that never reaches the crossing, or runs backwards") {
+    // Both gave their last point as the EER: 0.25 for a curve cut at FPR 0.25 (where FNR is 0.5),
+    // and 0, a perfect verifier, for the whole curve listed from (1, 1) down to (0, 0).
+    const double inf = std::numeric_limits<double>::infinity();
+    eval::RocCurve partial;
+    partial.fpr = {0, 0.25};
+    partial.tpr = {0, 0.5};
+    partial.thresholds = {inf, 0.7};
+    partial.positives = 2;
+    partial.negatives = 4;
+    test::require_error<std::invalid_argument>([&] { (void)eval::equal_error_rate(partial); },
+                                               {"equal_error_rate: the ROC curve never rises across TPR = 1 - FPR",
+                                                "-1 at its first point and -0.25 at its last"});
+    eval::RocCurve reversed = partial;
+    reversed.fpr = {1, 0.25, 0};
+    reversed.tpr = {1, 0.5, 0};
+    reversed.thresholds = {0.1, 0.7, inf};
+    test::require_error<std::invalid_argument>([&] { (void)eval::equal_error_rate(reversed); },
+                                               {"1 at its first point and -1 at its last"});
+    // The same points in roc_curve's order: the crossing on the second segment, at 0.4.
+    std::reverse(reversed.fpr.begin(), reversed.fpr.end());
+    std::reverse(reversed.tpr.begin(), reversed.tpr.end());
+    std::reverse(reversed.thresholds.begin(), reversed.thresholds.end());
+    CHECK(eval::equal_error_rate(reversed).rate == doctest::Approx(0.4));
 }
 
 TEST_CASE("equal_error_rate: pair counts whose products pass int64 are compared on the rates instead") {

@@ -105,8 +105,9 @@ struct EqualErrorRate {
 /// achieves it), so ties need no special case: all-tied scores give 0.5, a perfect ranking 0.
 /// The sign is decided on the pair counts behind the rates (positives, negatives), exactly, as
 /// the double rates can differ in the last bit where they are equal. Throws std::invalid_argument for a curve of fewer
-/// than 2 points, vectors of different lengths, a rate outside [0, 1] (NaN included), or no positives or negatives (a
-/// curve not from roc_curve).
+/// than 2 points, vectors of different lengths, a rate outside [0, 1] (NaN included), no positives or negatives, or a
+/// curve along which FPR - FNR never rises to 0 (one that stops short of the crossing or runs from (1, 1) to (0, 0)):
+/// curves not from roc_curve.
 [[nodiscard]] inline EqualErrorRate equal_error_rate(const RocCurve& roc) {
     if (roc.size() < 2) throw std::invalid_argument("equal_error_rate: the ROC curve has fewer than 2 points");
     if (roc.tpr.size() != roc.fpr.size() || roc.thresholds.size() != roc.fpr.size()) {
@@ -154,8 +155,12 @@ struct EqualErrorRate {
             return {roc.fpr[i] + t * (roc.fpr[i + 1] - roc.fpr[i]), roc.thresholds[i + 1]};
         }
     }
-    // Unreachable for a curve from roc_curve, which ends at (1, 1) where the gap is +1.
-    return {roc.fpr.back(), roc.thresholds.back()};
+    // Unreachable for a curve from roc_curve, which rises from (0, 0) to (1, 1). A curve of one's
+    // own that stops short of the crossing, or runs backwards, has no EER: its last point is not one.
+    const auto gap_at = [&](std::size_t i) { return siamese::detail::format_number(roc.fpr[i] - (1.0 - roc.tpr[i])); };
+    throw std::invalid_argument("equal_error_rate: the ROC curve never rises across TPR = 1 - FPR (FPR - FNR is " +
+                                gap_at(0) + " at its first point and " + gap_at(roc.fpr.size() - 1) +
+                                " at its last); a curve from roc_curve runs from (0, 0) to (1, 1)");
 }
 
 /// Equal error rate of pair scores and labels (see roc_curve for the arguments and errors).
