@@ -111,6 +111,14 @@ TEST_CASE("Omniglot: characters and drawings load in name order, whatever order 
     CHECK(set.images.image(0)[1 * 8 + 3] == 255);
 }
 
+TEST_CASE("Omniglot: a file where the folder should be (the downloaded zip) is 'not a folder', naming it") {
+    // The zip as downloaded, before unpacking: said apart from a missing folder.
+    TempDir dir;
+    const auto zip = dir.write("images_background.zip", "PK\x03\x04");
+    test::require_io_error([&] { (void)load_omniglot(zip); },
+                           {zip.string() + ": not a folder (expected an Omniglot folder of alphabets"});
+}
+
 TEST_CASE("Omniglot: bad folders and files are errors naming them") {
     TempDir dir;
     CHECK(io_error_of([&] { (void)load_omniglot(dir.path / "missing"); }).find("missing: no such folder") !=
