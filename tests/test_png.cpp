@@ -309,6 +309,19 @@ TEST_CASE("PNG: a missing file, a directory and an empty file are errors naming 
     CHECK(io_error_of([&] { (void)read_png(empty); }).find("empty.png: empty file") != std::string::npos);
 }
 
+TEST_CASE("PNG: a file larger than any supported PNG is refused by its size, before it is read") {
+    // A wrong path (a video, a disk image) must not be read whole into memory. The file is sparse:
+    // 9 * png_max_pixels + 1 bytes on disk take no space.
+    TempDir dir;
+    const auto big = dir.write("big.png", "");
+    const std::uint64_t size = 9 * png_max_pixels + 1;
+    std::filesystem::resize_file(big, size);
+    test_allocations::largest = 0;
+    test::require_io_error([&] { (void)read_png(big); },
+                           {big.string() + ": " + std::to_string(size) + " bytes, too large for a PNG image"});
+    CHECK(test_allocations::largest.load() < (std::size_t{1} << 20));
+}
+
 TEST_CASE("PNG: a file that is not a PNG is an error naming it") {
     TempDir dir;
     const auto text = dir.write("text.png", "hello, world");
