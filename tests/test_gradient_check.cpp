@@ -98,6 +98,18 @@ TEST_CASE("check_tensor_gradient: a NaN derivative fails naming the element; a b
     test::require_error<std::invalid_argument>(
         [&] { (void)testing::check_tensor_gradient(f, v, wrong, "v", {.step_reductions = -1}); },
         {"step_reductions", "got -1"});
+    // A negative floor can make the denominator 0 or negative (a wrong gradient would pass).
+    for (const double floor : {-1e-6, nan, inf}) {
+        test::require_error<std::invalid_argument>(
+            [&] { (void)testing::check_tensor_gradient(f, v, wrong, "v", {.absolute_floor = floor}); },
+            {"check_tensor_gradient: absolute_floor must be a finite number >= 0, got"});
+    }
+    // A gradient of another shape than its variable is a shape_error naming both.
+    test::require_shape_error(
+        [&] {
+            (void)testing::check_tensor_gradient(f, v, Tensor<double>(Shape{1, 3}), "v");
+        },
+        {"check_tensor_gradient: v is [3] but its gradient is [1, 3]"});
     WrongScale layer;
     test::require_error<std::invalid_argument>(
         [&] {
