@@ -445,6 +445,13 @@ TEST_CASE("few_shot_accuracy: shots or queries beyond every class, episodes belo
     require_error<std::invalid_argument>(
         [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .episodes = -5}); },
         {"few_shot_accuracy", "episodes must be at least 1", "got -5"});
+    // Each refused for what it is: shots 0 is not mistaken for a set without enough images, and a
+    // negative query count is not read as 0 (queries_per_class).
+    require_error<std::invalid_argument>([&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .shots = 0}); },
+                                         {"few_shot_accuracy", "shots must be at least 1, got 0"});
+    require_error<std::invalid_argument>(
+        [&] { (void)eval::few_shot_accuracy(set, pixels, {.ways = 2, .queries_per_episode = -1}); },
+        {"few_shot_accuracy", "queries_per_episode must not be negative"});
     // The limits themselves are fine: every image of a class used, one episode.
     const auto r = eval::few_shot_accuracy(set, pixels, {.ways = 4, .shots = 2, .queries_per_class = 1, .episodes = 1});
     CHECK(r.accuracy == 1.0);
