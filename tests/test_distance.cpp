@@ -190,6 +190,15 @@ TEST_CASE("Distances: shapes and misuse are clear errors") {
     CHECK_THROWS_AS(metrics::EuclideanDistance<float>(0.0), std::invalid_argument);
     Tensor<float> out;
     test::require_shape_error([&] { metrics::pairwise_euclidean(a, b, out); }, {"pairwise_euclidean", "[3, 5]"});
+    // out is resized before a and b are read: as an input it would be overwritten first.
+    Tensor<float> c(Shape{3, 4}, 1.0f), d(Shape{3, 4}, 2.0f);
+    for (Tensor<float>* input : {&c, &d}) {
+        test::require_error<std::invalid_argument>([&] { metrics::pairwise_euclidean(c, d, *input); },
+                                                   {"pairwise_euclidean: out must not be an input"});
+    }
+    CHECK(c.shape() == Shape{3, 4});
+    CHECK(c[0] == 1.0f);
+    CHECK(d[0] == 2.0f);
 }
 
 TEST_CASE("pairwise_squared_distance matches the reference on odd shapes; diagonal exactly 0") {
