@@ -150,6 +150,13 @@ TEST_CASE("equal_error_rate refuses a ROC curve that roc_curve could not have ma
     const auto first = eval::equal_error_rate(on_crossing);
     CHECK(first.rate == 0.5);
     CHECK(std::isinf(first.threshold));
+    // A single point has no segment to cross on.
+    eval::RocCurve one_point = on_crossing;
+    one_point.fpr = {0.5};
+    one_point.tpr = {0.5};
+    one_point.thresholds = {0.3};
+    CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(one_point),
+                         "equal_error_rate: the ROC curve has fewer than 2 points", std::invalid_argument);
     auto odd_tpr = roc;
     odd_tpr.tpr[2] = 1.5;
     CHECK_THROWS_WITH_AS((void)eval::equal_error_rate(odd_tpr), doctest::Contains("and tpr 1.5; rates are in [0, 1]"),
