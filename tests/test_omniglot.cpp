@@ -281,6 +281,32 @@ TEST_CASE("Omniglot: within-alphabet episodes take supports from one drawer and 
     for (const auto& e : all) CHECK(e.group == 0);  // only Alpha has 6 characters
 }
 
+TEST_CASE("within_alphabet_episodes: a set whose tables disagree is refused, naming what disagrees") {
+    // Omniglot is a plain struct a user may trim; alphabet_of past alphabets (or shorter than
+    // characters) was indexed without a check, out of bounds.
+    TempDir dir;
+    write_tree(dir.path, {{"Alpha", 2}, {"Beta", 2}}, 2);
+    const auto set = load_omniglot(dir.path, {.side = 8});
+    REQUIRE(set.characters.size() == 4);
+    auto no_beta = set;  // Beta dropped from the alphabets only
+    no_beta.alphabets.pop_back();
+    test::require_error<std::invalid_argument>(
+        [&] { (void)within_alphabet_episodes(no_beta, {.ways = 2, .episodes = 1}); },
+        {"within_alphabet_episodes: character Beta/character01 has alphabet 1, but the set has 1 alphabets"});
+    auto short_table = set;
+    short_table.alphabet_of.pop_back();
+    test::require_error<std::invalid_argument>(
+        [&] { (void)within_alphabet_episodes(short_table, {.ways = 2, .episodes = 1}); },
+        {"within_alphabet_episodes: the set has 4 characters but 3 alphabet_of entries"});
+    auto no_last_character = set;  // its images keep label 3
+    no_last_character.characters.pop_back();
+    no_last_character.alphabet_of.pop_back();
+    test::require_error<std::invalid_argument>(
+        [&] { (void)within_alphabet_episodes(no_last_character, {.ways = 2, .episodes = 1}); },
+        {"has label 3, but the set has 3 characters"});
+    CHECK(within_alphabet_episodes(set, {.ways = 2, .episodes = 1}).size() == 1);
+}
+
 TEST_CASE("Omniglot: each episode draws its characters afresh, not mostly those of the episode before") {
     // One alphabet of 5 characters, 2-way: the character of an episode's second support is
     // uniform among the 5 whatever the previous episode drew, so it repeats the previous

@@ -45,7 +45,8 @@ struct AlphabetEpisodeOptions {
 /// alphabet can host an episode (too few characters), when the characters of a hosting alphabet
 /// do not all share two drawers (some draws would find no pair), or when the drawers are
 /// unknown: an image whose name has no drawer number, or two images of one character by one
-/// drawer.
+/// drawer, or when the set's tables disagree (an edited set: alphabet_of not one alphabet per
+/// character, a label past the characters).
 [[nodiscard]] inline std::vector<OneShotEpisode> within_alphabet_episodes(const Omniglot& set,
                                                                           const AlphabetEpisodeOptions& options = {}) {
     if (options.ways < 2) {
@@ -64,11 +65,28 @@ struct AlphabetEpisodeOptions {
         const auto k = static_cast<std::size_t>(i);
         return k < set.files.size() ? set.files[k] : "image " + std::to_string(i);
     };
+    // A set edited by hand (alphabets or characters dropped) indexed past its tables below.
+    if (set.alphabet_of.size() != set.characters.size()) {
+        throw std::invalid_argument("within_alphabet_episodes: the set has " + std::to_string(set.characters.size()) +
+                                    " characters but " + std::to_string(set.alphabet_of.size()) +
+                                    " alphabet_of entries");
+    }
+    for (std::size_t c = 0; c < set.alphabet_of.size(); ++c) {
+        if (set.alphabet_of[c] < 0 || set.alphabet_of[c] >= static_cast<std::int64_t>(set.alphabets.size())) {
+            throw std::invalid_argument("within_alphabet_episodes: character " + set.characters[c] + " has alphabet " +
+                                        std::to_string(set.alphabet_of[c]) + ", but the set has " +
+                                        std::to_string(set.alphabets.size()) + " alphabets");
+        }
+    }
     // image index of (character, drawer)
     std::vector<std::map<int, index_t>> by_drawer(set.characters.size());
     for (index_t i = 0; i < set.images.size(); ++i) {
         const auto c = static_cast<std::size_t>(set.images.label(i));
-        if (c >= by_drawer.size()) throw std::invalid_argument("within_alphabet_episodes: label out of range");
+        if (c >= by_drawer.size()) {
+            throw std::invalid_argument("within_alphabet_episodes: " + file_name(i) + " has label " +
+                                        std::to_string(set.images.label(i)) + ", but the set has " +
+                                        std::to_string(set.characters.size()) + " characters");
+        }
         const int drawer = set.drawers[static_cast<std::size_t>(i)];
         if (drawer <= 0) {
             throw std::invalid_argument("within_alphabet_episodes: " + file_name(i) +
