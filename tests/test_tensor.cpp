@@ -60,6 +60,9 @@ TEST_CASE("Tensor: reshape is copy-free and checks the element count") {
     test::require_shape_error([&] { (void)t.view(Shape{13}); }, {"Tensor::view", "[2, 3, 2]", "[13]"});
     const Tensor<float>& read_only = t;
     test::require_shape_error([&] { (void)read_only.view(Shape{3, 3}); }, {"Tensor::view", "[3, 3]"});
+    const auto w = read_only.view(Shape{3, 4});
+    CHECK(w.data == before);
+    CHECK(w.shape == Shape{3, 4});
 }
 
 TEST_CASE("Tensor: resize reuses storage that is large enough") {
