@@ -164,7 +164,7 @@ TEST_CASE("equal_error_rate refuses a ROC curve that roc_curve could not have ma
     CHECK(eval::equal_error_rate(roc).threshold == 0.6);
 }
 
-TEST_CASE("equal_error_rate refuses a curve that never reaches the crossing, or runs backwards") {
+TEST_CASE("equal_error_rate refuses a curve that never reaches the crossing, or goes back") {
     // Both gave their last point as the EER: 0.25 for a curve cut at FPR 0.25 (where FNR is 0.5),
     // and 0, a perfect verifier, for the whole curve listed from (1, 1) down to (0, 0).
     const double inf = std::numeric_limits<double>::infinity();
@@ -181,8 +181,23 @@ TEST_CASE("equal_error_rate refuses a curve that never reaches the crossing, or 
     reversed.fpr = {1, 0.25, 0};
     reversed.tpr = {1, 0.5, 0};
     reversed.thresholds = {0.1, 0.7, inf};
-    test::require_error<std::invalid_argument>([&] { (void)eval::equal_error_rate(reversed); },
-                                               {"1 at its first point and -1 at its last"});
+    test::require_error<std::invalid_argument>(
+        [&] { (void)eval::equal_error_rate(reversed); },
+        {"equal_error_rate: the ROC curve goes back at point 1 (fpr 1 -> 0.25, tpr 1 -> 0.5)"});
+    // A curve that rises across the line, then dips back below it: two crossings, refused too.
+    eval::RocCurve dip = partial;
+    dip.fpr = {0, 0.25, 0.75, 0.75, 1};
+    dip.tpr = {0, 0.5, 0.5, 0, 1};
+    dip.thresholds = {inf, 0.7, 0.5, 0.4, 0.1};
+    test::require_error<std::invalid_argument>([&] { (void)eval::equal_error_rate(dip); },
+                                               {"goes back at point 3 (fpr 0.75 -> 0.75, tpr 0.5 -> 0)"});
+    // A curve that starts past the crossing stops short of it too (at its beginning).
+    eval::RocCurve late = partial;
+    late.fpr = {0.5, 1};
+    late.tpr = {1, 1};
+    late.thresholds = {0.5, 0.1};
+    test::require_error<std::invalid_argument>([&] { (void)eval::equal_error_rate(late); },
+                                               {"never rises across", "0.5 at its first point and 1 at its last"});
     // The same points in roc_curve's order: the crossing on the second segment, at 0.4.
     std::reverse(reversed.fpr.begin(), reversed.fpr.end());
     std::reverse(reversed.tpr.begin(), reversed.tpr.end());

@@ -105,9 +105,8 @@ struct EqualErrorRate {
 /// achieves it), so ties need no special case: all-tied scores give 0.5, a perfect ranking 0.
 /// The sign is decided on the pair counts behind the rates (positives, negatives), exactly, as
 /// the double rates can differ in the last bit where they are equal. Throws std::invalid_argument for a curve of fewer
-/// than 2 points, vectors of different lengths, a rate outside [0, 1] (NaN included), no positives or negatives, or a
-/// curve along which FPR - FNR never rises to 0 (one that stops short of the crossing or runs from (1, 1) to (0, 0)):
-/// curves not from roc_curve.
+/// than 2 points, vectors of different lengths, a rate outside [0, 1] (NaN included), a rate that falls from one point
+/// to the next, no positives or negatives, or a curve that stops short of the crossing: curves not from roc_curve.
 [[nodiscard]] inline EqualErrorRate equal_error_rate(const RocCurve& roc) {
     if (roc.size() < 2) throw std::invalid_argument("equal_error_rate: the ROC curve has fewer than 2 points");
     if (roc.tpr.size() != roc.fpr.size() || roc.thresholds.size() != roc.fpr.size()) {
@@ -121,6 +120,15 @@ struct EqualErrorRate {
             throw std::invalid_argument("equal_error_rate: point " + std::to_string(i) + " of the ROC curve has fpr " +
                                         siamese::detail::format_number(roc.fpr[i]) + " and tpr " +
                                         siamese::detail::format_number(roc.tpr[i]) + "; rates are in [0, 1]");
+        }
+        // Thresholds fall along a ROC curve, so neither rate can: a curve that goes back could
+        // cross TPR = 1 - FPR more than once, or never on the way up.
+        if (i > 0 && (roc.fpr[i] < roc.fpr[i - 1] || roc.tpr[i] < roc.tpr[i - 1])) {
+            throw std::invalid_argument(
+                "equal_error_rate: the ROC curve goes back at point " + std::to_string(i) + " (fpr " +
+                siamese::detail::format_number(roc.fpr[i - 1]) + " -> " + siamese::detail::format_number(roc.fpr[i]) +
+                ", tpr " + siamese::detail::format_number(roc.tpr[i - 1]) + " -> " +
+                siamese::detail::format_number(roc.tpr[i]) + "); both rates rise along a curve, as roc_curve lists it");
         }
     }
     if (roc.positives <= 0 || roc.negatives <= 0) {
@@ -156,7 +164,7 @@ struct EqualErrorRate {
         }
     }
     // Unreachable for a curve from roc_curve, which rises from (0, 0) to (1, 1). A curve of one's
-    // own that stops short of the crossing, or runs backwards, has no EER: its last point is not one.
+    // own that stops short of the crossing has no EER: its last point is not one.
     const auto gap_at = [&](std::size_t i) { return siamese::detail::format_number(roc.fpr[i] - (1.0 - roc.tpr[i])); };
     throw std::invalid_argument("equal_error_rate: the ROC curve never rises across TPR = 1 - FPR (FPR - FNR is " +
                                 gap_at(0) + " at its first point and " + gap_at(roc.fpr.size() - 1) +
