@@ -4,6 +4,7 @@
 // Reads one grayscale image from a PGM (P5 binary or P2 text) or PNG file, as 0..255 floats.
 
 #include <siamese/data/png.hpp>
+#include <siamese/detail/quoted_text.hpp>
 #include <siamese/errors.hpp>
 #include <siamese/io/file_checks.hpp>
 
@@ -107,6 +108,31 @@ inline GrayImage read_pgm(const std::string& bytes, const std::string& shown) {
     return img;
 }
 
+/// Throws io_error naming the file when a PNG chunk runs past the end of the bytes. stb_image
+/// trusts a chunk's declared length and grows its buffer to it before it finds the data missing:
+/// 2 GB for a corrupt 78-byte file (found by tests/fuzz/fuzz_image.cpp).
+inline void check_png_chunks(const std::string& bytes, const std::string& shown) {
+    std::size_t pos = 8;  // past the signature
+    while (pos < bytes.size()) {
+        const std::size_t left = bytes.size() - pos;
+        if (left < 12) {
+            throw siamese::io_error(shown + ": PNG: truncated: " + std::to_string(left) + " bytes at offset " +
+                                    std::to_string(pos) + " where a chunk needs at least 12");
+        }
+        std::uint64_t length = 0;
+        for (std::size_t i = 0; i < 4; ++i) length = length << 8 | static_cast<unsigned char>(bytes[pos + i]);
+        const std::string type = bytes.substr(pos + 4, 4);
+        if (length > left - 12) {
+            throw siamese::io_error(shown + ": PNG: chunk " + siamese::detail::quoted_text(type, 4) + " at offset " +
+                                    std::to_string(pos) + " declares " + std::to_string(length) +
+                                    " bytes, but the file has " + std::to_string(left - 12) +
+                                    " left (truncated or corrupt)");
+        }
+        if (type == "IEND") return;
+        pos += 12 + static_cast<std::size_t>(length);
+    }
+}
+
 }  // namespace detail
 
 /// Loads a grayscale image (PGM, or PNG of any colour type, converted to gray).
@@ -131,6 +157,7 @@ inline GrayImage load_gray_image(const std::filesystem::path& path) {
         return GrayImage{static_cast<int>(png.width), static_cast<int>(png.height),
                          std::vector<float>(png.pixels.begin(), png.pixels.end())};
 #else
+        detail::check_png_chunks(bytes, shown);
         int w = 0, h = 0, channels = 0;
         unsigned char* data = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(bytes.data()),
                                                     static_cast<int>(bytes.size()), &w, &h, &channels, 1);
