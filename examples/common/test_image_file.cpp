@@ -46,8 +46,8 @@ TEST_CASE("check_png_chunks: whole chunks up to IEND pass, bytes after IEND are 
 TEST_CASE("check_png_chunks: a chunk longer than the bytes left is refused, naming it, its offset and both sizes") {
     // The file tests/fuzz/fuzz_image.cpp found: stb_image asked for 2 GB to read it.
     const std::string header = chunk("IHDR", std::string(13, '\1'));
-    const std::string forged = signature + header + chunk("IDAT", std::string(16, 'x')) +
-                               chunk("IDAT", "12345", 1140850704u).substr(0, 13);
+    const std::string forged =
+        signature + header + chunk("IDAT", std::string(16, 'x')) + chunk("IDAT", "12345", 1140850704u).substr(0, 13);
     CHECK(error_of(forged) ==
           "pic.png: PNG: chunk 'IDAT' at offset 61 declares 1140850704 bytes, but the file has 1 left "
           "(truncated or corrupt)");
@@ -61,7 +61,8 @@ TEST_CASE("check_png_chunks: a chunk longer than the bytes left is refused, nami
 }
 
 TEST_CASE("check_png_chunks: bytes that end inside a chunk's length, type or CRC are refused") {
-    CHECK(error_of(signature + std::string(3, '\0')) == "pic.png: PNG: truncated: 3 bytes at offset 8 where a chunk needs at least 12");
+    CHECK(error_of(signature + std::string(3, '\0')) ==
+          "pic.png: PNG: truncated: 3 bytes at offset 8 where a chunk needs at least 12");
     const std::string header = chunk("IHDR", std::string(13, '\1'));
     const std::string cut = signature + header + chunk("IEND", "").substr(0, 10);
     CHECK(error_of(cut) == "pic.png: PNG: truncated: 10 bytes at offset 33 where a chunk needs at least 12");
@@ -71,8 +72,8 @@ TEST_CASE("load_gray_image: the forged PNG is an io_error naming the file, which
     siamese::test::TempDir dir;
     const auto path = dir / "forged.png";
     const std::string header = chunk("IHDR", std::string("\0\0\0\3\0\0\1\5\x08\0\0\0\0", 13));
-    std::ofstream(path, std::ios::binary) << signature + header + chunk("IDAT", std::string(16, 'x')) +
-                                                 chunk("IDAT", "12345", 1140850704u).substr(0, 13);
+    std::ofstream(path, std::ios::binary)
+        << signature + header + chunk("IDAT", std::string(16, 'x')) + chunk("IDAT", "12345", 1140850704u).substr(0, 13);
     try {
         (void)examples::load_gray_image(path);
         FAIL("the forged PNG was read");
