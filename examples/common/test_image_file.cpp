@@ -25,6 +25,15 @@ std::string chunk(const std::string& type, const std::string& data) {
     return chunk(type, data, static_cast<std::uint32_t>(data.size()));
 }
 
+// An IHDR of 13 bytes: the walk only needs its length to be right.
+const std::string any_header = chunk("IHDR", std::string(13, '\1'));
+
+// The file tests/fuzz/fuzz_image.cpp found (stb_image asked for 2 GB to read it): a second IDAT
+// declares 1140850704 bytes where one is left.
+std::string forged_png(const std::string& header) {
+    return signature + header + chunk("IDAT", std::string(16, 'x')) + chunk("IDAT", "12345", 1140850704u).substr(0, 13);
+}
+
 std::string error_of(const std::string& bytes) {
     try {
         examples::detail::check_png_chunks(bytes, "pic.png");
@@ -37,18 +46,13 @@ std::string error_of(const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("check_png_chunks: whole chunks up to IEND pass, bytes after IEND are not read") {
-    const std::string header = chunk("IHDR", std::string(13, '\1'));
-    CHECK(error_of(signature + header + chunk("IDAT", "xyz") + chunk("IEND", "")).empty());
-    CHECK(error_of(signature + header + chunk("IEND", "") + "trailing").empty());
+    CHECK(error_of(signature + any_header + chunk("IDAT", "xyz") + chunk("IEND", "")).empty());
+    CHECK(error_of(signature + any_header + chunk("IEND", "") + "trailing").empty());
     CHECK(error_of(signature).empty());  // no chunk to trust: stb's own error follows
 }
 
 TEST_CASE("check_png_chunks: a chunk longer than the bytes left is refused, naming it, its offset and both sizes") {
-    // The file tests/fuzz/fuzz_image.cpp found: stb_image asked for 2 GB to read it.
-    const std::string header = chunk("IHDR", std::string(13, '\1'));
-    const std::string forged =
-        signature + header + chunk("IDAT", std::string(16, 'x')) + chunk("IDAT", "12345", 1140850704u).substr(0, 13);
-    CHECK(error_of(forged) ==
+    CHECK(error_of(forged_png(any_header)) ==
           "pic.png: PNG: chunk 'IDAT' at offset 61 declares 1140850704 bytes, but the file has 1 left "
           "(truncated or corrupt)");
     // One byte short, and the largest length a chunk can declare.
@@ -63,17 +67,16 @@ TEST_CASE("check_png_chunks: a chunk longer than the bytes left is refused, nami
 TEST_CASE("check_png_chunks: bytes that end inside a chunk's length, type or CRC are refused") {
     CHECK(error_of(signature + std::string(3, '\0')) ==
           "pic.png: PNG: truncated: 3 bytes at offset 8 where a chunk needs at least 12");
-    const std::string header = chunk("IHDR", std::string(13, '\1'));
-    const std::string cut = signature + header + chunk("IEND", "").substr(0, 10);
+    const std::string cut = signature + any_header + chunk("IEND", "").substr(0, 10);
     CHECK(error_of(cut) == "pic.png: PNG: truncated: 10 bytes at offset 33 where a chunk needs at least 12");
 }
 
 TEST_CASE("load_gray_image: the forged PNG is an io_error naming the file, whichever decoder reads it") {
     siamese::test::TempDir dir;
     const auto path = dir / "forged.png";
+    // A real header this time (3 x 261 pixels, 8-bit gray), so that a decoder gets as far as the IDAT.
     const std::string header = chunk("IHDR", std::string("\0\0\0\3\0\0\1\5\x08\0\0\0\0", 13));
-    std::ofstream(path, std::ios::binary)
-        << signature + header + chunk("IDAT", std::string(16, 'x')) + chunk("IDAT", "12345", 1140850704u).substr(0, 13);
+    std::ofstream(path, std::ios::binary) << forged_png(header);
     try {
         (void)examples::load_gray_image(path);
         FAIL("the forged PNG was read");
