@@ -64,6 +64,20 @@ run_killable() {
     bash -c 'echo $$ >"$0" && exec "$@"' "$pid_file" "$@"
 }
 
+# as_unprivileged DIR...: sets $unprivileged to a command prefix that runs a command as a user
+# other than root (nothing when the test is not root; as root, user nobody through setpriv, the
+# DIRs given to nobody), or to "skip" when that cannot be done (no setpriv, or nobody cannot
+# reach the DIRs: a private folder above them).
+as_unprivileged() {
+    unprivileged=()
+    [ "$(id -u)" -eq 0 ] || return 0
+    unprivileged=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    command -v setpriv >/dev/null || { unprivileged=(skip); return 0; }
+    chown -R 65534:65534 "$@"
+    local dir
+    for dir in "$@"; do "${unprivileged[@]}" test -w "$dir" -a -x "$dir" || unprivileged=(skip); done
+}
+
 # no_network DIR: puts curl, wget and npm that refuse to run into DIR (put it first on PATH): a
 # case that would reach the network fails instead. A test's fakes replace them where it needs.
 no_network() {

