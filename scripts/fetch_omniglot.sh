@@ -8,11 +8,13 @@
 # (github.com/brendenlake/omniglot, python/). A folder already unpacked from a verified archive,
 # and unchanged since, is kept as it is. images_evaluation.zip is not listed: add its line to
 # scripts/omniglot.sha256 once you have verified its checksum, and it is fetched like the others.
+# Archives are copied and unpacked in a folder of the run's own in DEST, .fetch.PID.XXXXXX; what a
+# fetch that was killed left there is removed by the next run once process PID is gone.
 # Usage: scripts/fetch_omniglot.sh [SOURCE_DIR] [DEST] [ARCHIVE...]
 #        (ARCHIVE: names from scripts/omniglot.sha256, e.g. images_background.zip; default all)
 set -euo pipefail
 case "${1:-}" in
-    -h | --help) sed -n '3,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h | --help) sed -n '3,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;  # the comment above
 esac
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -46,6 +48,34 @@ done
 mkdir -p "$dest"
 dest="$(cd "$dest" && pwd)"
 
+# running PID: true while process PID exists (kill -0 fails for another user's process too: /proc
+# tells those apart).
+running() { kill -0 "$1" 2>/dev/null || [ -e "/proc/$1" ]; }
+
+# What a fetch that was killed (SIGKILL, a power cut) left in DEST: its folder .fetch.PID.XXXXXX,
+# a copy of an archive and part of its tree, hundreds of MB. Removed once process PID is gone, so
+# that a fetch running now into the same DEST keeps its own. A PID taken since by another process
+# keeps the folder until that one ends too (errs on the side of keeping); in a DEST shared between
+# machines or containers, another's live fetch could pass for gone. Earlier versions of this
+# script named the folder .fetch.XXXXXX, without the PID: those are named, not removed.
+shopt -s nullglob
+leftovers=("$dest"/.fetch.*)
+shopt -u nullglob
+for old in "${leftovers[@]}"; do
+    if ! [[ ${old##*/} =~ ^\.fetch\.([1-9][0-9]*)\.[^.]+$ ]]; then
+        [[ ${old##*/} =~ ^\.fetch\.[A-Za-z0-9]{6}$ ]] && [ -d "$old" ] && echo "fetch_omniglot: $old may be left by a \
+fetch of an earlier version of this script that was killed: remove it if no fetch into $dest is running"
+        continue
+    fi
+    pid="${BASH_REMATCH[1]}"
+    running "$pid" && continue
+    if rm -rf -- "$old" 2>/dev/null; then
+        echo "fetch_omniglot: removed $old, left by a fetch that was killed (process $pid is gone)"
+    else
+        echo "fetch_omniglot: cannot remove $old, left by a fetch that was killed" >&2
+    fi
+done
+
 # A fingerprint of an unpacked folder: the checksums of all its files, in name order.
 tree_sum() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1); }
 
@@ -65,7 +95,7 @@ while read -r hash archive; do
     fi
     if [ -z "$tmp" ]; then
         need unzip unzip
-        tmp="$(mktemp -d "$dest/.fetch.XXXXXX")" || die "cannot write in $dest (the archives unpack there)"
+        tmp="$(mktemp -d "$dest/.fetch.$$.XXXXXX")" || die "cannot write in $dest (the archives unpack there)"
     fi
     zip="$tmp/$archive"
     if [ -n "$source_dir" ]; then

@@ -10,6 +10,7 @@ original="$1" work="$2"
 for tool in unzip python3; do
     command -v "$tool" >/dev/null || { echo "skip test_fetch_omniglot: no $tool (scripts/install_deps.sh $tool)"; exit 77; }
 done
+real_unzip="$(command -v unzip)"
 rm -rf "$work"
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
@@ -139,6 +140,57 @@ check "archive without its folder" "left in DEST: $(entries "$work/dest_misnamed
     [ -z "$(entries "$work/dest_misnamed")" ]
 sed -i "s/^[0-9a-f]*  images_background.zip$/$(sha256sum "$src/images_background.zip" | cut -d' ' -f1)  images_background.zip/" \
     "$work/bin/omniglot.sha256"
+
+# Leftovers of fetches that were killed (SIGKILL, a power cut) are removed once their process is
+# gone, and only theirs: the folder of a fetch running now (here: this test's process) is kept;
+# one without a process id, from an earlier version of the script, is kept and named.
+dead="$(dead_pid)"
+mkdir -p "$dest/.fetch.$dead.Ab12Cd/unpacked/images_background/Latin" "$dest/.fetch.$$.Ef34Gh/unpacked" \
+    "$dest/.fetch.Xy12Zw"
+cp "$src/images_background.zip" "$dest/.fetch.$dead.Ab12Cd/"
+expect_ok "leftovers of killed fetches" "fetch_omniglot: removed $dest/.fetch.$dead.Ab12Cd, left by a fetch that was \
+killed (process $dead is gone)" bash "$script" "$src" "$dest"
+grep -qF "fetch_omniglot: $dest/.fetch.Xy12Zw may be left by a fetch of an earlier version of this script that was \
+killed: remove it if no fetch into $dest is running" <<<"$case_output" ||
+    fail "leftovers of killed fetches" "the old version's folder not named: $case_output"
+check "leftovers of killed fetches" "DEST holds $(leftovers "$dest" | tr '\n' ' ')" \
+    [ "$(leftovers "$dest")" = "$(printf '%s\n' ".fetch.$$.Ef34Gh" .fetch.Xy12Zw | LC_ALL=C sort)" ]
+check "leftovers of killed fetches" "the live fetch's folder changed" [ -d "$dest/.fetch.$$.Ef34Gh/unpacked" ]
+rm -rf "$dest/.fetch.$$.Ef34Gh" "$dest/.fetch.Xy12Zw"
+
+# Another user's live process (kill -0 fails: not allowed to signal it) is not taken for gone. Run
+# as a user other than root with a leftover of process 1, which is root's.
+mkdir -p "$work/dest_other_user" "$work/bin_other_user"
+cp -r "$dest/images_background" "$dest/.images_background.verified" "$work/dest_other_user/"
+cp "$script" "$work/bin/omniglot.sha256" "$work/bin_other_user/"
+mkdir "$work/dest_other_user/.fetch.1.Ij56Kl"
+as_unprivileged "$work/dest_other_user" "$work/bin_other_user"
+if [ "${unprivileged[*]}" = skip ]; then
+    echo "skip another user's fetch: running as root, and user nobody cannot reach $work"
+elif [ "$(stat -c %u /proc/1)" = "$("${unprivileged[@]}" id -u)" ]; then
+    echo "skip another user's fetch: process 1 runs as the user the script would run as"
+else
+    expect_ok "another user's fetch" "images_background: present and verified" "${unprivileged[@]}" \
+        bash "$work/bin_other_user/fetch_omniglot.sh" "$src" "$work/dest_other_user" images_background.zip
+    check "another user's fetch" "its folder was removed" [ -d "$work/dest_other_user/.fetch.1.Ij56Kl" ]
+fi
+
+# A fetch killed (SIGKILL) half-way, after unpacking an archive: the next run removes what it
+# left in DEST and unpacks the archive.
+mkdir -p "$work/killbin"
+cat >"$work/killbin/unzip" <<EOF
+#!/usr/bin/env bash
+"$real_unzip" "\$@" || exit
+kill -KILL "\$(cat "$work/fetch.pid")"
+exit 1
+EOF
+chmod +x "$work/killbin/unzip"
+run_case "fetch killed" 137 "" run_killable "$work/fetch.pid" env PATH="$work/killbin:$PATH" \
+    bash "$script" "$src" "$work/dest_killed"
+check "fetch killed" "left nothing in DEST: the case does not test the clean-up" [ -n "$(leftovers "$work/dest_killed")" ]
+expect_ok "fetch killed, then run again" "images_background: unpacked from" bash "$script" "$src" "$work/dest_killed"
+check "fetch killed, then run again" "left in DEST: $(leftovers "$work/dest_killed")" [ -z "$(leftovers "$work/dest_killed")" ]
+check "fetch killed, then run again" "not unpacked" unpacked "$work/dest_killed" images_background
 
 # SOURCE_DIR from $OMNIGLOT_SOURCE, DEST by default data/omniglot beside the script's folder.
 expect_ok "OMNIGLOT_SOURCE and the default DEST" "images_background: unpacked from" \
