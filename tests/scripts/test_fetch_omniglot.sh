@@ -6,6 +6,7 @@
 # without unzip, which the script needs (it would install it with apt-get), or python3.
 # Usage: test_fetch_omniglot.sh FETCH_OMNIGLOT_SCRIPT WORK_DIR
 set -euo pipefail
+unset CDPATH  # cd below must not print
 original="$1" work="$2"
 for tool in unzip python3; do
     command -v "$tool" >/dev/null || { echo "skip test_fetch_omniglot: no $tool (scripts/install_deps.sh $tool)"; exit 77; }
@@ -197,6 +198,12 @@ expect_ok "OMNIGLOT_SOURCE and the default DEST" "images_background: unpacked fr
     env OMNIGLOT_SOURCE="$src" bash "$script"
 check "OMNIGLOT_SOURCE and the default DEST" "not unpacked into $work/data/omniglot" \
     unpacked "$work/data/omniglot" images_background
+
+# With CDPATH exported (CDPATH=. in a user's profile), cd prints the folder it finds: the script's
+# own folder and DEST, read as $(cd DIR && pwd), came out twice.
+expect_ok "CDPATH exported" "images_background: unpacked from" \
+    bash -c 'cd "$1" && CDPATH=. exec bash bin/fetch_omniglot.sh zips dest_cdpath images_background.zip' _ "$work"
+check "CDPATH exported" "not unpacked" unpacked "$work/dest_cdpath" images_background
 
 check "temporary files" "left in TMPDIR: $(entries "$TMPDIR" | tr '\n' ' ')" [ -z "$(entries "$TMPDIR")" ]
 finish test_fetch_omniglot
