@@ -119,8 +119,15 @@ while read -r hash archive; do
     unzip -q "$zip" -d "$tmp/unpacked" || die "cannot unpack $archive"
     [ -d "$tmp/unpacked/$name" ] || die "$archive does not hold a folder $name/"
     rm -f "$marker"
-    rm -rf "$dest/$name"
-    mv "$tmp/unpacked/$name" "$dest/$name"
+    # The folder there is renamed away into $tmp and deleted once the new one is in: no reader sees
+    # it half deleted. -T: a folder that another fetch into DEST placed meanwhile is refused, not
+    # moved into.
+    if [ -e "$dest/$name" ] || [ -L "$dest/$name" ]; then
+        mv -T "$dest/$name" "$tmp/replaced.$name" || die "cannot move the old $dest/$name away"
+    fi
+    mv -T "$tmp/unpacked/$name" "$dest/$name" 2>/dev/null ||
+        die "$dest/$name appeared while it was being replaced (another fetch into $dest?): run again"
+    rm -rf "$tmp/replaced.$name"
     printf '%s\n%s\n' "$hash" "$(tree_sum "$dest/$name")" >"$marker"
     echo "$name: unpacked from $archive (verified, $(find "$dest/$name" -name '*.png' | wc -l) images)"
 done <"$sums"

@@ -11,7 +11,7 @@ original="$1" work="$2"
 for tool in unzip python3; do
     command -v "$tool" >/dev/null || { echo "skip test_fetch_omniglot: no $tool (scripts/install_deps.sh $tool)"; exit 77; }
 done
-real_unzip="$(command -v unzip)"
+real_unzip="$(command -v unzip)" real_mv="$(command -v mv)"
 rm -rf "$work"
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
@@ -96,6 +96,26 @@ check "added file" "the added file kept" unpacked "$dest" images_background
 rm "$dest/images_background/Greek/character02/0001_02.png"
 expect_ok "removed file" "images_background: unpacked from images_background.zip" bash "$script" "$src" "$dest"
 check "removed file" "the file not restored" unpacked "$dest" images_background
+
+# Both folders changed: both unpacked again in one run.
+printf 'edited' >"$dest/images_background/Greek/character01/0001_01.png"
+printf 'edited' >"$dest/images_background_small1/Latin/character02/0001_02.png"
+expect_ok "both folders changed" "images_background: unpacked from images_background.zip" bash "$script" "$src" "$dest"
+grep -qF "images_background_small1: unpacked from images_background_small1.zip" <<<"$case_output" ||
+    fail "both folders changed" "the second not unpacked again: $case_output"
+for name in images_background images_background_small1; do
+    check "both folders changed" "$name not restored" unpacked "$dest" "$name"
+done
+
+# A file, or a link to nowhere, where a folder belongs: replaced by the folder.
+mkdir -p "$work/dest_odd"
+printf 'not a folder' >"$work/dest_odd/images_background"
+ln -s "$work/nowhere" "$work/dest_odd/images_background_small1"
+expect_ok "a file and a broken link where the folders belong" "images_background: unpacked from" \
+    bash "$script" "$src" "$work/dest_odd"
+for name in images_background images_background_small1; do
+    check "a file and a broken link where the folders belong" "$name not unpacked" unpacked "$work/dest_odd" "$name"
+done
 
 # Only the archives named: the others are neither checked nor fetched.
 expect_ok "one archive named" "images_background_small1: unpacked from" \
@@ -192,6 +212,30 @@ check "fetch killed" "left nothing in DEST: the case does not test the clean-up"
 expect_ok "fetch killed, then run again" "images_background: unpacked from" bash "$script" "$src" "$work/dest_killed"
 check "fetch killed, then run again" "left in DEST: $(leftovers "$work/dest_killed")" [ -z "$(leftovers "$work/dest_killed")" ]
 check "fetch killed, then run again" "not unpacked" unpacked "$work/dest_killed" images_background
+
+# Two fetches into the same DEST: the other one places its folder while this one replaces the
+# folder there (here: a fake mv puts a copy of it in place just before this fetch renames its own
+# in). The folder was moved into the other's, DEST/images_background/images_background/, and the
+# fetch said it was verified; now it is refused, the other's folder kept as it is.
+mkdir -p "$work/racebin"
+cat >"$work/racebin/mv" <<EOF
+#!/usr/bin/env bash
+if [[ \${*: -2:1} == */unpacked/images_background ]] && [ ! -e "$work/raced" ] && [ ! -e "\${*: -1}" ]; then
+    touch "$work/raced"
+    cp -r "$work/trees/images_background" "\${*: -1}"
+fi
+exec "$real_mv" "\$@"
+EOF
+chmod +x "$work/racebin/mv"
+expect "another fetch into DEST" "fetch_omniglot: $work/dest_race/images_background appeared while it was being \
+replaced (another fetch into $work/dest_race?): run again" \
+    env PATH="$work/racebin:$PATH" bash "$script" "$src" "$work/dest_race" images_background.zip
+check "another fetch into DEST" "the fake mv did not run: the case tests nothing" [ -e "$work/raced" ]
+check "another fetch into DEST" "the other fetch's folder changed" unpacked "$work/dest_race" images_background
+check "another fetch into DEST" "left in DEST: $(leftovers "$work/dest_race")" [ -z "$(leftovers "$work/dest_race")" ]
+expect_ok "another fetch into DEST, then run again" "images_background: unpacked from" \
+    bash "$script" "$src" "$work/dest_race" images_background.zip
+check "another fetch into DEST, then run again" "not unpacked" unpacked "$work/dest_race" images_background
 
 # SOURCE_DIR from $OMNIGLOT_SOURCE, DEST by default data/omniglot beside the script's folder.
 expect_ok "OMNIGLOT_SOURCE and the default DEST" "images_background: unpacked from" \
