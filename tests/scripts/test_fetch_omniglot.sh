@@ -152,9 +152,10 @@ expect "DEST a file" "fetch_omniglot: $work/a_file exists and is not a directory
 # The folder inside the archive must be named as it is.
 mkdir -p "$work/misnamed_zips" "$work/misnamed/other"
 printf 'x' >"$work/misnamed/other/a.png"
-(cd "$work/misnamed" && python3 -c 'import zipfile; zipfile.ZipFile("../misnamed_zips/images_background.zip", "w").write("other/a.png")')
-sed -i "s/^[0-9a-f]*  images_background.zip$/$(sha256sum "$work/misnamed_zips/images_background.zip" | cut -d' ' -f1)  images_background.zip/" \
-    "$work/bin/omniglot.sha256"
+(cd "$work/misnamed" &&
+    python3 -c 'import zipfile; zipfile.ZipFile("../misnamed_zips/images_background.zip", "w").write("other/a.png")')
+misnamed_sum="$(sha256sum "$work/misnamed_zips/images_background.zip" | cut -d' ' -f1)"
+sed -i "s/^[0-9a-f]*  images_background.zip$/$misnamed_sum  images_background.zip/" "$work/bin/omniglot.sha256"
 expect "archive without its folder" "fetch_omniglot: images_background.zip does not hold a folder images_background/" \
     bash "$script" "$work/misnamed_zips" "$work/dest_misnamed" images_background.zip
 check "archive without its folder" "left in DEST: $(entries "$work/dest_misnamed" | tr '\n' ' ')" \
