@@ -4,7 +4,8 @@
 # Usage: scripts/install_deps.sh [extra-package ...]
 set -euo pipefail
 
-packages=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev libstb-dev zlib1g-dev libpng-dev "$@")
+packages=(cmake g++ make libeigen3-dev doctest-dev libbenchmark-dev libcli11-dev libstb-dev zlib1g-dev libpng-dev
+    unzip python3 "$@")  # unzip and python3: the fetch scripts' tests
 
 missing=()
 for p in "${packages[@]}"; do

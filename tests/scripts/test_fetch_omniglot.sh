@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: MIT
 # scripts/fetch_omniglot.sh without the network or the real data: a copy of the script beside a
 # checksum list of two small zip files of the test's own, made with python3's zipfile, fetched
-# from a SOURCE_DIR (curl, wget and npm are replaced by commands that fail). Exits 77 (skipped)
-# without unzip, which the script needs (it would install it with apt-get), or python3.
+# from a SOURCE_DIR (curl, wget and npm are replaced by commands that fail). Fails without unzip
+# (the script would install it with apt-get) or python3: scripts/install_deps.sh installs both.
 # Usage: test_fetch_omniglot.sh FETCH_OMNIGLOT_SCRIPT WORK_DIR
 set -euo pipefail
 unset CDPATH  # cd below must not print
 original="$1" work="$2"
 for tool in unzip python3; do
-    command -v "$tool" >/dev/null || { echo "skip test_fetch_omniglot: no $tool (scripts/install_deps.sh $tool)"; exit 77; }
+    command -v "$tool" >/dev/null || { echo "test_fetch_omniglot: no $tool: run scripts/install_deps.sh" >&2; exit 1; }
 done
 real_unzip="$(command -v unzip)" real_mv="$(command -v mv)"
 rm -rf "$work"
