@@ -8,6 +8,7 @@
 # Timings on a shared machine are noisy: compare figures from one run, repeat, and prefer the
 # minimum or the median (--benchmark_repetitions=N --benchmark_report_aggregates_only=true).
 set -euo pipefail
+unset CDPATH  # exported, cd prints the folder it finds there: $(cd DIR && pwd) gave it twice
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SIAMESE_BENCH_BUILD_DIR:-$root/build/bench}"
 case "$build" in /*) ;; *) build="$PWD/$build" ;; esac  # taken from where the script is run

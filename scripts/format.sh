@@ -4,6 +4,7 @@
 # Usage: scripts/format.sh          lists the files that differ and exits 1 if any does
 #        scripts/format.sh --fix    formats them in place
 set -euo pipefail
+unset CDPATH  # exported, cd prints the folder it finds there: $(cd DIR && pwd) gave it twice
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 

@@ -6,6 +6,7 @@
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET...]
 # A crash leaves its input in build/fuzz/artifacts/; turn it into a regression test.
 set -euo pipefail
+unset CDPATH  # exported, cd prints the folder it finds there: $(cd DIR && pwd) gave it twice
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 seconds="${1:-60}"

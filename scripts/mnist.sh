@@ -7,6 +7,7 @@
 # training_curve.svg, metrics.json, checkpoint.ckpt). Paths given as options are taken from where the script is
 # run; with --data, MNIST is not fetched.
 set -euo pipefail
+unset CDPATH  # exported, cd prints the folder it finds there: $(cd DIR && pwd) gave it twice
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 caller="$PWD"
 self="$root/scripts/$(basename "${BASH_SOURCE[0]}")"  # still found once the script is in $root

@@ -4,6 +4,7 @@
 # Usage: scripts/test.sh    (from anywhere; builds in build/test, build/clang, build/baseline,
 #                           build/without_zlib_png and build/sanitize in the repository)
 set -euo pipefail
+unset CDPATH  # exported, cd prints the folder it finds there: $(cd DIR && pwd) gave it twice
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 jobs="${SIAMESE_JOBS:-2}"
