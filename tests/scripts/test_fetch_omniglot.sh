@@ -207,7 +207,7 @@ kill -KILL "\$(cat "$work/fetch.pid")"
 exit 1
 EOF
 chmod +x "$work/killbin/unzip"
-run_case "fetch killed" 137 "" run_killable "$work/fetch.pid" env PATH="$work/killbin:$PATH" \
+run_case "fetch killed" "" 137 run_killable "$work/fetch.pid" env PATH="$work/killbin:$PATH" \
     bash "$script" "$src" "$work/dest_killed"
 check "fetch killed" "left nothing in DEST: the case does not test the clean-up" [ -n "$(leftovers "$work/dest_killed")" ]
 expect_ok "fetch killed, then run again" "images_background: unpacked from" bash "$script" "$src" "$work/dest_killed"
