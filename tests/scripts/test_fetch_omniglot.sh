@@ -250,5 +250,11 @@ expect_ok "CDPATH exported" "images_background: unpacked from" \
     bash -c 'cd "$1" && CDPATH=. exec bash bin/fetch_omniglot.sh zips dest_cdpath images_background.zip' _ "$work"
 check "CDPATH exported" "not unpacked" unpacked "$work/dest_cdpath" images_background
 
+# No SOURCE_DIR: the archive is downloaded, and here curl and wget fail.
+expect "download fails" "fetch_omniglot: download of images_background.zip failed" \
+    bash "$script" "" "$work/dest_download" images_background.zip
+check "download fails" "left in DEST: $(entries "$work/dest_download" | tr '\n' ' ')" \
+    [ -z "$(entries "$work/dest_download")" ]
+
 check "temporary files" "left in TMPDIR: $(entries "$TMPDIR" | tr '\n' ' ')" [ -z "$(entries "$TMPDIR")" ]
 finish test_fetch_omniglot
