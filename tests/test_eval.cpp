@@ -12,6 +12,8 @@
 #include <siamese/eval/pixel_baseline.hpp>
 #include <siamese/eval/roc.hpp>
 #include <siamese/eval/threshold.hpp>
+#include <siamese/models/seed_cnn.hpp>
+#include <siamese/models/siamese.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -224,6 +226,15 @@ TEST_CASE("one_shot_accuracy: a hand-built 3-way episode") {
     CHECK(episodes == 50);
     CHECK(r.accuracy == doctest::Approx(static_cast<double>(expected_correct) / 50.0));
     CHECK_THROWS_AS((void)eval::one_shot_accuracy(set, scorer, {.ways = 4}), std::invalid_argument);
+}
+
+TEST_CASE("embed_all: an empty set gives [0, D] from a model that knows D, [] from one that does not") {
+    const data::LabelledImages none(Shape{1, 28, 28}, {}, {});
+    Rng rng(0);
+    Siamese model(make_seed_cnn<float>(rng), Shape{1, 28, 28}, rng);
+    CHECK(eval::embed_all(model, none).shape() == Shape{0, 84});
+    LabelOracle oracle;  // no embedding_dim(): nothing embedded, nothing to learn D from
+    CHECK(eval::embed_all(oracle, none).shape() == Shape{});
 }
 
 TEST_CASE("embed_all: a chunk below 1 is rejected, naming it") {

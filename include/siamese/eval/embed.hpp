@@ -20,8 +20,9 @@ namespace siamese::eval {
 /// number of pairs from the embeddings (Siamese::logits_from_embeddings). `prepare` sees each
 /// chunk's batch [n, C, H, W] before the backbone, in image order, and may change it in place
 /// (e.g. distort the images, for embeddings of distorted views), keeping one image per row.
-/// Throws std::invalid_argument when chunk < 1, shape_error when a chunk's embeddings are not
-/// one row per image of the chunk.
+/// An empty set gives [0, D] from a model that knows its D (embedding_dim(), as Siamese does),
+/// else an empty tensor []. Throws std::invalid_argument when chunk < 1, shape_error when a
+/// chunk's embeddings are not one row per image of the chunk.
 template <class Model, class Prepare>
 [[nodiscard]] Tensor<typename Model::value_type> embed_all(Model& model, const data::LabelledImages& images,
                                                            index_t chunk, Prepare&& prepare) {
@@ -29,6 +30,9 @@ template <class Model, class Prepare>
     if (chunk < 1) throw std::invalid_argument("embed_all: chunk must be at least 1, got " + std::to_string(chunk));
     const index_t n = images.size();
     Tensor<T> out;
+    if constexpr (requires { model.embedding_dim(); }) {
+        if (n == 0) return Tensor<T>(Shape{0, static_cast<index_t>(model.embedding_dim())});
+    }
     Tensor<T> batch;
     std::vector<index_t> indices;
     for (index_t start = 0; start < n; start += chunk) {
