@@ -27,7 +27,7 @@ struct PairScores {
 
 namespace detail {
 
-/// Throws std::invalid_argument unless batches >= 1 and batch_size >= 1.
+/// Throws std::invalid_argument unless batches >= 1 and batch_size >= 2.
 inline void require_pair_batches(index_t batches, index_t batch_size, const char* who) {
     if (batches < 1) {
         throw std::invalid_argument(std::string(who) + ": batches must be at least 1, got " + std::to_string(batches));

@@ -8,7 +8,7 @@
 
 namespace siamese {
 
-/// max(x, 0), any shape. Caches its output: the gradient passes where the output is positive.
+/// max(x, 0), on tensors of rank 1 to 4. Caches its output: the gradient passes where the output is positive.
 template <class T = float>
 class ReLU {
 public:
