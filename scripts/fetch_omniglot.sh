@@ -43,7 +43,9 @@ need() {  # need COMMAND PACKAGE: installs PACKAGE with apt-get when COMMAND is 
 [ -f "$sums" ] || die "missing checksum list $sums"
 [ -z "$source_dir" ] || [ -d "$source_dir" ] || die "$source_dir: no such folder (expected the Omniglot zip files)"
 for archive in "${wanted[@]}"; do
-    awk '{ print $2 }' "$sums" | grep -qxF -- "$archive" || die "$archive: not an archive listed in $sums"
+    # awk reads the whole list: grep -q quitting early could fail the pipe under pipefail.
+    wanted_name="$archive" awk '$2 == ENVIRON["wanted_name"] { found = 1 } END { exit !found }' "$sums" ||
+        die "$archive: not an archive listed in $sums"
 done
 [ -e "$dest" ] && [ ! -d "$dest" ] && die "$dest exists and is not a directory"
 mkdir -p "$dest"
