@@ -30,6 +30,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace omniglot {
@@ -55,11 +56,51 @@ inline siamese::Tensor<T> embed_views(Model& model, const siamese::data::Labelle
     return mean;
 }
 
-/// The one-shot accuracy of several models scoring as one (an ensemble): a pair's score is the
-/// mean of the models' logits, each from embeddings averaged over `views` (embed_views).
-inline EpisodeResult ensemble_accuracy(std::span<Model> models, const siamese::data::LabelledImages& images,
-                                       const std::vector<siamese::data::OneShotEpisode>& episodes, int views = 1,
-                                       const siamese::data::KochAugmentOptions& distortion = {}) {
+/// The scores a scorer gave the (query, support) pairs of some episodes, kept to be read again:
+/// the model's and the Hausdorff baseline's are computed once, then fused with several weights
+/// (fused_accuracy) without scoring a pair twice. As a scorer it reads them back, and throws
+/// std::out_of_range for a pair that was not scored.
+class EpisodeScores {
+public:
+    template <siamese::eval::PairScorer Score>
+    EpisodeScores(const std::vector<siamese::data::OneShotEpisode>& episodes, Score&& score) {
+        std::vector<double> out;
+        for (const auto& e : episodes) {
+            out.resize(e.supports.size());
+            for (const index_t q : e.queries) {
+                score(q, std::span<const index_t>(e.supports), std::span<double>(out));
+                for (std::size_t k = 0; k < out.size(); ++k) scores_[key(q, e.supports[k])] = out[k];
+            }
+        }
+    }
+
+    void operator()(index_t query, std::span<const index_t> candidates, std::span<double> out) const {
+        for (std::size_t k = 0; k < candidates.size(); ++k) out[k] = at(query, candidates[k]);
+    }
+
+    [[nodiscard]] double at(index_t query, index_t candidate) const {
+        const auto found = scores_.find(key(query, candidate));
+        if (found == scores_.end()) {
+            throw std::out_of_range("EpisodeScores: no score for images " + std::to_string(query) + " and " +
+                                    std::to_string(candidate) + " (not a query and a support of the episodes)");
+        }
+        return found->second;
+    }
+
+private:
+    static std::uint64_t key(index_t query, index_t candidate) {
+        // Image indices are below 2^31 (index_t is signed 64-bit, but no image set comes near).
+        return static_cast<std::uint64_t>(query) << 32 | static_cast<std::uint32_t>(candidate);
+    }
+
+    std::unordered_map<std::uint64_t, double> scores_;
+};
+
+/// The scores of several models scoring as one (an ensemble) on the episodes: a pair's score is
+/// the mean of the models' logits, each from embeddings averaged over `views` (embed_views).
+inline EpisodeScores ensemble_scores(std::span<Model> models, const siamese::data::LabelledImages& images,
+                                     const std::vector<siamese::data::OneShotEpisode>& episodes, int views = 1,
+                                     const siamese::data::KochAugmentOptions& distortion = {}) {
     if (models.empty()) throw std::invalid_argument("ensemble_accuracy: no models");
     std::vector<siamese::Tensor<T>> embeddings;
     embeddings.reserve(models.size());
@@ -89,7 +130,14 @@ inline EpisodeResult ensemble_accuracy(std::span<Model> models, const siamese::d
             }
         }
     };
-    return siamese::eval::episode_accuracy(episodes, mean_logit);
+    return EpisodeScores(episodes, mean_logit);
+}
+
+/// The one-shot accuracy of several models scoring as one (ensemble_scores).
+inline EpisodeResult ensemble_accuracy(std::span<Model> models, const siamese::data::LabelledImages& images,
+                                       const std::vector<siamese::data::OneShotEpisode>& episodes, int views = 1,
+                                       const siamese::data::KochAugmentOptions& distortion = {}) {
+    return siamese::eval::episode_accuracy(episodes, ensemble_scores(models, images, episodes, views, distortion));
 }
 
 /// One model's one-shot accuracy, every image embedded once as drawn (training's validation).
@@ -154,6 +202,15 @@ inline siamese::data::LabelledImages centre_ink(const siamese::data::LabelledIma
         std::vector<siamese::data::label_t>(images.labels().begin(), images.labels().end()));
 }
 
+/// The modified Hausdorff distance between the centred ink of each query and its supports, as
+/// scores (-MHD, in pixels of `images`: drawn images, ink high).
+inline EpisodeScores hausdorff_scores(const siamese::data::LabelledImages& images,
+                                      const std::vector<siamese::data::OneShotEpisode>& episodes) {
+    return EpisodeScores(episodes,
+                         siamese::eval::HausdorffScorer(centre_ink(images),
+                                                        {.threshold = baseline_ink, .ink = siamese::eval::Ink::light}));
+}
+
 /// Raw-pixel nearest neighbour and modified Hausdorff distance (on centred ink) on the same
 /// episodes, on images at their drawn resolution (ink high).
 struct Baselines {
@@ -161,14 +218,30 @@ struct Baselines {
 };
 
 inline Baselines baseline_accuracy(const siamese::data::LabelledImages& images,
-                                   const std::vector<siamese::data::OneShotEpisode>& episodes) {
+                                   const std::vector<siamese::data::OneShotEpisode>& episodes,
+                                   const EpisodeScores& hausdorff) {
     Baselines b;
     b.pixels = siamese::eval::episode_accuracy(episodes, siamese::eval::PixelScorer(images));
-    const auto centred = centre_ink(images);
-    b.hausdorff = siamese::eval::episode_accuracy(
-        episodes,
-        siamese::eval::HausdorffScorer(centred, {.threshold = baseline_ink, .ink = siamese::eval::Ink::light}));
+    b.hausdorff = siamese::eval::episode_accuracy(episodes, hausdorff);
     return b;
+}
+
+inline Baselines baseline_accuracy(const siamese::data::LabelledImages& images,
+                                   const std::vector<siamese::data::OneShotEpisode>& episodes) {
+    return baseline_accuracy(images, episodes, hausdorff_scores(images, episodes));
+}
+
+/// The model fused with the modified Hausdorff distance: a pair's score is the model's logit
+/// minus `weight` times the distance (in pixels of the drawn 105 x 105 images): where the
+/// network's logits for the candidates lie close together, the distance decides. A weight is
+/// chosen on validation alphabets (docs/omniglot.md).
+inline EpisodeResult fused_accuracy(const std::vector<siamese::data::OneShotEpisode>& episodes,
+                                    const EpisodeScores& model, const EpisodeScores& hausdorff, double weight) {
+    return siamese::eval::episode_accuracy(
+        episodes, [&](index_t query, std::span<const index_t> candidates, std::span<double> out) {
+            for (std::size_t k = 0; k < candidates.size(); ++k)
+                out[k] = model.at(query, candidates[k]) + weight * hausdorff.at(query, candidates[k]);
+        });
 }
 
 /// The fraction of queries `r` classified right in the episodes drawn from `group` (an

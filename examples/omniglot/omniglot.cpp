@@ -5,6 +5,7 @@
 //
 //   omniglot train    [--data DIR] [--train train25] [--validation none] [--out DIR] ...
 //   omniglot evaluate --model out/omniglot/model.ckpt [--model ...] [--views 8] [--alphabets test5 | --runs DIR]
+//                     [--hausdorff-weight W,...]
 //   omniglot make-runs [--alphabets test5] [--out DIR]     (Lake et al.'s run folders from background alphabets)
 //
 // The story:
@@ -21,7 +22,8 @@
 //   5. evaluate on held-out alphabets (or on folders of Lake et al.'s one-shot runs), beside the
 //      raw-pixel nearest-neighbour and modified-Hausdorff baselines, and draw a few episodes;
 //      each image is embedded as the mean over a few distorted views of it, and several
-//      networks can score as one ensemble (the mean of their logits).
+//      networks can score as one ensemble (the mean of their logits); --hausdorff-weight also
+//      scores with the network's logit fused with the modified Hausdorff distance.
 
 #include "alphabets.hpp"
 #include "ensemble.hpp"
@@ -141,15 +143,19 @@ struct EvaluateOptions {
     std::string json;
     long episodes = 1000;
     int views = 8;  // chosen on validation5: +1.0 to +1.8 points over 1 view, 16 views no better
+    std::vector<double> hausdorff_weights;  // each adds the model fused with the Hausdorff distance
 };
+
+/// "Siamese - 0.5 MHD": the name of a fused row.
+std::string fused_name(double weight) { return "Siamese - " + number(weight) + " MHD"; }
 
 void print_row(const char* name, const EpisodeResult& r) {
     std::printf("  %-20s %s\n", name, format_accuracy(r).c_str());
 }
 
 /// Lake et al.'s run folders: each run one episode, error rates as they report them.
-void evaluate_runs(Ensemble& ensemble, const std::string& folder, int views, std::optional<examples::Canvas>& canvas,
-                   examples::JsonObject& json) {
+void evaluate_runs(Ensemble& ensemble, const std::string& folder, int views, const std::vector<double>& weights,
+                   std::optional<examples::Canvas>& canvas, examples::JsonObject& json) {
     siamese::data::PngOptions png;
     png.invert = true;
     png.height = png.width = ensemble.s.net.side;
@@ -164,31 +170,47 @@ void evaluate_runs(Ensemble& ensemble, const std::string& folder, int views, std
                                     "compare; redraw it or leave the run out");
         }
     }
-    std::printf("%zu one-shot runs from %s; error rates (%%):\n  run      Siamese   pixels  Hausdorff\n", runs.size(),
+    std::printf("%zu one-shot runs from %s; error rates (%%):\n  run      Siamese   pixels  Hausdorff", runs.size(),
                 folder.c_str());
+    for (const double w : weights) std::printf("  %s", fused_name(w).c_str());
+    std::printf("\n");
     std::vector<double> model_errors, pixel_errors, hausdorff_errors;
+    std::vector<std::vector<double>> fused_errors(weights.size());
     for (std::size_t r = 0; r < runs.size(); ++r) {
         const std::vector<siamese::data::OneShotEpisode> one{runs[r].episode};
-        const auto m = ensemble_accuracy(ensemble.models, runs[r].images, one, views, augment_options(ensemble.s));
-        const auto b = baseline_accuracy(full[r].images, one);
+        const auto model_scores =
+            ensemble_scores(ensemble.models, runs[r].images, one, views, augment_options(ensemble.s));
+        const auto m = siamese::eval::episode_accuracy(one, model_scores);
+        const auto distances = hausdorff_scores(full[r].images, one);
+        const auto b = baseline_accuracy(full[r].images, one, distances);
         model_errors.push_back(1 - m.accuracy);
         pixel_errors.push_back(1 - b.pixels.accuracy);
         hausdorff_errors.push_back(1 - b.hausdorff.accuracy);
-        std::printf("  %-8s %6.1f   %6.1f   %6.1f\n", runs[r].name.c_str(), 100 * model_errors.back(),
+        std::printf("  %-8s %6.1f   %6.1f   %6.1f", runs[r].name.c_str(), 100 * model_errors.back(),
                     100 * pixel_errors.back(), 100 * hausdorff_errors.back());
+        for (std::size_t i = 0; i < weights.size(); ++i) {
+            fused_errors[i].push_back(1 - fused_accuracy(one, model_scores, distances, weights[i]).accuracy);
+            std::printf("  %*.1f", static_cast<int>(fused_name(weights[i]).size()), 100 * fused_errors[i].back());
+        }
+        std::printf("\n");
         if (r == 0) canvas = episodes_canvas(runs[r].images, one, m, 1);
     }
     const auto model = siamese::eval::mean_with_ci95(model_errors);
     const double pixels = siamese::eval::mean_with_ci95(pixel_errors).mean;
     const double hausdorff = siamese::eval::mean_with_ci95(hausdorff_errors).mean;
-    std::printf("  overall  %6.1f   %6.1f   %6.1f   (mean error over runs; Siamese +- %.1f)\n", 100 * model.mean,
-                100 * pixels, 100 * hausdorff, 100 * model.ci95);
+    std::vector<double> fused;
+    for (const auto& errors : fused_errors) fused.push_back(siamese::eval::mean_with_ci95(errors).mean);
+    std::printf("  overall  %6.1f   %6.1f   %6.1f", 100 * model.mean, 100 * pixels, 100 * hausdorff);
+    for (std::size_t i = 0; i < weights.size(); ++i)
+        std::printf("  %*.1f", static_cast<int>(fused_name(weights[i]).size()), 100 * fused[i]);
+    std::printf("   (mean error over runs; Siamese +- %.1f)\n", 100 * model.ci95);
     json.add("runs", static_cast<long>(runs.size()))
         .add("model_error", model.mean)
         .add("model_error_ci95", model.ci95)
         .add("model_error_per_run", model_errors)  // in the order of the runs printed
         .add("pixels_error", pixels)
         .add("hausdorff_error", hausdorff);
+    if (!weights.empty()) json.add("hausdorff_weights", weights).add("fused_error", fused);
 }
 
 /// Within-alphabet episodes on background alphabets, overall and per alphabet.
@@ -228,21 +250,30 @@ void evaluate_alphabets(Ensemble& ensemble, const Settings& cmd, const EvaluateO
     const auto episodes =
         siamese::data::within_alphabet_episodes(set, {.ways = s.ways, .episodes = e.episodes, .seed = test_seed()});
     const auto hosting = alphabets_hosting(set, s.ways);
-    const auto m = ensemble_accuracy(ensemble.models, set.images, episodes, views, augment_options(s));
-    const auto b = baseline_accuracy(full.images, episodes);
+    const auto model_scores = ensemble_scores(ensemble.models, set.images, episodes, views, augment_options(s));
+    const auto m = siamese::eval::episode_accuracy(episodes, model_scores);
+    const auto distances = hausdorff_scores(full.images, episodes);
+    const auto b = baseline_accuracy(full.images, episodes, distances);
+    std::vector<EpisodeResult> fused;
+    for (const double w : e.hausdorff_weights) fused.push_back(fused_accuracy(episodes, model_scores, distances, w));
     std::printf("%ld-way within-alphabet one-shot accuracy on %s (%ld episodes of %ld queries; 95 %% interval):\n",
                 s.ways, join(hosting, ", ").c_str(), m.episodes, s.ways);
     print_row("Siamese network", m);
     print_row("pixel nearest nbr.", b.pixels);
     print_row("modified Hausdorff", b.hausdorff);
+    for (std::size_t i = 0; i < fused.size(); ++i) print_row(fused_name(e.hausdorff_weights[i]).c_str(), fused[i]);
     // Per alphabet: the same episodes, grouped.
-    std::printf("per alphabet (Siamese / pixels / Hausdorff, %%):\n");
+    std::string columns = "Siamese / pixels / Hausdorff";
+    for (const double w : e.hausdorff_weights) columns += " / " + fused_name(w);
+    std::printf("per alphabet (%s, %%):\n", columns.c_str());
     for (std::size_t g = 0; g < set.alphabets.size(); ++g) {
         const auto group = static_cast<std::int64_t>(g);
         if (const auto model = group_accuracy(episodes, m, group)) {
-            std::printf("  %-22s %5.1f  %5.1f  %5.1f\n", set.alphabets[g].c_str(), 100 * *model,
+            std::printf("  %-22s %5.1f  %5.1f  %5.1f", set.alphabets[g].c_str(), 100 * *model,
                         100 * *group_accuracy(episodes, b.pixels, group),
                         100 * *group_accuracy(episodes, b.hausdorff, group));
+            for (const auto& f : fused) std::printf("  %5.1f", 100 * *group_accuracy(episodes, f, group));
+            std::printf("\n");
         }
     }
     canvas = episodes_canvas(set.images, episodes, m, 6);
@@ -255,6 +286,14 @@ void evaluate_alphabets(Ensemble& ensemble, const Settings& cmd, const EvaluateO
         .add("pixels_ci95", b.pixels.ci95)
         .add("hausdorff_accuracy", b.hausdorff.accuracy)
         .add("hausdorff_ci95", b.hausdorff.ci95);
+    if (!fused.empty()) {
+        std::vector<double> accuracy, ci95;
+        for (const auto& f : fused) {
+            accuracy.push_back(f.accuracy);
+            ci95.push_back(f.ci95);
+        }
+        json.add("hausdorff_weights", e.hausdorff_weights).add("fused_accuracy", accuracy).add("fused_ci95", ci95);
+    }
 }
 
 int evaluate(const Settings& cmd, const EvaluateOptions& e) {
@@ -305,7 +344,7 @@ int evaluate(const Settings& cmd, const EvaluateOptions& e) {
     examples::JsonObject json;
     json.add("models", static_cast<long>(ensemble.models.size())).add("views", static_cast<long>(views));
     if (!e.runs.empty()) {
-        evaluate_runs(ensemble, e.runs, views, canvas, json);
+        evaluate_runs(ensemble, e.runs, views, e.hausdorff_weights, canvas, json);
     } else {
         evaluate_alphabets(ensemble, cmd, e, views, canvas, json);
     }
@@ -579,6 +618,12 @@ int main(int argc, char** argv) {
                      "also distorted as in training)")
         ->check(examples::whole_number(1, 64))
         ->capture_default_str();
+    eval_cmd
+        ->add_option("--hausdorff-weight", e.hausdorff_weights,
+                     "also score with the model fused with the modified Hausdorff distance: logit - W * MHD "
+                     "(MHD in pixels of the 105 x 105 drawings); W,W,... for several")
+        ->delimiter(',')
+        ->check(CLI::NonNegativeNumber);
     auto* runs_opt = eval_cmd->add_option("--runs", e.runs,
                                           "evaluate on a folder of one-shot runs (run01/class_labels.txt ...) instead");
     // The runs hold their own images and episodes: these would be dropped without a word.

@@ -82,8 +82,8 @@ endif()
 # evaluate on the validation alphabet: the episodes differ from train's (another seed), but the
 # model must beat chance (20 % for 5-way) and print both baselines.
 run(evaluated ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --data ${WORK}/data --alphabets Alphabet3,Alphabet4
-    --episodes 50 --threads 2 --json ${WORK}/a/evaluation.json)
-foreach(row "Siamese network" "pixel nearest nbr." "modified Hausdorff" "Alphabet4")
+    --episodes 50 --threads 2 --json ${WORK}/a/evaluation.json --hausdorff-weight 0,0.5)
+foreach(row "Siamese network" "pixel nearest nbr." "modified Hausdorff" "Alphabet4" "Siamese - 0.5 MHD")
     string(FIND "${evaluated}" "${row}" at)
     if(at EQUAL -1)
         message(FATAL_ERROR "evaluate printed no '${row}':\n${evaluated}")
@@ -103,6 +103,16 @@ file(READ ${WORK}/a/evaluation.json evaluation_json)
 string(JSON evaluation_ci95 GET "${evaluation_json}" ci95)
 if(NOT evaluation_ci95 MATCHES "^0\\.(0[1-9]|1)")
     message(FATAL_ERROR "evaluate --json: ci95 is no interval of 50 five-way episodes (about 0.04):\n${evaluation_json}")
+endif()
+# Fused with the Hausdorff distance at weight 0, the model scores alone.
+string(JSON model_accuracy GET "${evaluation_json}" accuracy)
+string(JSON fused_at_0 GET "${evaluation_json}" fused_accuracy 0)
+string(JSON fused_count LENGTH "${evaluation_json}" fused_accuracy)
+string(REGEX MATCH "Siamese network +([0-9.]+ % \\+- [0-9.]+)" _ "${evaluated}")
+set(model_row "${CMAKE_MATCH_1}")
+string(REGEX MATCH "Siamese - 0 MHD +([0-9.]+ % \\+- [0-9.]+)" _ "${evaluated}")
+if(NOT fused_at_0 STREQUAL model_accuracy OR NOT fused_count EQUAL 2 OR NOT model_row OR NOT CMAKE_MATCH_1 STREQUAL model_row)
+    message(FATAL_ERROR "evaluate --hausdorff-weight 0 is not the model alone:\n${evaluated}\n${evaluation_json}")
 endif()
 
 # A model's twin (run b, the same weights in another file) is refused as a second member: an
@@ -133,11 +143,16 @@ endif()
 # One-shot run folders written from held-out alphabets, read back by evaluate --runs.
 run(made ${OMNIGLOT} make-runs --data ${WORK}/data --alphabets Alphabet3,Alphabet4 --runs 3 --ways 5 --out ${WORK}/runs)
 run(on_runs ${OMNIGLOT} evaluate --model ${WORK}/a/model.ckpt --runs ${WORK}/runs --threads 2 --picture ${WORK}/runs.png
-    --json ${WORK}/runs.json)
+    --json ${WORK}/runs.json --hausdorff-weight 0)
 file(READ ${WORK}/runs.json runs_json)
 if(NOT runs_json MATCHES [=["model_error_ci95": [0-9.e-]+,]=]
    OR NOT runs_json MATCHES [=["model_error_per_run": \[[0-9.e-]+, [0-9.e-]+, [0-9.e-]+\]]=])
     message(FATAL_ERROR "evaluate --runs --json: no interval or per-run errors for the 3 runs:\n${runs_json}")
+endif()
+string(JSON model_error GET "${runs_json}" model_error)
+string(JSON fused_error GET "${runs_json}" fused_error 0)
+if(NOT fused_error STREQUAL model_error OR NOT on_runs MATCHES "Siamese - 0 MHD")
+    message(FATAL_ERROR "evaluate --runs --hausdorff-weight 0 is not the model alone:\n${on_runs}\n${runs_json}")
 endif()
 foreach(row "run01" "run03" "overall")
     string(FIND "${on_runs}" "${row}" at)

@@ -13,6 +13,8 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -236,6 +238,47 @@ TEST_CASE("the Hausdorff baseline compares centred ink") {
     const auto light = picks_of(siamese::eval::Ink::light);
     REQUIRE(light != picks_of(siamese::eval::Ink::dark));
     CHECK(omniglot::baseline_accuracy(scribbles, episodes()).hausdorff.chosen == light);
+}
+
+TEST_CASE("EpisodeScores keeps each (query, support) score and reads it back, and nothing else") {
+    // A scorer that says which pair it was asked for: 100 * query + support.
+    const auto coded = [](index_t q, std::span<const index_t> c, std::span<double> out) {
+        for (std::size_t k = 0; k < c.size(); ++k) out[k] = static_cast<double>(100 * q + c[k]);
+    };
+    const std::vector<siamese::data::OneShotEpisode> eps{{.supports = {0, 1}, .queries = {5}, .answers = {0}},
+                                                         {.supports = {2, 3, 4}, .queries = {6, 7}, .answers = {1, 2}}};
+    const omniglot::EpisodeScores kept(eps, coded);
+    CHECK(kept.at(5, 1) == 501);
+    CHECK(kept.at(7, 2) == 702);
+    std::vector<double> out(3);
+    const std::vector<index_t> supports{4, 2, 3};  // any order
+    kept(6, supports, out);
+    CHECK(out == std::vector<double>{604, 602, 603});
+    // A pair of no episode (query 5 never met support 2) is an error, not a zero.
+    CHECK_THROWS_WITH_AS((void)kept.at(5, 2),
+                         "EpisodeScores: no score for images 5 and 2 (not a query and a support of the episodes)",
+                         std::out_of_range);
+}
+
+TEST_CASE("fused_accuracy: the model's logit minus the weight times the Hausdorff distance") {
+    // One query, three supports. The model prefers support 0 (logits 2, 1.5, 0), the distance
+    // support 2 (MHD 3, 2, 1). Fused: 2 - 3w, 1.5 - 2w, -w: support 0 while w < 0.5, support 1
+    // from 0.5 to 1.5, support 2 beyond.
+    const std::vector<siamese::data::OneShotEpisode> eps{{.supports = {0, 1, 2}, .queries = {3}, .answers = {1}}};
+    const auto table = [](std::vector<double> values) {
+        return [values](index_t, std::span<const index_t> c, std::span<double> out) {
+            for (std::size_t k = 0; k < c.size(); ++k) out[k] = values[static_cast<std::size_t>(c[k])];
+        };
+    };
+    const omniglot::EpisodeScores model(eps, table({2, 1.5, 0})), hausdorff(eps, table({-3, -2, -1}));
+    const auto pick = [&](double w) { return omniglot::fused_accuracy(eps, model, hausdorff, w).chosen[0][0]; };
+    CHECK(pick(0) == 0);
+    CHECK(pick(0.4) == 0);
+    CHECK(pick(0.6) == 1);
+    CHECK(pick(1.4) == 1);
+    CHECK(pick(1.6) == 2);
+    CHECK(omniglot::fused_accuracy(eps, model, hausdorff, 1).accuracy == 1.0);
+    CHECK(omniglot::fused_accuracy(eps, model, hausdorff, 0).accuracy == 0.0);
 }
 
 TEST_CASE("format_accuracy prints percentages, the interval too") {
